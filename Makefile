@@ -1,0 +1,27 @@
+# The README's two commands are `make run` and `make test`.
+VENV ?= .venv
+PYTHON ?= python3
+ARGS ?= --help
+
+.PHONY: install run test system-deps bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(VENV)/bin/docker-machine $(ARGS)
+
+system-deps:
+	sh .ci/install-system-deps
+
+# pytest exits non-zero when a test fails and when no test ran at all (exit 5).
+test: system-deps install
+	$(VENV)/bin/pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache

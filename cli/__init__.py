@@ -1,0 +1,1 @@
+"""The ``docker-machine`` command line."""

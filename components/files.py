@@ -1,0 +1,57 @@
+"""Writing files that may hold secrets: atomically, with owner-only modes."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+PUBLIC_FILE_MODE = 0o644
+
+
+def ensure_private_dir(path: str | os.PathLike[str]) -> Path:
+    """Create ``path`` (and parents) with mode 0700 and tighten it if it already exists."""
+    folder = Path(path)
+    folder.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    os.chmod(folder, PRIVATE_DIR_MODE)
+    return folder
+
+
+def write_atomic(path: str | os.PathLike[str], data: str | bytes, mode: int) -> Path:
+    """Write ``data`` to ``path`` through a temporary file and a rename.
+
+    The temporary file is created with ``mode`` from the start, so a secret is
+    never readable by others, not even for an instant, and a reader never sees
+    a half-written file.
+    """
+    target = Path(path)
+    folder = ensure_private_dir(target.parent) if mode == PRIVATE_FILE_MODE else target.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    payload = data.encode() if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return target
+
+
+def write_private(path: str | os.PathLike[str], data: str | bytes) -> Path:
+    """A secret (private key, token): mode 0600 in a 0700 folder."""
+    return write_atomic(path, data, PRIVATE_FILE_MODE)
+
+
+def write_public(path: str | os.PathLike[str], data: str | bytes) -> Path:
+    """A file anyone may read (certificate, public key): mode 0644."""
+    return write_atomic(path, data, PUBLIC_FILE_MODE)

@@ -1,0 +1,27 @@
+"""Provisioning: the remote command that installs and configures the Docker engine."""
+
+from .render import (
+    CA_PATH,
+    DAEMON_JSON_PATH,
+    SERVER_CERT_PATH,
+    SERVER_KEY_PATH,
+    Provisioning,
+    certificate_bundle,
+    daemon_config,
+    provisioning,
+    remote_command,
+    render_script,
+)
+
+__all__ = [
+    "CA_PATH",
+    "DAEMON_JSON_PATH",
+    "SERVER_CERT_PATH",
+    "SERVER_KEY_PATH",
+    "Provisioning",
+    "certificate_bundle",
+    "daemon_config",
+    "provisioning",
+    "remote_command",
+    "render_script",
+]

@@ -1,0 +1,392 @@
+# The body of the provisioning script. render.py puts the machine's settings
+# (MACHINE_*, ENGINE_*, *_TIMEOUT variables and the daemon_json, systemd_dropin
+# and launcher functions) in front of it. Runs as root, under any POSIX sh.
+# Standard input: the CA certificate, the server certificate and the server key
+# as three PEM blocks, in that order.
+
+DOCKER_DIR=/etc/docker
+DAEMON_LOG=/var/log/docker.log
+DAEMON_PIDFILE=/var/run/docker.pid
+LAUNCHER=$DOCKER_DIR/docker-machine-dockerd.sh
+DROPIN=/etc/systemd/system/docker.service.d/10-machine.conf
+DEFAULT_INSTALL_URL=https://get.docker.com
+CHANGED=no
+ENGINE_PID=
+
+say() {
+    printf '%s\n' "$*"
+}
+
+fail() {
+    printf 'Error: %s\n' "$*" >&2
+    exit 1
+}
+
+have() {
+    command -v "$1" >/dev/null 2>&1
+}
+
+uses_systemd() {
+    [ -d /run/systemd/system ] && have systemctl
+}
+
+# Standard input holds secrets: keep it in a shell variable (printf is a shell
+# builtin, so it never shows in a process listing) until it is written out.
+read_certificate_bundle() {
+    CERT_BUNDLE=$(cat)
+    [ -n "$CERT_BUNDLE" ] || fail "no certificates on standard input: send the CA certificate, server certificate and server key"
+}
+
+wait_for_cloud_init() {
+    have cloud-init || return 0
+    say "Waiting for cloud-init to finish..."
+    if have timeout; then
+        timeout "$CLOUD_INIT_TIMEOUT" cloud-init status --wait >/dev/null 2>&1 && return 0
+    else
+        cloud-init status --wait >/dev/null 2>&1 && return 0
+    fi
+    say "Warning: cloud-init did not report success within ${CLOUD_INIT_TIMEOUT}s; carrying on"
+}
+
+# Sets OS_ID, OS_NAME and OS_FAMILY (debian, rhel, fedora, amzn, or empty when unknown).
+detect_os() {
+    [ -r "$1" ] || fail "Error detecting OS: $1 is missing, so the OS type can't be recognized"
+    # shellcheck source=/dev/null
+    OS_ID=$(. "$1" && printf '%s' "${ID:-}")
+    # shellcheck source=/dev/null
+    OS_LIKE=$(. "$1" && printf '%s' "${ID_LIKE:-}")
+    # shellcheck source=/dev/null
+    OS_NAME=$(. "$1" && printf '%s' "${PRETTY_NAME:-${NAME:-$OS_ID}}")
+    case "$OS_ID" in
+        ubuntu | debian | raspbian) OS_FAMILY=debian ;;
+        centos | rhel | rocky | almalinux | ol) OS_FAMILY=rhel ;;
+        fedora) OS_FAMILY=fedora ;;
+        amzn) OS_FAMILY=amzn ;;
+        *)
+            case " $OS_LIKE " in
+                *" debian "* | *" ubuntu "*) OS_FAMILY=debian ;;
+                *" rhel "* | *" centos "*) OS_FAMILY=rhel ;;
+                *" fedora "*) OS_FAMILY=fedora ;;
+                *) OS_FAMILY= ;;
+            esac
+            ;;
+    esac
+}
+
+require_known_os() {
+    [ -n "$OS_FAMILY" ] || fail "Error detecting OS: OS type not recognized (ID=${OS_ID:-none}): supported are Ubuntu, Debian, CentOS, RHEL, Rocky, AlmaLinux, Fedora and Amazon Linux; on another OS install Docker yourself and use --engine-install-url none"
+}
+
+pkg_install() {
+    require_known_os
+    say "Installing $* with the package manager..."
+    case "$OS_FAMILY" in
+        debian)
+            DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a apt-get -q -o DPkg::Lock::Timeout=300 update
+            DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a apt-get -q -y -o DPkg::Lock::Timeout=300 install "$@"
+            ;;
+        *)
+            if have dnf; then dnf -q -y install "$@"; else yum -q -y install "$@"; fi
+            ;;
+    esac
+}
+
+have_engine() {
+    have dockerd
+}
+
+download() {
+    if ! have curl && ! have wget; then
+        pkg_install curl
+    fi
+    if have curl; then
+        curl -fsSL --retry 3 -o "$2" "$1"
+    else
+        wget -q -O "$2" "$1"
+    fi
+}
+
+# The distributions get.docker.com refuses: their package (or Docker's RPM repository) instead.
+prefers_package() {
+    case "$OS_ID" in
+        amzn | rocky | almalinux | ol) return 0 ;;
+    esac
+    return 1
+}
+
+install_engine_package() {
+    require_known_os
+    case "$OS_FAMILY" in
+        debian) pkg_install docker.io ;;
+        fedora) pkg_install moby-engine ;;
+        amzn) pkg_install docker ;;
+        rhel)
+            # RHEL and its rebuilds ship no Docker package: use Docker's own repository.
+            repo=https://download.docker.com/linux/centos/docker-ce.repo
+            [ "$OS_ID" = rhel ] && repo=https://download.docker.com/linux/rhel/docker-ce.repo
+            if have dnf; then
+                pkg_install dnf-plugins-core
+                dnf config-manager --add-repo "$repo"
+            else
+                pkg_install yum-utils
+                yum-config-manager --add-repo "$repo"
+            fi
+            pkg_install docker-ce docker-ce-cli containerd.io
+            ;;
+    esac
+}
+
+install_engine_script() {
+    say "Installing Docker from $ENGINE_INSTALL_URL..."
+    installer=$(mktemp)
+    download "$ENGINE_INSTALL_URL" "$installer" || {
+        rm -f "$installer"
+        fail "could not download the Docker installer from $ENGINE_INSTALL_URL: check the URL, or use --engine-install-url distro"
+    }
+    sh "$installer" </dev/null || {
+        rm -f "$installer"
+        fail "the Docker installer from $ENGINE_INSTALL_URL failed (see its output above): try --engine-install-url distro"
+    }
+    rm -f "$installer"
+}
+
+install_engine() {
+    if have_engine; then
+        say "Docker is already installed ($(dockerd --version 2>/dev/null || printf 'dockerd')); not reinstalling"
+        return 0
+    fi
+    case "$ENGINE_INSTALL_URL" in
+        none) fail "Docker is not installed on this host and --engine-install-url is none: install Docker first, or give an install URL" ;;
+        distro) install_engine_package ;;
+        *)
+            if [ "$ENGINE_INSTALL_URL" = "$DEFAULT_INSTALL_URL" ] && prefers_package; then
+                say "$DEFAULT_INSTALL_URL does not support $OS_NAME; installing its Docker package instead"
+                install_engine_package
+            else
+                install_engine_script
+            fi
+            ;;
+    esac
+    have_engine || fail "the Docker installation finished but dockerd is still missing: check the installer's output above"
+}
+
+set_hostname() {
+    [ -n "$MACHINE_HOSTNAME" ] || return 0
+    [ "$(hostname)" = "$MACHINE_HOSTNAME" ] && [ "$(cat /etc/hostname 2>/dev/null)" = "$MACHINE_HOSTNAME" ] && return 0
+    say "Setting the hostname to $MACHINE_HOSTNAME..."
+    if uses_systemd && have hostnamectl; then
+        hostnamectl set-hostname "$MACHINE_HOSTNAME"
+    else
+        hostname "$MACHINE_HOSTNAME"
+        printf '%s\n' "$MACHINE_HOSTNAME" >/etc/hostname
+    fi
+    if grep -q '^127\.0\.1\.1[[:space:]]' /etc/hosts 2>/dev/null; then
+        sed -i "s/^127\.0\.1\.1[[:space:]].*/127.0.1.1 $MACHINE_HOSTNAME/" /etc/hosts
+    else
+        printf '127.0.1.1 %s\n' "$MACHINE_HOSTNAME" >>/etc/hosts
+    fi
+}
+
+add_user_to_docker_group() {
+    [ "$MACHINE_SSH_USER" != root ] || return 0
+    getent group docker >/dev/null 2>&1 || return 0
+    case " $(id -nG "$MACHINE_SSH_USER" 2>/dev/null) " in
+        *" docker "*) ;;
+        *) usermod -aG docker "$MACHINE_SSH_USER" ;;
+    esac
+}
+
+file_sum() {
+    cksum <"$1" | cut -d ' ' -f 1,2
+}
+
+# replace_if_changed MODE NEW DEST: move NEW over DEST unless they are equal; note a change.
+replace_if_changed() {
+    chmod "$1" "$2"
+    if [ -f "$3" ] && [ "$(file_sum "$2")" = "$(file_sum "$3")" ]; then
+        rm -f "$2"
+        chmod "$1" "$3"
+    else
+        mv -f "$2" "$3"
+        CHANGED=yes
+    fi
+}
+
+# write_file MODE DEST: standard input becomes DEST's content.
+write_file() {
+    mkdir -p "$(dirname "$2")"
+    new="$(dirname "$2")/.$(basename "$2").new"
+    cat >"$new"
+    replace_if_changed "$1" "$new" "$2"
+}
+
+install_certificates() {
+    say "Copying certs to the remote machine..."
+    mkdir -p "$DOCKER_DIR"
+    old_umask=$(umask)
+    umask 077
+    printf '%s\n' "$CERT_BUNDLE" | awk -v dir="$DOCKER_DIR" '
+        BEGIN { n = 0; split("ca.pem server.pem server-key.pem", names, " "); bad = 0 }
+        /^-----BEGIN / {
+            n++
+            if (n > 3) { bad = 1; exit }
+            if (n < 3 && $0 != "-----BEGIN CERTIFICATE-----") { bad = 1; exit }
+            if (n == 3 && $0 !~ /PRIVATE KEY-----$/) { bad = 1; exit }
+            file = dir "/." names[n] ".new"
+        }
+        n >= 1 && file != "" { print > file }
+        /^-----END / { close(file); file = "" }
+        END { exit (bad || n != 3) ? 3 : 0 }
+    ' || {
+        rm -f "$DOCKER_DIR/.ca.pem.new" "$DOCKER_DIR/.server.pem.new" "$DOCKER_DIR/.server-key.pem.new"
+        fail "standard input must hold the CA certificate, the server certificate and the server key, as three PEM blocks in that order"
+    }
+    umask "$old_umask"
+    replace_if_changed 0644 "$DOCKER_DIR/.ca.pem.new" "$DOCKER_DIR/ca.pem"
+    replace_if_changed 0644 "$DOCKER_DIR/.server.pem.new" "$DOCKER_DIR/server.pem"
+    replace_if_changed 0600 "$DOCKER_DIR/.server-key.pem.new" "$DOCKER_DIR/server-key.pem"
+}
+
+configure_engine() {
+    say "Setting Docker configuration on the remote daemon..."
+    dockerd_path=$(command -v dockerd)
+    if [ -f "$DOCKER_DIR/daemon.json" ] && [ ! -f "$DOCKER_DIR/.docker-machine" ] && [ ! -f "$DOCKER_DIR/daemon.json.pre-docker-machine" ]; then
+        cp -p "$DOCKER_DIR/daemon.json" "$DOCKER_DIR/daemon.json.pre-docker-machine"
+        say "Saved the existing daemon.json as daemon.json.pre-docker-machine"
+    fi
+    daemon_json | write_file 0644 "$DOCKER_DIR/daemon.json"
+    : >"$DOCKER_DIR/.docker-machine"
+    if uses_systemd; then
+        systemd_dropin | sed "s#@DOCKERD@#$dockerd_path#" | write_file 0644 "$DROPIN"
+    else
+        launcher | sed "s#@DOCKERD@#$dockerd_path#" | write_file 0755 "$LAUNCHER"
+    fi
+}
+
+port_listening() {
+    hex=$(printf ':%04X' "$ENGINE_PORT")
+    awk -v port="$hex" '$2 ~ (port "$") && $4 == "0A" { found = 1 } END { exit !found }' \
+        /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+daemon_answers() {
+    if have docker; then
+        if have timeout; then
+            timeout 10 docker -H unix:///var/run/docker.sock version >/dev/null 2>&1
+        else
+            docker -H unix:///var/run/docker.sock version >/dev/null 2>&1
+        fi
+    elif have curl; then
+        curl -fsS --max-time 10 --unix-socket /var/run/docker.sock http://localhost/_ping >/dev/null 2>&1
+    else
+        [ -S /var/run/docker.sock ]
+    fi
+}
+
+engine_healthy() {
+    daemon_answers && port_listening
+}
+
+daemon_log_tail() {
+    if uses_systemd && have journalctl; then
+        journalctl -u docker.service -n 25 --no-pager 2>&1 || true
+    else
+        tail -n 25 "$DAEMON_LOG" 2>&1 || true
+    fi
+}
+
+fail_with_log() {
+    fail "$1. The end of the Docker daemon's log:
+$(daemon_log_tail)"
+}
+
+stop_detached() {
+    pid=$(cat "$DAEMON_PIDFILE" 2>/dev/null || true)
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+    kill "$pid"
+    i=0
+    while kill -0 "$pid" 2>/dev/null; do
+        i=$((i + 1))
+        if [ "$i" -gt 30 ]; then
+            kill -9 "$pid" 2>/dev/null || true
+            break
+        fi
+        sleep 1
+    done
+}
+
+start_detached() {
+    [ -f "$DAEMON_LOG" ] && mv -f "$DAEMON_LOG" "$DAEMON_LOG.1"
+    # A new session and no terminal: dockerd outlives this SSH session, which can then close.
+    if have setsid; then
+        setsid "$LAUNCHER" >>"$DAEMON_LOG" 2>&1 </dev/null &
+    else
+        nohup "$LAUNCHER" >>"$DAEMON_LOG" 2>&1 </dev/null &
+    fi
+    ENGINE_PID=$!
+}
+
+restart_engine() {
+    say "Restarting Docker..."
+    if uses_systemd; then
+        systemctl daemon-reload
+        systemctl reset-failed docker.service >/dev/null 2>&1 || true
+        systemctl restart docker.service || fail_with_log "Docker failed to start"
+    else
+        stop_detached
+        start_detached
+    fi
+}
+
+engine_exited() {
+    if uses_systemd; then
+        systemctl is-failed --quiet docker.service
+    else
+        [ -n "$ENGINE_PID" ] && ! kill -0 "$ENGINE_PID" 2>/dev/null
+    fi
+}
+
+wait_for_engine() {
+    say "Waiting for Docker to answer on port $ENGINE_PORT..."
+    waited=0
+    until engine_healthy; do
+        engine_exited && fail_with_log "Docker exited while starting"
+        waited=$((waited + 1))
+        [ "$waited" -le "$DAEMON_TIMEOUT" ] || fail_with_log "Docker did not answer on port $ENGINE_PORT within ${DAEMON_TIMEOUT}s"
+        sleep 1
+    done
+}
+
+enable_at_boot() {
+    if uses_systemd; then
+        systemctl enable docker.service >/dev/null 2>&1 || say "Warning: could not enable docker.service at boot"
+    else
+        say "No systemd here: dockerd runs detached; after a reboot start it again with $LAUNCHER"
+    fi
+}
+
+main() {
+    read_certificate_bundle
+    wait_for_cloud_init
+    detect_os /etc/os-release
+    if [ -n "$OS_FAMILY" ]; then
+        say "Provisioning with $OS_NAME..."
+    elif have_engine; then
+        say "Provisioning with $OS_NAME (not a recognized OS; Docker is already installed, so carrying on)..."
+    else
+        require_known_os
+    fi
+    set_hostname
+    install_engine
+    add_user_to_docker_group
+    install_certificates
+    configure_engine
+    if [ "$CHANGED" = no ] && engine_healthy; then
+        say "Docker configuration unchanged and the daemon is answering: not restarting it"
+    else
+        restart_engine
+        wait_for_engine
+    fi
+    enable_at_boot
+    say "Docker is up and running on port $ENGINE_PORT!"
+}

@@ -1,0 +1,257 @@
+"""A real "remote host" on this machine: a network namespace with its own sshd (and later dockerd).
+
+The host is joined to this machine by a veth pair with a 10.213.N.0/30 subnet
+and no other route, so it reaches nothing but this machine's side of the pair.
+Its sshd runs in private mount and UTS namespaces: /etc, /var and /usr are
+copy-on-write overlays and /run is a fresh tmpfs, so provisioning can write
+/etc/docker, set the hostname or install dockerd without touching this
+machine's files. /var/lib/docker is a plain folder (overlay2 can't sit on an
+overlay). Everything is torn down afterwards, processes ended by PID.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+GUARD_ROUTE = "10.213.0.0/16"
+REQUIRED_COMMANDS = ("ip", "nsenter", "unshare", "mount", "ssh", "ssh-keygen", "dockerd", "docker", "containerd", "openssl")
+SSHD = "/usr/sbin/sshd"
+
+
+def missing_prerequisites() -> list[str]:
+    """What this machine lacks to build a test host (empty when it can)."""
+    missing = []
+    if os.geteuid() != 0:
+        missing.append("root (network namespaces and mounts need it)")
+    missing += [f"command {c}" for c in REQUIRED_COMMANDS if shutil.which(c) is None]
+    if not os.access(SSHD, os.X_OK):
+        missing.append(SSHD)
+    if "overlay" not in Path("/proc/filesystems").read_text():
+        missing.append("overlay filesystem in the kernel")
+    return missing
+
+
+def _run(*args: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(args, check=check, capture_output=True, text=True, **kwargs)
+
+
+def _free_subnet() -> int:
+    used = _run("ip", "-o", "-4", "addr", "show").stdout
+    for n in range(1, 255):
+        if f"10.213.{n}." not in used:
+            return n
+    raise RuntimeError("no free 10.213.N.0/30 subnet for a test host")
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # keep pytest output clean
+        pass
+
+
+class RemoteHost:
+    """A test host reachable at ``address`` over SSH as root with ``ssh_key``."""
+
+    def __init__(self, hide_dockerd: bool = False, hostname: str = "dmtest-host") -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix="dmtest-", dir="/tmp"))
+        self.name = f"dmtest-{os.getpid()}-{self.workdir.name[-6:]}"
+        n = _free_subnet()
+        self.gateway = f"10.213.{n}.1"
+        self.address = f"10.213.{n}.2"
+        tag = f"{os.getpid() % 100000}{n}"
+        self._veth_host, self._veth_remote = f"dmh{tag}"[:15], f"dmr{tag}"[:15]
+        self._guard_added = False
+        self._http: http.server.ThreadingHTTPServer | None = None
+        self._sshd: subprocess.Popen | None = None
+        self.ssh_key = self.workdir / "client_ed25519"
+        self.www = self.workdir / "www"
+        try:
+            self._network()
+            self._start_sshd(hide_dockerd, hostname)
+            self._wait_for_ssh()
+        except BaseException:
+            self.close()
+            raise
+
+    # ----- set-up -------------------------------------------------------------
+
+    def _network(self) -> None:
+        if _run("ip", "route", "show", GUARD_ROUTE).stdout.strip() == "":
+            # Should the namespace vanish mid-test, 10.213.x traffic must fail here, not leave the machine.
+            _run("ip", "route", "add", "unreachable", GUARD_ROUTE)
+            self._guard_added = True
+        _run("ip", "netns", "add", self.name)
+        _run("ip", "link", "add", self._veth_host, "type", "veth", "peer", "name", self._veth_remote)
+        _run("ip", "link", "set", self._veth_remote, "netns", self.name)
+        _run("ip", "addr", "add", f"{self.gateway}/30", "dev", self._veth_host)
+        _run("ip", "link", "set", self._veth_host, "up")
+        _run("ip", "-n", self.name, "addr", "add", f"{self.address}/30", "dev", self._veth_remote)
+        _run("ip", "-n", self.name, "link", "set", self._veth_remote, "up")
+        _run("ip", "-n", self.name, "link", "set", "lo", "up")
+
+    def _start_sshd(self, hide_dockerd: bool, hostname: str) -> None:
+        w = self.workdir
+        _run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(w / "host_ed25519"))
+        _run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "dmtest-client", "-f", str(self.ssh_key))
+        shutil.copy(f"{self.ssh_key}.pub", w / "authorized_keys")
+        (w / "sshd_config").write_text(
+            f"ListenAddress {self.address}\n"
+            f"HostKey {w / 'host_ed25519'}\n"
+            f"AuthorizedKeysFile {w / 'authorized_keys'}\n"
+            "StrictModes no\nUsePAM no\nPermitRootLogin prohibit-password\nPasswordAuthentication no\n"
+            "PidFile none\nSubsystem sftp internal-sftp\n"
+        )
+        for layer in ("etc", "var", "usr"):
+            (w / f"{layer}.up").mkdir()
+            (w / f"{layer}.work").mkdir()
+        (w / "docker-data").mkdir()
+        if hide_dockerd:
+            # An overlay whiteout: inside the test host, dockerd is simply not installed.
+            for path in ("sbin/dockerd", "bin/dockerd"):
+                if Path("/usr", path).exists():
+                    (w / "usr.up" / path).parent.mkdir(parents=True, exist_ok=True)
+                    os.mknod(w / "usr.up" / path, 0o600 | 0o020000, os.makedev(0, 0))
+        boot = [
+            "set -e",
+            "mount -t tmpfs -o mode=755 tmpfs /run",
+            "mkdir -p /run/sshd /run/lock",
+            *(
+                f"mount -t overlay overlay -o lowerdir=/{d},upperdir={w}/{d}.up,workdir={w}/{d}.work /{d}"
+                for d in ("etc", "var", "usr")
+            ),
+            f"mkdir -p /var/lib/docker && mount --bind {w}/docker-data /var/lib/docker",
+            f"hostname {hostname}",
+            f"exec {SSHD} -D -e -f {w}/sshd_config",
+        ]
+        (w / "boot.sh").write_text("\n".join(boot) + "\n")
+        log = open(w / "sshd.log", "wb")
+        self._sshd = subprocess.Popen(
+            ["nsenter", f"--net=/run/netns/{self.name}", "unshare", "--mount", "--uts", "--propagation", "private",
+             "sh", str(w / "boot.sh")],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+    def _wait_for_ssh(self) -> None:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self._sshd and self._sshd.poll() is not None:
+                raise RuntimeError(f"the test host's sshd exited: {(self.workdir / 'sshd.log').read_text()}")
+            if self.ssh("true", timeout=5).returncode == 0:
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"the test host's sshd did not answer: {(self.workdir / 'sshd.log').read_text()}")
+
+    # ----- use ----------------------------------------------------------------
+
+    def ssh_options(self) -> list[str]:
+        return [
+            "-F", "/dev/null", "-i", str(self.ssh_key), "-o", "IdentitiesOnly=yes",
+            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=error",
+            "-o", "BatchMode=yes", "-o", "ConnectTimeout=5",
+        ]
+
+    def assert_up(self) -> None:
+        """Refuse to send anything to 10.213.x unless our namespace is there to receive it."""
+        if not Path("/run/netns", self.name).exists() or self._sshd is None or self._sshd.poll() is not None:
+            raise RuntimeError(f"test host {self.name} is down: refusing to send traffic to {self.address}")
+
+    def ssh(self, command: str, stdin: str | bytes = b"", timeout: float = 300) -> subprocess.CompletedProcess:
+        """Run ``command`` as root on the host, exactly as an SSH exec request (what remote.Command sends)."""
+        self.assert_up()
+        data = stdin.encode() if isinstance(stdin, str) else stdin
+        return subprocess.run(
+            ["ssh", *self.ssh_options(), f"root@{self.address}", command],
+            input=data, capture_output=True, timeout=timeout,
+        )
+
+    def output(self, command: str) -> str:
+        result = self.ssh(command)
+        if result.returncode != 0:
+            raise RuntimeError(f"{command!r} failed on the test host: {result.stderr.decode()}")
+        return result.stdout.decode()
+
+    def serve(self, name: str, content: str | bytes | Path, mode: int = 0o644) -> str:
+        """Serve a file over HTTP from this machine's side of the veth; returns its URL."""
+        self.assert_up()
+        self.www.mkdir(exist_ok=True)
+        target = self.www / name
+        if isinstance(content, Path):
+            shutil.copy(content, target)
+        else:
+            target.write_bytes(content.encode() if isinstance(content, str) else content)
+        target.chmod(mode)
+        if self._http is None:
+            handler = functools.partial(_QuietHandler, directory=str(self.www))
+            self._http = http.server.ThreadingHTTPServer((self.gateway, 0), handler)
+            threading.Thread(target=self._http.serve_forever, daemon=True).start()
+        return f"http://{self.gateway}:{self._http.server_address[1]}/{name}"
+
+    def pids(self) -> list[int]:
+        out = _run("ip", "netns", "pids", self.name, check=False).stdout
+        return [int(p) for p in out.split()]
+
+    def pid_of(self, comm: str) -> int | None:
+        for pid in self.pids():
+            try:
+                if Path(f"/proc/{pid}/comm").read_text().strip() == comm:
+                    return pid
+            except FileNotFoundError:
+                continue
+        return None
+
+    # ----- tear-down ----------------------------------------------------------
+
+    def _end(self, pids: list[int], grace: float) -> None:
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in pids):
+            time.sleep(0.1)
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.shutdown()
+            self._http.server_close()
+        if Path("/run/netns", self.name).exists():
+            dockerd = [p for p in self.pids() if self._comm(p) == "dockerd"]
+            self._end(dockerd, grace=20)  # lets dockerd stop its containers
+            self._end(self.pids(), grace=5)
+        if self._sshd is not None:
+            self._sshd.wait(timeout=10)
+        _run("ip", "netns", "del", self.name, check=False)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _run("ip", "link", "show", self._veth_host, check=False).returncode == 0:
+            time.sleep(0.1)
+        if self._guard_added:
+            _run("ip", "route", "del", "unreachable", GUARD_ROUTE, check=False)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    @staticmethod
+    def _comm(pid: int) -> str:
+        try:
+            return Path(f"/proc/{pid}/comm").read_text().strip()
+        except FileNotFoundError:
+            return ""
+
+    def __enter__(self) -> "RemoteHost":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
