@@ -212,11 +212,12 @@ replace_if_changed() {
     fi
 }
 
-# write_file MODE DEST: standard input becomes DEST's content.
-write_file() {
+# install_generated MODE DEST FUNCTION: DEST gets FUNCTION's output, @DOCKERD@ filled in.
+# (Not a pipeline into replace_if_changed: that would run it in a subshell and lose CHANGED.)
+install_generated() {
     mkdir -p "$(dirname "$2")"
     new="$(dirname "$2")/.$(basename "$2").new"
-    cat >"$new"
+    "$3" | sed "s#@DOCKERD@#$(command -v dockerd)#" >"$new"
     replace_if_changed "$1" "$new" "$2"
 }
 
@@ -249,17 +250,16 @@ install_certificates() {
 
 configure_engine() {
     say "Setting Docker configuration on the remote daemon..."
-    dockerd_path=$(command -v dockerd)
     if [ -f "$DOCKER_DIR/daemon.json" ] && [ ! -f "$DOCKER_DIR/.docker-machine" ] && [ ! -f "$DOCKER_DIR/daemon.json.pre-docker-machine" ]; then
         cp -p "$DOCKER_DIR/daemon.json" "$DOCKER_DIR/daemon.json.pre-docker-machine"
         say "Saved the existing daemon.json as daemon.json.pre-docker-machine"
     fi
-    daemon_json | write_file 0644 "$DOCKER_DIR/daemon.json"
+    install_generated 0644 "$DOCKER_DIR/daemon.json" daemon_json
     : >"$DOCKER_DIR/.docker-machine"
     if uses_systemd; then
-        systemd_dropin | sed "s#@DOCKERD@#$dockerd_path#" | write_file 0644 "$DROPIN"
+        install_generated 0644 "$DROPIN" systemd_dropin
     else
-        launcher | sed "s#@DOCKERD@#$dockerd_path#" | write_file 0755 "$LAUNCHER"
+        install_generated 0755 "$LAUNCHER" launcher
     fi
 }
 

@@ -1,0 +1,269 @@
+"""Provisioning over real SSH against a real test host, then the real docker client over mutual TLS.
+
+The tests run in file order on one host: the first run installs Docker, the
+later ones build on the engine it left running.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import shutil
+import struct
+import subprocess
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from components.cert import create_ca, issue_client_certificate, issue_server_certificate
+from components.engine import EngineOptions
+from components.provision import provisioning
+from tests.conftest import require
+from tests.testbed import RemoteHost, missing_prerequisites
+
+pytestmark = pytest.mark.remote_host
+
+HOSTNAME = "dmtest-dev"
+EXTRA_SANS = ["docker.dmtest.example", "192.0.2.77"]
+
+FAKE_CLOUD_INIT = """#!/bin/sh
+# Stands in for cloud-init on the test host; accepts only what provisioning is documented to call.
+if [ "$*" = "status --wait" ]; then
+    echo "$*" >>/var/log/fake-cloud-init.log
+    echo "status: done"
+    exit 0
+fi
+echo "cloud-init: error: unrecognized arguments: $*" >&2
+exit 2
+"""
+
+INSTALLER = """#!/bin/sh
+# Test double for get.docker.com, served over HTTP from the test machine: it installs
+# dockerd the way a real installer installs packages, by downloading it.
+set -eu
+echo "test installer: downloading dockerd"
+curl -fsSL -o /usr/sbin/.dockerd.download {binary_url}
+chmod 0755 /usr/sbin/.dockerd.download
+mv /usr/sbin/.dockerd.download /usr/sbin/dockerd
+echo installed >>/var/log/test-installer.log
+"""
+
+
+def _is_static(binary: Path) -> bool:
+    """True when the ELF file has no PT_INTERP program header (no dynamic loader needed)."""
+    data = binary.read_bytes()
+    if data[:4] != b"\x7fELF" or data[4] != 2:
+        return False
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    return all(struct.unpack_from("<I", data, phoff + i * phentsize)[0] != 3 for i in range(phnum))
+
+
+@pytest.fixture(scope="module")
+def busybox() -> Path:
+    path = shutil.which("busybox")
+    require([] if path and _is_static(Path(path)) else ["a static busybox (Debian package busybox-static)"],
+            "the busybox test image")
+    return Path(path)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def host():
+    require(missing_prerequisites() + ([] if shutil.which("curl") else ["command curl"]), "the real remote-host tests")
+    with RemoteHost(hide_dockerd=True) as remote:
+        result = remote.ssh("cat >/usr/local/bin/cloud-init && chmod 755 /usr/local/bin/cloud-init", FAKE_CLOUD_INIT)
+        assert result.returncode == 0, result.stderr
+        yield remote
+
+
+@pytest.fixture(scope="module")
+def pki(host, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pki")
+    ca = create_ca("dmtest")
+    ca.save(folder / "ca.pem", folder / "ca-key.pem")
+    issue_client_certificate(ca, "dmtest.client").save(folder / "cert.pem", folder / "key.pem")
+    server = issue_server_certificate(ca, f"dmtest.{HOSTNAME}", [host.address], EXTRA_SANS)
+    rogue_ca = create_ca("rogue")
+    issue_client_certificate(rogue_ca, "rogue.client").save(folder / "rogue-cert.pem", folder / "rogue-key.pem")
+    return {"dir": folder, "ca": ca, "server": server}
+
+
+@pytest.fixture(scope="module")
+def engine(host) -> EngineOptions:
+    installer = host.serve("install.sh", INSTALLER.format(binary_url=host.serve("dockerd", Path(shutil.which("dockerd")))))
+    return EngineOptions(install_url=installer, labels=["role=test"], env=["DMTEST_MARKER=yes"])
+
+
+def provision(host, pki, engine, *, stdin=None, hostname=HOSTNAME):
+    plan = provisioning(
+        engine, "generic",
+        ca_pem=pki["ca"].cert_pem, server_cert_pem=pki["server"].cert_pem, server_key_pem=pki["server"].key_pem,
+        hostname=hostname, ssh_user="root", daemon_timeout=60, cloud_init_timeout=30,
+    )
+    result = host.ssh(plan.command, plan.stdin if stdin is None else stdin)
+    return result.returncode, result.stdout.decode(), result.stderr.decode()
+
+
+def docker(host, pki, *args, cert="cert", key="key", stdin=None, timeout=120):
+    host.assert_up()
+    folder = pki["dir"]
+    tls = ["--tlsverify", f"--tlscacert={folder / 'ca.pem'}"]
+    if cert:
+        tls += [f"--tlscert={folder / f'{cert}.pem'}", f"--tlskey={folder / f'{key}.pem'}"]
+    env = {"PATH": os.environ["PATH"], "DOCKER_CONFIG": str(folder / "docker-config"), "HOME": str(folder)}
+    return subprocess.run(
+        ["docker", *tls, "-H", f"tcp://{host.address}:2376", *args],
+        input=stdin, capture_output=True, timeout=timeout, env=env,
+    )
+
+
+def test_first_run_installs_docker_and_starts_it_behind_tls(host, pki, engine):
+    assert host.ssh("command -v dockerd").returncode != 0, "the test host must start without Docker"
+    code, out, err = provision(host, pki, engine)
+    assert code == 0, out + err
+    assert "Waiting for cloud-init to finish..." in out
+    assert host.output("cat /var/log/fake-cloud-init.log").splitlines() == ["status --wait"]
+    assert "Provisioning with Debian" in out
+    assert f"Installing Docker from {engine.install_url}..." in out
+    assert "test installer: downloading dockerd" in out
+    assert host.output("cat /var/log/test-installer.log").splitlines() == ["installed"]
+    assert "Docker is up and running on port 2376!" in out
+    assert host.output("hostname").strip() == HOSTNAME
+
+
+def test_docker_client_with_the_client_certificate_gets_the_server_version(host, pki):
+    result = docker(host, pki, "version", "--format", "{{.Server.Version}}")
+    assert result.returncode == 0, result.stderr
+    dockerd_version = host.output("dockerd --version")
+    assert result.stdout.decode().strip() in dockerd_version
+
+
+def test_engine_options_reach_the_daemon(host, pki):
+    result = docker(host, pki, "info", "--format", "{{json .Labels}} {{.Driver}}")
+    assert result.returncode == 0, result.stderr
+    labels, driver = result.stdout.decode().rsplit(" ", 1)
+    assert "provider=generic" in labels and "role=test" in labels
+    assert driver.strip() == "overlay2"
+    pid = host.pid_of("dockerd")
+    environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    assert b"DMTEST_MARKER=yes" in environ
+
+
+def test_busybox_container_says_hello_world(host, pki, busybox):
+    image = io.BytesIO()
+    with tarfile.open(fileobj=image, mode="w") as tar:
+        tar.add(busybox, arcname="bin/busybox")
+        for applet in ("sh", "echo"):
+            link = tarfile.TarInfo(f"bin/{applet}")
+            link.type, link.linkname = tarfile.SYMTYPE, "busybox"
+            tar.addfile(link)
+    imported = docker(host, pki, "import", "-", "dmtest/busybox:latest", stdin=image.getvalue())
+    assert imported.returncode == 0, imported.stderr
+    result = docker(host, pki, "run", "--rm", "dmtest/busybox", "echo", "hello", "world")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode() == "hello world\n"
+
+
+def test_client_without_a_certificate_is_refused(host, pki):
+    result = docker(host, pki, "version", "--format", "{{.Server.Version}}", cert=None)
+    assert result.returncode != 0
+    assert re.search(r"certificate|tls", result.stderr.decode(), re.I), result.stderr
+
+
+def test_client_with_a_certificate_from_another_ca_is_refused(host, pki):
+    result = docker(host, pki, "version", "--format", "{{.Server.Version}}", cert="rogue-cert", key="rogue-key")
+    assert result.returncode != 0
+    assert re.search(r"certificate|tls", result.stderr.decode(), re.I), result.stderr
+
+
+def test_served_certificate_has_the_machine_sans(host, openssl):
+    host.assert_up()
+    handshake = subprocess.run(
+        [openssl, "s_client", "-connect", f"{host.address}:2376", "-showcerts"],
+        input=b"", capture_output=True, timeout=30,
+    ).stdout.decode()
+    served = re.search(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", handshake, re.S)
+    assert served, handshake
+    sans = subprocess.run([openssl, "x509", "-noout", "-ext", "subjectAltName"], input=served.group(0).encode(),
+                          capture_output=True, check=True).stdout.decode()
+    assert f"IP Address:{host.address}" in sans
+    assert "DNS:localhost" in sans and "DNS:docker.dmtest.example" in sans and "IP Address:192.0.2.77" in sans
+
+
+def test_server_key_is_private_on_the_host(host):
+    modes = host.output("stat -c '%a %n' /etc/docker/server-key.pem /etc/docker/server.pem /etc/docker/ca.pem")
+    assert modes.split("\n")[:3] == ["600 /etc/docker/server-key.pem", "644 /etc/docker/server.pem",
+                                     "644 /etc/docker/ca.pem"]
+
+
+def test_second_run_changes_nothing_and_keeps_the_daemon_up(host, pki, engine):
+    before = host.pid_of("dockerd")
+    code, out, err = provision(host, pki, engine)
+    assert code == 0, out + err
+    assert "Docker is already installed" in out
+    assert "not restarting it" in out
+    assert host.pid_of("dockerd") == before
+    assert host.output("cat /var/log/test-installer.log").splitlines() == ["installed"]
+    assert docker(host, pki, "version").returncode == 0
+
+
+def test_wrong_stdin_is_refused_and_changes_nothing(host, pki, engine):
+    before = host.output("sha256sum /etc/docker/ca.pem /etc/docker/server.pem /etc/docker/server-key.pem")
+    code, _, err = provision(host, pki, engine, stdin=pki["ca"].cert_pem)
+    assert code == 1
+    assert "standard input must hold the CA certificate, the server certificate and the server key" in err
+    assert host.output("sha256sum /etc/docker/ca.pem /etc/docker/server.pem /etc/docker/server-key.pem") == before
+    assert host.output("find /etc/docker -name '*.new'") == ""
+
+
+def test_unrecognized_os_is_fine_when_docker_is_there_and_an_error_when_not(host, pki, engine):
+    host.output("rm -f /etc/os-release && printf 'ID=plan9\\nPRETTY_NAME=\"Plan 9\"\\n' >/etc/os-release")
+    try:
+        code, out, err = provision(host, pki, engine)
+        assert code == 0, out + err
+        assert "Provisioning with Plan 9 (not a recognized OS; Docker is already installed" in out
+        pid = host.pid_of("dockerd")
+        host.output("mv /usr/sbin/dockerd /usr/sbin/dockerd.aside")
+        try:
+            code, out, err = provision(host, pki, engine)
+        finally:
+            host.output("mv /usr/sbin/dockerd.aside /usr/sbin/dockerd")
+        assert code == 1
+        assert "Error detecting OS: OS type not recognized (ID=plan9)" in err
+        assert host.pid_of("dockerd") == pid
+    finally:
+        host.output("rm -f /etc/os-release && ln -s ../usr/lib/os-release /etc/os-release")
+
+
+def test_bad_engine_option_fails_with_the_daemons_own_error(host, pki, engine):
+    broken = EngineOptions(**{**engine.to_dict(), "opts": ["no-such-flag=1"]})
+    code, out, err = provision(host, pki, broken)
+    assert code == 1, out
+    assert "Docker exited while starting" in err
+    assert "unknown flag: --no-such-flag" in err
+
+
+def test_a_good_run_after_a_failure_repairs_the_engine(host, pki, engine):
+    code, out, err = provision(host, pki, engine)
+    assert code == 0, out + err
+    assert "Restarting Docker..." in out
+    result = docker(host, pki, "run", "--rm", "dmtest/busybox", "echo", "back")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode() == "back\n"
+
+
+def test_new_server_certificate_restarts_the_daemon_and_is_served(host, pki, engine, openssl):
+    ca = pki["ca"]
+    renewed = issue_server_certificate(ca, f"dmtest.{HOSTNAME}", [host.address], ["renewed.dmtest.example"])
+    before = host.pid_of("dockerd")
+    plan = provisioning(engine, "generic", ca_pem=ca.cert_pem, server_cert_pem=renewed.cert_pem,
+                        server_key_pem=renewed.key_pem, hostname=HOSTNAME, daemon_timeout=60)
+    result = host.ssh(plan.command, plan.stdin)
+    assert result.returncode == 0, result.stderr
+    assert host.pid_of("dockerd") != before
+    on_host = host.output("cat /etc/docker/server.pem")
+    assert hashlib.sha256(on_host.encode()).digest() == hashlib.sha256(renewed.cert_pem.encode()).digest()
+    assert docker(host, pki, "version").returncode == 0
