@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 ARGS ?= --help
 
-.PHONY: install run test system-deps clean
+.PHONY: install run test system-deps bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,3 +25,6 @@ test: system-deps install
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+bench: install
+	$(VENV)/bin/python bench/keygen.py
