@@ -1,5 +1,32 @@
 """Pulumi components and the key material, certificates and provisioning beneath them.
 
-Nothing here imports Pulumi at import time: the CLI's read-only commands use
-these modules and must stay fast.
+Nothing is imported eagerly: the CLI's read-only commands use the modules
+below (cert, ssh, engine, provision) and must not pay for importing Pulumi.
+``from components import DockerMachine`` imports the Pulumi side on first use.
 """
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {
+    "DockerMachine": "components.machine",
+    "DockerMachineArgs": "components.machine",
+    "MachineArgumentError": "components.machine",
+    "DockerCertificates": "components.certificates",
+    "DockerCertificatesArgs": "components.certificates",
+    "EngineOptions": "components.engine",
+    "AmazonEC2Driver": "components.drivers.amazonec2",
+    "DigitalOceanDriver": "components.drivers.digitalocean",
+    "GenericDriver": "components.drivers.generic",
+    "driver_from_dict": "components.drivers",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'components' has no attribute {name!r}")
+    return getattr(import_module(_EXPORTS[name]), name)

@@ -39,3 +39,162 @@ def ssh_keygen() -> str:
     path = shutil.which("ssh-keygen")
     require([] if path else ["ssh-keygen (Debian package openssh-client)"], "cross-checking SSH keys")
     return path  # type: ignore[return-value]
+
+
+# ----- Pulumi mocks ---------------------------------------------------------------------------------------------
+
+import asyncio  # noqa: E402
+import base64  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from typing import Any, Callable, Optional  # noqa: E402
+
+import dill  # noqa: E402
+import pulumi  # noqa: E402
+from pulumi.runtime import rpc  # noqa: E402
+
+from components.ssh import md5_fingerprint  # noqa: E402
+
+DEFAULT_VM_ADDRESS = "203.0.113.10"  # TEST-NET-3: never a real host
+AMI_ID = "ami-0abcdef1234567890"
+
+
+@dataclass
+class Registered:
+    typ: str
+    name: str
+    inputs: dict
+    state: dict
+    provider: Optional[str] = None
+
+
+@dataclass
+class MachineMocks(pulumi.runtime.Mocks):
+    """The one Mocks class of the test suite: stands in for the Pulumi engine and the clouds.
+
+    - Cloud VMs (Droplet, EC2 Instance) resolve to ``vm_address``: point it at a test host and
+      the component provisions a real machine.
+    - Dynamic providers (this project's key material) really run: the provider is dill-loaded
+      from ``__provider`` and its ``create`` called, as the engine's dynamic-provider host does.
+    - With ``ssh_host`` set, ``remote.Command`` really runs its ``create`` with its ``stdin`` over
+      SSH, using the connection the component built (host, port, user, private key); connecting
+      anywhere but ``ssh_host.address`` is refused. Otherwise commands only record their inputs.
+    - ``on_public_key`` sees each SSH public key a cloud would install (DigitalOcean SshKey,
+      EC2 KeyPair), so a test host can authorize it the way cloud-init would.
+    """
+
+    vm_address: str = DEFAULT_VM_ADDRESS
+    ssh_host: Any = None
+    on_public_key: Optional[Callable[[str], None]] = None
+    resources: list = field(default_factory=list)
+    calls: list = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    monitor: Any = None  # the MockMonitor of the last run_program: its URNs show each resource's parent type
+
+    def urns(self) -> list[str]:
+        return list(self.monitor.get_registered_resources())
+
+    def of_type(self, typ: str) -> list[Registered]:
+        return [r for r in self.resources if r.typ == typ]
+
+    def one(self, typ: str) -> Registered:
+        found = self.of_type(typ)
+        assert len(found) == 1, f"expected one {typ}, got {[r.name for r in found]}"
+        return found[0]
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        inputs = unwrap_secrets(dict(args.inputs))
+        typ, name = args.typ, args.name
+        id_ = f"{name}-id"
+        state = dict(inputs)
+        if typ.startswith("pulumi-python:dynamic/"):
+            blob = inputs.pop("__provider")
+            provider = dill.loads(base64.b64decode(blob))
+            result = provider.create(inputs)
+            id_, state = result.id, {**(result.outs or {}), "__provider": blob}
+        elif typ == "digitalocean:index/sshKey:SshKey":
+            state["fingerprint"] = md5_fingerprint(inputs["publicKey"])
+            self._public_key(inputs["publicKey"])
+        elif typ == "digitalocean:index/droplet:Droplet":
+            id_ = "412345678"
+            state.update(ipv4Address=self.vm_address, status="active", urn=f"do:droplet:{id_}")
+        elif typ == "aws:ec2/keyPair:KeyPair":
+            state["keyName"] = inputs.get("keyName") or f"{inputs.get('keyNamePrefix', '')}20261125"
+            self._public_key(inputs["publicKey"])
+        elif typ == "aws:ec2/securityGroup:SecurityGroup":
+            id_ = "sg-0123456789abcdef0"
+        elif typ == "aws:ec2/instance:Instance":
+            id_ = "i-0123456789abcdef0"
+            state.update(publicIp=self.vm_address, privateIp="172.31.5.6")
+        elif typ == "command:remote:Command":
+            state.update(self._run_command(inputs))
+        with self._lock:
+            self.resources.append(Registered(typ, name, inputs, state, args.provider))
+        return id_, state
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        with self._lock:
+            self.calls.append((args.token, dict(args.args)))
+        if args.token == "aws:ec2/getAmi:getAmi":
+            return {"id": AMI_ID, "name": "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20261101"}
+        return {}
+
+    def _public_key(self, key: str) -> None:
+        if self.on_public_key is not None:
+            self.on_public_key(key)
+
+    def _run_command(self, inputs: dict) -> dict:
+        if self.ssh_host is None:
+            return {"stdout": "", "stderr": ""}
+        connection = inputs["connection"]
+        host = self.ssh_host
+        if connection["host"] != host.address:
+            raise RuntimeError(f"mock refuses to SSH to {connection['host']}: only the test host {host.address}")
+        host.assert_up()
+        with tempfile.TemporaryDirectory() as folder:
+            key = f"{folder}/key"
+            with open(key, "w") as handle:
+                handle.write(connection["privateKey"])
+            os.chmod(key, 0o600)
+            ssh = [
+                "ssh", "-F", "/dev/null", "-i", key, "-p", str(int(connection.get("port", 22))),
+                "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                "-o", "BatchMode=yes", "-o", f"ConnectTimeout={int(connection.get('perDialTimeout', 15))}",
+                "-o", "LogLevel=error", f"{connection['user']}@{connection['host']}", inputs["create"],
+            ]
+            result = subprocess.run(ssh, input=inputs.get("stdin", "").encode(), capture_output=True, timeout=600)
+        stdout, stderr = result.stdout.decode(), result.stderr.decode()
+        if result.returncode != 0:
+            raise RuntimeError(f"remote command failed ({result.returncode}): {stderr or stdout}")
+        return {"stdout": stdout, "stderr": stderr}
+
+
+def unwrap_secrets(value: Any) -> Any:
+    """Inputs reach mocks with secrets still wrapped; a provider sees them plain, as the engine sends them."""
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            return unwrap_secrets(value["value"])
+        return {k: unwrap_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap_secrets(v) for v in value]
+    return value
+
+
+def run_program(mocks: MachineMocks, program: Callable[[], dict]) -> dict:
+    """Run ``program`` under ``mocks``; it returns named Outputs, resolved here to (value, is_secret)."""
+    mocks.monitor = pulumi.runtime.mocks.MockMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project="docker-machine", stack="test", preview=False, monitor=mocks.monitor)
+    resolved: dict = {}
+
+    async def settle(outputs: dict) -> None:
+        for key, output in outputs.items():
+            resolved[key] = (await output.future(), await output.is_secret())
+
+    @pulumi.runtime.test
+    def run():
+        return asyncio.ensure_future(settle(program()))
+
+    run()
+    return resolved

@@ -8,6 +8,7 @@ from .issue import (
     create_ca,
     issue_client_certificate,
     issue_server_certificate,
+    san_entries,
 )
 from .keys import DEFAULT_KEY_TYPE, KeyFormat, KeyType
 
@@ -26,5 +27,6 @@ __all__ = [
     "expires_within",
     "issue_client_certificate",
     "issue_server_certificate",
+    "san_entries",
     "subject_alt_names",
 ]

@@ -188,11 +188,11 @@ def issue_server_certificate(
     now: dt.datetime | None = None,
 ) -> KeyAndCertificate:
     """A machine's certificate: serverAuth, SANs = addresses + localhost + extra SANs."""
-    sans = subject_alt_names([*addresses, "localhost", *extra_sans])
+    sans = san_entries([*addresses, "localhost", *extra_sans])
     return _issue(ca, organization, ExtendedKeyUsageOID.SERVER_AUTH, sans, key_type, validity_days, key_format, now)
 
 
-def subject_alt_name(value: str) -> x509.GeneralName:
+def san_entry(value: str) -> x509.GeneralName:
     """An IP-looking value becomes an IP SAN, anything else a DNS name (checked)."""
     text = value.strip()
     try:
@@ -210,11 +210,11 @@ def subject_alt_name(value: str) -> x509.GeneralName:
     return x509.DNSName(host.lower())
 
 
-def subject_alt_names(values: Iterable[str]) -> list[x509.GeneralName]:
+def san_entries(values: Iterable[str]) -> list[x509.GeneralName]:
     """SANs for ``values`` in order, duplicates dropped."""
     seen: list[x509.GeneralName] = []
     for value in values:
-        name = subject_alt_name(value)
+        name = san_entry(value)
         if name not in seen:
             seen.append(name)
     return seen

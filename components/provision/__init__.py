@@ -10,6 +10,7 @@ from .render import (
     daemon_config,
     provisioning,
     remote_command,
+    render_deprovision_script,
     render_script,
 )
 
@@ -23,5 +24,6 @@ __all__ = [
     "daemon_config",
     "provisioning",
     "remote_command",
+    "render_deprovision_script",
     "render_script",
 ]

@@ -390,3 +390,24 @@ main() {
     enable_at_boot
     say "Docker is up and running on port $ENGINE_PORT!"
 }
+
+# Undoes configure_engine (for hosts docker-machine did not create): Docker itself stays installed.
+deprovision() {
+    if [ ! -f "$DOCKER_DIR/.docker-machine" ]; then
+        say "docker-machine's Docker configuration is not on this host: nothing to remove"
+        return 0
+    fi
+    uses_systemd || stop_detached
+    rm -f "$DOCKER_DIR/ca.pem" "$DOCKER_DIR/server.pem" "$DOCKER_DIR/server-key.pem" "$LAUNCHER" "$DROPIN"
+    if [ -f "$DOCKER_DIR/daemon.json.pre-docker-machine" ]; then
+        mv -f "$DOCKER_DIR/daemon.json.pre-docker-machine" "$DOCKER_DIR/daemon.json"
+    else
+        rm -f "$DOCKER_DIR/daemon.json"
+    fi
+    rm -f "$DOCKER_DIR/.docker-machine"
+    if uses_systemd; then
+        systemctl daemon-reload
+        systemctl restart docker.service || say "Warning: docker.service did not restart with its own configuration"
+    fi
+    say "Removed docker-machine's TLS configuration; Docker stays installed"
+}

@@ -28,6 +28,7 @@ DEFAULT_CLOUD_INIT_TIMEOUT = 600  # seconds to wait for cloud-init on a new VM
 # One argument of a Linux command line may be at most 128 KiB (MAX_ARG_STRLEN).
 _MAX_SCRIPT_BYTES = 120 * 1024
 _HEREDOC_END = "DOCKER_MACHINE_EOF"
+_HEADER = "#!/bin/sh\n# docker-machine provisioning, generated: see components/provision in pulumi-docker-machine.\nset -eu\n"
 _HOSTNAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-\.]*$")  # docker-machine's rule for machine names
 
 
@@ -133,7 +134,7 @@ def render_script(
         "CLOUD_INIT_TIMEOUT": str(cloud_init_timeout),
     }
     parts = [
-        "#!/bin/sh\n# docker-machine provisioning, generated: see components/provision in pulumi-docker-machine.\nset -eu\n",
+        _HEADER,
         "".join(f"{key}={shlex.quote(value)}\n" for key, value in settings.items()),
         _heredoc_function("daemon_json", json.dumps(daemon_config(engine, driver), indent=4)),
         _heredoc_function("systemd_dropin", systemd_dropin(engine)),
@@ -145,6 +146,11 @@ def render_script(
     if len(script.encode()) > _MAX_SCRIPT_BYTES:
         raise ValueError("the provisioning script is too long for one command line: use fewer engine options")
     return script
+
+
+def render_deprovision_script() -> str:
+    """The script that removes what provisioning configured (Docker stays installed)."""
+    return "\n".join([_HEADER, body(), "deprovision\n"])
 
 
 def remote_command(script: str, ssh_user: str = "root") -> str:

@@ -1,0 +1,56 @@
+"""The CA and client certificate that one or many machines share, as docker-machine's ``certs/`` folder."""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+from typing import Optional
+
+import pulumi
+
+from .cert import DEFAULT_KEY_TYPE, DEFAULT_VALIDITY_DAYS, KeyType
+from .material import CertificateAuthority, ClientCertificate
+
+TYPE = "docker-machine:index:Certificates"
+
+
+def default_organization() -> str:
+    """docker-machine names certificates after the user: O=$USER."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no USER and no passwd entry (some containers)
+        return "docker-machine"
+
+
+@dataclass
+class DockerCertificatesArgs:
+    organization: Optional[str] = None  # default: the current user, as docker-machine
+    key_type: KeyType | str = DEFAULT_KEY_TYPE
+    validity_days: int = DEFAULT_VALIDITY_DAYS
+
+
+class DockerCertificates(pulumi.ComponentResource):
+    """A CA and the client certificate it signs; pass one to several machines to share them."""
+
+    ca_pem: pulumi.Output[str]
+    client_cert_pem: pulumi.Output[str]
+    client_key_pem: pulumi.Output[str]  # secret
+
+    def __init__(self, name: str, args: Optional[DockerCertificatesArgs] = None, opts: Optional[pulumi.ResourceOptions] = None):
+        args = args or DockerCertificatesArgs()
+        key_type = KeyType.parse(args.key_type)
+        super().__init__(TYPE, name, None, opts)
+        self.organization = args.organization or default_organization()
+        self.key_type = key_type
+        self.validity_days = args.validity_days
+        child = pulumi.ResourceOptions(parent=self)
+        self.ca = CertificateAuthority(f"{name}-ca", self.organization, key_type, args.validity_days, opts=child)
+        self.client = ClientCertificate(
+            f"{name}-client", self.ca, f"{self.organization}.client", key_type, args.validity_days, opts=child
+        )
+        self.ca_pem = self.ca.cert_pem
+        self.client_cert_pem = self.client.cert_pem
+        self.client_key_pem = pulumi.Output.secret(self.client.key_pem)
+        self.register_outputs(
+            {"ca_pem": self.ca_pem, "client_cert_pem": self.client_cert_pem, "client_key_pem": self.client_key_pem}
+        )

@@ -1,0 +1,75 @@
+"""The small interface every driver implements."""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, ClassVar, Mapping, Optional, Sequence
+
+import pulumi
+
+
+class DriverArgumentError(ValueError):
+    """A driver argument that can't work; the message names it and the fix."""
+
+
+@dataclass(frozen=True)
+class MachineHost:
+    """What a driver hands back: where the machine is and how to reach it over SSH."""
+
+    address: pulumi.Input[str]
+    ssh_user: pulumi.Input[str]
+    ssh_port: pulumi.Input[int]
+    # A driver that brings its own SSH key (generic) sets it; otherwise the generated key is used.
+    private_key: Optional[pulumi.Input[str]] = None
+    # Resources provisioning must wait for beyond the address (a firewall that opens port 22).
+    depends_on: Sequence[pulumi.Resource] = ()
+
+
+class Driver(abc.ABC):
+    """A way to get a Linux host: one frozen dataclass of arguments per driver, in its own module."""
+
+    name: ClassVar[str]
+    uses_generated_key: ClassVar[bool] = True
+    owns_host: ClassVar[bool] = True  # False: the host outlives the stack (generic)
+
+    def validate(self, machine_name: str) -> None:
+        """Raise DriverArgumentError before any resource is registered."""
+
+    @abc.abstractmethod
+    def create_host(
+        self,
+        machine_name: str,
+        public_key: Optional[pulumi.Output[str]],
+        engine_port: int,
+        parent: pulumi.Resource,
+    ) -> MachineHost:
+        """Register the VM (and its firewall) as children of ``parent``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The arguments, secrets left out (for the store's config.json and stack outputs)."""
+        return {
+            f.name: (list(v) if isinstance(v, tuple) else v)
+            for f in dataclasses.fields(self)  # type: ignore[arg-type]
+            if not f.metadata.get("secret") and isinstance(v := getattr(self, f.name), (str, int, bool, float, list, tuple, dict, type(None)))
+        }
+
+    @classmethod
+    def from_dict(cls, options: Mapping[str, Any]) -> "Driver":
+        known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise DriverArgumentError(
+                f"unknown {cls.name} option {unknown[0]!r}: use one of {', '.join(sorted(known))}"
+            )
+        return cls(**options)  # type: ignore[call-arg]
+
+
+def secret_field(default: Any = None) -> Any:
+    """A dataclass field holding a credential: kept out of to_dict()."""
+    return dataclasses.field(default=default, metadata={"secret": True}, repr=False)
+
+
+def child_opts(parent: pulumi.Resource, provider: Optional[pulumi.ProviderResource] = None, **kwargs: Any) -> pulumi.ResourceOptions:
+    return pulumi.ResourceOptions(parent=parent, provider=provider, **kwargs)

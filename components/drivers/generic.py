@@ -1,0 +1,64 @@
+"""Generic: a Linux host that already exists, reached over SSH with your key. Nothing is created in a cloud."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar, Optional
+
+import pulumi
+
+from .base import Driver, DriverArgumentError, MachineHost, secret_field
+
+_HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$")
+_USER = re.compile(r"^[a-z_][a-z0-9_.-]*\$?$")
+
+
+@dataclass(frozen=True)
+class GenericDriver(Driver):
+    name: ClassVar[str] = "generic"
+    uses_generated_key: ClassVar[bool] = False
+    owns_host: ClassVar[bool] = False
+
+    ip_address: Optional[str] = None
+    ssh_user: str = "root"
+    ssh_port: int = 22
+    ssh_key: str = "~/.ssh/id_rsa"  # path of the private key, as docker-machine's --generic-ssh-key
+    ssh_private_key: Optional[pulumi.Input[str]] = secret_field()  # the key itself, instead of a path
+
+    def validate(self, machine_name: str) -> None:
+        if not self.ip_address:
+            raise DriverArgumentError(
+                "generic driver requires the --generic-ip-address option: give the host's address"
+            )
+        try:
+            ipaddress.ip_address(self.ip_address)
+        except ValueError:
+            if not _HOST.match(self.ip_address):
+                raise DriverArgumentError(
+                    f"generic ip_address {self.ip_address!r} is neither an IP address nor a host name"
+                ) from None
+        if not _USER.match(self.ssh_user):
+            raise DriverArgumentError(f"generic ssh_user {self.ssh_user!r} is not a user name")
+        if not 1 <= int(self.ssh_port) <= 65535:
+            raise DriverArgumentError(f"generic ssh_port {self.ssh_port!r} is not a TCP port")
+        if self.ssh_private_key is None and not self.key_path.is_file():
+            raise DriverArgumentError(
+                f"generic ssh key {self.key_path} does not exist: give --generic-ssh-key the path of your private key"
+            )
+
+    @property
+    def key_path(self) -> Path:
+        return Path(os.path.expanduser(self.ssh_key))
+
+    def create_host(self, machine_name, public_key, engine_port, parent) -> MachineHost:
+        key = self.ssh_private_key if self.ssh_private_key is not None else self.key_path.read_text()
+        return MachineHost(
+            address=self.ip_address,  # type: ignore[arg-type]
+            ssh_user=self.ssh_user,
+            ssh_port=int(self.ssh_port),
+            private_key=pulumi.Output.secret(key),
+        )

@@ -1,0 +1,202 @@
+"""DockerMachine: a VM from a driver, Docker installed and configured over SSH, reachable over mutual TLS."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Optional, Sequence
+
+import pulumi
+from pulumi_command import remote
+
+from .cert import DEFAULT_KEY_TYPE, KeyType, san_entries
+from .certificates import DockerCertificates, DockerCertificatesArgs
+from .drivers import Driver
+from .engine import EngineOptions
+from .material import ServerCertificate, SSHKey
+from .provision import certificate_bundle, remote_command, render_deprovision_script, render_script
+from .ssh import DEFAULT_SSH_KEY_TYPE, SSHKeyType
+
+TYPE = "docker-machine:index:DockerMachine"
+MACHINE_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-\.]*$")
+
+
+class MachineArgumentError(ValueError):
+    """Arguments that can't make a machine; raised before any resource is registered."""
+
+
+@dataclass
+class DockerMachineArgs:
+    driver: Driver
+    engine: EngineOptions = field(default_factory=EngineOptions)
+    tls_sans: Sequence[str] = ()
+    # Share one CA and client certificate between machines; by default each machine makes its own.
+    certificates: Optional[DockerCertificates] = None
+    ssh_key_type: SSHKeyType | str = DEFAULT_SSH_KEY_TYPE
+    tls_key_type: KeyType | str = DEFAULT_KEY_TYPE
+    organization: Optional[str] = None
+    hostname: Optional[str] = None  # default: the machine name
+    ssh_dial_error_limit: int = 30
+    ssh_per_dial_timeout: int = 15
+    daemon_timeout: int = 120
+
+
+def validate(name: str, args: DockerMachineArgs) -> None:
+    if not MACHINE_NAME.match(name):
+        raise MachineArgumentError(
+            "Error creating machine: Invalid hostname specified. Allowed hostname chars are: 0-9a-zA-Z . -"
+            f" (got {name!r})"
+        )
+    if not isinstance(args.driver, Driver):
+        raise MachineArgumentError(
+            f"driver must be a driver object such as GenericDriver(...), not {type(args.driver).__name__}"
+        )
+    if not isinstance(args.engine, EngineOptions):
+        raise MachineArgumentError("engine must be an EngineOptions")
+    args.driver.validate(name)
+    san_entries(args.tls_sans)
+    SSHKeyType.parse(args.ssh_key_type)
+    KeyType.parse(args.tls_key_type)
+    for option in ("ssh_dial_error_limit", "ssh_per_dial_timeout", "daemon_timeout"):
+        if int(getattr(args, option)) < 1:
+            raise MachineArgumentError(f"{option} must be at least 1")
+
+
+def docker_url(address: str, port: int) -> str:
+    try:
+        if isinstance(ipaddress.ip_address(address), ipaddress.IPv6Address):
+            return f"tcp://[{address}]:{port}"
+    except ValueError:
+        pass
+    return f"tcp://{address}:{port}"
+
+
+class DockerMachine(pulumi.ComponentResource):
+    """One Docker host: VM (per driver), key material kept in state, Docker provisioned over SSH."""
+
+    ip: pulumi.Output[str]
+    docker_host: pulumi.Output[str]
+    ssh_user: pulumi.Output[str]
+    ssh_port: pulumi.Output[int]
+    ssh_private_key: pulumi.Output[str]  # secret
+    ca_pem: pulumi.Output[str]
+    client_cert_pem: pulumi.Output[str]
+    client_key_pem: pulumi.Output[str]  # secret
+    server_cert_pem: pulumi.Output[str]
+    driver: pulumi.Output[str]
+    driver_options: pulumi.Output[dict]
+    engine: pulumi.Output[dict]
+    docker_env: pulumi.Output[dict]
+
+    def __init__(self, name: str, args: DockerMachineArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        try:
+            validate(name, args)
+        except ValueError as err:  # one clear line, whatever layer found it
+            raise MachineArgumentError(str(err)) from None
+        super().__init__(TYPE, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        driver, engine = args.driver, args.engine
+
+        certs = args.certificates or DockerCertificates(
+            f"{name}-certs",
+            DockerCertificatesArgs(organization=args.organization, key_type=args.tls_key_type),
+            opts=child,
+        )
+        ssh_key = (
+            SSHKey(f"{name}-ssh-key", args.ssh_key_type, comment=f"docker-machine@{name}", opts=child)
+            if driver.uses_generated_key
+            else None
+        )
+        host = driver.create_host(name, ssh_key.public_key if ssh_key else None, engine.port, self)
+        private_key = host.private_key if host.private_key is not None else ssh_key.private_key  # type: ignore[union-attr]
+        address = pulumi.Output.from_input(host.address)
+
+        server = ServerCertificate(
+            f"{name}-server-cert",
+            certs.ca,
+            f"{certs.organization}.{name}",
+            addresses=address.apply(lambda a: [a]),
+            extra_sans=list(args.tls_sans),
+            key_type=args.tls_key_type,
+            opts=child,
+        )
+        # A host we did not create keeps its hostname unless one is asked for.
+        hostname = args.hostname or (name if driver.owns_host else None)
+        ssh_user = pulumi.Output.from_input(host.ssh_user)
+        provision = remote.Command(
+            f"{name}-provision",
+            connection=remote.ConnectionArgs(
+                host=address,
+                port=host.ssh_port,
+                user=ssh_user,
+                private_key=pulumi.Output.secret(private_key),
+                dial_error_limit=args.ssh_dial_error_limit,
+                per_dial_timeout=args.ssh_per_dial_timeout,
+            ),
+            create=ssh_user.apply(
+                lambda user: remote_command(
+                    render_script(
+                        engine, driver.name, hostname=hostname, ssh_user=user, daemon_timeout=args.daemon_timeout
+                    ),
+                    user,
+                )
+            ),
+            # Destroying a machine we created destroys its VM; on a host we were only lent, undo our setup.
+            delete=(
+                None
+                if driver.owns_host
+                else ssh_user.apply(lambda user: remote_command(render_deprovision_script(), user))
+            ),
+            stdin=pulumi.Output.secret(
+                pulumi.Output.all(certs.ca_pem, server.cert_pem, server.key_pem).apply(
+                    lambda pems: certificate_bundle(*pems)
+                )
+            ),
+            # The certificates ride on stdin: keep the step's output out of the engine's logs.
+            logging=remote.Logging.NONE,
+            add_previous_output_in_env=False,
+            triggers=[_fingerprint(engine.to_dict()), server.id, certs.ca.id],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(host.depends_on)),
+        )
+
+        self.ip = address
+        # Known only once Docker answers: a consumer of docker_host waits for provisioning.
+        self.docker_host = pulumi.Output.all(address, provision.id).apply(lambda a: docker_url(a[0], engine.port))
+        self.ssh_user = ssh_user
+        self.ssh_port = pulumi.Output.from_input(host.ssh_port)
+        self.ssh_private_key = pulumi.Output.secret(private_key)
+        self.ca_pem = certs.ca_pem
+        self.client_cert_pem = certs.client_cert_pem
+        self.client_key_pem = certs.client_key_pem
+        self.server_cert_pem = server.cert_pem
+        self.driver = pulumi.Output.from_input(driver.name)
+        self.driver_options = pulumi.Output.from_input(driver.to_dict())
+        self.engine = pulumi.Output.from_input(engine.to_dict())
+        self.docker_env = self.docker_host.apply(
+            lambda url: {"DOCKER_HOST": url, "DOCKER_TLS_VERIFY": "1", "DOCKER_MACHINE_NAME": name}
+        )
+        self.register_outputs({key: getattr(self, key) for key in OUTPUTS})
+
+
+OUTPUTS = (
+    "ip",
+    "docker_host",
+    "ssh_user",
+    "ssh_port",
+    "ssh_private_key",
+    "ca_pem",
+    "client_cert_pem",
+    "client_key_pem",
+    "server_cert_pem",
+    "driver",
+    "driver_options",
+    "engine",
+    "docker_env",
+)
+
+
+def _fingerprint(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()

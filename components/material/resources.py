@@ -1,0 +1,123 @@
+"""Key material as Pulumi resources: made once, kept in state, private parts secret."""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import pulumi
+from pulumi.dynamic import Resource
+
+from ..cert import DEFAULT_KEY_TYPE, DEFAULT_VALIDITY_DAYS, KeyType
+from ..ssh import DEFAULT_SSH_KEY_TYPE, SSHKeyType
+from .providers import (
+    CertificateAuthorityProvider,
+    ClientCertificateProvider,
+    ServerCertificateProvider,
+    SSHKeyProvider,
+)
+
+MODULE = "docker-machine"
+
+
+def _secret_opts(opts: Optional[pulumi.ResourceOptions], *secret_outputs: str) -> pulumi.ResourceOptions:
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=list(secret_outputs)))
+
+
+class CertificateAuthority(Resource, module=MODULE, name="CertificateAuthority"):
+    cert_pem: pulumi.Output[str]
+    key_pem: pulumi.Output[str]  # secret
+
+    def __init__(
+        self,
+        name: str,
+        organization: pulumi.Input[str],
+        key_type: KeyType | str = DEFAULT_KEY_TYPE,
+        validity_days: int = DEFAULT_VALIDITY_DAYS,
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> None:
+        props = {
+            "organization": organization,
+            "key_type": KeyType.parse(key_type).value,
+            "validity_days": validity_days,
+            "cert_pem": None,
+            "key_pem": None,
+        }
+        super().__init__(CertificateAuthorityProvider(), name, props, _secret_opts(opts, "key_pem"))
+
+
+class ClientCertificate(Resource, module=MODULE, name="ClientCertificate"):
+    cert_pem: pulumi.Output[str]
+    key_pem: pulumi.Output[str]  # secret
+
+    def __init__(
+        self,
+        name: str,
+        ca: CertificateAuthority,
+        organization: pulumi.Input[str],
+        key_type: KeyType | str = DEFAULT_KEY_TYPE,
+        validity_days: int = DEFAULT_VALIDITY_DAYS,
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> None:
+        props = {
+            "ca_cert_pem": ca.cert_pem,
+            "ca_key_pem": ca.key_pem,
+            "organization": organization,
+            "key_type": KeyType.parse(key_type).value,
+            "validity_days": validity_days,
+            "cert_pem": None,
+            "key_pem": None,
+        }
+        super().__init__(ClientCertificateProvider(), name, props, _secret_opts(opts, "key_pem"))
+
+
+class ServerCertificate(Resource, module=MODULE, name="ServerCertificate"):
+    cert_pem: pulumi.Output[str]
+    key_pem: pulumi.Output[str]  # secret
+
+    def __init__(
+        self,
+        name: str,
+        ca: CertificateAuthority,
+        organization: pulumi.Input[str],
+        addresses: pulumi.Input[Sequence[pulumi.Input[str]]],
+        extra_sans: Sequence[str] = (),
+        key_type: KeyType | str = DEFAULT_KEY_TYPE,
+        validity_days: int = DEFAULT_VALIDITY_DAYS,
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> None:
+        props = {
+            "ca_cert_pem": ca.cert_pem,
+            "ca_key_pem": ca.key_pem,
+            "organization": organization,
+            "addresses": addresses,
+            "extra_sans": list(extra_sans),
+            "key_type": KeyType.parse(key_type).value,
+            "validity_days": validity_days,
+            "cert_pem": None,
+            "key_pem": None,
+        }
+        super().__init__(ServerCertificateProvider(), name, props, _secret_opts(opts, "key_pem"))
+
+
+class SSHKey(Resource, module=MODULE, name="SSHKey"):
+    private_key: pulumi.Output[str]  # secret
+    public_key: pulumi.Output[str]
+    md5_fingerprint: pulumi.Output[str]
+    sha256_fingerprint: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        key_type: SSHKeyType | str = DEFAULT_SSH_KEY_TYPE,
+        comment: str = "",
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> None:
+        props = {
+            "key_type": SSHKeyType.parse(key_type).value,
+            "comment": comment,
+            "private_key": None,
+            "public_key": None,
+            "md5_fingerprint": None,
+            "sha256_fingerprint": None,
+        }
+        super().__init__(SSHKeyProvider(), name, props, _secret_opts(opts, "private_key"))
