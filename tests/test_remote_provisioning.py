@@ -7,13 +7,9 @@ later ones build on the engine it left running.
 from __future__ import annotations
 
 import hashlib
-import io
-import os
 import re
 import shutil
-import struct
 import subprocess
-import tarfile
 from pathlib import Path
 
 import pytest
@@ -21,7 +17,9 @@ import pytest
 from components.cert import create_ca, issue_client_certificate, issue_server_certificate
 from components.engine import EngineOptions
 from components.provision import provisioning
+from tests import dockertools
 from tests.conftest import require
+from tests.dockertools import busybox_image, static_busybox
 from tests.testbed import RemoteHost, missing_prerequisites
 
 pytestmark = pytest.mark.remote_host
@@ -52,22 +50,9 @@ echo installed >>/var/log/test-installer.log
 """
 
 
-def _is_static(binary: Path) -> bool:
-    """True when the ELF file has no PT_INTERP program header (no dynamic loader needed)."""
-    data = binary.read_bytes()
-    if data[:4] != b"\x7fELF" or data[4] != 2:
-        return False
-    phoff, = struct.unpack_from("<Q", data, 0x20)
-    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
-    return all(struct.unpack_from("<I", data, phoff + i * phentsize)[0] != 3 for i in range(phnum))
-
-
 @pytest.fixture(scope="module")
 def busybox() -> Path:
-    path = shutil.which("busybox")
-    require([] if path and _is_static(Path(path)) else ["a static busybox (Debian package busybox-static)"],
-            "the busybox test image")
-    return Path(path)  # type: ignore[arg-type]
+    return static_busybox()
 
 
 @pytest.fixture(scope="module")
@@ -107,17 +92,8 @@ def provision(host, pki, engine, *, stdin=None, hostname=HOSTNAME):
     return result.returncode, result.stdout.decode(), result.stderr.decode()
 
 
-def docker(host, pki, *args, cert="cert", key="key", stdin=None, timeout=120):
-    host.assert_up()
-    folder = pki["dir"]
-    tls = ["--tlsverify", f"--tlscacert={folder / 'ca.pem'}"]
-    if cert:
-        tls += [f"--tlscert={folder / f'{cert}.pem'}", f"--tlskey={folder / f'{key}.pem'}"]
-    env = {"PATH": os.environ["PATH"], "DOCKER_CONFIG": str(folder / "docker-config"), "HOME": str(folder)}
-    return subprocess.run(
-        ["docker", *tls, "-H", f"tcp://{host.address}:2376", *args],
-        input=stdin, capture_output=True, timeout=timeout, env=env,
-    )
+def docker(host, pki, *args, cert="cert", key="key", stdin=None):
+    return dockertools.docker(host, f"tcp://{host.address}:2376", pki["dir"], *args, cert=cert, key=key, stdin=stdin)
 
 
 def test_first_run_installs_docker_and_starts_it_behind_tls(host, pki, engine):
@@ -153,14 +129,7 @@ def test_engine_options_reach_the_daemon(host, pki):
 
 
 def test_busybox_container_says_hello_world(host, pki, busybox):
-    image = io.BytesIO()
-    with tarfile.open(fileobj=image, mode="w") as tar:
-        tar.add(busybox, arcname="bin/busybox")
-        for applet in ("sh", "echo"):
-            link = tarfile.TarInfo(f"bin/{applet}")
-            link.type, link.linkname = tarfile.SYMTYPE, "busybox"
-            tar.addfile(link)
-    imported = docker(host, pki, "import", "-", "dmtest/busybox:latest", stdin=image.getvalue())
+    imported = docker(host, pki, "import", "-", "dmtest/busybox:latest", stdin=busybox_image(busybox))
     assert imported.returncode == 0, imported.stderr
     result = docker(host, pki, "run", "--rm", "dmtest/busybox", "echo", "hello", "world")
     assert result.returncode == 0, result.stderr

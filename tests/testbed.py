@@ -178,6 +178,11 @@ class RemoteHost:
             raise RuntimeError(f"{command!r} failed on the test host: {result.stderr.decode()}")
         return result.stdout.decode()
 
+    def authorize(self, public_key: str) -> None:
+        """Accept ``public_key`` for root, as a cloud's agent installs a droplet's or instance's key."""
+        with open(self.workdir / "authorized_keys", "a") as keys:
+            keys.write(public_key.strip() + "\n")
+
     def serve(self, name: str, content: str | bytes | Path, mode: int = 0o644) -> str:
         """Serve a file over HTTP from this machine's side of the veth; returns its URL."""
         self.assert_up()

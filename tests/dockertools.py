@@ -1,0 +1,64 @@
+"""The real docker client against a test host, and the busybox image made without a registry."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import struct
+import subprocess
+import tarfile
+from pathlib import Path
+
+from tests.conftest import require
+
+
+def is_static_elf(binary: Path) -> bool:
+    """True when the 64-bit ELF file has no PT_INTERP program header (needs no dynamic loader)."""
+    data = binary.read_bytes()
+    if data[:4] != b"\x7fELF" or data[4] != 2:
+        return False
+    (phoff,) = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    return all(struct.unpack_from("<I", data, phoff + i * phentsize)[0] != 3 for i in range(phnum))
+
+
+def static_busybox() -> Path:
+    path = shutil.which("busybox")
+    require([] if path and is_static_elf(Path(path)) else ["a static busybox (Debian package busybox-static)"],
+            "the busybox test image")
+    return Path(path)  # type: ignore[arg-type]
+
+
+def busybox_image(busybox: Path) -> bytes:
+    """A root filesystem tarball for ``docker import``: busybox with sh and echo."""
+    image = io.BytesIO()
+    with tarfile.open(fileobj=image, mode="w") as tar:
+        tar.add(busybox, arcname="bin/busybox")
+        for applet in ("sh", "echo"):
+            link = tarfile.TarInfo(f"bin/{applet}")
+            link.type, link.linkname = tarfile.SYMTYPE, "busybox"
+            tar.addfile(link)
+    return image.getvalue()
+
+
+def write_client_certs(folder: Path, ca_pem: str, cert_pem: str, key_pem: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    (folder / "ca.pem").write_text(ca_pem)
+    (folder / "cert.pem").write_text(cert_pem)
+    (folder / "key.pem").write_text(key_pem)
+    (folder / "key.pem").chmod(0o600)
+    return folder
+
+
+def docker(host, docker_host: str, certs: Path, *args: str, cert: str | None = "cert", key: str = "key",
+           stdin: bytes | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """The real docker client with --tlsverify against ``docker_host`` (on the test host only)."""
+    host.assert_up()
+    assert docker_host.startswith(f"tcp://{host.address}:"), f"refusing to reach {docker_host}"
+    tls = ["--tlsverify", f"--tlscacert={certs / 'ca.pem'}"]
+    if cert:
+        tls += [f"--tlscert={certs / f'{cert}.pem'}", f"--tlskey={certs / f'{key}.pem'}"]
+    env = {"PATH": os.environ["PATH"], "DOCKER_CONFIG": str(certs / "docker-config"), "HOME": str(certs)}
+    return subprocess.run(["docker", *tls, "-H", docker_host, *args],
+                          input=stdin, capture_output=True, timeout=timeout, env=env)

@@ -1,0 +1,89 @@
+"""Mock cloud, real host: the unchanged DockerMachine component provisions the test host for real.
+
+The mocks stand in for the engine and the cloud: the VM resolves to the test host's address,
+key material is made by the dill-loaded dynamic providers, and remote.Command runs its create
+with its stdin over SSH with the connection the component built. Then the real docker client,
+given only the component's outputs, runs containers on the engine.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+import pytest
+
+from components import DigitalOceanDriver, DockerMachine, DockerMachineArgs, EngineOptions, GenericDriver
+from components.machine import OUTPUTS
+from tests.conftest import MachineMocks, require, run_program
+from tests.dockertools import busybox_image, docker, static_busybox, write_client_certs
+from tests.testbed import RemoteHost, missing_prerequisites
+
+pytestmark = pytest.mark.remote_host
+
+
+@pytest.fixture(scope="module")
+def host():
+    require(missing_prerequisites(), "the mock-cloud, real-host component tests")
+    with RemoteHost() as remote:
+        yield remote
+
+
+def build(mocks: MachineMocks, name: str, args: DockerMachineArgs) -> dict:
+    def program():
+        machine = DockerMachine(name, args)
+        return {key: getattr(machine, key) for key in OUTPUTS}
+
+    values = run_program(mocks, program)
+    assert len(mocks.of_type("command:remote:Command")) == 1
+    return {key: value for key, (value, _) in values.items()}
+
+
+def hello_world(host, out: dict, folder) -> None:
+    certs = write_client_certs(folder, out["ca_pem"], out["client_cert_pem"], out["client_key_pem"])
+    version = docker(host, out["docker_host"], certs, "version", "--format", "{{.Server.Version}}")
+    assert version.returncode == 0, version.stderr
+    assert version.stdout.decode().strip() in host.output("dockerd --version")
+    imported = docker(host, out["docker_host"], certs, "import", "-", "dmtest/busybox:latest",
+                      stdin=busybox_image(static_busybox()))
+    assert imported.returncode == 0, imported.stderr
+    run = docker(host, out["docker_host"], certs, "run", "--rm", "dmtest/busybox", "echo", "hello", "world")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.decode() == "hello world\n"
+
+
+def test_generic_machine_on_a_real_host(host, tmp_path):
+    mocks = MachineMocks(ssh_host=host)
+    args = DockerMachineArgs(driver=GenericDriver(ip_address=host.address, ssh_key=str(host.ssh_key)),
+                             engine=EngineOptions(labels=["via=generic"]))
+    out = build(mocks, "box", args)
+    assert out["docker_host"] == f"tcp://{host.address}:2376"
+    assert out["docker_env"]["DOCKER_HOST"] == out["docker_host"]
+    hello_world(host, out, tmp_path / "certs")
+    stdout = mocks.one("command:remote:Command").state["stdout"]
+    assert "Docker is up and running on port 2376!" in stdout
+    assert host.output("hostname").strip() == "dmtest-host", "a generic host keeps its hostname"
+
+    # pulumi destroy runs the command's delete: our TLS setup goes, Docker stays installed.
+    delete = mocks.one("command:remote:Command").inputs["delete"]
+    assert shlex.split(delete)[:2] == ["sh", "-c"]
+    result = host.ssh(delete)
+    assert result.returncode == 0, result.stderr
+    assert "Removed docker-machine's TLS configuration; Docker stays installed" in result.stdout.decode()
+    assert host.output("ls /etc/docker/server.pem /etc/docker/daemon.json 2>/dev/null || true") == ""
+    assert host.ssh("command -v dockerd").returncode == 0
+    again = host.ssh(delete)
+    assert again.returncode == 0 and "nothing to remove" in again.stdout.decode()
+
+
+def test_digitalocean_machine_on_a_real_host(host, tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGITALOCEAN_ACCESS_TOKEN", "dop_v1_mock")
+    mocks = MachineMocks(vm_address=host.address, ssh_host=host, on_public_key=host.authorize)
+    out = build(mocks, "web", DockerMachineArgs(driver=DigitalOceanDriver(region="fra1"),
+                                                 tls_sans=["web.dmtest.example"]))
+    connection = mocks.one("command:remote:Command").inputs["connection"]
+    assert connection["privateKey"] == out["ssh_private_key"], "provisioned with the generated key"
+    assert out["ip"] == host.address
+    hello_world(host, out, tmp_path / "certs")
+    assert host.output("hostname").strip() == "web"
+    labels = docker(host, out["docker_host"], tmp_path / "certs", "info", "--format", "{{json .Labels}}")
+    assert "provider=digitalocean" in labels.stdout.decode()

@@ -1,0 +1,133 @@
+"""The key-material dynamic providers, called directly and after the engine's dill round trip."""
+
+from __future__ import annotations
+
+import base64
+
+import dill
+import pytest
+from pulumi.dynamic.dynamic import serialize_provider
+
+from components.cert import chains_to, covers
+from components.material.providers import (
+    UNKNOWN,
+    CertificateAuthorityProvider,
+    ClientCertificateProvider,
+    ServerCertificateProvider,
+    SSHKeyProvider,
+)
+from components.ssh import md5_fingerprint, public_key_from_private
+
+
+def engine_round_trip(provider):
+    """What the engine does: serialize into __provider, later base64-decode and dill.loads it."""
+    return dill.loads(base64.b64decode(serialize_provider(provider)))
+
+
+@pytest.fixture(params=["direct", "dill"])
+def load(request):
+    return (lambda p: p) if request.param == "direct" else engine_round_trip
+
+
+@pytest.fixture
+def ca(load):
+    result = load(CertificateAuthorityProvider()).create(
+        {"organization": "alice", "key_type": "ecdsa-p256", "validity_days": 1080}
+    )
+    return result.outs
+
+
+def server_inputs(ca, **changes):
+    return {
+        "ca_cert_pem": ca["cert_pem"], "ca_key_pem": ca["key_pem"], "organization": "alice.dev",
+        "addresses": ["203.0.113.10"], "extra_sans": ["dev.example.com"], "key_type": "ecdsa-p256",
+        "validity_days": 1080, **changes,
+    }
+
+
+def test_providers_are_pickled_by_reference():
+    """The state holds a reference to components.material.providers: a stable contract, not code."""
+    for provider in (CertificateAuthorityProvider(), ClientCertificateProvider(), ServerCertificateProvider(),
+                     SSHKeyProvider()):
+        blob = base64.b64decode(serialize_provider(provider))
+        assert b"components.material.providers" in blob
+        assert type(provider).__name__.encode() in blob
+        assert len(blob) < 200, "a provider must capture no state"
+
+
+def test_ca_create(ca):
+    assert ca["cert_pem"].startswith("-----BEGIN CERTIFICATE-----")
+    assert ca["key_pem"].startswith("-----BEGIN PRIVATE KEY-----")
+    assert ca["organization"] == "alice" and ca["validity_days"] == 1080
+
+
+def test_client_certificate_chains_to_the_ca(ca, load):
+    provider = load(ClientCertificateProvider())
+    result = provider.create({"ca_cert_pem": ca["cert_pem"], "ca_key_pem": ca["key_pem"], "organization": "alice.client",
+                              "key_type": "ecdsa-p256", "validity_days": 30})
+    assert chains_to(result.outs["cert_pem"], ca["cert_pem"])
+    assert "ca_key_pem" not in result.outs, "the CA key is an input, never echoed into outputs"
+
+
+def test_server_certificate_create(ca, load):
+    result = load(ServerCertificateProvider()).create(server_inputs(ca))
+    cert = result.outs["cert_pem"]
+    assert chains_to(cert, ca["cert_pem"]) and covers(cert, "203.0.113.10") and covers(cert, "dev.example.com")
+    assert result.outs["addresses"] == ["203.0.113.10"]
+    assert len(result.id) == 64
+
+
+def test_server_certificate_is_replaced_exactly_when_ip_or_sans_change(ca, load):
+    provider = load(ServerCertificateProvider())
+    olds = provider.create(server_inputs(ca)).outs
+    same = provider.diff("id", olds, server_inputs(ca))
+    assert (same.changes, same.replaces) == (False, [])
+    moved = provider.diff("id", olds, server_inputs(ca, addresses=["203.0.113.99"]))
+    assert (moved.changes, moved.replaces) == (True, ["addresses"])
+    sans = provider.diff("id", olds, server_inputs(ca, extra_sans=["dev.example.com", "10.0.0.5"]))
+    assert (sans.changes, sans.replaces) == (True, ["extra_sans"])
+    unknown = provider.diff("id", olds, server_inputs(ca, addresses=UNKNOWN))
+    assert unknown.replaces == ["addresses"], "an address not known yet (preview of a new VM) means a new certificate"
+    longer = provider.diff("id", olds, server_inputs(ca, validity_days=30))
+    assert (longer.changes, longer.replaces) == (True, []), "validity applies to the next certificate"
+    as_tuple = provider.diff("id", olds, server_inputs(ca, extra_sans=("dev.example.com",)))
+    assert (as_tuple.changes, as_tuple.replaces) == (False, [])
+
+
+def test_update_keeps_the_material(ca, load):
+    provider = load(ServerCertificateProvider())
+    olds = provider.create(server_inputs(ca)).outs
+    updated = provider.update("id", olds, server_inputs(ca, validity_days=30)).outs
+    assert updated["cert_pem"] == olds["cert_pem"] and updated["key_pem"] == olds["key_pem"]
+    assert updated["validity_days"] == 30
+
+
+def test_new_ca_replaces_the_certificates_it_signed(ca, load):
+    other = load(CertificateAuthorityProvider()).create(
+        {"organization": "alice", "key_type": "ecdsa-p256", "validity_days": 1080}).outs
+    provider = load(ServerCertificateProvider())
+    olds = provider.create(server_inputs(ca)).outs
+    diff = provider.diff("id", olds, server_inputs(other))
+    assert diff.replaces == ["ca_cert_pem"]
+
+
+def test_ssh_key_provider(load):
+    provider = load(SSHKeyProvider())
+    first = provider.create({"key_type": "ed25519", "comment": "docker-machine@web"})
+    second = provider.create({"key_type": "ed25519", "comment": "docker-machine@web"})
+    outs = first.outs
+    assert outs["public_key"].startswith("ssh-ed25519 ") and outs["public_key"].endswith(" docker-machine@web")
+    assert public_key_from_private(outs["private_key"]) == " ".join(outs["public_key"].split()[:2])
+    assert outs["md5_fingerprint"] == md5_fingerprint(outs["public_key"])
+    assert first.id == outs["sha256_fingerprint"] != second.id
+    recomment = provider.diff(first.id, outs, {"key_type": "ed25519", "comment": "other"})
+    assert (recomment.changes, recomment.replaces) == (True, [])
+    retype = provider.diff(first.id, outs, {"key_type": "rsa-4096", "comment": "docker-machine@web"})
+    assert retype.replaces == ["key_type"]
+
+
+def test_delete_is_harmless_and_idempotent(ca, load):
+    provider = load(ServerCertificateProvider())
+    outs = provider.create(server_inputs(ca)).outs
+    assert provider.delete("id", outs) is None
+    assert provider.delete("id", outs) is None
