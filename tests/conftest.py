@@ -68,6 +68,7 @@ class Registered:
     inputs: dict
     state: dict
     provider: Optional[str] = None
+    id: str = ""
 
 
 @dataclass
@@ -131,7 +132,7 @@ class MachineMocks(pulumi.runtime.Mocks):
         elif typ == "command:remote:Command":
             state.update(self._run_command(inputs))
         with self._lock:
-            self.resources.append(Registered(typ, name, inputs, state, args.provider))
+            self.resources.append(Registered(typ, name, inputs, state, args.provider, id_))
         return id_, state
 
     def call(self, args: pulumi.runtime.MockCallArgs):

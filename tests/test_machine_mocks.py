@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 
+import pulumi
 import pytest
 
 from components import (
@@ -104,7 +105,10 @@ def test_generic_machine(generic_key):
     assert "-----BEGIN PRIVATE KEY-----" not in command["create"]
     assert command["logging"] == "none"
     assert command["addPreviousOutputInEnv"] is False
-    assert len(command["triggers"]) == 3
+    server_id = mocks.one(DYNAMIC + "ServerCertificate").id
+    ca_id = mocks.one(DYNAMIC + "CertificateAuthority").id
+    assert command["triggers"][1:] == [server_id, ca_id], "a new server certificate or CA re-runs provisioning"
+    assert len(command["triggers"][0]) == 64, "so does a change of engine options (their fingerprint)"
     assert "deprovision" in command["delete"], "destroying a generic machine undoes our setup, never the host"
     assert "MACHINE_HOSTNAME=''" in shlex.split(command["create"])[-1], "a lent host keeps its hostname"
 
@@ -158,6 +162,19 @@ def test_digitalocean_machine(do_token):
     assert "MACHINE_HOSTNAME=web" in shlex.split(command["create"])[-1]
     assert "delete" not in command or not command["delete"], "the droplet goes with the stack; nothing to undo"
     assert not mocks.of_type("pulumi:providers:digitalocean"), "the token comes from the environment"
+
+
+def test_digitalocean_token_from_stack_config(monkeypatch):
+    monkeypatch.delenv("DIGITALOCEAN_ACCESS_TOKEN", raising=False)
+    monkeypatch.delenv("DIGITALOCEAN_TOKEN", raising=False)
+    mocks = MachineMocks()
+    pulumi.runtime.set_config("digitalocean:token", "dop_v1_from_config")
+    try:
+        out = run_program(mocks, lambda: {"ip": DockerMachine("web", DockerMachineArgs(driver=DigitalOceanDriver())).ip})
+    finally:
+        pulumi.runtime.config.CONFIG.get().pop("digitalocean:token", None)
+    assert out["ip"][0] == DEFAULT_VM_ADDRESS
+    assert not mocks.of_type("pulumi:providers:digitalocean"), "the default provider reads digitalocean:token itself"
 
 
 def test_digitalocean_options_and_explicit_token(monkeypatch):
