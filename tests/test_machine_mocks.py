@@ -342,3 +342,15 @@ def test_missing_digitalocean_token_is_named(monkeypatch):
     assert raised["err"].startswith("digitalocean driver requires the --digitalocean-access-token option")
     assert "DIGITALOCEAN_ACCESS_TOKEN" in raised["err"]
     assert mocks.resources == []
+
+
+def test_driver_options_output_leaves_credentials_out():
+    mocks = MachineMocks()
+    driver = AmazonEC2Driver(access_key="AKIAEXAMPLE", secret_key="s3cr3t", region="us-east-1", open_ports=["80"])
+    out = run_program(mocks, lambda: {"opts": DockerMachine("api", DockerMachineArgs(driver=driver)).driver_options})
+    options, secret = out["opts"]
+    assert not secret
+    assert options["region"] == "us-east-1" and options["open_ports"] == ["80"]
+    assert "access_key" not in options and "secret_key" not in options and "session_token" not in options
+    assert "s3cr3t" not in repr(driver), "credentials stay out of reprs and logs"
+    assert mocks.one("pulumi:providers:aws").inputs["secretKey"] == "s3cr3t"

@@ -7,6 +7,8 @@ import enum
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from ..choices import parse_choice
+
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
 
@@ -26,11 +28,7 @@ class KeyType(str, enum.Enum):
 
     @classmethod
     def parse(cls, value: "str | KeyType") -> "KeyType":
-        try:
-            return cls(value)
-        except ValueError:
-            choices = ", ".join(k.value for k in cls)
-            raise ValueError(f"unknown TLS key type {value!r}: use one of {choices}") from None
+        return parse_choice(cls, value, "TLS key type")
 
 
 class KeyFormat(str, enum.Enum):

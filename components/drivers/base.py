@@ -48,12 +48,14 @@ class Driver(abc.ABC):
         """Register the VM (and its firewall) as children of ``parent``."""
 
     def to_dict(self) -> dict[str, Any]:
-        """The arguments, secrets left out (for the store's config.json and stack outputs)."""
-        return {
-            f.name: (list(v) if isinstance(v, tuple) else v)
-            for f in dataclasses.fields(self)  # type: ignore[arg-type]
-            if not f.metadata.get("secret") and isinstance(v := getattr(self, f.name), (str, int, bool, float, list, tuple, dict, type(None)))
-        }
+        """The arguments, credentials left out (for the store's config.json and stack outputs)."""
+        settings: dict[str, Any] = {}
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            if f.metadata.get("secret"):
+                continue
+            value = getattr(self, f.name)
+            settings[f.name] = list(value) if isinstance(value, tuple) else value
+        return settings
 
     @classmethod
     def from_dict(cls, options: Mapping[str, Any]) -> "Driver":

@@ -23,6 +23,20 @@ def _secret_opts(opts: Optional[pulumi.ResourceOptions], *secret_outputs: str) -
     return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=list(secret_outputs)))
 
 
+def _signed_props(ca: "CertificateAuthority", organization, key_type, validity_days, **extra) -> dict:
+    """Inputs of a certificate the CA signs; ``cert_pem``/``key_pem`` declared as outputs."""
+    return {
+        "ca_cert_pem": ca.cert_pem,
+        "ca_key_pem": ca.key_pem,
+        "organization": organization,
+        **extra,
+        "key_type": KeyType.parse(key_type).value,
+        "validity_days": validity_days,
+        "cert_pem": None,
+        "key_pem": None,
+    }
+
+
 class CertificateAuthority(Resource, module=MODULE, name="CertificateAuthority"):
     cert_pem: pulumi.Output[str]
     key_pem: pulumi.Output[str]  # secret
@@ -58,15 +72,7 @@ class ClientCertificate(Resource, module=MODULE, name="ClientCertificate"):
         validity_days: int = DEFAULT_VALIDITY_DAYS,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
-        props = {
-            "ca_cert_pem": ca.cert_pem,
-            "ca_key_pem": ca.key_pem,
-            "organization": organization,
-            "key_type": KeyType.parse(key_type).value,
-            "validity_days": validity_days,
-            "cert_pem": None,
-            "key_pem": None,
-        }
+        props = _signed_props(ca, organization, key_type, validity_days)
         super().__init__(ClientCertificateProvider(), name, props, _secret_opts(opts, "key_pem"))
 
 
@@ -85,17 +91,9 @@ class ServerCertificate(Resource, module=MODULE, name="ServerCertificate"):
         validity_days: int = DEFAULT_VALIDITY_DAYS,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
-        props = {
-            "ca_cert_pem": ca.cert_pem,
-            "ca_key_pem": ca.key_pem,
-            "organization": organization,
-            "addresses": addresses,
-            "extra_sans": list(extra_sans),
-            "key_type": KeyType.parse(key_type).value,
-            "validity_days": validity_days,
-            "cert_pem": None,
-            "key_pem": None,
-        }
+        props = _signed_props(
+            ca, organization, key_type, validity_days, addresses=addresses, extra_sans=list(extra_sans)
+        )
         super().__init__(ServerCertificateProvider(), name, props, _secret_opts(opts, "key_pem"))
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
+from ..choices import parse_choice
 from ..files import write_private, write_public
 
 
@@ -20,11 +21,7 @@ class SSHKeyType(str, enum.Enum):
 
     @classmethod
     def parse(cls, value: "str | SSHKeyType") -> "SSHKeyType":
-        try:
-            return cls(value)
-        except ValueError:
-            choices = ", ".join(k.value for k in cls)
-            raise ValueError(f"unknown SSH key type {value!r}: use one of {choices}") from None
+        return parse_choice(cls, value, "SSH key type")
 
 
 DEFAULT_SSH_KEY_TYPE = SSHKeyType.ED25519
