@@ -20,6 +20,7 @@ _EXPORTS = {
     "AmazonEC2Driver": "components.drivers.amazonec2",
     "DigitalOceanDriver": "components.drivers.digitalocean",
     "GenericDriver": "components.drivers.generic",
+    "VirtualBoxDriver": "components.drivers.virtualbox",
     "driver_from_dict": "components.drivers",
 }
 

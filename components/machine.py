@@ -129,7 +129,7 @@ class DockerMachine(pulumi.ComponentResource):
         provision = remote.Command(
             f"{name}-provision",
             connection=remote.ConnectionArgs(
-                host=address,
+                host=host.ssh_address if host.ssh_address is not None else address,
                 port=host.ssh_port,
                 user=ssh_user,
                 private_key=pulumi.Output.secret(private_key),

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
 import shutil
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -113,7 +117,10 @@ class MachineMocks(pulumi.runtime.Mocks):
         if typ.startswith("pulumi-python:dynamic/"):
             blob = inputs.pop("__provider")
             provider = dill.loads(base64.b64decode(blob))
-            result = provider.create(inputs)
+            checked = provider.check({}, inputs)  # the engine checks, then creates
+            if checked.failures:
+                raise RuntimeError("; ".join(f"{f.property}: {f.reason}" for f in checked.failures))
+            result = provider.create(checked.inputs)
             id_, state = result.id, {**(result.outs or {}), "__provider": blob}
         elif typ == "digitalocean:index/sshKey:SshKey":
             state["fingerprint"] = md5_fingerprint(inputs["publicKey"])
@@ -151,7 +158,7 @@ class MachineMocks(pulumi.runtime.Mocks):
             return {"stdout": "", "stderr": ""}
         connection = inputs["connection"]
         host = self.ssh_host
-        if connection["host"] != host.address:
+        if connection["host"] not in (host.address, "127.0.0.1"):
             raise RuntimeError(f"mock refuses to SSH to {connection['host']}: only the test host {host.address}")
         host.assert_up()
         with tempfile.TemporaryDirectory() as folder:
@@ -199,3 +206,48 @@ def run_program(mocks: MachineMocks, program: Callable[[], dict]) -> dict:
 
     run()
     return resolved
+
+
+# ----- the VBoxManage simulator ----------------------------------------------------------------------------------
+
+FAKES = Path(__file__).parent / "fakes"
+
+
+@dataclass
+class VBoxSim:
+    folder: Path
+    state_file: Path
+
+    def state(self) -> dict:
+        return json.loads(self.state_file.read_text()) if self.state_file.exists() else {"vms": {}, "hostonlyifs": []}
+
+    def run(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(self.folder / "VBoxManage"), *args], capture_output=True, text=True)
+
+    def stop_forwarders(self) -> None:
+        for vm in self.state().get("vms", {}).values():
+            for pid in vm.get("forwarders", []):
+                try:
+                    os.kill(pid, 15)
+                except ProcessLookupError:
+                    pass
+
+
+@pytest.fixture
+def vboxmanage(tmp_path, monkeypatch):
+    """The VBoxManage simulator first on PATH (see tests/fakes/vboxmanage_sim.py)."""
+    folder = tmp_path / "vbox-bin"
+    folder.mkdir()
+    wrapper = folder / "VBoxManage"
+    wrapper.write_text(
+        f"#!/bin/sh\nPYTHONPATH={shlex.quote(str(Path(__file__).parent.parent))} "
+        f"exec {shlex.quote(sys.executable)} {shlex.quote(str(FAKES / 'vboxmanage_sim.py'))} \"$@\"\n"
+    )
+    wrapper.chmod(0o755)
+    sim = VBoxSim(folder, tmp_path / "vbox-state.json")
+    monkeypatch.setenv("PATH", f"{folder}:{os.environ['PATH']}")
+    monkeypatch.setenv("VBOXSIM_STATE", str(sim.state_file))
+    for variable in ("VBOX_MSI_INSTALL_PATH", "VBOX_INSTALL_PATH", "VBOXSIM_GUEST_ADDRESS", "VBOXSIM_AUTHORIZED_KEYS"):
+        monkeypatch.delenv(variable, raising=False)
+    yield sim
+    sim.stop_forwarders()

@@ -25,6 +25,8 @@ class MachineHost:
     private_key: Optional[pulumi.Input[str]] = None
     # Resources provisioning must wait for beyond the address (a firewall that opens port 22).
     depends_on: Sequence[pulumi.Resource] = ()
+    # Where SSH connects when that is not ``address`` (VirtualBox: a NAT port forward on 127.0.0.1).
+    ssh_address: Optional[pulumi.Input[str]] = None
 
 
 class Driver(abc.ABC):

@@ -1,0 +1,421 @@
+"""A VBoxManage simulator for the tests (no VirtualBox can run here).
+
+It implements exactly the subcommands and options the VirtualBox provider uses, with the syntax of
+the VirtualBox 7.0 User Manual, chapter 8 "VBoxManage" (section cited at each handler), and refuses
+anything else the way VBoxManage does: `VBoxManage: error: ...` on standard error, exit code 2
+for a syntax error (RTEXITCODE_SYNTAX) and 1 for a failed operation (RTEXITCODE_FAILURE).
+State lives in the JSON file $VBOXSIM_STATE.
+
+"Mock hypervisor, real host": when $VBOXSIM_GUEST_ADDRESS is set, `startvm` forwards each NAT
+port forward's host port on 127.0.0.1 to that address (the test bed's sshd), installs the SSH keys
+from the attached cloud-init seed ISO into $VBOXSIM_AUTHORIZED_KEYS (what cloud-init would do in
+the guest), and `guestproperty get .../Net/1/V4/IP` reports that address.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import ipaddress
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+VERSION = os.environ.get("VBOXSIM_VERSION", "7.0.14r161095")
+STATE = Path(os.environ.get("VBOXSIM_STATE", "/nonexistent/vboxsim.json"))
+GUEST = os.environ.get("VBOXSIM_GUEST_ADDRESS")
+AUTHORIZED_KEYS = os.environ.get("VBOXSIM_AUTHORIZED_KEYS")
+NETWORKS_CONF = os.environ.get("VBOXSIM_NETWORKS_CONF")  # stands in for /etc/vbox/networks.conf
+DEFAULT_ALLOWED = ["192.168.56.0/21"]
+ON_OFF = ("on", "off")
+
+
+class Fail(Exception):
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def syntax(message: str) -> Fail:
+    return Fail(message, 2)
+
+
+@contextmanager
+def state():
+    STATE.parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{STATE}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        data = json.loads(STATE.read_text()) if STATE.exists() else {"vms": {}, "hostonlyifs": [], "media": {}}
+        yield data
+        STATE.write_text(json.dumps(data, indent=2))
+
+
+def parse(args: list[str], spec: dict[str, object], positional: int) -> tuple[list[str], dict[str, str]]:
+    """Options as VBoxManage's RTGetOpt takes them: `--opt value` or `--opt=value`; `spec` maps an option
+    to None (a flag), a tuple of allowed values, or str (any value)."""
+    values: list[str] = []
+    options: dict[str, str] = {}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg.startswith("--"):
+            name, eq, inline = arg.partition("=")
+            if name not in spec:
+                raise syntax(f"Unknown option: {name}")
+            kind = spec[name]
+            if kind is None:
+                options[name] = ""
+            else:
+                if eq:
+                    value = inline
+                else:
+                    i += 1
+                    if i >= len(args):
+                        raise syntax(f"Option {name} requires an argument")
+                    value = args[i]
+                if isinstance(kind, tuple) and value not in kind:
+                    raise syntax(f"Invalid {name} argument '{value}'")
+                options[name] = value
+        else:
+            values.append(arg)
+        i += 1
+    if len(values) != positional:
+        raise syntax(f"Invalid parameter '{values[positional]}'" if len(values) > positional else "Missing parameter")
+    return values, options
+
+
+def find_vm(data: dict, ref: str) -> dict:
+    for vm in data["vms"].values():
+        if ref in (vm["uuid"], vm["name"]):
+            return vm
+    raise Fail(f"Could not find a registered machine named '{ref}'\n"
+               "VBoxManage: error: Details: code VBOX_E_OBJECT_NOT_FOUND (0x80bb0001), component VirtualBoxWrap")
+
+
+def require_off(vm: dict) -> None:
+    if vm["state"] != "poweroff":
+        raise Fail(f"The machine '{vm['name']}' is already locked for a session (or being unlocked)")
+
+
+# 8.4 VBoxManage list: `list hostonlyifs`
+def cmd_list(args):
+    values, _ = parse(args, {}, 1)
+    if values[0] != "hostonlyifs":
+        raise syntax(f"Invalid parameter '{values[0]}'")
+    with state() as data:
+        for iface in data["hostonlyifs"]:
+            print(f"Name:            {iface['name']}\nGUID:            {iface['guid']}\nDHCP:            Disabled\n"
+                  f"IPAddress:       {iface['ip']}\nNetworkMask:     {iface['netmask']}\nIPV6Address:     \n"
+                  f"IPV6NetworkMaskPrefixLength: 0\nHardwareAddress: 0a:00:27:00:00:0{iface['index']}\n"
+                  f"MediumType:      Ethernet\nWireless:        No\nStatus:          Up\n"
+                  f"VBoxNetworkName: HostInterfaceNetworking-{iface['name']}\n")
+
+
+def allowed_ranges() -> list[str]:
+    if NETWORKS_CONF and Path(NETWORKS_CONF).exists():
+        return [w for line in Path(NETWORKS_CONF).read_text().splitlines() if line.startswith("*") for w in line.split()[1:]]
+    return DEFAULT_ALLOWED
+
+
+# 8.40 VBoxManage hostonlyif: `hostonlyif create`, `hostonlyif ipconfig <ifname> --ip <ip> --netmask <mask>`
+def cmd_hostonlyif(args):
+    if not args or args[0] not in ("create", "ipconfig"):
+        raise syntax(f"Invalid parameter '{args[0] if args else ''}'")
+    with state() as data:
+        if args[0] == "create":
+            parse(args[1:], {}, 0)
+            index = len(data["hostonlyifs"])
+            name = f"vboxnet{index}"
+            data["hostonlyifs"].append({"name": name, "guid": str(uuid.uuid4()), "ip": "", "netmask": "", "index": index})
+            print(f"0%...10%...20%...30%...40%...50%...60%...70%...80%...90%...100%\nInterface '{name}' was successfully created")
+            return
+        (name,), options = parse(args[1:], {"--ip": str, "--netmask": str}, 1)
+        iface = next((i for i in data["hostonlyifs"] if i["name"] == name), None)
+        if iface is None:
+            raise Fail(f"Could not find a host interface by name '{name}'")
+        network = ipaddress.ip_network(f"{options['--ip']}/{options['--netmask']}", strict=False)
+        if tuple(int(p) for p in re.findall(r"\d+", VERSION)[:3]) >= (6, 1, 28) and not any(
+                network.subnet_of(ipaddress.ip_network(r, strict=False)) for r in allowed_ranges()):
+            raise Fail("Code E_ACCESSDENIED (0x80070005) - Access denied (extended info not available)\n"
+                       "VBoxManage: error: Context: \"EnableStaticIPConfig\"")
+        iface["ip"], iface["netmask"] = options["--ip"], options["--netmask"]
+
+
+# 8.7 VBoxManage createvm: `createvm --name <name> --basefolder <dir> --ostype <type> --register`
+def cmd_createvm(args):
+    _, options = parse(args, {"--name": str, "--basefolder": str, "--ostype": str, "--register": None}, 0)
+    if "--name" not in options:
+        raise syntax("Missing --name parameter")
+    name = options["--name"]
+    folder = Path(options.get("--basefolder", str(Path.home() / "VirtualBox VMs"))) / name
+    settings = folder / f"{name}.vbox"
+    with state() as data:
+        if settings.exists():
+            raise Fail(f"Machine settings file '{settings}' already exists")
+        if any(vm["name"] == name for vm in data["vms"].values()):
+            raise Fail(f"Machine '{name}' already exists")
+        folder.mkdir(parents=True, exist_ok=True)
+        settings.write_text(f"<!-- simulated settings of {name} -->\n")
+        vm_uuid = str(uuid.uuid4())
+        data["vms"][vm_uuid] = {"uuid": vm_uuid, "name": name, "settings": str(settings), "state": "poweroff",
+                                "memory": 128, "cpus": 1, "ostype": options.get("--ostype", "Other"),
+                                "controllers": {}, "attachments": {}, "nics": {}, "natpf": [], "forwarders": []}
+    print(f"Virtual machine '{name}' is created and registered.\nUUID: {vm_uuid}\nSettings file: '{settings}'")
+
+
+NIC_TYPES = ("Am79C970A", "Am79C973", "Am79C960", "82540EM", "82543GC", "82545EM", "virtio")
+BOOT = ("none", "floppy", "dvd", "disk", "net")
+
+
+# 8.8 VBoxManage modifyvm (options in their 6.1 spelling, which 7.0 still accepts)
+def cmd_modifyvm(args):
+    spec: dict[str, object] = {"--memory": str, "--cpus": str, "--ioapic": ON_OFF, "--rtcuseutc": ON_OFF}
+    spec.update({f"--boot{n}": BOOT for n in range(1, 5)})
+    for n in (1, 2):
+        spec.update({f"--nic{n}": ("none", "null", "nat", "bridged", "intnet", "hostonly", "natnetwork"),
+                     f"--nictype{n}": NIC_TYPES, f"--macaddress{n}": str})
+    spec.update({"--natpf1": str, "--natdnshostresolver1": ON_OFF, "--hostonlyadapter2": str})
+    (ref,), options = parse(args, spec, 1)
+    with state() as data:
+        vm = find_vm(data, ref)
+        require_off(vm)
+        for key in ("--memory", "--cpus"):
+            if key in options:
+                if not options[key].isdigit():
+                    raise syntax(f"Invalid {key} argument '{options[key]}'")
+                vm[key[2:]] = int(options[key])
+        if vm["cpus"] > 1 and options.get("--ioapic", vm.get("ioapic", "off")) != "on":
+            raise Fail("I/O APIC must be enabled for more than one CPU")
+        vm["ioapic"] = options.get("--ioapic", vm.get("ioapic", "off"))
+        for n in (1, 2):
+            mac = options.get(f"--macaddress{n}")
+            if mac is not None and not re.fullmatch(r"[0-9A-Fa-f]{12}|auto", mac):
+                raise Fail(f"Invalid MAC address format '{mac}'")
+            if f"--nic{n}" in options:
+                vm["nics"][str(n)] = options[f"--nic{n}"]
+        if "--hostonlyadapter2" in options:
+            if not any(i["name"] == options["--hostonlyadapter2"] for i in data["hostonlyifs"]):
+                raise Fail(f"Could not find a host interface by name '{options['--hostonlyadapter2']}'")
+        if "--natpf1" in options:
+            rule = options["--natpf1"].split(",")
+            if len(rule) != 6 or rule[1] not in ("tcp", "udp") or not rule[3].isdigit() or not rule[5].isdigit():
+                raise syntax(f"Invalid --natpf1 argument '{options['--natpf1']}'")
+            vm["natpf"].append(rule)
+
+
+# 8.19 VBoxManage storagectl
+def cmd_storagectl(args):
+    (ref,), options = parse(args, {"--name": str, "--add": ("ide", "sata", "scsi", "floppy", "sas", "usb", "pcie", "virtio"),
+                                   "--controller": ("LSILogic", "LSILogicSAS", "BusLogic", "IntelAhci", "PIIX3", "PIIX4",
+                                                    "ICH6", "I82078", "USB", "NVMe", "VirtIO"),
+                                   "--portcount": str}, 1)
+    with state() as data:
+        vm = find_vm(data, ref)
+        require_off(vm)
+        vm["controllers"][options["--name"]] = int(options.get("--portcount", "1"))
+
+
+# 8.18 VBoxManage storageattach
+def cmd_storageattach(args):
+    (ref,), options = parse(args, {"--storagectl": str, "--port": str, "--device": str,
+                                   "--type": ("dvddrive", "hdd", "fdd"), "--medium": str}, 1)
+    with state() as data:
+        vm = find_vm(data, ref)
+        require_off(vm)
+        ports = vm["controllers"].get(options["--storagectl"])
+        if ports is None:
+            raise Fail(f"Could not find a controller named '{options['--storagectl']}'")
+        if int(options["--port"]) >= ports:
+            raise Fail(f"The port number {options['--port']} is out of range [0:{ports - 1}]")
+        if not Path(options["--medium"]).exists():
+            raise Fail(f"Could not find file for the medium '{options['--medium']}' (VERR_FILE_NOT_FOUND)")
+        vm["attachments"][options["--port"]] = {"type": options["--type"], "medium": options["--medium"]}
+
+
+def medium_size(data: dict, path: str) -> int:
+    return data["media"].get(path, {}).get("size", max(1, Path(path).stat().st_size // (1 << 20)))
+
+
+# 8.27 VBoxManage clonemedium: `clonemedium disk <source> <target> --format VDI`
+def cmd_clonemedium(args):
+    if not args or args[0] != "disk":
+        raise syntax(f"Invalid parameter '{args[0] if args else ''}'")
+    (source, target), options = parse(args[1:], {"--format": ("VDI", "VMDK", "VHD", "RAW")}, 2)
+    with state() as data:
+        if not Path(source).exists():
+            raise Fail(f"Could not find file for the medium '{source}' (VERR_FILE_NOT_FOUND)")
+        if Path(target).exists():
+            raise Fail(f"Cannot create the medium storage unit '{target}' (VERR_ALREADY_EXISTS)")
+        Path(target).write_text(f"simulated {options.get('--format', 'VDI')} clone of {source}\n")
+        data["media"][target] = {"size": medium_size(data, source)}
+    print("0%...10%...20%...30%...40%...50%...60%...70%...80%...90%...100%\n"
+          f"Clone medium created in format '{options.get('--format', 'VDI')}'. UUID: {uuid.uuid4()}")
+
+
+# 8.29 VBoxManage convertfromraw: `convertfromraw <inputfile> <outputfile> --format VDI`
+def cmd_convertfromraw(args):
+    (source, target), options = parse(args, {"--format": ("VDI", "VMDK", "VHD")}, 2)
+    with state() as data:
+        if not Path(source).exists():
+            raise Fail(f"Cannot open file '{source}': VERR_FILE_NOT_FOUND")
+        if Path(target).exists():
+            raise Fail(f"Cannot create the disk image \"{target}\": VERR_ALREADY_EXISTS")
+        Path(target).write_bytes(Path(source).read_bytes())
+        data["media"][target] = {"size": max(1, Path(source).stat().st_size // (1 << 20))}
+    print(f"Converting from raw image file=\"{source}\" to file=\"{target}\"...\nCreating dynamic image with size ...")
+
+
+# 8.26 VBoxManage modifymedium: `modifymedium disk <file> --resize <megabytes>`
+def cmd_modifymedium(args):
+    if not args or args[0] != "disk":
+        raise syntax(f"Invalid parameter '{args[0] if args else ''}'")
+    (path,), options = parse(args[1:], {"--resize": str}, 1)
+    with state() as data:
+        if not Path(path).exists():
+            raise Fail(f"Could not find file for the medium '{path}' (VERR_FILE_NOT_FOUND)")
+        size = int(options["--resize"])
+        if size < medium_size(data, path):
+            raise Fail(f"Failed to resize medium\nVBoxManage: error: Resizing to new size {size} is not yet supported for medium '{path}'")
+        data["media"].setdefault(path, {})["size"] = size
+
+
+def forward(vm: dict) -> None:
+    """Stand in for the NAT engine: 127.0.0.1:<host port> -> the test host's guest port."""
+    if not GUEST:
+        return
+    for _, _, host_ip, host_port, _, guest_port in vm["natpf"]:
+        relay = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("tcp_relay.py")), host_ip or "127.0.0.1", host_port, GUEST,
+             guest_port], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
+        vm["forwarders"].append(relay.pid)
+
+
+def install_seed_keys(vm: dict) -> None:
+    """What cloud-init does in the guest: read the seed ISO's user-data and authorize its keys."""
+    if not AUTHORIZED_KEYS:
+        return
+    from components.drivers.virtualbox.seed import read_seed_iso
+
+    for attachment in vm["attachments"].values():
+        if attachment["type"] == "dvddrive" and attachment["medium"].endswith(".iso"):
+            try:
+                label, files = read_seed_iso(Path(attachment["medium"]))
+            except Exception:
+                continue  # not a seed ISO (boot2docker)
+            if label == "cidata":
+                user_data = json.loads(files["user-data"].split("\n", 1)[1])
+                with open(AUTHORIZED_KEYS, "a") as keys:
+                    for user in user_data.get("users", []):
+                        for key in user.get("ssh_authorized_keys", []):
+                            keys.write(key.strip() + "\n")
+
+
+def stop_forwarders(vm: dict) -> None:
+    for pid in vm.pop("forwarders", []):
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    vm["forwarders"] = []
+
+
+# 8.12 VBoxManage startvm: `startvm <vm> --type headless`
+def cmd_startvm(args):
+    (ref,), options = parse(args, {"--type": ("gui", "headless", "sdl", "separate")}, 1)
+    with state() as data:
+        vm = find_vm(data, ref)
+        if vm["state"] == "running":
+            raise Fail(f"The machine '{vm['name']}' is already locked by a session (or being locked or unlocked)")
+        if not any(a["type"] == "hdd" for a in vm["attachments"].values()):
+            raise Fail("simulated guest has no hard disk to boot from")
+        vm["state"] = "running"
+        forward(vm)
+        install_seed_keys(vm)
+    print(f'Waiting for VM "{vm["name"]}" to power on...\nVM "{vm["name"]}" has been successfully started.')
+
+
+# 8.13 VBoxManage controlvm: `controlvm <vm> poweroff|acpipowerbutton`
+def cmd_controlvm(args):
+    if len(args) != 2 or args[1] not in ("poweroff", "acpipowerbutton", "pause", "resume"):
+        raise syntax(f"Invalid parameter '{args[1] if len(args) > 1 else ''}'")
+    with state() as data:
+        vm = find_vm(data, args[0])
+        if vm["state"] not in ("running", "paused"):
+            raise Fail(f"Machine '{vm['name']}' is not currently running")
+        if args[1] in ("poweroff", "acpipowerbutton"):  # the simulated guest shuts down at once
+            stop_forwarders(vm)
+            vm["state"] = "poweroff"
+        else:
+            vm["state"] = "paused" if args[1] == "pause" else "running"
+
+
+# 8.5 VBoxManage showvminfo: `showvminfo <vm> --machinereadable`
+def cmd_showvminfo(args):
+    (ref,), _ = parse(args, {"--machinereadable": None}, 1)
+    with state() as data:
+        vm = find_vm(data, ref)
+    print(f'name="{vm["name"]}"\nUUID="{vm["uuid"]}"\nCfgFile="{vm["settings"]}"\nostype="{vm["ostype"]}"\n'
+          f'memory={vm["memory"]}\ncpus={vm["cpus"]}\nVMState="{vm["state"]}"\n'
+          + "".join(f'nic{n}="{kind}"\n' for n, kind in sorted(vm["nics"].items()))
+          + "".join(f'Forwarding({i})="{",".join(rule)}"\n' for i, rule in enumerate(vm["natpf"])))
+
+
+# 8.35 VBoxManage guestproperty: `guestproperty get <vm> <property>`
+def cmd_guestproperty(args):
+    if len(args) != 3 or args[0] != "get":
+        raise syntax("Incorrect parameters")
+    with state() as data:
+        vm = find_vm(data, args[1])
+    if args[2] == "/VirtualBox/GuestInfo/Net/1/V4/IP" and vm["state"] == "running" and GUEST:
+        print(f"Value: {GUEST}")
+    else:
+        print("No value set!")
+
+
+# 8.6 VBoxManage unregistervm: `unregistervm <vm> --delete`
+def cmd_unregistervm(args):
+    (ref,), options = parse(args, {"--delete": None}, 1)
+    with state() as data:
+        vm = find_vm(data, ref)
+        if vm["state"] != "poweroff":
+            raise Fail(f"Cannot unregister the machine '{vm['name']}' while it is locked")
+        if "--delete" in options:
+            for attachment in vm["attachments"].values():
+                if attachment["type"] == "hdd":
+                    Path(attachment["medium"]).unlink(missing_ok=True)
+                    data["media"].pop(attachment["medium"], None)
+            Path(vm["settings"]).unlink(missing_ok=True)
+        del data["vms"][vm["uuid"]]
+
+
+COMMANDS = {
+    "list": cmd_list, "hostonlyif": cmd_hostonlyif, "createvm": cmd_createvm, "modifyvm": cmd_modifyvm,
+    "storagectl": cmd_storagectl, "storageattach": cmd_storageattach, "clonemedium": cmd_clonemedium,
+    "convertfromraw": cmd_convertfromraw, "modifymedium": cmd_modifymedium, "startvm": cmd_startvm,
+    "controlvm": cmd_controlvm, "showvminfo": cmd_showvminfo, "guestproperty": cmd_guestproperty,
+    "unregistervm": cmd_unregistervm,
+}
+
+
+def main(argv: list[str]) -> int:
+    if argv == ["--version"]:
+        print(VERSION)
+        return 0
+    try:
+        if not argv or argv[0] not in COMMANDS:
+            raise syntax(f"Invalid command '{argv[0] if argv else ''}'")
+        COMMANDS[argv[0]](argv[1:])
+    except Fail as err:
+        print(f"VBoxManage: error: {err}", file=sys.stderr)
+        return err.code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
