@@ -208,6 +208,20 @@ def run_program(mocks: MachineMocks, program: Callable[[], dict]) -> dict:
     return resolved
 
 
+def build_machine(mocks: MachineMocks, name: str, args) -> dict:
+    """One DockerMachine under ``mocks``; its outputs' values."""
+    from components import DockerMachine
+    from components.machine import OUTPUTS
+
+    def program():
+        machine = DockerMachine(name, args)
+        return {key: getattr(machine, key) for key in OUTPUTS}
+
+    values = run_program(mocks, program)
+    assert len(mocks.of_type("command:remote:Command")) == 1
+    return {key: value for key, (value, _) in values.items()}
+
+
 # ----- the VBoxManage simulator ----------------------------------------------------------------------------------
 
 FAKES = Path(__file__).parent / "fakes"

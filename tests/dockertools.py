@@ -62,3 +62,17 @@ def docker(host, docker_host: str, certs: Path, *args: str, cert: str | None = "
     env = {"PATH": os.environ["PATH"], "DOCKER_CONFIG": str(certs / "docker-config"), "HOME": str(certs)}
     return subprocess.run(["docker", *tls, "-H", docker_host, *args],
                           input=stdin, capture_output=True, timeout=timeout, env=env)
+
+
+def hello_world(host, out: dict, folder: Path) -> None:
+    """With only a machine's outputs: the server version, then busybox says hello world."""
+    certs = write_client_certs(folder, out["ca_pem"], out["client_cert_pem"], out["client_key_pem"])
+    version = docker(host, out["docker_host"], certs, "version", "--format", "{{.Server.Version}}")
+    assert version.returncode == 0, version.stderr
+    assert version.stdout.decode().strip() in host.output("dockerd --version")
+    imported = docker(host, out["docker_host"], certs, "import", "-", "dmtest/busybox:latest",
+                      stdin=busybox_image(static_busybox()))
+    assert imported.returncode == 0, imported.stderr
+    run = docker(host, out["docker_host"], certs, "run", "--rm", "dmtest/busybox", "echo", "hello", "world")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.decode() == "hello world\n"

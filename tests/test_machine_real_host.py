@@ -12,10 +12,9 @@ import shlex
 
 import pytest
 
-from components import DigitalOceanDriver, DockerMachine, DockerMachineArgs, EngineOptions, GenericDriver
-from components.machine import OUTPUTS
-from tests.conftest import MachineMocks, require, run_program
-from tests.dockertools import busybox_image, docker, static_busybox, write_client_certs
+from components import DigitalOceanDriver, DockerMachineArgs, EngineOptions, GenericDriver
+from tests.conftest import MachineMocks, build_machine, require
+from tests.dockertools import docker, hello_world
 from tests.testbed import RemoteHost, missing_prerequisites
 
 pytestmark = pytest.mark.remote_host
@@ -28,34 +27,11 @@ def host():
         yield remote
 
 
-def build(mocks: MachineMocks, name: str, args: DockerMachineArgs) -> dict:
-    def program():
-        machine = DockerMachine(name, args)
-        return {key: getattr(machine, key) for key in OUTPUTS}
-
-    values = run_program(mocks, program)
-    assert len(mocks.of_type("command:remote:Command")) == 1
-    return {key: value for key, (value, _) in values.items()}
-
-
-def hello_world(host, out: dict, folder) -> None:
-    certs = write_client_certs(folder, out["ca_pem"], out["client_cert_pem"], out["client_key_pem"])
-    version = docker(host, out["docker_host"], certs, "version", "--format", "{{.Server.Version}}")
-    assert version.returncode == 0, version.stderr
-    assert version.stdout.decode().strip() in host.output("dockerd --version")
-    imported = docker(host, out["docker_host"], certs, "import", "-", "dmtest/busybox:latest",
-                      stdin=busybox_image(static_busybox()))
-    assert imported.returncode == 0, imported.stderr
-    run = docker(host, out["docker_host"], certs, "run", "--rm", "dmtest/busybox", "echo", "hello", "world")
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.decode() == "hello world\n"
-
-
 def test_generic_machine_on_a_real_host(host, tmp_path):
     mocks = MachineMocks(ssh_host=host)
     args = DockerMachineArgs(driver=GenericDriver(ip_address=host.address, ssh_key=str(host.ssh_key)),
                              engine=EngineOptions(labels=["via=generic"]))
-    out = build(mocks, "box", args)
+    out = build_machine(mocks, "box", args)
     assert out["docker_host"] == f"tcp://{host.address}:2376"
     assert out["docker_env"]["DOCKER_HOST"] == out["docker_host"]
     hello_world(host, out, tmp_path / "certs")
@@ -78,7 +54,7 @@ def test_generic_machine_on_a_real_host(host, tmp_path):
 def test_digitalocean_machine_on_a_real_host(host, tmp_path, monkeypatch):
     monkeypatch.setenv("DIGITALOCEAN_ACCESS_TOKEN", "dop_v1_mock")
     mocks = MachineMocks(vm_address=host.address, ssh_host=host, on_public_key=host.authorize)
-    out = build(mocks, "web", DockerMachineArgs(driver=DigitalOceanDriver(region="fra1"),
+    out = build_machine(mocks, "web", DockerMachineArgs(driver=DigitalOceanDriver(region="fra1"),
                                                  tls_sans=["web.dmtest.example"]))
     connection = mocks.one("command:remote:Command").inputs["connection"]
     assert connection["privateKey"] == out["ssh_private_key"], "provisioned with the generated key"

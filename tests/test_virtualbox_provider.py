@@ -139,6 +139,8 @@ def test_create_builds_the_vm(provider, vboxmanage, image_server, tmp_path):
     assert vm["name"] == "vm1" and vm["state"] == "poweroff"
     assert (vm["memory"], vm["cpus"], vm["ostype"]) == (1024, 1, "Ubuntu_64")
     assert vm["nics"] == {"1": "nat", "2": "hostonly"}
+    assert vm["macs"] == {"1": outs["nat_mac"].replace(":", ""), "2": outs["hostonly_mac"].replace(":", "")}
+    assert vm["hostonlyadapter2"] == "vboxnet0"
     assert vm["natpf"] == [["ssh", "tcp", "127.0.0.1", str(outs["ssh_port"]), "", "22"]]
     machine_dir = Path(outs["machine_dir"])
     assert vm["settings"] == str(machine_dir / "vm1" / "vm1.vbox")
@@ -264,7 +266,12 @@ def test_legacy_boot2docker_iso(provider, vboxmanage, tmp_path):
 
 def test_simulator_refuses_what_vboxmanage_refuses(vboxmanage):
     unknown = vboxmanage.run("modifyvm", "nope", "--bogus", "1")
-    assert (unknown.returncode, unknown.stderr.strip()) == (2, "VBoxManage: error: Unknown option: --bogus")
+    assert (unknown.returncode, unknown.stderr.strip()) == (1, "VBoxManage: error: Unknown option: --bogus"), \
+        "modifyvm reports a bad option and exits 1, like the real one"
+    lower = vboxmanage.run("startvm", "nope", "--bogus")
+    assert (lower.returncode, lower.stderr.strip()) == (2, "VBoxManage: error: unknown option: --bogus")
+    by_uuid = vboxmanage.run("showvminfo", "0e4b9c4e-1f1a-4c39-9a55-5f0d3cf2a001", "--machinereadable")
+    assert "Could not find a registered machine with UUID {0e4b9c4e-1f1a-4c39-9a55-5f0d3cf2a001}" in by_uuid.stderr
     missing = vboxmanage.run("showvminfo", "nope", "--machinereadable")
     assert missing.returncode == 1
     assert missing.stderr.startswith("VBoxManage: error: Could not find a registered machine named 'nope'")

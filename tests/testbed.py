@@ -23,7 +23,9 @@ import time
 from pathlib import Path
 
 GUARD_ROUTE = "10.213.0.0/16"
-REQUIRED_COMMANDS = ("ip", "nsenter", "unshare", "mount", "ssh", "ssh-keygen", "dockerd", "docker", "containerd", "openssl")
+OVERLAYS = ("etc", "var", "usr", "home")  # copy-on-write inside the test host
+REQUIRED_COMMANDS = ("ip", "nsenter", "unshare", "mount", "ssh", "ssh-keygen", "dockerd", "docker", "containerd", "openssl",
+                     "sudo", "useradd")
 SSHD = "/usr/sbin/sshd"
 
 
@@ -62,6 +64,9 @@ class RemoteHost:
 
     def __init__(self, hide_dockerd: bool = False, hostname: str = "dmtest-host") -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="dmtest-", dir="/tmp"))
+        # sshd reads authorized_keys as the user logging in, and /tmp may be closed to others (0700 here).
+        self.keys_dir = Path(tempfile.mkdtemp(prefix="dmtest-keys-", dir="/dev/shm"))
+        self.keys_dir.chmod(0o755)
         self.name = f"dmtest-{os.getpid()}-{self.workdir.name[-6:]}"
         n = _free_subnet()
         self.gateway = f"10.213.{n}.1"
@@ -101,15 +106,16 @@ class RemoteHost:
         w = self.workdir
         _run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(w / "host_ed25519"))
         _run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "dmtest-client", "-f", str(self.ssh_key))
-        shutil.copy(f"{self.ssh_key}.pub", w / "authorized_keys")
+        shutil.copy(f"{self.ssh_key}.pub", self.authorized_keys)
+        self.authorized_keys.chmod(0o644)
         (w / "sshd_config").write_text(
             f"ListenAddress {self.address}\n"
             f"HostKey {w / 'host_ed25519'}\n"
-            f"AuthorizedKeysFile {w / 'authorized_keys'}\n"
+            f"AuthorizedKeysFile {self.authorized_keys}\n"
             "StrictModes no\nUsePAM no\nPermitRootLogin prohibit-password\nPasswordAuthentication no\n"
             "PidFile none\nSubsystem sftp internal-sftp\n"
         )
-        for layer in ("etc", "var", "usr"):
+        for layer in OVERLAYS:
             (w / f"{layer}.up").mkdir()
             (w / f"{layer}.work").mkdir()
         (w / "docker-data").mkdir()
@@ -125,7 +131,7 @@ class RemoteHost:
             "mkdir -p /run/sshd /run/lock",
             *(
                 f"mount -t overlay overlay -o lowerdir=/{d},upperdir={w}/{d}.up,workdir={w}/{d}.work /{d}"
-                for d in ("etc", "var", "usr")
+                for d in OVERLAYS
             ),
             f"mkdir -p /var/lib/docker && mount --bind {w}/docker-data /var/lib/docker",
             f"hostname {hostname}",
@@ -178,9 +184,21 @@ class RemoteHost:
             raise RuntimeError(f"{command!r} failed on the test host: {result.stderr.decode()}")
         return result.stdout.decode()
 
+    def add_user(self, name: str) -> None:
+        """A login user with passwordless sudo (what cloud-init makes on a cloud image), inside the host only."""
+        self.output(
+            f"useradd -m -N -p '*' -s /bin/sh {name} && printf '%s ALL=(ALL) NOPASSWD:ALL\\n' {name} "
+            f">/etc/sudoers.d/{name} && chmod 0440 /etc/sudoers.d/{name}"
+        )
+
+    @property
+    def authorized_keys(self) -> Path:
+        """The one authorized_keys file the host's sshd reads, for every user."""
+        return self.keys_dir / "authorized_keys"
+
     def authorize(self, public_key: str) -> None:
         """Accept ``public_key`` for root, as a cloud's agent installs a droplet's or instance's key."""
-        with open(self.workdir / "authorized_keys", "a") as keys:
+        with open(self.authorized_keys, "a") as keys:
             keys.write(public_key.strip() + "\n")
 
     def serve(self, name: str, content: str | bytes | Path, mode: int = 0o644) -> str:
@@ -246,6 +264,7 @@ class RemoteHost:
         if self._guard_added:
             _run("ip", "route", "del", "unreachable", GUARD_ROUTE, check=False)
         shutil.rmtree(self.workdir, ignore_errors=True)
+        shutil.rmtree(self.keys_dir, ignore_errors=True)
 
     @staticmethod
     def _comm(pid: int) -> str:

@@ -1,9 +1,14 @@
 """A VBoxManage simulator for the tests (no VirtualBox can run here).
 
 It implements exactly the subcommands and options the VirtualBox provider uses, with the syntax of
-the VirtualBox 7.0 User Manual, chapter 8 "VBoxManage" (section cited at each handler), and refuses
-anything else the way VBoxManage does: `VBoxManage: error: ...` on standard error, exit code 2
-for a syntax error (RTEXITCODE_SYNTAX) and 1 for a failed operation (RTEXITCODE_FAILURE).
+the VirtualBox 7.0 User Manual, chapter 8 "VBoxManage" (section cited at each handler; the numbers
+follow the order of the 7.0.14 doc sources, doc/manual/en_US/man_VBoxManage-*.xml, and the 6.1
+manual's number is given too), and refuses anything else the way VBoxManage 7.0 does:
+`VBoxManage: error: ...` on standard error; exit code 2 for a syntax error (RTEXITCODE_SYNTAX) and 1
+for a failed operation (RTEXITCODE_FAILURE), except that modifyvm and storageattach report a bad
+option and exit 1, as the real ones do; progress lines go to standard error. Error texts are the
+ones in VBoxManage's sources (VBoxManage*.cpp, 7.0.14). The old option spellings used here
+(--natpf1, --hostonlyadapter2, --nictype1) are accepted by 6.1 and, as aliases, by 7.0.
 State lives in the JSON file $VBOXSIM_STATE.
 
 "Mock hypervisor, real host": when $VBOXSIM_GUEST_ADDRESS is set, `startvm` forwards each NAT
@@ -45,6 +50,13 @@ def syntax(message: str) -> Fail:
     return Fail(message, 2)
 
 
+PROGRESS = "0%...10%...20%...30%...40%...50%...60%...70%...80%...90%...100%"
+
+
+def progress() -> None:
+    print(PROGRESS, file=sys.stderr)
+
+
 @contextmanager
 def state():
     STATE.parent.mkdir(parents=True, exist_ok=True)
@@ -55,7 +67,8 @@ def state():
         STATE.write_text(json.dumps(data, indent=2))
 
 
-def parse(args: list[str], spec: dict[str, object], positional: int) -> tuple[list[str], dict[str, str]]:
+def parse(args: list[str], spec: dict[str, object], positional: int, unknown: str = "Unknown option: {}",
+          bad_option_code: int = 2) -> tuple[list[str], dict[str, str]]:
     """Options as VBoxManage's RTGetOpt takes them: `--opt value` or `--opt=value`; `spec` maps an option
     to None (a flag), a tuple of allowed values, or str (any value)."""
     values: list[str] = []
@@ -66,7 +79,7 @@ def parse(args: list[str], spec: dict[str, object], positional: int) -> tuple[li
         if arg.startswith("--"):
             name, eq, inline = arg.partition("=")
             if name not in spec:
-                raise syntax(f"Unknown option: {name}")
+                raise Fail(unknown.format(name), bad_option_code)
             kind = spec[name]
             if kind is None:
                 options[name] = ""
@@ -93,8 +106,13 @@ def find_vm(data: dict, ref: str) -> dict:
     for vm in data["vms"].values():
         if ref in (vm["uuid"], vm["name"]):
             return vm
-    raise Fail(f"Could not find a registered machine named '{ref}'\n"
-               "VBoxManage: error: Details: code VBOX_E_OBJECT_NOT_FOUND (0x80bb0001), component VirtualBoxWrap")
+    try:
+        what = f"with UUID {{{uuid.UUID(ref)}}}"
+    except ValueError:
+        what = f"named '{ref}'"
+    raise Fail(f"Could not find a registered machine {what}\n"
+               "VBoxManage: error: Details: code VBOX_E_OBJECT_NOT_FOUND (0x80bb0001), component VirtualBoxWrap, "
+               "interface IVirtualBox, callee nsISupports")
 
 
 def require_off(vm: dict) -> None:
@@ -102,7 +120,7 @@ def require_off(vm: dict) -> None:
         raise Fail(f"The machine '{vm['name']}' is already locked for a session (or being unlocked)")
 
 
-# 8.4 VBoxManage list: `list hostonlyifs`
+# 8.5 VBoxManage list (6.1: 8.4): `list hostonlyifs`
 def cmd_list(args):
     values, _ = parse(args, {}, 1)
     if values[0] != "hostonlyifs":
@@ -122,7 +140,8 @@ def allowed_ranges() -> list[str]:
     return DEFAULT_ALLOWED
 
 
-# 8.40 VBoxManage hostonlyif: `hostonlyif create`, `hostonlyif ipconfig <ifname> --ip <ip> --netmask <mask>`
+# 8.48 VBoxManage hostonlyif (6.1: 8.35): `hostonlyif create`, `hostonlyif ipconfig <ifname> --ip <ip> --netmask <mask>`;
+# the allowed ranges: manual section 6.7 "Host-Only Networking" (VirtualBox >= 6.1.28)
 def cmd_hostonlyif(args):
     if not args or args[0] not in ("create", "ipconfig"):
         raise syntax(f"Invalid parameter '{args[0] if args else ''}'")
@@ -132,25 +151,27 @@ def cmd_hostonlyif(args):
             index = len(data["hostonlyifs"])
             name = f"vboxnet{index}"
             data["hostonlyifs"].append({"name": name, "guid": str(uuid.uuid4()), "ip": "", "netmask": "", "index": index})
-            print(f"0%...10%...20%...30%...40%...50%...60%...70%...80%...90%...100%\nInterface '{name}' was successfully created")
+            progress()
+            print(f"Interface '{name}' was successfully created")
             return
         (name,), options = parse(args[1:], {"--ip": str, "--netmask": str}, 1)
         iface = next((i for i in data["hostonlyifs"] if i["name"] == name), None)
         if iface is None:
-            raise Fail(f"Could not find a host interface by name '{name}'")
+            raise Fail(f"Could not find interface '{name}'")
         network = ipaddress.ip_network(f"{options['--ip']}/{options['--netmask']}", strict=False)
         if tuple(int(p) for p in re.findall(r"\d+", VERSION)[:3]) >= (6, 1, 28) and not any(
                 network.subnet_of(ipaddress.ip_network(r, strict=False)) for r in allowed_ranges()):
             raise Fail("Code E_ACCESSDENIED (0x80070005) - Access denied (extended info not available)\n"
-                       "VBoxManage: error: Context: \"EnableStaticIPConfig\"")
+                       "VBoxManage: error: Context: \"EnableStaticIPConfig(Bstr(pszIp).raw(), "
+                       "Bstr(pszNetmask).raw())\" at line 252 of file VBoxManageHostonly.cpp")
         iface["ip"], iface["netmask"] = options["--ip"], options["--netmask"]
 
 
-# 8.7 VBoxManage createvm: `createvm --name <name> --basefolder <dir> --ostype <type> --register`
+# 8.9 VBoxManage createvm (6.1: 8.7): `createvm --name <name> --basefolder <dir> --ostype <type> --register`
 def cmd_createvm(args):
     _, options = parse(args, {"--name": str, "--basefolder": str, "--ostype": str, "--register": None}, 0)
     if "--name" not in options:
-        raise syntax("Missing --name parameter")
+        raise syntax("Parameter --name is required")
     name = options["--name"]
     folder = Path(options.get("--basefolder", str(Path.home() / "VirtualBox VMs"))) / name
     settings = folder / f"{name}.vbox"
@@ -172,7 +193,7 @@ NIC_TYPES = ("Am79C970A", "Am79C973", "Am79C960", "82540EM", "82543GC", "82545EM
 BOOT = ("none", "floppy", "dvd", "disk", "net")
 
 
-# 8.8 VBoxManage modifyvm (options in their 6.1 spelling, which 7.0 still accepts)
+# 8.10 VBoxManage modifyvm (6.1: 8.8); options in their 6.1 spelling, which 7.0 accepts as aliases
 def cmd_modifyvm(args):
     spec: dict[str, object] = {"--memory": str, "--cpus": str, "--ioapic": ON_OFF, "--rtcuseutc": ON_OFF}
     spec.update({f"--boot{n}": BOOT for n in range(1, 5)})
@@ -180,7 +201,7 @@ def cmd_modifyvm(args):
         spec.update({f"--nic{n}": ("none", "null", "nat", "bridged", "intnet", "hostonly", "natnetwork"),
                      f"--nictype{n}": NIC_TYPES, f"--macaddress{n}": str})
     spec.update({"--natpf1": str, "--natdnshostresolver1": ON_OFF, "--hostonlyadapter2": str})
-    (ref,), options = parse(args, spec, 1)
+    (ref,), options = parse(args, spec, 1, bad_option_code=1)
     with state() as data:
         vm = find_vm(data, ref)
         require_off(vm)
@@ -189,8 +210,6 @@ def cmd_modifyvm(args):
                 if not options[key].isdigit():
                     raise syntax(f"Invalid {key} argument '{options[key]}'")
                 vm[key[2:]] = int(options[key])
-        if vm["cpus"] > 1 and options.get("--ioapic", vm.get("ioapic", "off")) != "on":
-            raise Fail("I/O APIC must be enabled for more than one CPU")
         vm["ioapic"] = options.get("--ioapic", vm.get("ioapic", "off"))
         for n in (1, 2):
             mac = options.get(f"--macaddress{n}")
@@ -198,17 +217,25 @@ def cmd_modifyvm(args):
                 raise Fail(f"Invalid MAC address format '{mac}'")
             if f"--nic{n}" in options:
                 vm["nics"][str(n)] = options[f"--nic{n}"]
+            if f"--macaddress{n}" in options:
+                vm.setdefault("macs", {})[str(n)] = options[f"--macaddress{n}"]
         if "--hostonlyadapter2" in options:
             if not any(i["name"] == options["--hostonlyadapter2"] for i in data["hostonlyifs"]):
-                raise Fail(f"Could not find a host interface by name '{options['--hostonlyadapter2']}'")
+                print(f"VBoxManage: warning: Interface \"{options['--hostonlyadapter2']}\" doesn't seem to exist",
+                      file=sys.stderr)
+            vm["hostonlyadapter2"] = options["--hostonlyadapter2"]
         if "--natpf1" in options:
             rule = options["--natpf1"].split(",")
-            if len(rule) != 6 or rule[1] not in ("tcp", "udp") or not rule[3].isdigit() or not rule[5].isdigit():
-                raise syntax(f"Invalid --natpf1 argument '{options['--natpf1']}'")
+            if len(rule) != 6 or not rule[3].isdigit() or not rule[5].isdigit():
+                raise Fail("Missing or invalid argument to '--natpf1'")
+            if rule[1] not in ("tcp", "udp"):
+                raise Fail(f"Invalid proto '{rule[1]}' specfied for NIC 1")
+            if any(r[0] == rule[0] for r in vm["natpf"]):
+                raise Fail("A NAT rule of this name already exists")
             vm["natpf"].append(rule)
 
 
-# 8.19 VBoxManage storagectl
+# 8.27 VBoxManage storagectl (6.1: 8.18)
 def cmd_storagectl(args):
     (ref,), options = parse(args, {"--name": str, "--add": ("ide", "sata", "scsi", "floppy", "sas", "usb", "pcie", "virtio"),
                                    "--controller": ("LSILogic", "LSILogicSAS", "BusLogic", "IntelAhci", "PIIX3", "PIIX4",
@@ -217,13 +244,15 @@ def cmd_storagectl(args):
     with state() as data:
         vm = find_vm(data, ref)
         require_off(vm)
+        if options["--name"] in vm["controllers"]:
+            raise Fail(f"Storage controller named '{options['--name']}' already exists")
         vm["controllers"][options["--name"]] = int(options.get("--portcount", "1"))
 
 
-# 8.18 VBoxManage storageattach
+# 8.26 VBoxManage storageattach (6.1: 8.17)
 def cmd_storageattach(args):
     (ref,), options = parse(args, {"--storagectl": str, "--port": str, "--device": str,
-                                   "--type": ("dvddrive", "hdd", "fdd"), "--medium": str}, 1)
+                                   "--type": ("dvddrive", "hdd", "fdd"), "--medium": str}, 1, bad_option_code=1)
     with state() as data:
         vm = find_vm(data, ref)
         require_off(vm)
@@ -241,11 +270,11 @@ def medium_size(data: dict, path: str) -> int:
     return data["media"].get(path, {}).get("size", max(1, Path(path).stat().st_size // (1 << 20)))
 
 
-# 8.27 VBoxManage clonemedium: `clonemedium disk <source> <target> --format VDI`
+# 8.32 VBoxManage clonemedium (6.1: 8.23): `clonemedium disk <source> <target> --format VDI`
 def cmd_clonemedium(args):
     if not args or args[0] != "disk":
         raise syntax(f"Invalid parameter '{args[0] if args else ''}'")
-    (source, target), options = parse(args[1:], {"--format": ("VDI", "VMDK", "VHD", "RAW")}, 2)
+    (source, target), options = parse(args[1:], {"--format": ("VDI", "VMDK", "VHD", "RAW")}, 2, "unknown option: {}")
     with state() as data:
         if not Path(source).exists():
             raise Fail(f"Could not find file for the medium '{source}' (VERR_FILE_NOT_FOUND)")
@@ -253,13 +282,13 @@ def cmd_clonemedium(args):
             raise Fail(f"Cannot create the medium storage unit '{target}' (VERR_ALREADY_EXISTS)")
         Path(target).write_text(f"simulated {options.get('--format', 'VDI')} clone of {source}\n")
         data["media"][target] = {"size": medium_size(data, source)}
-    print("0%...10%...20%...30%...40%...50%...60%...70%...80%...90%...100%\n"
-          f"Clone medium created in format '{options.get('--format', 'VDI')}'. UUID: {uuid.uuid4()}")
+    progress()
+    print(f"Clone medium created in format '{options.get('--format', 'VDI')}'. UUID: {uuid.uuid4()}")
 
 
-# 8.29 VBoxManage convertfromraw: `convertfromraw <inputfile> <outputfile> --format VDI`
+# VBoxManage convertfromraw (the medium-conversion section after clonemedium): `convertfromraw <inputfile> <outputfile> --format VDI`
 def cmd_convertfromraw(args):
-    (source, target), options = parse(args, {"--format": ("VDI", "VMDK", "VHD")}, 2)
+    (source, target), options = parse(args, {"--format": ("VDI", "VMDK", "VHD")}, 2, "unknown option: {}")
     with state() as data:
         if not Path(source).exists():
             raise Fail(f"Cannot open file '{source}': VERR_FILE_NOT_FOUND")
@@ -270,18 +299,19 @@ def cmd_convertfromraw(args):
     print(f"Converting from raw image file=\"{source}\" to file=\"{target}\"...\nCreating dynamic image with size ...")
 
 
-# 8.26 VBoxManage modifymedium: `modifymedium disk <file> --resize <megabytes>`
+# 8.31 VBoxManage modifymedium (6.1: 8.22): `modifymedium disk <file> --resize <megabytes>`
 def cmd_modifymedium(args):
     if not args or args[0] != "disk":
         raise syntax(f"Invalid parameter '{args[0] if args else ''}'")
-    (path,), options = parse(args[1:], {"--resize": str}, 1)
+    (path,), options = parse(args[1:], {"--resize": str}, 1, "unknown option: {}")
     with state() as data:
         if not Path(path).exists():
             raise Fail(f"Could not find file for the medium '{path}' (VERR_FILE_NOT_FOUND)")
         size = int(options["--resize"])
         if size < medium_size(data, path):
-            raise Fail(f"Failed to resize medium\nVBoxManage: error: Resizing to new size {size} is not yet supported for medium '{path}'")
+            raise Fail(f"Shrinking is not yet supported for medium '{path}'")
         data["media"].setdefault(path, {})["size"] = size
+    progress()
 
 
 def forward(vm: dict) -> None:
@@ -325,9 +355,9 @@ def stop_forwarders(vm: dict) -> None:
     vm["forwarders"] = []
 
 
-# 8.12 VBoxManage startvm: `startvm <vm> --type headless`
+# 8.19 VBoxManage startvm (6.1: 8.12): `startvm <vm> --type headless`
 def cmd_startvm(args):
-    (ref,), options = parse(args, {"--type": ("gui", "headless", "sdl", "separate")}, 1)
+    (ref,), options = parse(args, {"--type": ("gui", "headless", "sdl", "separate")}, 1, "unknown option: {}")
     with state() as data:
         vm = find_vm(data, ref)
         if vm["state"] == "running":
@@ -337,25 +367,27 @@ def cmd_startvm(args):
         vm["state"] = "running"
         forward(vm)
         install_seed_keys(vm)
-    print(f'Waiting for VM "{vm["name"]}" to power on...\nVM "{vm["name"]}" has been successfully started.')
+    print(f'Waiting for VM "{ref}" to power on...\nVM "{ref}" has been successfully started.')
 
 
-# 8.13 VBoxManage controlvm: `controlvm <vm> poweroff|acpipowerbutton`
+# 8.20 VBoxManage controlvm (6.1: 8.13): `controlvm <vm> poweroff|acpipowerbutton`
 def cmd_controlvm(args):
     if len(args) != 2 or args[1] not in ("poweroff", "acpipowerbutton", "pause", "resume"):
-        raise syntax(f"Invalid parameter '{args[1] if len(args) > 1 else ''}'")
+        raise syntax(f"Invalid parameter '{args[1] if len(args) > 1 else ''}'.")
     with state() as data:
         vm = find_vm(data, args[0])
         if vm["state"] not in ("running", "paused"):
-            raise Fail(f"Machine '{vm['name']}' is not currently running")
+            raise Fail(f"Machine '{args[0]}' is not currently running.")
         if args[1] in ("poweroff", "acpipowerbutton"):  # the simulated guest shuts down at once
             stop_forwarders(vm)
             vm["state"] = "poweroff"
+            if args[1] == "poweroff":
+                progress()
         else:
             vm["state"] = "paused" if args[1] == "pause" else "running"
 
 
-# 8.5 VBoxManage showvminfo: `showvminfo <vm> --machinereadable`
+# 8.6 VBoxManage showvminfo (6.1: 8.5): `showvminfo <vm> --machinereadable`
 def cmd_showvminfo(args):
     (ref,), _ = parse(args, {"--machinereadable": None}, 1)
     with state() as data:
@@ -366,7 +398,7 @@ def cmd_showvminfo(args):
           + "".join(f'Forwarding({i})="{",".join(rule)}"\n' for i, rule in enumerate(vm["natpf"])))
 
 
-# 8.35 VBoxManage guestproperty: `guestproperty get <vm> <property>`
+# 8.43 VBoxManage guestproperty (6.1: 8.31): `guestproperty get <vm> <property>`
 def cmd_guestproperty(args):
     if len(args) != 3 or args[0] != "get":
         raise syntax("Incorrect parameters")
@@ -378,9 +410,9 @@ def cmd_guestproperty(args):
         print("No value set!")
 
 
-# 8.6 VBoxManage unregistervm: `unregistervm <vm> --delete`
+# 8.8 VBoxManage unregistervm (6.1: 8.6): `unregistervm <vm> --delete`
 def cmd_unregistervm(args):
-    (ref,), options = parse(args, {"--delete": None}, 1)
+    (ref,), options = parse(args, {"--delete": None}, 1, "unknown option: {}")
     with state() as data:
         vm = find_vm(data, ref)
         if vm["state"] != "poweroff":
@@ -391,6 +423,7 @@ def cmd_unregistervm(args):
                     Path(attachment["medium"]).unlink(missing_ok=True)
                     data["media"].pop(attachment["medium"], None)
             Path(vm["settings"]).unlink(missing_ok=True)
+            progress()
         del data["vms"][vm["uuid"]]
 
 

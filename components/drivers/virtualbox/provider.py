@@ -51,8 +51,22 @@ def machine_state(vm_state: str) -> str:
     return STATES.get(vm_state, "Error")
 
 
+INTEGERS = ("memory", "cpus", "disk_size", "ssh_port", "ssh_timeout")
+
+
+def normalized(props: dict[str, Any]) -> dict[str, Any]:
+    """Numbers cross the Pulumi wire as doubles (1024 arrives as 1024.0): whole ones back to int."""
+    out = dict(props)
+    for key in INTEGERS:
+        value = out.get(key)
+        if isinstance(value, float) and value.is_integer():
+            out[key] = int(value)
+    return out
+
+
 def validate(props: dict[str, Any], require_key: bool = True) -> list[tuple[str, str]]:
     """(property, reason) for each input that can't work."""
+    props = normalized(props)
     problems = []
     for key, low, high in (("memory", 256, 1 << 20), ("cpus", 1, 64), ("disk_size", 4096, 1 << 24)):
         value = props.get(key)
@@ -161,6 +175,7 @@ def boot2docker_raw_disk(path: Path, public_key: str) -> Path:
 
 class VirtualBoxVMProvider(ResourceProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        news = normalized(news)
         failures = [CheckFailure(prop, reason) for prop, reason in validate(news)]
         if not failures:
             try:
@@ -171,6 +186,7 @@ class VirtualBoxVMProvider(ResourceProvider):
         return CheckResult(news, failures)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        props = normalized(props)
         problems = validate(props)
         if problems:
             raise ValueError(problems[0][1])
@@ -277,6 +293,7 @@ class VirtualBoxVMProvider(ResourceProvider):
         return ReadResult(id_, outs)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        olds, news = normalized(olds), normalized(news)
         def changed(key: str) -> bool:
             new = news.get(key)
             if key == "ip_address" and not new:
@@ -288,6 +305,7 @@ class VirtualBoxVMProvider(ResourceProvider):
         return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=True)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        olds, news = normalized(olds), normalized(news)
         vbox = VBoxManage()
         outs = {**olds, **{k: news[k] for k in UPDATE_IN_PLACE if k in news}}
         resize = news.get("memory") != olds.get("memory") or news.get("cpus") != olds.get("cpus")
