@@ -16,6 +16,7 @@ from components import (
     EngineOptions,
     GenericDriver,
     MachineArgumentError,
+    VirtualBoxDriver,
 )
 from components.cert import chains_to, covers
 from components.machine import OUTPUTS
@@ -304,6 +305,10 @@ def test_machines_can_share_one_ca(do_token):
          "amazonec2 open port 'http' must look like 8080 or 53/udp"),
         ("ok", lambda k: DockerMachineArgs(driver=GenericDriver(ip_address="10.0.0.1", ssh_key=k), ssh_key_type="dsa"),
          "unknown SSH key type 'dsa'"),
+        ("ok", lambda k: DockerMachineArgs(driver=VirtualBoxDriver(memory=64)),
+         "virtualbox memory must be a whole number from 256"),
+        ("ok", lambda k: DockerMachineArgs(driver=VirtualBoxDriver(hostonly_cidr="192.168.56.0/24")),
+         "virtualbox hostonly_cidr '192.168.56.0/24' must look like 192.168.56.1/24"),
     ],
 )
 def test_bad_arguments_fail_before_any_resource(name, make_args, message, generic_key):
