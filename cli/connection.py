@@ -1,0 +1,35 @@
+"""What env, config, url and version check before handing out a machine's connection settings."""
+
+from __future__ import annotations
+
+from .application import HOST_NOT_RUNNING, Application
+from .probe import probe
+from .store import HostConfig
+
+CHECK_TIMEOUT = 10.0  # seconds, as docker-machine's TLS dial
+
+
+def running_url(app: Application, host: HostConfig) -> str:
+    """The machine's URL, unless it is known to be stopped."""
+    if host.stopped_by_us:
+        app.abort(HOST_NOT_RUNNING)
+    if not host.url:
+        app.abort(f"Error getting driver URL: the machine {host.name!r} has no IP address yet")
+    return host.url
+
+
+def checked_connection(app: Application, host: HostConfig) -> str:
+    """The URL, after a TLS round trip with the machine's certificates proved they work."""
+    url = running_url(app, host)
+    status = probe(host, CHECK_TIMEOUT)
+    if status.state == "Running":
+        return url
+    if status.state == "Stopped":
+        app.abort(HOST_NOT_RUNNING)
+    address = url.removeprefix("tcp://")
+    app.abort(
+        "Error checking TLS connection: Error checking and/or regenerating the certs: There was an error "
+        f'validating certificates for host "{address}": {status.error}\n'
+        f"You can attempt to regenerate them using 'docker-machine regenerate-certs {host.name}'.\n"
+        "Be advised that this will trigger a Docker daemon restart which might stop running containers."
+    )

@@ -1,0 +1,61 @@
+"""``docker-machine env``: the commands that point the docker client at a machine."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from ..application import Application
+from ..connection import checked_connection
+from . import shells
+
+VARIABLES = ("DOCKER_TLS_VERIFY", "DOCKER_HOST", "DOCKER_CERT_PATH", "DOCKER_MACHINE_NAME")
+
+
+def no_proxy_value(ip: str) -> tuple[str, str]:
+    """(variable, value): NO_PROXY or an existing no_proxy, with the machine's IP added once."""
+    for variable in ("NO_PROXY", "no_proxy"):
+        if variable in os.environ:
+            current = os.environ[variable]
+            hosts = [h for h in current.split(",") if h]
+            return variable, current if ip in hosts else ",".join(hosts + [ip])
+    return "NO_PROXY", ip
+
+
+@click.command("env", short_help="Display the commands to set up the environment for the Docker client")
+@click.argument("name", required=False)
+@click.option("--shell", "shell_name", type=click.Choice(shells.SHELLS), help="Force environment to be configured for a specified shell: [fish, cmd, powershell, tcsh, emacs], default is auto-detect")
+@click.option("-u", "--unset", is_flag=True, help="Unset variables instead of setting them")
+@click.option("--no-proxy", is_flag=True, help="Add machine IP to NO_PROXY environment variable")
+@click.pass_obj
+def command(app: Application, name, shell_name, unset, no_proxy) -> None:
+    """Display the commands to set up the environment for the Docker client."""
+    shell = shells.shell(shell_name or shells.detect())
+    words = ["docker-machine", "env"]
+    if shell_name:
+        words += ["--shell", shell_name]
+    if unset:
+        if name:
+            app.abort("Error: Expected no machine name when the -u flag is present")
+        words.append("-u")
+        names = list(VARIABLES)
+        if no_proxy:
+            names.append(no_proxy_value("")[0])
+        app.echo("".join(shell.unset(v) for v in names) + shell.usage_hint(" ".join(words)), nl=False)
+        return
+    if no_proxy:
+        words.append("--no-proxy")
+    if name:
+        words.append(name)
+    host = app.one_host([name] if name else [])
+    url = checked_connection(app, host)
+    lines = [
+        shell.set("DOCKER_TLS_VERIFY", "1"),
+        shell.set("DOCKER_HOST", url),
+        shell.set("DOCKER_CERT_PATH", str(host.machine_dir)),
+        shell.set("DOCKER_MACHINE_NAME", host.name),
+    ]
+    if no_proxy:
+        lines.append(shell.set(*no_proxy_value(host.ip)))
+    app.echo("".join(lines) + shell.usage_hint(" ".join(words)), nl=False)

@@ -1,0 +1,66 @@
+"""The part of Go's text/template that docker-machine users pass to ``inspect -f`` and ``ls -f``.
+
+Supported: text, ``{{.Field}}``, ``{{.Field.Sub}}``, ``{{json .Field}}`` and
+``{{prettyjson .Field}}`` (``.`` alone for the whole value). Anything else is refused
+with an error that lists these, rather than printing something wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+_ACTION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}", re.S)
+_PATH = re.compile(r"^\.(?:[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)?$")
+SUPPORTED = "{{.Field}}, {{.Field.Sub}}, {{json .Field}} or {{prettyjson .Field}}"
+
+
+class TemplateError(ValueError):
+    pass
+
+
+def _lookup(data: Any, path: str) -> Any:
+    value = data
+    for part in [p for p in path.split(".") if p]:
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        else:
+            raise TemplateError(f"template: can't evaluate field {part}: no such field (in {path})")
+    return value
+
+
+def go_format(value: Any) -> str:
+    """How Go's fmt prints a value in a template: maps as map[k:v], slices as [a b]."""
+    if value is None:
+        return "<nil>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "map[" + " ".join(f"{k}:{go_format(v)}" for k, v in sorted(value.items())) + "]"
+    if isinstance(value, list):
+        return "[" + " ".join(go_format(v) for v in value) + "]"
+    return str(value)
+
+
+def render(template: str, data: Any) -> str:
+    out, position = [], 0
+
+    def literal(text: str) -> str:
+        if "{{" in text or "}}" in text:
+            raise TemplateError(f"unclosed template action in {template!r}: use {SUPPORTED}")
+        return text
+
+    for match in _ACTION.finditer(template):
+        out.append(literal(template[position:match.start()]))
+        position = match.end()
+        words = match.group(1).split()
+        if len(words) == 1 and _PATH.match(words[0]):
+            out.append(go_format(_lookup(data, words[0])))
+        elif len(words) == 2 and words[0] in ("json", "prettyjson") and _PATH.match(words[1]):
+            value = _lookup(data, words[1])
+            out.append(json.dumps(value, indent=4) if words[0] == "prettyjson" else json.dumps(value, separators=(",", ":")))
+        else:
+            raise TemplateError(f"unsupported template action {match.group(0)!r}: use {SUPPORTED}")
+    out.append(literal(template[position:]))
+    return "".join(out)

@@ -1,0 +1,26 @@
+"""``docker-machine inspect``: a machine's configuration as JSON, or through a template."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ..application import Application
+from ..gotemplate import TemplateError, render
+
+
+@click.command("inspect", short_help="Inspect information about a machine")
+@click.argument("names", nargs=-1)
+@click.option("-f", "--format", "template", help="Format the output using the given go template.")
+@click.pass_obj
+def command(app: Application, names, template) -> None:
+    """Inspect information about a machine."""
+    host = app.one_host(names)
+    if not template:
+        app.echo(json.dumps(host.data, indent=4))
+        return
+    try:
+        app.echo(render(template, host.data))
+    except TemplateError as err:
+        app.abort(f"Error: {err}")

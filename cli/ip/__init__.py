@@ -1,0 +1,19 @@
+"""``docker-machine ip``: the machines' IP addresses."""
+
+from __future__ import annotations
+
+import click
+
+from ..application import Application
+
+
+@click.command("ip", short_help="Get the IP address of a machine")
+@click.argument("names", nargs=-1)
+@click.pass_obj
+def command(app: Application, names) -> None:
+    """Get the IP address of one or more machines."""
+    hosts = [app.host(name) for name in app.names_or_default(names)]
+    for host in hosts:
+        if not host.ip:
+            app.abort(f"Error getting IP address: the machine {host.name!r} has no IP address yet")
+        app.echo(host.ip)

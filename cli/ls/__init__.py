@@ -1,0 +1,95 @@
+"""``docker-machine ls``: every machine, its state probed over TLS in parallel."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import click
+
+from ..application import Application
+from ..gotemplate import TemplateError, render
+from ..probe import EngineStatus, probe_all
+from ..store import HostConfig
+from .table import tabulate
+
+DEFAULT_FORMAT = ("table {{ .Name }}\t{{ .Active }}\t{{ .DriverName}}\t{{ .State }}\t{{ .URL }}\t{{ .Swarm }}\t"
+                  "{{ .DockerVersion }}\t{{ .Error}}")
+HEADERS = {
+    "Name": "NAME", "Active": "ACTIVE", "ActiveHost": "ACTIVE_HOST", "ActiveSwarm": "ACTIVE_SWARM",
+    "DriverName": "DRIVER", "State": "STATE", "URL": "URL", "Swarm": "SWARM", "DockerVersion": "DOCKER",
+    "Error": "ERRORS", "ResponseTime": "RESPONSE",
+}
+FILTER_KEYS = ("driver", "state", "name", "swarm", "label")
+PROBED = ("State", "URL", "DockerVersion", "Error", "ResponseTime")
+
+
+def parse_filters(app: Application, filters: tuple[str, ...]) -> dict[str, list[str]]:
+    parsed: dict[str, list[str]] = {}
+    for item in filters:
+        key, sep, value = item.partition("=")
+        if not sep:
+            app.abort(f"Unsupported filter syntax '{item}': use key=value")
+        if key.lower() not in FILTER_KEYS:
+            app.abort(f"Unsupported filter key '{key}'")
+        parsed.setdefault(key.lower(), []).append(value)
+    return parsed
+
+
+def matches(host: HostConfig, status: EngineStatus | None, filters: dict[str, list[str]]) -> bool:
+    """Same key: any value matches. Different keys: all must."""
+    tests = {
+        "driver": lambda v: host.driver_name.lower() == v.lower(),
+        "state": lambda v: status is not None and status.state.lower() == v.lower(),
+        "name": lambda v: re.search(v, host.name) is not None,
+        "swarm": lambda v: False,  # no machine here is in a legacy standalone swarm
+        "label": lambda v: v in host.labels,
+    }
+    return all(any(tests[key](value) for value in values) for key, values in filters.items())
+
+
+def row(host: HostConfig, status: EngineStatus | None, docker_host: str) -> dict:
+    active = bool(docker_host) and host.url == docker_host
+    running = status is not None and status.state == "Running"
+    return {
+        "Name": host.name,
+        "Active": "*" if active else "-",
+        "ActiveHost": active,
+        "ActiveSwarm": False,
+        "DriverName": host.driver_name,
+        "State": status.state if status else "",
+        "URL": host.url if running else "",
+        "Swarm": "",
+        "DockerVersion": status.docker_version if status else "",
+        "Error": status.error if status else "",
+        "ResponseTime": f"{status.response_time_ms:.3f}ms" if running else "",
+    }
+
+
+@click.command("ls", short_help="List machines")
+@click.option("-q", "--quiet", is_flag=True, help="Enable quiet mode")
+@click.option("--filter", "filters", multiple=True, help="Filter output based on conditions provided")
+@click.option("-t", "--timeout", default=10, show_default=True, type=click.IntRange(min=1), help="Timeout in seconds, default to 10s")
+@click.option("-f", "--format", "template", help="Pretty-print machines using a Go template")
+@click.pass_obj
+def command(app: Application, quiet, filters, timeout, template) -> None:
+    """List machines."""
+    wanted = parse_filters(app, filters)
+    hosts = list(app.store.hosts())
+    template = (template or DEFAULT_FORMAT).replace("\\t", "\t")
+    needs_probe = "state" in wanted or (not quiet and any(f".{field}" in template for field in PROBED))
+    statuses = probe_all(hosts, timeout) if needs_probe else {}
+    docker_host = os.environ.get("DOCKER_HOST", "")
+    selected = [h for h in hosts if matches(h, statuses.get(h.name), wanted)]
+    if quiet:
+        for host in selected:
+            app.echo(host.name)
+        return
+    table = template.startswith("table ")
+    body = template[len("table "):] if table else template
+    try:
+        lines = [render(body, HEADERS)] if table else []
+        lines += [render(body, row(h, statuses.get(h.name), docker_host)) for h in selected]
+    except TemplateError as err:
+        app.abort(f"Error: {err}")
+    app.echo(tabulate(lines) if table else "".join(line + "\n" for line in lines), nl=False)

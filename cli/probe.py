@@ -1,0 +1,118 @@
+"""Asking a machine's Docker engine, over mutual TLS, whether it is there and which version it runs."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import ssl
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .store import HostConfig
+
+UNKNOWN_VERSION = "Unknown"
+
+
+@dataclass(frozen=True)
+class EngineStatus:
+    state: str  # Running, Stopped, Timeout, Error (docker-machine's names)
+    docker_version: str = UNKNOWN_VERSION
+    error: str = ""
+    response_time_ms: float = 0.0
+
+
+class EngineError(Exception):
+    """The engine did not answer as it should; the message says why, in docker-machine's words."""
+
+
+def tls_context(machine_dir: Path) -> ssl.SSLContext:
+    context = ssl.create_default_context(cafile=str(machine_dir / "ca.pem"))
+    context.load_cert_chain(str(machine_dir / "cert.pem"), str(machine_dir / "key.pem"))
+    return context
+
+
+def engine_version(host: HostConfig, timeout: float) -> str:
+    """``/version`` over mutual TLS with the machine's client certificate; raises OSError kinds."""
+    connection = http.client.HTTPSConnection(host.ip, host.engine_port, timeout=timeout,
+                                             context=tls_context(host.machine_dir))
+    try:
+        connection.request("GET", "/version", headers={"Host": "docker"})
+        response = connection.getresponse()
+        body = response.read()
+    finally:
+        connection.close()
+    if response.status != 200:
+        raise EngineError(f"Unable to query docker version: the engine answered {response.status} {response.reason}")
+    return json.loads(body)["Version"]
+
+
+def ssh_port_open(host: HostConfig, timeout: float) -> bool:
+    try:
+        with socket.create_connection((host.ssh_host, host.ssh_port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def probe(host: HostConfig, timeout: float) -> EngineStatus:
+    if host.stopped_by_us:
+        return EngineStatus("Stopped")
+    if not host.ip:
+        return EngineStatus("Error", error="the machine has no IP address in its config.json")
+    start = time.monotonic()
+    try:
+        version = engine_version(host, timeout)
+    except (socket.timeout, TimeoutError):
+        return EngineStatus("Timeout", error=f"the engine did not answer within {timeout:g}s")
+    except ConnectionRefusedError:
+        if ssh_port_open(host, timeout):
+            return EngineStatus("Error", error="Unable to query docker version: Cannot connect to the docker engine "
+                                               "endpoint (connection refused)")
+        return EngineStatus("Stopped")
+    except ssl.SSLError as err:
+        return EngineStatus("Error", error=f"Unable to query docker version: {tls_reason(host, err)}")
+    except (EngineError, ValueError, KeyError) as err:
+        return EngineStatus("Error", error=str(err) or "Unable to query docker version")
+    except OSError as err:
+        return EngineStatus("Error", error=f"Unable to query docker version: {err.strerror or err}")
+    elapsed = (time.monotonic() - start) * 1000
+    return EngineStatus("Running", f"v{version}", "", elapsed)
+
+
+def tls_reason(host: HostConfig, err: ssl.SSLError) -> str:
+    """Why TLS failed, from the certificates themselves when they explain it."""
+    from components.cert import certificate_problems  # cryptography: only when something is wrong
+
+    folder = host.machine_dir
+    try:
+        ca = (folder / "ca.pem").read_text()
+        problems = certificate_problems((folder / "cert.pem").read_text(), ca, purpose="client")
+        server = folder / "server.pem"
+        if server.is_file():
+            problems += certificate_problems(server.read_text(), ca, host=host.ip)
+    except (OSError, ValueError):
+        problems = []
+    return "; ".join(problems) if problems else getattr(err, "reason", None) or str(err)
+
+
+def probe_all(hosts: list[HostConfig], timeout: float) -> dict[str, EngineStatus]:
+    """Every machine at once; whatever has not answered when ``timeout`` is up is Timeout.
+
+    Daemon threads, not a pool: a host that hangs must not hold the command past ``timeout``.
+    """
+    results: dict[str, EngineStatus] = {}
+
+    def run(host: HostConfig) -> None:
+        results[host.name] = probe(host, timeout)
+
+    threads = [threading.Thread(target=run, args=(host,), daemon=True) for host in hosts]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    late = EngineStatus("Timeout", error=f"the engine did not answer within {timeout:g}s")
+    return {host.name: results.get(host.name, late) for host in hosts}

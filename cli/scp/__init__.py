@@ -1,0 +1,51 @@
+"""``docker-machine scp``: copy files to, from and between machines (scp, or rsync with -d)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import click
+
+from ..application import Application
+from ..sshargs import BASE_SSH_ARGS, host_part, identity_options
+from ..store import HostConfig
+
+
+def split_location(app: Application, arg: str) -> tuple[HostConfig | None, str | None, str]:
+    """``[[user@]machine:]path`` -> (host, user, path); a plain path is local."""
+    machine, sep, path = arg.partition(":")
+    if not sep or "/" in machine:
+        return None, None, arg
+    user, at, name = machine.rpartition("@")
+    return app.host(name), (user if at else None), path
+
+
+@click.command("scp", short_help="Copy files between machines")
+@click.argument("source")
+@click.argument("destination")
+@click.option("-r", "--recursive", is_flag=True, help="Copy files recursively (required to copy directories)")
+@click.option("-d", "--delta", is_flag=True, help="Reduce amount of data sent over network by sending only the differences (uses rsync)")
+@click.option("-q", "--quiet", is_flag=True, help="Disables the progress meter as well as warning and diagnostic messages from ssh")
+@click.pass_obj
+def command(app: Application, source, destination, recursive, delta, quiet) -> None:
+    """Copy files between machines: [[user@]machine:][path] [[user@]machine:][path]."""
+    tool = "rsync" if delta else "scp"
+    if shutil.which(tool) is None:
+        app.abort(f"Error: {tool} is not installed: install it to use docker-machine scp{' -d' if delta else ''}")
+    locations, options = [], ["-o", "IdentitiesOnly=yes"]
+    for arg in (source, destination):
+        host, user, path = split_location(app, arg)
+        if host is None:
+            locations.append(path)
+            continue
+        options += identity_options(host)
+        locations.append(f"{user or host.ssh_user}@{host_part(host)}:{path}")
+    if delta:
+        ssh = " ".join(["ssh", *BASE_SSH_ARGS, *options])
+        args = ["rsync", "-e", ssh, "-a" if recursive else "-t", *(["-q"] if quiet else ["--progress"]), *locations]
+    else:
+        args = ["scp", *BASE_SSH_ARGS, "-3", *(["-r"] if recursive else []), *(["-q"] if quiet else []), *options,
+                *locations]
+    sys.exit(subprocess.call(args))

@@ -1,0 +1,30 @@
+"""``docker-machine ssh``: the system ssh client into a machine."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import click
+
+from ..application import Application
+from ..sshargs import ssh_command
+
+
+@click.command("ssh", short_help="Log into or run a command on a machine with SSH.",
+               context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.argument("name", required=False)
+@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+@click.pass_obj
+def command(app: Application, name, command) -> None:
+    """Log into or run a command on a machine with SSH."""
+    host = app.one_host([name] if name else [])
+    if host.stopped_by_us:
+        app.abort(f'Error: Cannot run SSH command: Host "{host.name}" is not running')
+    if shutil.which("ssh") is None:
+        app.abort("Error: no ssh client found: install OpenSSH (the openssh-client package)")
+    words = list(command)
+    if words and words[0] == "--":
+        words = words[1:]
+    sys.exit(subprocess.call(ssh_command(host, words)))

@@ -1,0 +1,63 @@
+"""A Docker CLI context per machine, so ``docker --context NAME ps`` works.
+
+The Docker CLI's context store: ``$DOCKER_CONFIG/contexts/meta/<sha256 of the name>/meta.json``
+and the TLS files in ``$DOCKER_CONFIG/contexts/tls/<sha256>/docker/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+from components.files import ensure_private_dir, write_atomic, write_private
+
+MARK = "docker-machine"  # in the context's description: we only ever remove contexts we made
+
+
+def docker_config_dir() -> Path:
+    return Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
+
+
+def _digest(name: str) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()
+
+
+def meta_dir(name: str) -> Path:
+    return docker_config_dir() / "contexts" / "meta" / _digest(name)
+
+
+def tls_dir(name: str) -> Path:
+    return docker_config_dir() / "contexts" / "tls" / _digest(name)
+
+
+def write(name: str, url: str, machine_dir: Path) -> None:
+    meta = {
+        "Name": name,
+        "Metadata": {"Description": f"{MARK} machine {name}"},
+        "Endpoints": {"docker": {"Host": url, "SkipTLSVerify": False}},
+    }
+    folder = meta_dir(name)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomic(folder / "meta.json", json.dumps(meta), 0o644)
+    docker_tls = ensure_private_dir(tls_dir(name) / "docker")
+    for file in ("ca.pem", "cert.pem", "key.pem"):
+        source = machine_dir / file
+        if source.is_file():
+            write_private(docker_tls / file, source.read_bytes())
+
+
+def ours(name: str) -> bool:
+    try:
+        meta = json.loads((meta_dir(name) / "meta.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return str(meta.get("Metadata", {}).get("Description", "")).startswith(MARK)
+
+
+def remove(name: str) -> None:
+    if ours(name):
+        shutil.rmtree(meta_dir(name), ignore_errors=True)
+        shutil.rmtree(tls_dir(name), ignore_errors=True)

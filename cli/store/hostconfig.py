@@ -1,0 +1,183 @@
+"""``config.json``: docker-machine's host file (ConfigVersion 3), plus our ``Pulumi`` section.
+
+This module alone reads and writes it. The original docker-machine ignores keys it does not
+know, so a store we write stays readable by it, and we read the machines it made.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+CONFIG_VERSION = 3
+DEFAULT_ENGINE_PORT = 2376
+PULUMI_SECTION = "Pulumi"
+
+@dataclass
+class HostConfig:
+    """One machine's config.json, kept whole so fields we do not know survive a rewrite."""
+
+    data: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.data.get("Name") or self.driver.get("MachineName", "")
+
+    @property
+    def driver_name(self) -> str:
+        return self.data.get("DriverName", "")
+
+    @property
+    def driver(self) -> dict[str, Any]:
+        return self.data.setdefault("Driver", {})
+
+    @property
+    def ip(self) -> str:
+        return self.driver.get("IPAddress", "")
+
+    @property
+    def ssh_user(self) -> str:
+        return self.driver.get("SSHUser") or "root"
+
+    @property
+    def ssh_port(self) -> int:
+        return int(self.driver.get("SSHPort") or 22)
+
+    @property
+    def ssh_host(self) -> str:
+        """Where SSH connects: the VirtualBox NAT forward on 127.0.0.1, else the machine's address."""
+        pulumi = self.pulumi
+        if pulumi.get("SSHHost"):
+            return pulumi["SSHHost"]
+        return "127.0.0.1" if self.driver_name == "virtualbox" else self.ip
+
+    @property
+    def ssh_key_path(self) -> str:
+        return self.driver.get("SSHKeyPath", "")
+
+    @property
+    def auth(self) -> dict[str, Any]:
+        return self.data.setdefault("HostOptions", {}).setdefault("AuthOptions", {})
+
+    @property
+    def engine_options(self) -> dict[str, Any]:
+        return self.data.setdefault("HostOptions", {}).setdefault("EngineOptions", {})
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.engine_options.get("Labels") or [])
+
+    @property
+    def engine_port(self) -> int:
+        return int(self.pulumi.get("EnginePort") or self.driver.get("EnginePort") or DEFAULT_ENGINE_PORT)
+
+    @property
+    def url(self) -> str:
+        if not self.ip:
+            return ""
+        host = f"[{self.ip}]" if ":" in self.ip else self.ip
+        return f"tcp://{host}:{self.engine_port}"
+
+    @property
+    def machine_dir(self) -> Path:
+        return Path(self.auth.get("StorePath") or Path(self.driver.get("StorePath", "")) / "machines" / self.name)
+
+    @property
+    def pulumi(self) -> dict[str, Any]:
+        """Our own section; empty for a machine the original docker-machine made."""
+        return self.data.get(PULUMI_SECTION) or {}
+
+    @property
+    def stopped_by_us(self) -> bool:
+        return self.pulumi.get("State") == "Stopped"
+
+    def to_json(self) -> str:
+        return json.dumps(self.data, indent=4) + "\n"
+
+    def copy(self) -> "HostConfig":
+        return HostConfig(copy.deepcopy(self.data))
+
+
+def load(path: Path) -> HostConfig:
+    return HostConfig(json.loads(path.read_text()))
+
+
+def new_host_config(
+    *,
+    name: str,
+    driver_name: str,
+    store_root: Path,
+    ip: str,
+    ssh_user: str,
+    ssh_port: int,
+    ssh_key_path: Optional[Path],
+    engine: dict[str, Any],
+    tls_sans: list[str] = (),  # type: ignore[assignment]
+    driver_fields: Optional[dict[str, Any]] = None,
+    pulumi: Optional[dict[str, Any]] = None,
+) -> HostConfig:
+    """A config.json in docker-machine's shape for a machine we made."""
+    machine_dir = store_root / "machines" / name
+    certs = store_root / "certs"
+    engine_options = {
+        "ArbitraryFlags": list(engine.get("opts", [])),
+        "Dns": None,
+        "GraphDir": "",
+        "Env": list(engine.get("env", [])),
+        "Ipv6": False,
+        "InsecureRegistry": list(engine.get("insecure_registries", [])),
+        "Labels": list(engine.get("labels", [])),
+        "LogLevel": "",
+        "StorageDriver": engine.get("storage_driver", ""),
+        "SelinuxEnabled": False,
+        "TlsVerify": True,
+        "RegistryMirror": list(engine.get("registry_mirrors", [])),
+        "InstallURL": engine.get("install_url", ""),
+    }
+    data = {
+        "ConfigVersion": CONFIG_VERSION,
+        "Driver": {
+            "IPAddress": ip,
+            "MachineName": name,
+            "SSHUser": ssh_user,
+            "SSHPort": int(ssh_port),
+            "SSHKeyPath": str(ssh_key_path) if ssh_key_path else "",
+            "StorePath": str(store_root),
+            "SwarmMaster": False,
+            "SwarmHost": "",
+            "SwarmDiscovery": "",
+            **(driver_fields or {}),
+        },
+        "DriverName": driver_name,
+        "HostOptions": {
+            "Driver": "",
+            "Memory": 0,
+            "Disk": 0,
+            "EngineOptions": engine_options,
+            "SwarmOptions": {"IsSwarm": False, "Address": "", "Discovery": "", "Agent": False, "Master": False,
+                             "Host": "", "Image": "", "Strategy": "", "Heartbeat": 0, "Overcommit": 0,
+                             "ArbitraryFlags": [], "ArbitraryJoinFlags": [], "Env": None, "IsExperimental": False},
+            "AuthOptions": {
+                "CertDir": str(certs),
+                "CaCertPath": str(certs / "ca.pem"),
+                "CaPrivateKeyPath": str(certs / "ca-key.pem"),
+                "CaCertRemotePath": "",
+                "ServerCertPath": str(machine_dir / "server.pem"),
+                "ServerKeyPath": str(machine_dir / "server-key.pem"),
+                "ClientKeyPath": str(certs / "key.pem"),
+                "ServerCertRemotePath": "",
+                "ServerKeyRemotePath": "",
+                "ClientCertPath": str(certs / "cert.pem"),
+                "ServerCertSANs": list(tls_sans),
+                "StorePath": str(machine_dir),
+            },
+        },
+        "Name": name,
+    }
+    if pulumi is not None:
+        data[PULUMI_SECTION] = pulumi
+    return HostConfig(data)
+

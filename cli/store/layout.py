@@ -1,0 +1,128 @@
+"""The machine store: docker-machine's folder layout under ``~/.docker/machine``."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Iterator, Optional
+
+from components.files import ensure_private_dir, write_private, write_public
+
+from . import dockercontext
+from .hostconfig import HostConfig, load
+
+MACHINE_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-\.]*$")
+INVALID_NAME = "Invalid hostname specified. Allowed hostname chars are: 0-9a-zA-Z . -"
+
+
+class MachineNotFound(LookupError):
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f'Docker machine "{name}" does not exist. Use "docker-machine ls" to list machines. '
+            'Use "docker-machine create" to add a new one.'
+        )
+        self.name = name
+
+
+def default_root() -> Path:
+    return Path(os.environ.get("MACHINE_STORAGE_PATH") or Path.home() / ".docker" / "machine")
+
+
+def natural_key(name: str) -> list:
+    """'node10' after 'node9'."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
+
+
+class Store:
+    def __init__(self, root: Optional[Path] = None) -> None:
+        self.root = Path(root or default_root()).expanduser()
+
+    @property
+    def certs_dir(self) -> Path:
+        return self.root / "certs"
+
+    @property
+    def machines_dir(self) -> Path:
+        return self.root / "machines"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / "cache"
+
+    def machine_dir(self, name: str) -> Path:
+        return self.machines_dir / name
+
+    def names(self) -> list[str]:
+        if not self.machines_dir.is_dir():
+            return []
+        found = [d.name for d in self.machines_dir.iterdir() if (d / "config.json").is_file()]
+        return sorted(found, key=natural_key)
+
+    def exists(self, name: str) -> bool:
+        return (self.machine_dir(name) / "config.json").is_file()
+
+    def load(self, name: str) -> HostConfig:
+        path = self.machine_dir(name) / "config.json"
+        if not MACHINE_NAME.match(name) or not path.is_file():
+            raise MachineNotFound(name)
+        return load(path)
+
+    def hosts(self) -> Iterator[HostConfig]:
+        for name in self.names():
+            yield self.load(name)
+
+    def save(self, host: HostConfig, docker_context: bool = True) -> Path:
+        """Write config.json (0600, atomically) and, unless asked not to, the Docker context."""
+        folder = ensure_private_dir(self.machine_dir(host.name))
+        ensure_private_dir(self.root)
+        ensure_private_dir(self.machines_dir)
+        path = write_private(folder / "config.json", host.to_json())
+        if docker_context:
+            dockercontext.write(host.name, host.url, folder)
+        return path
+
+    def write_machine_files(
+        self,
+        name: str,
+        *,
+        ca_pem: str,
+        client_cert_pem: str,
+        client_key_pem: str,
+        server_cert_pem: Optional[str] = None,
+        server_key_pem: Optional[str] = None,
+        ssh_private_key: Optional[str] = None,
+        ssh_public_key: Optional[str] = None,
+        ssh_key_name: str = "id_rsa",
+    ) -> Path:
+        """The machine folder's certificates and SSH key, as docker-machine lays them out."""
+        folder = ensure_private_dir(self.machine_dir(name))
+        write_private(folder / "ca.pem", ca_pem)
+        write_private(folder / "cert.pem", client_cert_pem)
+        write_private(folder / "key.pem", client_key_pem)
+        if server_cert_pem:
+            write_private(folder / "server.pem", server_cert_pem)
+        if server_key_pem:
+            write_private(folder / "server-key.pem", server_key_pem)
+        if ssh_private_key:
+            write_private(folder / ssh_key_name, ssh_private_key)
+        if ssh_public_key:
+            write_public(folder / f"{ssh_key_name}.pub", ssh_public_key.strip() + "\n")
+        return folder
+
+    def write_shared_certs(self, *, ca_pem: str, ca_key_pem: Optional[str], client_cert_pem: str,
+                           client_key_pem: str) -> Path:
+        """``certs/``: the CA and client certificate every machine shares, as docker-machine keeps them."""
+        folder = ensure_private_dir(self.certs_dir)
+        write_private(folder / "ca.pem", ca_pem)
+        if ca_key_pem:
+            write_private(folder / "ca-key.pem", ca_key_pem)
+        write_private(folder / "cert.pem", client_cert_pem)
+        write_private(folder / "key.pem", client_key_pem)
+        return folder
+
+    def remove(self, name: str) -> None:
+        """The machine's folder and its Docker context."""
+        shutil.rmtree(self.machine_dir(name), ignore_errors=True)
+        dockercontext.remove(name)
