@@ -29,21 +29,34 @@ class EngineError(Exception):
 
 
 def tls_context(machine_dir: Path) -> ssl.SSLContext:
+    for name in ("ca.pem", "cert.pem", "key.pem"):
+        if not (machine_dir / name).is_file():
+            raise FileNotFoundError(2, "No such file or directory", str(machine_dir / name))
     context = ssl.create_default_context(cafile=str(machine_dir / "ca.pem"))
     context.load_cert_chain(str(machine_dir / "cert.pem"), str(machine_dir / "key.pem"))
     return context
 
 
 def engine_version(host: HostConfig, timeout: float) -> str:
-    """``/version`` over mutual TLS with the machine's client certificate; raises OSError kinds."""
-    connection = http.client.HTTPSConnection(host.ip, host.engine_port, timeout=timeout,
-                                             context=tls_context(host.machine_dir))
+    """``/version`` over mutual TLS with the machine's client certificate.
+
+    Connection failures raise the OSError kinds (refused, timeout); TLS and answer problems
+    raise ssl.SSLError or EngineError.
+    """
+    raw = socket.create_connection((host.ip, host.engine_port), timeout=timeout)
     try:
-        connection.request("GET", "/version", headers={"Host": "docker"})
-        response = connection.getresponse()
-        body = response.read()
+        try:
+            context = tls_context(host.machine_dir)
+        except OSError as err:
+            raise EngineError(f"Unable to query docker version: cannot read the machine's certificates: "
+                              f"{err.strerror}: {err.filename}") from None
+        with context.wrap_socket(raw, server_hostname=host.ip) as tls:
+            tls.sendall(b"GET /version HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n")
+            response = http.client.HTTPResponse(tls)
+            response.begin()
+            body = response.read()
     finally:
-        connection.close()
+        raw.close()
     if response.status != 200:
         raise EngineError(f"Unable to query docker version: the engine answered {response.status} {response.reason}")
     return json.loads(body)["Version"]

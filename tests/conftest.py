@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import json
 import os
 import shlex
 import shutil
+import subprocess
 import sys
+import tempfile
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable, Optional
 
+import dill
+import pulumi
 import pytest
+from pulumi.runtime import rpc
+
+from components.ssh import md5_fingerprint
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -47,19 +59,8 @@ def ssh_keygen() -> str:
 
 # ----- Pulumi mocks ---------------------------------------------------------------------------------------------
 
-import asyncio  # noqa: E402
-import base64  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from typing import Any, Callable, Optional  # noqa: E402
 
-import dill  # noqa: E402
-import pulumi  # noqa: E402
-from pulumi.runtime import rpc  # noqa: E402
 
-from components.ssh import md5_fingerprint  # noqa: E402
 
 DEFAULT_VM_ADDRESS = "203.0.113.10"  # TEST-NET-3: never a real host
 AMI_ID = "ami-0abcdef1234567890"
@@ -265,3 +266,92 @@ def vboxmanage(tmp_path, monkeypatch):
         monkeypatch.delenv(variable, raising=False)
     yield sim
     sim.stop_forwarders()
+
+
+# ----- a machine store for the CLI ---------------------------------------------------------------------------
+
+LEGACY_FIXTURE = Path(__file__).parent / "fixtures" / "docker-machine-0.16"
+
+
+@dataclass
+class StoreWorld:
+    """A store with machines whose engines answer on loopback (or, with a test host, on it)."""
+
+    root: Path
+    docker_config: Path
+    env: dict
+
+    def store(self):
+        from cli.store import Store
+
+        return Store(self.root)
+
+
+def add_machine(root: Path, name: str, *, ip: str, engine_port: int, driver: str = "generic", ssh_key: Path | None = None,
+                ssh_user: str = "root", ssh_port: int = 22, labels: tuple = (), ca=None, server_sans=(),
+                pulumi_extra: dict | None = None, docker_context: bool = True) -> Path:
+    """A machine as the write side will store it: certificates, config.json, Docker context."""
+    from cli.store import Store, new_host_config
+    from components.cert import create_ca, issue_client_certificate, issue_server_certificate
+
+    store = Store(root)
+    ca = ca or create_ca("tester")
+    client = issue_client_certificate(ca, "tester.client")
+    server = issue_server_certificate(ca, f"tester.{name}", [ip], list(server_sans))
+    folder = store.write_machine_files(name, ca_pem=ca.cert_pem, client_cert_pem=client.cert_pem,
+                                       client_key_pem=client.key_pem, server_cert_pem=server.cert_pem,
+                                       server_key_pem=server.key_pem)
+    key_path = None
+    if ssh_key is not None:
+        key_path = folder / "id_ed25519"
+        shutil.copy(ssh_key, key_path)
+        key_path.chmod(0o600)
+    host = new_host_config(name=name, driver_name=driver, store_root=root, ip=ip, ssh_user=ssh_user, ssh_port=ssh_port,
+                           ssh_key_path=key_path, engine={"labels": list(labels)},
+                           pulumi={"Project": "docker-machine", "Stack": name, "EnginePort": engine_port,
+                                   **(pulumi_extra or {})})
+    store.save(host, docker_context=docker_context)
+    return folder
+
+
+def add_legacy_machine(root: Path) -> Path:
+    """A machine as docker-machine 0.16 left it: its config.json (IP pointed at loopback) and its certificates."""
+    from components.cert import KeyFormat, KeyType, create_ca, issue_client_certificate
+
+    source = (LEGACY_FIXTURE / "machines" / "legacy" / "config.json").read_text().replace("STORE", str(root))
+    source = source.replace("192.168.99.100", "127.0.0.2")  # a test never reaches beyond this machine
+    folder = root / "machines" / "legacy"
+    folder.mkdir(parents=True, mode=0o700)
+    (folder / "config.json").write_text(source)
+    ca = create_ca("legacy", key_type=KeyType.RSA_2048, key_format=KeyFormat.TRADITIONAL)
+    client = issue_client_certificate(ca, "legacy.client", key_type=KeyType.RSA_2048, key_format=KeyFormat.TRADITIONAL)
+    (folder / "ca.pem").write_text(ca.cert_pem)
+    (folder / "cert.pem").write_text(client.cert_pem)
+    (folder / "key.pem").write_text(client.key_pem)
+    return folder
+
+
+@pytest.fixture
+def world(tmp_path, monkeypatch) -> StoreWorld:
+    root = tmp_path / "machine-store"
+    docker_config = tmp_path / "docker-config"
+    env = {"MACHINE_STORAGE_PATH": str(root), "DOCKER_CONFIG": str(docker_config), "SHELL": "/bin/bash"}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    for key in ("DOCKER_HOST", "NO_PROXY", "no_proxy", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH"):
+        monkeypatch.delenv(key, raising=False)
+    return StoreWorld(root, docker_config, env)
+
+
+@pytest.fixture
+def engine(world):
+    """A machine 'dev' whose (stand-in) engine answers over mutual TLS on 127.0.0.1."""
+    from tests.fakes.engine import FakeEngine
+
+    folder = add_machine(world.root, "dev", ip="127.0.0.1", engine_port=0, labels=("env=test",))
+    fake = FakeEngine(folder / "ca.pem", folder / "server.pem", folder / "server-key.pem")
+    host = world.store().load("dev")
+    host.data["Pulumi"]["EnginePort"] = fake.port
+    world.store().save(host)
+    yield fake
+    fake.close()
