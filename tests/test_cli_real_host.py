@@ -1,0 +1,117 @@
+"""The read-side CLI against a real Docker engine on the test host, with the real docker and ssh clients."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from components.cert import create_ca
+from components.engine import EngineOptions
+from components.provision import provisioning
+from tests.conftest import add_machine, require
+from tests.dockertools import busybox_image, docker, static_busybox
+from tests.testbed import RemoteHost, missing_prerequisites
+
+pytestmark = pytest.mark.remote_host
+
+
+@pytest.fixture(scope="module")
+def host():
+    require(missing_prerequisites(), "the CLI's real-host tests")
+    with RemoteHost() as remote:
+        yield remote
+
+
+@pytest.fixture
+def bed(world, host):
+    """Machine 'bed' in the store, its engine provisioned on the test host with the store's certificates."""
+    folder = add_machine(world.root, "bed", ip=host.address, engine_port=2376, ssh_key=host.ssh_key,
+                         labels=("env=bed",), ca=create_ca("tester"))
+    plan = provisioning(EngineOptions(install_url="none", labels=["env=bed"]), "generic",
+                        ca_pem=(folder / "ca.pem").read_text(), server_cert_pem=(folder / "server.pem").read_text(),
+                        server_key_pem=(folder / "server-key.pem").read_text(), daemon_timeout=60)
+    result = host.ssh(plan.command, plan.stdin)
+    assert result.returncode == 0, result.stderr.decode()
+    imported = docker(host, f"tcp://{host.address}:2376", folder, "import", "-", "busybox:latest",
+                      stdin=busybox_image(static_busybox()))
+    assert imported.returncode == 0, imported.stderr
+    return folder
+
+
+def shell(world, command: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """bash with the installed docker-machine first on PATH, as a user types it."""
+    scripts = Path(sys.executable).parent
+    require([] if (scripts / "docker-machine").exists() else ["the installed docker-machine script"], "shell tests")
+    env = {"PATH": f"{scripts}:{os.environ['PATH']}", "HOME": str(world.root.parent), **world.env,
+           "DOCKER_CONFIG": str(world.docker_config)}
+    return subprocess.run(["bash", "-c", command], capture_output=True, text=True, env=env, timeout=timeout)
+
+
+def test_docker_with_config_flags_runs_busybox(world, host, bed):
+    result = shell(world, "docker $(docker-machine config bed) run --rm busybox echo hello world")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "hello world\n"
+
+
+def test_eval_env_then_docker_version(world, host, bed):
+    result = shell(world, 'eval "$(docker-machine env bed)" && docker version --format "{{.Server.Version}}"')
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() in host.output("dockerd --version")
+
+
+def test_docker_context_named_after_the_machine(world, host, bed):
+    result = shell(world, "docker --context bed version --format '{{.Server.Version}}'")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() in host.output("dockerd --version")
+
+
+def test_ssh_lists_the_host(world, host, bed):
+    result = shell(world, "docker-machine ssh bed -- ls /")
+    assert result.returncode == 0, result.stderr
+    assert {"etc", "usr", "var"} <= set(result.stdout.split())
+    exit_code = shell(world, "docker-machine ssh bed -- exit 3")
+    assert exit_code.returncode == 3, "the remote command's exit code comes back"
+
+
+def test_scp_there_and_back(world, host, bed, tmp_path):
+    source = tmp_path / "note.txt"
+    source.write_text("from the laptop\n")
+    up = shell(world, f"docker-machine scp -q {source} bed:/tmp/dmtest-note.txt")
+    assert up.returncode == 0, up.stderr
+    assert host.output("cat /tmp/dmtest-note.txt") == "from the laptop\n"
+    down = shell(world, f"docker-machine scp -q bed:/tmp/dmtest-note.txt {tmp_path / 'back.txt'}")
+    assert down.returncode == 0, down.stderr
+    assert (tmp_path / "back.txt").read_text() == "from the laptop\n"
+    host.output("rm -f /tmp/dmtest-note.txt")
+
+
+def test_ls_running_then_engine_stopped_then_unreachable(world, host, bed):
+    version = host.output("dockerd --version").split()[2].rstrip(",")
+    row = shell(world, "docker-machine ls --filter name=bed").stdout.splitlines()[1].split()
+    assert row == ["bed", "-", "generic", "Running", f"tcp://{host.address}:2376", f"v{version}"]
+
+    host.output("kill $(cat /var/run/docker.pid); while [ -e /var/run/docker.pid ]; do sleep 0.2; done")
+    start = time.monotonic()
+    stopped = shell(world, "docker-machine ls -t 5 --filter name=bed").stdout.splitlines()[1]
+    assert time.monotonic() - start < 5
+    assert stopped.split()[:4] == ["bed", "-", "generic", "Error"], "SSH answers, Docker does not"
+    assert "Cannot connect to the docker engine endpoint (connection refused)" in stopped
+
+    netns = ["nsenter", f"--net=/run/netns/{host.name}"]
+    rules = [["iptables", "-I", "INPUT", "-p", "tcp", "--dport", port, "-j", "DROP"] for port in ("2376", "22")]
+    for rule in rules:
+        subprocess.run(netns + rule, check=True)
+    try:
+        start = time.monotonic()
+        result = shell(world, "docker-machine ls -t 2 --filter name=bed")
+        elapsed = time.monotonic() - start
+        assert result.stdout.splitlines()[1].split()[:4] == ["bed", "-", "generic", "Timeout"]
+        assert 2 <= elapsed < 4, f"ls took {elapsed:.1f}s for -t 2"
+    finally:
+        for rule in rules:
+            subprocess.run(netns + [rule[0], "-D", *rule[2:]], check=True)
