@@ -28,3 +28,4 @@ clean:
 
 bench: install
 	$(VENV)/bin/python bench/keygen.py
+	$(VENV)/bin/python bench/cli_read.py
