@@ -315,3 +315,21 @@ def test_read_commands_import_no_pulumi(world, engine, args):
     env = {**os.environ, **world.env}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert "HEAVY=\n" in result.stderr, result.stderr
+
+
+def test_mount_without_sshfs_says_so(world, engine, tmp_path):
+    result = run("mount", "dev:/srv", str(tmp_path / "srv"), env={"PATH": str(tmp_path)})
+    assert (result.exit_code, result.output) == (
+        1, "Error: You must have a copy of the sshfs binary locally to use the mount feature\n")
+
+
+def test_ssh_builds_docker_machines_arguments(world, engine, tmp_path, monkeypatch):
+    from cli.sshargs import ssh_command
+
+    host = world.store().load("dev")
+    host.driver["SSHKeyPath"] = "/keys/id"
+    assert ssh_command(host, ["ls", "/"]) == [
+        "ssh", "-F", "/dev/null", "-o", "ConnectionAttempts=3", "-o", "ConnectTimeout=10", "-o", "ControlMaster=no",
+        "-o", "ControlPath=none", "-o", "LogLevel=quiet", "-o", "PasswordAuthentication=no",
+        "-o", "ServerAliveInterval=60", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+        "root@127.0.0.1", "-o", "IdentitiesOnly=yes", "-i", "/keys/id", "-p", "22", "ls", "/"]
