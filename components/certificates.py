@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import hashlib
 from dataclasses import dataclass
 from typing import Optional
 
@@ -29,6 +30,37 @@ class DockerCertificatesArgs:
     validity_days: int = DEFAULT_VALIDITY_DAYS
 
 
+@dataclass
+class ExistingCertificates:
+    """A CA and client certificate made elsewhere (docker-machine's STORE/certs), passed in as PEMs."""
+
+    ca_pem: pulumi.Input[str]
+    ca_key_pem: pulumi.Input[str]
+    client_cert_pem: pulumi.Input[str]
+    client_key_pem: pulumi.Input[str]
+    organization: str = ""
+
+    def __post_init__(self) -> None:
+        self.organization = self.organization or default_organization()
+        self.ca_pem = pulumi.Output.from_input(self.ca_pem)
+        self.ca_key_pem = pulumi.Output.secret(self.ca_key_pem)
+        self.client_cert_pem = pulumi.Output.from_input(self.client_cert_pem)
+        self.client_key_pem = pulumi.Output.secret(self.client_key_pem)
+
+    @property
+    def ca(self) -> "ExistingCertificates._CA":
+        return ExistingCertificates._CA(self.ca_pem, self.ca_key_pem)
+
+    @property
+    def ca_id(self) -> pulumi.Output[str]:
+        return self.ca_pem.apply(lambda pem: hashlib.sha256(pem.encode()).hexdigest())
+
+    @dataclass
+    class _CA:
+        cert_pem: pulumi.Output[str]
+        key_pem: pulumi.Output[str]
+
+
 class DockerCertificates(pulumi.ComponentResource):
     """A CA and the client certificate it signs; pass one to several machines to share them."""
 
@@ -49,6 +81,7 @@ class DockerCertificates(pulumi.ComponentResource):
             f"{name}-client", self.ca, f"{self.organization}.client", key_type, args.validity_days, opts=child
         )
         self.ca_pem = self.ca.cert_pem
+        self.ca_id = self.ca.id
         self.client_cert_pem = self.client.cert_pem
         self.client_key_pem = pulumi.Output.secret(self.client.key_pem)
         self.register_outputs(

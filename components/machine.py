@@ -13,7 +13,7 @@ import pulumi
 from pulumi_command import remote
 
 from .cert import DEFAULT_KEY_TYPE, KeyType, san_entries
-from .certificates import DockerCertificates, DockerCertificatesArgs
+from .certificates import DockerCertificates, DockerCertificatesArgs, ExistingCertificates
 from .drivers import Driver
 from .engine import EngineOptions
 from .material import ServerCertificate, SSHKey
@@ -33,12 +33,17 @@ class DockerMachineArgs:
     driver: Driver
     engine: EngineOptions = field(default_factory=EngineOptions)
     tls_sans: Sequence[str] = ()
-    # Share one CA and client certificate between machines; by default each machine makes its own.
-    certificates: Optional[DockerCertificates] = None
+    # Share one CA and client certificate between machines (made in the stack, or given as PEMs);
+    # by default each machine makes its own.
+    certificates: Optional[DockerCertificates | ExistingCertificates] = None
     ssh_key_type: SSHKeyType | str = DEFAULT_SSH_KEY_TYPE
     tls_key_type: KeyType | str = DEFAULT_KEY_TYPE
     organization: Optional[str] = None
     hostname: Optional[str] = None  # default: the machine name
+    power: str = "running"  # the wanted power state: running, stopped (the CLI's start/stop)
+    force_stop: bool = False  # stop without a clean shutdown (the CLI's kill)
+    reinstall_engine: bool = False  # run the engine installer even where Docker is installed (upgrade)
+    provision_nonce: str = ""  # a new value re-runs provisioning
     ssh_dial_error_limit: int = 30
     ssh_per_dial_timeout: int = 15
     daemon_timeout: int = 120
@@ -56,7 +61,11 @@ def validate(name: str, args: DockerMachineArgs) -> None:
         )
     if not isinstance(args.engine, EngineOptions):
         raise MachineArgumentError("engine must be an EngineOptions")
+    if args.power not in ("running", "stopped"):
+        raise MachineArgumentError(f"power must be running or stopped, not {args.power!r}")
     args.driver.validate(name)
+    if args.power != "running" and not args.driver.supports_power:
+        raise MachineArgumentError(f"{args.driver.name} driver does not support stop")
     san_entries(args.tls_sans)
     SSHKeyType.parse(args.ssh_key_type)
     KeyType.parse(args.tls_key_type)
@@ -89,6 +98,7 @@ class DockerMachine(pulumi.ComponentResource):
     driver: pulumi.Output[str]
     driver_options: pulumi.Output[dict]
     engine: pulumi.Output[dict]
+    power: pulumi.Output[str]
     docker_env: pulumi.Output[dict]
 
     def __init__(self, name: str, args: DockerMachineArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
@@ -110,7 +120,10 @@ class DockerMachine(pulumi.ComponentResource):
             if driver.uses_generated_key
             else None
         )
-        host = driver.create_host(name, ssh_key.public_key if ssh_key else None, engine.port, self)
+        running = args.power == "running"
+        host = driver.create_host(
+            name, ssh_key.public_key if ssh_key else None, engine.port, self, power=args.power, force=args.force_stop
+        )
         private_key = host.private_key if host.private_key is not None else ssh_key.private_key  # type: ignore[union-attr]
         address = pulumi.Output.from_input(host.address)
 
@@ -118,15 +131,16 @@ class DockerMachine(pulumi.ComponentResource):
             f"{name}-server-cert",
             certs.ca,
             f"{certs.organization}.{name}",
-            addresses=address.apply(lambda a: [a]),
+            addresses=address.apply(lambda a: [a] if a else []),
             extra_sans=list(args.tls_sans),
             key_type=args.tls_key_type,
-            opts=child,
+            # A stopped VM may have no address: keep the certificate until it runs again.
+            opts=child if running else pulumi.ResourceOptions(parent=self, ignore_changes=["addresses"]),
         )
         # A host we did not create keeps its hostname unless one is asked for.
         hostname = args.hostname or (name if driver.owns_host else None)
         ssh_user = pulumi.Output.from_input(host.ssh_user)
-        provision = remote.Command(
+        provision = None if not running else remote.Command(
             f"{name}-provision",
             connection=remote.ConnectionArgs(
                 host=host.ssh_address if host.ssh_address is not None else address,
@@ -139,7 +153,8 @@ class DockerMachine(pulumi.ComponentResource):
             create=ssh_user.apply(
                 lambda user: remote_command(
                     render_script(
-                        engine, driver.name, hostname=hostname, ssh_user=user, daemon_timeout=args.daemon_timeout
+                        engine, driver.name, hostname=hostname, ssh_user=user, daemon_timeout=args.daemon_timeout,
+                        reinstall=args.reinstall_engine,
                     ),
                     user,
                 )
@@ -158,13 +173,16 @@ class DockerMachine(pulumi.ComponentResource):
             # The certificates ride on stdin: keep the step's output out of the engine's logs.
             logging=remote.Logging.NONE,
             add_previous_output_in_env=False,
-            triggers=[_fingerprint(engine.to_dict()), server.id, certs.ca.id],
+            triggers=[_fingerprint(engine.to_dict()), server.id, certs.ca_id, args.provision_nonce],
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(host.depends_on)),
         )
 
         self.ip = address
         # Known only once Docker answers: a consumer of docker_host waits for provisioning.
-        self.docker_host = pulumi.Output.all(address, provision.id).apply(lambda a: docker_url(a[0], engine.port))
+        provisioned = provision.id if provision is not None else pulumi.Output.from_input("stopped")
+        self.docker_host = pulumi.Output.all(address, provisioned).apply(
+            lambda a: docker_url(a[0], engine.port) if a[0] else ""
+        )
         self.ssh_user = ssh_user
         self.ssh_port = pulumi.Output.from_input(host.ssh_port)
         self.ssh_private_key = pulumi.Output.secret(private_key)
@@ -175,6 +193,7 @@ class DockerMachine(pulumi.ComponentResource):
         self.driver = pulumi.Output.from_input(driver.name)
         self.driver_options = pulumi.Output.from_input(driver.to_dict())
         self.engine = pulumi.Output.from_input(engine.to_dict())
+        self.power = pulumi.Output.from_input(args.power)
         self.docker_env = self.docker_host.apply(
             lambda url: {"DOCKER_HOST": url, "DOCKER_TLS_VERIFY": "1", "DOCKER_MACHINE_NAME": name}
         )
@@ -194,6 +213,7 @@ OUTPUTS = (
     "driver",
     "driver_options",
     "engine",
+    "power",
     "docker_env",
 )
 

@@ -93,6 +93,8 @@ class MachineMocks(pulumi.runtime.Mocks):
 
     vm_address: str = DEFAULT_VM_ADDRESS
     ssh_host: Any = None
+    # Dynamic providers that really run; others (DropletPower, which calls a cloud API) only record.
+    run_dynamic: tuple = ("CertificateAuthority", "ClientCertificate", "ServerCertificate", "SSHKey", "VirtualBoxVM")
     on_public_key: Optional[Callable[[str], None]] = None
     resources: list = field(default_factory=list)
     calls: list = field(default_factory=list)
@@ -115,7 +117,7 @@ class MachineMocks(pulumi.runtime.Mocks):
         typ, name = args.typ, args.name
         id_ = f"{name}-id"
         state = dict(inputs)
-        if typ.startswith("pulumi-python:dynamic/"):
+        if typ.startswith("pulumi-python:dynamic/") and typ.rsplit(":", 1)[1] in self.run_dynamic:
             blob = inputs.pop("__provider")
             provider = dill.loads(base64.b64decode(blob))
             checked = provider.check({}, inputs)  # the engine checks, then creates
@@ -137,6 +139,8 @@ class MachineMocks(pulumi.runtime.Mocks):
         elif typ == "aws:ec2/instance:Instance":
             id_ = "i-0123456789abcdef0"
             state.update(publicIp=self.vm_address, privateIp="172.31.5.6")
+        elif typ == "aws:ec2transitgateway/instanceState:InstanceState":
+            id_ = inputs["instanceId"]
         elif typ == "command:remote:Command":
             state.update(self._run_command(inputs))
         with self._lock:
@@ -148,6 +152,8 @@ class MachineMocks(pulumi.runtime.Mocks):
             self.calls.append((args.token, dict(args.args)))
         if args.token == "aws:ec2/getAmi:getAmi":
             return {"id": AMI_ID, "name": "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20261101"}
+        if args.token == "aws:ec2/getInstance:getInstance":
+            return {"id": args.args["instanceId"], "publicIp": self.vm_address, "privateIp": "172.31.5.6"}
         return {}
 
     def _public_key(self, key: str) -> None:

@@ -108,7 +108,7 @@ def test_generic_machine(generic_key):
     assert command["addPreviousOutputInEnv"] is False
     server_id = mocks.one(DYNAMIC + "ServerCertificate").id
     ca_id = mocks.one(DYNAMIC + "CertificateAuthority").id
-    assert command["triggers"][1:] == [server_id, ca_id], "a new server certificate or CA re-runs provisioning"
+    assert command["triggers"][1:] == [server_id, ca_id, ""], "a new server certificate or CA re-runs provisioning"
     assert len(command["triggers"][0]) == 64, "so does a change of engine options (their fingerprint)"
     assert "deprovision" in command["delete"], "destroying a generic machine undoes our setup, never the host"
     assert "MACHINE_HOSTNAME=''" in shlex.split(command["create"])[-1], "a lent host keeps its hostname"

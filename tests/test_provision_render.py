@@ -165,3 +165,16 @@ def test_missing_engine_with_install_url_none_fails_clearly(tmp_path):
     result = run_body("ENGINE_INSTALL_URL=none; install_engine", env={"PATH": str(tmp_path)})
     assert result.returncode == 1
     assert "Docker is not installed on this host and --engine-install-url is none" in result.stderr
+
+
+def test_reinstall_runs_the_installer_over_an_installed_engine(tmp_path):
+    fake = tmp_path / "dockerd"
+    fake.write_text("#!/bin/sh\necho 'Docker version 1.0'\n")
+    fake.chmod(0o755)
+    snippet = ("ENGINE_REINSTALL=yes; ENGINE_INSTALL_URL=none; install_engine")
+    result = run_body(snippet, env={"PATH": f"{tmp_path}:/usr/bin:/bin"})
+    assert result.returncode == 1
+    assert "cannot upgrade Docker with --engine-install-url none" in result.stderr
+    kept = run_body("ENGINE_REINSTALL=no; ENGINE_INSTALL_URL=none; install_engine", env={"PATH": f"{tmp_path}:/usr/bin:/bin"})
+    assert kept.returncode == 0 and "not reinstalling" in kept.stdout
+    assert "ENGINE_REINSTALL=yes" in render_script(EngineOptions(), "generic", reinstall=True)

@@ -91,7 +91,7 @@ class AmazonEC2Driver(Driver):
             ports.append((int(number), protocol or "tcp"))
         return list(dict.fromkeys(ports))
 
-    def create_host(self, machine_name, public_key, engine_port, parent) -> MachineHost:
+    def create_host(self, machine_name, public_key, engine_port, parent, power="running", force=False) -> MachineHost:
         provider = None
         if self.access_key is not None:
             provider = aws.Provider(
@@ -180,8 +180,16 @@ class AmazonEC2Driver(Driver):
             region=region,
             opts=opts,
         )
+        # The wanted power state: aws_ec2_instance_state (filed under ec2transitgateway in the SDK).
+        state = aws.ec2transitgateway.InstanceState(
+            f"{machine_name}-power", instance_id=instance.id, state=power, force=force, region=region, opts=opts
+        )
+        # A stopped and started instance gets a new public IP: read it live, after the power change.
+        live = aws.ec2.get_instance_output(
+            instance_id=state.instance_id, region=region, opts=pulumi.InvokeOutputOptions(parent=parent, provider=provider)
+        )
         return MachineHost(
-            address=instance.private_ip if self.use_private_address else instance.public_ip,
+            address=live.private_ip if self.use_private_address else live.public_ip,
             ssh_user=self.ssh_user,
             ssh_port=int(self.ssh_port),
             depends_on=rules,

@@ -35,6 +35,7 @@ class Driver(abc.ABC):
     name: ClassVar[str]
     uses_generated_key: ClassVar[bool] = True
     owns_host: ClassVar[bool] = True  # False: the host outlives the stack (generic)
+    supports_power: ClassVar[bool] = True  # start/stop/kill through the wanted power state
 
     def validate(self, machine_name: str) -> None:
         """Raise DriverArgumentError before any resource is registered."""
@@ -46,8 +47,11 @@ class Driver(abc.ABC):
         public_key: Optional[pulumi.Output[str]],
         engine_port: int,
         parent: pulumi.Resource,
+        power: str = "running",
+        force: bool = False,
     ) -> MachineHost:
-        """Register the VM (and its firewall) as children of ``parent``."""
+        """Register the VM (and its firewall) as children of ``parent``, in the wanted power state
+        (``running`` or ``stopped``; ``force`` stops without a clean shutdown)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The arguments, credentials left out (for the store's config.json and stack outputs)."""

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import re
+import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
-from typing import ClassVar, Optional, Sequence
+from typing import Any, ClassVar, Optional, Sequence
 
 import pulumi
 import pulumi_digitalocean as do
+from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
 from .base import Driver, DriverArgumentError, MachineHost, child_opts, secret_field
 
 ANYWHERE = ("0.0.0.0/0", "::/0")
+API_URL = "https://api.digitalocean.com/v2"
+POWER_TIMEOUT = 300
 TOKEN_ENV = ("DIGITALOCEAN_ACCESS_TOKEN", "DIGITALOCEAN_TOKEN")
 _REGION = re.compile(r"^[a-z]{3}[0-9]$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
@@ -26,6 +33,85 @@ def check_cidrs(values: Sequence[str], option: str) -> None:
             ipaddress.ip_network(value, strict=False)
         except ValueError:
             raise DriverArgumentError(f"{option} {value!r} is not a CIDR range such as 203.0.113.0/24") from None
+
+
+class DropletPowerProvider(ResourceProvider):
+    """A droplet's wanted power state, through DigitalOcean's droplet actions API.
+
+    Pickled by reference into the state: ``components.drivers.digitalocean.DropletPowerProvider``
+    is a contract. The API token is a (secret) input, never captured by the provider.
+    """
+
+    def _call(self, props: dict[str, Any], method: str, path: str, body: Optional[dict] = None) -> dict:
+        request = urllib.request.Request(
+            f"{props.get('api_url') or API_URL}{path}", method=method,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={"Authorization": f"Bearer {props['token']}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - https API (or a test's loopback)
+                return json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as err:
+            detail = err.read().decode(errors="replace")
+            raise RuntimeError(f"DigitalOcean API {method} {path} failed: {err.code} {detail}") from None
+
+    def _status(self, props: dict[str, Any]) -> str:
+        return self._call(props, "GET", f"/droplets/{props['droplet_id']}")["droplet"]["status"]
+
+    def _apply(self, props: dict[str, Any]) -> str:
+        deadline = time.monotonic() + float(props.get("timeout") or POWER_TIMEOUT)
+        status = self._status(props)
+        while status == "new":  # still being created: it comes up on its own
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"droplet {props['droplet_id']} is still being created")
+            time.sleep(2)
+            status = self._status(props)
+        wanted = "active" if props["state"] == "running" else "off"
+        if status == wanted:
+            return status
+        kind = "power_on" if wanted == "active" else ("power_off" if props.get("force") else "shutdown")
+        action = self._call(props, "POST", f"/droplets/{props['droplet_id']}/actions", {"type": kind})["action"]
+        while action["status"] == "in-progress":
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"droplet {props['droplet_id']}: {kind} did not finish in time")
+            time.sleep(2)
+            action = self._call(props, "GET", f"/actions/{action['id']}")["action"]
+        if action["status"] != "completed":
+            raise RuntimeError(f"droplet {props['droplet_id']}: {kind} ended {action['status']}")
+        return wanted
+
+    def _outs(self, props: dict[str, Any], status: str) -> dict[str, Any]:
+        return {"droplet_id": props["droplet_id"], "state": props["state"], "force": bool(props.get("force")),
+                "status": status}
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        return CreateResult(f"{props['droplet_id']}-power", self._outs(props, self._apply(props)))
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = ["droplet_id"] if str(news.get("droplet_id")) != str(olds.get("droplet_id")) else []
+        changed = replaces or news.get("state") != olds.get("state") or bool(news.get("force")) != bool(olds.get("force"))
+        return DiffResult(changes=bool(changed), replaces=replaces)
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self._outs(news, self._apply(news)))
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        """Nothing to undo: the droplet keeps whatever power state it has."""
+
+
+class DropletPower(Resource, module="docker-machine", name="DropletPower"):
+    status: pulumi.Output[str]
+
+    def __init__(self, name: str, props: dict, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__(DropletPowerProvider(), name, {"status": None, **props}, opts)
+
+
+def api_token(explicit: Optional[pulumi.Input[str]]) -> Optional[pulumi.Input[str]]:
+    """The token the provider itself would use: explicit, else digitalocean:token, else the environment."""
+    if explicit is not None:
+        return explicit
+    configured = pulumi.Config("digitalocean").get("token")
+    return configured or next((os.environ[v] for v in TOKEN_ENV if os.environ.get(v)), None)
 
 
 @dataclass(frozen=True)
@@ -46,11 +132,10 @@ class DigitalOceanDriver(Driver):
     ssh_user: str = "root"
     ssh_port: int = 22
     source_ranges: Sequence[str] = ANYWHERE
+    api_url: str = API_URL  # for the power actions; a test points it at loopback
 
     def validate(self, machine_name: str) -> None:
-        if self.access_token is None and not pulumi.Config("digitalocean").get("token") and not any(
-            os.environ.get(v) for v in TOKEN_ENV
-        ):
+        if api_token(self.access_token) is None:
             raise DriverArgumentError(
                 "digitalocean driver requires the --digitalocean-access-token option: "
                 "pass access_token, set the digitalocean:token config or DIGITALOCEAN_ACCESS_TOKEN"
@@ -68,7 +153,7 @@ class DigitalOceanDriver(Driver):
             raise DriverArgumentError(f"digitalocean ssh_port {self.ssh_port!r} is not a TCP port")
         check_cidrs(self.source_ranges, "digitalocean source range")
 
-    def create_host(self, machine_name, public_key, engine_port, parent) -> MachineHost:
+    def create_host(self, machine_name, public_key, engine_port, parent, power="running", force=False) -> MachineHost:
         provider = None
         if self.access_token is not None:
             provider = do.Provider(
@@ -107,9 +192,15 @@ class DigitalOceanDriver(Driver):
             ],
             opts=opts,
         )
+        power_state = DropletPower(
+            f"{machine_name}-power",
+            {"droplet_id": droplet.id, "state": power, "force": force, "api_url": self.api_url,
+             "token": pulumi.Output.secret(api_token(self.access_token))},
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
         return MachineHost(
-            address=droplet.ipv4_address,
+            address=droplet.ipv4_address,  # a droplet keeps its address across power cycles
             ssh_user=self.ssh_user,
             ssh_port=int(self.ssh_port),
-            depends_on=[firewall],
+            depends_on=[firewall, power_state],
         )

@@ -22,6 +22,7 @@ class GenericDriver(Driver):
     name: ClassVar[str] = "generic"
     uses_generated_key: ClassVar[bool] = False
     owns_host: ClassVar[bool] = False
+    supports_power: ClassVar[bool] = False
 
     ip_address: Optional[str] = None
     ssh_user: str = "root"
@@ -54,7 +55,7 @@ class GenericDriver(Driver):
     def key_path(self) -> Path:
         return Path(os.path.expanduser(self.ssh_key))
 
-    def create_host(self, machine_name, public_key, engine_port, parent) -> MachineHost:
+    def create_host(self, machine_name, public_key, engine_port, parent, power="running", force=False) -> MachineHost:
         key = self.ssh_private_key if self.ssh_private_key is not None else self.key_path.read_text()
         return MachineHost(
             address=self.ip_address,  # type: ignore[arg-type]

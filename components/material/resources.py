@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Optional, Protocol, Sequence
 
 import pulumi
 from pulumi.dynamic import Resource
@@ -23,11 +23,11 @@ def _secret_opts(opts: Optional[pulumi.ResourceOptions], *secret_outputs: str) -
     return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=list(secret_outputs)))
 
 
-def _signed_props(ca: "CertificateAuthority", organization, key_type, validity_days, **extra) -> dict:
+def _signed_props(ca: "CertificateAuthority | SigningCA", organization, key_type, validity_days, **extra) -> dict:
     """Inputs of a certificate the CA signs; ``cert_pem``/``key_pem`` declared as outputs."""
     return {
         "ca_cert_pem": ca.cert_pem,
-        "ca_key_pem": ca.key_pem,
+        "ca_key_pem": pulumi.Output.secret(ca.key_pem),
         "organization": organization,
         **extra,
         "key_type": KeyType.parse(key_type).value,
@@ -35,6 +35,13 @@ def _signed_props(ca: "CertificateAuthority", organization, key_type, validity_d
         "cert_pem": None,
         "key_pem": None,
     }
+
+
+class SigningCA(Protocol):
+    """What signing needs: the CA's certificate and (secret) key, a resource's or given ones."""
+
+    cert_pem: pulumi.Input[str]
+    key_pem: pulumi.Input[str]
 
 
 class CertificateAuthority(Resource, module=MODULE, name="CertificateAuthority"):
@@ -83,7 +90,7 @@ class ServerCertificate(Resource, module=MODULE, name="ServerCertificate"):
     def __init__(
         self,
         name: str,
-        ca: CertificateAuthority,
+        ca: SigningCA,
         organization: pulumi.Input[str],
         addresses: pulumi.Input[Sequence[pulumi.Input[str]]],
         extra_sans: Sequence[str] = (),

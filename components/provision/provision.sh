@@ -152,8 +152,12 @@ install_engine_script() {
 
 install_engine() {
     if have_engine; then
-        say "Docker is already installed ($(dockerd --version 2>/dev/null || printf 'dockerd')); not reinstalling"
-        return 0
+        if [ "$ENGINE_REINSTALL" != yes ]; then
+            say "Docker is already installed ($(dockerd --version 2>/dev/null || printf 'dockerd')); not reinstalling"
+            return 0
+        fi
+        [ "$ENGINE_INSTALL_URL" != none ] || fail "cannot upgrade Docker with --engine-install-url none: give an install URL, or distro"
+        say "Upgrading Docker..."
     fi
     case "$ENGINE_INSTALL_URL" in
         none) fail "Docker is not installed on this host and --engine-install-url is none: install Docker first, or give an install URL" ;;

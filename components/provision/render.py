@@ -114,8 +114,9 @@ def render_script(
     ssh_user: str = "root",
     daemon_timeout: int = DEFAULT_DAEMON_TIMEOUT,
     cloud_init_timeout: int = DEFAULT_CLOUD_INIT_TIMEOUT,
+    reinstall: bool = False,
 ) -> str:
-    """The whole provisioning script for one machine."""
+    """The whole provisioning script for one machine (``reinstall``: run the installer even over Docker)."""
     if hostname is not None and not _HOSTNAME.match(hostname):
         raise ValueError(
             f"invalid hostname {hostname!r}: allowed hostname chars are 0-9a-zA-Z . - (starting with a letter or digit)"
@@ -132,6 +133,7 @@ def render_script(
         "ENGINE_PORT": str(engine.port),
         "DAEMON_TIMEOUT": str(daemon_timeout),
         "CLOUD_INIT_TIMEOUT": str(cloud_init_timeout),
+        "ENGINE_REINSTALL": "yes" if reinstall else "no",
     }
     parts = [
         _HEADER,

@@ -78,8 +78,8 @@ class VirtualBoxDriver(Driver):
         if problems:
             raise DriverArgumentError(f"virtualbox {problems[0][1]}")
 
-    def create_host(self, machine_name, public_key, engine_port, parent) -> MachineHost:
-        props = {**self.props(machine_name), "public_key": public_key}
+    def create_host(self, machine_name, public_key, engine_port, parent, power="running", force=False) -> MachineHost:
+        props = {**self.props(machine_name), "public_key": public_key, "state": power, "force_stop": force}
         vm = VirtualBoxVM(f"{machine_name}-vm", props, opts=pulumi.ResourceOptions(parent=parent))
         return MachineHost(
             address=vm.host_only_ip,

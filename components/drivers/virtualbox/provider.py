@@ -41,7 +41,7 @@ BOOT2DOCKER_MAGIC = b"boot2docker, please format-me"
 # What a change of each input does.
 REPLACE_ON = ("name", "machine_dir", "image_url", "image_sha256", "boot2docker_url", "disk_size", "hostonly_cidr",
               "ip_address", "ssh_user", "public_key", "hostname", "nat_nictype", "hostonly_nictype")
-UPDATE_IN_PLACE = ("memory", "cpus", "state")
+UPDATE_IN_PLACE = ("memory", "cpus", "state", "force_stop")
 
 STATES = {"running": "Running", "poweroff": "Stopped", "aborted": "Stopped", "paused": "Paused", "saved": "Saved"}
 
@@ -310,7 +310,7 @@ class VirtualBoxVMProvider(ResourceProvider):
         outs = {**olds, **{k: news[k] for k in UPDATE_IN_PLACE if k in news}}
         resize = news.get("memory") != olds.get("memory") or news.get("cpus") != olds.get("cpus")
         if resize or news.get("state") == "stopped":
-            self._stop(vbox, id_)
+            self._stop(vbox, id_, graceful=not news.get("force_stop"))
             outs["vm_state"] = "Stopped"
         if resize:
             vbox.run("modifyvm", id_, "--memory", str(news["memory"]), "--cpus", str(news["cpus"]))
