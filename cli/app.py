@@ -18,7 +18,8 @@ import click
 from .application import Application, CommandError
 
 DISTRIBUTION = "pulumi-docker-machine"
-COMMANDS = ("active", "config", "env", "inspect", "ip", "ls", "mount", "scp", "ssh", "status", "url")
+COMMANDS = ("active", "config", "create", "env", "importing", "inspect", "ip", "kill", "ls", "mount", "provision",
+            "regenerate_certs", "restart", "rm", "scp", "ssh", "start", "status", "stop", "upgrade", "url")
 
 
 def tool_version() -> str:

@@ -73,6 +73,8 @@ def ssh_port_open(host: HostConfig, timeout: float) -> bool:
 def probe(host: HostConfig, timeout: float) -> EngineStatus:
     if host.stopped_by_us:
         return EngineStatus("Stopped")
+    if host.pulumi.get("State") == "Error":  # its last create or update failed
+        return EngineStatus("Error", error=host.pulumi.get("LastError", "the last update failed"))
     if not host.ip:
         return EngineStatus("Error", error="the machine has no IP address in its config.json")
     start = time.monotonic()

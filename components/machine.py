@@ -89,6 +89,7 @@ class DockerMachine(pulumi.ComponentResource):
     ip: pulumi.Output[str]
     docker_host: pulumi.Output[str]
     ssh_user: pulumi.Output[str]
+    ssh_host: pulumi.Output[str]
     ssh_port: pulumi.Output[int]
     ssh_private_key: pulumi.Output[str]  # secret
     ca_pem: pulumi.Output[str]
@@ -184,6 +185,7 @@ class DockerMachine(pulumi.ComponentResource):
             lambda a: docker_url(a[0], engine.port) if a[0] else ""
         )
         self.ssh_user = ssh_user
+        self.ssh_host = pulumi.Output.from_input(host.ssh_address if host.ssh_address is not None else address)
         self.ssh_port = pulumi.Output.from_input(host.ssh_port)
         self.ssh_private_key = pulumi.Output.secret(private_key)
         self.ca_pem = certs.ca_pem
@@ -204,6 +206,7 @@ OUTPUTS = (
     "ip",
     "docker_host",
     "ssh_user",
+    "ssh_host",
     "ssh_port",
     "ssh_private_key",
     "ca_pem",

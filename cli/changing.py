@@ -1,0 +1,57 @@
+"""What the commands that change machines share: the workspace, several names at once, errors."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Optional, Sequence
+
+import click
+
+from .application import Application, CommandError
+
+backend_option = click.option("--backend-url", envvar="PULUMI_BACKEND_URL",
+                              help="Pulumi backend for the machines' stacks (default: file://STORE/state)")
+
+
+def workspace(app: Application, backend_url: Optional[str]):
+    from .operations import MachineWorkspace
+
+    return MachineWorkspace(app.store, backend_url=backend_url, say=app.echo)
+
+
+def for_each(app: Application, names: Sequence[str], action: Callable[[str, Callable[[str], None]], None]) -> None:
+    """Run ``action`` for every machine at once; errors are collected and reported together."""
+    from .operations import MachineError, PulumiUnavailable
+    from .store import MachineNotFound
+
+    names = app.names_or_default(names)
+    lock = threading.Lock()
+    errors: list[tuple[str, int]] = []
+
+    def say_for(name: str) -> Callable[[str], None]:
+        prefix = f"({name}) " if len(names) > 1 else ""
+
+        def say(text: str) -> None:
+            with lock:
+                for line in text.splitlines():
+                    click.echo(prefix + line)
+        return say
+
+    def run(name: str) -> None:
+        try:
+            action(name, say_for(name))
+        except MachineNotFound as err:
+            errors.append((str(err), 1))
+        except (MachineError, PulumiUnavailable) as err:
+            errors.append((str(err), getattr(err, "exit_code", 1)))
+
+    if len(names) == 1:
+        run(names[0])
+    else:
+        with ThreadPoolExecutor(max_workers=min(8, len(names))) as pool:
+            list(pool.map(run, names))
+    if errors:
+        error = CommandError("\n".join(message for message, _ in errors))
+        error.exit_code = max(code for _, code in errors)
+        raise error

@@ -1,0 +1,70 @@
+"""``docker-machine create``: a machine through its own Pulumi stack."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from ..application import Application
+from ..changing import backend_option, for_each, workspace
+from .flags import DRIVER_FLAGS, driver_options, to_driver_options
+
+DRIVERS = sorted(DRIVER_FLAGS)
+
+
+def driver_in(args: list[str]) -> str:
+    """The -d/--driver value among the arguments (before parsing: it decides which flags exist)."""
+    for index, arg in enumerate(args):
+        if arg in ("-d", "--driver") and index + 1 < len(args):
+            return args[index + 1]
+        if arg.startswith("--driver="):
+            return arg.split("=", 1)[1]
+        if arg.startswith("-d") and len(arg) > 2 and not arg.startswith("--"):
+            return arg[2:]
+    return os.environ.get("MACHINE_DRIVER") or "virtualbox"
+
+
+class CreateCommand(click.Command):
+    """Its options are the common ones plus those of the chosen driver: ``create -d X --help`` lists X's."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        self.params = [p for p in self.params if not (p.name or "").startswith("driver_")]
+        self.params += driver_options(driver_in(args))
+        return super().parse_args(ctx, args)
+
+
+@click.command("create", cls=CreateCommand, short_help="Create a machine")
+@click.argument("name")
+@click.option("-d", "--driver", envvar="MACHINE_DRIVER", default="virtualbox", show_default=True,
+              type=click.Choice(DRIVERS), help="Driver to create machine with.")
+@click.option("--engine-install-url", envvar="MACHINE_DOCKER_INSTALL_URL", default="https://get.docker.com",
+              show_default=True, help="Custom URL to use for engine installation ('distro': the OS package; 'none')")
+@click.option("--engine-opt", multiple=True, help="Specify arbitrary flags to include with the created engine in the form flag=value")
+@click.option("--engine-insecure-registry", multiple=True, help="Specify insecure registries to allow with the created engine")
+@click.option("--engine-registry-mirror", multiple=True, help="Specify registry mirrors to use")
+@click.option("--engine-label", multiple=True, help="Specify labels for the created engine")
+@click.option("--engine-storage-driver", default="overlay2", show_default=True, help="Specify a storage driver to use with the engine")
+@click.option("--engine-env", multiple=True, help="Specify environment variables to set in the engine")
+@click.option("--tls-san", multiple=True, help="Support extra SANs for TLS certs")
+@click.option("--no-docker-context", is_flag=True, help="Do not write a Docker context for the machine")
+@backend_option
+@click.pass_obj
+def command(app: Application, name, driver, engine_install_url, engine_opt, engine_insecure_registry,
+            engine_registry_mirror, engine_label, engine_storage_driver, engine_env, tls_san, no_docker_context,
+            backend_url, **flags) -> None:
+    """Create a machine."""
+    from ..operations import MachineSpec, create_machine
+
+    options = to_driver_options(driver, flags)
+    engine = {"install_url": engine_install_url, "opts": list(engine_opt), "env": list(engine_env),
+              "labels": list(engine_label), "registry_mirrors": list(engine_registry_mirror),
+              "insecure_registries": list(engine_insecure_registry), "storage_driver": engine_storage_driver}
+    if "engine_port" in options:
+        engine["port"] = options.pop("engine_port")
+    if driver == "virtualbox":
+        options["storage_path"] = str(app.store.root)
+    spec = MachineSpec(driver=driver, driver_options=options, engine=engine, tls_sans=list(tls_san))
+    space = workspace(app, backend_url)
+    for_each(app, [name], lambda machine, say: create_machine(machine, spec, workspace=space, say=say,
+                                                              docker_context=not no_docker_context))

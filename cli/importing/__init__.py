@@ -1,0 +1,24 @@
+"""``docker-machine import``: rebuild the local store from the backend's stacks (machines shared by a team)."""
+
+from __future__ import annotations
+
+import click
+
+from ..application import Application
+from ..changing import backend_option, workspace
+
+
+@click.command("import", short_help="Bring machines from the Pulumi backend into the local store")
+@click.argument("names", nargs=-1)
+@backend_option
+@click.pass_obj
+def command(app: Application, names, backend_url) -> None:
+    """Bring machines (all, or those named) from the Pulumi backend into the local store."""
+    from ..operations import MachineError, import_machines
+
+    try:
+        imported = import_machines(list(names) or None, workspace=workspace(app, backend_url), say=app.echo)
+    except MachineError as err:
+        app.abort(str(err))
+    if not imported:
+        app.echo("No machines found in the backend")

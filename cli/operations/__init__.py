@@ -1,0 +1,23 @@
+"""Creating, removing and changing machines through the Pulumi Automation API (imports pulumi when used)."""
+
+from .api import (
+    MachineBusy,
+    MachineError,
+    PreCreateCheckFailed,
+    create_machine,
+    import_machines,
+    machine_env,
+    provision_machine,
+    regenerate_certs,
+    remove_machine,
+    restart_machine,
+    set_power,
+)
+from .settings import MachineSpec
+from .workspace import MachineWorkspace, PulumiUnavailable
+
+__all__ = [
+    "MachineBusy", "MachineError", "MachineSpec", "MachineWorkspace", "PreCreateCheckFailed", "PulumiUnavailable",
+    "create_machine", "import_machines", "machine_env", "provision_machine", "regenerate_certs", "remove_machine",
+    "restart_machine", "set_power",
+]

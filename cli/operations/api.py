@@ -1,0 +1,253 @@
+"""The operations that change machines, for the CLI and for Python apps.
+
+    from cli.operations import MachineSpec, create_machine, remove_machine, machine_env
+    create_machine("dev", MachineSpec(driver="digitalocean", driver_options={"region": "fra1"}))
+    machine_env("dev")  # {"DOCKER_HOST": ..., "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": ..., ...}
+
+Each call opens the machine's stack in the store's workspace and runs one Pulumi update.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import secrets as random
+import subprocess
+from typing import Callable, Optional
+
+from ..store import INVALID_NAME, MACHINE_NAME, HostConfig, Store
+from .certs import ensure_shared_certs
+from .progress import Progress
+from .settings import NAMESPACE, MachineSpec, to_config
+from .storesync import mark_error, write_machine
+from .workspace import MachineWorkspace
+
+Say = Callable[[str], None]
+
+
+class MachineError(RuntimeError):
+    """A machine operation that could not be done; the message is for the user as it is."""
+
+    exit_code = 1
+
+
+class PreCreateCheckFailed(MachineError):
+    exit_code = 3  # docker-machine's code for a failed pre-create check
+
+
+class MachineBusy(MachineError):
+    pass
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def pre_create_checks(name: str, spec: MachineSpec, store: Store) -> None:
+    """Everything that can be known wrong before a stack exists: nothing is created when one fails."""
+    from components.drivers import DriverArgumentError, driver_from_dict
+    from components.engine import EngineOptions, EngineOptionError
+    from components.cert import san_entries
+
+    if not MACHINE_NAME.match(name):
+        raise PreCreateCheckFailed(f"Error creating machine: {INVALID_NAME}")
+    try:
+        EngineOptions.from_dict(spec.engine)
+        san_entries(spec.tls_sans)
+        driver = driver_from_dict(spec.driver, spec.driver_options)
+        driver.validate(name)
+    except (DriverArgumentError, EngineOptionError, ValueError, TypeError) as err:
+        raise PreCreateCheckFailed(f"Error with pre-create check: {err}") from None
+    if spec.driver == "virtualbox":
+        from components.drivers.virtualbox.provider import check_hostonly_range
+        from components.drivers.virtualbox.vboxmanage import VBoxManage, VBoxManageError
+
+        try:
+            check_hostonly_range(spec.driver_options.get("hostonly_cidr") or "192.168.56.1/24", VBoxManage().version())
+        except VBoxManageError as err:
+            raise PreCreateCheckFailed(f"Error with pre-create check: {err}") from None
+
+
+def _config_values(spec: MachineSpec, certs: dict) -> dict:
+    from pulumi.automation import ConfigValue
+
+    return {key: ConfigValue(value=value, secret=secret) for key, (value, secret) in to_config(spec, certs).items()}
+
+
+def not_ours(name: str) -> MachineError:
+    return MachineError(f"machine {name!r} was made by the original docker-machine, not through Pulumi: "
+                        "manage it with that docker-machine, or rm -f to forget it here")
+
+
+def spec_of(host: HostConfig) -> MachineSpec:
+    """The spec a machine was made with (credentials stay in its stack's secret config)."""
+    saved = host.pulumi.get("Spec")
+    if not saved:
+        raise not_ours(host.name)
+    return MachineSpec(**saved)
+
+
+def _run_update(workspace: MachineWorkspace, name: str, spec: MachineSpec, say: Say, doing: str,
+                replace: Optional[list[str]] = None, docker_context: bool = True) -> HostConfig:
+    from pulumi.automation import errors
+
+    store = workspace.store
+    previous = store.load(name) if store.exists(name) else None
+    progress = Progress(say)
+    try:
+        stack = workspace.stack(name)
+        stack.set_all_config(_config_values(spec, ensure_shared_certs(store)))
+        result = stack.up(on_event=progress, color="never", replace=replace)
+    except errors.ConcurrentUpdateError:
+        raise MachineBusy(f"Error: machine {name!r} is busy: another command is changing it (its stack is locked); "
+                          "try again when that one has finished") from None
+    except errors.CommandError as err:
+        message = progress.failure(str(err).strip().splitlines()[-1] if str(err).strip() else "", doing=doing)
+        mark_error(store, name, spec, workspace.backend, message, previous)
+        raise MachineError(message) from None
+    except KeyboardInterrupt:
+        raise MachineError(f"Interrupted: the update of {name!r} was cancelled; run the command again to finish it, "
+                           f"or 'docker-machine rm {name}' to remove what was made") from None
+    return write_machine(store, name, spec, result.outputs, workspace.backend, docker_context=docker_context)
+
+
+def create_machine(name: str, spec: MachineSpec, *, store: Optional[Store] = None,
+                   workspace: Optional[MachineWorkspace] = None, say: Say = _quiet,
+                   docker_context: bool = True) -> HostConfig:
+    workspace = workspace or MachineWorkspace(store or Store(), say=say)
+    store = workspace.store
+    if store.exists(name) and store.load(name).pulumi.get("State") != "Error":
+        raise MachineError(f'Docker machine "{name}" already exists')
+    say("Running pre-create checks...")
+    pre_create_checks(name, spec, store)
+    say("Creating machine...")
+    host = _run_update(workspace, name, spec, say, "creating machine", docker_context=docker_context)
+    say("Docker is up and running!")
+    say("To see how to connect your Docker Client to the Docker Engine running on this virtual machine, run: "
+        f"docker-machine env {name}")
+    return host
+
+
+def remove_machine(name: str, *, force: bool = False, store: Optional[Store] = None,
+                   workspace: Optional[MachineWorkspace] = None, say: Say = _quiet) -> None:
+    from pulumi.automation import errors
+
+    workspace = workspace or MachineWorkspace(store or Store(), say=say)
+    store = workspace.store
+    host = store.load(name)
+    if not host.pulumi:
+        if not force:
+            raise not_ours(name)
+        store.remove(name)
+        return
+    try:
+        stack = workspace.stack(name, create=False)
+        stack.destroy(on_event=Progress(say), color="never")
+        stack.workspace.remove_stack(name)
+    except errors.StackNotFoundError:
+        pass  # never got as far as a stack
+    except errors.ConcurrentUpdateError:
+        raise MachineBusy(f"Error: machine {name!r} is busy: another command is changing it (its stack is locked); "
+                          "try again when that one has finished") from None
+    except errors.CommandError as err:
+        if not force:
+            raise MachineError(f"Error removing host {name!r}: {str(err).strip().splitlines()[-1]}") from None
+        say(f"WARNING: the cloud side of {name!r} could not be removed ({str(err).strip().splitlines()[-1]}); "
+            "its stack is kept, so 'docker-machine import' can bring it back to retry")
+    store.remove(name)
+
+
+POWER = {"start": ("running", False), "stop": ("stopped", False), "kill": ("stopped", True)}
+DOING = {"start": "starting machine", "stop": "stopping machine", "kill": "killing machine"}
+
+
+def set_power(name: str, action: str, *, store: Optional[Store] = None,
+              workspace: Optional[MachineWorkspace] = None, say: Say = _quiet) -> HostConfig:
+    """start, stop or kill: the machine's wanted power state, realized by its driver."""
+    workspace = workspace or MachineWorkspace(store or Store(), say=say)
+    host = workspace.store.load(name)
+    spec = spec_of(host)
+    if spec.driver == "generic":
+        raise MachineError(f"generic driver does not support {action}")
+    power, force = POWER[action]
+    if action == "start" and not host.stopped_by_us and host.pulumi.get("State") == "Running":
+        raise MachineError(f'Machine "{name}" is already running.')
+    if action in ("stop", "kill") and host.stopped_by_us:
+        raise MachineError(f'Machine "{name}" is already stopped.')
+    spec = dataclasses.replace(spec, power=power, force_stop=force)
+    return _run_update(workspace, name, spec, say, DOING[action])
+
+
+def restart_machine(name: str, *, store: Optional[Store] = None, workspace: Optional[MachineWorkspace] = None,
+                    say: Say = _quiet) -> HostConfig:
+    workspace = workspace or MachineWorkspace(store or Store(), say=say)
+    host = workspace.store.load(name)
+    if spec_of(host).driver == "generic":
+        from ..sshargs import ssh_command
+
+        say(f'Restarting "{name}"...')
+        # docker-machine's generic restart: reboot over SSH; the connection drops as the host goes down.
+        subprocess.run(ssh_command(host, ["sudo", "shutdown", "-r", "now"]), capture_output=True, timeout=60)
+        return host
+    if not host.stopped_by_us:
+        set_power(name, "stop", workspace=workspace, say=say)
+    return set_power(name, "start", workspace=workspace, say=say)
+
+
+def provision_machine(name: str, *, reinstall: bool = False, store: Optional[Store] = None,
+                      workspace: Optional[MachineWorkspace] = None, say: Say = _quiet) -> HostConfig:
+    """Re-run provisioning (``reinstall``: upgrade the engine with its installer first)."""
+    workspace = workspace or MachineWorkspace(store or Store(), say=say)
+    spec = dataclasses.replace(spec_of(workspace.store.load(name)), provision_nonce=random.token_hex(8),
+                               reinstall_engine=reinstall)
+    host = _run_update(workspace, name, spec, say, "provisioning machine")
+    if reinstall:  # the next update must not reinstall again
+        from pulumi.automation import ConfigValue
+
+        host.data["Pulumi"]["Spec"]["reinstall_engine"] = False
+        workspace.store.save(host)
+        workspace.stack(name).set_config(f"{NAMESPACE}:reinstallEngine", ConfigValue(value="false"))
+    return host
+
+
+def server_certificate_urn(name: str) -> str:
+    return (f"urn:pulumi:{name}::docker-machine::docker-machine:index:DockerMachine$"
+            f"pulumi-python:dynamic/docker-machine:ServerCertificate::{name}-server-cert")
+
+
+def regenerate_certs(name: str, *, client_certs: bool = False, store: Optional[Store] = None,
+                     workspace: Optional[MachineWorkspace] = None, say: Say = _quiet) -> HostConfig:
+    """A new server certificate (and with ``client_certs`` a new CA and client certificate), uploaded."""
+    workspace = workspace or MachineWorkspace(store or Store(), say=say)
+    spec = spec_of(workspace.store.load(name))
+    if client_certs:
+        ensure_shared_certs(workspace.store, regenerate=True)
+    say("Regenerating TLS certificates")
+    return _run_update(workspace, name, spec, say, "regenerating certificates", replace=[server_certificate_urn(name)])
+
+
+def import_machines(names: Optional[list[str]] = None, *, store: Optional[Store] = None,
+                    workspace: Optional[MachineWorkspace] = None, say: Say = _quiet) -> list[str]:
+    """Rebuild the local store from the backend's stacks (a team's shared machines)."""
+    workspace = workspace or MachineWorkspace(store or Store(), say=say)
+    wanted = names or workspace.stack_names()
+    done = []
+    for name in wanted:
+        stack = workspace.stack(name, create=False)
+        config = {k.split(":", 1)[1]: v.value for k, v in stack.get_all_config().items() if k.startswith(NAMESPACE)}
+        spec = MachineSpec(
+            driver=config["driver"], driver_options=json.loads(config.get("driverOptions") or "{}"),
+            engine=json.loads(config.get("engine") or "{}"), tls_sans=json.loads(config.get("tlsSans") or "[]"),
+            power=config.get("power") or "running",
+        )
+        write_machine(workspace.store, name, spec, stack.outputs(), workspace.backend)
+        say(f"Imported {name}")
+        done.append(name)
+    return done
+
+
+def machine_env(name: str, *, store: Optional[Store] = None) -> dict[str, str]:
+    """What ``docker-machine env`` sets, as a dict for a Python app's subprocess environment."""
+    host = (store or Store()).load(name)
+    return {"DOCKER_TLS_VERIFY": "1", "DOCKER_HOST": host.url, "DOCKER_CERT_PATH": str(host.machine_dir),
+            "DOCKER_MACHINE_NAME": host.name}

@@ -1,0 +1,61 @@
+"""What a machine's stack holds as config, and the keys the inline program reads.
+
+Everything lives under the ``docker-machine`` namespace. Credentials and private keys are
+secret config: the engine encrypts them with the stack's passphrase, and they never reach
+config.json in the store.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+NAMESPACE = "docker-machine"
+
+# Driver options that are credentials: kept as secret config, left out of the store.
+SECRET_OPTIONS = ("access_token", "access_key", "secret_key", "session_token", "ssh_private_key")
+
+
+@dataclass
+class MachineSpec:
+    """Everything ``create`` needs to know about a machine, from flags or from code."""
+
+    driver: str
+    driver_options: dict[str, Any] = field(default_factory=dict)
+    engine: dict[str, Any] = field(default_factory=dict)
+    tls_sans: list[str] = field(default_factory=list)
+    power: str = "running"
+    force_stop: bool = False
+    reinstall_engine: bool = False
+    provision_nonce: str = ""
+
+    def public_options(self) -> dict[str, Any]:
+        return {k: v for k, v in self.driver_options.items() if k not in SECRET_OPTIONS}
+
+    def secret_options(self) -> dict[str, Any]:
+        return {k: v for k, v in self.driver_options.items() if k in SECRET_OPTIONS and v is not None}
+
+
+def to_config(spec: MachineSpec, certs: Mapping[str, str]) -> dict[str, tuple[str, bool]]:
+    """``{key: (value, secret)}`` for ``config set-all``."""
+    values: dict[str, tuple[str, bool]] = {
+        "driver": (spec.driver, False),
+        "driverOptions": (json.dumps(spec.public_options()), False),
+        "engine": (json.dumps(spec.engine), False),
+        "tlsSans": (json.dumps(spec.tls_sans), False),
+        "power": (spec.power, False),
+        "forceStop": (json.dumps(spec.force_stop), False),
+        "reinstallEngine": (json.dumps(spec.reinstall_engine), False),
+        "provisionNonce": (spec.provision_nonce, False),
+        "caCert": (certs["ca_pem"], False),
+        "caKey": (certs["ca_key_pem"], True),
+        "clientCert": (certs["client_cert_pem"], False),
+        "clientKey": (certs["client_key_pem"], True),
+    }
+    secrets = spec.secret_options()
+    if secrets:  # a later update (start, stop...) knows no credentials: it keeps the stack's own
+        values["driverSecretKeys"] = (json.dumps(sorted(secrets)), False)
+        for key, value in secrets.items():
+            values[f"driverSecret.{key}"] = (str(value), True)
+    return {f"{NAMESPACE}:{key}": value for key, value in values.items()}

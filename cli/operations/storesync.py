@@ -1,0 +1,71 @@
+"""Writing a machine into the store from its stack's outputs, after every successful update."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Mapping, Optional
+
+from components.ssh import public_key_from_private
+
+from ..store import HostConfig, Store, new_host_config
+from .settings import MachineSpec
+
+SSH_KEY_FILE = "id_ed25519"
+SECRET_OUTPUTS = ("ssh_private_key", "client_key_pem")
+
+
+def outputs_plain(outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Automation API OutputValues (or plain values) as plain values."""
+    return {key: getattr(value, "value", value) for key, value in outputs.items()}
+
+
+def write_machine(store: Store, name: str, spec: MachineSpec, outputs: Mapping[str, Any], backend: str,
+                  docker_context: bool = True) -> HostConfig:
+    out = outputs_plain(outputs)
+    private_key = out.get("ssh_private_key") or ""
+    folder = store.write_machine_files(
+        name,
+        ca_pem=out["ca_pem"],
+        client_cert_pem=out["client_cert_pem"],
+        client_key_pem=out["client_key_pem"],
+        server_cert_pem=out.get("server_cert_pem"),
+        ssh_private_key=private_key or None,
+        ssh_public_key=public_key_from_private(private_key) if private_key else None,
+        ssh_key_name=SSH_KEY_FILE,
+    )
+    engine_port = int(str(out.get("docker_host") or "").rsplit(":", 1)[-1] or 0) or int(spec.engine.get("port", 2376))
+    host = new_host_config(
+        name=name,
+        driver_name=spec.driver,
+        store_root=store.root,
+        ip=out.get("ip") or "",
+        ssh_user=out.get("ssh_user") or "root",
+        ssh_port=int(out.get("ssh_port") or 22),
+        ssh_key_path=folder / SSH_KEY_FILE if private_key else None,
+        engine=spec.engine,
+        tls_sans=spec.tls_sans,
+        pulumi={
+            "Backend": backend,
+            "Project": "docker-machine",
+            "Stack": name,
+            "EnginePort": engine_port,
+            "SSHHost": out.get("ssh_host") or out.get("ip") or "",
+            "State": "Stopped" if out.get("power") == "stopped" else "Running",
+            "Spec": {**dataclasses.asdict(spec), "driver_options": spec.public_options()},
+            "Outputs": {k: v for k, v in out.items() if k not in SECRET_OUTPUTS},
+        },
+    )
+    store.save(host, docker_context=docker_context)
+    return host
+
+
+def mark_error(store: Store, name: str, spec: MachineSpec, backend: str, message: str,
+               previous: Optional[HostConfig] = None) -> None:
+    """Keep a machine whose update failed listed, in state Error, with the reason."""
+    host = previous or new_host_config(name=name, driver_name=spec.driver, store_root=store.root, ip="",
+                                       ssh_user="root", ssh_port=22, ssh_key_path=None, engine=spec.engine,
+                                       pulumi={"Backend": backend, "Project": "docker-machine", "Stack": name,
+                                               "Spec": {**dataclasses.asdict(spec),
+                                                        "driver_options": spec.public_options()}})
+    host.data.setdefault("Pulumi", {}).update({"State": "Error", "LastError": message})
+    store.save(host, docker_context=False)

@@ -1,0 +1,121 @@
+"""The Pulumi side of the store: one stack per machine in project ``docker-machine``.
+
+The workspace folder is ``STORE/pulumi`` and stays (the stack settings files hold each stack's
+passphrase salt). State goes to ``file://STORE/state`` unless ``--backend-url`` or
+``PULUMI_BACKEND_URL`` names another backend, so a team can share machines.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+from components.files import ensure_private_dir, write_private
+
+from ..store import Store
+
+PROJECT = "docker-machine"
+PASSPHRASE_FILE = "passphrase"
+MANUAL_INSTALL = "curl -fsSL https://get.pulumi.com | sh"
+
+
+class PulumiUnavailable(RuntimeError):
+    pass
+
+
+@dataclass
+class MachineWorkspace:
+    store: Store
+    backend_url: Optional[str] = None
+    pulumi_command: object = None  # a pulumi.automation.PulumiCommand; tests inject a fake
+    say: Callable[[str], None] = field(default=lambda text: None)
+
+    @property
+    def work_dir(self) -> Path:
+        return self.store.root / "pulumi"
+
+    @property
+    def backend(self) -> str:
+        return self.backend_url or os.environ.get("PULUMI_BACKEND_URL") or (self.store.root / "state").as_uri()
+
+    def passphrase_env(self) -> dict[str, str]:
+        """The user's passphrase when set; otherwise one made once into a 0600 file in the store."""
+        if os.environ.get("PULUMI_CONFIG_PASSPHRASE") is not None:
+            return {"PULUMI_CONFIG_PASSPHRASE": os.environ["PULUMI_CONFIG_PASSPHRASE"]}
+        if os.environ.get("PULUMI_CONFIG_PASSPHRASE_FILE"):
+            return {"PULUMI_CONFIG_PASSPHRASE_FILE": os.environ["PULUMI_CONFIG_PASSPHRASE_FILE"]}
+        path = self.work_dir / PASSPHRASE_FILE
+        if not path.exists():
+            write_private(path, secrets.token_urlsafe(32))
+        return {"PULUMI_CONFIG_PASSPHRASE_FILE": str(path)}
+
+    def env_vars(self) -> dict[str, str]:
+        env = {
+            "PULUMI_BACKEND_URL": self.backend,
+            # The engine starts dynamic providers in their own Python: this one, which has this package.
+            "PULUMI_PYTHON_CMD": sys.executable,
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            **self.passphrase_env(),
+        }
+        if self.backend.startswith("file://"):
+            Path(self.backend.removeprefix("file://")).mkdir(parents=True, exist_ok=True, mode=0o700)
+        return env
+
+    def command(self):
+        """The Pulumi CLI: injected, on PATH, in the store, or installed into the store on first use."""
+        if self.pulumi_command is not None:
+            return self.pulumi_command
+        from pulumi.automation import PulumiCommand
+
+        local = self.store.root / "pulumi-cli"
+        if shutil.which("pulumi"):
+            self.pulumi_command = PulumiCommand()
+        elif (local / "bin" / "pulumi").exists():
+            self.pulumi_command = PulumiCommand(root=str(local))
+        else:
+            self.say(f"The Pulumi CLI is not installed: installing it into {local} (first use only)...")
+            try:
+                self.pulumi_command = PulumiCommand.install(root=str(local))
+            except Exception as err:  # noqa: BLE001 - offline, proxy, disk: all end here
+                raise PulumiUnavailable(
+                    f"Error: could not install the Pulumi CLI ({err}): install it by hand with '{MANUAL_INSTALL}'"
+                ) from None
+        return self.pulumi_command
+
+    def stack(self, name: str, create: bool = True):
+        from pulumi.automation import (
+            LocalWorkspaceOptions,
+            ProjectBackend,
+            ProjectSettings,
+            create_or_select_stack,
+            select_stack,
+        )
+
+        from .program import machine_program
+
+        ensure_private_dir(self.work_dir)
+        options = LocalWorkspaceOptions(
+            work_dir=str(self.work_dir),
+            env_vars=self.env_vars(),
+            secrets_provider="passphrase",
+            project_settings=ProjectSettings(name=PROJECT, runtime="python", backend=ProjectBackend(url=self.backend)),
+            pulumi_command=self.command(),
+        )
+        open_stack = create_or_select_stack if create else select_stack
+        return open_stack(stack_name=name, project_name=PROJECT, program=machine_program, opts=options)
+
+    def stack_names(self) -> list[str]:
+        from pulumi.automation import LocalWorkspace, ProjectBackend, ProjectSettings
+
+        ensure_private_dir(self.work_dir)
+        workspace = LocalWorkspace(
+            work_dir=str(self.work_dir), env_vars=self.env_vars(), secrets_provider="passphrase",
+            project_settings=ProjectSettings(name=PROJECT, runtime="python", backend=ProjectBackend(url=self.backend)),
+            pulumi_command=self.command(),
+        )
+        return [summary.name for summary in workspace.list_stacks()]

@@ -1,0 +1,28 @@
+"""``docker-machine regenerate-certs``: a new server certificate (or CA and client too), uploaded."""
+
+from __future__ import annotations
+
+import click
+
+from ..application import Application
+from ..changing import backend_option, for_each, workspace
+
+
+@click.command("regenerate-certs", short_help="Regenerate TLS Certificates for a machine")
+@click.argument("names", nargs=-1)
+@click.option("-f", "--force", is_flag=True, help="Forces the regeneration of the TLS certificates without prompting")
+@click.option("--client-certs", is_flag=True, help="Also regenerate client certificates and CA.")
+@backend_option
+@click.pass_obj
+def command(app: Application, names, force, client_certs, backend_url) -> None:
+    """Regenerate TLS Certificates for a machine."""
+    from ..operations import regenerate_certs
+
+    if not force:
+        answer = click.prompt("Regenerate TLS machine certs?  Warning: this is irreversible.",
+                              type=click.Choice(["y", "n"]), show_choices=True, prompt_suffix=" ", default="n",
+                              show_default=False)
+        if answer != "y":
+            return
+    space = workspace(app, backend_url)
+    for_each(app, names, lambda name, say: regenerate_certs(name, client_certs=client_certs, workspace=space, say=say))
