@@ -32,6 +32,11 @@ class Application:
     def echo(self, text: str = "", nl: bool = True) -> None:
         click.echo(text, nl=nl)
 
+    def confirm(self, question: str) -> bool:
+        """docker-machine's ``question (y/n): `` prompt; only y or yes goes ahead."""
+        answer = click.prompt(f"{question} (y/n)", prompt_suffix=": ", default="", show_default=False)
+        return answer.strip().lower() in ("y", "yes")
+
     def abort(self, message: str) -> NoReturn:
         raise CommandError(message)
 

@@ -61,7 +61,8 @@ def row(host: HostConfig, status: EngineStatus | None, docker_host: str) -> dict
         "URL": host.url if running else "",
         "Swarm": "",
         "DockerVersion": status.docker_version if status else "",
-        "Error": status.error if status else "",
+        # One line per machine: a long reason shows its last line (the rest is in inspect / the command's output).
+        "Error": (status.error.strip().splitlines() or [""])[-1] if status else "",
         "ResponseTime": f"{status.response_time_ms:.3f}ms" if running else "",
     }
 

@@ -18,11 +18,7 @@ def command(app: Application, names, force, client_certs, backend_url) -> None:
     """Regenerate TLS Certificates for a machine."""
     from ..operations import regenerate_certs
 
-    if not force:
-        answer = click.prompt("Regenerate TLS machine certs?  Warning: this is irreversible.",
-                              type=click.Choice(["y", "n"]), show_choices=True, prompt_suffix=" ", default="n",
-                              show_default=False)
-        if answer != "y":
-            return
+    if not force and not app.confirm("Regenerate TLS machine certs?  Warning: this is irreversible."):
+        return
     space = workspace(app, backend_url)
     for_each(app, names, lambda name, say: regenerate_certs(name, client_certs=client_certs, workspace=space, say=say))

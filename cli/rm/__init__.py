@@ -24,11 +24,8 @@ def command(app: Application, names, force, y, backend_url) -> None:
         app.host(name)
     app.echo("About to remove " + ", ".join(names))
     app.echo("WARNING: This action will delete both local reference and remote instance.")
-    if not (force or y):
-        answer = click.prompt("Are you sure?", type=click.Choice(["y", "n"]), show_choices=True, prompt_suffix=" ",
-                              default="n", show_default=False)
-        if answer != "y":
-            return
+    if not (force or y) and not app.confirm("Are you sure?"):
+        return
     space = workspace(app, backend_url)
 
     def remove(name, say):

@@ -1,0 +1,318 @@
+"""The commands that change machines, over the Automation API with a fake Pulumi CLI that records its calls."""
+
+from __future__ import annotations
+
+import json
+import stat
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from cli.app import cli
+from cli.operations import MachineWorkspace
+from components.cert import KeyAndCertificate, chains_to, issue_server_certificate
+from components.ssh import generate_ssh_key
+from tests.conftest import add_legacy_machine
+from tests.fakes.pulumi_cli import FakePulumiCommand
+
+TOKEN = "dop_v1_0123456789abcdef"
+
+
+def outputs_for(stack: str, config: dict) -> tuple[dict, set]:
+    """What a machine's stack exports after an update, made from the config the CLI set."""
+    ca = KeyAndCertificate(config["docker-machine:caCert"], config["docker-machine:caKey"])
+    server = issue_server_certificate(ca, f"tester.{stack}", ["203.0.113.30"])
+    power = config.get("docker-machine:power", "running")
+    url = "tcp://203.0.113.30:2376" if power == "running" else ""
+    outputs = {
+        "ip": "203.0.113.30", "docker_host": url, "ssh_user": "root", "ssh_host": "203.0.113.30", "ssh_port": 22,
+        "ssh_private_key": generate_ssh_key().private_key, "ca_pem": config["docker-machine:caCert"],
+        "client_cert_pem": config["docker-machine:clientCert"], "client_key_pem": config["docker-machine:clientKey"],
+        "server_cert_pem": server.cert_pem, "driver": config["docker-machine:driver"],
+        "driver_options": json.loads(config["docker-machine:driverOptions"]),
+        "engine": json.loads(config["docker-machine:engine"]), "power": power,
+        "docker_env": {"DOCKER_HOST": url, "DOCKER_TLS_VERIFY": "1", "DOCKER_MACHINE_NAME": stack},
+    }
+    return outputs, {"ssh_private_key", "client_key_pem"}
+
+
+@pytest.fixture
+def fake(world, monkeypatch):
+    """The fake CLI, injected into every workspace the commands open."""
+    pulumi = FakePulumiCommand(outputs_for=outputs_for)
+    original = MachineWorkspace.command
+
+    def command(self):
+        self.pulumi_command = pulumi
+        return original(self)
+
+    monkeypatch.setattr(MachineWorkspace, "command", command)
+    monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE", raising=False)
+    monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE_FILE", raising=False)
+    monkeypatch.delenv("PULUMI_BACKEND_URL", raising=False)
+    monkeypatch.delenv("DIGITALOCEAN_ACCESS_TOKEN", raising=False)
+    return pulumi
+
+
+def run(*args, input=None, env=None):
+    return CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
+
+
+def create_do(name="dev", *extra):
+    return run("create", "-d", "digitalocean", "--digitalocean-access-token", TOKEN, "--digitalocean-region", "fra1",
+               "--engine-label", "role=web", *extra, name)
+
+
+def test_create_runs_one_stack_per_machine(world, fake):
+    result = create_do()
+    assert result.exit_code == 0, result.output
+    commands = fake.commands()
+    assert commands[0] == ["stack", "select", "--stack", "dev"]
+    assert commands[1] == ["stack", "init", "dev", "--secrets-provider", "passphrase"]
+    set_all = next(c for c in commands if c[:2] == ["config", "set-all"])
+    pairs = {set_all[i + 1].split("=", 1)[0]: (set_all[i], set_all[i + 1].split("=", 1)[1])
+             for i in range(len(set_all) - 1) if set_all[i] in ("--plaintext", "--secret")}
+    assert pairs["docker-machine:driver"] == ("--plaintext", "digitalocean")
+    assert pairs["docker-machine:driverSecret.access_token"] == ("--secret", TOKEN)
+    assert pairs["docker-machine:caKey"][0] == "--secret" and pairs["docker-machine:clientKey"][0] == "--secret"
+    assert pairs["docker-machine:caCert"][0] == "--plaintext"
+    assert json.loads(pairs["docker-machine:driverOptions"][1]) == {"region": "fra1"}
+    assert json.loads(pairs["docker-machine:engine"][1])["labels"] == ["role=web"]
+    up = next(c for c in commands if c[0] == "up")
+    assert up[:3] == ["up", "--yes", "--skip-preview"]
+    assert "--exec-kind" in up and up[up.index("--exec-kind") + 1] == "auto.inline"
+    assert any(a.startswith("--client=127.0.0.1:") for a in up), "the inline program is served to the engine"
+    assert up[-2:] == ["--stack", "dev"]
+
+    env = fake.env_of(("up",))
+    assert env["PULUMI_BACKEND_URL"] == (world.root / "state").as_uri()
+    assert env["PULUMI_PYTHON_CMD"] == sys.executable
+    passphrase = world.root / "pulumi" / "passphrase"
+    assert env["PULUMI_CONFIG_PASSPHRASE_FILE"] == str(passphrase)
+    assert stat.S_IMODE(passphrase.stat().st_mode) == 0o600
+    assert (world.root / "pulumi" / "Pulumi.dev.yaml").exists(), "the workspace (and its salt) stays in the store"
+    assert "backend:" in (world.root / "pulumi" / "Pulumi.yaml").read_text()
+
+    lines = result.output.splitlines()
+    assert lines[:2] == ["Running pre-create checks...", "Creating machine..."]
+    assert lines.index("Creating SSH key...") < lines.index("Waiting for SSH to be available...")
+    assert lines[-2:] == ["Docker is up and running!",
+                          "To see how to connect your Docker Client to the Docker Engine running on this virtual "
+                          "machine, run: docker-machine env dev"]
+
+    host = world.store().load("dev")
+    assert (host.driver_name, host.ip, host.url) == ("digitalocean", "203.0.113.30", "tcp://203.0.113.30:2376")
+    assert host.pulumi["Spec"]["driver_options"] == {"region": "fra1"}
+    assert chains_to((host.machine_dir / "server.pem").read_text(), (world.root / "certs" / "ca.pem").read_text())
+    assert stat.S_IMODE((host.machine_dir / "id_ed25519").stat().st_mode) == 0o600
+    assert (world.docker_config / "contexts" / "meta").exists()
+    for path in [*world.root.rglob("config.json"), *world.docker_config.rglob("meta.json")]:
+        assert TOKEN not in path.read_text()
+    assert TOKEN not in result.output
+
+
+def test_passphrase_and_backend_from_the_environment(world, fake):
+    result = run("create", "-d", "digitalocean", "--digitalocean-access-token", TOKEN,
+                 "--backend-url", "s3://team-bucket/machines", "dev", env={"PULUMI_CONFIG_PASSPHRASE": "correct horse"})
+    assert result.exit_code == 0, result.output
+    env = fake.env_of(("stack", "init"))
+    assert env["PULUMI_CONFIG_PASSPHRASE"] == "correct horse" and "PULUMI_CONFIG_PASSPHRASE_FILE" not in env
+    assert env["PULUMI_BACKEND_URL"] == "s3://team-bucket/machines"
+    assert not (world.root / "pulumi" / "passphrase").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["create", "-d", "digitalocean", "dev"],
+         "Error with pre-create check: digitalocean driver requires the --digitalocean-access-token option"),
+        (["create", "-d", "generic", "dev"], "Error with pre-create check: generic driver requires the --generic-ip-address option"),
+        (["create", "-d", "digitalocean", "--digitalocean-access-token", "t", "--digitalocean-region", "Mars", "dev"],
+         "Error with pre-create check: digitalocean region 'Mars' is not a region slug"),
+        (["create", "-d", "digitalocean", "--digitalocean-access-token", "t", "--tls-san", "bad name", "dev"],
+         "Error with pre-create check: invalid TLS SAN 'bad name'"),
+        (["create", "-d", "digitalocean", "--digitalocean-access-token", "t", "--engine-opt", "tlsverify=false", "dev"],
+         "Error with pre-create check: --engine-opt 'tlsverify=false' can't be set this way"),
+        (["create", "-d", "digitalocean", "--digitalocean-access-token", "t", "bad_name"],
+         "Error creating machine: Invalid hostname specified. Allowed hostname chars are: 0-9a-zA-Z . -"),
+        (["create", "dev"], "Error with pre-create check: VirtualBox is not installed; install it or pick another --driver"),
+    ],
+)
+def test_pre_create_checks_create_nothing(world, fake, args, message, monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no VBoxManage anywhere
+    result = run(*args)
+    assert result.exit_code == 3
+    assert result.output.splitlines()[-1].startswith(message)
+    assert fake.calls == [], "no stack, no Pulumi call"
+    assert not (world.root / "machines").exists() or not list((world.root / "machines").iterdir())
+
+
+def test_existing_machine_is_refused(world, fake):
+    assert create_do().exit_code == 0
+    again = create_do()
+    assert (again.exit_code, again.output) == (1, 'Docker machine "dev" already exists\n')
+
+
+def test_failed_create_is_listed_as_error_and_resumes(world, fake):
+    fake.fail_up_with = ("remote command failed: Error: Docker exited while starting. The end of the Docker daemon's log:\n"
+                         "failed to start daemon: unknown flag: --no-such-flag")
+    failed = create_do()
+    assert failed.exit_code == 1
+    assert "Error creating machine: the update failed while waiting for ssh to be available:" in failed.output
+    assert "unknown flag: --no-such-flag" in failed.output
+    listed = run("ls").output.splitlines()[1]
+    assert listed.split()[:4] == ["dev", "-", "digitalocean", "Error"] and "unknown flag" in listed
+    fake.fail_up_with = None
+    resumed = create_do()
+    assert resumed.exit_code == 0, resumed.output
+    assert world.store().load("dev").pulumi["State"] == "Running"
+
+
+def test_a_locked_stack_means_busy(world, fake):
+    assert create_do().exit_code == 0
+    fake.locked = True
+    result = run("stop", "dev")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1].startswith("Error: machine 'dev' is busy: another command is changing it")
+
+
+def test_rm_prompts_destroys_and_forgets(world, fake):
+    assert create_do().exit_code == 0
+    declined = run("rm", "dev", input="n\n")
+    assert "Are you sure? (y/n): " in declined.output and world.store().exists("dev")
+    assert not any(c[0] == "destroy" for c in fake.commands())
+    result = run("rm", "dev", input="y\n")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("About to remove dev\nWARNING: This action will delete both local reference and "
+                                    "remote instance.\nAre you sure? (y/n): ")
+    assert result.output.endswith("Successfully removed dev\n")
+    commands = fake.commands()
+    assert ["destroy", "--skip-preview", "--yes"] == next(c for c in commands if c[0] == "destroy")[:3]
+    assert ["stack", "rm", "--yes", "dev"] in commands
+    assert not world.store().exists("dev")
+    assert not list((world.docker_config / "contexts" / "meta").iterdir())
+
+
+def test_rm_force_forgets_even_when_the_cloud_side_fails(world, fake):
+    assert create_do().exit_code == 0
+    fake.fail_destroy_with = "droplet 412345678: 403 Forbidden"
+    refused = run("rm", "-y", "dev")
+    assert refused.exit_code == 1 and "Error removing host 'dev'" in refused.output and world.store().exists("dev")
+    forced = run("rm", "-f", "dev")
+    assert forced.exit_code == 0
+    assert "WARNING: the cloud side of 'dev' could not be removed" in forced.output
+    assert not world.store().exists("dev") and "dev" in fake.stacks, "the stack is kept for a later retry"
+
+
+def test_rm_of_a_machine_the_original_docker_machine_made(world, fake):
+    add_legacy_machine(world.root)
+    refused = run("rm", "-y", "legacy")
+    assert refused.exit_code == 1 and "made by the original docker-machine" in refused.output
+    assert run("rm", "-f", "legacy").exit_code == 0 and not world.store().exists("legacy")
+    assert fake.calls == []
+
+
+def test_stop_start_kill_through_the_wanted_power_state(world, fake):
+    assert create_do().exit_code == 0
+    stopped = run("stop", "dev")
+    assert stopped.output.startswith('Stopping "dev"...') and stopped.output.endswith('Machine "dev" was stopped.\n')
+    assert fake.stacks["dev"].config["docker-machine:power"]["value"] == "stopped"
+    assert world.store().load("dev").stopped_by_us
+    assert run("ls").output.splitlines()[1].split()[:4] == ["dev", "-", "digitalocean", "Stopped"]
+    assert run("env", "dev").output == "Host is not running\n"
+    again = run("stop", "dev")
+    assert (again.exit_code, again.output.splitlines()[-1]) == (1, 'Machine "dev" is already stopped.')
+    started = run("start", "dev")
+    assert started.exit_code == 0 and started.output.endswith('Machine "dev" was started.\n')
+    assert fake.stacks["dev"].config["docker-machine:power"]["value"] == "running"
+    assert fake.stacks["dev"].config["docker-machine:driverSecret.access_token"]["value"] == TOKEN, \
+        "a later update keeps the stack's credentials"
+    killed = run("kill", "dev")
+    assert killed.exit_code == 0
+    assert fake.stacks["dev"].config["docker-machine:forceStop"]["value"] == "true"
+
+
+def test_generic_machines_do_not_start_or_stop(world, fake, tmp_path):
+    key = tmp_path / "id"
+    key.write_text(generate_ssh_key().private_key)
+    assert run("create", "-d", "generic", "--generic-ip-address", "198.51.100.9", "--generic-ssh-key", str(key),
+               "box").exit_code == 0
+    for action in ("start", "stop", "kill"):
+        result = run(action, "box")
+        assert (result.exit_code, result.output.splitlines()[-1]) == (1, f"generic driver does not support {action}")
+
+
+def test_regenerate_certs_replaces_the_server_certificate(world, fake):
+    assert create_do().exit_code == 0
+    declined = run("regenerate-certs", "dev", input="n\n")
+    assert "Regenerate TLS machine certs?  Warning: this is irreversible. (y/n): " in declined.output
+    ca_before = (world.root / "certs" / "ca.pem").read_text()
+    result = run("regenerate-certs", "-f", "dev")
+    assert result.exit_code == 0 and "Regenerating TLS certificates" in result.output
+    up = [c for c in fake.commands() if c[0] == "up"][-1]
+    urn = ("urn:pulumi:dev::docker-machine::docker-machine:index:DockerMachine$"
+           "pulumi-python:dynamic/docker-machine:ServerCertificate::dev-server-cert")
+    assert up[up.index("--replace") + 1] == urn
+    assert (world.root / "certs" / "ca.pem").read_text() == ca_before
+    assert run("regenerate-certs", "-f", "--client-certs", "dev").exit_code == 0
+    assert (world.root / "certs" / "ca.pem").read_text() != ca_before
+    assert fake.stacks["dev"].config["docker-machine:caCert"]["value"] == (world.root / "certs" / "ca.pem").read_text()
+
+
+def test_provision_and_upgrade(world, fake):
+    assert create_do().exit_code == 0
+    assert run("provision", "dev").exit_code == 0
+    nonce = fake.stacks["dev"].config["docker-machine:provisionNonce"]["value"]
+    assert len(nonce) == 16
+    assert run("upgrade", "dev").exit_code == 0
+    config = fake.stacks["dev"].config
+    assert config["docker-machine:provisionNonce"]["value"] != nonce
+    set_all = [c for c in fake.commands() if c[:2] == ["config", "set-all"]][-1]
+    assert "docker-machine:reinstallEngine=true" in set_all, "the upgrade's update reinstalls"
+    assert config["docker-machine:reinstallEngine"]["value"] == "false", "later updates do not"
+
+
+def test_several_machines_at_once_errors_collected(world, fake):
+    assert create_do("a").exit_code == 0
+    assert create_do("b").exit_code == 0
+    result = run("stop", "a", "b", "nope")
+    assert result.exit_code == 1
+    assert "(a) Machine \"a\" was stopped." in result.output and "(b) Machine \"b\" was stopped." in result.output
+    assert 'Docker machine "nope" does not exist.' in result.output
+
+
+def test_import_rebuilds_the_store_from_the_backend(world, fake):
+    assert create_do("a").exit_code == 0
+    assert create_do("b").exit_code == 0
+    world.store().remove("a")
+    world.store().remove("b")
+    result = run("import")
+    assert result.exit_code == 0 and result.output == "Imported a\nImported b\n"
+    assert world.store().load("b").url == "tcp://203.0.113.30:2376"
+
+
+def test_no_pulumi_cli_and_no_way_to_install_it(world, monkeypatch, tmp_path):
+    from pulumi.automation import PulumiCommand
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+    def offline(*args, **kwargs):
+        raise OSError("network is unreachable")
+
+    monkeypatch.setattr(PulumiCommand, "install", offline)
+    result = run("create", "-d", "digitalocean", "--digitalocean-access-token", "t", "dev")
+    assert result.exit_code == 1
+    assert "The Pulumi CLI is not installed: installing it into" in result.output
+    assert result.output.splitlines()[-1] == ("Error: could not install the Pulumi CLI (network is unreachable): "
+                                              "install it by hand with 'curl -fsSL https://get.pulumi.com | sh'")
+
+
+def test_create_help_lists_the_chosen_drivers_flags(world):
+    do = run("create", "-d", "digitalocean", "--help").output
+    assert "--digitalocean-access-token" in do and "--amazonec2-region" not in do
+    aws = run("create", "--driver=amazonec2", "--help").output
+    assert "--amazonec2-instance-type" in aws and "--digitalocean-region" not in aws
+    assert "--virtualbox-memory" in run("create", "--help").output, "virtualbox is the default driver"
+    wrong = run("create", "-d", "digitalocean", "--amazonec2-region", "x", "dev")
+    assert wrong.exit_code == 2 and "No such option" in wrong.output
