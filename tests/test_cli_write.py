@@ -11,30 +11,12 @@ from click.testing import CliRunner
 
 from cli.app import cli
 from cli.operations import MachineWorkspace
-from components.cert import KeyAndCertificate, chains_to, issue_server_certificate
+from components.cert import chains_to
 from components.ssh import generate_ssh_key
 from tests.conftest import add_legacy_machine
-from tests.fakes.pulumi_cli import FakePulumiCommand
+from tests.fakes.pulumi_cli import FakePulumiCommand, outputs_for
 
 TOKEN = "dop_v1_0123456789abcdef"
-
-
-def outputs_for(stack: str, config: dict) -> tuple[dict, set]:
-    """What a machine's stack exports after an update, made from the config the CLI set."""
-    ca = KeyAndCertificate(config["docker-machine:caCert"], config["docker-machine:caKey"])
-    server = issue_server_certificate(ca, f"tester.{stack}", ["203.0.113.30"])
-    power = config.get("docker-machine:power", "running")
-    url = "tcp://203.0.113.30:2376" if power == "running" else ""
-    outputs = {
-        "ip": "203.0.113.30", "docker_host": url, "ssh_user": "root", "ssh_host": "203.0.113.30", "ssh_port": 22,
-        "ssh_private_key": generate_ssh_key().private_key, "ca_pem": config["docker-machine:caCert"],
-        "client_cert_pem": config["docker-machine:clientCert"], "client_key_pem": config["docker-machine:clientKey"],
-        "server_cert_pem": server.cert_pem, "driver": config["docker-machine:driver"],
-        "driver_options": json.loads(config["docker-machine:driverOptions"]),
-        "engine": json.loads(config["docker-machine:engine"]), "power": power,
-        "docker_env": {"DOCKER_HOST": url, "DOCKER_TLS_VERIFY": "1", "DOCKER_MACHINE_NAME": stack},
-    }
-    return outputs, {"ssh_private_key", "client_key_pem"}
 
 
 @pytest.fixture
