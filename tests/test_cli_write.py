@@ -298,3 +298,33 @@ def test_create_help_lists_the_chosen_drivers_flags(world):
     assert "--virtualbox-memory" in run("create", "--help").output, "virtualbox is the default driver"
     wrong = run("create", "-d", "digitalocean", "--amazonec2-region", "x", "dev")
     assert wrong.exit_code == 2 and "No such option" in wrong.output
+
+
+def test_import_a_declarative_stack(world, fake, monkeypatch, tmp_path):
+    from components.cert import create_ca, issue_client_certificate
+    from tests.fakes.pulumi_cli import FakeStack
+
+    ca = create_ca("team")
+    client = issue_client_certificate(ca, "team.client")
+    machines = {"web": {"docker_host": "tcp://203.0.113.40:2376", "ip": "203.0.113.40", "driver": "digitalocean",
+                        "ssh_user": "root", "ssh_host": "203.0.113.40", "ssh_port": 22, "server_cert_pem": "",
+                        "engine": {"labels": ["role=web"]}, "power": "running",
+                        "docker_env": {"DOCKER_HOST": "tcp://203.0.113.40:2376"}}}
+    fake.stacks["prod"] = FakeStack(outputs={"machines": machines, "machine_ssh_keys": {"web": generate_ssh_key().private_key},
+                                             "ca_pem": ca.cert_pem, "client_cert_pem": client.cert_pem,
+                                             "client_key_pem": client.key_pem},
+                                    secret_outputs={"machine_ssh_keys", "ca_pem", "client_cert_pem", "client_key_pem"})
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text("name: docker-machine\nruntime: python\nmain: stacks/\n")
+    result = run("import", "--stack", "prod", "--cwd", str(project))
+    assert result.exit_code == 0, result.output
+    assert result.output == "Imported web\n"
+    host = world.store().load("web")
+    assert (host.url, host.labels) == ("tcp://203.0.113.40:2376", ["role=web"])
+    assert (host.machine_dir / "key.pem").read_text() == client.key_pem
+    assert ["stack", "output", "--json", "--show-secrets", "--stack", "prod"] in fake.commands()
+    for action in (("rm", "-y", "web"), ("stop", "web")):
+        refused = run(*action)
+        assert refused.exit_code == 1 and "belongs to the declarative stack" in refused.output
+    assert run("rm", "-f", "web").exit_code == 0 and not world.store().exists("web")

@@ -10,14 +10,21 @@ from ..changing import backend_option, workspace
 
 @click.command("import", short_help="Bring machines from the Pulumi backend into the local store")
 @click.argument("names", nargs=-1)
+@click.option("--stack", "stack_name", help="Import the machines of this declarative stack (pulumi up on stacks/)")
+@click.option("--cwd", "project_dir", default=".", show_default=True, type=click.Path(file_okay=False),
+              help="The Pulumi project folder of --stack")
 @backend_option
 @click.pass_obj
-def command(app: Application, names, backend_url) -> None:
+def command(app: Application, names, stack_name, project_dir, backend_url) -> None:
     """Bring machines (all, or those named) from the Pulumi backend into the local store."""
-    from ..operations import MachineError, import_machines
+    from ..operations import MachineError, import_machines, import_stack
 
     try:
-        imported = import_machines(list(names) or None, workspace=workspace(app, backend_url), say=app.echo)
+        if stack_name:
+            imported = import_stack(stack_name, project_dir, store=app.store, say=app.echo,
+                                    pulumi_command=workspace(app, backend_url).command())
+        else:
+            imported = import_machines(list(names) or None, workspace=workspace(app, backend_url), say=app.echo)
     except MachineError as err:
         app.abort(str(err))
     if not imported:

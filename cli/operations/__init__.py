@@ -6,6 +6,7 @@ from .api import (
     PreCreateCheckFailed,
     create_machine,
     import_machines,
+    import_stack,
     machine_env,
     provision_machine,
     regenerate_certs,
@@ -18,6 +19,6 @@ from .workspace import MachineWorkspace, PulumiUnavailable
 
 __all__ = [
     "MachineBusy", "MachineError", "MachineSpec", "MachineWorkspace", "PreCreateCheckFailed", "PulumiUnavailable",
-    "create_machine", "import_machines", "machine_env", "provision_machine", "regenerate_certs", "remove_machine",
+    "create_machine", "import_machines", "import_stack", "machine_env", "provision_machine", "regenerate_certs", "remove_machine",
     "restart_machine", "set_power",
 ]

@@ -79,8 +79,15 @@ def not_ours(name: str) -> MachineError:
                         "manage it with that docker-machine, or rm -f to forget it here")
 
 
+def declared_elsewhere(host: HostConfig) -> MachineError:
+    return MachineError(f"machine {host.name!r} belongs to the declarative stack {host.pulumi['DeclaredIn']}: "
+                        "change it there with pulumi up, or rm -f to forget it here")
+
+
 def spec_of(host: HostConfig) -> MachineSpec:
     """The spec a machine was made with (credentials stay in its stack's secret config)."""
+    if host.pulumi.get("DeclaredIn"):
+        raise declared_elsewhere(host)
     saved = host.pulumi.get("Spec")
     if not saved:
         raise not_ours(host.name)
@@ -135,9 +142,9 @@ def remove_machine(name: str, *, force: bool = False, store: Optional[Store] = N
     workspace = workspace or MachineWorkspace(store or Store(), say=say)
     store = workspace.store
     host = store.load(name)
-    if not host.pulumi:
+    if not host.pulumi or host.pulumi.get("DeclaredIn"):
         if not force:
-            raise not_ours(name)
+            raise declared_elsewhere(host) if host.pulumi else not_ours(name)
         store.remove(name)
         return
     try:
@@ -244,6 +251,33 @@ def import_machines(names: Optional[list[str]] = None, *, store: Optional[Store]
         say(f"Imported {name}")
         done.append(name)
     return done
+
+
+def import_stack(stack_name: str, project_dir: str, *, store: Optional[Store] = None, pulumi_command=None,
+                 say: Say = _quiet) -> list[str]:
+    """A declarative stack's machines (stacks/, ``pulumi up``) into the local store, so env/ssh/ls work."""
+    from pulumi.automation import LocalWorkspaceOptions, errors, select_stack
+
+    from .storesync import outputs_plain
+
+    store = store or Store()
+    try:
+        stack = select_stack(stack_name=stack_name, work_dir=project_dir,
+                             opts=LocalWorkspaceOptions(pulumi_command=pulumi_command))
+        out = outputs_plain(stack.outputs())
+    except errors.CommandError as err:
+        raise MachineError(f"Error reading stack {stack_name!r} in {project_dir}: "
+                           f"{str(err).strip().splitlines()[-1]}") from None
+    machines = out.get("machines") or {}
+    if not machines:
+        raise MachineError(f"stack {stack_name!r} exports no machines: is it a docker-machine stack, and up to date?")
+    shared = {key: out[key] for key in ("ca_pem", "client_cert_pem", "client_key_pem")}
+    for name, machine in sorted(machines.items()):
+        outputs = {**machine, **shared, "ssh_private_key": (out.get("machine_ssh_keys") or {}).get(name, "")}
+        spec = MachineSpec(driver=machine.get("driver", ""), engine=machine.get("engine") or {})
+        write_machine(store, name, spec, outputs, backend="", declared_in=f"{project_dir} (stack {stack_name})")
+        say(f"Imported {name}")
+    return sorted(machines)
 
 
 def machine_env(name: str, *, store: Optional[Store] = None) -> dict[str, str]:

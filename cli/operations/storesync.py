@@ -20,7 +20,7 @@ def outputs_plain(outputs: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def write_machine(store: Store, name: str, spec: MachineSpec, outputs: Mapping[str, Any], backend: str,
-                  docker_context: bool = True) -> HostConfig:
+                  docker_context: bool = True, declared_in: Optional[str] = None) -> HostConfig:
     out = outputs_plain(outputs)
     private_key = out.get("ssh_private_key") or ""
     folder = store.write_machine_files(
@@ -53,6 +53,7 @@ def write_machine(store: Store, name: str, spec: MachineSpec, outputs: Mapping[s
             "State": "Stopped" if out.get("power") == "stopped" else "Running",
             "Spec": {**dataclasses.asdict(spec), "driver_options": spec.public_options()},
             "Outputs": {k: v for k, v in out.items() if k not in SECRET_OUTPUTS},
+            **({"DeclaredIn": declared_in} if declared_in else {}),
         },
     )
     store.save(host, docker_context=docker_context)
