@@ -55,3 +55,34 @@ def for_each(app: Application, names: Sequence[str], action: Callable[[str, Call
         error = CommandError("\n".join(message for message, _ in errors))
         error.exit_code = max(code for _, code in errors)
         raise error
+
+
+def machine_command(name: str, short_help: str, before: str, after: str,
+                    action: Callable[..., object]) -> click.Command:
+    """A command over machine names that runs one operation per machine, between two of its messages.
+
+    ``action(name, workspace=..., say=...)``; ``before``/``after`` may use ``{name}``.
+    """
+
+    @click.command(name, short_help=short_help, help=f"{short_help}.")
+    @click.argument("names", nargs=-1)
+    @backend_option
+    @click.pass_obj
+    def command(app: Application, names, backend_url) -> None:
+        space = workspace(app, backend_url)
+
+        def run(machine: str, say: Callable[[str], None]) -> None:
+            say(before.format(name=machine))
+            action(machine, workspace=space, say=say)
+            say(after.format(name=machine))
+
+        for_each(app, names, run)
+
+    return command
+
+
+def operations():
+    """``cli.operations``, imported when a command runs (it imports Pulumi)."""
+    from . import operations as ops
+
+    return ops
