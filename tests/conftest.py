@@ -361,3 +361,13 @@ def engine(world):
     world.store().save(host)
     yield fake
     fake.close()
+
+
+@pytest.fixture(scope="module")
+def remote_host():
+    """A test host with Docker installed (see tests/testbed.py), one per test module."""
+    from tests.testbed import RemoteHost, missing_prerequisites
+
+    require(missing_prerequisites(), "the real remote-host tests")
+    with RemoteHost() as host:
+        yield host

@@ -15,16 +15,13 @@ from components.engine import EngineOptions
 from components.provision import provisioning
 from tests.conftest import add_machine, require
 from tests.dockertools import busybox_image, docker, static_busybox
-from tests.testbed import RemoteHost, missing_prerequisites
 
 pytestmark = pytest.mark.remote_host
 
 
 @pytest.fixture(scope="module")
-def host():
-    require(missing_prerequisites(), "the CLI's real-host tests")
-    with RemoteHost() as remote:
-        yield remote
+def host(remote_host):
+    return remote_host
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cli.store import MachineNotFound, Store, natural_key, new_host_config
+from cli.store import MachineNotFound, natural_key, new_host_config
 from cli.store import dockercontext
 from tests.conftest import add_legacy_machine, add_machine
 

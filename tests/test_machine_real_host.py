@@ -13,18 +13,15 @@ import shlex
 import pytest
 
 from components import DigitalOceanDriver, DockerMachineArgs, EngineOptions, GenericDriver
-from tests.conftest import MachineMocks, build_machine, require
+from tests.conftest import MachineMocks, build_machine
 from tests.dockertools import docker, hello_world
-from tests.testbed import RemoteHost, missing_prerequisites
 
 pytestmark = pytest.mark.remote_host
 
 
 @pytest.fixture(scope="module")
-def host():
-    require(missing_prerequisites(), "the mock-cloud, real-host component tests")
-    with RemoteHost() as remote:
-        yield remote
+def host(remote_host):
+    return remote_host
 
 
 def test_generic_machine_on_a_real_host(host, tmp_path):

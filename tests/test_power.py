@@ -105,8 +105,8 @@ def test_stopped_machines_per_driver(monkeypatch):
     def program():
         aws = DockerMachine("aws", DockerMachineArgs(driver=AmazonEC2Driver(region="us-east-1"), power="stopped",
                                                      force_stop=True))
-        do = DockerMachine("do", DockerMachineArgs(driver=DigitalOceanDriver(), power="stopped"))
-        vbox = DockerMachine("vb", DockerMachineArgs(driver=VirtualBoxDriver(), power="stopped"))
+        DockerMachine("do", DockerMachineArgs(driver=DigitalOceanDriver(), power="stopped"))
+        DockerMachine("vb", DockerMachineArgs(driver=VirtualBoxDriver(), power="stopped"))
         return {"aws": aws.docker_host, "power": aws.power}
 
     mocks.run_dynamic = ("CertificateAuthority", "ClientCertificate", "ServerCertificate", "SSHKey")
