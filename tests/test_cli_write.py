@@ -328,3 +328,14 @@ def test_import_a_declarative_stack(world, fake, monkeypatch, tmp_path):
         refused = run(*action)
         assert refused.exit_code == 1 and "belongs to the declarative stack" in refused.output
     assert run("rm", "-f", "web").exit_code == 0 and not world.store().exists("web")
+
+
+def test_ctrl_c_during_an_update_says_how_to_finish(world, fake, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fake, "_up", interrupted)
+    result = create_do()
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == ("Interrupted: the update of 'dev' was cancelled; run the command again "
+                                              "to finish it, or 'docker-machine rm dev' to remove what was made")
