@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
 
@@ -17,11 +16,11 @@ from .certificates import DockerCertificates, DockerCertificatesArgs, ExistingCe
 from .drivers import Driver
 from .engine import EngineOptions
 from .material import ServerCertificate, SSHKey
+from .names import INVALID_NAME, MACHINE_NAME
 from .provision import certificate_bundle, remote_command, render_deprovision_script, render_script
 from .ssh import DEFAULT_SSH_KEY_TYPE, SSHKeyType
 
 TYPE = "docker-machine:index:DockerMachine"
-MACHINE_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-\.]*$")
 
 
 class MachineArgumentError(ValueError):
@@ -52,8 +51,7 @@ class DockerMachineArgs:
 def validate(name: str, args: DockerMachineArgs) -> None:
     if not MACHINE_NAME.match(name):
         raise MachineArgumentError(
-            "Error creating machine: Invalid hostname specified. Allowed hostname chars are: 0-9a-zA-Z . -"
-            f" (got {name!r})"
+            f"Error creating machine: {INVALID_NAME} (got {name!r})"
         )
     if not isinstance(args.driver, Driver):
         raise MachineArgumentError(

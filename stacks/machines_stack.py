@@ -19,7 +19,7 @@ import pulumi
 
 from components import DockerCertificates, DockerMachine, DockerMachineArgs, EngineOptions
 from components.drivers import REGISTRY, driver_from_dict
-from components.machine import MACHINE_NAME
+from components.names import MACHINE_NAME
 
 CONFIG_KEY = "machines"
 MACHINE_KEYS = ("driver", "engine", "tls_sans", "power", "ssh_key_type", "hostname")

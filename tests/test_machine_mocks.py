@@ -359,3 +359,15 @@ def test_driver_options_output_leaves_credentials_out():
     assert "access_key" not in options and "secret_key" not in options and "session_token" not in options
     assert "s3cr3t" not in repr(driver), "credentials stay out of reprs and logs"
     assert mocks.one("pulumi:providers:aws").inputs["secretKey"] == "s3cr3t"
+
+
+@pytest.mark.parametrize(("driver", "foreign"), [("amazonec2", "pulumi_digitalocean"), ("digitalocean", "pulumi_aws"),
+                                                 ("generic", "pulumi_aws"), ("virtualbox", "pulumi_digitalocean")])
+def test_a_driver_imports_only_its_own_cloud_sdk(driver, foreign):
+    import subprocess
+    import sys
+
+    code = (f"import sys\nfrom components.drivers import driver_class\ndriver_class({driver!r})\n"
+            f"print({foreign!r} in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

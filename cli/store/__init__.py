@@ -1,6 +1,8 @@
 """The machine store (``~/.docker/machine``): docker-machine's layout, readable without Pulumi."""
 
 from .hostconfig import HostConfig, new_host_config
-from .layout import INVALID_NAME, MACHINE_NAME, MachineNotFound, Store, natural_key
+from components.names import INVALID_NAME, MACHINE_NAME
+
+from .layout import MachineNotFound, Store, natural_key
 
 __all__ = ["INVALID_NAME", "MACHINE_NAME", "HostConfig", "MachineNotFound", "Store", "natural_key", "new_host_config"]

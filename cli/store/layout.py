@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from pathlib import Path
 from typing import Iterator, Optional
 
 from components.files import ensure_private_dir, write_private, write_public
+from components.names import MACHINE_NAME, default_store_root
 
 from . import dockercontext
 from .hostconfig import HostConfig, load
 
-MACHINE_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-\.]*$")
-INVALID_NAME = "Invalid hostname specified. Allowed hostname chars are: 0-9a-zA-Z . -"
 
 
 class MachineNotFound(LookupError):
@@ -26,10 +24,6 @@ class MachineNotFound(LookupError):
         self.name = name
 
 
-def default_root() -> Path:
-    return Path(os.environ.get("MACHINE_STORAGE_PATH") or Path.home() / ".docker" / "machine")
-
-
 def natural_key(name: str) -> list:
     """'node10' after 'node9'."""
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
@@ -37,7 +31,7 @@ def natural_key(name: str) -> list:
 
 class Store:
     def __init__(self, root: Optional[Path] = None) -> None:
-        self.root = Path(root or default_root()).expanduser()
+        self.root = Path(root or default_store_root()).expanduser()
 
     @property
     def certs_dir(self) -> Path:

@@ -9,8 +9,7 @@ from typing import ClassVar, Mapping, Optional, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from .base import Driver, DriverArgumentError, MachineHost, child_opts, secret_field
-from .digitalocean import check_cidrs
+from .base import Driver, DriverArgumentError, MachineHost, check_cidrs, child_opts, secret_field
 
 CANONICAL_OWNER_ID = "099720109477"
 UBUNTU_2404_AMI_NAME = "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-{arch}-server-*"

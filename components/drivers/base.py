@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import ipaddress
 from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping, Optional, Sequence
 
@@ -72,6 +73,14 @@ class Driver(abc.ABC):
                 f"unknown {cls.name} option {unknown[0]!r}: use one of {', '.join(sorted(known))}"
             )
         return cls(**options)  # type: ignore[call-arg]
+
+
+def check_cidrs(values: Sequence[str], option: str) -> None:
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise DriverArgumentError(f"{option} {value!r} is not a CIDR range such as 203.0.113.0/24") from None
 
 
 def secret_field(default: Any = None) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import re
@@ -16,7 +15,7 @@ import pulumi
 import pulumi_digitalocean as do
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
-from .base import Driver, DriverArgumentError, MachineHost, child_opts, secret_field
+from .base import Driver, DriverArgumentError, MachineHost, check_cidrs, child_opts, secret_field
 
 ANYWHERE = ("0.0.0.0/0", "::/0")
 API_URL = "https://api.digitalocean.com/v2"
@@ -25,14 +24,6 @@ TOKEN_ENV = ("DIGITALOCEAN_ACCESS_TOKEN", "DIGITALOCEAN_TOKEN")
 _REGION = re.compile(r"^[a-z]{3}[0-9]$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 _TAG = re.compile(r"^[A-Za-z0-9:_\-.]{1,255}$")
-
-
-def check_cidrs(values: Sequence[str], option: str) -> None:
-    for value in values:
-        try:
-            ipaddress.ip_network(value, strict=False)
-        except ValueError:
-            raise DriverArgumentError(f"{option} {value!r} is not a CIDR range such as 203.0.113.0/24") from None
 
 
 class DropletPowerProvider(ResourceProvider):

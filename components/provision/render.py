@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 
 from ..engine import EngineOptions
+from ..names import MACHINE_NAME
 
 DOCKER_DIR = "/etc/docker"
 CA_PATH = f"{DOCKER_DIR}/ca.pem"
@@ -29,7 +30,6 @@ DEFAULT_CLOUD_INIT_TIMEOUT = 600  # seconds to wait for cloud-init on a new VM
 _MAX_SCRIPT_BYTES = 120 * 1024
 _HEREDOC_END = "DOCKER_MACHINE_EOF"
 _HEADER = "#!/bin/sh\n# docker-machine provisioning, generated: see components/provision in pulumi-docker-machine.\nset -eu\n"
-_HOSTNAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-\.]*$")  # docker-machine's rule for machine names
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def render_script(
     reinstall: bool = False,
 ) -> str:
     """The whole provisioning script for one machine (``reinstall``: run the installer even over Docker)."""
-    if hostname is not None and not _HOSTNAME.match(hostname):
+    if hostname is not None and not MACHINE_NAME.match(hostname):
         raise ValueError(
             f"invalid hostname {hostname!r}: allowed hostname chars are 0-9a-zA-Z . - (starting with a letter or digit)"
         )

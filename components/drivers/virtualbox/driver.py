@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Optional
@@ -10,13 +9,10 @@ from typing import ClassVar, Optional
 import pulumi
 from pulumi.dynamic import Resource
 
+from ...names import default_store_root
 from ..base import Driver, DriverArgumentError, MachineHost
 from .image import DEFAULT_IMAGE_URL
 from .provider import DEFAULT_HOSTONLY_CIDR, VirtualBoxVMProvider, validate
-
-
-def default_storage_path() -> str:
-    return os.environ.get("MACHINE_STORAGE_PATH") or os.path.join(os.path.expanduser("~"), ".docker", "machine")
 
 
 class VirtualBoxVM(Resource, module="docker-machine", name="VirtualBoxVM"):
@@ -52,7 +48,7 @@ class VirtualBoxDriver(Driver):
     ssh_timeout: int = 300
 
     def props(self, machine_name: str) -> dict:
-        store = Path(self.storage_path or default_storage_path())
+        store = Path(self.storage_path or default_store_root())
         return {
             "name": machine_name,
             "machine_dir": str(store / "machines" / machine_name),
