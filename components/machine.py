@@ -59,6 +59,8 @@ def validate(name: str, args: DockerMachineArgs) -> None:
         )
     if not isinstance(args.engine, EngineOptions):
         raise MachineArgumentError("engine must be an EngineOptions")
+    if args.hostname is not None and not MACHINE_NAME.match(args.hostname):
+        raise MachineArgumentError(f"invalid hostname {args.hostname!r}: {INVALID_NAME}")
     if args.power not in ("running", "stopped"):
         raise MachineArgumentError(f"power must be running or stopped, not {args.power!r}")
     args.driver.validate(name)
@@ -173,7 +175,9 @@ class DockerMachine(pulumi.ComponentResource):
             logging=remote.Logging.NONE,
             add_previous_output_in_env=False,
             triggers=[_fingerprint(engine.to_dict()), server.id, certs.ca_id, args.provision_nonce],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(host.depends_on)),
+            # On a lent host the old command's delete undoes the setup: it must run before the new create.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(host.depends_on),
+                                        delete_before_replace=not driver.owns_host),
         )
 
         self.ip = address

@@ -197,9 +197,21 @@ def unwrap_secrets(value: Any) -> Any:
     return value
 
 
+class RecordingMonitor(pulumi.runtime.mocks.MockMonitor):
+    """The mock monitor, also keeping the resource options the mocks API leaves out."""
+
+    def __init__(self, mocks) -> None:
+        super().__init__(mocks)
+        self.delete_before_replace: dict[str, bool] = {}
+
+    def RegisterResource(self, request):
+        self.delete_before_replace[request.name] = request.deleteBeforeReplace
+        return super().RegisterResource(request)
+
+
 def run_program(mocks: MachineMocks, program: Callable[[], dict]) -> dict:
     """Run ``program`` under ``mocks``; it returns named Outputs, resolved here to (value, is_secret)."""
-    mocks.monitor = pulumi.runtime.mocks.MockMonitor(mocks)
+    mocks.monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project="docker-machine", stack="test", preview=False, monitor=mocks.monitor)
     resolved: dict = {}
 

@@ -115,7 +115,9 @@ def test_env_unset_refuses_a_name(world):
 @pytest.mark.parametrize(
     ("existing", "variable", "value"),
     [({}, "NO_PROXY", "127.0.0.1"), ({"NO_PROXY": "example.com"}, "NO_PROXY", "example.com,127.0.0.1"),
-     ({"no_proxy": "a,b"}, "no_proxy", "a,b,127.0.0.1"), ({"NO_PROXY": "x,127.0.0.1"}, "NO_PROXY", "x,127.0.0.1")],
+     ({"no_proxy": "a,b"}, "no_proxy", "a,b,127.0.0.1"), ({"NO_PROXY": "x,127.0.0.1"}, "NO_PROXY", "x,127.0.0.1"),
+     ({"no_proxy": "localhost", "NO_PROXY": "other"}, "no_proxy", "localhost,127.0.0.1"),
+     ({"no_proxy": "", "NO_PROXY": "other"}, "NO_PROXY", "other,127.0.0.1")],
 )
 def test_env_no_proxy_adds_the_ip_once(world, engine, existing, variable, value):
     result = run("env", "--no-proxy", "dev", env=existing)
@@ -223,6 +225,13 @@ def test_active(world, engine):
     assert (run("active").exit_code, run("active").output) == (1, "No active host found\n")
     result = run("active", env={"DOCKER_HOST": f"tcp://127.0.0.1:{engine.port}"})
     assert result.output == "dev\n"
+    host = world.store().load("dev")
+    host.data["Pulumi"]["State"] = "Stopped"
+    world.store().save(host)
+    stopped = run("active", env={"DOCKER_HOST": f"tcp://127.0.0.1:{engine.port}"})
+    assert stopped.output == "No active host found\n", "a stopped machine is not active, as in docker-machine"
+    row = run("ls", env={"DOCKER_HOST": f"tcp://127.0.0.1:{engine.port}"}).output.splitlines()[1]
+    assert row.split()[:2] == ["dev", "-"]
 
 
 def test_version(world, engine):
@@ -262,6 +271,8 @@ def test_ls_quiet_filter_and_format(world, engine):
     assert run("ls", "-q", "--filter", "state=stopped", "--filter", "driver=virtualbox").output == "legacy\n"
     assert run("ls", "-q", "--filter", "label=role=web").output == "web1\n"
     assert run("ls", "-q", "--filter", "swarm=anything").output == ""
+    regex = run("ls", "--filter", "name=[")
+    assert regex.exit_code == 1 and regex.output.startswith("Error: invalid name filter '[': ")
     bad = run("ls", "--filter", "color=red")
     assert (bad.exit_code, bad.output) == (1, "Unsupported filter key 'color'\n")
     assert run("ls", "-f", "{{.Name}} {{.DriverName}}").output == "dev generic\nlegacy virtualbox\nweb1 digitalocean\n"

@@ -107,10 +107,13 @@ def test_no_docker_context_when_asked(world):
     assert not dockercontext.meta_dir("quiet").exists()
 
 
-def test_a_context_we_did_not_make_is_never_removed(world):
+def test_a_context_we_did_not_make_is_never_touched(world):
     folder = dockercontext.meta_dir("mine")
     folder.mkdir(parents=True)
-    (folder / "meta.json").write_text(json.dumps({"Name": "mine", "Metadata": {}, "Endpoints": {}}))
+    theirs = json.dumps({"Name": "mine", "Metadata": {}, "Endpoints": {"docker": {"Host": "unix:///x.sock"}}})
+    (folder / "meta.json").write_text(theirs)
+    add_machine(world.root, "mine", ip="127.0.0.1", engine_port=2376)
+    assert (folder / "meta.json").read_text() == theirs, "the user's own context named like the machine stays"
     dockercontext.remove("mine")
     assert folder.exists()
 

@@ -264,14 +264,26 @@ def test_several_machines_at_once_errors_collected(world, fake):
     assert 'Docker machine "nope" does not exist.' in result.output
 
 
+def test_regenerate_client_certs_once_for_all_machines(world, fake):
+    assert create_do("a").exit_code == 0
+    assert create_do("b").exit_code == 0
+    assert run("regenerate-certs", "-f", "--client-certs", "a", "b").exit_code == 0
+    new_ca = (world.root / "certs" / "ca.pem").read_text()
+    assert fake.stacks["a"].config["docker-machine:caCert"]["value"] == new_ca
+    assert fake.stacks["b"].config["docker-machine:caCert"]["value"] == new_ca
+
+
 def test_import_rebuilds_the_store_from_the_backend(world, fake):
     assert create_do("a").exit_code == 0
     assert create_do("b").exit_code == 0
+    assert run("provision", "a").exit_code == 0
+    nonce = fake.stacks["a"].config["docker-machine:provisionNonce"]["value"]
     world.store().remove("a")
     world.store().remove("b")
     result = run("import")
     assert result.exit_code == 0 and result.output == "Imported a\nImported b\n"
     assert world.store().load("b").url == "tcp://203.0.113.30:2376"
+    assert world.store().load("a").pulumi["Spec"]["provision_nonce"] == nonce, "no needless re-provisioning later"
 
 
 def test_no_pulumi_cli_and_no_way_to_install_it(world, monkeypatch, tmp_path):

@@ -111,6 +111,8 @@ def test_generic_machine(generic_key):
     assert command["triggers"][1:] == [server_id, ca_id, ""], "a new server certificate or CA re-runs provisioning"
     assert len(command["triggers"][0]) == 64, "so does a change of engine options (their fingerprint)"
     assert "deprovision" in command["delete"], "destroying a generic machine undoes our setup, never the host"
+    assert mocks.monitor.delete_before_replace["box-provision"] is True, \
+        "re-provisioning replaces the command: the old one's deprovision must run before the new create"
     assert "MACHINE_HOSTNAME=''" in shlex.split(command["create"])[-1], "a lent host keeps its hostname"
 
 
@@ -305,6 +307,8 @@ def test_machines_can_share_one_ca(do_token):
          "amazonec2 open port 'http' must look like 8080 or 53/udp"),
         ("ok", lambda k: DockerMachineArgs(driver=GenericDriver(ip_address="10.0.0.1", ssh_key=k), ssh_key_type="dsa"),
          "unknown SSH key type 'dsa'"),
+        ("ok", lambda k: DockerMachineArgs(driver=GenericDriver(ip_address="10.0.0.1", ssh_key=k), hostname="my_host"),
+         "invalid hostname 'my_host': Invalid hostname specified."),
         ("ok", lambda k: DockerMachineArgs(driver=VirtualBoxDriver(memory=64)),
          "virtualbox memory must be a whole number from 256"),
         ("ok", lambda k: DockerMachineArgs(driver=VirtualBoxDriver(hostonly_cidr="192.168.56.0/24")),

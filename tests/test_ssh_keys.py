@@ -89,6 +89,15 @@ def test_aws_ed25519_fingerprint_is_padded_base64_sha256(ed25519_key):
     assert "SHA256:" + fingerprint.rstrip("=") == sha256_fingerprint(ed25519_key.public_key)
 
 
+def test_public_key_from_a_pem_private_key(rsa_key):
+    from cryptography.hazmat.primitives import serialization
+
+    key = serialization.load_ssh_private_key(rsa_key.private_key.encode(), password=None)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                            serialization.NoEncryption()).decode()
+    assert public_key_from_private(pem) == " ".join(rsa_key.public_key.split()[:2])
+
+
 def test_fingerprint_of_garbage_says_what_it_expected():
     with pytest.raises(ValueError, match="not an OpenSSH public key"):
         md5_fingerprint("garbage")

@@ -7,6 +7,7 @@ import os
 import click
 
 from ..application import Application
+from ..probe import probe_all
 
 
 @click.command("active", short_help="Print which machine is active")
@@ -15,8 +16,10 @@ from ..application import Application
 def command(app: Application, timeout) -> None:
     """Print which machine is active."""
     docker_host = os.environ.get("DOCKER_HOST", "")
-    for host in app.store.hosts():
-        if docker_host and host.url == docker_host:
+    candidates = [host for host in app.store.hosts() if docker_host and host.url == docker_host]
+    statuses = probe_all(candidates, timeout)
+    for host in candidates:
+        if statuses[host.name].state == "Running":  # docker-machine: active means the URL matches and it runs
             app.echo(host.name)
             return
     app.abort("No active host found")

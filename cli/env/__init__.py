@@ -14,10 +14,10 @@ VARIABLES = ("DOCKER_TLS_VERIFY", "DOCKER_HOST", "DOCKER_CERT_PATH", "DOCKER_MAC
 
 
 def no_proxy_value(ip: str) -> tuple[str, str]:
-    """(variable, value): NO_PROXY or an existing no_proxy, with the machine's IP added once."""
-    for variable in ("NO_PROXY", "no_proxy"):
-        if variable in os.environ:
-            current = os.environ[variable]
+    """(variable, value): a non-empty no_proxy first, then NO_PROXY (docker-machine's order), IP added once."""
+    for variable in ("no_proxy", "NO_PROXY"):
+        current = os.environ.get(variable, "")
+        if current:
             hosts = [h for h in current.split(",") if h]
             return variable, current if ip in hosts else ",".join(hosts + [ip])
     return "NO_PROXY", ip

@@ -32,6 +32,11 @@ def parse_filters(app: Application, filters: tuple[str, ...]) -> dict[str, list[
             app.abort(f"Unsupported filter syntax '{item}': use key=value")
         if key.lower() not in FILTER_KEYS:
             app.abort(f"Unsupported filter key '{key}'")
+        if key.lower() == "name":
+            try:
+                re.compile(value)
+            except re.error as err:
+                app.abort(f"Error: invalid name filter '{value}': {err}: give a regular expression such as ^web")
         parsed.setdefault(key.lower(), []).append(value)
     return parsed
 
@@ -41,7 +46,7 @@ def matches(host: HostConfig, status: EngineStatus | None, filters: dict[str, li
     tests = {
         "driver": lambda v: host.driver_name.lower() == v.lower(),
         "state": lambda v: status is not None and status.state.lower() == v.lower(),
-        "name": lambda v: re.search(v, host.name) is not None,
+        "name": lambda v: re.search(v, host.name) is not None,  # patterns checked in parse_filters
         "swarm": lambda v: False,  # no machine here is in a legacy standalone swarm
         "label": lambda v: v in host.labels,
     }
@@ -49,8 +54,9 @@ def matches(host: HostConfig, status: EngineStatus | None, filters: dict[str, li
 
 
 def row(host: HostConfig, status: EngineStatus | None, docker_host: str) -> dict:
-    active = bool(docker_host) and host.url == docker_host
     running = status is not None and status.state == "Running"
+    # docker-machine's isActive: the URL matches and the machine runs (unknown unprobed: not stopped by us).
+    active = bool(docker_host) and host.url == docker_host and (running if status else not host.stopped_by_us)
     return {
         "Name": host.name,
         "Active": "*" if active else "-",

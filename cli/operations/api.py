@@ -115,7 +115,11 @@ def _run_update(workspace: MachineWorkspace, name: str, spec: MachineSpec, say: 
     except KeyboardInterrupt:
         raise MachineError(f"Interrupted: the update of {name!r} was cancelled; run the command again to finish it, "
                            f"or 'docker-machine rm {name}' to remove what was made") from None
-    return write_machine(store, name, spec, result.outputs, workspace.backend, docker_context=docker_context)
+    try:
+        return write_machine(store, name, spec, result.outputs, workspace.backend, docker_context=docker_context)
+    except (OSError, ValueError, KeyError) as err:
+        raise MachineError(f"Error: {name!r} was updated, but writing it into the store failed ({err}); "
+                           f"fix that, then run 'docker-machine import {name}'") from None
 
 
 def create_machine(name: str, spec: MachineSpec, *, store: Optional[Store] = None,
@@ -245,7 +249,8 @@ def import_machines(names: Optional[list[str]] = None, *, store: Optional[Store]
         spec = MachineSpec(
             driver=config["driver"], driver_options=json.loads(config.get("driverOptions") or "{}"),
             engine=json.loads(config.get("engine") or "{}"), tls_sans=json.loads(config.get("tlsSans") or "[]"),
-            power=config.get("power") or "running",
+            power=config.get("power") or "running", force_stop=config.get("forceStop") == "true",
+            reinstall_engine=config.get("reinstallEngine") == "true", provision_nonce=config.get("provisionNonce") or "",
         )
         write_machine(workspace.store, name, spec, stack.outputs(), workspace.backend)
         say(f"Imported {name}")

@@ -11,6 +11,9 @@ import os
 import secrets
 import shutil
 import sys
+import threading
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
@@ -21,6 +24,7 @@ from ..store import Store
 
 PROJECT = "docker-machine"
 PASSPHRASE_FILE = "passphrase"
+_PROJECT_FILE_LOCK = threading.Lock()
 MANUAL_INSTALL = "curl -fsSL https://get.pulumi.com | sh"
 
 
@@ -63,7 +67,8 @@ class MachineWorkspace:
             **self.passphrase_env(),
         }
         if self.backend.startswith("file://"):
-            Path(self.backend.removeprefix("file://")).mkdir(parents=True, exist_ok=True, mode=0o700)
+            folder = urllib.request.url2pathname(urllib.parse.urlparse(self.backend).path)
+            Path(folder).mkdir(parents=True, exist_ok=True, mode=0o700)
         return env
 
     def command(self):
@@ -107,15 +112,18 @@ class MachineWorkspace:
             pulumi_command=self.command(),
         )
         open_stack = create_or_select_stack if create else select_stack
-        return open_stack(stack_name=name, project_name=PROJECT, program=machine_program, opts=options)
+        with _PROJECT_FILE_LOCK:  # each workspace rewrites STORE/pulumi/Pulumi.yaml: one at a time
+            return open_stack(stack_name=name, project_name=PROJECT, program=machine_program, opts=options)
 
     def stack_names(self) -> list[str]:
         from pulumi.automation import LocalWorkspace, ProjectBackend, ProjectSettings
 
         ensure_private_dir(self.work_dir)
-        workspace = LocalWorkspace(
-            work_dir=str(self.work_dir), env_vars=self.env_vars(), secrets_provider="passphrase",
-            project_settings=ProjectSettings(name=PROJECT, runtime="python", backend=ProjectBackend(url=self.backend)),
-            pulumi_command=self.command(),
-        )
+        with _PROJECT_FILE_LOCK:
+            workspace = LocalWorkspace(
+                work_dir=str(self.work_dir), env_vars=self.env_vars(), secrets_provider="passphrase",
+                project_settings=ProjectSettings(name=PROJECT, runtime="python",
+                                                 backend=ProjectBackend(url=self.backend)),
+                pulumi_command=self.command(),
+            )
         return [summary.name for summary in workspace.list_stacks()]

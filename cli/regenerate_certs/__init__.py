@@ -21,4 +21,10 @@ def command(app: Application, names, force, client_certs, backend_url) -> None:
     if not force and not app.confirm("Regenerate TLS machine certs?  Warning: this is irreversible."):
         return
     space = workspace(app, backend_url)
-    for_each(app, names, lambda name, say: regenerate_certs(name, client_certs=client_certs, workspace=space, say=say))
+    if client_certs:  # one new CA and client certificate for all the machines named, made once
+        from ..operations.certs import ensure_shared_certs
+
+        for name in app.names_or_default(names):
+            app.host(name)
+        ensure_shared_certs(app.store, regenerate=True)
+    for_each(app, names, lambda name, say: regenerate_certs(name, workspace=space, say=say))

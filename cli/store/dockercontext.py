@@ -33,7 +33,10 @@ def tls_dir(name: str) -> Path:
     return docker_config_dir() / "contexts" / "tls" / _digest(name)
 
 
-def write(name: str, url: str, machine_dir: Path) -> None:
+def write(name: str, url: str, machine_dir: Path) -> bool:
+    """Write (or refresh) the machine's context; a context of the user's with that name is left alone."""
+    if (meta_dir(name) / "meta.json").exists() and not ours(name):
+        return False
     meta = {
         "Name": name,
         "Metadata": {"Description": f"{MARK} machine {name}"},
@@ -47,6 +50,7 @@ def write(name: str, url: str, machine_dir: Path) -> None:
         source = machine_dir / file
         if source.is_file():
             write_private(docker_tls / file, source.read_bytes())
+    return True
 
 
 def ours(name: str) -> bool:

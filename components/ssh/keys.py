@@ -54,8 +54,12 @@ def generate_ssh_key(key_type: SSHKeyType | str = DEFAULT_SSH_KEY_TYPE, comment:
 
 
 def public_key_from_private(private_key: str) -> str:
-    """The ``authorized_keys`` line (without comment) for an OpenSSH private key."""
-    key = serialization.load_ssh_private_key(private_key.encode(), password=None)
+    """The ``authorized_keys`` line (without comment) for an OpenSSH or PEM private key."""
+    data = private_key.encode()
+    try:
+        key = serialization.load_ssh_private_key(data, password=None)
+    except ValueError:  # PEM (PKCS#1, PKCS#8, SEC1): AWS key files, ssh-keygen -m PEM
+        key = serialization.load_pem_private_key(data, password=None)
     return key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
 
 
