@@ -73,8 +73,6 @@ class DockerCertificates(pulumi.ComponentResource):
         key_type = KeyType.parse(args.key_type)
         super().__init__(TYPE, name, None, opts)
         self.organization = args.organization or default_organization()
-        self.key_type = key_type
-        self.validity_days = args.validity_days
         child = pulumi.ResourceOptions(parent=self)
         self.ca = CertificateAuthority(f"{name}-ca", self.organization, key_type, args.validity_days, opts=child)
         self.client = ClientCertificate(

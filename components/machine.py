@@ -127,6 +127,7 @@ class DockerMachine(pulumi.ComponentResource):
         )
         private_key = host.private_key if host.private_key is not None else ssh_key.private_key  # type: ignore[union-attr]
         address = pulumi.Output.from_input(host.address)
+        ssh_address = pulumi.Output.from_input(host.ssh_address) if host.ssh_address is not None else address
 
         server = ServerCertificate(
             f"{name}-server-cert",
@@ -144,7 +145,7 @@ class DockerMachine(pulumi.ComponentResource):
         provision = None if not running else remote.Command(
             f"{name}-provision",
             connection=remote.ConnectionArgs(
-                host=host.ssh_address if host.ssh_address is not None else address,
+                host=ssh_address,
                 port=host.ssh_port,
                 user=ssh_user,
                 private_key=pulumi.Output.secret(private_key),
@@ -187,7 +188,7 @@ class DockerMachine(pulumi.ComponentResource):
             lambda a: docker_url(a[0], engine.port) if a[0] else ""
         )
         self.ssh_user = ssh_user
-        self.ssh_host = pulumi.Output.from_input(host.ssh_address if host.ssh_address is not None else address)
+        self.ssh_host = ssh_address
         self.ssh_port = pulumi.Output.from_input(host.ssh_port)
         self.ssh_private_key = pulumi.Output.secret(private_key)
         self.ca_pem = certs.ca_pem

@@ -129,3 +129,10 @@ def test_new_host_config_has_docker_machines_shape(tmp_path):
     assert options["AuthOptions"]["ServerCertSANs"] == ["m.example.com"]
     assert host.data["Driver"]["SSHKeyPath"].endswith("id_ed25519")
     assert "Pulumi" not in host.data
+
+
+def test_docker_env_keys_are_what_env_unsets(world):
+    from cli.env import VARIABLES
+
+    add_machine(world.root, "dev", ip="127.0.0.1", engine_port=2376)
+    assert tuple(world.store().load("dev").docker_env()) == VARIABLES

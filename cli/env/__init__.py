@@ -10,6 +10,7 @@ from ..application import Application
 from ..connection import checked_connection
 from . import shells
 
+# What -u unsets: the keys of HostConfig.docker_env (which needs a machine; -u takes none).
 VARIABLES = ("DOCKER_TLS_VERIFY", "DOCKER_HOST", "DOCKER_CERT_PATH", "DOCKER_MACHINE_NAME")
 
 
@@ -49,13 +50,8 @@ def command(app: Application, name, shell_name, unset, no_proxy) -> None:
     if name:
         words.append(name)
     host = app.one_host([name] if name else [])
-    url = checked_connection(app, host)
-    lines = [
-        shell.set("DOCKER_TLS_VERIFY", "1"),
-        shell.set("DOCKER_HOST", url),
-        shell.set("DOCKER_CERT_PATH", str(host.machine_dir)),
-        shell.set("DOCKER_MACHINE_NAME", host.name),
-    ]
+    checked_connection(app, host)
+    lines = [shell.set(key, value) for key, value in host.docker_env().items()]
     if no_proxy:
         lines.append(shell.set(*no_proxy_value(host.ip)))
     app.echo("".join(lines) + shell.usage_hint(" ".join(words)), nl=False)

@@ -10,7 +10,6 @@ Each call opens the machine's stack in the store's workspace and runs one Pulumi
 from __future__ import annotations
 
 import dataclasses
-import json
 import secrets as random
 import subprocess
 from typing import Callable, Optional
@@ -18,7 +17,7 @@ from typing import Callable, Optional
 from ..store import INVALID_NAME, MACHINE_NAME, HostConfig, Store
 from .certs import ensure_shared_certs
 from .progress import Progress
-from .settings import NAMESPACE, MachineSpec, to_config
+from .settings import NAMESPACE, MachineSpec, from_config, to_config
 from .storesync import mark_error, write_machine
 from .workspace import MachineWorkspace
 
@@ -43,6 +42,21 @@ def _quiet(_: str) -> None:
     pass
 
 
+def _workspace(workspace: Optional[MachineWorkspace], store: Optional[Store], say: Say) -> MachineWorkspace:
+    return workspace or MachineWorkspace(store or Store(), say=say)
+
+
+def _last_line(err: Exception) -> str:
+    """The last line of a Pulumi CLI error: the part that says what went wrong."""
+    text = str(err).strip()
+    return text.splitlines()[-1] if text else ""
+
+
+def _busy(name: str) -> MachineBusy:
+    return MachineBusy(f"Error: machine {name!r} is busy: another command is changing it (its stack is locked); "
+                       "try again when that one has finished")
+
+
 def pre_create_checks(name: str, spec: MachineSpec, store: Store) -> None:
     """Everything that can be known wrong before a stack exists: nothing is created when one fails."""
     from components.drivers import DriverArgumentError, driver_from_dict
@@ -59,11 +73,12 @@ def pre_create_checks(name: str, spec: MachineSpec, store: Store) -> None:
     except (DriverArgumentError, EngineOptionError, ValueError, TypeError) as err:
         raise PreCreateCheckFailed(f"Error with pre-create check: {err}") from None
     if spec.driver == "virtualbox":
-        from components.drivers.virtualbox.provider import check_hostonly_range
+        from components.drivers.virtualbox.provider import DEFAULT_HOSTONLY_CIDR, check_hostonly_range
         from components.drivers.virtualbox.vboxmanage import VBoxManage, VBoxManageError
 
         try:
-            check_hostonly_range(spec.driver_options.get("hostonly_cidr") or "192.168.56.1/24", VBoxManage().version())
+            cidr = spec.driver_options.get("hostonly_cidr") or DEFAULT_HOSTONLY_CIDR
+            check_hostonly_range(cidr, VBoxManage().version())
         except VBoxManageError as err:
             raise PreCreateCheckFailed(f"Error with pre-create check: {err}") from None
 
@@ -106,10 +121,9 @@ def _run_update(workspace: MachineWorkspace, name: str, spec: MachineSpec, say: 
         stack.set_all_config(_config_values(spec, ensure_shared_certs(store)))
         result = stack.up(on_event=progress, color="never", replace=replace)
     except errors.ConcurrentUpdateError:
-        raise MachineBusy(f"Error: machine {name!r} is busy: another command is changing it (its stack is locked); "
-                          "try again when that one has finished") from None
+        raise _busy(name) from None
     except errors.CommandError as err:
-        message = progress.failure(str(err).strip().splitlines()[-1] if str(err).strip() else "", doing=doing)
+        message = progress.failure(_last_line(err), doing=doing)
         mark_error(store, name, spec, workspace.backend, message, previous)
         raise MachineError(message) from None
     except KeyboardInterrupt:
@@ -125,7 +139,7 @@ def _run_update(workspace: MachineWorkspace, name: str, spec: MachineSpec, say: 
 def create_machine(name: str, spec: MachineSpec, *, store: Optional[Store] = None,
                    workspace: Optional[MachineWorkspace] = None, say: Say = _quiet,
                    docker_context: bool = True) -> HostConfig:
-    workspace = workspace or MachineWorkspace(store or Store(), say=say)
+    workspace = _workspace(workspace, store, say)
     store = workspace.store
     if store.exists(name) and store.load(name).pulumi.get("State") != "Error":
         raise MachineError(f'Docker machine "{name}" already exists')
@@ -143,7 +157,7 @@ def remove_machine(name: str, *, force: bool = False, store: Optional[Store] = N
                    workspace: Optional[MachineWorkspace] = None, say: Say = _quiet) -> None:
     from pulumi.automation import errors
 
-    workspace = workspace or MachineWorkspace(store or Store(), say=say)
+    workspace = _workspace(workspace, store, say)
     store = workspace.store
     host = store.load(name)
     if not host.pulumi or host.pulumi.get("DeclaredIn"):
@@ -158,12 +172,11 @@ def remove_machine(name: str, *, force: bool = False, store: Optional[Store] = N
     except errors.StackNotFoundError:
         pass  # never got as far as a stack
     except errors.ConcurrentUpdateError:
-        raise MachineBusy(f"Error: machine {name!r} is busy: another command is changing it (its stack is locked); "
-                          "try again when that one has finished") from None
+        raise _busy(name) from None
     except errors.CommandError as err:
         if not force:
-            raise MachineError(f"Error removing host {name!r}: {str(err).strip().splitlines()[-1]}") from None
-        say(f"WARNING: the cloud side of {name!r} could not be removed ({str(err).strip().splitlines()[-1]}); "
+            raise MachineError(f"Error removing host {name!r}: {_last_line(err)}") from None
+        say(f"WARNING: the cloud side of {name!r} could not be removed ({_last_line(err)}); "
             "its stack is kept, so 'docker-machine import' can bring it back to retry")
     store.remove(name)
 
@@ -175,7 +188,7 @@ DOING = {"start": "starting machine", "stop": "stopping machine", "kill": "killi
 def set_power(name: str, action: str, *, store: Optional[Store] = None,
               workspace: Optional[MachineWorkspace] = None, say: Say = _quiet) -> HostConfig:
     """start, stop or kill: the machine's wanted power state, realized by its driver."""
-    workspace = workspace or MachineWorkspace(store or Store(), say=say)
+    workspace = _workspace(workspace, store, say)
     host = workspace.store.load(name)
     spec = spec_of(host)
     if spec.driver == "generic":
@@ -191,7 +204,7 @@ def set_power(name: str, action: str, *, store: Optional[Store] = None,
 
 def restart_machine(name: str, *, store: Optional[Store] = None, workspace: Optional[MachineWorkspace] = None,
                     say: Say = _quiet) -> HostConfig:
-    workspace = workspace or MachineWorkspace(store or Store(), say=say)
+    workspace = _workspace(workspace, store, say)
     host = workspace.store.load(name)
     if spec_of(host).driver == "generic":
         from ..sshargs import ssh_command
@@ -208,7 +221,7 @@ def restart_machine(name: str, *, store: Optional[Store] = None, workspace: Opti
 def provision_machine(name: str, *, reinstall: bool = False, store: Optional[Store] = None,
                       workspace: Optional[MachineWorkspace] = None, say: Say = _quiet) -> HostConfig:
     """Re-run provisioning (``reinstall``: upgrade the engine with its installer first)."""
-    workspace = workspace or MachineWorkspace(store or Store(), say=say)
+    workspace = _workspace(workspace, store, say)
     spec = dataclasses.replace(spec_of(workspace.store.load(name)), provision_nonce=random.token_hex(8),
                                reinstall_engine=reinstall)
     host = _run_update(workspace, name, spec, say, "provisioning machine")
@@ -229,7 +242,7 @@ def server_certificate_urn(name: str) -> str:
 def regenerate_certs(name: str, *, client_certs: bool = False, store: Optional[Store] = None,
                      workspace: Optional[MachineWorkspace] = None, say: Say = _quiet) -> HostConfig:
     """A new server certificate (and with ``client_certs`` a new CA and client certificate), uploaded."""
-    workspace = workspace or MachineWorkspace(store or Store(), say=say)
+    workspace = _workspace(workspace, store, say)
     spec = spec_of(workspace.store.load(name))
     if client_certs:
         ensure_shared_certs(workspace.store, regenerate=True)
@@ -240,18 +253,12 @@ def regenerate_certs(name: str, *, client_certs: bool = False, store: Optional[S
 def import_machines(names: Optional[list[str]] = None, *, store: Optional[Store] = None,
                     workspace: Optional[MachineWorkspace] = None, say: Say = _quiet) -> list[str]:
     """Rebuild the local store from the backend's stacks (a team's shared machines)."""
-    workspace = workspace or MachineWorkspace(store or Store(), say=say)
+    workspace = _workspace(workspace, store, say)
     wanted = names or workspace.stack_names()
     done = []
     for name in wanted:
         stack = workspace.stack(name, create=False)
-        config = {k.split(":", 1)[1]: v.value for k, v in stack.get_all_config().items() if k.startswith(NAMESPACE)}
-        spec = MachineSpec(
-            driver=config["driver"], driver_options=json.loads(config.get("driverOptions") or "{}"),
-            engine=json.loads(config.get("engine") or "{}"), tls_sans=json.loads(config.get("tlsSans") or "[]"),
-            power=config.get("power") or "running", force_stop=config.get("forceStop") == "true",
-            reinstall_engine=config.get("reinstallEngine") == "true", provision_nonce=config.get("provisionNonce") or "",
-        )
+        spec = from_config({key: value.value for key, value in stack.get_all_config().items()})
         write_machine(workspace.store, name, spec, stack.outputs(), workspace.backend)
         say(f"Imported {name}")
         done.append(name)
@@ -271,8 +278,7 @@ def import_stack(stack_name: str, project_dir: str, *, store: Optional[Store] = 
                              opts=LocalWorkspaceOptions(pulumi_command=pulumi_command))
         out = outputs_plain(stack.outputs())
     except errors.CommandError as err:
-        raise MachineError(f"Error reading stack {stack_name!r} in {project_dir}: "
-                           f"{str(err).strip().splitlines()[-1]}") from None
+        raise MachineError(f"Error reading stack {stack_name!r} in {project_dir}: {_last_line(err)}") from None
     machines = out.get("machines") or {}
     if not machines:
         raise MachineError(f"stack {stack_name!r} exports no machines: is it a docker-machine stack, and up to date?")
@@ -287,6 +293,4 @@ def import_stack(stack_name: str, project_dir: str, *, store: Optional[Store] = 
 
 def machine_env(name: str, *, store: Optional[Store] = None) -> dict[str, str]:
     """What ``docker-machine env`` sets, as a dict for a Python app's subprocess environment."""
-    host = (store or Store()).load(name)
-    return {"DOCKER_TLS_VERIFY": "1", "DOCKER_HOST": host.url, "DOCKER_CERT_PATH": str(host.machine_dir),
-            "DOCKER_MACHINE_NAME": host.name}
+    return (store or Store()).load(name).docker_env()

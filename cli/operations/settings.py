@@ -37,6 +37,21 @@ class MachineSpec:
         return {k: v for k, v in self.driver_options.items() if k in SECRET_OPTIONS and v is not None}
 
 
+def from_config(config: Mapping[str, str]) -> MachineSpec:
+    """The spec back from a stack's config (``to_config``'s inverse, credentials left out)."""
+    values = {key.split(":", 1)[1]: value for key, value in config.items() if key.startswith(f"{NAMESPACE}:")}
+    return MachineSpec(
+        driver=values["driver"],
+        driver_options=json.loads(values.get("driverOptions") or "{}"),
+        engine=json.loads(values.get("engine") or "{}"),
+        tls_sans=json.loads(values.get("tlsSans") or "[]"),
+        power=values.get("power") or "running",
+        force_stop=values.get("forceStop") == "true",
+        reinstall_engine=values.get("reinstallEngine") == "true",
+        provision_nonce=values.get("provisionNonce") or "",
+    )
+
+
 def to_config(spec: MachineSpec, certs: Mapping[str, str]) -> dict[str, tuple[str, bool]]:
     """``{key: (value, secret)}`` for ``config set-all``."""
     values: dict[str, tuple[str, bool]] = {

@@ -81,6 +81,11 @@ class HostConfig:
         host = f"[{self.ip}]" if ":" in self.ip else self.ip
         return f"tcp://{host}:{self.engine_port}"
 
+    def docker_env(self) -> dict[str, str]:
+        """What ``docker-machine env`` sets, in its order."""
+        return {"DOCKER_TLS_VERIFY": "1", "DOCKER_HOST": self.url, "DOCKER_CERT_PATH": str(self.machine_dir),
+                "DOCKER_MACHINE_NAME": self.name}
+
     @property
     def machine_dir(self) -> Path:
         return Path(self.auth.get("StorePath") or Path(self.driver.get("StorePath", "")) / "machines" / self.name)
