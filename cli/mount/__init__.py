@@ -10,7 +10,7 @@ import sys
 import click
 
 from ..application import Application
-from ..sshargs import host_part
+from ..sshargs import host_part, identity_options
 
 
 @click.command("mount", short_help="Mount or unmount a directory from a machine with SSHFS.")
@@ -32,7 +32,7 @@ def command(app: Application, source, mountpoint, unmount) -> None:
     if shutil.which("sshfs") is None:
         app.abort("Error: You must have a copy of the sshfs binary locally to use the mount feature")
     options = ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "PasswordAuthentication=no",
-               "-o", f"Port={host.ssh_port}"]
+               *identity_options(host)]
     if host.ssh_key_path:
-        options += ["-o", "IdentitiesOnly=yes", "-o", f"IdentityFile={host.ssh_key_path}"]
+        options += ["-o", "IdentitiesOnly=yes"]
     sys.exit(subprocess.call(["sshfs", *options, f"{host.ssh_user}@{host_part(host)}:{path or '.'}", mountpoint]))

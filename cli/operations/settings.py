@@ -7,6 +7,7 @@ config.json in the store.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -32,6 +33,10 @@ class MachineSpec:
 
     def public_options(self) -> dict[str, Any]:
         return {k: v for k, v in self.driver_options.items() if k not in SECRET_OPTIONS}
+
+    def public_dict(self) -> dict[str, Any]:
+        """The spec as the store keeps it: everything but the credentials."""
+        return {**dataclasses.asdict(self), "driver_options": self.public_options()}
 
     def secret_options(self) -> dict[str, Any]:
         return {k: v for k, v in self.driver_options.items() if k in SECRET_OPTIONS and v is not None}

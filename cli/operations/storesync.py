@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, Mapping, Optional
 
+from components.engine import DEFAULT_ENGINE_PORT
 from components.ssh import public_key_from_private
 
 from ..store import HostConfig, Store, new_host_config
@@ -33,7 +33,6 @@ def write_machine(store: Store, name: str, spec: MachineSpec, outputs: Mapping[s
         ssh_public_key=public_key_from_private(private_key) if private_key else None,
         ssh_key_name=SSH_KEY_FILE,
     )
-    engine_port = int(str(out.get("docker_host") or "").rsplit(":", 1)[-1] or 0) or int(spec.engine.get("port", 2376))
     host = new_host_config(
         name=name,
         driver_name=spec.driver,
@@ -48,10 +47,10 @@ def write_machine(store: Store, name: str, spec: MachineSpec, outputs: Mapping[s
             "Backend": backend,
             "Project": "docker-machine",
             "Stack": name,
-            "EnginePort": engine_port,
+            "EnginePort": int(spec.engine.get("port") or DEFAULT_ENGINE_PORT),
             "SSHHost": out.get("ssh_host") or out.get("ip") or "",
             "State": "Stopped" if out.get("power") == "stopped" else "Running",
-            "Spec": {**dataclasses.asdict(spec), "driver_options": spec.public_options()},
+            "Spec": spec.public_dict(),
             "Outputs": {k: v for k, v in out.items() if k not in SECRET_OUTPUTS},
             **({"DeclaredIn": declared_in} if declared_in else {}),
         },
@@ -66,7 +65,6 @@ def mark_error(store: Store, name: str, spec: MachineSpec, backend: str, message
     host = previous or new_host_config(name=name, driver_name=spec.driver, store_root=store.root, ip="",
                                        ssh_user="root", ssh_port=22, ssh_key_path=None, engine=spec.engine,
                                        pulumi={"Backend": backend, "Project": "docker-machine", "Stack": name,
-                                               "Spec": {**dataclasses.asdict(spec),
-                                                        "driver_options": spec.public_options()}})
+                                               "Spec": spec.public_dict()})
     host.data.setdefault("Pulumi", {}).update({"State": "Error", "LastError": message})
     store.save(host, docker_context=False)

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
+from components.engine import DEFAULT_ENGINE_PORT
+
 CONFIG_VERSION = 3
-DEFAULT_ENGINE_PORT = 2376
 PULUMI_SECTION = "Pulumi"
 
 @dataclass
