@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 ARGS ?= --help
 
-.PHONY: install run test system-deps bench clean
+.PHONY: install run test system-deps engine bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,12 @@ run: install
 system-deps:
 	sh .ci/install-system-deps
 
+# The Pulumi engine from Go modules into .engine/ (binaries cached per version in ~/.cache).
+engine: install
+	bash .ci/build-engine
+
 # pytest exits non-zero when a test fails and when no test ran at all (exit 5).
-test: system-deps install
+test: system-deps install engine
 	$(VENV)/bin/pytest
 
 clean:
