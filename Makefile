@@ -13,8 +13,8 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-run: install
-	$(VENV)/bin/docker-machine $(ARGS)
+run: engine
+	. .engine/env && $(VENV)/bin/docker-machine $(ARGS)
 
 system-deps:
 	sh .ci/install-system-deps

@@ -383,3 +383,51 @@ def remote_host():
     require(missing_prerequisites(), "the real remote-host tests")
     with RemoteHost() as host:
         yield host
+
+
+# ----- the real Pulumi engine (make engine) ---------------------------------------------------------------------
+
+ROOT = Path(__file__).parent.parent
+ENGINE_BIN = ROOT / ".engine" / "bin"
+
+
+@dataclass
+class Engine:
+    """The pulumi CLI built by ``make engine``, with the stand-in command provider as an ambient plugin."""
+
+    bin: Path
+    plugins: Path
+    home: Path
+
+    def env(self) -> dict[str, str]:
+        return {
+            "PATH": f"{self.bin}:{self.plugins}:{os.environ['PATH']}",
+            "PULUMI_HOME": str(self.home),
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+        }
+
+
+@pytest.fixture(scope="session")
+def built_engine(tmp_path_factory) -> Engine:
+    missing = [] if (ENGINE_BIN / "pulumi").exists() else ["the Pulumi engine in .engine/ (run 'make engine')"]
+    require(missing, "the real-engine tests")
+    plugins = tmp_path_factory.mktemp("engine-plugins")
+    wrapper = plugins / "pulumi-resource-command"
+    wrapper.write_text(
+        f"#!/bin/sh\nPYTHONPATH={shlex.quote(str(ROOT))} "
+        f"exec {shlex.quote(sys.executable)} {shlex.quote(str(FAKES / 'command_provider.py'))} \"$@\"\n"
+    )
+    wrapper.chmod(0o755)
+    return Engine(ENGINE_BIN, plugins, tmp_path_factory.mktemp("pulumi-home"))
+
+
+@pytest.fixture
+def pulumi_engine(built_engine, monkeypatch) -> Engine:
+    """The real engine for this test: first on PATH, its own PULUMI_HOME, no plugin downloads."""
+    for key, value in built_engine.env().items():
+        monkeypatch.setenv(key, value)
+    for key in ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_BACKEND_URL",
+                "PULUMI_ACCESS_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    return built_engine
