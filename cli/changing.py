@@ -16,6 +16,9 @@ backend_option = click.option("--backend-url", envvar="PULUMI_BACKEND_URL",
 
 def workspace(app: Application, backend_url: Optional[str]):
     from .operations import MachineWorkspace
+    from .operations.interrupt import defer_ctrl_c_to_engine
+
+    defer_ctrl_c_to_engine()
 
     return MachineWorkspace(app.store, backend_url=backend_url, say=app.echo)
 

@@ -7,16 +7,22 @@ here). Each test drives the installed ``docker-machine`` script, as a user types
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import re
+import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import require
 from tests.dockertools import busybox_image, static_busybox
+from tests.test_remote_provisioning import INSTALLER
 
 pytestmark = [pytest.mark.remote_host, pytest.mark.engine]
 
@@ -73,3 +79,157 @@ def test_create_env_run_rm_through_the_engine(world, host, pulumi_engine, tmp_pa
     assert not (world.root / "machines" / "bed").exists()
     assert host.output("ls /etc/docker/server.pem 2>/dev/null || true") == "", "the host's TLS setup is undone"
     assert host.ssh("command -v dockerd").returncode == 0, "Docker stays installed on a lent host"
+
+
+def served_certificate(host, openssl: str) -> str:
+    host.assert_up()
+    handshake = subprocess.run([openssl, "s_client", "-connect", f"{host.address}:2376"], input=b"",
+                               capture_output=True, timeout=30).stdout.decode()
+    served = re.search(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", handshake, re.S)
+    assert served, handshake
+    return served.group(0).strip()
+
+
+def state_resources(world) -> list[dict]:
+    """Every resource of every stack in the store's file backend, read from the checkpoint files."""
+    found = []
+    for path in (world.root / "state").rglob("*.json"):
+        if "/stacks/" in str(path):
+            checkpoint = json.loads(path.read_text())
+            found += (checkpoint.get("checkpoint", {}).get("latest") or {}).get("resources") or []
+    return found
+
+
+def test_regenerate_certs_provision_upgrade_then_rm(world, host, pulumi_engine, openssl):
+    installer = host.serve("install.sh", INSTALLER.format(binary_url=host.serve("dockerd", Path(shutil.which("dockerd")))))
+    created = create_generic(world, host, "cycle", "--engine-install-url", installer)
+    assert created.returncode == 0, created.stdout + created.stderr
+    before = served_certificate(host, openssl)
+    assert before == (world.root / "machines" / "cycle" / "server.pem").read_text().strip()
+
+    regenerated = machine(world, "regenerate-certs", "-f", "cycle")
+    assert regenerated.returncode == 0, regenerated.stdout + regenerated.stderr
+    after = served_certificate(host, openssl)
+    assert after != before, "dockerd serves a new certificate"
+    assert after == (world.root / "machines" / "cycle" / "server.pem").read_text().strip()
+
+    host.output("rm /etc/docker/daemon.json")
+    provisioned = machine(world, "provision", "cycle")
+    assert provisioned.returncode == 0, provisioned.stdout + provisioned.stderr
+    assert '"tlsverify": true' in host.output("cat /etc/docker/daemon.json"), "provision re-ran the setup"
+
+    host.output("rm -f /var/log/test-installer.log")
+    upgraded = machine(world, "upgrade", "cycle")
+    assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
+    assert host.output("cat /var/log/test-installer.log").strip() == "installed", "upgrade ran the installer"
+    assert shell(world, "docker $(docker-machine config cycle) version").returncode == 0
+
+    removed = machine(world, "rm", "-y", "cycle")
+    assert removed.returncode == 0, removed.stdout + removed.stderr
+    assert not (world.root / "machines" / "cycle").exists()
+    assert state_resources(world) == [], "the state holds no resource"
+    stacks = subprocess.run(["pulumi", "stack", "ls", "--json"], cwd=world.root / "pulumi", capture_output=True,
+                            text=True, env={**os.environ, "PULUMI_BACKEND_URL": (world.root / "state").as_uri(),
+                                            "PULUMI_CONFIG_PASSPHRASE_FILE": str(world.root / "pulumi" / "passphrase")})
+    assert stacks.returncode == 0 and json.loads(stacks.stdout) == [], stacks.stdout + stacks.stderr
+    assert host.output("ls /etc/docker/server.pem 2>/dev/null || true") == ""
+
+
+def test_second_store_imports_reaches_and_removes(world, host, pulumi_engine, tmp_path, monkeypatch):
+    backend = (tmp_path / "team-backend").as_uri()
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "team secret passphrase")
+    created = create_generic(world, host, "shared", "--backend-url", backend)
+    assert created.returncode == 0, created.stdout + created.stderr
+
+    other = dataclasses.replace(world, root=tmp_path / "colleague-store",
+                                env={**world.env, "MACHINE_STORAGE_PATH": str(tmp_path / "colleague-store")})
+    imported = machine(other, "import", "--backend-url", backend)
+    assert imported.returncode == 0 and "Imported shared" in imported.stdout, imported.stdout + imported.stderr
+    ls = machine(other, "ls", "--format", "{{.Name}} {{.State}}")
+    assert ls.stdout.strip() == "shared Running", ls.stdout + ls.stderr
+    version = shell(other, "docker $(docker-machine config shared) version --format '{{.Server.Version}}'")
+    assert version.returncode == 0 and version.stdout.strip() in host.output("dockerd --version"), version.stderr
+
+    removed = machine(other, "rm", "-y", "--backend-url", backend, "shared")
+    assert removed.returncode == 0, removed.stdout + removed.stderr
+    assert host.output("ls /etc/docker/server.pem 2>/dev/null || true") == "", "the colleague's rm undid the host"
+
+
+PEM_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----\s+[A-Za-z0-9+/=]{16}")
+
+
+def test_state_holds_no_plaintext_secret(world, host, pulumi_engine):
+    created = create_generic(world, host, "sealed")
+    assert created.returncode == 0, created.stdout + created.stderr
+    passphrase = (world.root / "pulumi" / "passphrase").read_text().strip()
+    keys = [(world.root / "certs" / name).read_text() for name in ("ca-key.pem", "key.pem")]
+    keys += [host.output("cat /etc/docker/server-key.pem"), host.ssh_key.read_text()]
+    bodies = ["".join(key.strip().splitlines()[1:-1])[:64] for key in keys]
+    texts = [p.read_text() for p in (world.root / "state").rglob("*") if p.is_file()]
+    texts += [p.read_text() for p in (world.root / "pulumi").glob("Pulumi.*.yaml")]
+    assert any("ServerCertificate" in t for t in texts), "the state was found"
+    for text in texts:
+        flat = text.replace("\\n", "").replace("\n", "")
+        assert not PEM_KEY.search(text.replace("\\n", "\n")), "a PEM private key in plaintext"
+        assert not any(body in flat for body in bodies), "a private key's body in plaintext"
+        assert passphrase not in text
+    assert machine(world, "rm", "-y", "sealed").returncode == 0
+
+
+def test_two_commands_at_once_one_is_busy(world, host, pulumi_engine):
+    assert create_generic(world, host, "contended").returncode == 0
+    env = {**os.environ, **world.env, "DOCKER_CONFIG": str(world.docker_config)}
+    first = subprocess.Popen([str(SCRIPTS / "docker-machine"), "provision", "contended"], stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True, env=env)
+    deadline = time.monotonic() + 60
+    while not list((world.root / "state").rglob("locks/**/*.json")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    second = machine(world, "provision", "contended")
+    out, _ = first.communicate(timeout=300)
+    assert first.returncode == 0, out
+    assert second.returncode == 1
+    assert "machine 'contended' is busy" in second.stderr, second.stdout + second.stderr
+    ls = machine(world, "ls", "--format", "{{.Name}} {{.State}}")
+    assert ls.stdout.strip() == "contended Running", "the state stayed intact"
+    assert machine(world, "rm", "-y", "contended").returncode == 0
+    assert state_resources(world) == []
+
+
+def test_ctrl_c_during_provisioning_then_create_again(world, host, pulumi_engine):
+    env = {**os.environ, **world.env, "DOCKER_CONFIG": str(world.docker_config)}
+    args = ["create", "-d", "generic", "--generic-ip-address", host.address, "--generic-ssh-key", str(host.ssh_key),
+            "--engine-install-url", "none", "interrupted"]
+    process = subprocess.Popen([str(SCRIPTS / "docker-machine"), *args], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True)
+    lines = []
+    for line in process.stdout:  # type: ignore[union-attr]
+        lines.append(line)
+        if line.startswith("Waiting for SSH to be available"):
+            os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's process group
+            break
+    out = "".join(lines) + process.communicate(timeout=300)[0]
+    assert process.returncode == 1, out
+    assert "Interrupted: the update of 'interrupted' was cancelled" in out
+    again = machine(world, *args)
+    assert again.returncode == 0, again.stdout + again.stderr
+    ls = machine(world, "ls", "--format", "{{.Name}} {{.State}}")
+    assert ls.stdout.strip() == "interrupted Running", ls.stdout + ls.stderr
+    assert shell(world, "docker $(docker-machine config interrupted) version").returncode == 0
+    assert machine(world, "rm", "-y", "interrupted").returncode == 0
+
+
+def test_provisioning_failure_names_the_step_and_the_daemons_error(world, host, pulumi_engine):
+    failed = create_generic(world, host, "broken", "--engine-opt", "dmtest-no-such-flag=1")
+    assert failed.returncode == 1
+    assert "Error creating machine: the update failed while waiting for ssh to be available" in failed.stderr, \
+        failed.stdout + failed.stderr
+    assert "unknown flag: --dmtest-no-such-flag" in failed.stderr
+    ls = machine(world, "ls", "--format", "{{.Name}} {{.State}}")
+    assert ls.stdout.strip() == "broken Error", ls.stdout + ls.stderr
+    removed = machine(world, "rm", "-y", "broken")
+    assert removed.returncode == 0, removed.stdout + removed.stderr
+    assert not (world.root / "machines" / "broken").exists()
+    assert state_resources(world) == []
+    # The next good create on the same host repairs its engine.
+    assert create_generic(world, host, "repaired").returncode == 0
+    assert machine(world, "rm", "-y", "repaired").returncode == 0

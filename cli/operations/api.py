@@ -16,9 +16,10 @@ from typing import Callable, Optional
 
 from ..store import INVALID_NAME, MACHINE_NAME, HostConfig, Store
 from .certs import ensure_shared_certs
+from .interrupt import interrupted
 from .progress import Progress
-from .settings import NAMESPACE, MachineSpec, from_config, to_config
-from .storesync import mark_error, write_machine
+from .settings import NAMESPACE, MachineSpec, from_config, from_outputs, to_config
+from .storesync import mark_error, outputs_plain, write_machine
 from .workspace import MachineWorkspace
 
 Say = Callable[[str], None]
@@ -55,6 +56,11 @@ def _last_line(err: Exception) -> str:
 def _busy(name: str) -> MachineBusy:
     return MachineBusy(f"Error: machine {name!r} is busy: another command is changing it (its stack is locked); "
                        "try again when that one has finished")
+
+
+def _interrupted(name: str) -> MachineError:
+    return MachineError(f"Interrupted: the update of {name!r} was cancelled; run the command again to finish it, "
+                        f"or 'docker-machine rm {name}' to remove what was made")
 
 
 def pre_create_checks(name: str, spec: MachineSpec, store: Store) -> None:
@@ -123,12 +129,13 @@ def _run_update(workspace: MachineWorkspace, name: str, spec: MachineSpec, say: 
     except errors.ConcurrentUpdateError:
         raise _busy(name) from None
     except errors.CommandError as err:
+        if interrupted():
+            raise _interrupted(name) from None
         message = progress.failure(_last_line(err), doing=doing)
         mark_error(store, name, spec, workspace.backend, message, previous)
         raise MachineError(message) from None
-    except KeyboardInterrupt:
-        raise MachineError(f"Interrupted: the update of {name!r} was cancelled; run the command again to finish it, "
-                           f"or 'docker-machine rm {name}' to remove what was made") from None
+    except KeyboardInterrupt:  # from Python code that did not defer Ctrl-C to the engine
+        raise _interrupted(name) from None
     try:
         return write_machine(store, name, spec, result.outputs, workspace.backend, docker_context=docker_context)
     except (OSError, ValueError, KeyError) as err:
@@ -174,6 +181,9 @@ def remove_machine(name: str, *, force: bool = False, store: Optional[Store] = N
     except errors.ConcurrentUpdateError:
         raise _busy(name) from None
     except errors.CommandError as err:
+        if interrupted():
+            raise MachineError(f"Interrupted: the removal of {name!r} was cancelled; run 'docker-machine rm {name}' "
+                               "again to finish it") from None
         if not force:
             raise MachineError(f"Error removing host {name!r}: {_last_line(err)}") from None
         say(f"WARNING: the cloud side of {name!r} could not be removed ({_last_line(err)}); "
@@ -258,8 +268,11 @@ def import_machines(names: Optional[list[str]] = None, *, store: Optional[Store]
     done = []
     for name in wanted:
         stack = workspace.stack(name, create=False)
-        spec = from_config({key: value.value for key, value in stack.get_all_config().items()})
-        write_machine(workspace.store, name, spec, stack.outputs(), workspace.backend)
+        config = {key: value.value for key, value in stack.get_all_config().items()}
+        outputs = stack.outputs()
+        # A stack made from another store has its config in that store's workspace.
+        spec = from_config(config) if f"{NAMESPACE}:driver" in config else from_outputs(outputs_plain(outputs))
+        write_machine(workspace.store, name, spec, outputs, workspace.backend)
         say(f"Imported {name}")
         done.append(name)
     return done
@@ -269,8 +282,6 @@ def import_stack(stack_name: str, project_dir: str, *, store: Optional[Store] = 
                  say: Say = _quiet) -> list[str]:
     """A declarative stack's machines (stacks/, ``pulumi up``) into the local store, so env/ssh/ls work."""
     from pulumi.automation import LocalWorkspaceOptions, errors, select_stack
-
-    from .storesync import outputs_plain
 
     store = store or Store()
     try:

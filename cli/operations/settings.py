@@ -57,6 +57,16 @@ def from_config(config: Mapping[str, str]) -> MachineSpec:
     )
 
 
+def from_outputs(outputs: Mapping[str, Any]) -> MachineSpec:
+    """The spec of a stack whose config is in another store's workspace: what its outputs say."""
+    return MachineSpec(
+        driver=outputs["driver"],
+        driver_options=dict(outputs.get("driver_options") or {}),
+        engine=dict(outputs.get("engine") or {}),
+        power=outputs.get("power") or "running",
+    )
+
+
 def to_config(spec: MachineSpec, certs: Mapping[str, str]) -> dict[str, tuple[str, bool]]:
     """``{key: (value, secret)}`` for ``config set-all``."""
     values: dict[str, tuple[str, bool]] = {
