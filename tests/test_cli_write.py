@@ -56,8 +56,11 @@ def test_create_runs_one_stack_per_machine(world, fake):
     pairs = {set_all[i + 1].split("=", 1)[0]: (set_all[i], set_all[i + 1].split("=", 1)[1])
              for i in range(len(set_all) - 1) if set_all[i] in ("--plaintext", "--secret")}
     assert pairs["docker-machine:driver"] == ("--plaintext", "digitalocean")
-    assert pairs["docker-machine:driverSecret.access_token"] == ("--secret", TOKEN)
-    assert pairs["docker-machine:caKey"][0] == "--secret" and pairs["docker-machine:clientKey"][0] == "--secret"
+    assert not any(flag == "--secret" for flag, _ in pairs.values()), "no secret among the arguments"
+    assert not any(TOKEN in word or "PRIVATE KEY" in word for command in commands for word in command)
+    through_stdin = dict(fake.stdin_values)
+    assert through_stdin["docker-machine:driverSecret.access_token"] == TOKEN
+    assert "PRIVATE KEY" in through_stdin["docker-machine:caKey"] and "docker-machine:clientKey" in through_stdin
     assert pairs["docker-machine:caCert"][0] == "--plaintext"
     assert json.loads(pairs["docker-machine:driverOptions"][1]) == {"region": "fra1"}
     assert json.loads(pairs["docker-machine:engine"][1])["labels"] == ["role=web"]

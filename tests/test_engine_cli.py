@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -233,3 +234,64 @@ def test_provisioning_failure_names_the_step_and_the_daemons_error(world, host, 
     # The next good create on the same host repairs its engine.
     assert create_generic(world, host, "repaired").returncode == 0
     assert machine(world, "rm", "-y", "repaired").returncode == 0
+
+
+class ArgvSampler:
+    """Every process's command line, read from /proc every few milliseconds while it runs."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for path in Path("/proc").glob("[0-9]*/cmdline"):
+                try:
+                    self.seen.add(path.read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+                except OSError:
+                    pass
+            time.sleep(0.005)
+
+    def __enter__(self) -> "ArgvSampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def test_no_secret_in_any_process_arguments(world, host, pulumi_engine, tmp_path, monkeypatch):
+    # Every pulumi invocation goes through a wrapper that records its arguments (none is missed);
+    # everything else (plugins, ssh) is sampled from /proc.
+    recorded = tmp_path / "pulumi-argv.log"
+    wrappers = tmp_path / "argv-bin"
+    wrappers.mkdir()
+    (wrappers / "pulumi").write_text(f'#!/bin/sh\nprintf "%s " "$@" >>{recorded}\necho >>{recorded}\n'
+                                     f'exec {pulumi_engine.bin / "pulumi"} "$@"\n')
+    (wrappers / "pulumi").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{wrappers}:{os.environ['PATH']}")
+
+    def secrets() -> list[str]:
+        keys = [(world.root / "certs" / name).read_text() for name in ("ca-key.pem", "key.pem")]
+        bodies = ["".join(key.strip().splitlines()[1:-1])[:48] for key in keys]
+        return bodies + [(world.root / "pulumi" / "passphrase").read_text().strip()]
+
+    with ArgvSampler() as sampler:
+        created = create_generic(world, host, "quiet")
+        assert created.returncode == 0, created.stdout + created.stderr
+        first = secrets()
+        regenerated = machine(world, "regenerate-certs", "-f", "--client-certs", "quiet")
+        assert regenerated.returncode == 0, regenerated.stdout + regenerated.stderr
+        second = secrets()
+        assert machine(world, "rm", "-y", "quiet").returncode == 0
+    invocations = recorded.read_text().splitlines()
+    assert any(line.startswith("--non-interactive config set --secret --raw --stack quiet docker-machine:caKey")
+               for line in invocations), "the CA key went through config set's standard input"
+    assert len([line for line in invocations if line.startswith("--non-interactive up ")]) == 2
+    everything = invocations + sorted(sampler.seen)
+    assert any("command_provider.py" in line for line in sampler.seen), "the sampler saw the engine's plugins"
+    for secret in first + second:
+        assert not [line for line in everything if secret in line], "a secret in a process's arguments"
+    assert not [line for line in everything if PEM_KEY.search(line)], "a PEM private key in a process's arguments"

@@ -18,6 +18,7 @@ from ..store import INVALID_NAME, MACHINE_NAME, HostConfig, Store
 from .certs import ensure_shared_certs
 from .interrupt import interrupted
 from .progress import Progress
+from .stackconfig import set_stack_config
 from .settings import NAMESPACE, MachineSpec, from_config, from_outputs, to_config
 from .storesync import mark_error, outputs_plain, write_machine
 from .workspace import MachineWorkspace
@@ -89,12 +90,6 @@ def pre_create_checks(name: str, spec: MachineSpec, store: Store) -> None:
             raise PreCreateCheckFailed(f"Error with pre-create check: {err}") from None
 
 
-def _config_values(spec: MachineSpec, certs: dict) -> dict:
-    from pulumi.automation import ConfigValue
-
-    return {key: ConfigValue(value=value, secret=secret) for key, (value, secret) in to_config(spec, certs).items()}
-
-
 def not_ours(name: str) -> MachineError:
     return MachineError(f"machine {name!r} was made by the original docker-machine, not through Pulumi: "
                         "manage it with that docker-machine, or rm -f to forget it here")
@@ -124,7 +119,7 @@ def _run_update(workspace: MachineWorkspace, name: str, spec: MachineSpec, say: 
     progress = Progress(say)
     try:
         stack = workspace.stack(name)
-        stack.set_all_config(_config_values(spec, ensure_shared_certs(store)))
+        set_stack_config(workspace, stack, to_config(spec, ensure_shared_certs(store)))
         result = stack.up(on_event=progress, color="never", replace=replace)
     except errors.ConcurrentUpdateError:
         raise _busy(name) from None

@@ -58,6 +58,7 @@ class FakePulumiCommand(PulumiCommand):
     calls: list = field(default_factory=list)
     stacks: dict = field(default_factory=dict)
     resources: list = field(default_factory=lambda: list(DROPLET_RUN))
+    stdin_values: list = field(default_factory=list)  # (key, value) set through standard input
 
     def __post_init__(self) -> None:
         self.command = "pulumi"
@@ -144,6 +145,19 @@ class FakePulumiCommand(PulumiCommand):
             self.stacks[stack].outputs = {}
             return self._ok("Resources:\n    9 deleted")
         self._fail(f"error: unknown command {' '.join(words)!r} for the fake Pulumi CLI")
+
+    def run_with_input(self, args, cwd, additional_env, text: str) -> CommandResult:
+        """``config set --secret KEY`` with the value on standard input (cli/operations/stackconfig.py)."""
+        args = ["--non-interactive", *args]
+        self.calls.append((args, dict(additional_env)))
+        words = args[1:]
+        if words[:2] != ["config", "set"] or "--secret" not in words:
+            self._fail(f"error: the fake Pulumi CLI reads standard input only for config set --secret, not {words}")
+        stack = words[words.index("--stack") + 1]
+        key = [w for w in words[2:] if not w.startswith("--") and w != stack][0]
+        self.stacks[stack].config[key] = {"value": text, "secret": True}
+        self.stdin_values.append((key, text))
+        return self._ok()
 
     @staticmethod
     def _log(words: list[str], events: list[dict]) -> None:
