@@ -62,7 +62,7 @@ def ssh_keygen() -> str:
 
 
 
-DEFAULT_VM_ADDRESS = "203.0.113.10"  # TEST-NET-3: never a real host
+DEFAULT_VM_ADDRESS = "127.0.0.2"  # loopback: a probe of a mocked VM never leaves this machine
 AMI_ID = "ami-0abcdef1234567890"
 
 
@@ -138,7 +138,7 @@ class MachineMocks(pulumi.runtime.Mocks):
             id_ = "sg-0123456789abcdef0"
         elif typ == "aws:ec2/instance:Instance":
             id_ = "i-0123456789abcdef0"
-            state.update(publicIp=self.vm_address, privateIp="172.31.5.6")
+            state.update(publicIp=self.vm_address, privateIp="127.0.0.3")
         elif typ == "aws:ec2transitgateway/instanceState:InstanceState":
             id_ = inputs["instanceId"]
         elif typ == "command:remote:Command":
@@ -153,7 +153,7 @@ class MachineMocks(pulumi.runtime.Mocks):
         if args.token == "aws:ec2/getAmi:getAmi":
             return {"id": AMI_ID, "name": "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20261101"}
         if args.token == "aws:ec2/getInstance:getInstance":
-            return {"id": args.args["instanceId"], "publicIp": self.vm_address, "privateIp": "172.31.5.6"}
+            return {"id": args.args["instanceId"], "publicIp": self.vm_address, "privateIp": "127.0.0.3"}
         return {}
 
     def _public_key(self, key: str) -> None:
@@ -209,10 +209,10 @@ class RecordingMonitor(pulumi.runtime.mocks.MockMonitor):
         return super().RegisterResource(request)
 
 
-def run_program(mocks: MachineMocks, program: Callable[[], dict]) -> dict:
+def run_program(mocks: MachineMocks, program: Callable[[], dict], stack: str = "test") -> dict:
     """Run ``program`` under ``mocks``; it returns named Outputs, resolved here to (value, is_secret)."""
     mocks.monitor = RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project="docker-machine", stack="test", preview=False, monitor=mocks.monitor)
+    pulumi.runtime.set_mocks(mocks, project="docker-machine", stack=stack, preview=False, monitor=mocks.monitor)
     resolved: dict = {}
 
     async def settle(outputs: dict) -> None:

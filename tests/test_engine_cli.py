@@ -108,6 +108,9 @@ def test_regenerate_certs_provision_upgrade_then_rm(world, host, pulumi_engine, 
     before = served_certificate(host, openssl)
     assert before == (world.root / "machines" / "cycle" / "server.pem").read_text().strip()
 
+    declined = machine(world, "regenerate-certs", "cycle", input="n\n")
+    assert "Regenerate TLS machine certs?  Warning: this is irreversible. (y/n): " in declined.stdout
+    assert served_certificate(host, openssl) == before, "declined: nothing changed"
     regenerated = machine(world, "regenerate-certs", "-f", "cycle")
     assert regenerated.returncode == 0, regenerated.stdout + regenerated.stderr
     after = served_certificate(host, openssl)
@@ -125,8 +128,13 @@ def test_regenerate_certs_provision_upgrade_then_rm(world, host, pulumi_engine, 
     assert host.output("cat /var/log/test-installer.log").strip() == "installed", "upgrade ran the installer"
     assert shell(world, "docker $(docker-machine config cycle) version").returncode == 0
 
-    removed = machine(world, "rm", "-y", "cycle")
+    declined = machine(world, "rm", "cycle", input="n\n")
+    assert "Are you sure? (y/n): " in declined.stdout and (world.root / "machines" / "cycle").exists()
+    removed = machine(world, "rm", "cycle", input="y\n")
     assert removed.returncode == 0, removed.stdout + removed.stderr
+    assert removed.stdout.startswith("About to remove cycle\nWARNING: This action will delete both local reference "
+                                     "and remote instance.\nAre you sure? (y/n): ")
+    assert removed.stdout.endswith("Successfully removed cycle\n")
     assert not (world.root / "machines" / "cycle").exists()
     assert state_resources(world) == [], "the state holds no resource"
     stacks = subprocess.run(["pulumi", "stack", "ls", "--json"], cwd=world.root / "pulumi", capture_output=True,
@@ -225,15 +233,21 @@ def test_provisioning_failure_names_the_step_and_the_daemons_error(world, host, 
     assert "Error creating machine: the update failed while waiting for ssh to be available" in failed.stderr, \
         failed.stdout + failed.stderr
     assert "unknown flag: --dmtest-no-such-flag" in failed.stderr
-    ls = machine(world, "ls", "--format", "{{.Name}} {{.State}}")
-    assert ls.stdout.strip() == "broken Error", ls.stdout + ls.stderr
+    assert "Process exited with status 1\n" in failed.stderr and "#!/bin/sh" not in failed.stderr, "no script dump"
+    assert not failed.stderr.rstrip().endswith("update failed")
+    ls = machine(world, "ls", "--format", "{{.Name}} {{.State}} {{.Error}}")
+    assert ls.stdout.strip() == "broken Error Error: Docker exited while starting. The end of the Docker daemon's log:"
     removed = machine(world, "rm", "-y", "broken")
     assert removed.returncode == 0, removed.stdout + removed.stderr
     assert not (world.root / "machines" / "broken").exists()
     assert state_resources(world) == []
-    # The next good create on the same host repairs its engine.
-    assert create_generic(world, host, "repaired").returncode == 0
-    assert machine(world, "rm", "-y", "repaired").returncode == 0
+
+    # Failed again, then resumed: create on a machine in Error finishes it (and repairs the host's engine).
+    assert create_generic(world, host, "resumed", "--engine-opt", "dmtest-no-such-flag=1").returncode == 1
+    resumed = create_generic(world, host, "resumed")
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert machine(world, "ls", "--format", "{{.Name}} {{.State}}").stdout.strip() == "resumed Running"
+    assert machine(world, "rm", "-y", "resumed").returncode == 0
 
 
 class ArgvSampler:

@@ -144,6 +144,15 @@ def test_virtualbox_create_with_the_simulator_through_the_engine(world, vboxmana
         assert next(iter(vboxmanage.state()["vms"].values()))["state"] == "poweroff"
         started = machine(world, "start", "vbox")
         assert started.returncode == 0, started.stdout + started.stderr
+        assert shell(world, "docker $(docker-machine config vbox) version").returncode == 0
+        killed = machine(world, "kill", "vbox")
+        assert killed.returncode == 0, killed.stdout + killed.stderr
+        assert next(iter(vboxmanage.state()["vms"].values()))["state"] == "poweroff"
+        assert machine(world, "ls", "--format", "{{.Name}} {{.State}}").stdout.strip() == "vbox Stopped"
+        restarted = machine(world, "restart", "vbox")
+        assert restarted.returncode == 0, restarted.stdout + restarted.stderr
+        assert next(iter(vboxmanage.state()["vms"].values()))["state"] == "running"
+        assert shell(world, "docker $(docker-machine config vbox) version").returncode == 0
         removed = machine(world, "rm", "-y", "vbox")
         assert removed.returncode == 0, removed.stdout + removed.stderr
         assert vboxmanage.state()["vms"] == {}

@@ -258,7 +258,7 @@ def test_amazonec2_spot_arm_and_given_ami():
         return {"arm": arm.ip, "spot": spot.ip}
 
     out = run_program(mocks, program)
-    assert out["spot"][0] == "172.31.5.6"
+    assert out["spot"][0] == "127.0.0.3"
     (_, ami_args), = [c for c in mocks.calls if c[0] == "aws:ec2/getAmi:getAmi"]
     assert "arm64" in {f["name"]: f["values"] for f in ami_args["filters"]}["name"][0]
     spot = next(r for r in mocks.of_type("aws:ec2/instance:Instance") if r.name == "spot").inputs

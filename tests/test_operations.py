@@ -14,7 +14,18 @@ from cli.operations.progress import Progress
 from cli.operations.settings import to_config
 from cli.store import Store
 from tests.conftest import MachineMocks, run_program
-from tests.fakes.pulumi_cli import DROPLET_RUN, FakePulumiCommand, outputs_for, step
+from tests.fakes.pulumi_cli import FakePulumiCommand, step
+
+# The resources of a DigitalOcean machine, in the order the engine creates them.
+DROPLET_RUN = [
+    ("pulumi-python:dynamic/docker-machine:SSHKey", "ssh-key"),
+    ("digitalocean:index/sshKey:SshKey", "ssh-key"),
+    ("digitalocean:index/droplet:Droplet", ""),
+    ("digitalocean:index/firewall:Firewall", "firewall"),
+    ("pulumi-python:dynamic/docker-machine:DropletPower", "power"),
+    ("pulumi-python:dynamic/docker-machine:ServerCertificate", "server-cert"),
+    ("command:remote:Command", "provision"),
+]
 
 
 def events(stack="dev", fail_at=None):
@@ -94,12 +105,12 @@ def test_inline_program_under_mocks(tmp_path):
 def test_python_api(world, tmp_path):
     from cli.operations import MachineWorkspace
 
-    fake = FakePulumiCommand(outputs_for=outputs_for)
+    fake = FakePulumiCommand()
     workspace = MachineWorkspace(world.store(), pulumi_command=fake)
     said = []
     spec = MachineSpec(driver="digitalocean", driver_options={"access_token": "dop_v1_api"})
     host = create_machine("api", spec, workspace=workspace, say=said.append)
-    assert host.url == "tcp://203.0.113.30:2376" and said[-2] == "Docker is up and running!"
+    assert host.url == "tcp://127.0.0.2:2376" and said[-2] == "Docker is up and running!"
     assert machine_env("api", store=world.store()) == {
-        "DOCKER_TLS_VERIFY": "1", "DOCKER_HOST": "tcp://203.0.113.30:2376",
+        "DOCKER_TLS_VERIFY": "1", "DOCKER_HOST": "tcp://127.0.0.2:2376",
         "DOCKER_CERT_PATH": str(world.root / "machines" / "api"), "DOCKER_MACHINE_NAME": "api"}

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from components.ssh import generate_ssh_key
-from tests.conftest import MachineMocks, run_program
+from tests.conftest import DEFAULT_VM_ADDRESS, MachineMocks, run_program
 
 STACKS = Path(__file__).resolve().parent.parent / "stacks"
 
@@ -64,7 +64,7 @@ def test_one_digitalocean_machine(credentials, monkeypatch):
     assert len(mocks.of_type("pulumi-python:dynamic/docker-machine:CertificateAuthority")) == 1
     machines, secret = out["machines"]
     assert not secret
-    assert machines["web"]["docker_host"] == "tcp://203.0.113.10:2376"
+    assert machines["web"]["docker_host"] == f"tcp://{DEFAULT_VM_ADDRESS}:2376"
     assert machines["web"]["docker_env"]["DOCKER_MACHINE_NAME"] == "web"
     for key in ("ca_pem", "client_cert_pem", "client_key_pem", "machine_ssh_keys"):
         assert out[key][1], f"{key} is exported as a secret"

@@ -53,6 +53,13 @@ def matches(host: HostConfig, status: EngineStatus | None, filters: dict[str, li
     return all(any(tests[key](value) for value in values) for key, values in filters.items())
 
 
+def error_summary(error: str) -> str:
+    """One line per machine: the first "Error: ..." line of a long reason, else its last line
+    (the rest is in inspect and in the failed command's output)."""
+    lines = [line.strip() for line in error.strip().splitlines() if line.strip()]
+    return next((line for line in lines if line.startswith("Error: ")), lines[-1] if lines else "")
+
+
 def row(host: HostConfig, status: EngineStatus | None, docker_host: str) -> dict:
     running = status is not None and status.state == "Running"
     # docker-machine's isActive: the URL matches and the machine runs (unknown unprobed: not stopped by us).
@@ -67,8 +74,7 @@ def row(host: HostConfig, status: EngineStatus | None, docker_host: str) -> dict
         "URL": host.url if running else "",
         "Swarm": "",
         "DockerVersion": status.docker_version if status else "",
-        # One line per machine: a long reason shows its last line (the rest is in inspect / the command's output).
-        "Error": (status.error.strip().splitlines() or [""])[-1] if status else "",
+        "Error": error_summary(status.error) if status else "",
         "ResponseTime": f"{status.response_time_ms:.3f}ms" if running else "",
     }
 

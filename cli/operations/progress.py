@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Optional
 
 # Resource type (its last part) -> (line when it starts, line when it is done); None: say nothing.
@@ -26,6 +27,13 @@ STEPS: dict[str, tuple[Optional[str], Optional[str]]] = {
                 "Checking connection to Docker..."),
 }
 DELETING = "Removing {what}..."
+ENGINE_SUMMARY = "update failed"  # the engine's last diagnostic on any failed update: it says nothing more
+# pulumi-command's error quotes the whole command (our provisioning script) on one line: keep the status.
+_COMMAND_FAILED = re.compile(r'^(Process exited with status \d+): running ".*":$')
+
+
+def _short(line: str) -> str:
+    return _COMMAND_FAILED.sub(r"\1", line)
 
 
 def _kind(resource_type: str) -> str:
@@ -67,8 +75,8 @@ class Progress:
 
     def failure(self, fallback: str, doing: str = "creating machine", tail: int = 15) -> str:
         """The failing step and the end of what it said (the remote output, for provisioning)."""
-        message = "\n".join(self.errors) or fallback
-        lines = [line for line in message.splitlines() if line.strip()][-tail:]
+        message = "\n".join(error for error in self.errors if error != ENGINE_SUMMARY) or fallback
+        lines = [_short(line) for line in message.splitlines() if line.strip()][-tail:]
         step = STEPS.get(self.failed_step or "", (None, None))[0]
         where = f" while {step.splitlines()[0].rstrip('.').lower()}" if step else ""
         return f"Error {doing}: the update failed{where}:\n" + "\n".join(lines)

@@ -1,27 +1,70 @@
 """A stand-in for the Pulumi CLI, injected into the Automation API's LocalWorkspace.
 
-It records every call (arguments and environment) and answers the way the real CLI does for the
-commands the workspace and stack objects issue: `stack select/init/rm/ls/output/history`,
-`config set-all/set/--json`, `up`, `destroy`. Errors carry the real CLI's texts, so the SDK's own
-error mapping (StackNotFoundError, ConcurrentUpdateError, CommandError) runs unchanged. `up` writes
-the engine events of a scripted run to the event log the SDK tails.
+Kept only for what the real engine (make engine, tests/test_engine_*.py) cannot be made to do here:
+DigitalOcean and EC2 machines (their APIs are out of reach) and a cloud side that refuses a destroy.
+To stay honest it:
+- reports the version of the CLI that ``make engine`` builds (the pip SDK's, pinned), so the SDK
+  drives it exactly as it drives that CLI, events included: they stream over gRPC to the
+  ``--event-log tcp://...`` address, as CLIs after 3.205 send them;
+- answers ``up`` by running the stack's own inline program under the suite's mocks in a separate
+  process (tests/fakes/program_under_mocks.py): its outputs and resources, not fixed ones;
+- accepts only the flags in ``ACCEPTED_FLAGS``, each checked against the built CLI's ``--help``
+  (tests/test_engine_fake_cli.py), and refuses any other;
+- records every call with its environment, and answers errors with the real CLI's texts, so the
+  SDK's own error mapping (StackNotFoundError, ConcurrentUpdateError, CommandError) runs unchanged.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Optional
 
+import grpc
 from pulumi.automation import CommandResult, PulumiCommand
 from pulumi.automation.errors import create_command_error
+from pulumi.runtime.proto import events_pb2, events_pb2_grpc
 from semver import VersionInfo
 
-from components.cert import KeyAndCertificate, issue_server_certificate
-from components.ssh import generate_ssh_key
-
+ROOT = Path(__file__).resolve().parent.parent.parent
 HISTORY_TIME = "2026-11-25T18:00:00.000000Z"
+
+# The flags each command the workspace and stack objects issue may carry (global ones included).
+GLOBAL_FLAGS = ("--non-interactive",)
+ACCEPTED_FLAGS: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("stack", "select"): ("--stack",),
+    ("stack", "init"): ("--secrets-provider",),
+    ("stack", "rm"): ("--yes", "--force"),
+    ("stack", "ls"): ("--json",),
+    ("stack", "output"): ("--json", "--show-secrets", "--stack"),
+    ("stack", "history"): ("--json", "--show-secrets", "--stack", "--page-size", "--page"),
+    ("config", "set-all"): ("--stack", "--plaintext", "--secret", "--path"),
+    ("config", "set"): ("--stack", "--secret", "--plaintext", "--raw", "--path"),
+    ("config",): ("--show-secrets", "--json", "--stack"),
+    ("up",): ("--yes", "--skip-preview", "--client", "--exec-kind", "--stack", "--replace", "--color",
+              "--event-log", "--exec-agent"),
+    ("destroy",): ("--yes", "--skip-preview", "--stack", "--color", "--event-log", "--exec-kind", "--exec-agent"),
+}
+
+
+def pinned_version() -> str:
+    """The CLI version make engine builds: the pip SDK's, which .ci/build-engine pins it to."""
+    return importlib.metadata.version("pulumi")
+
+
+def command_of(words: list[str]) -> tuple[str, ...]:
+    for length in (2, 1):
+        if tuple(words[:length]) in ACCEPTED_FLAGS:
+            return tuple(words[:length])
+    return tuple(words[:1])
+
+
+def flags_of(words: list[str]) -> list[str]:
+    return [w.split("=", 1)[0] for w in words if w.startswith("--")]
 
 
 def step(kind: str, op: str, type_: str, name: str, stack: str) -> dict:
@@ -29,40 +72,26 @@ def step(kind: str, op: str, type_: str, name: str, stack: str) -> dict:
     return {kind: {"metadata": {"op": op, "urn": urn, "type": type_, "provider": ""}}}
 
 
-# The resources of a DigitalOcean machine, in the order the engine creates them.
-DROPLET_RUN = [
-    ("pulumi-python:dynamic/docker-machine:SSHKey", "ssh-key"),
-    ("digitalocean:index/sshKey:SshKey", "ssh-key"),
-    ("digitalocean:index/droplet:Droplet", ""),
-    ("digitalocean:index/firewall:Firewall", "firewall"),
-    ("pulumi-python:dynamic/docker-machine:DropletPower", "power"),
-    ("pulumi-python:dynamic/docker-machine:ServerCertificate", "server-cert"),
-    ("command:remote:Command", "provision"),
-]
-
-
 @dataclass
 class FakeStack:
     config: dict = field(default_factory=dict)  # key -> {"value": str, "secret": bool}
     outputs: dict = field(default_factory=dict)
     secret_outputs: set = field(default_factory=set)
+    resources: list = field(default_factory=list)
     deployed: bool = False
 
 
 @dataclass
 class FakePulumiCommand(PulumiCommand):
-    outputs_for: Optional[Callable[[str, dict], tuple[dict, set]]] = None
     fail_up_with: Optional[str] = None  # the engine's error (e.g. a remote command's output)
     fail_destroy_with: Optional[str] = None
-    locked: bool = False
     calls: list = field(default_factory=list)
     stacks: dict = field(default_factory=dict)
-    resources: list = field(default_factory=lambda: list(DROPLET_RUN))
     stdin_values: list = field(default_factory=list)  # (key, value) set through standard input
 
     def __post_init__(self) -> None:
         self.command = "pulumi"
-        self.version = VersionInfo.parse("3.200.0")  # before 3.205: events through the event-log file
+        self.version = VersionInfo.parse(pinned_version())
 
     # -- what tests look at -------------------------------------------------------------------------
 
@@ -86,12 +115,21 @@ class FakePulumiCommand(PulumiCommand):
     def _ok(stdout: str = "") -> CommandResult:
         return CommandResult(stdout=stdout, stderr="", code=0)
 
+    def _check_flags(self, words: list[str]) -> None:
+        command = command_of(words)
+        if command not in ACCEPTED_FLAGS:
+            self._fail(f"error: unknown command {' '.join(words)!r} for the fake Pulumi CLI")
+        for flag in flags_of(words):
+            if flag not in ACCEPTED_FLAGS[command] + GLOBAL_FLAGS:
+                self._fail(f"error: unknown flag: {flag}", code=1)
+
     def run(self, args, cwd, additional_env, on_output=None, on_error=None) -> CommandResult:
         args = list(args)
         if "--non-interactive" not in args:
             args.insert(0, "--non-interactive")
         self.calls.append((args, dict(additional_env)))
         words = [a for a in args if a != "--non-interactive"]
+        self._check_flags(words)
         stack = words[words.index("--stack") + 1] if "--stack" in words else None
         head = tuple(words[:2])
         if head == ("stack", "select"):
@@ -111,7 +149,7 @@ class FakePulumiCommand(PulumiCommand):
             return self._ok()
         if head == ("stack", "ls"):
             return self._ok(json.dumps([{"name": n, "current": False, "updateInProgress": False,
-                                         "resourceCount": 9} for n in self.stacks]))
+                                         "resourceCount": len(s.resources)} for n, s in self.stacks.items()]))
         if head == ("stack", "output"):
             current = self.stacks[stack]
             masked = "--show-secrets" not in words
@@ -134,23 +172,14 @@ class FakePulumiCommand(PulumiCommand):
             return self._ok(json.dumps(self.stacks[stack].config))
         if words[:1] == ["up"]:
             return self._up(words, stack)
-        if words[:1] == ["destroy"]:
-            if self.locked:
-                self._fail("error: the stack is currently locked by 1 lock(s). Either wait for the other process(es)")
-            if self.fail_destroy_with:
-                self._fail(f"error: {self.fail_destroy_with}", stdout=self.fail_destroy_with)
-            self._log(words, [step("resourcePreEvent", "delete", type_, f"{stack}-{suffix}" if suffix else stack, stack)
-                              for type_, suffix in reversed(self.resources)])
-            self.stacks[stack].deployed = False
-            self.stacks[stack].outputs = {}
-            return self._ok("Resources:\n    9 deleted")
-        self._fail(f"error: unknown command {' '.join(words)!r} for the fake Pulumi CLI")
+        return self._destroy(words, stack)
 
     def run_with_input(self, args, cwd, additional_env, text: str) -> CommandResult:
         """``config set --secret KEY`` with the value on standard input (cli/operations/stackconfig.py)."""
         args = ["--non-interactive", *args]
         self.calls.append((args, dict(additional_env)))
         words = args[1:]
+        self._check_flags(words)
         if words[:2] != ["config", "set"] or "--secret" not in words:
             self._fail(f"error: the fake Pulumi CLI reads standard input only for config set --secret, not {words}")
         stack = words[words.index("--stack") + 1]
@@ -159,54 +188,52 @@ class FakePulumiCommand(PulumiCommand):
         self.stdin_values.append((key, text))
         return self._ok()
 
+    # -- updates ------------------------------------------------------------------------------------
+
     @staticmethod
-    def _log(words: list[str], events: list[dict]) -> None:
-        """The event log the SDK tails; like the real CLI, it ends with a cancelEvent."""
-        if "--event-log" not in words:
-            return
-        with open(words[words.index("--event-log") + 1], "a") as handle:
-            for sequence, event in enumerate([*events, {"cancelEvent": {}}]):
-                handle.write(json.dumps({"sequence": sequence, "timestamp": 0, **event}) + "\n")
+    def _stream(words: list[str], events: list[dict]) -> None:
+        """The engine's events to the SDK's gRPC events server; like the real CLI, a cancelEvent last."""
+        address = words[words.index("--event-log") + 1]
+        assert address.startswith("tcp://"), f"CLI {pinned_version()} streams events over gRPC, not to {address}"
+        requests = [events_pb2.EventRequest(event=json.dumps({"sequence": n, "timestamp": 0, **event}))
+                    for n, event in enumerate([*events, {"cancelEvent": {}}])]
+        with grpc.insecure_channel(address.removeprefix("tcp://")) as channel:
+            events_pb2_grpc.EventsStub(channel).StreamEvents(iter(requests))
+
+    def _run_program(self, stack: str) -> dict:
+        result = subprocess.run([sys.executable, "-m", "tests.fakes.program_under_mocks", stack],
+                                input=json.dumps(self.stacks[stack].config), capture_output=True, text=True,
+                                cwd=ROOT, timeout=120)
+        if result.returncode != 0:
+            self._fail(f"error: the program failed under mocks:\n{result.stderr}", code=1)
+        return json.loads(result.stdout)
 
     def _up(self, words: list[str], stack: str) -> CommandResult:
-        if self.locked:
-            self._fail("error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) "
-                       "to end or delete the lock file with `pulumi cancel`.")
+        ran = self._run_program(stack)
         events: list[dict] = []
-        failing = len(self.resources) - 1 if self.fail_up_with else None
-        for index, (type_, suffix) in enumerate(self.resources):
-            name = f"{stack}-{suffix}" if suffix else stack
+        resources = [(typ, name) for typ, name in ran["resources"]]
+        for index, (type_, name) in enumerate(resources):
             events.append(step("resourcePreEvent", "create", type_, name, stack))
-            if index == failing:
+            if self.fail_up_with and type_ == "command:remote:Command":
                 events.append({"diagnosticEvent": {"message": self.fail_up_with, "color": "never",
                                                    "severity": "error"}})
                 events.append({"resOpFailedEvent": {**step("x", "create", type_, name, stack)["x"], "status": 1,
                                                     "steps": 1}})
                 break
             events.append(step("resOutputsEvent", "create", type_, name, stack))
-        self._log(words, events)
+        self._stream(words, events)
         if self.fail_up_with:
             self._fail("error: update failed", stdout=f"Diagnostics:\n  {self.fail_up_with}\n")
         current = self.stacks[stack]
-        config = {k: v["value"] for k, v in current.config.items()}
-        current.outputs, current.secret_outputs = self.outputs_for(stack, config)
-        current.deployed = True
-        return self._ok("Resources:\n    + 9 created")
+        current.outputs, current.secret_outputs = ran["outputs"], set(ran["secret"])
+        current.resources, current.deployed = resources, True
+        return self._ok(f"Resources:\n    + {len(resources)} created")
 
-
-def outputs_for(stack: str, config: dict) -> tuple[dict, set]:
-    """What a machine's stack exports after an update, made from the config the CLI set."""
-    ca = KeyAndCertificate(config["docker-machine:caCert"], config["docker-machine:caKey"])
-    server = issue_server_certificate(ca, f"tester.{stack}", ["203.0.113.30"])
-    power = config.get("docker-machine:power", "running")
-    url = "tcp://203.0.113.30:2376" if power == "running" else ""
-    outputs = {
-        "ip": "203.0.113.30", "docker_host": url, "ssh_user": "root", "ssh_host": "203.0.113.30", "ssh_port": 22,
-        "ssh_private_key": generate_ssh_key().private_key, "ca_pem": config["docker-machine:caCert"],
-        "client_cert_pem": config["docker-machine:clientCert"], "client_key_pem": config["docker-machine:clientKey"],
-        "server_cert_pem": server.cert_pem, "driver": config["docker-machine:driver"],
-        "driver_options": json.loads(config["docker-machine:driverOptions"]),
-        "engine": json.loads(config["docker-machine:engine"]), "power": power,
-        "docker_env": {"DOCKER_HOST": url, "DOCKER_TLS_VERIFY": "1", "DOCKER_MACHINE_NAME": stack},
-    }
-    return outputs, {"ssh_private_key", "client_key_pem"}
+    def _destroy(self, words: list[str], stack: str) -> CommandResult:
+        if self.fail_destroy_with:
+            self._fail(f"error: {self.fail_destroy_with}", stdout=self.fail_destroy_with)
+        current = self.stacks[stack]
+        self._stream(words, [step("resourcePreEvent", "delete", type_, name, stack)
+                             for type_, name in reversed(current.resources)])
+        count, current.resources, current.outputs, current.deployed = len(current.resources), [], {}, False
+        return self._ok(f"Resources:\n    - {count} deleted")
