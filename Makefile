@@ -30,6 +30,7 @@ test: system-deps install engine
 clean:
 	rm -rf $(VENV) .pytest_cache
 
-bench: install
+bench: engine
 	$(VENV)/bin/python bench/keygen.py
 	$(VENV)/bin/python bench/cli_read.py
+	. .engine/env && $(VENV)/bin/python bench/create_engine.py
