@@ -7,7 +7,9 @@ from typing import NoReturn, Optional, Sequence
 
 import click
 
-from .store import INVALID_NAME, MACHINE_NAME, HostConfig, MachineNotFound, Store
+from components.names import name_problem
+
+from .store import HostConfig, MachineNotFound, Store
 
 NO_DEFAULT = 'Error: No machine name(s) specified and no "default" machine exists'
 EXPECTED_ONE = "Error: Expected one machine name as an argument"
@@ -41,8 +43,8 @@ class Application:
         raise CommandError(message)
 
     def host(self, name: str) -> HostConfig:
-        if not MACHINE_NAME.match(name):
-            self.abort(INVALID_NAME)
+        if name_problem(name):
+            self.abort(name_problem(name))
         try:
             return self.store.load(name)
         except MachineNotFound as err:

@@ -25,14 +25,16 @@ def host_part(host: HostConfig) -> str:
 
 
 def ssh_command(host: HostConfig, command: list[str]) -> list[str]:
-    args = ["ssh", *BASE_SSH_ARGS, f"{host.ssh_user}@{host.ssh_host}"]
+    """``--`` before the host: nothing after it (a remote command starting with ``-``) is an ssh option."""
+    args = ["ssh", *BASE_SSH_ARGS]
     if host.ssh_key_path:
-        args += ["-o", "IdentitiesOnly=yes", "-i", host.ssh_key_path]
-    return args + ["-p", str(host.ssh_port), *command]
+        args += ["-o", "IdentitiesOnly=yes", "-i", str(host.ssh_key_path)]
+    return args + ["-p", str(host.ssh_port), "-l", host.ssh_user, "--", host.ssh_host, *command]
 
 
 def identity_options(host: HostConfig) -> list[str]:
     options = ["-o", f"Port={host.ssh_port}"]
     if host.ssh_key_path:
-        options = ["-o", f"IdentityFile={host.ssh_key_path}", *options]
+        # ssh splits an option's value at spaces unless quoted: a store path may hold spaces.
+        options = ["-o", f'IdentityFile="{host.ssh_key_path}"', *options]
     return options

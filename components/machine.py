@@ -14,9 +14,10 @@ from pulumi_command import remote
 from .cert import DEFAULT_KEY_TYPE, KeyType, san_entries
 from .certificates import DockerCertificates, DockerCertificatesArgs, ExistingCertificates
 from .drivers import Driver
+from .drivers.base import check_driver
 from .engine import EngineOptions
 from .material import ServerCertificate, SSHKey
-from .names import INVALID_NAME, MACHINE_NAME
+from .names import INVALID_NAME, name_problem, valid_machine_name
 from .provision import certificate_bundle, remote_command, render_deprovision_script, render_script
 from .ssh import DEFAULT_SSH_KEY_TYPE, SSHKeyType
 
@@ -49,9 +50,9 @@ class DockerMachineArgs:
 
 
 def validate(name: str, args: DockerMachineArgs) -> None:
-    if not MACHINE_NAME.match(name):
+    if name_problem(name):
         raise MachineArgumentError(
-            f"Error creating machine: {INVALID_NAME} (got {name!r})"
+            f"Error creating machine: {name_problem(name)} (got {name[:80]!r})"
         )
     if not isinstance(args.driver, Driver):
         raise MachineArgumentError(
@@ -59,11 +60,11 @@ def validate(name: str, args: DockerMachineArgs) -> None:
         )
     if not isinstance(args.engine, EngineOptions):
         raise MachineArgumentError("engine must be an EngineOptions")
-    if args.hostname is not None and not MACHINE_NAME.match(args.hostname):
+    if args.hostname is not None and not valid_machine_name(args.hostname):
         raise MachineArgumentError(f"invalid hostname {args.hostname!r}: {INVALID_NAME}")
     if args.power not in ("running", "stopped"):
         raise MachineArgumentError(f"power must be running or stopped, not {args.power!r}")
-    args.driver.validate(name)
+    check_driver(args.driver, name)
     if args.power != "running" and not args.driver.supports_power:
         raise MachineArgumentError(f"{args.driver.name} driver does not support stop")
     san_entries(args.tls_sans)

@@ -6,8 +6,25 @@ import os
 import re
 from pathlib import Path
 
-MACHINE_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-\.]*$")
+# docker-machine's rule (Go's $ is the end of the text: always fullmatch, never match(...$)).
+MACHINE_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9\-\.]*")
+MAX_NAME_LENGTH = 63  # the machine's name is its VM's host name: one DNS label at most
 INVALID_NAME = "Invalid hostname specified. Allowed hostname chars are: 0-9a-zA-Z . -"
+NAME_TOO_LONG = f"Invalid hostname specified: at most {MAX_NAME_LENGTH} characters"
+# A login name (useradd's rule) and a DNS host name: what may stand for an SSH user and host.
+USER_NAME = re.compile(r"[a-z_][a-z0-9_.-]{0,31}\$?")
+HOST_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*")
+
+
+def name_problem(name: object) -> str | None:
+    """None for a good machine name; else docker-machine's message (or ours, for a name too long)."""
+    if not isinstance(name, str) or MACHINE_NAME.fullmatch(name) is None:
+        return INVALID_NAME
+    return NAME_TOO_LONG if len(name) > MAX_NAME_LENGTH else None
+
+
+def valid_machine_name(name: object) -> bool:
+    return name_problem(name) is None
 
 
 def default_store_root() -> Path:

@@ -19,7 +19,7 @@ import pulumi
 
 from components import DockerCertificates, DockerMachine, DockerMachineArgs, EngineOptions
 from components.drivers import REGISTRY, driver_from_dict
-from components.names import MACHINE_NAME
+from components.names import valid_machine_name
 
 CONFIG_KEY = "machines"
 MACHINE_KEYS = ("driver", "engine", "tls_sans", "power", "ssh_key_type", "hostname")
@@ -42,7 +42,7 @@ def parse(machines: Any) -> tuple[list[tuple[str, DockerMachineArgs]], list[str]
         return [], [f"{CONFIG_KEY}: give a map of machine names to their settings, e.g. web: {{driver: digitalocean}}"]
     for name, settings in machines.items():
         path = f"{CONFIG_KEY}.{name}"
-        if not MACHINE_NAME.match(str(name)):
+        if not valid_machine_name(name):
             problems.append(f"{path}: invalid machine name: allowed hostname chars are 0-9a-zA-Z . -")
             continue
         if not isinstance(settings, dict):

@@ -343,4 +343,4 @@ def test_ssh_builds_docker_machines_arguments(world, engine, tmp_path, monkeypat
         "ssh", "-F", "/dev/null", "-o", "ConnectionAttempts=3", "-o", "ConnectTimeout=10", "-o", "ControlMaster=no",
         "-o", "ControlPath=none", "-o", "LogLevel=quiet", "-o", "PasswordAuthentication=no",
         "-o", "ServerAliveInterval=60", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-        "root@127.0.0.1", "-o", "IdentitiesOnly=yes", "-i", "/keys/id", "-p", "22", "ls", "/"]
+        "-o", "IdentitiesOnly=yes", "-i", "/keys/id", "-p", "22", "-l", "root", "--", "127.0.0.1", "ls", "/"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -112,3 +114,35 @@ def test_ls_running_then_engine_stopped_then_unreachable(world, host, bed):
     finally:
         for rule in rules:
             subprocess.run(netns + [rule[0], "-D", *rule[2:]], check=True)
+
+
+def test_a_remote_command_starting_with_a_dash_stays_remote(world, host, bed, tmp_path):
+    marker = tmp_path / "proxy-ran"
+    result = shell(world, f"docker-machine ssh bed -oProxyCommand='touch {marker}' true")
+    assert not marker.exists(), "the command became an ssh option and ran here"
+    # It reached the host's shell (bash: "invalid option", exit 2; sh: "not found", exit 127).
+    assert result.returncode in (2, 127), result.stderr
+
+
+def test_scp_delta_takes_an_rsh_looking_path_as_a_path(world, host, bed, tmp_path):
+    require([] if shutil.which("rsync") else ["rsync"], "scp -d")
+    marker = tmp_path / "rsh-ran"
+    result = shell(world, f"cd {tmp_path} && docker-machine scp -d -q '--rsh=touch {marker}' bed:/tmp/")
+    assert not marker.exists(), "the path became an rsync option and ran here"
+    assert result.returncode != 0
+
+
+def test_ssh_and_scp_with_a_store_path_holding_spaces(world, host, bed, tmp_path):
+    root = tmp_path / "my machine store"
+    add_machine(root, "spacey", ip=host.address, engine_port=2376, ssh_key=host.ssh_key, ca=create_ca("tester"))
+    spaced = dataclasses.replace(world, root=root, env={**world.env, "MACHINE_STORAGE_PATH": str(root)})
+    assert shell(spaced, "docker-machine ssh spacey -- true").returncode == 0
+    source = tmp_path / "note.txt"
+    source.write_text("spaces are fine\n")
+    up = shell(spaced, f"docker-machine scp -q {source} spacey:/tmp/dmtest-spaces.txt")
+    assert up.returncode == 0, up.stderr
+    assert host.output("cat /tmp/dmtest-spaces.txt") == "spaces are fine\n"
+    if shutil.which("rsync"):
+        delta = shell(spaced, f"docker-machine scp -d -q {source} spacey:/tmp/dmtest-spaces-d.txt")
+        assert delta.returncode == 0, delta.stderr
+    host.output("rm -f /tmp/dmtest-spaces.txt /tmp/dmtest-spaces-d.txt")

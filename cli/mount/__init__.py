@@ -35,4 +35,4 @@ def command(app: Application, source, mountpoint, unmount) -> None:
                *identity_options(host)]
     if host.ssh_key_path:
         options += ["-o", "IdentitiesOnly=yes"]
-    sys.exit(subprocess.call(["sshfs", *options, f"{host.ssh_user}@{host_part(host)}:{path or '.'}", mountpoint]))
+    sys.exit(subprocess.call(["sshfs", *options, "--", f"{host.ssh_user}@{host_part(host)}:{path or '.'}", mountpoint]))

@@ -14,7 +14,10 @@ import secrets as random
 import subprocess
 from typing import Callable, Optional
 
-from ..store import INVALID_NAME, MACHINE_NAME, HostConfig, Store
+from components.names import name_problem, valid_machine_name
+
+from ..store import INVALID_NAME, HostConfig, Store
+from ..store.lock import LockBusy, store_lock
 from .certs import ensure_shared_certs
 from .interrupt import interrupted
 from .progress import Progress
@@ -67,16 +70,16 @@ def _interrupted(name: str) -> MachineError:
 def pre_create_checks(name: str, spec: MachineSpec, store: Store) -> None:
     """Everything that can be known wrong before a stack exists: nothing is created when one fails."""
     from components.drivers import DriverArgumentError, driver_from_dict
+    from components.drivers.base import check_driver
     from components.engine import EngineOptions, EngineOptionError
     from components.cert import san_entries
 
-    if not MACHINE_NAME.match(name):
-        raise PreCreateCheckFailed(f"Error creating machine: {INVALID_NAME}")
+    if name_problem(name):
+        raise PreCreateCheckFailed(f"Error creating machine: {name_problem(name)}")
     try:
         EngineOptions.from_dict(spec.engine)
         san_entries(spec.tls_sans)
-        driver = driver_from_dict(spec.driver, spec.driver_options)
-        driver.validate(name)
+        check_driver(driver_from_dict(spec.driver, spec.driver_options), name)
     except (DriverArgumentError, EngineOptionError, ValueError, TypeError) as err:
         raise PreCreateCheckFailed(f"Error with pre-create check: {err}") from None
     if spec.driver == "virtualbox":
@@ -112,6 +115,16 @@ def spec_of(host: HostConfig) -> MachineSpec:
 
 def _run_update(workspace: MachineWorkspace, name: str, spec: MachineSpec, say: Say, doing: str,
                 replace: Optional[list[str]] = None, docker_context: bool = True) -> HostConfig:
+    """One update of the machine's stack; one process at a time changes a machine (its store lock)."""
+    try:
+        with store_lock(workspace.store.root, f"machine.{name}", wait=False):
+            return _update(workspace, name, spec, say, doing, replace, docker_context)
+    except LockBusy:
+        raise _busy(name) from None
+
+
+def _update(workspace: MachineWorkspace, name: str, spec: MachineSpec, say: Say, doing: str,
+            replace: Optional[list[str]], docker_context: bool) -> HostConfig:
     from pulumi.automation import errors
 
     store = workspace.store
@@ -157,9 +170,18 @@ def create_machine(name: str, spec: MachineSpec, *, store: Optional[Store] = Non
 
 def remove_machine(name: str, *, force: bool = False, store: Optional[Store] = None,
                    workspace: Optional[MachineWorkspace] = None, say: Say = _quiet) -> None:
+    workspace = _workspace(workspace, store, say)
+    workspace.store.load(name)  # a name the store accepts, before it names a lock file
+    try:
+        with store_lock(workspace.store.root, f"machine.{name}", wait=False):
+            _remove(workspace, name, force, say)
+    except LockBusy:
+        raise _busy(name) from None
+
+
+def _remove(workspace: MachineWorkspace, name: str, force: bool, say: Say) -> None:
     from pulumi.automation import errors
 
-    workspace = _workspace(workspace, store, say)
     store = workspace.store
     host = store.load(name)
     if not host.pulumi or host.pulumi.get("DeclaredIn"):
@@ -259,7 +281,13 @@ def import_machines(names: Optional[list[str]] = None, *, store: Optional[Store]
                     workspace: Optional[MachineWorkspace] = None, say: Say = _quiet) -> list[str]:
     """Rebuild the local store from the backend's stacks (a team's shared machines)."""
     workspace = _workspace(workspace, store, say)
+    from components.drivers import REGISTRY
+
     wanted = names or workspace.stack_names()
+    bad = [name for name in wanted if not valid_machine_name(name)]
+    if bad:
+        raise MachineError(f"Error: the backend has stacks that are not machine names: {', '.join(map(repr, bad))} "
+                           f"({INVALID_NAME}); import the others by name")
     done = []
     for name in wanted:
         stack = workspace.stack(name, create=False)
@@ -267,7 +295,12 @@ def import_machines(names: Optional[list[str]] = None, *, store: Optional[Store]
         outputs = stack.outputs()
         # A stack made from another store has its config in that store's workspace.
         spec = from_config(config) if f"{NAMESPACE}:driver" in config else from_outputs(outputs_plain(outputs))
-        write_machine(workspace.store, name, spec, outputs, workspace.backend)
+        if spec.driver not in REGISTRY:
+            raise MachineError(f"Error importing {name!r}: unknown driver {spec.driver[:40]!r}")
+        try:
+            write_machine(workspace.store, name, spec, outputs, workspace.backend)
+        except ValueError as err:
+            raise MachineError(f"Error importing {name!r}: {err}") from None
         say(f"Imported {name}")
         done.append(name)
     return done
@@ -277,6 +310,10 @@ def import_stack(stack_name: str, project_dir: str, *, store: Optional[Store] = 
                  say: Say = _quiet) -> list[str]:
     """A declarative stack's machines (stacks/, ``pulumi up``) into the local store, so env/ssh/ls work."""
     from pulumi.automation import LocalWorkspaceOptions, errors, select_stack
+
+    from components.drivers import REGISTRY
+
+    from .untrusted import machine_problems
 
     store = store or Store()
     try:
@@ -288,13 +325,25 @@ def import_stack(stack_name: str, project_dir: str, *, store: Optional[Store] = 
     machines = out.get("machines") or {}
     if not machines:
         raise MachineError(f"stack {stack_name!r} exports no machines: is it a docker-machine stack, and up to date?")
-    shared = {key: out[key] for key in ("ca_pem", "client_cert_pem", "client_key_pem")}
-    for name, machine in sorted(machines.items()):
-        outputs = {**machine, **shared, "ssh_private_key": (out.get("machine_ssh_keys") or {}).get(name, "")}
-        spec = MachineSpec(driver=machine.get("driver", ""), engine=machine.get("engine") or {})
+    keys = out.get("machine_ssh_keys") or {}
+    if not isinstance(machines, dict) or not isinstance(keys, dict):
+        raise MachineError(f"stack {stack_name!r}: its 'machines' output is not a map of machine names")
+    shared = {key: out.get(key) for key in ("ca_pem", "client_cert_pem", "client_key_pem")}
+    imports = {}
+    for name, machine in machines.items():
+        outputs = {**(machine if isinstance(machine, dict) else {}), **shared, "ssh_private_key": keys.get(name, "")}
+        imports[name] = outputs
+    problems = [problem for name, outputs in imports.items() for problem in machine_problems(name, outputs)]
+    problems += [f"{name}: unknown driver {str(o.get('driver'))[:40]!r}" for name, o in imports.items()
+                 if o.get("driver") not in REGISTRY]
+    if problems:  # a stack's outputs are untrusted: nothing is written unless every machine checks out
+        raise MachineError(f"Error: stack {stack_name!r} exports machines this store can't take "
+                           "(nothing was imported):\n" + "\n".join(problems))
+    for name, outputs in sorted(imports.items()):
+        spec = MachineSpec(driver=outputs["driver"], engine=outputs.get("engine") or {})
         write_machine(store, name, spec, outputs, backend="", declared_in=f"{project_dir} (stack {stack_name})")
         say(f"Imported {name}")
-    return sorted(machines)
+    return sorted(imports)
 
 
 def machine_env(name: str, *, store: Optional[Store] = None) -> dict[str, str]:

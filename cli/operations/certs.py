@@ -6,6 +6,7 @@ from components.cert import create_ca, issue_client_certificate
 from components.certificates import default_organization
 
 from ..store import Store
+from ..store.lock import store_lock
 
 FILES = {"ca_pem": "ca.pem", "ca_key_pem": "ca-key.pem", "client_cert_pem": "cert.pem", "client_key_pem": "key.pem"}
 
@@ -13,10 +14,13 @@ FILES = {"ca_pem": "ca.pem", "ca_key_pem": "ca-key.pem", "client_cert_pem": "cer
 def ensure_shared_certs(store: Store, regenerate: bool = False) -> dict[str, str]:
     """The PEMs from STORE/certs, made first if missing (or when ``regenerate``); reused from docker-machine."""
     folder = store.certs_dir
-    if regenerate or not all((folder / name).is_file() for name in FILES.values()):
-        organization = default_organization()
-        ca = create_ca(organization)
-        client = issue_client_certificate(ca, f"{organization}.client")
-        store.write_shared_certs(ca_pem=ca.cert_pem, ca_key_pem=ca.key_pem, client_cert_pem=client.cert_pem,
-                                 client_key_pem=client.key_pem)
-    return {key: (folder / name).read_text() for key, name in FILES.items()}
+    # Several processes may start on a new store at once: the CA comes into being exactly once.
+    with store_lock(store.root, "certs"):
+        store.recover_shared_certs()
+        if regenerate or not all((folder / name).is_file() for name in FILES.values()):
+            organization = default_organization()
+            ca = create_ca(organization)
+            client = issue_client_certificate(ca, f"{organization}.client")
+            store.write_shared_certs(ca_pem=ca.cert_pem, ca_key_pem=ca.key_pem, client_cert_pem=client.cert_pem,
+                                     client_key_pem=client.key_pem)
+        return {key: (folder / name).read_text() for key, name in FILES.items()}

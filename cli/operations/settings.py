@@ -59,11 +59,14 @@ def from_config(config: Mapping[str, str]) -> MachineSpec:
 
 def from_outputs(outputs: Mapping[str, Any]) -> MachineSpec:
     """The spec of a stack whose config is in another store's workspace: what its outputs say."""
+    def mapping(value: Any) -> dict:
+        return dict(value) if isinstance(value, dict) else {}
+
     return MachineSpec(
-        driver=outputs["driver"],
-        driver_options=dict(outputs.get("driver_options") or {}),
-        engine=dict(outputs.get("engine") or {}),
-        power=outputs.get("power") or "running",
+        driver=str(outputs.get("driver") or ""),
+        driver_options=mapping(outputs.get("driver_options")),
+        engine=mapping(outputs.get("engine")),
+        power="stopped" if outputs.get("power") == "stopped" else "running",
     )
 
 

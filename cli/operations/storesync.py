@@ -9,6 +9,7 @@ from components.ssh import public_key_from_private
 
 from ..store import HostConfig, Store, new_host_config
 from .settings import MachineSpec
+from .untrusted import check_machine
 
 SSH_KEY_FILE = "id_ed25519"
 SECRET_OUTPUTS = ("ssh_private_key", "client_key_pem")
@@ -22,6 +23,7 @@ def outputs_plain(outputs: Mapping[str, Any]) -> dict[str, Any]:
 def write_machine(store: Store, name: str, spec: MachineSpec, outputs: Mapping[str, Any], backend: str,
                   docker_context: bool = True, declared_in: Optional[str] = None) -> HostConfig:
     out = outputs_plain(outputs)
+    check_machine(name, out)
     private_key = out.get("ssh_private_key") or ""
     folder = store.write_machine_files(
         name,

@@ -7,24 +7,24 @@ passphrase salt). State goes to ``file://STORE/state`` unless ``--backend-url`` 
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
 import sys
-import threading
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-from components.files import ensure_private_dir, write_private
+from components.files import ensure_private_dir, write_private, write_public
 
 from ..store import Store
+from ..store.lock import store_lock
 
 PROJECT = "docker-machine"
 PASSPHRASE_FILE = "passphrase"
-_PROJECT_FILE_LOCK = threading.Lock()
 MANUAL_INSTALL = "curl -fsSL https://get.pulumi.com | sh"
 
 
@@ -55,7 +55,10 @@ class MachineWorkspace:
             return {"PULUMI_CONFIG_PASSPHRASE_FILE": os.environ["PULUMI_CONFIG_PASSPHRASE_FILE"]}
         path = self.work_dir / PASSPHRASE_FILE
         if not path.exists():
-            write_private(path, secrets.token_urlsafe(32))
+            # Made once: a second one would leave stacks whose secrets nothing can decrypt.
+            with store_lock(self.store.root, "passphrase"):
+                if not path.exists():
+                    write_private(path, secrets.token_urlsafe(32))
         return {"PULUMI_CONFIG_PASSPHRASE_FILE": str(path)}
 
     def env_vars(self) -> dict[str, str]:
@@ -93,37 +96,34 @@ class MachineWorkspace:
         return self.pulumi_command
 
     def stack(self, name: str, create: bool = True):
-        from pulumi.automation import (
-            LocalWorkspaceOptions,
-            ProjectBackend,
-            ProjectSettings,
-            create_or_select_stack,
-            select_stack,
-        )
+        from pulumi.automation import LocalWorkspaceOptions, create_or_select_stack, select_stack
 
         from .program import machine_program
 
-        ensure_private_dir(self.work_dir)
+        self.write_project()
         options = LocalWorkspaceOptions(
             work_dir=str(self.work_dir),
             env_vars=self.env_vars(),
             secrets_provider="passphrase",
-            project_settings=ProjectSettings(name=PROJECT, runtime="python", backend=ProjectBackend(url=self.backend)),
             pulumi_command=self.command(),
         )
         open_stack = create_or_select_stack if create else select_stack
-        with _PROJECT_FILE_LOCK:  # each workspace rewrites STORE/pulumi/Pulumi.yaml: one at a time
-            return open_stack(stack_name=name, project_name=PROJECT, program=machine_program, opts=options)
+        return open_stack(stack_name=name, project_name=PROJECT, program=machine_program, opts=options)
+
+    def write_project(self) -> None:
+        """STORE/pulumi/Pulumi.yaml, replaced atomically and only when it changes: other processes'
+        pulumi CLIs read it at any moment (a LocalWorkspace given project settings rewrites it in place)."""
+        ensure_private_dir(self.work_dir)
+        text = f"name: {PROJECT}\nruntime: python\nbackend:\n  url: {json.dumps(self.backend)}\n"
+        path = self.work_dir / "Pulumi.yaml"
+        with store_lock(self.store.root, "workspace"):
+            if not path.exists() or path.read_text() != text:
+                write_public(path, text)
 
     def stack_names(self) -> list[str]:
-        from pulumi.automation import LocalWorkspace, ProjectBackend, ProjectSettings
+        from pulumi.automation import LocalWorkspace
 
-        ensure_private_dir(self.work_dir)
-        with _PROJECT_FILE_LOCK:
-            workspace = LocalWorkspace(
-                work_dir=str(self.work_dir), env_vars=self.env_vars(), secrets_provider="passphrase",
-                project_settings=ProjectSettings(name=PROJECT, runtime="python",
-                                                 backend=ProjectBackend(url=self.backend)),
-                pulumi_command=self.command(),
-            )
+        self.write_project()
+        workspace = LocalWorkspace(work_dir=str(self.work_dir), env_vars=self.env_vars(),
+                                   secrets_provider="passphrase", pulumi_command=self.command())
         return [summary.name for summary in workspace.list_stacks()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import subprocess
 import sys
@@ -42,10 +43,12 @@ def command(app: Application, source, destination, recursive, delta, quiet) -> N
             continue
         options += identity_options(host)
         locations.append(f"{user or host.ssh_user}@{host_part(host)}:{path}")
+    # "--" before the locations: a path such as --rsh=... is a path, never an option.
     if delta:
-        ssh = " ".join(["ssh", *BASE_SSH_ARGS, *options])
-        args = ["rsync", "-e", ssh, "-a" if recursive else "-t", *(["-q"] if quiet else ["--progress"]), *locations]
+        ssh = shlex.join(["ssh", *BASE_SSH_ARGS, *options])  # rsync splits -e at spaces, honouring quotes
+        args = ["rsync", "-e", ssh, "-a" if recursive else "-t", *(["-q"] if quiet else ["--progress"]), "--",
+                *locations]
     else:
         args = ["scp", *BASE_SSH_ARGS, "-3", *(["-r"] if recursive else []), *(["-q"] if quiet else []), *options,
-                *locations]
+                "--", *locations]
     sys.exit(subprocess.call(args))

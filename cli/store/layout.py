@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
 from typing import Iterator, Optional
 
 from components.files import ensure_private_dir, write_private, write_public
-from components.names import MACHINE_NAME, default_store_root
+from components.names import default_store_root, valid_machine_name
 
 from . import dockercontext
 from .hostconfig import HostConfig, load
@@ -59,7 +60,7 @@ class Store:
 
     def load(self, name: str) -> HostConfig:
         path = self.machine_dir(name) / "config.json"
-        if not MACHINE_NAME.match(name) or not path.is_file():
+        if not valid_machine_name(name) or not path.is_file():
             raise MachineNotFound(name)
         return load(path)
 
@@ -107,14 +108,36 @@ class Store:
 
     def write_shared_certs(self, *, ca_pem: str, ca_key_pem: Optional[str], client_cert_pem: str,
                            client_key_pem: str) -> Path:
-        """``certs/``: the CA and client certificate every machine shares, as docker-machine keeps them."""
-        folder = ensure_private_dir(self.certs_dir)
-        write_private(folder / "ca.pem", ca_pem)
+        """``certs/``: the CA and client certificate every machine shares, as docker-machine keeps them.
+
+        All four files are written into a new folder that then takes certs/'s place, so a crash
+        never leaves a CA key beside another CA's certificate. Call under the store's "certs" lock.
+        """
+        ensure_private_dir(self.root)
+        new, old = self.root / ".certs.new", self.root / ".certs.old"
+        shutil.rmtree(new, ignore_errors=True)
+        ensure_private_dir(new)
+        write_private(new / "ca.pem", ca_pem)
         if ca_key_pem:
-            write_private(folder / "ca-key.pem", ca_key_pem)
-        write_private(folder / "cert.pem", client_cert_pem)
-        write_private(folder / "key.pem", client_key_pem)
-        return folder
+            write_private(new / "ca-key.pem", ca_key_pem)
+        write_private(new / "cert.pem", client_cert_pem)
+        write_private(new / "key.pem", client_key_pem)
+        shutil.rmtree(old, ignore_errors=True)
+        if self.certs_dir.exists():
+            os.rename(self.certs_dir, old)
+        os.rename(new, self.certs_dir)
+        shutil.rmtree(old, ignore_errors=True)
+        return self.certs_dir
+
+    def recover_shared_certs(self) -> None:
+        """Finish (or undo) a certs/ swap that a crash interrupted. Call under the "certs" lock."""
+        new, old = self.root / ".certs.new", self.root / ".certs.old"
+        if self.certs_dir.exists():
+            shutil.rmtree(new, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)
+        elif old.is_dir():
+            os.rename(old, self.certs_dir)
+            shutil.rmtree(new, ignore_errors=True)
 
     def remove(self, name: str) -> None:
         """The machine's folder and its Docker context."""

@@ -10,6 +10,8 @@ from typing import Any, ClassVar, Mapping, Optional, Sequence
 
 import pulumi
 
+from ..names import USER_NAME
+
 
 class DriverArgumentError(ValueError):
     """A driver argument that can't work; the message names it and the fix."""
@@ -73,6 +75,15 @@ class Driver(abc.ABC):
                 f"unknown {cls.name} option {unknown[0]!r}: use one of {', '.join(sorted(known))}"
             )
         return cls(**options)  # type: ignore[call-arg]
+
+
+def check_driver(driver: Driver, machine_name: str) -> None:
+    """The driver's own checks, and what every driver shares: an SSH user that is a user name (never an
+    ssh option such as ``-oProxyCommand=...``)."""
+    driver.validate(machine_name)
+    user = getattr(driver, "ssh_user", None)
+    if user is not None and not (isinstance(user, str) and USER_NAME.fullmatch(user)):
+        raise DriverArgumentError(f"{driver.name} ssh user {user!r} is not a user name: give a login name such as ubuntu")
 
 
 def check_cidrs(values: Sequence[str], option: str) -> None:

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Optional
 
 import pulumi
 
+from ..names import HOST_NAME, USER_NAME
 from .base import Driver, DriverArgumentError, MachineHost, secret_field
 
-_HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$")
-_USER = re.compile(r"^[a-z_][a-z0-9_.-]*\$?$")
 
 
 @dataclass(frozen=True)
@@ -38,11 +36,11 @@ class GenericDriver(Driver):
         try:
             ipaddress.ip_address(self.ip_address)
         except ValueError:
-            if not _HOST.match(self.ip_address):
+            if not HOST_NAME.fullmatch(self.ip_address):
                 raise DriverArgumentError(
                     f"generic ip_address {self.ip_address!r} is neither an IP address nor a host name"
                 ) from None
-        if not _USER.match(self.ssh_user):
+        if not USER_NAME.fullmatch(self.ssh_user):
             raise DriverArgumentError(f"generic ssh_user {self.ssh_user!r} is not a user name")
         if not 1 <= int(self.ssh_port) <= 65535:
             raise DriverArgumentError(f"generic ssh_port {self.ssh_port!r} is not a TCP port")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 
 from ..engine import EngineOptions
-from ..names import MACHINE_NAME
+from ..names import valid_machine_name
 
 DOCKER_DIR = "/etc/docker"
 CA_PATH = f"{DOCKER_DIR}/ca.pem"
@@ -117,7 +117,7 @@ def render_script(
     reinstall: bool = False,
 ) -> str:
     """The whole provisioning script for one machine (``reinstall``: run the installer even over Docker)."""
-    if hostname is not None and not MACHINE_NAME.match(hostname):
+    if hostname is not None and not valid_machine_name(hostname):
         raise ValueError(
             f"invalid hostname {hostname!r}: allowed hostname chars are 0-9a-zA-Z . - (starting with a letter or digit)"
         )
