@@ -9,7 +9,7 @@ import click
 
 from components.names import name_problem
 
-from .store import HostConfig, MachineNotFound, Store
+from .store import BrokenMachine, HostConfig, MachineNotFound, Store
 
 NO_DEFAULT = 'Error: No machine name(s) specified and no "default" machine exists'
 EXPECTED_ONE = "Error: Expected one machine name as an argument"
@@ -47,7 +47,7 @@ class Application:
             self.abort(name_problem(name))
         try:
             return self.store.load(name)
-        except MachineNotFound as err:
+        except (MachineNotFound, BrokenMachine) as err:
             self.abort(str(err))
 
     def names_or_default(self, names: Sequence[str]) -> list[str]:

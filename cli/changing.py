@@ -26,7 +26,7 @@ def workspace(app: Application, backend_url: Optional[str]):
 def for_each(app: Application, names: Sequence[str], action: Callable[[str, Callable[[str], None]], None]) -> None:
     """Run ``action`` for every machine at once; errors are collected and reported together."""
     from .operations import MachineError, PulumiUnavailable
-    from .store import MachineNotFound
+    from .store import BrokenMachine, MachineNotFound
 
     names = app.names_or_default(names)
     lock = threading.Lock()
@@ -44,7 +44,7 @@ def for_each(app: Application, names: Sequence[str], action: Callable[[str, Call
     def run(name: str) -> None:
         try:
             action(name, say_for(name))
-        except MachineNotFound as err:
+        except (MachineNotFound, BrokenMachine) as err:
             errors.append((str(err), 1))
         except (MachineError, PulumiUnavailable) as err:
             errors.append((str(err), getattr(err, "exit_code", 1)))

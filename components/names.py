@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -30,3 +31,22 @@ def valid_machine_name(name: object) -> bool:
 def default_store_root() -> Path:
     """``MACHINE_STORAGE_PATH``, else ``~/.docker/machine``."""
     return Path(os.environ.get("MACHINE_STORAGE_PATH") or Path.home() / ".docker" / "machine")
+
+
+def is_address(value: object) -> bool:
+    """An IP address or a DNS host name (never something an ssh option could start with)."""
+    if not isinstance(value, str) or value.startswith("-"):
+        return False
+    try:
+        ipaddress.ip_address(value)
+        return True
+    except ValueError:
+        return len(value) <= 253 and HOST_NAME.fullmatch(value) is not None
+
+
+def is_port(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return isinstance(value, int) and 1 <= value <= 65535

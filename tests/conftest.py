@@ -24,6 +24,9 @@ from pulumi.runtime import rpc
 from components.ssh import md5_fingerprint
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# No test may download the Pulumi CLI (it would reach outside this machine): every process it starts
+# inherits this, and a test that wants the CLI uses the one make engine built.
+os.environ["DOCKER_MACHINE_PULUMI_INSTALL"] = "never"
 
 
 def require(missing: list[str], what: str) -> None:

@@ -201,6 +201,7 @@ def test_no_pulumi_cli_and_no_way_to_install_it(world, monkeypatch, tmp_path):
     from pulumi.automation import PulumiCommand
 
     monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("DOCKER_MACHINE_PULUMI_INSTALL")
 
     def offline(*args, **kwargs):
         raise OSError("network is unreachable")
@@ -211,6 +212,14 @@ def test_no_pulumi_cli_and_no_way_to_install_it(world, monkeypatch, tmp_path):
     assert "The Pulumi CLI is not installed: installing it into" in result.output
     assert result.output.splitlines()[-1] == ("Error: could not install the Pulumi CLI (network is unreachable): "
                                               "install it by hand with 'curl -fsSL https://get.pulumi.com | sh'")
+
+
+def test_never_install_refuses_to_fetch_the_cli(world, monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    result = run("create", "-d", "digitalocean", "--digitalocean-access-token", "t", "dev")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1].startswith("Error: the Pulumi CLI is not installed, and "
+                                                     "DOCKER_MACHINE_PULUMI_INSTALL=never forbids fetching it")
 
 
 def test_create_help_lists_the_chosen_drivers_flags(world):

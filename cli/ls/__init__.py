@@ -88,10 +88,16 @@ def row(host: HostConfig, status: EngineStatus | None, docker_host: str) -> dict
 def command(app: Application, quiet, filters, timeout, template) -> None:
     """List machines."""
     wanted = parse_filters(app, filters)
-    hosts = list(app.store.hosts())
+    hosts, broken = [], {}
+    for name, entry in app.store.entries():
+        if isinstance(entry, HostConfig):
+            hosts.append(entry)
+        else:  # listed with its reason; it is not probed
+            hosts.append(HostConfig({"Name": name}))
+            broken[name] = EngineStatus("Error", error=entry.reason)
     template = (template or DEFAULT_FORMAT).replace("\\t", "\t")
     needs_probe = "state" in wanted or (not quiet and any(f".{field}" in template for field in PROBED))
-    statuses = probe_all(hosts, timeout) if needs_probe else {}
+    statuses = {**(probe_all([h for h in hosts if h.name not in broken], timeout) if needs_probe else {}), **broken}
     docker_host = os.environ.get("DOCKER_HOST", "")
     selected = [h for h in hosts if matches(h, statuses.get(h.name), wanted)]
     if quiet:

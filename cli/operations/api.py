@@ -16,7 +16,7 @@ from typing import Callable, Optional
 
 from components.names import name_problem, valid_machine_name
 
-from ..store import INVALID_NAME, HostConfig, Store
+from ..store import INVALID_NAME, BrokenMachine, HostConfig, Store
 from ..store.lock import LockBusy, store_lock
 from .certs import ensure_shared_certs
 from .interrupt import interrupted
@@ -24,7 +24,7 @@ from .progress import Progress
 from .stackconfig import set_stack_config
 from .settings import NAMESPACE, MachineSpec, from_config, from_outputs, to_config
 from .storesync import mark_error, outputs_plain, write_machine
-from .workspace import MachineWorkspace
+from .workspace import MachineWorkspace, PulumiUnavailable
 
 Say = Callable[[str], None]
 
@@ -171,28 +171,48 @@ def create_machine(name: str, spec: MachineSpec, *, store: Optional[Store] = Non
 def remove_machine(name: str, *, force: bool = False, store: Optional[Store] = None,
                    workspace: Optional[MachineWorkspace] = None, say: Say = _quiet) -> None:
     workspace = _workspace(workspace, store, say)
-    workspace.store.load(name)  # a name the store accepts, before it names a lock file
+    store = workspace.store
+    if force and name in store.names() and not store.exists_whole(name):
+        _forget(store, name, say)  # a broken folder: nothing in it can be trusted to destroy anything
+        return
     try:
-        with store_lock(workspace.store.root, f"machine.{name}", wait=False):
-            _remove(workspace, name, force, say)
+        host = store.load(name)  # also: a name the store accepts, before it names a lock file
+    except BrokenMachine as err:
+        raise MachineError(str(err)) from None
+    try:
+        with store_lock(store.root, f"machine.{name}", wait=False):
+            _remove(workspace, host, force, say)
     except LockBusy:
         raise _busy(name) from None
 
 
-def _remove(workspace: MachineWorkspace, name: str, force: bool, say: Say) -> None:
+def _forget(store: Store, name: str, say: Say) -> None:
+    try:
+        note = store.remove(name)
+    except OSError as err:
+        raise MachineError(f"Error removing {name!r} from the store: {err}") from None
+    if note:
+        say(f"WARNING: {note}")
+
+
+def _remove(workspace: MachineWorkspace, host: HostConfig, force: bool, say: Say) -> None:
     from pulumi.automation import errors
 
-    store = workspace.store
-    host = store.load(name)
+    store, name = workspace.store, host.name
     if not host.pulumi or host.pulumi.get("DeclaredIn"):
         if not force:
             raise declared_elsewhere(host) if host.pulumi else not_ours(name)
-        store.remove(name)
+        _forget(store, name, say)
         return
     try:
         stack = workspace.stack(name, create=False)
         stack.destroy(on_event=Progress(say), color="never")
         stack.workspace.remove_stack(name)
+    except PulumiUnavailable as err:
+        if not force:
+            raise
+        say(f"WARNING: {name!r} could not be destroyed ({err}); its stack is kept, so 'docker-machine import' "
+            "can bring it back to retry")
     except errors.StackNotFoundError:
         pass  # never got as far as a stack
     except errors.ConcurrentUpdateError:
@@ -205,7 +225,7 @@ def _remove(workspace: MachineWorkspace, name: str, force: bool, say: Say) -> No
             raise MachineError(f"Error removing host {name!r}: {_last_line(err)}") from None
         say(f"WARNING: the cloud side of {name!r} could not be removed ({_last_line(err)}); "
             "its stack is kept, so 'docker-machine import' can bring it back to retry")
-    store.remove(name)
+    _forget(store, name, say)
 
 
 POWER = {"start": ("running", False), "stop": ("stopped", False), "kill": ("stopped", True)}

@@ -6,35 +6,16 @@ hostile or broken stack must not write outside the store or smuggle an option in
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Any, Mapping
 
-from components.names import HOST_NAME, USER_NAME, name_problem
+from components.names import USER_NAME, is_address, is_port, name_problem
 
 _DOCKER_HOST = re.compile(r"tcp://(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})")
 
 
 class UntrustedValue(ValueError):
     pass
-
-
-def _address(value: Any) -> bool:
-    if not isinstance(value, str) or value.startswith("-"):
-        return False
-    try:
-        ipaddress.ip_address(value)
-        return True
-    except ValueError:
-        return len(value) <= 253 and HOST_NAME.fullmatch(value) is not None
-
-
-def _port(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return isinstance(value, int) and 1 <= value <= 65535
 
 
 def machine_problems(name: Any, out: Mapping[str, Any]) -> list[str]:
@@ -46,13 +27,13 @@ def machine_problems(name: Any, out: Mapping[str, Any]) -> list[str]:
     if not isinstance(user, str) or not USER_NAME.fullmatch(user):
         problems.append(f"{name}: ssh_user {str(user)[:80]!r} is not a user name")
     for key in ("ip", "ssh_host"):
-        if out.get(key) and not _address(out[key]):
+        if out.get(key) and not is_address(out[key]):
             problems.append(f"{name}: {key} {str(out[key])[:80]!r} is neither an IP address nor a host name")
-    if out.get("ssh_port") is not None and not _port(out["ssh_port"]):
+    if out.get("ssh_port") is not None and not is_port(out["ssh_port"]):
         problems.append(f"{name}: ssh_port {str(out['ssh_port'])[:20]!r} is not a TCP port")
     docker_host = out.get("docker_host") or ""
     if docker_host and not (isinstance(docker_host, str) and _DOCKER_HOST.fullmatch(docker_host)
-                            and _port(int(_DOCKER_HOST.fullmatch(docker_host).group(2)))):
+                            and is_port(int(_DOCKER_HOST.fullmatch(docker_host).group(2)))):
         problems.append(f"{name}: docker_host {str(docker_host)[:80]!r} is not tcp://ADDRESS:PORT")
     for key in ("ca_pem", "client_cert_pem", "client_key_pem", "server_cert_pem", "ssh_private_key"):
         value = out.get(key)

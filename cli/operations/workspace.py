@@ -26,6 +26,7 @@ from ..store.lock import store_lock
 PROJECT = "docker-machine"
 PASSPHRASE_FILE = "passphrase"
 MANUAL_INSTALL = "curl -fsSL https://get.pulumi.com | sh"
+NO_INSTALL_VARIABLE = "DOCKER_MACHINE_PULUMI_INSTALL"  # "never": no download on first use (offline, CI, tests)
 
 
 class PulumiUnavailable(RuntimeError):
@@ -85,6 +86,9 @@ class MachineWorkspace:
             self.pulumi_command = PulumiCommand()
         elif (local / "bin" / "pulumi").exists():
             self.pulumi_command = PulumiCommand(root=str(local))
+        elif os.environ.get(NO_INSTALL_VARIABLE) == "never":
+            raise PulumiUnavailable(f"Error: the Pulumi CLI is not installed, and {NO_INSTALL_VARIABLE}=never forbids "
+                                    f"fetching it: install it (make engine, or '{MANUAL_INSTALL}')")
         else:
             self.say(f"The Pulumi CLI is not installed: installing it into {local} (first use only)...")
             try:

@@ -21,7 +21,8 @@ def command(app: Application, names, force, y, backend_url) -> None:
     if not names:
         app.abort("Error: No machine name(s) specified.")
     for name in names:
-        app.host(name)
+        if not (force and name in app.store.names()):  # -f also removes a broken machine folder
+            app.host(name)
     app.echo("About to remove " + ", ".join(names))
     app.echo("WARNING: This action will delete both local reference and remote instance.")
     if not (force or y) and not app.confirm("Are you sure?"):

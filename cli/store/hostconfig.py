@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from components.engine import DEFAULT_ENGINE_PORT
+from components.names import USER_NAME, is_address, is_port
 
 CONFIG_VERSION = 3
 PULUMI_SECTION = "Pulumi"
@@ -107,8 +108,77 @@ class HostConfig:
         return HostConfig(copy.deepcopy(self.data))
 
 
+MAX_CONFIG_BYTES = 1 << 20  # a config.json is a few KiB; a bigger one is not one
+
+
+class BrokenMachine(ValueError):
+    """A machine folder whose config.json can't be used; the message says why and how to get rid of it."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f'Error loading host "{name}": {reason}: fix its config.json, '
+                         f'or remove it with "docker-machine rm -f {name}"')
+        self.name = name
+        self.reason = reason
+
+
+# What the commands read from config.json, and the type each must have when present.
+_SHAPE = {
+    (): {"Name": str, "DriverName": str, "Driver": dict, "HostOptions": dict, PULUMI_SECTION: dict},
+    ("Driver",): {"IPAddress": str, "MachineName": str, "SSHUser": str, "SSHPort": int, "SSHKeyPath": str,
+                  "StorePath": str, "EnginePort": int},
+    ("HostOptions",): {"AuthOptions": dict, "EngineOptions": dict},
+    ("HostOptions", "AuthOptions"): {"StorePath": str},
+    ("HostOptions", "EngineOptions"): {"Labels": list},
+    (PULUMI_SECTION,): {"EnginePort": int, "SSHHost": str, "State": str, "LastError": str, "Spec": dict},
+}
+
+
+def shape_problem(data: Any, folder_name: str) -> Optional[str]:
+    """Why ``data`` is not a config.json the commands can use (None when it is)."""
+    if not isinstance(data, dict):
+        return "config.json does not hold a JSON object"
+    for path, fields in _SHAPE.items():
+        section = data
+        for key in path:
+            section = section.get(key) or {}
+        for key, kind in fields.items():
+            value = section.get(key)
+            if value is not None and not (isinstance(value, kind) and not isinstance(value, bool)):
+                where = ".".join((*path, key))
+                return f"config.json's {where} is not {'a number' if kind is int else 'an object' if kind is dict else 'a list' if kind is list else 'a string'}"
+    host = HostConfig(data)
+    if host.name != folder_name:
+        return f"config.json names the machine {host.name[:80]!r}, not its folder's name"
+    if host.driver.get("SSHUser") and not USER_NAME.fullmatch(host.driver["SSHUser"]):
+        return f"config.json's Driver.SSHUser {host.driver['SSHUser'][:80]!r} is not a user name"
+    if host.driver.get("SSHPort") is not None and not is_port(host.driver["SSHPort"]):
+        return "config.json's Driver.SSHPort is not a TCP port"
+    for where, value in (("Driver.IPAddress", host.ip), ("Pulumi.SSHHost", host.pulumi.get("SSHHost"))):
+        if value and not is_address(value):
+            return f"config.json's {where} {value[:80]!r} is neither an IP address nor a host name"
+    return None
+
+
 def load(path: Path) -> HostConfig:
-    return HostConfig(json.loads(path.read_text()))
+    name = path.parent.name
+    if not path.is_file():
+        raise BrokenMachine(name, "config.json is not a regular file")
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as err:
+        raise BrokenMachine(name, f"config.json can't be read ({err.strerror})") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise BrokenMachine(name, f"config.json is larger than {MAX_CONFIG_BYTES} bytes")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as err:
+        where = f" at line {err.lineno}" if isinstance(err, json.JSONDecodeError) else ""
+        raise BrokenMachine(name, f"config.json is not valid JSON{where}") from None
+    problem = shape_problem(data, name)
+    if problem:
+        raise BrokenMachine(name, problem)
+    return HostConfig(data)
 
 
 def new_host_config(

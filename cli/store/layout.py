@@ -12,7 +12,7 @@ from components.files import ensure_private_dir, write_private, write_public
 from components.names import default_store_root, valid_machine_name
 
 from . import dockercontext
-from .hostconfig import HostConfig, load
+from .hostconfig import BrokenMachine, HostConfig, load
 
 
 
@@ -52,21 +52,43 @@ class Store:
     def names(self) -> list[str]:
         if not self.machines_dir.is_dir():
             return []
-        found = [d.name for d in self.machines_dir.iterdir() if (d / "config.json").is_file()]
+        found = [d.name for d in self.machines_dir.iterdir()
+                 if (d / "config.json").exists() or (d / "config.json").is_symlink()]
         return sorted(found, key=natural_key)
+
+    def exists_whole(self, name: str) -> bool:
+        """The machine's config.json loads (False for a broken folder)."""
+        try:
+            self.load(name)
+            return True
+        except (MachineNotFound, BrokenMachine):
+            return False
 
     def exists(self, name: str) -> bool:
         return (self.machine_dir(name) / "config.json").is_file()
 
     def load(self, name: str) -> HostConfig:
         path = self.machine_dir(name) / "config.json"
-        if not valid_machine_name(name) or not path.is_file():
+        if not valid_machine_name(name) or not (path.exists() or path.is_symlink()):
             raise MachineNotFound(name)
         return load(path)
 
     def hosts(self) -> Iterator[HostConfig]:
+        """The machines that load; see ``entries`` for the broken ones too."""
+        for _, host in self.entries():
+            if isinstance(host, HostConfig):
+                yield host
+
+    def entries(self) -> Iterator[tuple[str, HostConfig | BrokenMachine]]:
+        """Every machine folder: its config, or why it can't be used (one bad folder spoils no other)."""
         for name in self.names():
-            yield self.load(name)
+            if not valid_machine_name(name):
+                yield name, BrokenMachine(name, "its folder's name is not a machine name")
+                continue
+            try:
+                yield name, self.load(name)
+            except BrokenMachine as err:
+                yield name, err
 
     def save(self, host: HostConfig, docker_context: bool = True) -> Path:
         """Write config.json (0600, atomically) and, unless asked not to, the Docker context."""
@@ -139,7 +161,17 @@ class Store:
             os.rename(old, self.certs_dir)
             shutil.rmtree(new, ignore_errors=True)
 
-    def remove(self, name: str) -> None:
-        """The machine's folder and its Docker context."""
-        shutil.rmtree(self.machine_dir(name), ignore_errors=True)
+    def remove(self, name: str) -> Optional[str]:
+        """The machine's folder and its Docker context; a note when the folder was a symbolic link
+        (the link goes, what it points to stays). OSError when the folder is still there."""
+        folder = self.machine_dir(name)
+        note = None
+        if folder.is_symlink():
+            note = f"{folder} was a symbolic link to {os.readlink(folder)}: removed the link, left what it points to"
+            folder.unlink()
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
         dockercontext.remove(name)
+        if folder.exists() or folder.is_symlink():
+            raise OSError(f"{folder} could not be removed: remove it by hand")
+        return note

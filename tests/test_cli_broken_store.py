@@ -1,0 +1,94 @@
+"""One bad machine folder spoils no other: ls lists it with its reason, every command gives one line and exit 1,
+and rm -f removes it. Run through the installed docker-machine script (its exit codes are the user's)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import add_machine
+
+SCRIPT = Path(sys.executable).parent / "docker-machine"
+
+
+def dm(world, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, **world.env})
+
+
+@pytest.fixture
+def broken_store(world):
+    add_machine(world.root, "good", ip="127.0.0.1", engine_port=1)
+    machines = world.root / "machines"
+    for name, text in {
+        "truncated": '{"ConfigVersion": 3, "Driver": {',
+        "wrongtypes": json.dumps({"Name": "wrongtypes", "Driver": "not an object"}),
+        "badport": json.dumps({"Name": "badport", "DriverName": "generic",
+                               "Driver": {"IPAddress": "127.0.0.1", "SSHPort": "22"}}),
+        "baduser": json.dumps({"Name": "baduser", "DriverName": "generic",
+                               "Driver": {"IPAddress": "127.0.0.1", "SSHUser": "-oProxyCommand=x"}}),
+        "bad_name": json.dumps({"Name": "bad_name", "DriverName": "generic"}),
+    }.items():
+        (machines / name).mkdir(mode=0o700)
+        (machines / name / "config.json").write_text(text)
+    return world
+
+
+def test_ls_lists_every_machine_with_the_broken_ones_reasons(broken_store):
+    result = dm(broken_store, "ls", "--format", "{{.Name}}|{{.State}}|{{.Error}}")
+    assert result.returncode == 0, result.stderr
+    rows = dict(line.split("|", 1) for line in result.stdout.splitlines())
+    assert set(rows) == {"good", "truncated", "wrongtypes", "badport", "baduser", "bad_name"}
+    assert rows["good"].startswith("Stopped|") or rows["good"].startswith("Error|")
+    assert rows["truncated"] == "Error|config.json is not valid JSON at line 1"
+    assert rows["wrongtypes"] == "Error|config.json's Driver is not an object"
+    assert rows["badport"] == "Error|config.json's Driver.SSHPort is not a number"
+    assert rows["baduser"] == "Error|config.json's Driver.SSHUser '-oProxyCommand=x' is not a user name"
+    assert rows["bad_name"] == "Error|its folder's name is not a machine name"
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [["inspect"], ["env"], ["ip"], ["url"], ["config"], ["ssh"], ["rm", "-y"],
+                                     ["stop"], ["provision"]])
+def test_every_command_gives_one_line_and_exit_1(broken_store, command):
+    result = dm(broken_store, *command, "truncated")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        'Error loading host "truncated": config.json is not valid JSON at line 1: fix its config.json, '
+        'or remove it with "docker-machine rm -f truncated"'], result.stderr
+
+
+def test_rm_force_removes_broken_machines_and_leaves_the_rest(broken_store):
+    result = dm(broken_store, "rm", "-f", "truncated", "bad_name", "baduser")
+    assert result.returncode == 0, result.stderr
+    machines = broken_store.root / "machines"
+    assert sorted(p.name for p in machines.iterdir()) == ["badport", "good", "wrongtypes"]
+
+
+def test_rm_of_a_symlinked_machine_folder_says_what_it_did(world, pulumi_engine, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    add_machine(elsewhere, "linked", ip="127.0.0.1", engine_port=1)
+    (world.root / "machines").mkdir(parents=True)
+    (world.root / "machines" / "linked").symlink_to(elsewhere / "machines" / "linked")
+    result = dm(world, "rm", "-f", "linked")
+    assert result.returncode == 0, result.stderr
+    assert "was a symbolic link to" in result.stdout and "left what it points to" in result.stdout
+    assert not (world.root / "machines" / "linked").is_symlink()
+    assert (elsewhere / "machines" / "linked" / "config.json").exists()
+
+
+def test_an_oversized_or_odd_config_is_refused_without_reading_it_all(world):
+    add_machine(world.root, "huge", ip="127.0.0.1", engine_port=1)
+    config = world.root / "machines" / "huge" / "config.json"
+    os.truncate(config, 4 << 20)  # 4 MiB, sparse
+    result = dm(world, "ip", "huge")
+    assert result.returncode == 1 and "config.json is larger than 1048576 bytes" in result.stderr, result.stderr
+    config.unlink()
+    config.symlink_to("/dev/zero")
+    result = dm(world, "ip", "huge")
+    assert result.returncode == 1 and "config.json is not a regular file" in result.stderr, result.stderr
