@@ -83,3 +83,6 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         sys.exit(1)
     except click.exceptions.Exit as err:
         sys.exit(err.exit_code)
+    except OSError as err:  # the last net: a file-system problem is one line, never a traceback
+        click.echo(f"Error: {err.strerror or err}{f': {err.filename}' if err.filename else ''}", err=True)
+        sys.exit(1)

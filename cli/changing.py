@@ -18,6 +18,9 @@ def workspace(app: Application, backend_url: Optional[str]):
     from .operations import MachineWorkspace
     from .operations.interrupt import defer_ctrl_c_to_engine
 
+    if app.store.root.exists() and not app.store.root.is_dir():
+        app.abort(f"Error: the storage path {app.store.root} is not a folder: give -s/--storage-path "
+                  "(or MACHINE_STORAGE_PATH) a folder")
     defer_ctrl_c_to_engine()
 
     return MachineWorkspace(app.store, backend_url=backend_url, say=app.echo)

@@ -113,6 +113,9 @@ def tls_reason(host: HostConfig, err: ssl.SSLError) -> str:
     return "; ".join(problems) if problems else getattr(err, "reason", None) or str(err)
 
 
+MAX_TIMEOUT = 86400  # -t: one day at most (a socket takes no more)
+
+
 def probe_all(hosts: list[HostConfig], timeout: float) -> dict[str, EngineStatus]:
     """Every machine at once; whatever has not answered when ``timeout`` is up is Timeout.
 
@@ -121,7 +124,10 @@ def probe_all(hosts: list[HostConfig], timeout: float) -> dict[str, EngineStatus
     results: dict[str, EngineStatus] = {}
 
     def run(host: HostConfig) -> None:
-        results[host.name] = probe(host, timeout)
+        try:
+            results[host.name] = probe(host, timeout)
+        except Exception as err:  # noqa: BLE001 - a probe that crashed did not time out: say what happened
+            results[host.name] = EngineStatus("Error", error=f"the probe failed: {type(err).__name__}: {err}")
 
     threads = [threading.Thread(target=run, args=(host,), daemon=True) for host in hosts]
     for thread in threads:

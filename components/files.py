@@ -19,6 +19,13 @@ def ensure_private_dir(path: str | os.PathLike[str]) -> Path:
     return folder
 
 
+def ensure_dir(path: str | os.PathLike[str]) -> Path:
+    """Create ``path`` 0700 when missing; an existing folder (the user's, perhaps) keeps its mode."""
+    folder = Path(path)
+    folder.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    return folder
+
+
 def write_atomic(path: str | os.PathLike[str], data: str | bytes, mode: int) -> Path:
     """Write ``data`` to ``path`` through a temporary file and a rename.
 

@@ -1,5 +1,7 @@
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -19,10 +21,43 @@ def test_version_flags():
         assert result.output.startswith("docker-machine version ")
 
 
-def test_unknown_command_exits_nonzero_with_one_clear_line():
-    result = CliRunner().invoke(cli, ["frobnicate"])
-    assert result.exit_code == 2
-    assert "No such command 'frobnicate'" in result.output
+SCRIPT = str(Path(sys.executable).parent / "docker-machine")
+
+
+def installed(*args: str) -> subprocess.CompletedProcess:
+    """The installed script: its exit codes are docker-machine's (1 for every error, usage errors too)."""
+    return subprocess.run([SCRIPT, *args], capture_output=True, text=True, timeout=60)
+
+
+def test_unknown_command_exits_1_with_one_clear_line():
+    result = installed("frobnicate")
+    assert result.returncode == 1
+    assert "No such command 'frobnicate'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_unknown_flag_of_another_driver_exits_1():
+    result = installed("create", "-d", "digitalocean", "--amazonec2-region", "x", "dev")
+    assert result.returncode == 1 and "No such option '--amazonec2-region'" in result.stderr
+
+
+def test_absurd_timeouts_are_usage_errors(tmp_path):
+    for args in (["ls", "-t", "99999999999999999999"], ["active", "-t", "0"], ["ls", "-t", "0"]):
+        result = subprocess.run([SCRIPT, *args], capture_output=True, text=True, timeout=60,
+                                env={**os.environ, "MACHINE_STORAGE_PATH": str(tmp_path)})
+        assert result.returncode == 1, args
+        assert "is not in the range 1<=x<=86400" in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+def test_a_crashing_probe_is_an_error_not_a_timeout(monkeypatch):
+    from cli import probe
+    from cli.store import HostConfig
+
+    def crash(host, timeout):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(probe, "probe", crash)
+    status = probe.probe_all([HostConfig({"Name": "m"})], timeout=5)["m"]
+    assert (status.state, status.error) == ("Error", "the probe failed: RuntimeError: boom")
 
 
 def test_cli_and_foundation_modules_do_not_import_pulumi():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import stat
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -228,7 +229,27 @@ def test_create_help_lists_the_chosen_drivers_flags(world):
     aws = run("create", "--driver=amazonec2", "--help").output
     assert "--amazonec2-instance-type" in aws and "--digitalocean-region" not in aws
     assert "--virtualbox-memory" in run("create", "--help").output, "virtualbox is the default driver"
-    wrong = run("create", "-d", "digitalocean", "--amazonec2-region", "x", "dev")
-    assert wrong.exit_code == 2 and "No such option" in wrong.output
 
 
+
+
+def test_an_existing_storage_folder_keeps_its_mode(world, fake):
+    world.root.mkdir(mode=0o755)
+    world.root.chmod(0o755)
+    assert create_do().exit_code == 0
+    assert stat.S_IMODE(world.root.stat().st_mode) == 0o755, "not ours to chmod"
+    assert stat.S_IMODE((world.root / "machines" / "dev").stat().st_mode) == 0o700
+
+
+def test_a_storage_path_that_is_a_file_is_one_line(world, tmp_path):
+    import subprocess
+
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("x")
+    result = subprocess.run([str(Path(sys.executable).parent / "docker-machine"), "-s", str(not_a_folder), "create",
+                             "-d", "generic", "--generic-ip-address", "127.0.0.5", "box"], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"Error: the storage path {not_a_folder} is not a folder: give -s/--storage-path (or MACHINE_STORAGE_PATH) "
+        "a folder"]

@@ -7,11 +7,12 @@ import os
 import click
 
 from ..application import Application
-from ..probe import probe_all
+from ..probe import MAX_TIMEOUT, probe_all
 
 
 @click.command("active", short_help="Print which machine is active")
-@click.option("-t", "--timeout", default=10, show_default=True, help="Timeout in seconds")
+@click.option("-t", "--timeout", default=10, show_default=True, type=click.IntRange(1, MAX_TIMEOUT),
+              help="Timeout in seconds")
 @click.pass_obj
 def command(app: Application, timeout) -> None:
     """Print which machine is active."""

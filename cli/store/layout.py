@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Iterator, Optional
 
-from components.files import ensure_private_dir, write_private, write_public
+from components.files import ensure_dir, ensure_private_dir, write_private, write_public
 from components.names import default_store_root, valid_machine_name
 
 from . import dockercontext
@@ -92,9 +92,9 @@ class Store:
 
     def save(self, host: HostConfig, docker_context: bool = True) -> Path:
         """Write config.json (0600, atomically) and, unless asked not to, the Docker context."""
+        ensure_dir(self.root)  # the storage folder may be the user's: never chmod it
+        ensure_dir(self.machines_dir)
         folder = ensure_private_dir(self.machine_dir(host.name))
-        ensure_private_dir(self.root)
-        ensure_private_dir(self.machines_dir)
         path = write_private(folder / "config.json", host.to_json())
         if docker_context:
             dockercontext.write(host.name, host.url, folder)
@@ -135,7 +135,7 @@ class Store:
         All four files are written into a new folder that then takes certs/'s place, so a crash
         never leaves a CA key beside another CA's certificate. Call under the store's "certs" lock.
         """
-        ensure_private_dir(self.root)
+        ensure_dir(self.root)
         new, old = self.root / ".certs.new", self.root / ".certs.old"
         shutil.rmtree(new, ignore_errors=True)
         ensure_private_dir(new)

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Iterator
 
-from components.files import ensure_private_dir
+from components.files import ensure_dir, ensure_private_dir
 
 
 class LockBusy(RuntimeError):
@@ -20,7 +20,7 @@ def store_lock(root: Path, name: str, wait: bool = True) -> Iterator[None]:
     """Hold the store's lock ``name``; released when the process ends, whatever way it ends."""
     folder = root / ".locks"
     if not folder.is_dir():
-        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        ensure_dir(root)
         ensure_private_dir(folder)
     fd = os.open(folder / f"{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
