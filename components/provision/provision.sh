@@ -216,12 +216,14 @@ replace_if_changed() {
     fi
 }
 
-# install_generated MODE DEST FUNCTION: DEST gets FUNCTION's output, @DOCKERD@ filled in.
+# install_generated MODE DEST FUNCTION: DEST gets FUNCTION's output, with dockerd's path put in
+# where a command line starts with @DOCKERD@ (only there: a label or option may hold that text).
 # (Not a pipeline into replace_if_changed: that would run it in a subshell and lose CHANGED.)
 install_generated() {
     mkdir -p "$(dirname "$2")"
     new="$(dirname "$2")/.$(basename "$2").new"
-    "$3" | sed "s#@DOCKERD@#$(command -v dockerd)#" >"$new"
+    dockerd=$(command -v dockerd)
+    "$3" | sed -e "s#^ExecStart=@DOCKERD@ #ExecStart=$dockerd #" -e "s#^exec @DOCKERD@ #exec $dockerd #" >"$new"
     replace_if_changed "$1" "$new" "$2"
 }
 
