@@ -1,4 +1,4 @@
-"""The VirtualBox dynamic provider against the VBoxManage simulator, directly and after a dill round trip."""
+"""The VirtualBox dynamic provider against the VBoxManage simulator."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import json
 import threading
 from pathlib import Path
 
-import dill
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
@@ -52,12 +51,10 @@ def image_server(tmp_path):
     server.server_close()
 
 
-@pytest.fixture(params=["direct", "dill"])
-def provider(request):
-    made = VirtualBoxVMProvider()
-    if request.param == "dill":
-        made = dill.loads(base64.b64decode(serialize_provider(made)))
-    return made
+@pytest.fixture
+def provider():
+    """Called directly: its engine round trip is in test_material_providers.py (and the engine tests)."""
+    return VirtualBoxVMProvider()
 
 
 def props(tmp_path, url, name="vm1", **changes):
