@@ -280,3 +280,14 @@ def test_simulator_refuses_what_vboxmanage_refuses(vboxmanage):
 def test_guest_addresses_are_in_the_hostonly_network(tmp_path):
     chosen = vbox_provider.choose_address(props(tmp_path, "x"))
     assert ipaddress.ip_address(chosen) in ipaddress.ip_network("192.168.56.0/24")
+
+
+def test_simulator_missing_required_options_answer_like_vboxmanage(vboxmanage):
+    created = vboxmanage.run("createvm", "--name", "sim1", "--register")
+    assert created.returncode == 0, created.stderr
+    no_name = vboxmanage.run("storagectl", "sim1", "--add", "sata")
+    assert (no_name.returncode, no_name.stderr.strip()) == (2, "VBoxManage: error: Storage controller name not specified")
+    no_ctl = vboxmanage.run("storageattach", "sim1", "--port", "0", "--device", "0", "--type", "hdd", "--medium", "x")
+    assert (no_ctl.returncode, no_ctl.stderr.strip()) == (2, "VBoxManage: error: Storage controller name not specified")
+    no_port = vboxmanage.run("storageattach", "sim1", "--storagectl", "SATA", "--type", "hdd", "--medium", "x")
+    assert no_port.returncode in (1, 2) and "Traceback" not in no_port.stderr, no_port.stderr

@@ -243,6 +243,8 @@ def cmd_storagectl(args):
                                    "--portcount": str}, 1)
     with state() as data:
         vm = find_vm(data, ref)
+        if "--name" not in options:  # checked after the machine is found and locked, as VBoxManage does
+            raise syntax("Storage controller name not specified\n")
         require_off(vm)
         if options["--name"] in vm["controllers"]:
             raise Fail(f"Storage controller named '{options['--name']}' already exists")
@@ -253,6 +255,8 @@ def cmd_storagectl(args):
 def cmd_storageattach(args):
     (ref,), options = parse(args, {"--storagectl": str, "--port": str, "--device": str,
                                    "--type": ("dvddrive", "hdd", "fdd"), "--medium": str}, 1, bad_option_code=1)
+    if "--storagectl" not in options:  # checked before the machine is looked up, as VBoxManage does
+        raise syntax("Storage controller name not specified")
     with state() as data:
         vm = find_vm(data, ref)
         require_off(vm)
@@ -363,7 +367,8 @@ def cmd_startvm(args):
         if vm["state"] == "running":
             raise Fail(f"The machine '{vm['name']}' is already locked by a session (or being locked or unlocked)")
         if not any(a["type"] == "hdd" for a in vm["attachments"].values()):
-            raise Fail("simulated guest has no hard disk to boot from")
+            # The simulator's own text (not VBoxManage's): a real VM would start and then fail to boot.
+            raise Fail("(simulator) no hard disk attached: the simulated guest has nothing to boot from")
         vm["state"] = "running"
         forward(vm)
         install_seed_keys(vm)
@@ -447,6 +452,10 @@ def main(argv: list[str]) -> int:
     except Fail as err:
         print(f"VBoxManage: error: {err}", file=sys.stderr)
         return err.code
+    except KeyError as err:  # an option VBoxManage needs whose exact message is not modelled: say so
+        print(f"VBoxManage: error: (simulator) missing option {err.args[0]}: the simulator's text, not VBoxManage's",
+              file=sys.stderr)
+        return 2
     return 0
 
 
