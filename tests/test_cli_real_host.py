@@ -146,3 +146,22 @@ def test_ssh_and_scp_with_a_store_path_holding_spaces(world, host, bed, tmp_path
         delta = shell(spaced, f"docker-machine scp -d -q {source} spacey:/tmp/dmtest-spaces-d.txt")
         assert delta.returncode == 0, delta.stderr
     host.output("rm -f /tmp/dmtest-spaces.txt /tmp/dmtest-spaces-d.txt")
+
+
+def test_generic_restart_reboots_over_ssh_and_reports_a_failure(world, host, bed, tmp_path):
+    host_config = world.store().load("bed")
+    host_config.data["Pulumi"]["Spec"] = {"driver": "generic"}
+    world.store().save(host_config, docker_context=False)
+    # No systemd in the test host: Debian's shutdown fails, and restart must say so.
+    failed = shell(world, "docker-machine restart bed")
+    assert failed.returncode == 1
+    assert "Error restarting 'bed': 'sudo shutdown -r now' failed:" in failed.stderr, failed.stderr
+    # A shutdown that works (recording its arguments): restart succeeds.
+    host.output("mkdir -p /usr/local/sbin && printf '#!/bin/sh\\necho \"$*\" >/tmp/dmtest-shutdown\\n' "
+                ">/usr/local/sbin/shutdown && chmod 755 /usr/local/sbin/shutdown")
+    try:
+        done = shell(world, "docker-machine restart bed")
+        assert done.returncode == 0, done.stderr
+        assert host.output("cat /tmp/dmtest-shutdown").strip() == "-r now"
+    finally:
+        host.output("rm -f /usr/local/sbin/shutdown /tmp/dmtest-shutdown")

@@ -254,15 +254,31 @@ def restart_machine(name: str, *, store: Optional[Store] = None, workspace: Opti
     workspace = _workspace(workspace, store, say)
     host = workspace.store.load(name)
     if spec_of(host).driver == "generic":
-        from ..sshargs import ssh_command
-
         say(f'Restarting "{name}"...')
-        # docker-machine's generic restart: reboot over SSH; the connection drops as the host goes down.
-        subprocess.run(ssh_command(host, ["sudo", "shutdown", "-r", "now"]), capture_output=True, timeout=60)
+        _reboot_over_ssh(host)
         return host
     if not host.stopped_by_us:
         set_power(name, "stop", workspace=workspace, say=say)
     return set_power(name, "start", workspace=workspace, say=say)
+
+
+SSH_FAILED = 255  # ssh's own exit code: it could not connect, or the connection dropped
+
+
+def _reboot_over_ssh(host: HostConfig) -> None:
+    """docker-machine's generic restart: ``sudo shutdown -r now`` over SSH. The connection drops as the
+    host goes down (ssh then exits 255), so the host is first reached once to tell that apart."""
+    from ..sshargs import ssh_command
+
+    reach = subprocess.run(ssh_command(host, ["true"]), capture_output=True, text=True, timeout=60)
+    if reach.returncode != 0:
+        raise MachineError(f"Error restarting {host.name!r}: it can't be reached over SSH "
+                           f"({(reach.stderr.strip().splitlines() or ['ssh exit ' + str(reach.returncode)])[-1]})")
+    done = subprocess.run(ssh_command(host, ["sudo", "shutdown", "-r", "now"]), capture_output=True, text=True,
+                          timeout=60)
+    if done.returncode not in (0, SSH_FAILED):
+        reason = (done.stderr.strip() or done.stdout.strip() or f"exit {done.returncode}").splitlines()[-1]
+        raise MachineError(f"Error restarting {host.name!r}: 'sudo shutdown -r now' failed: {reason}")
 
 
 def provision_machine(name: str, *, reinstall: bool = False, store: Optional[Store] = None,
