@@ -23,7 +23,8 @@ def workspace(app: Application, backend_url: Optional[str]):
                   "(or MACHINE_STORAGE_PATH) a folder")
     defer_ctrl_c_to_engine()
 
-    return MachineWorkspace(app.store, backend_url=backend_url, say=app.echo)
+    debug = (lambda text: click.echo(text, err=True)) if app.debug else None
+    return MachineWorkspace(app.store, backend_url=backend_url, say=app.echo, debug=debug)
 
 
 def for_each(app: Application, names: Sequence[str], action: Callable[[str, Callable[[str], None]], None]) -> None:

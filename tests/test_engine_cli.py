@@ -309,3 +309,19 @@ def test_no_secret_in_any_process_arguments(world, host, pulumi_engine, tmp_path
     for secret in first + second:
         assert not [line for line in everything if secret in line], "a secret in a process's arguments"
     assert not [line for line in everything if PEM_KEY.search(line)], "a PEM private key in a process's arguments"
+
+
+def test_debug_shows_the_commands_run_and_the_engine_log(world, host, pulumi_engine):
+    created = machine(world, "-D", "create", "-d", "generic", "--generic-ip-address", host.address,
+                      "--generic-ssh-key", str(host.ssh_key), "--engine-install-url", "none", "loud")
+    assert created.returncode == 0, created.stdout + created.stderr
+    lines = created.stderr.splitlines()
+    assert any(line.startswith("[debug] pulumi up --yes ") and "--logtostderr" in line for line in lines)
+    assert any(line.startswith("[debug] pulumi config set --secret --raw --stack loud docker-machine:caKey ")
+               and line.endswith("(the value on standard input)") for line in lines)
+    engine_log = [line for line in lines if line.startswith('[pulumi] {"time":')]
+    assert len(engine_log) > 10, "the engine's own log (JSON lines on stderr)"
+    key_body = "".join((world.root / "certs" / "ca-key.pem").read_text().strip().splitlines()[1:-1])[:48]
+    assert key_body not in created.stderr and not PEM_KEY.search(created.stderr)
+    quiet = machine(world, "rm", "-y", "loud")
+    assert quiet.returncode == 0 and "[debug]" not in quiet.stderr + quiet.stdout

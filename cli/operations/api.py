@@ -133,7 +133,7 @@ def _update(workspace: MachineWorkspace, name: str, spec: MachineSpec, say: Say,
     try:
         stack = workspace.stack(name)
         set_stack_config(workspace, stack, to_config(spec, ensure_shared_certs(store)))
-        result = stack.up(on_event=progress, color="never", replace=replace)
+        result = stack.up(on_event=progress, color="never", replace=replace, **workspace.engine_log_options())
     except errors.ConcurrentUpdateError:
         raise _busy(name) from None
     except errors.CommandError as err:
@@ -206,7 +206,7 @@ def _remove(workspace: MachineWorkspace, host: HostConfig, force: bool, say: Say
         return
     try:
         stack = workspace.stack(name, create=False)
-        stack.destroy(on_event=Progress(say), color="never")
+        stack.destroy(on_event=Progress(say), color="never", **workspace.engine_log_options())
         stack.workspace.remove_stack(name)
     except PulumiUnavailable as err:
         if not force:

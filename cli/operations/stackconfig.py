@@ -8,6 +8,7 @@ input of ``pulumi config set --secret --raw KEY``, and only when it differs from
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 from typing import Mapping
 
@@ -20,6 +21,8 @@ def run_with_input(workspace: MachineWorkspace, args: list[str], text: str) -> N
     from pulumi.automation.errors import create_command_error
 
     command = workspace.command()
+    if workspace.debug is not None:
+        workspace.debug(f"[debug] pulumi {shlex.join(args)}  (the value on standard input)")
     if hasattr(command, "run_with_input"):  # a test's stand-in CLI
         result = command.run_with_input(args, str(workspace.work_dir), workspace.env_vars(), text)
     else:

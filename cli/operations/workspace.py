@@ -39,6 +39,7 @@ class MachineWorkspace:
     backend_url: Optional[str] = None
     pulumi_command: object = None  # a pulumi.automation.PulumiCommand; tests inject a fake
     say: Callable[[str], None] = field(default=lambda text: None)
+    debug: Optional[Callable[[str], None]] = None  # -D: where the commands run and the engine's log go
 
     @property
     def work_dir(self) -> Path:
@@ -76,6 +77,20 @@ class MachineWorkspace:
         return env
 
     def command(self):
+        """The Pulumi CLI (with -D, one that says what it runs)."""
+        command = self._command()
+        if self.debug is not None and not hasattr(command, "_inner"):
+            from .debugging import DebugCommand
+
+            command = self.pulumi_command = DebugCommand(command, self.debug)
+        return command
+
+    def engine_log_options(self) -> dict:
+        from .debugging import ENGINE_LOG_OPTIONS
+
+        return dict(ENGINE_LOG_OPTIONS) if self.debug is not None else {}
+
+    def _command(self):
         """The Pulumi CLI: injected, on PATH, in the store, or installed into the store on first use."""
         if self.pulumi_command is not None:
             return self.pulumi_command

@@ -220,7 +220,10 @@ def main() -> None:
     server.start()
     sys.stdout.write(f"{port}\n")
     sys.stdout.flush()
-    Event().wait()
+    try:
+        Event().wait()
+    except KeyboardInterrupt:  # the engine ends its plugins with SIGINT
+        server.stop(0)
 
 
 if __name__ == "__main__":
