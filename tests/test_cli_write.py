@@ -4,6 +4,7 @@ fake Pulumi CLI (tests/fakes/pulumi_cli.py). Everything the real engine can do i
 from __future__ import annotations
 
 import json
+import os
 import stat
 import sys
 from pathlib import Path
@@ -253,3 +254,28 @@ def test_a_storage_path_that_is_a_file_is_one_line(world, tmp_path):
     assert result.stderr.strip().splitlines() == [
         f"Error: the storage path {not_a_folder} is not a folder: give -s/--storage-path (or MACHINE_STORAGE_PATH) "
         "a folder"]
+
+
+def test_user_data_is_a_secret_and_its_path_is_kept(world, fake, tmp_path):
+    user_data = tmp_path / "cloud-init.yaml"
+    user_data.write_text("#cloud-config\nwrite_files: [{path: /etc/app-token, content: s3cr3t-token}]\n")
+    result = create_do("dev", "--digitalocean-userdata", str(user_data))
+    assert result.exit_code == 0, result.output
+    assert dict(fake.stdin_values)["docker-machine:driverSecret.user_data"] == user_data.read_text()
+    assert not any("s3cr3t-token" in word for command in fake.commands() for word in command)
+    stored = (world.root / "machines" / "dev" / "config.json").read_text()
+    assert "s3cr3t-token" not in stored and str(user_data) in stored
+    outputs = fake.stacks["dev"].outputs
+    assert "s3cr3t-token" not in json.dumps(outputs)
+    assert outputs["driver_options"]["user_data_file"] == str(user_data)
+
+
+@pytest.mark.parametrize("make", ["dev-zero", "too-big", "folder"])
+def test_user_data_that_is_not_a_small_file_is_refused(world, fake, tmp_path, make):
+    path = {"dev-zero": "/dev/zero", "too-big": str(tmp_path / "big"), "folder": str(tmp_path)}[make]
+    if make == "too-big":
+        os.truncate(path if os.path.exists(path) else open(path, "w").name, 65 * 1024)
+    result = create_do("dev", "--digitalocean-userdata", path)
+    assert result.exit_code != 0 and fake.calls == []  # the installed script makes it 1: test_cli_app.py
+    assert ("is larger than the 65536 bytes this cloud takes" if make == "too-big" else "is not a regular file") \
+        in result.output

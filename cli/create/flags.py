@@ -6,6 +6,7 @@ defaults themselves live in the drivers (components/drivers); a flag left out is
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import click
@@ -90,6 +91,25 @@ def driver_options(driver: str) -> list[click.Option]:
     return options
 
 
+def read_user_data(path: str, limit: int) -> str:
+    """The user-data file's text, read no further than the cloud's limit (a FIFO or /dev/zero ends here)."""
+    hint = "user data"
+    if not os.path.isfile(path):
+        raise click.BadParameter(f"{path} is not a regular file: give the path of a cloud-init user-data file",
+                                 param_hint=hint)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as err:
+        raise click.BadParameter(f"cannot read {path}: {err.strerror}", param_hint=hint) from None
+    if len(data) > limit:
+        raise click.BadParameter(f"{path} is larger than the {limit} bytes this cloud takes", param_hint=hint)
+    try:
+        return data.decode()
+    except UnicodeDecodeError:
+        raise click.BadParameter(f"{path} is not UTF-8 text", param_hint=hint) from None
+
+
 def to_driver_options(driver: str, values: dict[str, Any]) -> dict[str, Any]:
     """The flags the user gave (or their environment variables set), as the driver's arguments."""
     options: dict[str, Any] = {}
@@ -105,11 +125,10 @@ def to_driver_options(driver: str, values: dict[str, Any]) -> dict[str, Any]:
                 raise click.BadParameter("give key,value pairs: key1,value1,key2,value2", param_hint="--amazonec2-tags")
             value = dict(zip(parts[0::2], parts[1::2]))
         elif dest == "user_data":
-            try:
-                with open(value) as handle:
-                    value = handle.read()
-            except OSError as err:
-                raise click.BadParameter(f"cannot read {value}: {err.strerror}", param_hint="user data") from None
+            from components.drivers import driver_class  # the cloud SDK: at create only, never for --help
+
+            options["user_data_file"] = value
+            value = read_user_data(value, driver_class(driver).user_data_limit)
         elif kind == MULTI:
             value = list(value)
         options[dest] = value

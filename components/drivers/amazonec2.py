@@ -46,7 +46,11 @@ class AmazonEC2Driver(Driver):
     spot_price: Optional[str] = None
     iam_instance_profile: Optional[str] = None
     monitoring: bool = False
-    user_data: Optional[str] = None
+    # cloud-init user data: the file's contents, a secret (it may hold credentials); the path is kept
+    # for display as docker-machine's UserDataFile. EC2 takes at most 16 * 1024 bytes.
+    user_data: Optional[pulumi.Input[str]] = secret_field()
+    user_data_file: Optional[str] = None
+    user_data_limit: ClassVar[int] = 16 * 1024
     use_private_address: bool = False
     ssh_user: str = "ubuntu"
     ssh_port: int = 22
@@ -76,6 +80,8 @@ class AmazonEC2Driver(Driver):
         if self.spot_price is not None and not self.request_spot_instance:
             raise DriverArgumentError("amazonec2 spot_price needs request_spot_instance")
         check_cidrs(self.source_ranges, "amazonec2 source range")
+        if isinstance(self.user_data, str) and len(self.user_data.encode()) > self.user_data_limit:
+            raise DriverArgumentError(f"amazonec2 user data is larger than the {self.user_data_limit} bytes it takes")
 
     def _availability_zone(self) -> Optional[str]:
         if self.zone is None or len(self.zone) > 1:
@@ -174,7 +180,7 @@ class AmazonEC2Driver(Driver):
             instance_market_options=market,
             iam_instance_profile=self.iam_instance_profile,
             monitoring=self.monitoring,
-            user_data=self.user_data,
+            user_data=pulumi.Output.secret(self.user_data) if self.user_data is not None else None,
             tags={"Name": machine_name, **dict(self.tags)},
             region=region,
             opts=opts,

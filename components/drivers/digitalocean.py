@@ -119,7 +119,11 @@ class DigitalOceanDriver(Driver):
     backups: bool = False
     monitoring: bool = False
     tags: Sequence[str] = ()
-    user_data: Optional[str] = None
+    # cloud-init user data: the file's contents, a secret (it may hold credentials); the path is kept
+    # for display as docker-machine's UserDataFile. DigitalOcean takes at most 64 * 1024 bytes.
+    user_data: Optional[pulumi.Input[str]] = secret_field()
+    user_data_file: Optional[str] = None
+    user_data_limit: ClassVar[int] = 64 * 1024
     ssh_user: str = "root"
     ssh_port: int = 22
     source_ranges: Sequence[str] = ANYWHERE
@@ -143,6 +147,8 @@ class DigitalOceanDriver(Driver):
         if not 1 <= int(self.ssh_port) <= 65535:
             raise DriverArgumentError(f"digitalocean ssh_port {self.ssh_port!r} is not a TCP port")
         check_cidrs(self.source_ranges, "digitalocean source range")
+        if isinstance(self.user_data, str) and len(self.user_data.encode()) > self.user_data_limit:
+            raise DriverArgumentError(f"digitalocean user data is larger than the {self.user_data_limit} bytes it takes")
 
     def create_host(self, machine_name, public_key, engine_port, parent, power="running", force=False) -> MachineHost:
         provider = None
@@ -165,7 +171,7 @@ class DigitalOceanDriver(Driver):
             backups=self.backups,
             monitoring=self.monitoring,
             tags=list(self.tags) or None,
-            user_data=self.user_data,
+            user_data=pulumi.Output.secret(self.user_data) if self.user_data is not None else None,
             opts=opts,
         )
         sources = list(self.source_ranges)
