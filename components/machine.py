@@ -18,7 +18,7 @@ from .drivers.base import check_driver
 from .engine import EngineOptions
 from .material import ServerCertificate, SSHKey
 from .names import INVALID_NAME, name_problem, valid_machine_name
-from .provision import certificate_bundle, remote_command, render_deprovision_script, render_script
+from .provision import certificate_bundle, check_command_size, remote_command, render_deprovision_script, render_script
 from .ssh import DEFAULT_SSH_KEY_TYPE, SSHKeyType
 
 TYPE = "docker-machine:index:DockerMachine"
@@ -68,6 +68,7 @@ def validate(name: str, args: DockerMachineArgs) -> None:
     if args.power != "running" and not args.driver.supports_power:
         raise MachineArgumentError(f"{args.driver.name} driver does not support stop")
     san_entries(args.tls_sans)
+    check_command_size(args.engine, args.driver.name)
     SSHKeyType.parse(args.ssh_key_type)
     KeyType.parse(args.tls_key_type)
     for option in ("ssh_dial_error_limit", "ssh_per_dial_timeout", "daemon_timeout"):

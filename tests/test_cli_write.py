@@ -115,15 +115,41 @@ def test_create_runs_one_stack_per_machine(world, fake):
         (["create", "-d", "digitalocean", "--digitalocean-access-token", "t", "bad_name"],
          "Error creating machine: Invalid hostname specified. Allowed hostname chars are: 0-9a-zA-Z . -"),
         (["create", "dev"], "Error with pre-create check: VirtualBox is not installed; install it or pick another --driver"),
+        (["create", "-d", "digitalocean", "--digitalocean-access-token", "t", *["--engine-label", "x=" + "y" * 1000] * 130,
+          "dev"], "Error with pre-create check: the engine options make the provisioning script"),
+        (["create", "-d", "amazonec2", "--amazonec2-root-size", "100000", "dev"],
+         "Error with pre-create check: amazonec2 root size 100000 is not a whole number of GiB from 8 to 65536"),
+        (["create", "-d", "amazonec2", "--amazonec2-tags", ",value", "dev"],
+         "Error with pre-create check: amazonec2 tag ''='value': a tag needs a non-empty key"),
+        (["create", "-d", "generic", "--generic-ip-address", "127.0.0.5", "--generic-ssh-key", "PUBKEY", "dev"],
+         "Error with pre-create check: generic ssh key PUBKEY is not an unencrypted private key"),
+        (["create", "-d", "generic", "--generic-ip-address", "127.0.0.5", "--generic-ssh-user", "-oProxyCommand=x",
+          "--generic-ssh-key", "PRIVKEY", "dev"],
+         "Error with pre-create check: generic ssh_user '-oProxyCommand=x' is not a user name"),
+        (["create", "-d", "digitalocean", "--digitalocean-access-token", "t", "x" * 64],
+         "Error creating machine: Invalid hostname specified: at most 63 characters"),
+        (["create", "-d", "digitalocean", "--digitalocean-access-token", "t", "dev\n"],
+         "Error creating machine: Invalid hostname specified. Allowed hostname chars are: 0-9a-zA-Z . -"),
     ],
 )
 def test_pre_create_checks_create_nothing(world, fake, args, message, monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))  # no VBoxManage anywhere
+    pair = generate_ssh_key()
+    (tmp_path / "id.pub").write_text(pair.public_key)
+    (tmp_path / "id").write_text(pair.private_key)
+    args = [{"PUBKEY": str(tmp_path / "id.pub"), "PRIVKEY": str(tmp_path / "id")}.get(a, a) for a in args]
+    message = message.replace("PUBKEY", str(tmp_path / "id.pub"))
     result = run(*args)
     assert result.exit_code == 3
     assert result.output.splitlines()[-1].startswith(message)
     assert fake.calls == [], "no stack, no Pulumi call"
     assert not (world.root / "machines").exists() or not list((world.root / "machines").iterdir())
+
+
+def test_an_empty_flag_value_is_refused_not_replaced_by_the_default(world, fake):
+    result = run("create", "-d", "digitalocean", "--digitalocean-access-token", "t", "--digitalocean-region", "", "dev")
+    assert result.exit_code != 0 and fake.calls == []
+    assert "Invalid value for --digitalocean-region: is empty: give a value, or leave the flag out" in result.output
 
 
 def test_existing_machine_is_refused(world, fake):

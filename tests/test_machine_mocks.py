@@ -313,6 +313,17 @@ def test_machines_can_share_one_ca(do_token):
          "virtualbox memory must be a whole number from 256"),
         ("ok", lambda k: DockerMachineArgs(driver=VirtualBoxDriver(hostonly_cidr="192.168.56.0/24")),
          "virtualbox hostonly_cidr '192.168.56.0/24' must look like 192.168.56.1/24"),
+        ("ok", lambda k: DockerMachineArgs(driver=GenericDriver(ip_address="10.0.0.1", ssh_key=k),
+                                           engine=EngineOptions(labels=["x=" + "y" * 200_000])),
+         "the engine options make the provisioning script"),
+        ("ok", lambda k: DockerMachineArgs(driver=AmazonEC2Driver(root_size=10**23)),
+         "amazonec2 root size 100000000000000000000000 is not a whole number of GiB from 8 to 65536"),
+        ("ok", lambda k: DockerMachineArgs(driver=AmazonEC2Driver(ssh_user="-oProxyCommand=x")),
+         "amazonec2 ssh user '-oProxyCommand=x' is not a user name"),
+        ("ok", lambda k: DockerMachineArgs(driver=DigitalOceanDriver(access_token="t", user_data="x" * 70000)),
+         "digitalocean user data is larger than the 65536 bytes it takes"),
+        ("dev\n", lambda k: DockerMachineArgs(driver=GenericDriver(ip_address="10.0.0.1", ssh_key=k)),
+         "Invalid hostname specified. Allowed hostname chars are: 0-9a-zA-Z . -"),
     ],
 )
 def test_bad_arguments_fail_before_any_resource(name, make_args, message, generic_key):

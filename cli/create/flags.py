@@ -113,10 +113,13 @@ def read_user_data(path: str, limit: int) -> str:
 def to_driver_options(driver: str, values: dict[str, Any]) -> dict[str, Any]:
     """The flags the user gave (or their environment variables set), as the driver's arguments."""
     options: dict[str, Any] = {}
-    for _flag, dest, kind, _default, _env, _help in DRIVER_FLAGS.get(driver, []):
+    for flag, dest, kind, _default, _env, _help in DRIVER_FLAGS.get(driver, []):
         value = values.get(f"driver_{dest}")
-        if value in (None, (), ""):
+        if value in (None, ()):
             continue
+        if value == "":  # given, but empty: the driver's default would silently stand in for it
+            raise click.BadParameter("is empty: give a value, or leave the flag out for the default",
+                                     param_hint=flag)
         if dest == "tags" and driver == "digitalocean":
             value = [t.strip() for t in value.split(",") if t.strip()]
         elif dest == "tags" and driver == "amazonec2":

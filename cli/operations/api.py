@@ -73,11 +73,12 @@ def pre_create_checks(name: str, spec: MachineSpec, store: Store) -> None:
     from components.drivers.base import check_driver
     from components.engine import EngineOptions, EngineOptionError
     from components.cert import san_entries
+    from components.provision import check_command_size
 
     if name_problem(name):
         raise PreCreateCheckFailed(f"Error creating machine: {name_problem(name)}")
     try:
-        EngineOptions.from_dict(spec.engine)
+        check_command_size(EngineOptions.from_dict(spec.engine), spec.driver)
         san_entries(spec.tls_sans)
         check_driver(driver_from_dict(spec.driver, spec.driver_options), name)
     except (DriverArgumentError, EngineOptionError, ValueError, TypeError) as err:

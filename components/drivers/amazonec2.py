@@ -67,8 +67,13 @@ class AmazonEC2Driver(Driver):
             raise DriverArgumentError(f"amazonec2 ami {self.ami!r} is not an AMI id such as ami-0123456789abcdef0")
         if self.zone is not None and not re.match(r"^([a-z]|[a-z]{2}(-gov)?-[a-z]+-\d[a-z])$", self.zone):
             raise DriverArgumentError(f"amazonec2 zone {self.zone!r} is not a zone letter (a) or name (us-east-1a)")
-        if int(self.root_size) < 8:
-            raise DriverArgumentError(f"amazonec2 root size {self.root_size!r} GiB is too small: give 8 or more")
+        if isinstance(self.root_size, bool) or not isinstance(self.root_size, int) or not 8 <= self.root_size <= 65536:
+            raise DriverArgumentError(
+                f"amazonec2 root size {self.root_size!r} is not a whole number of GiB from 8 to 65536 (EBS's limit)"
+            )
+        for key, value in dict(self.tags).items():
+            if not isinstance(key, str) or not key.strip() or not isinstance(value, str):
+                raise DriverArgumentError(f"amazonec2 tag {key!r}={value!r}: a tag needs a non-empty key and a text value")
         if self.volume_type not in ("gp2", "gp3", "io1", "io2", "st1", "sc1", "standard"):
             raise DriverArgumentError(f"amazonec2 volume type {self.volume_type!r} is not an EBS volume type such as gp3")
         for port in self.open_ports:

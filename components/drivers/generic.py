@@ -15,6 +15,9 @@ from .base import Driver, DriverArgumentError, MachineHost, secret_field
 
 
 
+MAX_KEY_BYTES = 64 * 1024  # an RSA 16384 key is about 13 KiB
+
+
 @dataclass(frozen=True)
 class GenericDriver(Driver):
     name: ClassVar[str] = "generic"
@@ -44,10 +47,27 @@ class GenericDriver(Driver):
             raise DriverArgumentError(f"generic ssh_user {self.ssh_user!r} is not a user name")
         if not 1 <= int(self.ssh_port) <= 65535:
             raise DriverArgumentError(f"generic ssh_port {self.ssh_port!r} is not a TCP port")
-        if self.ssh_private_key is None and not self.key_path.is_file():
+        if self.ssh_private_key is None:
+            if not self.key_path.is_file():
+                raise DriverArgumentError(
+                    f"generic ssh key {self.key_path} does not exist: give --generic-ssh-key the path of your private key"
+                )
+            self._check_private_key(self.key_path)
+
+    def _check_private_key(self, path: Path) -> None:
+        from ..ssh import public_key_from_private
+
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_KEY_BYTES + 1)
+        try:
+            if len(data) > MAX_KEY_BYTES:
+                raise ValueError("too large")
+            public_key_from_private(data.decode())
+        except (ValueError, TypeError, UnicodeDecodeError):
             raise DriverArgumentError(
-                f"generic ssh key {self.key_path} does not exist: give --generic-ssh-key the path of your private key"
-            )
+                f"generic ssh key {path} is not an unencrypted private key (the .pub file, or one with a "
+                "passphrase?): give --generic-ssh-key the private key file"
+            ) from None
 
     @property
     def key_path(self) -> Path:

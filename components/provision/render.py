@@ -14,7 +14,7 @@ import shlex
 from dataclasses import dataclass
 from importlib.resources import files
 
-from ..engine import EngineOptions
+from ..engine import EngineOptionError, EngineOptions
 from ..names import valid_machine_name
 
 DOCKER_DIR = "/etc/docker"
@@ -145,14 +145,21 @@ def render_script(
         'main "$@"\n',
     ]
     script = "\n".join(parts)
-    if len(script.encode()) > _MAX_SCRIPT_BYTES:
-        raise ValueError("the provisioning script is too long for one command line: use fewer engine options")
+    size = len(script.encode())
+    if size > _MAX_SCRIPT_BYTES:
+        raise EngineOptionError(f"the engine options make the provisioning script {size} bytes, more than the "
+                                f"{_MAX_SCRIPT_BYTES} one command line takes: use fewer or shorter --engine-* values")
     return script
 
 
 def render_deprovision_script() -> str:
     """The script that removes what provisioning configured (Docker stays installed)."""
     return "\n".join([_HEADER, body(), "deprovision\n"])
+
+
+def check_command_size(engine: EngineOptions, driver: str) -> None:
+    """Before anything is made: engine options that would make the script too long (EngineOptionError)."""
+    render_script(engine, driver, hostname="h" * 63, ssh_user="x" * 32)
 
 
 def remote_command(script: str, ssh_user: str = "root") -> str:
