@@ -145,6 +145,14 @@ def test_ssh_and_scp_with_a_store_path_holding_spaces(world, host, bed, tmp_path
     if shutil.which("rsync"):
         delta = shell(spaced, f"docker-machine scp -d -q {source} spacey:/tmp/dmtest-spaces-d.txt")
         assert delta.returncode == 0, delta.stderr
+    if shutil.which("sshfs") and Path("/dev/fuse").exists():
+        mountpoint = tmp_path / "mnt"
+        mountpoint.mkdir()
+        assert shell(spaced, f"docker-machine mount spacey:/tmp {mountpoint}").returncode == 0
+        try:
+            assert (mountpoint / "dmtest-spaces.txt").read_text() == "spaces are fine\n"
+        finally:
+            assert shell(spaced, f"docker-machine mount -u spacey:/tmp {mountpoint}").returncode == 0
     host.output("rm -f /tmp/dmtest-spaces.txt /tmp/dmtest-spaces-d.txt")
 
 
@@ -165,3 +173,18 @@ def test_generic_restart_reboots_over_ssh_and_reports_a_failure(world, host, bed
         assert host.output("cat /tmp/dmtest-shutdown").strip() == "-r now"
     finally:
         host.output("rm -f /usr/local/sbin/shutdown /tmp/dmtest-shutdown")
+
+
+def test_mount_a_folder_of_the_machine_and_unmount_it(world, host, bed, tmp_path):
+    require([] if shutil.which("sshfs") and Path("/dev/fuse").exists() else ["sshfs and /dev/fuse"], "mount")
+    host.output("mkdir -p /srv/dmtest && echo 'from the machine' >/srv/dmtest/hello.txt")
+    mountpoint = tmp_path / "mounted here"
+    mountpoint.mkdir()
+    mounted = shell(world, f"docker-machine mount bed:/srv/dmtest '{mountpoint}'")
+    assert mounted.returncode == 0, mounted.stderr
+    try:
+        assert (mountpoint / "hello.txt").read_text() == "from the machine\n"
+    finally:
+        unmounted = shell(world, f"docker-machine mount -u bed:/srv/dmtest '{mountpoint}'")
+    assert unmounted.returncode == 0, unmounted.stderr
+    assert not (mountpoint / "hello.txt").exists()
