@@ -119,7 +119,7 @@ def test_a_context_we_did_not_make_is_never_touched(world):
 
 
 def test_new_host_config_has_docker_machines_shape(tmp_path):
-    host = new_host_config(name="m", driver_name="digitalocean", store_root=tmp_path, ip="203.0.113.5", ssh_user="root",
+    host = new_host_config(name="m", driver_name="digitalocean", store_root=tmp_path, ip="127.0.0.5", ssh_user="root",
                            ssh_port=22, ssh_key_path=tmp_path / "machines" / "m" / "id_ed25519",
                            engine={"labels": ["a=b"], "install_url": "https://get.docker.com"},
                            tls_sans=["m.example.com"])

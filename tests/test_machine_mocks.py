@@ -71,7 +71,7 @@ def test_generic_machine(generic_key):
         machine = DockerMachine(
             "box",
             DockerMachineArgs(
-                driver=GenericDriver(ip_address="198.51.100.20", ssh_user="admin", ssh_port=2222, ssh_key=str(key_path)),
+                driver=GenericDriver(ip_address="127.0.0.20", ssh_user="admin", ssh_port=2222, ssh_key=str(key_path)),
                 engine=EngineOptions(labels=["role=db"]),
                 tls_sans=["box.example.com"],
             ),
@@ -79,7 +79,7 @@ def test_generic_machine(generic_key):
         return machine_outputs(machine)
 
     out = run_program(mocks, program)
-    assert_outputs(out, "198.51.100.20", "generic")
+    assert_outputs(out, "127.0.0.20", "generic")
     assert out["ssh_private_key"][0] == pair.private_key
     assert out["ssh_user"][0] == "admin" and out["ssh_port"][0] == 2222
     assert covers(out["server_cert_pem"][0], "box.example.com")
@@ -93,7 +93,7 @@ def test_generic_machine(generic_key):
         "command:remote:Command",
     ]), "a generic machine creates nothing in a cloud and needs no generated SSH key"
     command = provision_inputs(mocks)
-    assert command["connection"]["host"] == "198.51.100.20"
+    assert command["connection"]["host"] == "127.0.0.20"
     assert command["connection"]["user"] == "admin"
     assert command["connection"]["port"] == 2222
     assert command["connection"]["privateKey"] == pair.private_key
@@ -120,7 +120,7 @@ def test_generic_machine(generic_key):
 def test_every_resource_is_a_descendant_of_the_machine(driver, generic_key, do_token):
     key_path, _ = generic_key
     drivers = {
-        "generic": lambda: GenericDriver(ip_address="198.51.100.20", ssh_key=str(key_path)),
+        "generic": lambda: GenericDriver(ip_address="127.0.0.20", ssh_key=str(key_path)),
         "digitalocean": lambda: DigitalOceanDriver(access_token="explicit"),
         "amazonec2": lambda: AmazonEC2Driver(access_key="AKIA", secret_key="s3cr3t", region="us-east-1"),
     }

@@ -94,7 +94,7 @@ def test_local_virtualbox_stack(credentials, monkeypatch):
 def test_generic_stack(credentials, monkeypatch):
     mocks, out = run_stack(stack_file("generic"), monkeypatch)
     command = mocks.one("command:remote:Command").inputs
-    assert (command["connection"]["host"], command["connection"]["user"]) == ("203.0.113.5", "ubuntu")
+    assert (command["connection"]["host"], command["connection"]["user"]) == ("127.0.0.1", "ubuntu")
     assert "deprovision" in command["delete"]
     assert not [r for r in mocks.resources if r.typ.startswith(("digitalocean", "aws"))]
 
@@ -107,7 +107,7 @@ def test_config_errors_are_all_reported_with_paths(monkeypatch):
         "db": {"driver": "amazonec2", "instance_type": "huge"},
         "bad_name": {"driver": "generic"},
         "odd": {"driver": "kubevirt"},
-        "eng": {"driver": "generic", "ip_address": "203.0.113.9", "engine": {"port": 0}},
+        "eng": {"driver": "generic", "ip_address": "127.0.0.9", "engine": {"port": 0}},
     }
     program = load_program()
     parsed, problems = program.parse(machines)

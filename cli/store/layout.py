@@ -92,13 +92,18 @@ class Store:
 
     def save(self, host: HostConfig, docker_context: bool = True) -> Path:
         """Write config.json (0600, atomically) and, unless asked not to, the Docker context."""
-        ensure_dir(self.root)  # the storage folder may be the user's: never chmod it
-        ensure_dir(self.machines_dir)
-        folder = ensure_private_dir(self.machine_dir(host.name))
+        folder = self._new_machine_dir(host.name)
         path = write_private(folder / "config.json", host.to_json())
         if docker_context:
             dockercontext.write(host.name, host.url, folder)
         return path
+
+    def _new_machine_dir(self, name: str) -> Path:
+        """machines/NAME, 0700; the store and machines/ made 0700 when missing, never chmodded when there
+        (the storage folder may be the user's own)."""
+        ensure_dir(self.root)
+        ensure_dir(self.machines_dir)
+        return ensure_private_dir(self.machine_dir(name))
 
     def write_machine_files(
         self,
@@ -114,7 +119,7 @@ class Store:
         ssh_key_name: str = "id_rsa",
     ) -> Path:
         """The machine folder's certificates and SSH key, as docker-machine lays them out."""
-        folder = ensure_private_dir(self.machine_dir(name))
+        folder = self._new_machine_dir(name)
         write_private(folder / "ca.pem", ca_pem)
         write_private(folder / "cert.pem", client_cert_pem)
         write_private(folder / "key.pem", client_key_pem)
