@@ -92,3 +92,12 @@ def test_an_oversized_or_odd_config_is_refused_without_reading_it_all(world):
     config.symlink_to("/dev/zero")
     result = dm(world, "ip", "huge")
     assert result.returncode == 1 and "config.json is not a regular file" in result.stderr, result.stderr
+
+
+def test_a_spec_with_unknown_fields_is_one_line(world):
+    add_machine(world.root, "odd", ip="127.0.0.1", engine_port=1, pulumi_extra={"Spec": {"driver": "x", "evil": 1}})
+    result = dm(world, "provision", "odd")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "Error: machine 'odd': config.json's Pulumi.Spec is not a machine spec: run 'docker-machine import odd' "
+        "to rebuild it from the backend"]

@@ -111,7 +111,11 @@ def spec_of(host: HostConfig) -> MachineSpec:
     saved = host.pulumi.get("Spec")
     if not saved:
         raise not_ours(host.name)
-    return MachineSpec(**saved)
+    try:
+        return MachineSpec(**saved)
+    except TypeError:  # config.json is untrusted input
+        raise MachineError(f"Error: machine {host.name!r}: config.json's Pulumi.Spec is not a machine spec: run "
+                           f"'docker-machine import {host.name}' to rebuild it from the backend") from None
 
 
 def _run_update(workspace: MachineWorkspace, name: str, spec: MachineSpec, say: Say, doing: str,
