@@ -1,7 +1,10 @@
-"""Figures for the read-side CLI: start-up of a read command, and ls over 1 vs 50 machines.
+"""Figures for the read-side CLI: every read command's whole-process time beside the floors, and ls over
+1 vs 50 machines.
 
-ls probes every machine at once, so 50 machines should take about as long as one.
-Engines are stand-ins on loopback (tests/fakes/engine.py) that answer over mutual TLS.
+Floors, measured in the same run: the venv's bare ``python -c pass``, and ``python -c "import click"``.
+Budget (issue 12): each read command within 2.5x the bare floor; ls over 50 machines within 2x ls over
+one (ls probes every machine at once). Medians of 21 runs. Engines are stand-ins on loopback
+(tests/fakes/engine.py) that answer over mutual TLS.
 
 Run: .venv/bin/python bench/cli_read.py
 """
@@ -23,7 +26,7 @@ from tests.conftest import add_machine  # noqa: E402
 from tests.fakes.engine import FakeEngine  # noqa: E402
 
 
-def timed(command: list[str], env: dict, rounds: int = 5) -> float:
+def timed(command: list[str], env: dict, rounds: int = 21) -> float:
     samples = []
     for _ in range(rounds):
         start = time.perf_counter()
@@ -51,12 +54,24 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         env1, engines1 = store_with(1, Path(tmp))
         env50, engines50 = store_with(50, Path(tmp))
-        print(f"{'command':<40} {'median ms':>10}")
-        print(f"{'docker-machine version':<40} {timed([script, 'version'], env1):>10.1f}")
-        print(f"{'docker-machine ip m0':<40} {timed([script, 'ip', 'm0'], env1):>10.1f}")
-        print(f"{'docker-machine env m0 (TLS check)':<40} {timed([script, 'env', 'm0'], env1):>10.1f}")
-        print(f"{'docker-machine ls, 1 machine':<40} {timed([script, 'ls'], env1):>10.1f}")
-        print(f"{'docker-machine ls, 50 machines':<40} {timed([script, 'ls'], env50):>10.1f}")
+        env1 = {**env1, "DOCKER_HOST": f"tcp://127.0.0.1:{engines1[0].port}"}  # m0 is the active machine
+        floor = timed([sys.executable, "-c", "pass"], env1)
+        click_floor = timed([sys.executable, "-c", "import click"], env1)
+        print(f"{'command':<44} {'median ms':>10} {'x floor':>8}")
+        print(f"{'python -c pass (the floor)':<44} {floor:>10.1f} {1.0:>8.2f}")
+        label = 'python -c "import click"'
+        print(f"{label:<44} {click_floor:>10.1f} {click_floor / floor:>8.2f}")
+        commands = [["version"], ["--help"], ["ip", "m0"], ["url", "m0"], ["inspect", "m0"], ["status", "m0"],
+                    ["env", "m0"], ["config", "m0"], ["active"], ["ls", "-q"], ["ls"]]
+        worst = 0.0
+        for args in commands:
+            ms = timed([script, *args], env1)
+            worst = max(worst, ms / floor)
+            print(f"{'docker-machine ' + ' '.join(args):<44} {ms:>10.1f} {ms / floor:>8.2f}")
+        one, fifty = timed([script, "ls"], env1), timed([script, "ls"], env50)
+        print(f"{'docker-machine ls, 50 machines':<44} {fifty:>10.1f} {fifty / floor:>8.2f}")
+        print(f"worst read command: {worst:.2f}x the floor (budget 2.5x); ls 50 vs 1 machine: {fifty / one:.2f}x "
+              "(budget 2x)")
         for engine in engines1 + engines50:
             engine.close()
 

@@ -9,24 +9,43 @@ from __future__ import annotations
 
 import sys
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Optional, Sequence
 
 import click
 
+from . import __version__
 from .application import Application, CommandError
 
-DISTRIBUTION = "pulumi-docker-machine"
-COMMANDS = ("active", "config", "create", "env", "importing", "inspect", "ip", "kill", "ls", "mount", "provision",
-            "regenerate_certs", "restart", "rm", "scp", "ssh", "start", "status", "stop", "upgrade", "url")
+# Each command's module and its one-line help: a command's module is imported only when it runs, and
+# --help lists them all from here (click's lazy-loading group pattern: start-up stays small).
+COMMANDS = {
+    "active": ("active", "Print which machine is active"),
+    "config": ("config", "Print the connection config for machine"),
+    "create": ("create", "Create a machine"),
+    "env": ("env", "Display the commands to set up the environment for the Docker client"),
+    "import": ("importing", "Bring machines from the Pulumi backend into the local store"),
+    "inspect": ("inspect", "Inspect information about a machine"),
+    "ip": ("ip", "Get the IP address of a machine"),
+    "kill": ("kill", "Kill a machine"),
+    "ls": ("ls", "List machines"),
+    "mount": ("mount", "Mount or unmount a directory from a machine with SSHFS."),
+    "provision": ("provision", "Re-provision existing machines"),
+    "regenerate-certs": ("regenerate_certs", "Regenerate TLS Certificates for a machine"),
+    "restart": ("restart", "Restart a machine"),
+    "rm": ("rm", "Remove a machine"),
+    "scp": ("scp", "Copy files between machines"),
+    "ssh": ("ssh", "Log into or run a command on a machine with SSH."),
+    "start": ("start", "Start a machine"),
+    "status": ("status", "Get the status of a machine"),
+    "stop": ("stop", "Stop a machine"),
+    "upgrade": ("upgrade", "Upgrade a machine to the latest version of Docker"),
+    "url": ("url", "Get the URL of a machine"),
+}
 
 
 def tool_version() -> str:
-    try:
-        return version(DISTRIBUTION)
-    except PackageNotFoundError:
-        return "0+unknown"
+    return __version__
 
 
 def version_line() -> str:
@@ -34,7 +53,23 @@ def version_line() -> str:
     return f"docker-machine version {tool_version()}, build pulumi"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*COMMANDS, *self.commands])
+
+    def get_command(self, ctx: click.Context, name: str) -> Optional[click.Command]:
+        if name in COMMANDS and name not in self.commands:
+            self.add_command(import_module(f"cli.{COMMANDS[name][0]}").command, name)
+        return self.commands.get(name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1] if name in COMMANDS else self.commands[name].get_short_help_str())
+                for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(tool_version(), "-v", "--version", message=version_line())
 @click.option("-s", "--storage-path", envvar="MACHINE_STORAGE_PATH", type=click.Path(path_type=Path),
               help="Configures storage path  [env: MACHINE_STORAGE_PATH; default: ~/.docker/machine]")
@@ -62,10 +97,6 @@ def version_command(app: Application, names: Sequence[str]) -> None:
         app.echo(engine_version(host, timeout=10))
     except Exception as err:  # noqa: BLE001 - any failure is reported the same way
         app.abort(f"Error: Unable to query docker version: {err}")
-
-
-for _name in COMMANDS:
-    cli.add_command(import_module(f"cli.{_name}").command)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from .application import HOST_NOT_RUNNING, Application
-from .probe import probe
 from .store import HostConfig
 
 CHECK_TIMEOUT = 10.0  # seconds, as docker-machine's TLS dial
@@ -20,6 +19,8 @@ def running_url(app: Application, host: HostConfig) -> str:
 
 def checked_connection(app: Application, host: HostConfig) -> str:
     """The URL, after a TLS round trip with the machine's certificates proved they work."""
+    from .probe import probe  # ssl and http.client: only for the commands that check the connection
+
     url = running_url(app, host)
     status = probe(host, CHECK_TIMEOUT)
     if status.state == "Running":

@@ -252,7 +252,8 @@ def test_ls(world, engine):
     assert lines[0].split() == ["NAME", "ACTIVE", "DRIVER", "STATE", "URL", "SWARM", "DOCKER", "ERRORS"]
     assert lines[0].startswith("NAME     ACTIVE   DRIVER         STATE     URL")
     rows = {line.split()[0]: line for line in lines[1:]}
-    assert [line.split()[0] for line in lines[1:]] == ["dev", "legacy", "node9", "node10"]
+    assert [line.split()[0] for line in lines[1:]] == ["dev", "legacy", "node10", "node9"]
+    assert run("ls", "-q").output.split() == ["dev", "legacy", "node10", "node9"], "-q: the same order"
     assert rows["dev"].split() == ["dev", "*", "generic", "Running", f"tcp://127.0.0.1:{engine.port}", "v24.0.7"]
     assert rows["legacy"].split() == ["legacy", "-", "virtualbox", "Stopped", "Unknown"]
     assert rows["node10"].split() == ["node10", "-", "digitalocean", "Stopped", "Unknown"], "stopped by us: no probe"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cli.store import MachineNotFound, natural_key, new_host_config
+from cli.store import MachineNotFound, new_host_config
 from cli.store import dockercontext
 from tests.conftest import add_legacy_machine, add_machine
 
@@ -84,8 +84,7 @@ def test_names_in_natural_order(world):
         (world.root / "machines" / name).mkdir(parents=True)
         (world.root / "machines" / name / "config.json").write_text("{}")
     (world.root / "machines" / "no-config").mkdir()
-    assert world.store().names() == ["Alpha", "node1", "node9", "node10"]
-    assert natural_key("a2") < natural_key("a10")
+    assert world.store().names() == ["Alpha", "node1", "node10", "node9"], "docker-machine's byte order"
 
 
 def test_docker_context_follows_the_machine(world):

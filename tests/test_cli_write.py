@@ -104,35 +104,35 @@ def test_create_runs_one_stack_per_machine(world, fake):
     ("args", "message"),
     [
         (["create", "-d", "digitalocean", "dev"],
-         "Error with pre-create check: digitalocean driver requires the --digitalocean-access-token option"),
-        (["create", "-d", "generic", "dev"], "Error with pre-create check: generic driver requires the --generic-ip-address option"),
+         "Error setting machine configuration from flags provided: digitalocean driver requires the --digitalocean-access-token option"),
+        (["create", "-d", "generic", "dev"], "Error setting machine configuration from flags provided: generic driver requires the --generic-ip-address option"),
         (["create", "-d", "digitalocean", "--digitalocean-access-token", "t", "--digitalocean-region", "Mars", "dev"],
-         "Error with pre-create check: digitalocean region 'Mars' is not a region slug"),
+         "Error setting machine configuration from flags provided: digitalocean region 'Mars' is not a region slug"),
         (["create", "-d", "digitalocean", "--digitalocean-access-token", "t", "--tls-san", "bad name", "dev"],
-         "Error with pre-create check: invalid TLS SAN 'bad name'"),
+         "Error setting machine configuration from flags provided: invalid TLS SAN 'bad name'"),
         (["create", "-d", "digitalocean", "--digitalocean-access-token", "t", "--engine-opt", "tlsverify=false", "dev"],
-         "Error with pre-create check: --engine-opt 'tlsverify=false' can't be set this way"),
+         "Error setting machine configuration from flags provided: --engine-opt 'tlsverify=false' can't be set this way"),
         (["create", "-d", "digitalocean", "--digitalocean-access-token", "t", "bad_name"],
          "Error creating machine: Invalid hostname specified. Allowed hostname chars are: 0-9a-zA-Z . -"),
-        (["create", "dev"], "Error with pre-create check: VirtualBox is not installed; install it or pick another --driver"),
+        (["create", "dev"], 'Error with pre-create check: "VirtualBox is not installed; install it or pick another --driver"'),
         (["create", "-d", "digitalocean", "--digitalocean-access-token", "t", *["--engine-label", "x=" + "y" * 1000] * 130,
-          "dev"], "Error with pre-create check: the engine options make the provisioning script"),
+          "dev"], "Error setting machine configuration from flags provided: the engine options make the provisioning script"),
         (["create", "-d", "amazonec2", "--amazonec2-root-size", "100000", "dev"],
-         "Error with pre-create check: amazonec2 root size 100000 is not a whole number of GiB from 8 to 65536"),
+         "Error setting machine configuration from flags provided: amazonec2 root size 100000 is not a whole number of GiB from 8 to 65536"),
         (["create", "-d", "amazonec2", "--amazonec2-tags", ",value", "dev"],
-         "Error with pre-create check: amazonec2 tag ''='value': a tag needs a non-empty key"),
+         "Error setting machine configuration from flags provided: amazonec2 tag ''='value': a tag needs a non-empty key"),
         (["create", "-d", "generic", "--generic-ip-address", "127.0.0.5", "--generic-ssh-key", "PUBKEY", "dev"],
-         "Error with pre-create check: generic ssh key PUBKEY is not an unencrypted private key"),
+         "Error setting machine configuration from flags provided: generic ssh key PUBKEY is not an unencrypted private key"),
         (["create", "-d", "generic", "--generic-ip-address", "127.0.0.5", "--generic-ssh-user", "-oProxyCommand=x",
           "--generic-ssh-key", "PRIVKEY", "dev"],
-         "Error with pre-create check: generic ssh_user '-oProxyCommand=x' is not a user name"),
+         "Error setting machine configuration from flags provided: generic ssh_user '-oProxyCommand=x' is not a user name"),
         (["create", "-d", "digitalocean", "--digitalocean-access-token", "t", "x" * 64],
          "Error creating machine: Invalid hostname specified: at most 63 characters"),
         (["create", "-d", "digitalocean", "--digitalocean-access-token", "t", "dev\n"],
          "Error creating machine: Invalid hostname specified. Allowed hostname chars are: 0-9a-zA-Z . -"),
     ],
 )
-def test_pre_create_checks_create_nothing(world, fake, args, message, monkeypatch, tmp_path):
+def test_bad_names_flags_and_pre_create_checks_create_nothing(world, fake, args, message, monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))  # no VBoxManage anywhere
     pair = generate_ssh_key()
     (tmp_path / "id.pub").write_text(pair.public_key)
@@ -140,8 +140,12 @@ def test_pre_create_checks_create_nothing(world, fake, args, message, monkeypatc
     args = [{"PUBKEY": str(tmp_path / "id.pub"), "PRIVKEY": str(tmp_path / "id")}.get(a, a) for a in args]
     message = message.replace("PUBKEY", str(tmp_path / "id.pub"))
     result = run(*args)
-    assert result.exit_code == 3
+    # docker-machine: 3 only when a driver's pre-create check fails; a bad name or flag is 1, said before
+    # "Running pre-create checks...".
+    pre_create = message.startswith("Error with pre-create check")
+    assert result.exit_code == (3 if pre_create else 1)
     assert result.output.splitlines()[-1].startswith(message)
+    assert ("Running pre-create checks..." in result.output) == pre_create
     assert fake.calls == [], "no stack, no Pulumi call"
     assert not (world.root / "machines").exists() or not list((world.root / "machines").iterdir())
 

@@ -67,22 +67,27 @@ def _interrupted(name: str) -> MachineError:
                         f"or 'docker-machine rm {name}' to remove what was made")
 
 
-def pre_create_checks(name: str, spec: MachineSpec, store: Store) -> None:
-    """Everything that can be known wrong before a stack exists: nothing is created when one fails."""
+def check_configuration(name: str, spec: MachineSpec) -> None:
+    """What docker-machine checks before "Running pre-create checks...": the name, then the driver's flags
+    (its SetConfigFromFlags), the engine options and SANs. Exit 1; nothing is created."""
+    from components.cert import san_entries
     from components.drivers import DriverArgumentError, driver_from_dict
     from components.drivers.base import check_driver
-    from components.engine import EngineOptions, EngineOptionError
-    from components.cert import san_entries
+    from components.engine import EngineOptionError, EngineOptions
     from components.provision import check_command_size
 
     if name_problem(name):
-        raise PreCreateCheckFailed(f"Error creating machine: {name_problem(name)}")
+        raise MachineError(f"Error creating machine: {name_problem(name)}")
     try:
+        check_driver(driver_from_dict(spec.driver, spec.driver_options), name)
         check_command_size(EngineOptions.from_dict(spec.engine), spec.driver)
         san_entries(spec.tls_sans)
-        check_driver(driver_from_dict(spec.driver, spec.driver_options), name)
     except (DriverArgumentError, EngineOptionError, ValueError, TypeError) as err:
-        raise PreCreateCheckFailed(f"Error with pre-create check: {err}") from None
+        raise MachineError(f"Error setting machine configuration from flags provided: {err}") from None
+
+
+def pre_create_checks(spec: MachineSpec) -> None:
+    """The driver's PreCreateCheck (docker-machine's exit 3): what only the host around it can tell."""
     if spec.driver == "virtualbox":
         from components.drivers.virtualbox.provider import DEFAULT_HOSTONLY_CIDR, check_hostonly_range
         from components.drivers.virtualbox.vboxmanage import VBoxManage, VBoxManageError
@@ -91,7 +96,7 @@ def pre_create_checks(name: str, spec: MachineSpec, store: Store) -> None:
             cidr = spec.driver_options.get("hostonly_cidr") or DEFAULT_HOSTONLY_CIDR
             check_hostonly_range(cidr, VBoxManage().version())
         except VBoxManageError as err:
-            raise PreCreateCheckFailed(f"Error with pre-create check: {err}") from None
+            raise PreCreateCheckFailed(f'Error with pre-create check: "{err}"') from None
 
 
 def not_ours(name: str) -> MachineError:
@@ -163,8 +168,9 @@ def create_machine(name: str, spec: MachineSpec, *, store: Optional[Store] = Non
     store = workspace.store
     if store.exists(name) and store.load(name).pulumi.get("State") != "Error":
         raise MachineError(f'Docker machine "{name}" already exists')
+    check_configuration(name, spec)
     say("Running pre-create checks...")
-    pre_create_checks(name, spec, store)
+    pre_create_checks(spec)
     say("Creating machine...")
     host = _run_update(workspace, name, spec, say, "creating machine", docker_context=docker_context)
     say("Docker is up and running!")

@@ -3,7 +3,7 @@
 from components.names import INVALID_NAME, MACHINE_NAME, valid_machine_name
 
 from .hostconfig import BrokenMachine, HostConfig, new_host_config
-from .layout import MachineNotFound, Store, natural_key
+from .layout import MachineNotFound, Store
 
-__all__ = ["INVALID_NAME", "MACHINE_NAME", "BrokenMachine", "HostConfig", "MachineNotFound", "Store", "natural_key",
+__all__ = ["INVALID_NAME", "MACHINE_NAME", "BrokenMachine", "HostConfig", "MachineNotFound", "Store",
            "new_host_config", "valid_machine_name"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from pathlib import Path
 from typing import Iterator, Optional
@@ -23,11 +22,6 @@ class MachineNotFound(LookupError):
             'Use "docker-machine create" to add a new one.'
         )
         self.name = name
-
-
-def natural_key(name: str) -> list:
-    """'node10' after 'node9'."""
-    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
 
 
 class Store:
@@ -54,7 +48,7 @@ class Store:
             return []
         found = [d.name for d in self.machines_dir.iterdir()
                  if (d / "config.json").exists() or (d / "config.json").is_symlink()]
-        return sorted(found, key=natural_key)
+        return sorted(found)  # docker-machine's order: by name, byte by byte (node10 before node9)
 
     def exists_whole(self, name: str) -> bool:
         """The machine's config.json loads (False for a broken folder)."""
