@@ -14,6 +14,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 from components import AmazonEC2Driver, DigitalOceanDriver, DockerMachine, DockerMachineArgs, GenericDriver
 from components import MachineArgumentError, VirtualBoxDriver
 from components.drivers.digitalocean import DropletPowerProvider
+from components.ssh import generate_ssh_key
 from tests.conftest import MachineMocks, run_program
 
 
@@ -123,7 +124,7 @@ def test_stopped_machines_per_driver(monkeypatch):
 
 def test_generic_driver_cannot_stop(tmp_path):
     key = tmp_path / "id"
-    key.write_text("key")
+    key.write_text(generate_ssh_key().private_key)
     with pytest.raises(MachineArgumentError, match="generic driver does not support stop"):
         DockerMachine("g", DockerMachineArgs(driver=GenericDriver(ip_address="10.0.0.1", ssh_key=str(key)),
                                              power="stopped"))

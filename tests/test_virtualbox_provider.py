@@ -282,8 +282,8 @@ def test_guest_addresses_are_in_the_hostonly_network(tmp_path):
     assert ipaddress.ip_address(chosen) in ipaddress.ip_network("192.168.56.0/24")
 
 
-def test_simulator_missing_required_options_answer_like_vboxmanage(vboxmanage):
-    created = vboxmanage.run("createvm", "--name", "sim1", "--register")
+def test_simulator_missing_required_options_answer_like_vboxmanage(vboxmanage, tmp_path):
+    created = vboxmanage.run("createvm", "--name", "sim1", "--basefolder", str(tmp_path / "vms"), "--register")
     assert created.returncode == 0, created.stderr
     no_name = vboxmanage.run("storagectl", "sim1", "--add", "sata")
     assert (no_name.returncode, no_name.stderr.strip()) == (2, "VBoxManage: error: Storage controller name not specified")
