@@ -9,7 +9,7 @@ from typing import Any, Mapping
 DEFAULT_INSTALL_URL = "https://get.docker.com"
 INSTALL_NONE = "none"  # Docker must already be on the host
 INSTALL_DISTRO = "distro"  # the distribution's own package (docker.io, moby-engine, docker)
-DEFAULT_ENGINE_PORT = 2376
+from .names import DEFAULT_ENGINE_PORT  # noqa: E402 - re-exported: one home for the port
 DEFAULT_STORAGE_DRIVER = "overlay2"
 
 _FLAG = re.compile(r"^[a-z][a-z0-9-]*$")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 PRIVATE_DIR_MODE = 0o700
@@ -37,6 +36,8 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, mode: int) -> 
     folder = ensure_private_dir(target.parent) if mode == PRIVATE_FILE_MODE else target.parent
     folder.mkdir(parents=True, exist_ok=True)
     payload = data.encode() if isinstance(data, str) else data
+    import tempfile  # here, not at the top: the read commands never write
+
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, mode)
@@ -62,3 +63,11 @@ def write_private(path: str | os.PathLike[str], data: str | bytes) -> Path:
 def write_public(path: str | os.PathLike[str], data: str | bytes) -> Path:
     """A file anyone may read (certificate, public key): mode 0644."""
     return write_atomic(path, data, PUBLIC_FILE_MODE)
+
+
+def remove_tree(path: str | os.PathLike[str]) -> None:
+    """``shutil.rmtree`` ignoring errors; shutil is imported here (it pulls in bz2 and lzma), so the read
+    commands, which remove nothing, never load it."""
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)

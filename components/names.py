@@ -7,6 +7,8 @@ import os
 import re
 from pathlib import Path
 
+DEFAULT_ENGINE_PORT = 2376  # docker-machine's TLS port for the engine
+
 # docker-machine's rule (Go's $ is the end of the text: always fullmatch, never match(...$)).
 MACHINE_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9\-\.]*")
 MAX_NAME_LENGTH = 63  # the machine's name is its VM's host name: one DNS label at most

@@ -8,21 +8,27 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from components.engine import DEFAULT_ENGINE_PORT
-from components.names import USER_NAME, is_address, is_port
+from components.names import DEFAULT_ENGINE_PORT, USER_NAME, is_address, is_port
 
 CONFIG_VERSION = 3
 PULUMI_SECTION = "Pulumi"
 
-@dataclass
 class HostConfig:
-    """One machine's config.json, kept whole so fields we do not know survive a rewrite."""
+    """One machine's config.json, kept whole so fields we do not know survive a rewrite.
 
-    data: dict[str, Any]
+    A plain class, not a dataclass: the read commands load it, and dataclasses costs them ~5 ms."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, HostConfig) and other.data == self.data
+
+    def __repr__(self) -> str:
+        return f"HostConfig({self.data!r})"
 
     @property
     def name(self) -> str:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from typing import Iterator, Optional
 
-from components.files import ensure_dir, ensure_private_dir, write_private, write_public
+from components.files import ensure_dir, ensure_private_dir, remove_tree, write_private, write_public
 from components.names import default_store_root, valid_machine_name
 
 from . import dockercontext
@@ -136,29 +135,29 @@ class Store:
         """
         ensure_dir(self.root)
         new, old = self.root / ".certs.new", self.root / ".certs.old"
-        shutil.rmtree(new, ignore_errors=True)
+        remove_tree(new)
         ensure_private_dir(new)
         write_private(new / "ca.pem", ca_pem)
         if ca_key_pem:
             write_private(new / "ca-key.pem", ca_key_pem)
         write_private(new / "cert.pem", client_cert_pem)
         write_private(new / "key.pem", client_key_pem)
-        shutil.rmtree(old, ignore_errors=True)
+        remove_tree(old)
         if self.certs_dir.exists():
             os.rename(self.certs_dir, old)
         os.rename(new, self.certs_dir)
-        shutil.rmtree(old, ignore_errors=True)
+        remove_tree(old)
         return self.certs_dir
 
     def recover_shared_certs(self) -> None:
         """Finish (or undo) a certs/ swap that a crash interrupted. Call under the "certs" lock."""
         new, old = self.root / ".certs.new", self.root / ".certs.old"
         if self.certs_dir.exists():
-            shutil.rmtree(new, ignore_errors=True)
-            shutil.rmtree(old, ignore_errors=True)
+            remove_tree(new)
+            remove_tree(old)
         elif old.is_dir():
             os.rename(old, self.certs_dir)
-            shutil.rmtree(new, ignore_errors=True)
+            remove_tree(new)
 
     def remove(self, name: str) -> Optional[str]:
         """The machine's folder and its Docker context; a note when the folder was a symbolic link
@@ -169,7 +168,7 @@ class Store:
             note = f"{folder} was a symbolic link to {os.readlink(folder)}: removed the link, left what it points to"
             folder.unlink()
         else:
-            shutil.rmtree(folder, ignore_errors=True)
+            remove_tree(folder)
         dockercontext.remove(name)
         if folder.exists() or folder.is_symlink():
             raise OSError(f"{folder} could not be removed: remove it by hand")
