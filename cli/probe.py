@@ -8,20 +8,10 @@ import socket
 import ssl
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
+from .engine_status import EngineStatus
 from .store import HostConfig
-
-UNKNOWN_VERSION = "Unknown"
-
-
-@dataclass(frozen=True)
-class EngineStatus:
-    state: str  # Running, Stopped, Timeout, Error (docker-machine's names)
-    docker_version: str = UNKNOWN_VERSION
-    error: str = ""
-    response_time_ms: float = 0.0
 
 
 class EngineError(Exception):
@@ -111,9 +101,6 @@ def tls_reason(host: HostConfig, err: ssl.SSLError) -> str:
     except (OSError, ValueError):
         problems = []
     return "; ".join(problems) if problems else getattr(err, "reason", None) or str(err)
-
-
-MAX_TIMEOUT = 86400  # -t: one day at most (a socket takes no more)
 
 
 def probe_all(hosts: list[HostConfig], timeout: float) -> dict[str, EngineStatus]:

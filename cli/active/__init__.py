@@ -7,7 +7,8 @@ import os
 import click
 
 from ..application import Application
-from ..probe import MAX_TIMEOUT, probe_all
+from ..engine_status import MAX_TIMEOUT
+from ..probe import probe_all
 
 
 @click.command("active", short_help="Print which machine is active")

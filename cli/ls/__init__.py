@@ -9,7 +9,7 @@ import click
 
 from ..application import Application
 from ..gotemplate import TemplateError, render
-from ..probe import MAX_TIMEOUT, EngineStatus, probe_all
+from ..engine_status import MAX_TIMEOUT, EngineStatus
 from ..store import HostConfig
 from .table import tabulate
 
@@ -98,7 +98,11 @@ def command(app: Application, quiet, filters, timeout, template) -> None:
             broken[name] = EngineStatus("Error", error=entry.reason)
     template = (template or DEFAULT_FORMAT).replace("\\t", "\t")
     needs_probe = "state" in wanted or (not quiet and any(f".{field}" in template for field in PROBED))
-    statuses = {**(probe_all([h for h in hosts if h.name not in broken], timeout) if needs_probe else {}), **broken}
+    statuses = dict(broken)
+    if needs_probe:
+        from ..probe import probe_all  # ssl and http.client: not for ls -q
+
+        statuses = {**probe_all([h for h in hosts if h.name not in broken], timeout), **broken}
     docker_host = os.environ.get("DOCKER_HOST", "")
     selected = [h for h in hosts if matches(h, statuses.get(h.name), wanted)]
     if quiet:
