@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .application import HOST_NOT_RUNNING, Application
 from .store import HostConfig
+from .store.driverfields import missing_address
 
 CHECK_TIMEOUT = 10.0  # seconds, as docker-machine's TLS dial
 
@@ -13,7 +14,8 @@ def running_url(app: Application, host: HostConfig) -> str:
     if host.stopped_by_us:
         app.abort(HOST_NOT_RUNNING)
     if not host.url:
-        app.abort(f"Error getting driver URL: the machine {host.name!r} has no IP address yet")
+        app.abort(f"Error getting driver URL: the machine {host.name!r} has no IP address yet: "
+                  f"{missing_address(host.driver_name)}")
     return host.url
 
 

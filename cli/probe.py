@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .engine_status import EngineStatus
 from .store import HostConfig
+from .store.driverfields import missing_address
 
 
 class EngineError(Exception):
@@ -66,7 +67,7 @@ def probe(host: HostConfig, timeout: float) -> EngineStatus:
     if host.pulumi.get("State") == "Error":  # its last create or update failed
         return EngineStatus("Error", error=host.pulumi.get("LastError", "the last update failed"))
     if not host.ip:
-        return EngineStatus("Error", error="the machine has no IP address in its config.json")
+        return EngineStatus("Error", error=f"no IP address: {missing_address(host.driver_name)}")
     start = time.monotonic()
     try:
         version = engine_version(host, timeout)

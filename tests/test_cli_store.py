@@ -135,3 +135,22 @@ def test_docker_env_keys_are_what_env_unsets(world):
 
     add_machine(world.root, "dev", ip="127.0.0.1", engine_port=2376)
     assert tuple(world.store().load("dev").docker_env()) == VARIABLES
+
+
+def test_driver_fields_variants():
+    from cli.store import driverfields
+
+    assert driverfields.address("amazonec2", {"IPAddress": "127.0.0.5", "PrivateIPAddress": "127.0.0.6",
+                                              "UsePrivateIP": True}) == "127.0.0.6"
+    assert driverfields.address("amazonec2", {"IPAddress": "127.0.0.5", "PrivateIPAddress": "127.0.0.6"}) == "127.0.0.5"
+    assert driverfields.address("azure", {"PrivateIPAddr": "127.0.0.7", "NoPublicIP": True}) == "127.0.0.7"
+    assert driverfields.address("azure", {"DNSLabel": "web", "Location": "westus"}) == "web.westus.cloudapp.azure.com"
+    assert driverfields.address("azure", {"IPAddress": ""}) == ""
+    assert driverfields.address("none", {"URL": "tcp://[::1]:2376", "IPAddress": "[::1]:2376"}) == "::1"
+    assert driverfields.address("none", {"IPAddress": "127.0.0.8:2376"}) == "127.0.0.8"
+    assert driverfields.engine_port("none", {"URL": "tcp://127.0.0.8:12376"}) == 12376
+    assert driverfields.engine_port("azure", {"DockerPort": 2377}) == 2377
+    assert driverfields.engine_port("digitalocean", {"EnginePort": 9999}) is None, "only its own field counts"
+    assert driverfields.address("exoscale", {"IPAddress": "127.0.0.9", "URL": "https://api.example"}) == "127.0.0.9"
+    assert driverfields.engine_url("exoscale", {"URL": "https://api.example"}) is None, "exoscale's URL is its API"
+    assert driverfields.address("vmwarevsphere", {"IPAddress": "127.0.0.10", "IP": "127.0.0.99"}) == "127.0.0.10"

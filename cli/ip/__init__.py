@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..application import Application
+from ..store.driverfields import missing_address
 
 
 @click.command("ip", short_help="Get the IP address of a machine")
@@ -15,5 +16,6 @@ def command(app: Application, names) -> None:
     hosts = [app.host(name) for name in app.names_or_default(names)]
     for host in hosts:
         if not host.ip:
-            app.abort(f"Error getting IP address: the machine {host.name!r} has no IP address yet")
+            app.abort(f"Error getting IP address: the machine {host.name!r} has no IP address yet: "
+                      f"{missing_address(host.driver_name)}")
         app.echo(host.ip)

@@ -13,6 +13,8 @@ from typing import Any, Optional
 
 from components.names import DEFAULT_ENGINE_PORT, USER_NAME, is_address, is_port
 
+from . import driverfields
+
 CONFIG_VERSION = 3
 PULUMI_SECTION = "Pulumi"
 
@@ -44,7 +46,8 @@ class HostConfig:
 
     @property
     def ip(self) -> str:
-        return self.driver.get("IPAddress", "")
+        """The address, read the way the machine's docker-machine driver keeps it (driverfields)."""
+        return driverfields.address(self.driver_name, self.driver)
 
     @property
     def ssh_user(self) -> str:
@@ -56,10 +59,13 @@ class HostConfig:
 
     @property
     def ssh_host(self) -> str:
-        """Where SSH connects: the VirtualBox NAT forward on 127.0.0.1, else the machine's address."""
+        """Where SSH connects: the VirtualBox NAT forward on 127.0.0.1, else the machine's address
+        (the none driver has no SSH)."""
         pulumi = self.pulumi
         if pulumi.get("SSHHost"):
             return pulumi["SSHHost"]
+        if self.driver_name == "none":
+            return ""
         return "127.0.0.1" if self.driver_name == "virtualbox" else self.ip
 
     @property
@@ -80,10 +86,14 @@ class HostConfig:
 
     @property
     def engine_port(self) -> int:
-        return int(self.pulumi.get("EnginePort") or self.driver.get("EnginePort") or DEFAULT_ENGINE_PORT)
+        return int(self.pulumi.get("EnginePort") or driverfields.engine_port(self.driver_name, self.driver)
+                   or DEFAULT_ENGINE_PORT)
 
     @property
     def url(self) -> str:
+        stored = driverfields.engine_url(self.driver_name, self.driver)
+        if stored and not self.pulumi.get("EnginePort"):
+            return stored
         if not self.ip:
             return ""
         host = f"[{self.ip}]" if ":" in self.ip else self.ip
@@ -157,11 +167,14 @@ def shape_problem(data: Any, folder_name: str) -> Optional[str]:
         return f"config.json names the machine {host.name[:80]!r}, not its folder's name"
     if host.driver.get("SSHUser") and not USER_NAME.fullmatch(host.driver["SSHUser"]):
         return f"config.json's Driver.SSHUser {host.driver['SSHUser'][:80]!r} is not a user name"
-    if host.driver.get("SSHPort") is not None and not is_port(host.driver["SSHPort"]):
+    if host.driver.get("SSHPort") not in (None, 0) and not is_port(host.driver["SSHPort"]):  # 0: none has no SSH
         return "config.json's Driver.SSHPort is not a TCP port"
-    for where, value in (("Driver.IPAddress", host.ip), ("Pulumi.SSHHost", host.pulumi.get("SSHHost"))):
+    for where, value in (("address", host.ip), ("Pulumi.SSHHost", host.pulumi.get("SSHHost"))):
         if value and not is_address(value):
             return f"config.json's {where} {value[:80]!r} is neither an IP address nor a host name"
+    stored = driverfields.engine_url(host.driver_name, host.driver)
+    if stored and not (stored.startswith("tcp://") and is_address(host.ip)):
+        return f"config.json's Driver.URL {stored[:80]!r} is not tcp://ADDRESS:PORT"
     return None
 
 

@@ -29,12 +29,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 class FakeEngine:
-    def __init__(self, ca: Path, server_cert: Path, server_key: Path, version: str = "24.0.7") -> None:
+    def __init__(self, ca: Path, server_cert: Path, server_key: Path, version: str = "24.0.7",
+                 address: str = "127.0.0.1", port: int = 0) -> None:
+        assert address.startswith("127."), "a stand-in engine listens on loopback only"
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(server_cert, server_key)
         context.load_verify_locations(ca)
         context.verify_mode = ssl.CERT_REQUIRED  # dockerd --tlsverify
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.server = http.server.ThreadingHTTPServer((address, port), _Handler)
         self.server.docker_version = version
         self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
