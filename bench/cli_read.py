@@ -23,7 +23,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.conftest import add_machine  # noqa: E402
-from tests.fakes.engine import FakeEngine  # noqa: E402
 
 
 def timed(command: list[str], env: dict, rounds: int = 21) -> float:
@@ -35,13 +34,18 @@ def timed(command: list[str], env: dict, rounds: int = 21) -> float:
     return statistics.median(samples)
 
 
-def store_with(count: int, folder: Path) -> tuple[dict, list[FakeEngine]]:
+def store_with(count: int, folder: Path) -> tuple[dict, list[subprocess.Popen]]:
+    """A store of ``count`` machines, each engine a process of its own (a shared one would serialize the
+    TLS handshakes on its interpreter lock, which no real set of machines does)."""
     root = folder / f"store-{count}"
     engines = []
     for index in range(count):
         name = f"m{index}"
         machine = add_machine(root, name, ip="127.0.0.1", engine_port=0, docker_context=False)
-        engine = FakeEngine(machine / "ca.pem", machine / "server.pem", machine / "server-key.pem")
+        engine = subprocess.Popen([sys.executable, "-m", "tests.fakes.engine", str(machine / "ca.pem"),
+                                   str(machine / "server.pem"), str(machine / "server-key.pem")],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        engine.port = int(engine.stdout.readline())  # type: ignore[attr-defined]
         engines.append(engine)
         config = machine / "config.json"
         config.write_text(config.read_text().replace('"EnginePort": 0', f'"EnginePort": {engine.port}'))
@@ -73,7 +77,8 @@ def main() -> None:
         print(f"worst read command: {worst:.2f}x the floor (budget 2.5x); ls 50 vs 1 machine: {fifty / one:.2f}x "
               "(budget 2x)")
         for engine in engines1 + engines50:
-            engine.close()
+            engine.stdin.close()
+            engine.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -45,3 +45,20 @@ class FakeEngine:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def main(argv: list[str]) -> None:
+    """One stand-in engine in a process of its own (as every real dockerd is): prints its port, serves
+    until its standard input closes. ``python -m tests.fakes.engine CA SERVER_CERT SERVER_KEY``"""
+    import sys
+
+    engine = FakeEngine(Path(argv[0]), Path(argv[1]), Path(argv[2]))
+    print(engine.port, flush=True)
+    sys.stdin.read()
+    engine.close()
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])
