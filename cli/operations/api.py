@@ -143,6 +143,8 @@ def _update(workspace: MachineWorkspace, name: str, spec: MachineSpec, say: Say,
     try:
         stack = workspace.stack(name)
         set_stack_config(workspace, stack, to_config(spec, ensure_shared_certs(store)))
+        if interrupted():  # Ctrl-C came before the engine started: start nothing
+            raise _interrupted(name)
         result = stack.up(on_event=progress, color="never", replace=replace, **workspace.engine_log_options())
     except errors.ConcurrentUpdateError:
         raise _busy(name) from None
