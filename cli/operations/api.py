@@ -16,7 +16,7 @@ from typing import Callable, Optional
 
 from components.names import name_problem, valid_machine_name
 
-from ..store import INVALID_NAME, BrokenMachine, HostConfig, Store
+from ..store import INVALID_NAME, BrokenMachine, HostConfig, MachineNotFound, Store
 from ..store.lock import LockBusy, store_lock
 from .certs import ensure_shared_certs
 from .interrupt import interrupted
@@ -185,12 +185,14 @@ def remove_machine(name: str, *, force: bool = False, store: Optional[Store] = N
                    workspace: Optional[MachineWorkspace] = None, say: Say = _quiet) -> None:
     workspace = _workspace(workspace, store, say)
     store = workspace.store
-    if force and name in store.names() and not store.exists_whole(name):
-        _forget(store, name, say)  # a broken folder: nothing in it can be trusted to destroy anything
-        return
     try:
         host = store.load(name)  # also: a name the store accepts, before it names a lock file
-    except BrokenMachine as err:
+    except (BrokenMachine, MachineNotFound) as err:
+        if force and name in store.names():  # a broken folder: nothing in it can be trusted to destroy anything
+            _forget(store, name, say)
+            return
+        if isinstance(err, MachineNotFound):
+            raise
         raise MachineError(str(err)) from None
     try:
         with store_lock(store.root, f"machine.{name}", wait=False):

@@ -32,8 +32,8 @@ def machine_problems(name: Any, out: Mapping[str, Any]) -> list[str]:
     if out.get("ssh_port") is not None and not is_port(out["ssh_port"]):
         problems.append(f"{name}: ssh_port {str(out['ssh_port'])[:20]!r} is not a TCP port")
     docker_host = out.get("docker_host") or ""
-    if docker_host and not (isinstance(docker_host, str) and _DOCKER_HOST.fullmatch(docker_host)
-                            and is_port(int(_DOCKER_HOST.fullmatch(docker_host).group(2)))):
+    url = _DOCKER_HOST.fullmatch(docker_host) if isinstance(docker_host, str) else None
+    if docker_host and not (url and is_port(int(url.group(2)))):
         problems.append(f"{name}: docker_host {str(docker_host)[:80]!r} is not tcp://ADDRESS:PORT")
     for key in ("ca_pem", "client_cert_pem", "client_key_pem", "server_cert_pem", "ssh_private_key"):
         value = out.get(key)

@@ -149,6 +149,9 @@ _SHAPE = {
 }
 
 
+_KIND_NAMES = {int: "a number", dict: "an object", list: "a list", str: "a string"}
+
+
 def shape_problem(data: Any, folder_name: str) -> Optional[str]:
     """Why ``data`` is not a config.json the commands can use (None when it is)."""
     if not isinstance(data, dict):
@@ -160,8 +163,7 @@ def shape_problem(data: Any, folder_name: str) -> Optional[str]:
         for key, kind in fields.items():
             value = section.get(key)
             if value is not None and not (isinstance(value, kind) and not isinstance(value, bool)):
-                where = ".".join((*path, key))
-                return f"config.json's {where} is not {'a number' if kind is int else 'an object' if kind is dict else 'a list' if kind is list else 'a string'}"
+                return f"config.json's {'.'.join((*path, key))} is not {_KIND_NAMES[kind]}"
     host = HostConfig(data)
     if host.name != folder_name:
         return f"config.json names the machine {host.name[:80]!r}, not its folder's name"

@@ -23,6 +23,11 @@ class MachineNotFound(LookupError):
         self.name = name
 
 
+def _present(path: Path) -> bool:
+    """There, even as a broken link or a non-file (load then says what is wrong with it)."""
+    return path.exists() or path.is_symlink()
+
+
 class Store:
     def __init__(self, root: Optional[Path] = None) -> None:
         self.root = Path(root or default_store_root()).expanduser()
@@ -45,24 +50,15 @@ class Store:
     def names(self) -> list[str]:
         if not self.machines_dir.is_dir():
             return []
-        found = [d.name for d in self.machines_dir.iterdir()
-                 if (d / "config.json").exists() or (d / "config.json").is_symlink()]
+        found = [d.name for d in self.machines_dir.iterdir() if _present(d / "config.json")]
         return sorted(found)  # docker-machine's order: by name, byte by byte (node10 before node9)
-
-    def exists_whole(self, name: str) -> bool:
-        """The machine's config.json loads (False for a broken folder)."""
-        try:
-            self.load(name)
-            return True
-        except (MachineNotFound, BrokenMachine):
-            return False
 
     def exists(self, name: str) -> bool:
         return (self.machine_dir(name) / "config.json").is_file()
 
     def load(self, name: str) -> HostConfig:
         path = self.machine_dir(name) / "config.json"
-        if not valid_machine_name(name) or not (path.exists() or path.is_symlink()):
+        if not valid_machine_name(name) or not _present(path):
             raise MachineNotFound(name)
         return load(path)
 

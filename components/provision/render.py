@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 
 from ..engine import EngineOptionError, EngineOptions
-from ..names import valid_machine_name
+from ..names import MAX_NAME_LENGTH, valid_machine_name
 
 DOCKER_DIR = "/etc/docker"
 CA_PATH = f"{DOCKER_DIR}/ca.pem"
@@ -159,7 +159,7 @@ def render_deprovision_script() -> str:
 
 def check_command_size(engine: EngineOptions, driver: str) -> None:
     """Before anything is made: engine options that would make the script too long (EngineOptionError)."""
-    render_script(engine, driver, hostname="h" * 63, ssh_user="x" * 32)
+    render_script(engine, driver, hostname="h" * MAX_NAME_LENGTH, ssh_user="x" * 32)  # the longest allowed
 
 
 def remote_command(script: str, ssh_user: str = "root") -> str:
