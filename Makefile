@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 ARGS ?= --help
 
-.PHONY: install run test system-deps engine bench clean
+.PHONY: install run test system-deps engine compose bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,12 @@ system-deps:
 engine: install
 	bash .ci/build-engine
 
+# The Docker CLI's Compose v2 plugin from Go modules into .engine/docker-config/cli-plugins (cached per version).
+compose:
+	bash .ci/build-compose
+
 # pytest exits non-zero when a test fails and when no test ran at all (exit 5).
-test: system-deps install engine
+test: system-deps install engine compose
 	$(VENV)/bin/pytest
 
 clean:
