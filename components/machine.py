@@ -89,6 +89,7 @@ class DockerMachine(pulumi.ComponentResource):
     """One Docker host: VM (per driver), key material kept in state, Docker provisioned over SSH."""
 
     ip: pulumi.Output[str]
+    private_ip: pulumi.Output[str]  # what other machines of a cluster reach it at (ip where no private network)
     docker_host: pulumi.Output[str]
     ssh_user: pulumi.Output[str]
     ssh_host: pulumi.Output[str]
@@ -183,7 +184,10 @@ class DockerMachine(pulumi.ComponentResource):
                                         delete_before_replace=not driver.owns_host),
         )
 
+        self.host = host  # for a cluster's firewall; not an output
         self.ip = address
+        self.private_ip = (pulumi.Output.from_input(host.private_address) if host.private_address is not None
+                           else address)
         # Known only once Docker answers: a consumer of docker_host waits for provisioning.
         provisioned = provision.id if provision is not None else pulumi.Output.from_input("stopped")
         self.docker_host = pulumi.Output.all(address, provisioned).apply(
@@ -209,6 +213,7 @@ class DockerMachine(pulumi.ComponentResource):
 
 OUTPUTS = (
     "ip",
+    "private_ip",
     "docker_host",
     "ssh_user",
     "ssh_host",

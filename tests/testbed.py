@@ -2,6 +2,9 @@
 
 The host is joined to this machine by a veth pair with a 10.213.N.0/30 subnet
 and no other route, so it reaches nothing but this machine's side of the pair.
+Hosts made on one ``TestNetwork`` share a bridge and a 10.213.N.0/24 subnet
+instead: they reach each other and this machine's side of the bridge, nothing else
+(a swarm's nodes talk to each other on 2377, 7946 and 4789).
 Its sshd runs in private mount and UTS namespaces: /etc, /var and /usr are
 copy-on-write overlays and /run is a fresh tmpfs, so provisioning can write
 /etc/docker, set the hostname or install dockerd without touching this
@@ -46,12 +49,58 @@ def _run(*args: str, check: bool = True, **kwargs) -> subprocess.CompletedProces
     return subprocess.run(args, check=check, capture_output=True, text=True, **kwargs)
 
 
+_subnet_lock = threading.Lock()
+
+
 def _free_subnet() -> int:
     used = _run("ip", "-o", "-4", "addr", "show").stdout
     for n in range(1, 255):
         if f"10.213.{n}." not in used:
             return n
-    raise RuntimeError("no free 10.213.N.0/30 subnet for a test host")
+    raise RuntimeError("no free 10.213.N.0 subnet for a test host")
+
+
+def _add_guard_route() -> bool:
+    """Should a namespace vanish mid-test, 10.213.x traffic must fail here, not leave the machine."""
+    if _run("ip", "route", "show", GUARD_ROUTE).stdout.strip() == "":
+        _run("ip", "route", "add", "unreachable", GUARD_ROUTE)
+        return True
+    return False
+
+
+class TestNetwork:
+    """A bridge on this machine with a 10.213.N.0/24 subnet: the hosts made on it reach each other."""
+
+    __test__ = False  # not a pytest class
+
+    def __init__(self) -> None:
+        self._guard_added = _add_guard_route()
+        with _subnet_lock:
+            self.n = _free_subnet()
+            self.bridge = f"dmb{os.getpid() % 100000}{self.n}"[:15]
+            self.gateway = f"10.213.{self.n}.1"
+            _run("ip", "link", "add", self.bridge, "type", "bridge")
+            _run("ip", "addr", "add", f"{self.gateway}/24", "dev", self.bridge)
+        _run("ip", "link", "set", self.bridge, "up")
+        self._next = 2
+
+    def allocate(self) -> str:
+        if self._next > 254:
+            raise RuntimeError("the test network is full")
+        address = f"10.213.{self.n}.{self._next}"
+        self._next += 1
+        return address
+
+    def close(self) -> None:
+        _run("ip", "link", "del", self.bridge, check=False)
+        if self._guard_added:
+            _run("ip", "route", "del", "unreachable", GUARD_ROUTE, check=False)
+
+    def __enter__(self) -> "TestNetwork":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -62,18 +111,25 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 class RemoteHost:
     """A test host reachable at ``address`` over SSH as root with ``ssh_key``."""
 
-    def __init__(self, hide_dockerd: bool = False, hostname: str = "dmtest-host") -> None:
+    def __init__(self, hide_dockerd: bool = False, hostname: str = "dmtest-host",
+                 network: TestNetwork | None = None) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="dmtest-", dir="/tmp"))
         # sshd reads authorized_keys as the user logging in, and /tmp may be closed to others (0700 here).
         self.keys_dir = Path(tempfile.mkdtemp(prefix="dmtest-keys-", dir="/dev/shm"))
         self.keys_dir.chmod(0o755)
         self.name = f"dmtest-{os.getpid()}-{self.workdir.name[-6:]}"
-        n = _free_subnet()
-        self.gateway = f"10.213.{n}.1"
-        self.address = f"10.213.{n}.2"
-        tag = f"{os.getpid() % 100000}{n}"
-        self._veth_host, self._veth_remote = f"dmh{tag}"[:15], f"dmr{tag}"[:15]
+        self.network = network
         self._guard_added = False
+        with _subnet_lock:
+            if network is None:
+                n = _free_subnet()
+                self.gateway, self.address, self._prefix = f"10.213.{n}.1", f"10.213.{n}.2", 30
+                tag = f"{os.getpid() % 100000}{n}"
+            else:
+                self.gateway, self.address, self._prefix = network.gateway, network.allocate(), 24
+                tag = f"{os.getpid() % 1000}{network.n}x{self.address.rsplit('.', 1)[1]}"
+            self._veth_host, self._veth_remote = f"dmh{tag}"[:15], f"dmr{tag}"[:15]
+            _run("ip", "link", "add", self._veth_host, "type", "veth", "peer", "name", self._veth_remote)
         self._http: http.server.ThreadingHTTPServer | None = None
         self._sshd: subprocess.Popen | None = None
         self.ssh_key = self.workdir / "client_ed25519"
@@ -89,16 +145,15 @@ class RemoteHost:
     # ----- set-up -------------------------------------------------------------
 
     def _network(self) -> None:
-        if _run("ip", "route", "show", GUARD_ROUTE).stdout.strip() == "":
-            # Should the namespace vanish mid-test, 10.213.x traffic must fail here, not leave the machine.
-            _run("ip", "route", "add", "unreachable", GUARD_ROUTE)
-            self._guard_added = True
+        self._guard_added = _add_guard_route()
         _run("ip", "netns", "add", self.name)
-        _run("ip", "link", "add", self._veth_host, "type", "veth", "peer", "name", self._veth_remote)
         _run("ip", "link", "set", self._veth_remote, "netns", self.name)
-        _run("ip", "addr", "add", f"{self.gateway}/30", "dev", self._veth_host)
+        if self.network is None:
+            _run("ip", "addr", "add", f"{self.gateway}/30", "dev", self._veth_host)
+        else:
+            _run("ip", "link", "set", self._veth_host, "master", self.network.bridge)
         _run("ip", "link", "set", self._veth_host, "up")
-        _run("ip", "-n", self.name, "addr", "add", f"{self.address}/30", "dev", self._veth_remote)
+        _run("ip", "-n", self.name, "addr", "add", f"{self.address}/{self._prefix}", "dev", self._veth_remote)
         _run("ip", "-n", self.name, "link", "set", self._veth_remote, "up")
         _run("ip", "-n", self.name, "link", "set", "lo", "up")
 
@@ -258,6 +313,7 @@ class RemoteHost:
         if self._sshd is not None:
             self._sshd.wait(timeout=10)
         _run("ip", "netns", "del", self.name, check=False)
+        _run("ip", "link", "del", self._veth_host, check=False)  # made, but the namespace never was
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and _run("ip", "link", "show", self._veth_host, check=False).returncode == 0:
             time.sleep(0.1)

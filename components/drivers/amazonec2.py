@@ -203,4 +203,41 @@ class AmazonEC2Driver(Driver):
             ssh_user=self.ssh_user,
             ssh_port=int(self.ssh_port),
             depends_on=rules,
+            private_address=live.private_ip,
+            vm=instance,
+            provider=provider,
         )
+
+    def cluster_firewall(self, cluster, members, others, ports, parent) -> list[pulumi.Resource]:
+        """A security group whose rules reference itself (only its members), attached to each member's
+        primary network interface beside the machine's own group; other drivers' members by address."""
+        opts = child_opts(parent, members[0].host.provider)
+        group = aws.ec2.SecurityGroup(
+            f"{cluster}-swarm-sg",
+            name_prefix=f"docker-swarm-{cluster}-",
+            description=f"docker swarm {cluster}: swarm traffic between its own nodes only",
+            vpc_id=self.vpc_id,
+            tags={"Name": f"docker-swarm-{cluster}"},
+            region=self.region,
+            opts=opts,
+        )
+        made: list[pulumi.Resource] = [group]
+        for protocol, port in ports:
+            made.append(aws.vpc.SecurityGroupIngressRule(
+                f"{cluster}-swarm-{protocol}-{port}", security_group_id=group.id, ip_protocol=protocol,
+                from_port=port, to_port=port, referenced_security_group_id=group.id, region=self.region, opts=opts,
+            ))
+            for i, address in enumerate(others):
+                made.append(aws.vpc.SecurityGroupIngressRule(
+                    f"{cluster}-swarm-{protocol}-{port}-other-{i}", security_group_id=group.id, ip_protocol=protocol,
+                    from_port=port, to_port=port, cidr_ipv4=address.apply(lambda a: f"{a}/32"), region=self.region,
+                    opts=opts,
+                ))
+        for member in members:
+            made.append(aws.ec2.NetworkInterfaceSecurityGroupAttachment(
+                f"{member.name}-swarm-sg",
+                security_group_id=group.id,
+                network_interface_id=member.host.vm.primary_network_interface_id,  # type: ignore[union-attr]
+                opts=opts,
+            ))
+        return made

@@ -30,6 +30,21 @@ class MachineHost:
     depends_on: Sequence[pulumi.Resource] = ()
     # Where SSH connects when that is not ``address`` (VirtualBox: a NAT port forward on 127.0.0.1).
     ssh_address: Optional[pulumi.Input[str]] = None
+    # The address other machines of a cluster reach it at, where the driver has a private network.
+    private_address: Optional[pulumi.Input[str]] = None
+    # The VM resource and its provider: a cluster's firewall names them (droplet IDs, network interfaces).
+    vm: Optional[pulumi.Resource] = None
+    provider: Optional[pulumi.ProviderResource] = None
+
+
+@dataclass(frozen=True)
+class ClusterMember:
+    """One machine of a cluster, as a driver's cluster firewall sees it."""
+
+    name: str
+    driver: "Driver"
+    host: MachineHost
+    address: pulumi.Output[str]  # the address the other members reach it at
 
 
 class Driver(abc.ABC):
@@ -55,6 +70,13 @@ class Driver(abc.ABC):
     ) -> MachineHost:
         """Register the VM (and its firewall) as children of ``parent``, in the wanted power state
         (``running`` or ``stopped``; ``force`` stops without a clean shutdown)."""
+
+    def cluster_firewall(self, cluster: str, members: Sequence[ClusterMember], others: Sequence[pulumi.Output[str]],
+                         ports: Sequence[tuple[str, int]], parent: pulumi.Resource) -> list[pulumi.Resource]:
+        """Open ``ports`` ((protocol, port) pairs) between a cluster's members made by this driver, and
+        from the ``others`` (addresses of members made by other drivers); nothing else. The default:
+        no firewall of the driver's own to open (generic, virtualbox)."""
+        return []
 
     def to_dict(self) -> dict[str, Any]:
         """The arguments, credentials left out (for the store's config.json and stack outputs)."""

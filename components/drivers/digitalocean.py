@@ -200,4 +200,24 @@ class DigitalOceanDriver(Driver):
             ssh_user=self.ssh_user,
             ssh_port=int(self.ssh_port),
             depends_on=[firewall, power_state],
+            private_address=droplet.ipv4_address_private,  # every droplet is in a VPC now
+            vm=droplet,
+            provider=provider,
         )
+
+    def cluster_firewall(self, cluster, members, others, ports, parent) -> list[pulumi.Resource]:
+        """One firewall over the members' droplets, its sources the same droplets (and other drivers'
+        members by address). DigitalOcean adds up a droplet's firewalls, so each machine's own stays."""
+        droplet_ids = [member.host.vm.id.apply(int) for member in members]  # type: ignore[union-attr]
+        sources = [address.apply(lambda a: f"{a}/32" if ":" not in a else f"{a}/128") for address in others]
+        return [do.Firewall(
+            f"{cluster}-swarm-firewall",
+            name=f"docker-swarm-{cluster}",
+            droplet_ids=droplet_ids,
+            inbound_rules=[
+                do.FirewallInboundRuleArgs(protocol=protocol, port_range=str(port), source_droplet_ids=droplet_ids,
+                                           source_addresses=sources or None)
+                for protocol, port in ports
+            ],
+            opts=child_opts(parent, members[0].host.provider),
+        )]
