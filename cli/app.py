@@ -21,6 +21,7 @@ from .application import Application, CommandError
 # --help lists them all from here (click's lazy-loading group pattern: start-up stays small).
 COMMANDS = {
     "active": ("active", "Print which machine is active"),
+    "compose": ("compose", "Run docker compose against a machine"),
     "config": ("config", "Print the connection config for machine"),
     "create": ("create", "Create a machine"),
     "env": ("env", "Display the commands to set up the environment for the Docker client"),
@@ -36,6 +37,7 @@ COMMANDS = {
     "rm": ("rm", "Remove a machine"),
     "scp": ("scp", "Copy files between machines"),
     "ssh": ("ssh", "Log into or run a command on a machine with SSH."),
+    "stack": ("stack", "Deploy or remove a Compose stack on a swarm"),
     "start": ("start", "Start a machine"),
     "status": ("status", "Get the status of a machine"),
     "stop": ("stop", "Stop a machine"),

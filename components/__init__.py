@@ -22,6 +22,8 @@ _EXPORTS = {
     "GenericDriver": "components.drivers.generic",
     "VirtualBoxDriver": "components.drivers.virtualbox",
     "driver_from_dict": "components.drivers",
+    "ComposeApp": "components.compose.component",
+    "ComposeAppArgs": "components.compose.component",
 }
 
 __all__ = sorted(_EXPORTS)
