@@ -11,6 +11,7 @@ from ..application import Application
 from ..gotemplate import TemplateError, render
 from ..engine_status import MAX_TIMEOUT, EngineStatus
 from ..store import HostConfig
+from ..store.swarms import swarm_membership
 from .table import tabulate
 
 DEFAULT_FORMAT = ("table {{ .Name }}\t{{ .Active }}\t{{ .DriverName}}\t{{ .State }}\t{{ .URL }}\t{{ .Swarm }}\t"
@@ -47,10 +48,19 @@ def matches(host: HostConfig, status: EngineStatus | None, filters: dict[str, li
         "driver": lambda v: host.driver_name.lower() == v.lower(),
         "state": lambda v: status is not None and status.state.lower() == v.lower(),
         "name": lambda v: re.search(v, host.name) is not None,  # patterns checked in parse_filters
-        "swarm": lambda v: False,  # no machine here is in a legacy standalone swarm
+        "swarm": lambda v: (swarm_membership(host) or ("",))[0] == v,
         "label": lambda v: v in host.labels,
     }
     return all(any(tests[key](value) for value in values) for key, values in filters.items())
+
+
+def swarm_column(host: HostConfig) -> str:
+    """docker-machine's SWARM column: ``NAME (manager)`` for a manager (its ``(master)``), ``NAME`` otherwise."""
+    membership = swarm_membership(host)
+    if membership is None:
+        return ""
+    swarm, role = membership
+    return f"{swarm} (manager)" if role == "manager" else swarm
 
 
 def error_summary(error: str) -> str:
@@ -72,7 +82,7 @@ def row(host: HostConfig, status: EngineStatus | None, docker_host: str) -> dict
         "DriverName": host.driver_name,
         "State": status.state if status else "",
         "URL": host.url if running else "",
-        "Swarm": "",
+        "Swarm": swarm_column(host),
         "DockerVersion": status.docker_version if status else "",
         "Error": error_summary(status.error) if status else "",
         "ResponseTime": f"{status.response_time_ms:.3f}ms" if running else "",

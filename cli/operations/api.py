@@ -18,6 +18,7 @@ from components.names import name_problem, valid_machine_name
 
 from ..store import INVALID_NAME, BrokenMachine, HostConfig, MachineNotFound, Store
 from ..store.lock import LockBusy, store_lock
+from ..store.swarms import swarm_membership
 from .certs import ensure_shared_certs
 from .interrupt import interrupted
 from .progress import Progress
@@ -109,10 +110,18 @@ def declared_elsewhere(host: HostConfig) -> MachineError:
                         "change it there with pulumi up, or rm -f to forget it here")
 
 
+def in_swarm(host: HostConfig, swarm: str) -> MachineError:
+    return MachineError(f"machine {host.name!r} is a node of swarm {swarm!r}: change it with 'docker-machine swarm "
+                        f"scale {swarm}' or 'docker-machine swarm rm {swarm}', or rm -f to forget it here")
+
+
 def spec_of(host: HostConfig) -> MachineSpec:
     """The spec a machine was made with (credentials stay in its stack's secret config)."""
     if host.pulumi.get("DeclaredIn"):
         raise declared_elsewhere(host)
+    membership = swarm_membership(host)
+    if membership:
+        raise in_swarm(host, membership[0])
     saved = host.pulumi.get("Spec")
     if not saved:
         raise not_ours(host.name)
@@ -214,8 +223,11 @@ def _remove(workspace: MachineWorkspace, host: HostConfig, force: bool, say: Say
     from pulumi.automation import errors
 
     store, name = workspace.store, host.name
-    if not host.pulumi or host.pulumi.get("DeclaredIn"):
+    membership = swarm_membership(host)
+    if not host.pulumi or host.pulumi.get("DeclaredIn") or membership:
         if not force:
+            if membership:
+                raise in_swarm(host, membership[0])
             raise declared_elsewhere(host) if host.pulumi else not_ours(name)
         _forget(store, name, say)
         return

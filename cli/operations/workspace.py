@@ -40,10 +40,13 @@ class MachineWorkspace:
     pulumi_command: object = None  # a pulumi.automation.PulumiCommand; tests inject a fake
     say: Callable[[str], None] = field(default=lambda text: None)
     debug: Optional[Callable[[str], None]] = None  # -D: where the commands run and the engine's log go
+    # Swarms are stacks of their own project (so a swarm and a machine may share a name), in their own folder.
+    project: str = PROJECT
+    program: Optional[Callable[[], None]] = None  # default: one machine from the stack's config
 
     @property
     def work_dir(self) -> Path:
-        return self.store.root / "pulumi"
+        return self.store.root / ("pulumi" if self.project == PROJECT else f"pulumi-{self.project}")
 
     @property
     def backend(self) -> str:
@@ -55,11 +58,12 @@ class MachineWorkspace:
             return {"PULUMI_CONFIG_PASSPHRASE": os.environ["PULUMI_CONFIG_PASSPHRASE"]}
         if os.environ.get("PULUMI_CONFIG_PASSPHRASE_FILE"):
             return {"PULUMI_CONFIG_PASSPHRASE_FILE": os.environ["PULUMI_CONFIG_PASSPHRASE_FILE"]}
-        path = self.work_dir / PASSPHRASE_FILE
+        path = self.store.root / "pulumi" / PASSPHRASE_FILE  # one for every project of the store
         if not path.exists():
             # Made once: a second one would leave stacks whose secrets nothing can decrypt.
             with store_lock(self.store.root, "passphrase"):
                 if not path.exists():
+                    ensure_private_dir(path.parent)
                     write_private(path, secrets.token_urlsafe(32))
         return {"PULUMI_CONFIG_PASSPHRASE_FILE": str(path)}
 
@@ -127,13 +131,14 @@ class MachineWorkspace:
             pulumi_command=self.command(),
         )
         open_stack = create_or_select_stack if create else select_stack
-        return open_stack(stack_name=name, project_name=PROJECT, program=machine_program, opts=options)
+        return open_stack(stack_name=name, project_name=self.project, program=self.program or machine_program,
+                          opts=options)
 
     def write_project(self) -> None:
         """STORE/pulumi/Pulumi.yaml, replaced atomically and only when it changes: other processes'
         pulumi CLIs read it at any moment (a LocalWorkspace given project settings rewrites it in place)."""
         ensure_private_dir(self.work_dir)
-        text = f"name: {PROJECT}\nruntime: python\nbackend:\n  url: {json.dumps(self.backend)}\n"
+        text = f"name: {self.project}\nruntime: python\nbackend:\n  url: {json.dumps(self.backend)}\n"
         path = self.work_dir / "Pulumi.yaml"
         with store_lock(self.store.root, "workspace"):
             if not path.exists() or path.read_text() != text:

@@ -1,0 +1,293 @@
+"""Swarms made from the CLI or a Python app: one stack per swarm (project ``docker-machine-swarm``).
+
+    from cli.operations.swarm import SwarmSpec, create_swarm, scale_swarm, remove_swarm, swarm_env
+    create_swarm("lab", SwarmSpec(driver="digitalocean", managers=3, workers=2,
+                                  driver_options={"region": "fra1", "access_token": token}))
+    scale_swarm("lab", workers=4)
+    swarm_env("lab")  # a manager's DOCKER_HOST, DOCKER_CERT_PATH...
+
+Every node is also a machine of the store (``lab-manager-1``...), so ls, env, ssh and scp work on it;
+the swarm's own stack changes it, so machine commands that would change a node refuse.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+from components.swarm.plan import count_problem, node_name, quorum_problem, swarm_name_problem
+
+from ..store import Store
+from ..store.lock import LockBusy, store_lock
+from ..store.swarms import (SwarmNotFound, SwarmRecord, forget_swarm, load_swarm, save_swarm, swarm_manager,
+                            swarm_membership)
+from .api import MachineError, _interrupted, _last_line, check_configuration, pre_create_checks
+from .certs import ensure_shared_certs
+from .interrupt import interrupted
+from .progress import Progress
+from .settings import NAMESPACE, MachineSpec, to_config
+from .stackconfig import set_stack_config
+from .storesync import outputs_plain, write_machine
+from .workspace import MachineWorkspace
+
+SWARM_PROJECT = "docker-machine-swarm"
+Say = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def members_in_store(store: Store, swarm: str) -> list[str]:
+    """The store's machines that are nodes of ``swarm`` (a broken machine folder is no node)."""
+    found = []
+    for machine, entry in store.entries():
+        membership = swarm_membership(entry) if not isinstance(entry, ValueError) else None
+        if membership and membership[0] == swarm:
+            found.append(machine)
+    return found
+
+
+@dataclass
+class SwarmSpec:
+    """A swarm as ``swarm create`` takes it: one driver; options shared by every node, and per node
+    (``manager_options``/``worker_options``: the generic driver's address of each host, labels...)."""
+
+    driver: str
+    managers: int = 1
+    workers: int = 0
+    driver_options: dict[str, Any] = field(default_factory=dict)
+    engine: dict[str, Any] = field(default_factory=dict)
+    manager_options: list[dict[str, Any]] = field(default_factory=list)
+    worker_options: list[dict[str, Any]] = field(default_factory=list)
+
+    def nodes(self, role: str) -> list[dict[str, Any]]:
+        """Each node's own settings: ``{"driver_options": {...}, "labels": {...}}``, padded to the count."""
+        count, given = (self.managers, self.manager_options) if role == "manager" else (self.workers, self.worker_options)
+        return [dict(given[i]) if i < len(given) else {} for i in range(count)]
+
+    def machine_spec(self, role: str, index: int) -> MachineSpec:
+        node = self.nodes(role)[index]
+        return MachineSpec(driver=self.driver, driver_options={**self.driver_options, **node.get("driver_options", {})},
+                           engine=dict(self.engine))
+
+    def public_dict(self) -> dict[str, Any]:
+        common = MachineSpec(driver=self.driver, driver_options=self.driver_options).public_options()
+        return {**dataclasses.asdict(self), "driver_options": common}
+
+
+def swarm_workspace(store: Optional[Store] = None, workspace: Optional[MachineWorkspace] = None,
+                    say: Say = _quiet) -> MachineWorkspace:
+    from .program import swarm_program
+
+    base = workspace or MachineWorkspace(store or Store(), say=say)
+    return dataclasses.replace(base, project=SWARM_PROJECT, program=swarm_program, pulumi_command=base.pulumi_command)
+
+
+def _busy(name: str) -> MachineError:
+    return MachineError(f"Error: swarm {name!r} is busy: another command is changing it (its stack is locked); "
+                        "try again when that one has finished")
+
+
+def check_swarm(name: str, spec: SwarmSpec, store: Store, existing: Optional[SwarmRecord] = None) -> None:
+    """Name, counts, each node's driver flags, and no machine of another owner in the way. Exit 1."""
+    problem = swarm_name_problem(name) or count_problem(spec.managers, spec.workers)
+    if problem:
+        raise MachineError(f"Error creating swarm: {problem}")
+    if spec.driver == "generic":
+        for role, count in (("manager", spec.managers), ("worker", spec.workers)):
+            missing = [i + 1 for i, node in enumerate(spec.nodes(role))
+                       if not node.get("driver_options", {}).get("ip_address")]
+            if missing:
+                raise MachineError(f"Error creating swarm: the generic driver needs one --generic-ip-address per node: "
+                                   f"{len(missing)} {role}(s) have none (give the addresses of managers first, "
+                                   "then workers)")
+    for role, count in (("manager", spec.managers), ("worker", spec.workers)):
+        for index in range(count):
+            machine = node_name(name, role, index + 1)
+            if store.exists(machine):
+                membership = swarm_membership(store.load(machine))
+                if not (existing and membership and membership[0] == name):
+                    raise MachineError(f'Docker machine "{machine}" already exists: the swarm {name!r} needs that name '
+                                       "for a node; choose another swarm name")
+            check_configuration(machine, spec.machine_spec(role, index))
+
+
+def _swarm_config(spec: SwarmSpec, certs: dict) -> dict:
+    import json
+
+    common = MachineSpec(driver=spec.driver, driver_options=spec.driver_options, engine=spec.engine)
+    values = to_config(common, certs)
+    layout = {"managers": spec.nodes("manager"), "workers": spec.nodes("worker")}
+    values[f"{NAMESPACE}:swarm"] = (json.dumps(layout), False)
+    return values
+
+
+def _update(workspace: MachineWorkspace, name: str, spec: SwarmSpec, say: Say, doing: str) -> SwarmRecord:
+    from pulumi.automation import errors
+
+    store = workspace.store
+    progress = Progress(say)
+    try:
+        with store_lock(store.root, f"swarm.{name}", wait=False):
+            try:
+                stack = workspace.stack(name)
+                set_stack_config(workspace, stack, _swarm_config(spec, ensure_shared_certs(store)))
+                if interrupted():
+                    raise _interrupted(name)
+                result = stack.up(on_event=progress, color="never", **workspace.engine_log_options())
+            except errors.ConcurrentUpdateError:
+                raise _busy(name) from None
+            except errors.CommandError as err:
+                if interrupted():
+                    raise _interrupted(name) from None
+                message = progress.failure(_last_line(err), doing=doing)
+                _save_record(store, name, spec, workspace.backend, state="Error", error=message)
+                raise MachineError(message) from None
+            return _write_nodes(store, name, spec, result.outputs, workspace.backend)
+    except LockBusy:
+        raise _busy(name) from None
+
+
+def _save_record(store: Store, name: str, spec: SwarmSpec, backend: str, state: str, error: str = "") -> SwarmRecord:
+    try:
+        previous = load_swarm(store, name).data
+    except (SwarmNotFound, ValueError):
+        previous = {}
+    record = SwarmRecord({
+        "Name": name,
+        "Driver": spec.driver,
+        "Managers": previous.get("Managers", []) if state == "Error" else
+        [node_name(name, "manager", i + 1) for i in range(spec.managers)],
+        "Workers": previous.get("Workers", []) if state == "Error" else
+        [node_name(name, "worker", i + 1) for i in range(spec.workers)],
+        "Spec": spec.public_dict(),
+        "Backend": backend,
+        "Project": SWARM_PROJECT,
+        "Stack": name,
+        "State": state,
+        **({"LastError": error} if error else {}),
+    })
+    save_swarm(store, record)
+    return record
+
+
+def _write_nodes(store: Store, name: str, spec: SwarmSpec, outputs: Any, backend: str) -> SwarmRecord:
+    """Each node into the store as a machine of this swarm; nodes scaled away leave the store."""
+    out = outputs_plain(outputs)
+    machines = out.get("machines") or {}
+    wanted = {node_name(name, role, i + 1): (role, i) for role, count in (("manager", spec.managers),
+                                                                         ("worker", spec.workers))
+              for i in range(count)}
+    if not isinstance(machines, dict) or set(machines) != set(wanted):
+        raise MachineError(f"Error: swarm {name!r} was updated, but its stack's outputs do not list its nodes; "
+                           f"run 'docker-machine swarm scale {name}' again")
+    try:
+        for machine, (role, index) in wanted.items():
+            host = write_machine(store, machine, spec.machine_spec(role, index), machines[machine], backend)
+            host.data["Pulumi"].update({"Project": SWARM_PROJECT, "Stack": name, "Swarm": {"Name": name, "Role": role}})
+            store.save(host)
+    except (OSError, ValueError, KeyError) as err:
+        raise MachineError(f"Error: swarm {name!r} was updated, but writing its nodes into the store failed "
+                           f"({err})") from None
+    for machine in members_in_store(store, name):
+        if machine not in wanted:
+            store.remove(machine)
+    return _save_record(store, name, spec, backend, state="Running")
+
+
+def create_swarm(name: str, spec: SwarmSpec, *, store: Optional[Store] = None,
+                 workspace: Optional[MachineWorkspace] = None, say: Say = _quiet) -> SwarmRecord:
+    workspace = swarm_workspace(store, workspace, say)
+    store = workspace.store
+    existing = None
+    try:
+        existing = load_swarm(store, name)
+    except SwarmNotFound:
+        pass
+    if existing is not None and existing.state != "Error":
+        raise MachineError(f'Docker swarm "{name}" already exists')
+    check_swarm(name, spec, store, existing)
+    say("Running pre-create checks...")
+    pre_create_checks(spec.machine_spec("manager", 0))
+    say(f"Creating swarm {name} ({spec.managers} manager(s), {spec.workers} worker(s))...")
+    record = _update(workspace, name, spec, say, "creating swarm")
+    say(f"Swarm {name} is up and running!")
+    say(f"To point your Docker client at a manager, run: docker-machine swarm env {name}")
+    return record
+
+
+def spec_of_swarm(record: SwarmRecord) -> SwarmSpec:
+    try:
+        return SwarmSpec(**record.spec)
+    except TypeError:
+        raise MachineError(f"Error: swarm {record.name!r}: its record's Spec is not a swarm spec") from None
+
+
+def scale_swarm(name: str, *, managers: Optional[int] = None, workers: Optional[int] = None,
+                new_node_options: Optional[list[dict[str, Any]]] = None, store: Optional[Store] = None,
+                workspace: Optional[MachineWorkspace] = None, say: Say = _quiet) -> SwarmRecord:
+    """New counts; removed nodes (the highest numbers) are drained and leave before their VMs go.
+    ``new_node_options``: the settings of the nodes added, new managers first (generic: their addresses)."""
+    workspace = swarm_workspace(store, workspace, say)
+    record = load_swarm(workspace.store, name)
+    spec = spec_of_swarm(record)
+    new_managers = spec.managers if managers is None else managers
+    new_workers = spec.workers if workers is None else workers
+    problem = count_problem(new_managers, new_workers) or quorum_problem(spec.managers, new_managers, name)
+    if problem:
+        raise MachineError(f"Error: {problem}")
+    added = list(new_node_options or [])
+    manager_options = spec.nodes("manager")[:new_managers]
+    while len(manager_options) < new_managers:
+        manager_options.append(added.pop(0) if added else {})
+    worker_options = spec.nodes("worker")[:new_workers]
+    while len(worker_options) < new_workers:
+        worker_options.append(added.pop(0) if added else {})
+    if added:
+        raise MachineError(f"Error: {len(added)} more node setting(s) given than nodes added")
+    new = dataclasses.replace(spec, managers=new_managers, workers=new_workers, manager_options=manager_options,
+                              worker_options=worker_options)
+    check_swarm(name, new, workspace.store, existing=record)
+    say(f"Scaling swarm {name} to {new_managers} manager(s) and {new_workers} worker(s)...")
+    return _update(workspace, name, new, say, "scaling swarm")
+
+
+def remove_swarm(name: str, *, force: bool = False, store: Optional[Store] = None,
+                 workspace: Optional[MachineWorkspace] = None, say: Say = _quiet) -> None:
+    from pulumi.automation import errors
+
+    workspace = swarm_workspace(store, workspace, say)
+    store = workspace.store
+    try:
+        record = load_swarm(store, name)
+    except ValueError:
+        if not force:
+            raise
+        record = None
+    try:
+        with store_lock(store.root, f"swarm.{name}", wait=False):
+            if record is not None:
+                try:
+                    stack = workspace.stack(name, create=False)
+                    stack.destroy(on_event=Progress(say), color="never", **workspace.engine_log_options())
+                    stack.workspace.remove_stack(name)
+                except errors.StackNotFoundError:
+                    pass
+                except errors.ConcurrentUpdateError:
+                    raise _busy(name) from None
+                except errors.CommandError as err:
+                    if not force:
+                        raise MachineError(f"Error removing swarm {name!r}: {_last_line(err)}") from None
+                    say(f"WARNING: swarm {name!r} could not be destroyed ({_last_line(err)}); its stack is kept")
+            for machine in members_in_store(store, name):
+                store.remove(machine)
+            forget_swarm(store, name)
+    except LockBusy:
+        raise _busy(name) from None
+
+
+def swarm_env(name: str, *, store: Optional[Store] = None) -> dict[str, str]:
+    """What ``docker-machine swarm env`` sets: a manager's environment, for a Python app's subprocesses."""
+    return swarm_manager(store or Store(), name).docker_env()

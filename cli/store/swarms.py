@@ -1,0 +1,143 @@
+"""``STORE/swarms/NAME/config.json``: the swarms made with ``docker-machine swarm create``.
+
+A swarm's machines are ordinary machines of the store (``NAME-manager-1``, ``NAME-worker-2``...),
+each marked with its swarm and role in its Pulumi section; this record holds the swarm's own view:
+its driver, its node names by role and the spec it was made with. Read without Pulumi.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+from components.files import ensure_private_dir, remove_tree, write_public
+from components.names import valid_machine_name
+
+from .hostconfig import HostConfig
+from .layout import MachineNotFound, Store
+
+MAX_RECORD_BYTES = 1 << 20
+
+
+class SwarmNotFound(LookupError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f'Docker swarm "{name}" does not exist. Use "docker-machine swarm ls" to list swarms. '
+                         'Use "docker-machine swarm create" to add a new one.')
+
+
+class BrokenSwarm(ValueError):
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"Error: swarm {name!r} has a broken record ({reason}): run 'docker-machine swarm rm -f "
+                         f"{name}' to forget it")
+
+
+@dataclass
+class SwarmRecord:
+    data: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.data["Name"]
+
+    @property
+    def driver(self) -> str:
+        return self.data.get("Driver", "")
+
+    @property
+    def managers(self) -> list[str]:
+        return list(self.data.get("Managers") or [])
+
+    @property
+    def workers(self) -> list[str]:
+        return list(self.data.get("Workers") or [])
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        return dict(self.data.get("Spec") or {})
+
+    @property
+    def state(self) -> str:
+        return self.data.get("State", "")
+
+
+def swarms_dir(store: Store) -> Path:
+    return store.root / "swarms"
+
+
+def swarm_names(store: Store) -> list[str]:
+    folder = swarms_dir(store)
+    if not folder.is_dir():
+        return []
+    return sorted(d.name for d in folder.iterdir() if (d / "config.json").is_file())
+
+
+def _shape_problem(data: Any, name: str) -> Optional[str]:
+    if not isinstance(data, dict):
+        return "not a JSON object"
+    if data.get("Name") != name:
+        return f"its Name is not {name!r}"
+    for key in ("Managers", "Workers"):
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and valid_machine_name(v) for v in value):
+            return f"{key} is not a list of machine names"
+    if not isinstance(data.get("Spec", {}), dict):
+        return "Spec is not an object"
+    return None
+
+
+def load_swarm(store: Store, name: str) -> SwarmRecord:
+    if not valid_machine_name(name):
+        raise SwarmNotFound(name)
+    path = swarms_dir(store) / name / "config.json"
+    if not path.is_file():
+        raise SwarmNotFound(name)
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_RECORD_BYTES + 1)
+        if len(raw) > MAX_RECORD_BYTES:
+            raise BrokenSwarm(name, "larger than 1 MiB")
+        data = json.loads(raw)
+    except (OSError, ValueError) as err:
+        if isinstance(err, BrokenSwarm):
+            raise
+        raise BrokenSwarm(name, f"unreadable: {err}") from None
+    problem = _shape_problem(data, name)
+    if problem:
+        raise BrokenSwarm(name, problem)
+    return SwarmRecord(data)
+
+
+def save_swarm(store: Store, record: SwarmRecord) -> None:
+    folder = swarms_dir(store) / record.name
+    ensure_private_dir(swarms_dir(store))
+    ensure_private_dir(folder)
+    write_public(folder / "config.json", json.dumps(record.data, indent=4) + "\n")
+
+
+def forget_swarm(store: Store, name: str) -> None:
+    if valid_machine_name(name):
+        remove_tree(swarms_dir(store) / name)
+
+
+def swarm_manager(store: Store, name: str) -> HostConfig:
+    """A manager of swarm ``name`` to run swarm commands against (the first that the store has)."""
+    record = load_swarm(store, name)
+    for machine in record.managers:
+        try:
+            return store.load(machine)
+        except MachineNotFound:
+            continue
+    raise SwarmNotFound(name)
+
+
+def swarm_membership(host: HostConfig) -> Optional[tuple[str, str]]:
+    """(swarm, role) of a machine made as a swarm node; config.json is untrusted, so shapes are checked."""
+    value = host.pulumi.get("Swarm")
+    if not isinstance(value, dict):
+        return None
+    swarm, role = value.get("Name"), value.get("Role")
+    if isinstance(swarm, str) and valid_machine_name(swarm) and role in ("manager", "worker"):
+        return swarm, role
+    return None

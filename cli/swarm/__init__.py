@@ -1,0 +1,197 @@
+"""``docker-machine swarm``: Swarm mode clusters of machines, each swarm one Pulumi stack.
+
+    docker-machine swarm create lab --managers 1 --workers 2 -d digitalocean --digitalocean-region fra1
+    docker-machine swarm create lab --workers 2 -d generic --generic-ip-address A --generic-ip-address B ...
+    docker-machine swarm ls | scale lab --workers 3 | env lab | rm lab
+"""
+
+from __future__ import annotations
+
+import click
+
+from ..application import Application
+from ..changing import backend_option, for_each, workspace
+from ..create import driver_in
+from ..create.flags import DRIVER_FLAGS, driver_options, to_driver_options
+from ..env.shells import SHELLS
+
+DRIVERS = sorted(DRIVER_FLAGS)
+ADDRESS_FLAG = "--generic-ip-address"
+
+
+def swarm_driver_options(driver: str) -> list[click.Option]:
+    """The driver's create flags; the generic driver's address is given once per node."""
+    options = driver_options(driver)
+    for i, option in enumerate(options):
+        if ADDRESS_FLAG in option.opts:
+            options[i] = click.Option([ADDRESS_FLAG, "driver_ip_addresses"], multiple=True, envvar=None,
+                                      help="IP address of a host: once per node, managers first, then workers")
+    return options
+
+
+class SwarmDriverCommand(click.Command):
+    """Common options plus those of the chosen driver, as ``create`` does."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        self.params = [p for p in self.params if not (p.name or "").startswith("driver_")]
+        self.params += swarm_driver_options(driver_in(args) if self.name == "create" else "generic")
+        return super().parse_args(ctx, args)
+
+
+def node_addresses(addresses) -> list[dict]:
+    return [{"driver_options": {"ip_address": address}} for address in addresses]
+
+
+def run_one(app: Application, name: str, action) -> None:
+    """One swarm operation, its errors (swarm not found, broken record, operation errors) as one line each."""
+    from ..operations import MachineError, PulumiUnavailable
+    from ..store.swarms import BrokenSwarm, SwarmNotFound
+
+    try:
+        action(name, app.echo)
+    except (SwarmNotFound, BrokenSwarm) as err:
+        app.abort(str(err))
+    except (MachineError, PulumiUnavailable) as err:
+        from ..application import CommandError
+
+        error = CommandError(str(err))
+        error.exit_code = getattr(err, "exit_code", 1)
+        raise error from None
+
+
+@click.group("swarm", short_help="Manage Swarm mode clusters of machines")
+def command() -> None:
+    """Manage Swarm mode clusters of machines."""
+
+
+@command.command("create", cls=SwarmDriverCommand, short_help="Create a swarm")
+@click.argument("name")
+@click.option("--managers", default=1, show_default=True, type=int, help="Number of manager nodes")
+@click.option("--workers", default=0, show_default=True, type=int, help="Number of worker nodes")
+@click.option("-d", "--driver", envvar="MACHINE_DRIVER", default="virtualbox", show_default=True,
+              type=click.Choice(DRIVERS), help="Driver to create the nodes with.")
+@click.option("--engine-install-url", envvar="MACHINE_DOCKER_INSTALL_URL", default="https://get.docker.com",
+              show_default=True, help="Custom URL to use for engine installation ('distro': the OS package; 'none')")
+@click.option("--engine-label", multiple=True, help="Specify labels for the created engines")
+@backend_option
+@click.pass_obj
+def create(app: Application, name, managers, workers, driver, engine_install_url, engine_label, backend_url,
+           **flags) -> None:
+    """Create a swarm: the first manager inits it, the other nodes join."""
+    from ..operations.swarm import SwarmSpec, create_swarm
+
+    addresses = list(flags.pop("driver_ip_addresses", ()) or ())
+    options = to_driver_options(driver, flags)
+    engine = {"install_url": engine_install_url, "labels": list(engine_label)}
+    if "engine_port" in options:
+        engine["port"] = options.pop("engine_port")
+    if driver == "virtualbox":
+        options["storage_path"] = str(app.store.root)
+    nodes = node_addresses(addresses)
+    if driver == "generic" and len(nodes) != managers + workers:
+        app.abort(f"Error creating swarm: {len(nodes)} --generic-ip-address given for {managers + workers} nodes: "
+                  "give one per node, managers first, then workers")
+    spec = SwarmSpec(driver=driver, managers=managers, workers=workers, driver_options=options, engine=engine,
+                     manager_options=nodes[:managers], worker_options=nodes[managers:])
+    space = workspace(app, backend_url)
+    run_one(app, name, lambda swarm, say: create_swarm(swarm, spec, workspace=space, say=say))
+
+
+@command.command("scale", cls=SwarmDriverCommand, short_help="Change a swarm's number of managers or workers")
+@click.argument("name")
+@click.option("--managers", type=int, help="New number of manager nodes (removing keeps a majority)")
+@click.option("--workers", type=int, help="New number of worker nodes")
+@backend_option
+@click.pass_obj
+def scale(app: Application, name, managers, workers, backend_url, **flags) -> None:
+    """Add nodes (they join) or remove the last ones (drained, demoted, removed from the swarm, then destroyed)."""
+    from ..operations.swarm import scale_swarm
+
+    if managers is None and workers is None:
+        app.abort("Error: give --managers and/or --workers: the new number of nodes")
+    addresses = list(flags.pop("driver_ip_addresses", ()) or ())
+    space = workspace(app, backend_url)
+    run_one(app, name, lambda swarm, say: scale_swarm(swarm, managers=managers, workers=workers,
+                                                      new_node_options=node_addresses(addresses),
+                                                      workspace=space, say=say))
+
+
+@command.command("rm", short_help="Remove swarms and their machines")
+@click.argument("names", nargs=-1)
+@click.option("-f", "--force", is_flag=True, help="Remove local configuration even if the swarm cannot be removed, "
+                                                   "also implies an automatic yes (`-y`)")
+@click.option("-y", is_flag=True, help="Assumes automatic yes to proceed with remove")
+@backend_option
+@click.pass_obj
+def remove(app: Application, names, force, y, backend_url) -> None:
+    """Remove swarms: their nodes leave, their machines are destroyed."""
+    from ..store.swarms import load_swarm, swarm_names
+
+    if not names:
+        app.abort("Error: No swarm name(s) specified.")
+    for name in names:
+        if not (force and name in swarm_names(app.store)):
+            run_one(app, name, lambda swarm, say: load_swarm(app.store, swarm))
+    app.echo("About to remove swarm " + ", ".join(names))
+    app.echo("WARNING: This action will delete both local reference and remote instances.")
+    if not (force or y) and not app.confirm("Are you sure?"):
+        return
+    from ..operations.swarm import remove_swarm
+
+    space = workspace(app, backend_url)
+    for name in names:
+        run_one(app, name, lambda swarm, say: (remove_swarm(swarm, force=force, workspace=space, say=say),
+                                               say(f"Successfully removed swarm {swarm}")))
+
+
+@command.command("ls", short_help="List swarms")
+@click.option("-q", "--quiet", is_flag=True, help="Enable quiet mode")
+@click.pass_obj
+def list_swarms(app: Application, quiet) -> None:
+    """List swarms (from the store; no machine is probed)."""
+    from ..ls.table import tabulate
+    from ..store.swarms import BrokenSwarm, load_swarm, swarm_names
+
+    rows = []
+    for name in swarm_names(app.store):
+        if quiet:
+            app.echo(name)
+            continue
+        try:
+            record = load_swarm(app.store, name)
+        except BrokenSwarm as err:
+            rows.append([name, "", "", "", "", "Error", str(err)])
+            continue
+        manager = ""
+        if record.managers and app.store.exists(record.managers[0]):
+            try:
+                manager = app.store.load(record.managers[0]).url
+            except ValueError:
+                manager = ""
+        rows.append([name, record.driver, str(len(record.managers)), str(len(record.workers)), manager, record.state,
+                     str(record.data.get("LastError", ""))[:200].splitlines()[0] if record.data.get("LastError") else ""])
+    if not quiet:
+        header = ["NAME", "DRIVER", "MANAGERS", "WORKERS", "MANAGER URL", "STATE", "ERRORS"]
+        app.echo(tabulate(["\t".join(row) for row in [header, *rows]]), nl=False)
+
+
+@command.command("env", short_help="Display the commands to point the Docker client at a swarm's manager")
+@click.argument("name")
+@click.option("--shell", "shell_name", type=click.Choice(SHELLS),
+              help="Force environment to be configured for a specified shell")
+@click.pass_obj
+def env(app: Application, name, shell_name) -> None:
+    """The env of the swarm's first manager (docker commands then act on the swarm)."""
+    from ..connection import checked_connection
+    from ..env import shells
+    from ..store.swarms import BrokenSwarm, SwarmNotFound, swarm_manager
+
+    try:
+        host = swarm_manager(app.store, name)
+    except (SwarmNotFound, BrokenSwarm) as err:
+        app.abort(str(err))
+    checked_connection(app, host)
+    shell = shells.shell(shell_name or shells.detect())
+    words = ["docker-machine", "swarm", "env"] + (["--shell", shell_name] if shell_name else []) + [name]
+    app.echo("".join(shell.set(k, v) for k, v in host.docker_env().items()) + shell.usage_hint(" ".join(words)),
+             nl=False)
