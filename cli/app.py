@@ -41,6 +41,7 @@ COMMANDS = {
     "start": ("start", "Start a machine"),
     "status": ("status", "Get the status of a machine"),
     "stop": ("stop", "Stop a machine"),
+    "swarm": ("swarm", "Manage Swarm mode clusters of machines"),
     "upgrade": ("upgrade", "Upgrade a machine to the latest version of Docker"),
     "url": ("url", "Get the URL of a machine"),
 }
