@@ -95,6 +95,7 @@ class MachineMocks(pulumi.runtime.Mocks):
     """
 
     vm_address: str = DEFAULT_VM_ADDRESS
+    private_address: str = "127.0.0.3"  # loopback too: nothing ever reaches it
     ssh_host: Any = None
     # Dynamic providers that really run; others (DropletPower, which calls a cloud API) only record.
     run_dynamic: tuple = ("CertificateAuthority", "ClientCertificate", "ServerCertificate", "SSHKey", "VirtualBoxVM")
@@ -132,8 +133,10 @@ class MachineMocks(pulumi.runtime.Mocks):
             state["fingerprint"] = md5_fingerprint(inputs["publicKey"])
             self._public_key(inputs["publicKey"])
         elif typ == "digitalocean:index/droplet:Droplet":
-            id_ = "412345678"
-            state.update(ipv4Address=self.vm_address, status="active", urn=f"do:droplet:{id_}")
+            with self._lock:
+                id_ = str(412345678 + len(self.of_type(typ)))  # the first droplet is 412345678
+            state.update(ipv4Address=self.vm_address, ipv4AddressPrivate=self.private_address, status="active",
+                         urn=f"do:droplet:{id_}")
         elif typ == "aws:ec2/keyPair:KeyPair":
             state["keyName"] = inputs.get("keyName") or f"{inputs.get('keyNamePrefix', '')}20261125"
             self._public_key(inputs["publicKey"])
@@ -141,7 +144,9 @@ class MachineMocks(pulumi.runtime.Mocks):
             id_ = "sg-0123456789abcdef0"
         elif typ == "aws:ec2/instance:Instance":
             id_ = "i-0123456789abcdef0"
-            state.update(publicIp=self.vm_address, privateIp="127.0.0.3")
+            id_ = f"i-0123456789abcdef{len(self.of_type(typ))}"
+            state.update(publicIp=self.vm_address, privateIp=self.private_address,
+                         primaryNetworkInterfaceId=f"eni-{name}")
         elif typ == "aws:ec2transitgateway/instanceState:InstanceState":
             id_ = inputs["instanceId"]
         elif typ == "command:remote:Command":
@@ -156,7 +161,7 @@ class MachineMocks(pulumi.runtime.Mocks):
         if args.token == "aws:ec2/getAmi:getAmi":
             return {"id": AMI_ID, "name": "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20261101"}
         if args.token == "aws:ec2/getInstance:getInstance":
-            return {"id": args.args["instanceId"], "publicIp": self.vm_address, "privateIp": "127.0.0.3"}
+            return {"id": args.args["instanceId"], "publicIp": self.vm_address, "privateIp": self.private_address}
         return {}
 
     def _public_key(self, key: str) -> None:
@@ -206,9 +211,11 @@ class RecordingMonitor(pulumi.runtime.mocks.MockMonitor):
     def __init__(self, mocks) -> None:
         super().__init__(mocks)
         self.delete_before_replace: dict[str, bool] = {}
+        self.dependencies: dict[str, list[str]] = {}  # "TYPE::NAME": the URNs it waits for
 
     def RegisterResource(self, request):
         self.delete_before_replace[request.name] = request.deleteBeforeReplace
+        self.dependencies[f"{request.type}::{request.name}"] = list(request.dependencies)
         return super().RegisterResource(request)
 
 

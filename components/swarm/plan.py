@@ -49,8 +49,11 @@ def quorum_problem(old: Any, new: Any, swarm: str = "") -> Optional[str]:
         return None
     majority = old // 2 + 1
     if new < majority:
+        how = (f"remove at most {old - majority} at a time" if old > majority else
+               f"with {old} managers none can go: add one first, then remove managers while {old // 2 + 1} or "
+               "more stay")
         return (f"scaling swarm {swarm!r} from {old} to {new} managers would break its quorum: a majority "
-                f"({majority}) of the {old} managers must stay; remove at most {old - majority} at a time")
+                f"({majority}) of the {old} managers must stay; {how}")
     return None
 
 
