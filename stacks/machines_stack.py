@@ -6,7 +6,19 @@
         api: {driver: amazonec2, region: eu-west-1}
 
 Per machine: ``driver`` (required), ``engine`` (EngineOptions fields), ``tls_sans``, ``power``,
-``ssh_key_type``, ``hostname``; every other key is an option of that driver. Credentials come from
+``ssh_key_type``, ``hostname``; every other key is an option of that driver.
+
+Swarms beside them (``docker-machine:swarms``), their nodes machines like the others:
+
+      docker-machine:swarms:
+        lab:
+          managers: 3                                  # a count: every node from the swarm's driver...
+          workers:                                     # ...or a list: each node its own settings
+            - {driver: digitalocean, region: fra1, labels: {zone: a}}
+            - {driver: amazonec2, region: eu-west-1, availability: drain}
+          driver: digitalocean                         # for the counted nodes
+          region: fra1
+          engine: {labels: [swarm=lab]} Credentials come from
 the providers' own config (``digitalocean:token``, ``aws:region`` and the AWS environment) as
 Pulumi secrets, never from this file in plain text.
 """
@@ -22,7 +34,10 @@ from components.drivers import REGISTRY, driver_from_dict
 from components.names import valid_machine_name
 
 CONFIG_KEY = "machines"
+SWARMS_KEY = "swarms"
 MACHINE_KEYS = ("driver", "engine", "tls_sans", "power", "ssh_key_type", "hostname")
+NODE_KEYS = ("driver", "labels", "availability")
+SWARM_KEYS = ("managers", "workers", "engine", "driver")
 
 
 def _where(message: str, driver: str, options: dict[str, Any]) -> str:
@@ -78,9 +93,101 @@ def parse(machines: Any) -> tuple[list[tuple[str, DockerMachineArgs]], list[str]
     return parsed, problems
 
 
+def _node(path: str, name: str, settings: Any, problems: list[str]):
+    """One swarm node's SwarmNodeArgs from its settings, or None with the problem recorded."""
+    from components.swarm.component import SwarmNodeArgs
+    from components.swarm.plan import availability_problem, labels_problem
+
+    if not isinstance(settings, dict):
+        problems.append(f"{path}: give the node's settings as a map, e.g. {{driver: digitalocean}}")
+        return None
+    driver_name = settings.get("driver")
+    if driver_name not in REGISTRY:
+        problems.append(f"{path}.driver: {driver_name!r} is not a driver: use one of {', '.join(sorted(REGISTRY))}")
+        return None
+    options = {k: v for k, v in settings.items() if k not in NODE_KEYS}
+    problem = labels_problem(settings.get("labels") or {}) or availability_problem(settings.get("availability", "active"))
+    if problem:
+        problems.append(f"{path}: {problem}")
+        return None
+    try:
+        driver = driver_from_dict(driver_name, options)
+        driver.validate(name)
+    except (ValueError, TypeError) as err:
+        problems.append(f"{path}{_where(str(err), driver_name, options)}: {err}")
+        return None
+    return SwarmNodeArgs(driver, labels=dict(settings.get("labels") or {}),
+                         availability=settings.get("availability", "active"))
+
+
+def parse_swarms(swarms: Any) -> tuple[list[tuple[str, Any]], list[str]]:
+    """Every swarm's DockerSwarmArgs, and every problem as ``swarms.NAME.workers[1].key: reason``."""
+    from components.swarm.component import DockerSwarmArgs
+    from components.swarm.plan import count_problem, node_name, swarm_name_problem
+
+    problems: list[str] = []
+    parsed: list[tuple[str, Any]] = []
+    if swarms is None:
+        return [], []
+    if not isinstance(swarms, dict):
+        return [], [f"{SWARMS_KEY}: give a map of swarm names to their settings, e.g. lab: {{managers: 3, driver: ...}}"]
+    for name, settings in swarms.items():
+        path = f"{SWARMS_KEY}.{name}"
+        if not isinstance(name, str) or swarm_name_problem(name):
+            problems.append(f"{path}: {swarm_name_problem(name) if isinstance(name, str) else 'not a name'}")
+            continue
+        if not isinstance(settings, dict):
+            problems.append(f"{path}: give the swarm's settings as a map, e.g. {{managers: 3, driver: digitalocean}}")
+            continue
+        shared = {k: v for k, v in settings.items() if k not in SWARM_KEYS[:3]}
+        nodes: dict[str, list] = {}
+        for role, plural in (("manager", "managers"), ("worker", "workers")):
+            given = settings.get(plural, 1 if role == "manager" else 0)
+            entries = [shared] * given if isinstance(given, int) and not isinstance(given, bool) else given
+            if not isinstance(entries, list):
+                problems.append(f"{path}.{plural}: give a count or a list of node settings")
+                entries = []
+            nodes[role] = [_node(f"{path}.{plural}[{i}]", node_name(name, role, i + 1), entry, problems)
+                           for i, entry in enumerate(entries)]
+        problem = count_problem(len(nodes["manager"]), len(nodes["worker"]))
+        if problem:
+            problems.append(f"{path}: {problem}")
+            continue
+        try:
+            engine = EngineOptions.from_dict(settings.get("engine") or {})
+        except ValueError as err:
+            problems.append(f"{path}.engine: {err}")
+            continue
+        if None not in nodes["manager"] + nodes["worker"]:
+            parsed.append((name, DockerSwarmArgs(managers=nodes["manager"], workers=nodes["worker"], engine=engine)))
+    return parsed, problems
+
+
+def _node_names(name: str, args: Any) -> list[str]:
+    from components.swarm.plan import node_name
+
+    return [node_name(name, "manager", i + 1) for i in range(len(args.managers))] + \
+        [node_name(name, "worker", i + 1) for i in range(len(args.workers))]
+
+
+def _machine_outputs(machine: DockerMachine) -> dict[str, Any]:
+    return {
+        "docker_host": machine.docker_host, "ip": machine.ip, "docker_env": machine.docker_env,
+        "driver": machine.driver, "ssh_user": machine.ssh_user, "ssh_host": machine.ssh_host,
+        "ssh_port": machine.ssh_port, "server_cert_pem": machine.server_cert_pem, "engine": machine.engine,
+        "power": machine.power,
+    }
+
+
 def main() -> None:
     config = pulumi.Config("docker-machine")
-    machines, problems = parse(config.get_object(CONFIG_KEY))
+    machines, problems = parse(config.get_object(CONFIG_KEY)) if config.get(CONFIG_KEY) or not config.get(SWARMS_KEY) \
+        else ([], [])
+    swarms, swarm_problems = parse_swarms(config.get_object(SWARMS_KEY))
+    problems += swarm_problems
+    names = [name for name, _ in machines] + [node for name, args in swarms for node in _node_names(name, args)]
+    problems += [f"{name}: two machines of this stack have this name" for name in sorted(set(names))
+                 if names.count(name) > 1]
     if problems:  # every problem at once, before any resource
         raise pulumi.RunError("the stack's config has problems:\n" + "\n".join(problems))
     certificates = DockerCertificates("certs")
@@ -89,13 +196,21 @@ def main() -> None:
     for name, args in machines:
         args.certificates = certificates
         machine = DockerMachine(name, args)
-        exported[name] = {
-            "docker_host": machine.docker_host, "ip": machine.ip, "docker_env": machine.docker_env,
-            "driver": machine.driver, "ssh_user": machine.ssh_user, "ssh_host": machine.ssh_host,
-            "ssh_port": machine.ssh_port, "server_cert_pem": machine.server_cert_pem, "engine": machine.engine,
-            "power": machine.power,
-        }
+        exported[name] = _machine_outputs(machine)
         keys[name] = machine.ssh_private_key
+    swarms_out: dict[str, Any] = {}
+    if swarms:
+        from components.swarm.component import DockerSwarm
+
+        for name, args in swarms:
+            args.certificates = certificates
+            swarm = DockerSwarm(name, args)
+            swarms_out[name] = {"docker_host": swarm.docker_host, "docker_env": swarm.docker_env,
+                                "manager_docker_hosts": swarm.manager_docker_hosts, "nodes": swarm.nodes}
+            for node, machine in swarm.machines.items():
+                exported[node] = _machine_outputs(machine)
+                keys[node] = machine.ssh_private_key
+        pulumi.export("swarms", swarms_out)
     pulumi.export("machines", exported)
     pulumi.export("machine_ssh_keys", pulumi.Output.secret(keys))
     pulumi.export("ca_pem", pulumi.Output.secret(certificates.ca_pem))

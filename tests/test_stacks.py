@@ -23,11 +23,14 @@ def load_program():
     return module
 
 
-def run_stack(machines, monkeypatch, mocks: MachineMocks | None = None) -> tuple[MachineMocks, dict]:
+def run_stack(machines, monkeypatch, mocks: MachineMocks | None = None, swarms=None) -> tuple[MachineMocks, dict]:
     program = load_program()
     exported: dict = {}
     monkeypatch.setattr(pulumi, "export", lambda name, value: exported.__setitem__(name, value))
-    pulumi.runtime.set_all_config({"docker-machine:machines": json.dumps(machines)}, [])
+    config = {"docker-machine:machines": json.dumps(machines)} if machines is not None else {}
+    if swarms is not None:
+        config["docker-machine:swarms"] = json.dumps(swarms)
+    pulumi.runtime.set_all_config(config, [])
     mocks = mocks or MachineMocks()
     mocks.run_dynamic = ("CertificateAuthority", "ClientCertificate", "ServerCertificate", "SSHKey")
     try:
@@ -41,8 +44,8 @@ def run_stack(machines, monkeypatch, mocks: MachineMocks | None = None) -> tuple
     return mocks, values
 
 
-def stack_file(name: str) -> dict:
-    return yaml.safe_load((STACKS / f"Pulumi.{name}.yaml").read_text())["config"]["docker-machine:machines"]
+def stack_file(name: str, key: str = "docker-machine:machines") -> dict:
+    return yaml.safe_load((STACKS / f"Pulumi.{name}.yaml").read_text())["config"][key]
 
 
 @pytest.fixture
@@ -54,7 +57,44 @@ def credentials(monkeypatch, tmp_path):
 
 def test_every_example_stack_file_is_tested():
     assert sorted(p.name for p in STACKS.glob("Pulumi.*.yaml")) == [
-        "Pulumi.do-single.yaml", "Pulumi.generic.yaml", "Pulumi.local-vbox.yaml", "Pulumi.mixed.yaml"]
+        "Pulumi.do-single.yaml", "Pulumi.generic.yaml", "Pulumi.local-vbox.yaml", "Pulumi.mixed.yaml",
+        "Pulumi.swarm.yaml"]
+
+
+def test_swarm_beside_a_machine_shares_one_ca(credentials, monkeypatch):
+    mocks, out = run_stack(stack_file("swarm"), monkeypatch, swarms=stack_file("swarm", "docker-machine:swarms"))
+    droplets = sorted(d.name for d in mocks.of_type("digitalocean:index/droplet:Droplet"))
+    assert droplets == ["ci", "lab-manager-1", "lab-manager-2", "lab-manager-3", "lab-worker-1", "lab-worker-2"]
+    assert len(mocks.of_type("pulumi-python:dynamic/docker-machine:CertificateAuthority")) == 1
+    firewall = next(f for f in mocks.of_type("digitalocean:index/firewall:Firewall") if f.name == "lab-swarm-firewall")
+    assert len(firewall.inputs["dropletIds"]) == 5, "the machine ci is no member"
+    labels = {n.name: n.inputs["labels"] for n in mocks.of_type("pulumi-python:dynamic/docker-machine:SwarmNode")}
+    assert labels["lab-worker-1-node"] == {"zone": "a"} and labels["lab-manager-2-node"] == {}
+    sizes = {d.name: d.inputs["size"] for d in mocks.of_type("digitalocean:index/droplet:Droplet")}
+    assert sizes["lab-manager-3"] == "s-2vcpu-2gb", "counted nodes take the swarm's driver options"
+    machines, _ = out["machines"]
+    assert set(machines) == set(droplets), "swarm nodes are exported as machines: import --stack takes them"
+    swarms, _ = out["swarms"]
+    assert swarms["lab"]["docker_host"] == f"tcp://{DEFAULT_VM_ADDRESS}:2376"
+
+
+@pytest.mark.parametrize("swarms, message", [
+    ({"lab": {"managers": 0, "driver": "digitalocean"}}, "swarms.lab: a swarm needs at least one manager"),
+    ({"lab": {"managers": [{"driver": "digitalocean", "labels": {"a b": "c"}}]}}, "swarms.lab.managers[0]: node label"),
+    ({"lab": {"workers": "two", "driver": "digitalocean"}}, "swarms.lab.workers: give a count or a list"),
+    ({"lab": {"managers": [{"driver": "nope"}]}}, "swarms.lab.managers[0].driver: 'nope' is not a driver"),
+    ({"x" * 60: {"driver": "digitalocean"}}, "too long"),
+])
+def test_swarm_config_problems_name_their_path(credentials, monkeypatch, swarms, message):
+    with pytest.raises(Exception) as raised:
+        run_stack(None, monkeypatch, swarms=swarms)
+    assert message in str(raised.value)
+
+
+def test_a_machine_and_a_swarm_node_may_not_share_a_name(credentials, monkeypatch):
+    with pytest.raises(Exception, match="lab-manager-1: two machines of this stack have this name"):
+        run_stack({"lab-manager-1": {"driver": "digitalocean"}}, monkeypatch,
+                  swarms={"lab": {"driver": "digitalocean"}})
 
 
 def test_one_digitalocean_machine(credentials, monkeypatch):

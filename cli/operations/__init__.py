@@ -15,10 +15,11 @@ from .api import (
     set_power,
 )
 from .settings import MachineSpec
+from .swarm import SwarmSpec, create_swarm, remove_swarm, scale_swarm, swarm_env
 from .workspace import MachineWorkspace, PulumiUnavailable
 
 __all__ = [
-    "MachineBusy", "MachineError", "MachineSpec", "MachineWorkspace", "PreCreateCheckFailed", "PulumiUnavailable",
+    "MachineBusy", "MachineError", "MachineSpec", "SwarmSpec", "create_swarm", "remove_swarm", "scale_swarm", "swarm_env", "MachineWorkspace", "PreCreateCheckFailed", "PulumiUnavailable",
     "create_machine", "import_machines", "import_stack", "machine_env", "provision_machine", "regenerate_certs", "remove_machine",
     "restart_machine", "set_power",
 ]
