@@ -283,11 +283,13 @@ def test_stack_commands_take_a_manager_machine(world, engine, fake_docker, tmp_p
     assert deployed.returncode == 0, deployed.stderr
     removed = run_script(world, "stack", "rm", "dev", "shop", extra_env=env)
     assert removed.returncode == 0, removed.stderr
+    listed = run_script(world, "stack", "services", "dev", "shop", "--format", "{{.Name}}", extra_env=env)
+    assert listed.returncode == 0, listed.stderr
     unknown = run_script(world, "stack", "rm", "nope", "shop", extra_env=env)
     assert (unknown.returncode, unknown.stderr) == (1, NOT_FOUND)
     calls = fake_docker()
     assert [c["argv"] for c in calls] == [["stack", "deploy", "-c", "stack.yml", "--resolve-image", "never", "shop"],
-                                          ["stack", "rm", "shop"]]
+                                          ["stack", "rm", "shop"], ["stack", "services", "shop", "--format", "{{.Name}}"]]
     assert calls[0]["env"]["DOCKER_HOST"] == f"tcp://127.0.0.1:{engine.port}"
 
 

@@ -89,5 +89,6 @@ for _sub, _help in (("ls", "List stacks: docker-machine stack ls SWARM"),
 
         return passthrough
 
+    # The outer decorator's argument comes first: SWARM, then everything else.
     command.command(_sub, context_settings=PASS_THROUGH, help=_help)(
-        click.argument("args", nargs=-1, type=click.UNPROCESSED)(click.argument("swarm")(_make(_sub))))
+        click.argument("swarm")(click.argument("args", nargs=-1, type=click.UNPROCESSED)(_make(_sub))))
