@@ -33,6 +33,9 @@ def test_swarm_create_ls_env_scale_rm(world, hosts, pulumi_engine):
                     "--generic-ssh-key", str(hosts[0].ssh_key), "--engine-install-url", "none", "lab")
     assert created.returncode == 0, created.stdout + created.stderr
     assert "Swarm lab is up and running!" in created.stdout
+    # The join tokens and the client key are secrets in the swarm's state, encrypted with the passphrase.
+    state = b"".join(p.read_bytes() for p in (world.root / "state").rglob("*") if p.is_file())
+    assert b"SWMTKN" not in state and b"PRIVATE KEY-----" not in state
 
     ls = machine(world, "ls", "--format", "{{.Name}} {{.Swarm}}")
     assert ls.stdout.splitlines() == ["lab-manager-1 lab (manager)", "lab-worker-1 lab", "lab-worker-2 lab"]
