@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.swarmbed import cluster_hosts
+from tests.test_compose_real import HTTPD, IMAGE, compose_plugin, get, import_busybox  # noqa: F401 (a fixture)
 from tests.test_engine_cli import PEM_KEY, machine, shell
 from tests.test_swarm_engine import wait_for
 
@@ -23,11 +24,28 @@ def hosts():
         yield made
 
 
+# Published in host mode on every node (global): the routing mesh needs IP_VS, which this kernel lacks.
+GLOBAL_STACK = f"""services:
+  web:
+    image: {IMAGE}
+    command: ["/bin/busybox", "sh", "-c", "{HTTPD.format(text='hello-from-the-swarm')}"]
+    stop_signal: SIGKILL
+    ports:
+      - {{target: 80, published: 8090, protocol: tcp, mode: host}}
+    deploy: {{mode: global, endpoint_mode: dnsrr}}
+  worker:
+    image: {IMAGE}
+    command: ["/bin/busybox", "sleep", "3600"]
+    stop_signal: SIGKILL
+    deploy: {{replicas: 2, endpoint_mode: dnsrr}}
+"""
+
+
 def swarm(world, *args: str):
     return machine(world, "swarm", *args, timeout=600)
 
 
-def test_swarm_create_ls_env_scale_rm(world, hosts, pulumi_engine):
+def test_swarm_create_ls_env_scale_stack_deploy_rm(world, hosts, pulumi_engine, compose_plugin, tmp_path):
     addresses = [arg for h in hosts for arg in ("--generic-ip-address", h.address)]
     created = swarm(world, "create", "-d", "generic", "--workers", "2", *addresses,
                     "--generic-ssh-key", str(hosts[0].ssh_key), "--engine-install-url", "none", "lab")
@@ -77,6 +95,21 @@ def test_swarm_create_ls_env_scale_rm(world, hosts, pulumi_engine):
         world, "eval \"$(docker-machine swarm env lab)\" && docker node ls --format '{{.Status}}'").stdout.split()),
         what="three nodes again")
     assert again == ["Ready"] * 3
+
+    # A Compose file with two services onto the swarm: a request reaches the published port on every node.
+    for node in ("lab-manager-1", "lab-worker-1", "lab-worker-2"):
+        import_busybox(world, node, tmp_path)
+    (tmp_path / "stack.yml").write_text(GLOBAL_STACK)
+    deployed = machine(world, "stack", "deploy", "lab", "-c", str(tmp_path / "stack.yml"), "--resolve-image", "never",
+                       "shop")
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    for host in hosts:
+        assert get(host, 8090, timeout=120) == "hello-from-the-swarm\n"
+    tasks = shell(world, "eval \"$(docker-machine swarm env lab)\" && docker stack ps shop --filter "
+                         "desired-state=running --format '{{.Name}} {{.Node}}'")
+    assert len({line.split()[1] for line in tasks.stdout.splitlines()}) == 3, tasks.stdout + tasks.stderr
+    removed_stack = machine(world, "stack", "rm", "lab", "shop")
+    assert removed_stack.returncode == 0, removed_stack.stdout + removed_stack.stderr
 
     removed = swarm(world, "rm", "-y", "lab")
     assert removed.returncode == 0, removed.stdout + removed.stderr
