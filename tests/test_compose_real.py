@@ -49,20 +49,25 @@ def compose_file(text: str = "hello-from-web", port: int = 8080) -> str:
 """
 
 
-STACK_FILE = f"""services:
+def stack_file(web_deploy: str = "{endpoint_mode: dnsrr}") -> str:
+    """Two services for docker stack deploy; web published in host mode (no routing mesh: no IP_VS here)."""
+    return f"""services:
   web:
     image: {IMAGE}
     command: ["/bin/busybox", "sh", "-c", "{HTTPD.format(text='hello-from-the-swarm')}"]
     stop_signal: SIGKILL
     ports:
       - {{target: 80, published: 8090, protocol: tcp, mode: host}}
-    deploy: {{endpoint_mode: dnsrr}}
+    deploy: {web_deploy}
   worker:
     image: {IMAGE}
     command: ["/bin/busybox", "sleep", "3600"]
     stop_signal: SIGKILL
     deploy: {{endpoint_mode: dnsrr}}
 """
+
+
+STACK_FILE = stack_file()
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.swarmbed import cluster_hosts
-from tests.test_compose_real import HTTPD, IMAGE, compose_plugin, get, import_busybox  # noqa: F401 (a fixture)
+from tests.test_compose_real import compose_plugin, get, import_busybox, stack_file  # noqa: F401 (a fixture)
 from tests.test_engine_cli import PEM_KEY, machine, shell
 from tests.test_swarm_engine import wait_for
 
@@ -24,21 +24,7 @@ def hosts():
         yield made
 
 
-# Published in host mode on every node (global): the routing mesh needs IP_VS, which this kernel lacks.
-GLOBAL_STACK = f"""services:
-  web:
-    image: {IMAGE}
-    command: ["/bin/busybox", "sh", "-c", "{HTTPD.format(text='hello-from-the-swarm')}"]
-    stop_signal: SIGKILL
-    ports:
-      - {{target: 80, published: 8090, protocol: tcp, mode: host}}
-    deploy: {{mode: global, endpoint_mode: dnsrr}}
-  worker:
-    image: {IMAGE}
-    command: ["/bin/busybox", "sleep", "3600"]
-    stop_signal: SIGKILL
-    deploy: {{replicas: 2, endpoint_mode: dnsrr}}
-"""
+GLOBAL_STACK = stack_file("{mode: global, endpoint_mode: dnsrr}")  # a web task on every node
 
 
 def swarm(world, *args: str):

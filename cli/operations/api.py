@@ -142,29 +142,38 @@ def _run_update(workspace: MachineWorkspace, name: str, spec: MachineSpec, say: 
         raise _busy(name) from None
 
 
-def _update(workspace: MachineWorkspace, name: str, spec: MachineSpec, say: Say, doing: str,
-            replace: Optional[list[str]], docker_context: bool) -> HostConfig:
+def up_stack(workspace: MachineWorkspace, name: str, values: dict, say: Say, doing: str,
+             on_failure: Callable[[str], None], busy: Callable[[str], MachineError], replace: Optional[list[str]] = None):
+    """Set the stack's config and run one update with progress; a failure is one message, handed to
+    ``on_failure`` (to keep the machine or swarm listed as Error) and raised as MachineError."""
     from pulumi.automation import errors
 
-    store = workspace.store
-    previous = store.load(name) if store.exists(name) else None
     progress = Progress(say)
     try:
         stack = workspace.stack(name)
-        set_stack_config(workspace, stack, to_config(spec, ensure_shared_certs(store)))
+        set_stack_config(workspace, stack, values)
         if interrupted():  # Ctrl-C came before the engine started: start nothing
             raise _interrupted(name)
-        result = stack.up(on_event=progress, color="never", replace=replace, **workspace.engine_log_options())
+        return stack.up(on_event=progress, color="never", replace=replace, **workspace.engine_log_options())
     except errors.ConcurrentUpdateError:
-        raise _busy(name) from None
+        raise busy(name) from None
     except errors.CommandError as err:
         if interrupted():
             raise _interrupted(name) from None
         message = progress.failure(_last_line(err), doing=doing)
-        mark_error(store, name, spec, workspace.backend, message, previous)
+        on_failure(message)
         raise MachineError(message) from None
     except KeyboardInterrupt:  # from Python code that did not defer Ctrl-C to the engine
         raise _interrupted(name) from None
+
+
+def _update(workspace: MachineWorkspace, name: str, spec: MachineSpec, say: Say, doing: str,
+            replace: Optional[list[str]], docker_context: bool) -> HostConfig:
+    store = workspace.store
+    previous = store.load(name) if store.exists(name) else None
+    result = up_stack(workspace, name, to_config(spec, ensure_shared_certs(store)), say, doing,
+                      lambda message: mark_error(store, name, spec, workspace.backend, message, previous), _busy,
+                      replace=replace)
     try:
         return write_machine(store, name, spec, result.outputs, workspace.backend, docker_context=docker_context)
     except (OSError, ValueError, KeyError) as err:

@@ -22,12 +22,10 @@ from ..store import Store
 from ..store.lock import LockBusy, store_lock
 from ..store.swarms import (SwarmNotFound, SwarmRecord, forget_swarm, load_swarm, save_swarm, swarm_manager,
                             swarm_membership)
-from .api import MachineError, _interrupted, _last_line, check_configuration, pre_create_checks
+from .api import MachineError, _last_line, check_configuration, pre_create_checks, up_stack
 from .certs import ensure_shared_certs
-from .interrupt import interrupted
 from .progress import Progress
 from .settings import NAMESPACE, MachineSpec, to_config
-from .stackconfig import set_stack_config
 from .storesync import outputs_plain, write_machine
 from .workspace import MachineWorkspace
 
@@ -125,26 +123,12 @@ def _swarm_config(spec: SwarmSpec, certs: dict) -> dict:
 
 
 def _update(workspace: MachineWorkspace, name: str, spec: SwarmSpec, say: Say, doing: str) -> SwarmRecord:
-    from pulumi.automation import errors
-
     store = workspace.store
-    progress = Progress(say)
     try:
         with store_lock(store.root, f"swarm.{name}", wait=False):
-            try:
-                stack = workspace.stack(name)
-                set_stack_config(workspace, stack, _swarm_config(spec, ensure_shared_certs(store)))
-                if interrupted():
-                    raise _interrupted(name)
-                result = stack.up(on_event=progress, color="never", **workspace.engine_log_options())
-            except errors.ConcurrentUpdateError:
-                raise _busy(name) from None
-            except errors.CommandError as err:
-                if interrupted():
-                    raise _interrupted(name) from None
-                message = progress.failure(_last_line(err), doing=doing)
-                _save_record(store, name, spec, workspace.backend, state="Error", error=message)
-                raise MachineError(message) from None
+            result = up_stack(workspace, name, _swarm_config(spec, ensure_shared_certs(store)), say, doing,
+                              lambda message: _save_record(store, name, spec, workspace.backend, state="Error",
+                                                           error=message), _busy)
             return _write_nodes(store, name, spec, result.outputs, workspace.backend)
     except LockBusy:
         raise _busy(name) from None
