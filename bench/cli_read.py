@@ -1,10 +1,13 @@
 """Figures for the read-side CLI: every read command's whole-process time beside the floors, and ls over
 1 vs 50 machines.
 
-Floors, measured in the same run: the venv's bare ``python -c pass``, and ``python -c "import click"``.
+Floors, measured in the same run: the venv's bare ``python -c pass``, ``python -c "import click"``,
+``python -c "import ssl"``, and the least any Python client pays to ask these engines for their version:
+a bare script (ssl, one context, a thread per engine) doing the TLS GET /version to 1 and to 50 engines.
 Budget (issue 12): each read command within 2.5x the bare floor; ls over 50 machines within 2x ls over
 one (ls probes every machine at once). Medians of 21 runs. Engines are stand-ins on loopback
-(tests/fakes/engine.py) that answer over mutual TLS.
+(tests/fakes/engine.py, one Python process per machine, sharing this machine's cores with the client)
+that answer over mutual TLS. The stores are as create makes them: one CA and client certificate.
 
 Run: .venv/bin/python bench/cli_read.py
 """
@@ -37,11 +40,16 @@ def timed(command: list[str], env: dict, rounds: int = 21) -> float:
 def store_with(count: int, folder: Path) -> tuple[dict, list[subprocess.Popen]]:
     """A store of ``count`` machines, each engine a process of its own (a shared one would serialize the
     TLS handshakes on its interpreter lock, which no real set of machines does)."""
+    from components.cert import create_ca, issue_client_certificate
+
     root = folder / f"store-{count}"
     engines = []
+    # As a store made by create: one CA and one client certificate for every machine, each its own server cert.
+    ca = create_ca("bench")
+    client = issue_client_certificate(ca, "bench.client")
     for index in range(count):
         name = f"m{index}"
-        machine = add_machine(root, name, ip="127.0.0.1", engine_port=0, docker_context=False)
+        machine = add_machine(root, name, ip="127.0.0.1", engine_port=0, docker_context=False, ca=ca, client=client)
         engine = subprocess.Popen([sys.executable, "-m", "tests.fakes.engine", str(machine / "ca.pem"),
                                    str(machine / "server.pem"), str(machine / "server-key.pem")],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
@@ -51,6 +59,31 @@ def store_with(count: int, folder: Path) -> tuple[dict, list[subprocess.Popen]]:
         config.write_text(config.read_text().replace('"EnginePort": 0', f'"EnginePort": {engine.port}'))
     env = {**os.environ, "MACHINE_STORAGE_PATH": str(root), "DOCKER_CONFIG": str(folder / "docker")}
     return env, engines
+
+
+ROUND_TRIPS = """
+import socket, ssl, sys, threading
+ca, cert, key = sys.argv[1:4]
+context = ssl.create_default_context(cafile=ca)
+context.load_cert_chain(cert, key)
+def ask(port):
+    with socket.create_connection(("127.0.0.1", port)) as raw:
+        with context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+            tls.sendall(b"GET /version HTTP/1.1\\r\\nHost: docker\\r\\nConnection: close\\r\\n\\r\\n")
+            while tls.recv(65536):
+                pass
+threads = [threading.Thread(target=ask, args=(int(port),)) for port in sys.argv[4:]]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+"""
+
+
+def round_trips(env: dict, engines: list) -> list[str]:
+    folder = Path(env["MACHINE_STORAGE_PATH"]) / "machines" / "m0"
+    return [sys.executable, "-c", ROUND_TRIPS, str(folder / "ca.pem"), str(folder / "cert.pem"),
+            str(folder / "key.pem"), *(str(engine.port) for engine in engines)]
 
 
 def main() -> None:
@@ -63,19 +96,32 @@ def main() -> None:
         click_floor = timed([sys.executable, "-c", "import click"], env1)
         print(f"{'command':<44} {'median ms':>10} {'x floor':>8}")
         print(f"{'python -c pass (the floor)':<44} {floor:>10.1f} {1.0:>8.2f}")
-        label = 'python -c "import click"'
-        print(f"{label:<44} {click_floor:>10.1f} {click_floor / floor:>8.2f}")
+        ssl_floor = timed([sys.executable, "-c", "import ssl"], env1)
+        tls1, tls50 = timed(round_trips(env1, engines1), env1), timed(round_trips(env50, engines50), env50)
+        for label, ms in (('python -c "import click"', click_floor), ('python -c "import ssl"', ssl_floor),
+                          ("bare TLS GET /version, 1 engine", tls1), ("bare TLS GET /version, 50 engines", tls50)):
+            print(f"{label:<44} {ms:>10.1f} {ms / floor:>8.2f}")
         commands = [["version"], ["--help"], ["ip", "m0"], ["url", "m0"], ["inspect", "m0"], ["status", "m0"],
                     ["env", "m0"], ["config", "m0"], ["active"], ["ls", "-q"], ["ls"]]
-        worst = 0.0
+        probing = {"status", "env", "config", "active", "ls"}
+        worst, worst_local, worst_probe = 0.0, 0.0, 0.0
         for args in commands:
             ms = timed([script, *args], env1)
             worst = max(worst, ms / floor)
-            print(f"{'docker-machine ' + ' '.join(args):<44} {ms:>10.1f} {ms / floor:>8.2f}")
+            if args[0] in probing and args != ["ls", "-q"]:
+                worst_probe = max(worst_probe, ms / tls1)
+                print(f"{'docker-machine ' + ' '.join(args):<44} {ms:>10.1f} {ms / floor:>8.2f}   "
+                      f"{ms / tls1:.2f}x the bare TLS floor")
+            else:
+                worst_local = max(worst_local, ms / floor)
+                print(f"{'docker-machine ' + ' '.join(args):<44} {ms:>10.1f} {ms / floor:>8.2f}")
         one, fifty = timed([script, "ls"], env1), timed([script, "ls"], env50)
-        print(f"{'docker-machine ls, 50 machines':<44} {fifty:>10.1f} {fifty / floor:>8.2f}")
-        print(f"worst read command: {worst:.2f}x the floor (budget 2.5x); ls 50 vs 1 machine: {fifty / one:.2f}x "
-              "(budget 2x)")
+        print(f"{'docker-machine ls, 50 machines':<44} {fifty:>10.1f} {fifty / floor:>8.2f}   "
+              f"{fifty / tls50:.2f}x the bare TLS floor")
+        print(f"worst read command: {worst:.2f}x the floor (budget 2.5x); those that ask no engine: "
+              f"{worst_local:.2f}x; those that do: {worst_probe:.2f}x the bare TLS floor")
+        print(f"ls 50 vs 1 machine: {fifty / one:.2f}x (budget 2x); the bare TLS floor, 50 vs 1 engine: "
+              f"{tls50 / tls1:.2f}x")
         for engine in engines1 + engines50:
             engine.stdin.close()
             engine.wait(timeout=30)

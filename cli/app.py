@@ -14,49 +14,32 @@ from typing import Optional, Sequence
 
 import click
 
-from . import __version__
+from . import __version__, version_line
 from .application import Application, CommandError
-
-# Each command's module and its one-line help: a command's module is imported only when it runs, and
-# --help lists them all from here (click's lazy-loading group pattern: start-up stays small).
-COMMANDS = {
-    "active": ("active", "Print which machine is active"),
-    "compose": ("compose", "Run docker compose against a machine"),
-    "config": ("config", "Print the connection config for machine"),
-    "create": ("create", "Create a machine"),
-    "env": ("env", "Display the commands to set up the environment for the Docker client"),
-    "import": ("importing", "Bring machines from the Pulumi backend into the local store"),
-    "inspect": ("inspect", "Inspect information about a machine"),
-    "ip": ("ip", "Get the IP address of a machine"),
-    "kill": ("kill", "Kill a machine"),
-    "ls": ("ls", "List machines"),
-    "mount": ("mount", "Mount or unmount a directory from a machine with SSHFS."),
-    "provision": ("provision", "Re-provision existing machines"),
-    "regenerate-certs": ("regenerate_certs", "Regenerate TLS Certificates for a machine"),
-    "restart": ("restart", "Restart a machine"),
-    "rm": ("rm", "Remove a machine"),
-    "scp": ("scp", "Copy files between machines"),
-    "ssh": ("ssh", "Log into or run a command on a machine with SSH."),
-    "stack": ("stack", "Deploy or remove a Compose stack on a swarm"),
-    "start": ("start", "Start a machine"),
-    "status": ("status", "Get the status of a machine"),
-    "stop": ("stop", "Stop a machine"),
-    "swarm": ("swarm", "Manage Swarm mode clusters of machines"),
-    "upgrade": ("upgrade", "Upgrade a machine to the latest version of Docker"),
-    "url": ("url", "Get the URL of a machine"),
-}
-
+from .commands import COMMANDS, DEBUG_HELP, DESCRIPTION, STORAGE_HELP, VERSION_HELP
 
 def tool_version() -> str:
     return __version__
 
 
-def version_line() -> str:
-    # docker-machine prints "docker-machine version X, build SHA"
-    return f"docker-machine version {tool_version()}, build pulumi"
+class ClickCommandError(click.ClickException):
+    """A CommandError raised inside click: shown as it is, with its exit code (click's runner sees it too)."""
+
+    def __init__(self, error: CommandError) -> None:
+        super().__init__(error.message)
+        self.exit_code = error.exit_code
+
+    def show(self, file=None) -> None:
+        click.echo(self.message, err=True)
 
 
 class LazyGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except CommandError as err:
+            raise ClickCommandError(err) from None
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*COMMANDS, *self.commands])
 
@@ -72,18 +55,17 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}, help=DESCRIPTION)
 @click.version_option(tool_version(), "-v", "--version", message=version_line())
 @click.option("-s", "--storage-path", envvar="MACHINE_STORAGE_PATH", type=click.Path(path_type=Path),
-              help="Configures storage path  [env: MACHINE_STORAGE_PATH; default: ~/.docker/machine]")
-@click.option("-D", "--debug", envvar="MACHINE_DEBUG", is_flag=True, help="Enable debug mode")
+              help=STORAGE_HELP)
+@click.option("-D", "--debug", envvar="MACHINE_DEBUG", is_flag=True, help=DEBUG_HELP)
 @click.pass_context
 def cli(ctx: click.Context, storage_path: Optional[Path], debug: bool) -> None:
-    """Create and manage machines running Docker, as Pulumi resources."""
     ctx.obj = Application(storage_path, debug)
 
 
-@cli.command("version")
+@cli.command("version", short_help=VERSION_HELP)
 @click.argument("names", nargs=-1)
 @click.pass_obj
 def version_command(app: Application, names: Sequence[str]) -> None:
@@ -106,7 +88,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     """docker-machine exits 1 on every error, usage errors included; click would use 2."""
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="docker-machine", standalone_mode=False)
-    except CommandError as err:
+    except (CommandError, ClickCommandError) as err:
         err.show()
         sys.exit(err.exit_code)
     except click.ClickException as err:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import NoReturn, Optional, Sequence
-
-import click
 
 from components.names import name_problem
 
@@ -17,13 +15,25 @@ TOO_MANY = "Error: Too many arguments given"
 HOST_NOT_RUNNING = "Host is not running"
 
 
-class CommandError(click.ClickException):
-    """Printed as it is on standard error (docker-machine's messages carry their own prefix); exit 1."""
+TYPE_CHECKING = False  # typing is not imported at run time: the read commands start without it
+if TYPE_CHECKING:
+    from typing import NoReturn, Optional, Sequence
+
+
+class CommandError(Exception):
+    """Printed as it is on standard error (docker-machine's messages carry their own prefix); exit 1.
+    Not a click exception: the read commands run without click (cli/fast.py); cli/app.py wraps it."""
 
     exit_code = 1
 
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
     def show(self, file=None) -> None:
-        click.echo(self.message, err=True)
+        stream = file or sys.stderr
+        stream.write(self.message + "\n")
+        stream.flush()
 
 
 class Application:
@@ -32,10 +42,13 @@ class Application:
         self.debug = debug
 
     def echo(self, text: str = "", nl: bool = True) -> None:
-        click.echo(text, nl=nl)
+        sys.stdout.write(text + "\n" if nl else text)
+        sys.stdout.flush()
 
     def confirm(self, question: str) -> bool:
         """docker-machine's ``question (y/n): `` prompt; only y or yes goes ahead."""
+        import click
+
         answer = click.prompt(f"{question} (y/n)", prompt_suffix=": ", default="", show_default=False)
         return answer.strip().lower() in ("y", "yes")
 

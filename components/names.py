@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 from pathlib import Path
@@ -39,6 +38,8 @@ def is_address(value: object) -> bool:
     """An IP address or a DNS host name (never something an ssh option could start with)."""
     if not isinstance(value, str) or value.startswith("-"):
         return False
+    import ipaddress  # on use: most commands never check an address
+
     try:
         ipaddress.ip_address(value)
         return True

@@ -317,14 +317,14 @@ class StoreWorld:
 
 def add_machine(root: Path, name: str, *, ip: str, engine_port: int, driver: str = "generic", ssh_key: Path | None = None,
                 ssh_user: str = "root", ssh_port: int = 22, labels: tuple = (), ca=None, server_sans=(),
-                pulumi_extra: dict | None = None, docker_context: bool = True) -> Path:
+                pulumi_extra: dict | None = None, docker_context: bool = True, client=None) -> Path:
     """A machine as the write side will store it: certificates, config.json, Docker context."""
     from cli.store import Store, new_host_config
     from components.cert import create_ca, issue_client_certificate, issue_server_certificate
 
     store = Store(root)
     ca = ca or create_ca("tester")
-    client = issue_client_certificate(ca, "tester.client")
+    client = client or issue_client_certificate(ca, "tester.client")
     server = issue_server_certificate(ca, f"tester.{name}", [ip], list(server_sans))
     folder = store.write_machine_files(name, ca_pem=ca.cert_pem, client_cert_pem=client.cert_pem,
                                        client_key_pem=client.key_pem, server_cert_pem=server.cert_pem,

@@ -345,3 +345,34 @@ def test_ssh_builds_docker_machines_arguments(world, engine, tmp_path, monkeypat
         "-o", "ControlPath=none", "-o", "LogLevel=quiet", "-o", "PasswordAuthentication=no",
         "-o", "ServerAliveInterval=60", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
         "-o", "IdentitiesOnly=yes", "-i", "/keys/id", "-p", "22", "-l", "root", "--", "127.0.0.1", "ls", "/"]
+
+
+# ----- the probe's HTTP reading (no http.client: its imports cost start-up) ---------------------------------------
+
+class Replies:
+    def __init__(self, *chunks: bytes) -> None:
+        self.chunks = list(chunks)
+
+    def recv(self, _size: int) -> bytes:
+        return self.chunks.pop(0) if self.chunks else b""
+
+
+@pytest.mark.parametrize("chunks, expected", [
+    ([b"HTTP/1.1 200 OK\r\nContent-Length: 17\r\n\r\n", b'{"Version":"2"}\r\nextra'], (200, "OK", b'{"Version":"2"}\r\n')),
+    ([b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"Ver\r\n", b'a\r\nsion":"3"}\r\n0\r\n\r\n'],
+     (200, "OK", b'{"Version":"3"}')),
+    ([b"HTTP/1.0 404 Not Found\r\n\r\nnope"], (404, "Not Found", b"nope")),
+])
+def test_probe_reads_plain_and_chunked_answers(chunks, expected):
+    from cli.probe import read_response
+
+    assert read_response(Replies(*chunks)) == expected
+
+
+@pytest.mark.parametrize("chunks", [[b"SSH-2.0-OpenSSH_9.2\r\n"], [b""], [b"HTTP/1.1 abc\r\n\r\n"],
+                                    [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"]])
+def test_probe_refuses_what_is_not_http(chunks):
+    from cli.probe import EngineError, read_response
+
+    with pytest.raises(EngineError, match="Unable to query docker version"):
+        read_response(Replies(*chunks))

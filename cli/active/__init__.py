@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import os
 
-import click
-
 from ..application import Application
 from ..engine_status import MAX_TIMEOUT
 from ..probe import probe_all
 
 
-@click.command("active", short_help="Print which machine is active")
-@click.option("-t", "--timeout", default=10, show_default=True, type=click.IntRange(1, MAX_TIMEOUT),
-              help="Timeout in seconds")
-@click.pass_obj
-def command(app: Application, timeout) -> None:
+def run(app: Application, timeout) -> None:
     """Print which machine is active."""
     docker_host = os.environ.get("DOCKER_HOST", "")
     candidates = [host for host in app.store.hosts() if docker_host and host.url == docker_host]

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import click
-
 from ..application import Application
 from ..connection import checked_connection
 
 
-@click.command("config", short_help="Print the connection config for machine")
-@click.argument("names", nargs=-1)
-@click.option("--swarm", is_flag=True, help="Display the Swarm config instead of the Docker daemon")
-@click.pass_obj
-def command(app: Application, names, swarm) -> None:
+def run(app: Application, names, swarm) -> None:
     """Print the connection config for machine."""
     host = app.one_host(names)
     if swarm:

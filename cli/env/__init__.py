@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 
-import click
-
 from ..application import Application
 from ..connection import checked_connection
 from . import shells
@@ -24,13 +22,7 @@ def no_proxy_value(ip: str) -> tuple[str, str]:
     return "NO_PROXY", ip
 
 
-@click.command("env", short_help="Display the commands to set up the environment for the Docker client")
-@click.argument("name", required=False)
-@click.option("--shell", "shell_name", type=click.Choice(shells.SHELLS), help="Force environment to be configured for a specified shell: [fish, cmd, powershell, tcsh, emacs], default is auto-detect")
-@click.option("-u", "--unset", is_flag=True, help="Unset variables instead of setting them")
-@click.option("--no-proxy", is_flag=True, help="Add machine IP to NO_PROXY environment variable")
-@click.pass_obj
-def command(app: Application, name, shell_name, unset, no_proxy) -> None:
+def run(app: Application, name, shell_name, unset, no_proxy) -> None:
     """Display the commands to set up the environment for the Docker client."""
     shell = shells.shell(shell_name or shells.detect())
     words = ["docker-machine", "env"]

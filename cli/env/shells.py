@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections import namedtuple
 
 SHELLS = ("bash", "zsh", "fish", "powershell", "cmd", "tcsh", "emacs")
 
 
-@dataclass(frozen=True)
-class Shell:
-    set_prefix: str
-    set_delimiter: str
-    set_suffix: str
-    unset_prefix: str
-    unset_suffix: str
-    comment: str
-    eval_hint: str  # {command} is the command line
+class Shell(namedtuple("Shell", ("set_prefix", "set_delimiter", "set_suffix", "unset_prefix", "unset_suffix",
+                                  "comment", "eval_hint"))):
+    """One shell's syntax (eval_hint: {command} is the command line). A namedtuple, not a dataclass:
+    dataclasses imports inspect, which costs the read commands milliseconds at start-up."""
+
+    __slots__ = ()
 
     def set(self, key: str, value: str) -> str:
         return f"{self.set_prefix}{key}{self.set_delimiter}{value}{self.set_suffix}"

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import json
 
-import click
-
 from ..application import Application
 from ..gotemplate import TemplateError, render
 
 
-@click.command("inspect", short_help="Inspect information about a machine")
-@click.argument("names", nargs=-1)
-@click.option("-f", "--format", "template", help="Format the output using the given go template.")
-@click.pass_obj
-def command(app: Application, names, template) -> None:
+def run(app: Application, names, template) -> None:
     """Inspect information about a machine."""
     host = app.one_host(names)
     if not template:

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import click
-
 from ..application import Application
 from ..store.driverfields import missing_address
 
 
-@click.command("ip", short_help="Get the IP address of a machine")
-@click.argument("names", nargs=-1)
-@click.pass_obj
-def command(app: Application, names) -> None:
+def run(app: Application, names) -> None:
     """Get the IP address of one or more machines."""
     hosts = [app.host(name) for name in app.names_or_default(names)]
     for host in hosts:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import re
 
-import click
-
 from ..application import Application
 from ..gotemplate import TemplateError, render
 from ..engine_status import MAX_TIMEOUT, EngineStatus
@@ -89,14 +87,7 @@ def row(host: HostConfig, status: EngineStatus | None, docker_host: str) -> dict
     }
 
 
-@click.command("ls", short_help="List machines")
-@click.option("-q", "--quiet", is_flag=True, help="Enable quiet mode")
-@click.option("--filter", "filters", multiple=True, help="Filter output based on conditions provided")
-@click.option("-t", "--timeout", default=10, show_default=True, type=click.IntRange(1, MAX_TIMEOUT),
-              help="Timeout in seconds, default to 10s")
-@click.option("-f", "--format", "template", help="Pretty-print machines using a Go template")
-@click.pass_obj
-def command(app: Application, quiet, filters, timeout, template) -> None:
+def run(app: Application, quiet, filters, timeout, template) -> None:
     """List machines."""
     wanted = parse_filters(app, filters)
     hosts, broken = [], {}

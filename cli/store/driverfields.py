@@ -19,8 +19,9 @@ vCenter) are never read.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
-from urllib.parse import urlsplit
+TYPE_CHECKING = False  # typing stays unimported at run time (start-up time)
+if TYPE_CHECKING:
+    from typing import Any, Mapping, Optional
 
 ENGINE_PORT_FIELD = {"generic": "EnginePort", "azure": "DockerPort", "vmwarevcloudair": "DockerPort"}
 # Drivers whose docker-machine asks the cloud or hypervisor for the address every time.
@@ -34,6 +35,13 @@ def _host_of(host_port: str) -> str:
     if host_port.count(":") == 1:
         return host_port.split(":", 1)[0]
     return host_port
+
+
+def urlsplit(url: str):
+    """urllib.parse's, imported on use: only the none driver stores a URL, and read commands start faster."""
+    from urllib.parse import urlsplit as split
+
+    return split(url)
 
 
 def address(driver_name: str, driver: Mapping[str, Any]) -> str:

@@ -6,10 +6,11 @@ know, so a store we write stays readable by it, and we read the machines it made
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
-from typing import Any, Optional
+TYPE_CHECKING = False  # typing stays unimported at run time (start-up time)
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 from components.names import DEFAULT_ENGINE_PORT, USER_NAME, is_address, is_port
 
@@ -121,6 +122,8 @@ class HostConfig:
         return json.dumps(self.data, indent=4) + "\n"
 
     def copy(self) -> "HostConfig":
+        import copy  # on use: read commands never copy
+
         return HostConfig(copy.deepcopy(self.data))
 
 

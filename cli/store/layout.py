@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterator, Optional
+TYPE_CHECKING = False  # typing stays unimported at run time (start-up time)
+if TYPE_CHECKING:
+    from typing import Iterator, Optional
 
 from components.files import ensure_dir, ensure_private_dir, remove_tree, write_private, write_public
 from components.names import default_store_root, valid_machine_name

@@ -8,9 +8,10 @@ its driver, its node names by role and the spec it was made with. Read without P
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+TYPE_CHECKING = False  # typing stays unimported at run time (start-up time)
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 from components.files import ensure_private_dir, remove_tree, write_public
 from components.names import valid_machine_name
@@ -33,9 +34,11 @@ class BrokenSwarm(ValueError):
                          f"{name}' to forget it")
 
 
-@dataclass
 class SwarmRecord:
-    data: dict[str, Any]
+    """A swarm's record (a plain class: ls imports this module and must start fast)."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
 
     @property
     def name(self) -> str:

@@ -1,0 +1,90 @@
+"""The ``docker-machine`` entry point. The plain forms of the read commands (``ip dev``, ``env dev``,
+``ls``, ``ls -q``, ``version``...) run here without importing click: the interpreter's start-up is
+most of their time, and click alone would double it. Every other form — options, ``--help``,
+global flags, the commands that change machines — goes to the click application (cli/app.py),
+which runs the very same command bodies; tests compare the two paths' output and exit codes.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# command: how many names it takes (None: any number), and the flags its plain form may carry.
+PLAIN = {
+    "ip": (None, ()), "url": (None, ()), "status": (None, ()), "config": (None, ()), "inspect": (None, ()),
+    "env": (1, ()), "active": (0, ()), "ls": (0, ("-q", "--quiet")),
+}
+
+
+def plain_form(argv: list[str]) -> tuple[str, list[str], list[str]] | None:
+    """(command, names, flags) when ``argv`` is a plain read command this module runs; else None."""
+    if not argv or os.environ.get("MACHINE_DEBUG"):
+        return None
+    command, rest = argv[0], argv[1:]
+    if command in ("version", "-v", "--version") and not rest:
+        return "version", [], []
+    if command in ("-h", "--help") and not rest:
+        return "help", [], []
+    if command not in PLAIN:
+        return None
+    most, allowed = PLAIN[command]
+    flags = [arg for arg in rest if arg.startswith("-")]
+    names = [arg for arg in rest if not arg.startswith("-")]
+    if any(flag not in allowed for flag in flags) or (most is not None and len(names) > most):
+        return None
+    return command, names, flags
+
+
+def run_plain(command: str, names: list[str], flags: list[str]) -> None:
+    if command == "version":
+        from . import version_line
+
+        sys.stdout.write(version_line() + "\n")
+        return
+    if command == "help":
+        from .helptext import render_help, terminal_width
+
+        sys.stdout.write(render_help(terminal_width()))
+        return
+    from importlib import import_module
+    from pathlib import Path
+
+    from .application import Application
+
+    storage = os.environ.get("MACHINE_STORAGE_PATH")
+    app = Application(Path(storage) if storage else None)
+    run = import_module(f"cli.{command}").run
+    if command == "env":
+        run(app, names[0] if names else None, None, False, False)
+    elif command == "active":
+        run(app, 10)
+    elif command == "ls":
+        run(app, bool(flags), (), 10, None)
+    elif command == "inspect":
+        run(app, names, None)
+    elif command == "config":
+        run(app, names, False)
+    else:
+        run(app, names)
+
+
+def main() -> None:
+    form = plain_form(sys.argv[1:])
+    if form is None:
+        from .app import main as click_main
+
+        click_main()
+        return
+    try:
+        run_plain(*form)
+    except OSError as err:  # as cli/app.py: a file-system problem is one line, never a traceback
+        sys.stderr.write(f"Error: {err.strerror or err}{f': {err.filename}' if err.filename else ''}\n")
+        sys.exit(1)
+    except Exception as err:
+        from .application import CommandError  # loaded already when a command raised one
+
+        if not isinstance(err, CommandError):
+            raise
+        err.show()
+        sys.exit(err.exit_code)
