@@ -8,7 +8,9 @@ below (cert, ssh, engine, provision) and must not pay for importing Pulumi.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+TYPE_CHECKING = False  # typing stays unimported at run time (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
 
 _EXPORTS = {
     "DockerMachine": "components.machine",
