@@ -25,6 +25,7 @@ _EXPORTS = {
     "AmazonEC2Driver": "components.drivers.amazonec2",
     "DigitalOceanDriver": "components.drivers.digitalocean",
     "GenericDriver": "components.drivers.generic",
+    "QemuDriver": "components.drivers.qemu",
     "VirtualBoxDriver": "components.drivers.virtualbox",
     "driver_from_dict": "components.drivers",
     "ComposeApp": "components.compose.component",

@@ -137,7 +137,7 @@ class DockerMachine(pulumi.ComponentResource):
             certs.ca,
             f"{certs.organization}.{name}",
             addresses=address.apply(lambda a: [a] if a else []),
-            extra_sans=list(args.tls_sans),
+            extra_sans=[*args.tls_sans, *host.extra_sans],
             key_type=args.tls_key_type,
             # A stopped VM may have no address: keep the certificate until it runs again.
             opts=child if running else pulumi.ResourceOptions(parent=self, ignore_changes=["addresses"]),
@@ -190,8 +190,9 @@ class DockerMachine(pulumi.ComponentResource):
                            else address)
         # Known only once Docker answers: a consumer of docker_host waits for provisioning.
         provisioned = provision.id if provision is not None else pulumi.Output.from_input("stopped")
-        self.docker_host = pulumi.Output.all(address, provisioned).apply(
-            lambda a: docker_url(a[0], engine.port) if a[0] else ""
+        port = host.engine_port if host.engine_port is not None else engine.port
+        self.docker_host = pulumi.Output.all(address, provisioned, port).apply(
+            lambda a: docker_url(a[0], int(a[2])) if a[0] else ""
         )
         self.ssh_user = ssh_user
         self.ssh_host = ssh_address

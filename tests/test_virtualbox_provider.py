@@ -17,7 +17,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 from components.drivers.virtualbox import provider as vbox_provider
 from components.drivers.virtualbox.image import ImageError, fetch_image
 from components.drivers.virtualbox.provider import BOOT2DOCKER_MAGIC, VirtualBoxVMProvider
-from components.drivers.virtualbox.seed import read_seed_iso
+from components.drivers.seed import read_seed_iso
 from components.drivers.virtualbox.vboxmanage import NOT_INSTALLED, VBoxManageError
 from components.ssh import generate_ssh_key
 

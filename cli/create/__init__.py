@@ -62,8 +62,12 @@ def command(app: Application, name, driver, engine_install_url, engine_opt, engi
               "insecure_registries": list(engine_insecure_registry), "storage_driver": engine_storage_driver}
     if "engine_port" in options:
         engine["port"] = options.pop("engine_port")
-    if driver == "virtualbox":
+    if driver in ("virtualbox", "qemu"):
         options["storage_path"] = str(app.store.root)
+    if driver == "qemu":  # inspect shows which accelerator it runs with
+        from components.drivers.qemu.launch import resolve_accel
+
+        options["accel"] = resolve_accel(options.get("accel", "auto"))
     spec = MachineSpec(driver=driver, driver_options=options, engine=engine, tls_sans=list(tls_san))
     space = workspace(app, backend_url)
     for_each(app, [name], lambda machine, say: create_machine(machine, spec, workspace=space, say=say,

@@ -89,6 +89,13 @@ def check_configuration(name: str, spec: MachineSpec) -> None:
 
 def pre_create_checks(spec: MachineSpec) -> None:
     """The driver's PreCreateCheck (docker-machine's exit 3): what only the host around it can tell."""
+    if spec.driver == "qemu":
+        from components.drivers.qemu.launch import INSTALL_HINT, missing_programs
+
+        missing = missing_programs()
+        if missing:
+            raise PreCreateCheckFailed(f'Error with pre-create check: "{" and ".join(missing)} not found: '
+                                       f'{INSTALL_HINT}"')
     if spec.driver == "virtualbox":
         from components.drivers.virtualbox.provider import DEFAULT_HOSTONLY_CIDR, check_hostonly_range
         from components.drivers.virtualbox.vboxmanage import VBoxManage, VBoxManageError

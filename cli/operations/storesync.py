@@ -20,6 +20,14 @@ def outputs_plain(outputs: Mapping[str, Any]) -> dict[str, Any]:
     return {key: getattr(value, "value", value) for key, value in outputs.items()}
 
 
+def engine_port(docker_host: Any, spec: MachineSpec) -> int:
+    """The port this machine reaches the engine at: docker_host's (qemu forwards one of its own), else the
+    engine's. docker_host was checked by check_machine."""
+    if isinstance(docker_host, str) and docker_host.rpartition(":")[2].isdigit():
+        return int(docker_host.rpartition(":")[2])
+    return int(spec.engine.get("port") or DEFAULT_ENGINE_PORT)
+
+
 def write_machine(store: Store, name: str, spec: MachineSpec, outputs: Mapping[str, Any], backend: str,
                   docker_context: bool = True, declared_in: Optional[str] = None) -> HostConfig:
     out = outputs_plain(outputs)
@@ -49,7 +57,7 @@ def write_machine(store: Store, name: str, spec: MachineSpec, outputs: Mapping[s
             "Backend": backend,
             "Project": "docker-machine",
             "Stack": name,
-            "EnginePort": int(spec.engine.get("port") or DEFAULT_ENGINE_PORT),
+            "EnginePort": engine_port(out.get("docker_host"), spec),
             "SSHHost": out.get("ssh_host") or out.get("ip") or "",
             "State": "Stopped" if out.get("power") == "stopped" else "Running",
             "Spec": spec.public_dict(),

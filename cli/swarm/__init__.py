@@ -85,7 +85,7 @@ def create(app: Application, name, managers, workers, driver, engine_install_url
     engine = {"install_url": engine_install_url, "labels": list(engine_label)}
     if "engine_port" in options:
         engine["port"] = options.pop("engine_port")
-    if driver == "virtualbox":
+    if driver in ("virtualbox", "qemu"):
         options["storage_path"] = str(app.store.root)
     nodes = node_addresses(addresses)
     if driver == "generic" and len(nodes) != managers + workers:

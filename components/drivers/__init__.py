@@ -16,6 +16,7 @@ REGISTRY: dict[str, str] = {
     "amazonec2": "components.drivers.amazonec2:AmazonEC2Driver",
     "digitalocean": "components.drivers.digitalocean:DigitalOceanDriver",
     "generic": "components.drivers.generic:GenericDriver",
+    "qemu": "components.drivers.qemu:QemuDriver",
     "virtualbox": "components.drivers.virtualbox:VirtualBoxDriver",
 }
 

@@ -35,6 +35,10 @@ class MachineHost:
     # The VM resource and its provider: a cluster's firewall names them (droplet IDs, network interfaces).
     vm: Optional[pulumi.Resource] = None
     provider: Optional[pulumi.ProviderResource] = None
+    # Where this machine reaches the engine when not on the engine's own port (qemu: a forwarded port).
+    engine_port: Optional[pulumi.Input[int]] = None
+    # Names the server certificate must carry besides the address (qemu: localhost).
+    extra_sans: Sequence[str] = ()
 
 
 @dataclass(frozen=True)

@@ -334,7 +334,7 @@ def install_seed_keys(vm: dict) -> None:
     """What cloud-init does in the guest: read the seed ISO's user-data and authorize its keys."""
     if not AUTHORIZED_KEYS:
         return
-    from components.drivers.virtualbox.seed import read_seed_iso
+    from components.drivers.seed import read_seed_iso
 
     for attachment in vm["attachments"].values():
         if attachment["type"] == "dvddrive" and attachment["medium"].endswith(".iso"):

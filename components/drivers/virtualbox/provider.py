@@ -21,7 +21,7 @@ from typing import Any
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
 from .image import DEFAULT_IMAGE_URL, fetch_image
-from .seed import SeedConfig, write_seed_iso
+from ..seed import SeedConfig, write_seed_iso
 from .vboxmanage import (
     HOSTONLY_RANGE_CHECK_VERSION,
     VBoxManage,

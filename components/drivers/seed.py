@@ -1,4 +1,5 @@
 """The cloud-init NoCloud seed ISO: volume ``cidata`` with user-data, meta-data and network-config.
+One module for the local VM drivers (virtualbox: a NAT and a host-only NIC; qemu: one user-mode NIC).
 
 The YAML documents are written as JSON, which is YAML too: no YAML library needed.
 """
@@ -9,6 +10,7 @@ import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 import pycdlib
 
@@ -22,9 +24,9 @@ class SeedConfig:
     ssh_user: str
     public_key: str
     instance_id: str
-    nat_mac: str  # "08:00:27:..": the NAT NIC (DHCP)
-    hostonly_mac: str
-    hostonly_address: str  # "192.168.56.100/24": static, on the host-only network
+    nat_mac: str  # the NAT NIC (DHCP): "08:00:27:.." on VirtualBox, "52:54:00:.." on QEMU
+    hostonly_mac: Optional[str] = None  # VirtualBox's host-only NIC, with
+    hostonly_address: Optional[str] = None  # "192.168.56.100/24": static, on the host-only network
 
 
 def documents(config: SeedConfig) -> dict[str, str]:
@@ -42,14 +44,11 @@ def documents(config: SeedConfig) -> dict[str, str]:
         "ssh_pwauth": False,
     }
     meta_data = {"instance-id": config.instance_id, "local-hostname": config.hostname}
-    network = {
-        "version": 2,
-        "ethernets": {
-            "nat": {"match": {"macaddress": config.nat_mac}, "dhcp4": True},
-            "hostonly": {"match": {"macaddress": config.hostonly_mac}, "dhcp4": False,
-                         "addresses": [config.hostonly_address]},
-        },
-    }
+    ethernets: dict = {"nat": {"match": {"macaddress": config.nat_mac}, "dhcp4": True}}
+    if config.hostonly_mac:
+        ethernets["hostonly"] = {"match": {"macaddress": config.hostonly_mac}, "dhcp4": False,
+                                 "addresses": [config.hostonly_address]}
+    network = {"version": 2, "ethernets": ethernets}
     return {
         "user-data": "#cloud-config\n" + json.dumps(user_data, indent=2) + "\n",
         "meta-data": json.dumps(meta_data, indent=2) + "\n",

@@ -1,0 +1,76 @@
+"""The QemuDriver: a local VM run by qemu-system directly (as Lima, Colima and Podman machine do)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar, Optional
+
+import pulumi
+from pulumi.dynamic import Resource
+
+from ...names import default_store_root
+from ..base import Driver, DriverArgumentError, MachineHost
+from .provider import QemuVMProvider, validate
+
+# Ubuntu 24.04 LTS's cloud image (qcow2), as the VirtualBox driver's default; SHA256SUMS beside it.
+DEFAULT_IMAGE_URL = "https://cloud-images.ubuntu.com/releases/noble/release/ubuntu-24.04-server-cloudimg-amd64.img"
+
+
+class QemuVM(Resource, module="docker-machine", name="QemuVM"):
+    ssh_port: pulumi.Output[int]
+    docker_port: pulumi.Output[int]
+    accel: pulumi.Output[str]
+    vm_state: pulumi.Output[str]
+
+    def __init__(self, name: str, props: dict, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        outputs = dict.fromkeys(("ssh_port", "docker_port", "mac", "vm_state"))
+        super().__init__(QemuVMProvider(), name, {**outputs, **props}, opts)
+
+
+@dataclass(frozen=True)
+class QemuDriver(Driver):
+    name: ClassVar[str] = "qemu"
+
+    memory: int = 2048  # MiB
+    cpu_count: int = 1
+    disk_size: int = 20000  # MiB: the overlay's size (the guest grows its file system into it)
+    image: str = DEFAULT_IMAGE_URL  # a URL (fetched once into the store's cache) or a local qcow2 path
+    image_sha256: Optional[str] = None  # default for a URL: the SHA256SUMS published beside it
+    kernel: Optional[str] = None  # direct kernel boot, for images without a boot loader
+    initrd: Optional[str] = None
+    append: Optional[str] = None
+    accel: str = "auto"  # auto: KVM where /dev/kvm is usable, else TCG
+    ssh_user: str = "docker"
+    state: str = "running"
+    storage_path: Optional[str] = None  # the machine store; default MACHINE_STORAGE_PATH or ~/.docker/machine
+    boot_timeout: int = 900  # seconds until SSH answers (TCG boots slowly)
+
+    def props(self, machine_name: str, engine_port: int = 2376) -> dict:
+        store = Path(self.storage_path or default_store_root())
+        return {
+            "name": machine_name, "machine_dir": str(store / "machines" / machine_name),
+            "cache_dir": str(store / "cache"), "image": self.image, "image_sha256": self.image_sha256,
+            "memory": self.memory, "cpus": self.cpu_count, "disk_size": self.disk_size, "kernel": self.kernel,
+            "initrd": self.initrd, "append": self.append, "accel": self.accel, "ssh_user": self.ssh_user,
+            "hostname": machine_name, "state": self.state, "boot_timeout": self.boot_timeout,
+            "engine_port": engine_port,
+        }
+
+    def validate(self, machine_name: str) -> None:
+        problems = validate(self.props(machine_name), require_key=False)
+        if problems:
+            raise DriverArgumentError(f"qemu {problems[0][1]}")
+
+    def create_host(self, machine_name, public_key, engine_port, parent, power="running", force=False) -> MachineHost:
+        props = {**self.props(machine_name, engine_port), "public_key": public_key, "state": power,
+                 "force_stop": force}
+        vm = QemuVM(f"{machine_name}-vm", props, opts=pulumi.ResourceOptions(parent=parent))
+        return MachineHost(
+            address="127.0.0.1",  # user-mode networking: SSH and Docker forwarded from this machine's loopback
+            ssh_user=self.ssh_user,
+            ssh_port=vm.ssh_port,
+            engine_port=vm.docker_port,
+            extra_sans=("localhost",),
+            vm=vm,
+        )

@@ -1,0 +1,84 @@
+"""What a QEMU VM needs from this machine: the programs, the accelerator, free ports, the command line."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+from pathlib import Path
+from typing import Any
+
+QEMU = "qemu-system-x86_64"
+QEMU_IMG = "qemu-img"
+INSTALL_HINT = ("install QEMU: Debian/Ubuntu 'apt-get install qemu-system-x86 qemu-utils', Fedora "
+                "'dnf install qemu-kvm qemu-img', macOS 'brew install qemu'")
+ACCELS = ("auto", "kvm", "tcg")
+PIDFILE, QMP_SOCKET, SERIAL_LOG, DISK, SEED_ISO = "qemu.pid", "qmp.sock", "serial.log", "disk.qcow2", "seed.iso"
+
+
+class QemuError(RuntimeError):
+    pass
+
+
+def missing_programs() -> list[str]:
+    return [program for program in (QEMU, QEMU_IMG) if shutil.which(program) is None]
+
+
+def kvm_usable() -> bool:
+    return os.access("/dev/kvm", os.R_OK | os.W_OK)
+
+
+def resolve_accel(accel: str) -> str:
+    """``auto``: KVM where /dev/kvm can be opened, else TCG (software emulation)."""
+    if accel == "auto":
+        return "kvm" if kvm_usable() else "tcg"
+    return accel
+
+
+def free_local_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def random_mac() -> str:
+    """QEMU's own OUI (52:54:00) with random low bytes."""
+    return "52:54:00:" + ":".join(f"{b:02x}" for b in secrets.token_bytes(3))
+
+
+def command_line(props: dict[str, Any]) -> list[str]:
+    """``qemu-system-x86_64`` daemonized: pidfile, QMP socket and serial log in the machine's folder; user-mode
+    networking forwarding SSH and the Docker port from 127.0.0.1 only."""
+    folder = Path(props["machine_dir"])
+    forwards = (f"hostfwd=tcp:127.0.0.1:{int(props['ssh_port'])}-:22,"
+                f"hostfwd=tcp:127.0.0.1:{int(props['docker_port'])}-:{int(props['engine_port'])}")
+    args = [
+        QEMU, "-name", props["name"], "-machine", "q35", "-accel", props["accel"],
+        "-m", str(int(props["memory"])), "-smp", str(int(props["cpus"])),
+        "-daemonize", "-pidfile", str(folder / PIDFILE),
+        "-qmp", f"unix:{folder / QMP_SOCKET},server=on,wait=off",
+        "-display", "none", "-vga", "none", "-serial", f"file:{folder / SERIAL_LOG}",
+        "-drive", f"file={folder / DISK},if=virtio,format=qcow2",
+        "-drive", f"file={folder / SEED_ISO},media=cdrom,readonly=on",
+        "-netdev", f"user,id=net0,{forwards}",
+        "-device", f"virtio-net-pci,netdev=net0,mac={props['mac']}",
+    ]
+    if props["accel"] == "kvm":
+        args += ["-cpu", "host"]
+    if props.get("kernel"):
+        args += ["-kernel", props["kernel"]]
+        if props.get("initrd"):
+            args += ["-initrd", props["initrd"]]
+        if props.get("append"):
+            args += ["-append", props["append"]]
+    return args
+
+
+def serial_tail(machine_dir: str | Path, lines: int = 40) -> str:
+    path = Path(machine_dir) / SERIAL_LOG
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return "(no serial console log)"
+    return "\n".join(text.replace("\r", "").splitlines()[-lines:])

@@ -1,0 +1,209 @@
+"""The QEMU VM as a Pulumi dynamic provider: qemu-system driven directly, its state read through QMP.
+
+The engine stores this provider pickled *by reference*: the module path ``components.drivers.qemu.provider``
+and the class name ``QemuVMProvider`` are a contract with every existing stack's state. The provider
+holds no state: the VM is found again through the pidfile and QMP socket in the machine's folder.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
+
+from ..seed import SeedConfig, write_seed_iso
+from ..virtualbox.image import fetch_image, sha256_of
+from .launch import (ACCELS, DISK, PIDFILE, QEMU_IMG, QMP_SOCKET, SEED_ISO, SERIAL_LOG, QemuError, command_line,
+                     free_local_port, random_mac, resolve_accel, serial_tail)
+from .qmp import QMPError, qmp
+
+REPLACE_ON = ("name", "machine_dir", "cache_dir", "image", "image_sha256", "disk_size", "ssh_user", "public_key",
+              "hostname", "kernel", "initrd", "append", "engine_port")
+UPDATE_IN_PLACE = ("memory", "cpus", "state", "force_stop", "accel")
+STOP_TIMEOUT = 120.0
+STATES = {"running": "Running", "paused": "Paused", "shutdown": "Stopped", "inmigrate": "Starting",
+          "prelaunch": "Starting"}
+
+
+def validate(props: dict[str, Any], require_key: bool = True) -> list[tuple[str, str]]:
+    problems = []
+    for key, low in (("memory", 256), ("cpus", 1), ("disk_size", 2000)):
+        value = props.get(key)
+        if not isinstance(value, (int, float)) or int(value) != value or value < low:
+            problems.append((key, f"{key} must be a whole number of at least {low}, not {value!r}"))
+    if isinstance(props.get("cpus"), (int, float)) and props["cpus"] > (os.cpu_count() or 1):
+        problems.append(("cpus", f"cpus {props['cpus']} is more than this machine's {os.cpu_count()} CPUs"))
+    if props.get("accel") not in ACCELS:
+        problems.append(("accel", f"accel must be one of {', '.join(ACCELS)}, not {props.get('accel')!r}"))
+    if require_key and not props.get("public_key"):
+        problems.append(("public_key", "the machine's SSH public key is missing"))
+    for key in ("kernel", "initrd"):
+        if props.get(key) and not os.access(props[key], os.R_OK):
+            problems.append((key, f"{key} {props[key]} cannot be read: give the path of a file"))
+    if (props.get("initrd") or props.get("append")) and not props.get("kernel"):
+        problems.append(("kernel", "initrd and append need kernel (direct kernel boot)"))
+    image = str(props.get("image") or "")
+    if "://" not in image and not os.access(image, os.R_OK):
+        problems.append(("image", f"image {image!r} cannot be read: give the path or URL of a qcow2 cloud image"))
+    return problems
+
+
+def base_image(props: dict[str, Any]) -> Path:
+    """A local image is used where it is (checked against image_sha256 when given); a URL is fetched once
+    into the store's cache and checked against its SHA256 (given, or published beside it)."""
+    image = str(props["image"])
+    if "://" in image:
+        return fetch_image(image, Path(props["cache_dir"]), props.get("image_sha256"))
+    path = Path(image).resolve()
+    if props.get("image_sha256") and sha256_of(path) != str(props["image_sha256"]).lower():
+        raise QemuError(f"image {path}: its SHA256 is not {props['image_sha256']}")
+    return path
+
+
+def _pid(machine_dir: Path) -> int | None:
+    try:
+        pid = int((machine_dir / PIDFILE).read_text().strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            if str(machine_dir / QMP_SOCKET).encode() not in handle.read():
+                return None  # a pid reused by another process
+    except OSError:
+        return None
+    return pid
+
+
+def vm_state(machine_dir: Path) -> str:
+    """Running, Paused, Stopped... from QMP's query-status; Stopped when no QEMU runs for this machine."""
+    if _pid(machine_dir) is None:
+        return "Stopped"
+    try:
+        return STATES.get(qmp(machine_dir / QMP_SOCKET, "query-status")["status"], "Error")
+    except (QMPError, OSError, ValueError, KeyError):
+        return "Error"
+
+
+def wait_for_ssh(port: int, timeout: float, machine_dir: Path) -> None:
+    """Until the guest's sshd sends its banner through the forwarded port."""
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while True:
+        if _pid(machine_dir) is None:
+            raise QemuError(f"QEMU exited while the VM booted; its serial console:\n{serial_tail(machine_dir)}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+                conn.settimeout(10)
+                if conn.recv(4).startswith(b"SSH-"):
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise QemuError(f"SSH did not answer on 127.0.0.1:{port} within {timeout:.0f}s of the VM starting; "
+                            f"its serial console:\n{serial_tail(machine_dir)}")
+        time.sleep(2)
+
+
+def start(outs: dict[str, Any]) -> None:
+    machine_dir = Path(outs["machine_dir"])
+    if _pid(machine_dir) is not None:
+        return
+    (machine_dir / QMP_SOCKET).unlink(missing_ok=True)
+    done = subprocess.run(command_line(outs), capture_output=True, text=True)
+    if done.returncode != 0:
+        raise QemuError(f"qemu-system-x86_64 failed: {(done.stderr or done.stdout).strip()[-500:]}")
+    wait_for_ssh(int(outs["ssh_port"]), float(outs["boot_timeout"]), machine_dir)
+
+
+def stop(machine_dir: Path, graceful: bool = True) -> None:
+    """ACPI power-down through QMP and a bounded wait; ``quit`` when not graceful or when the wait runs out."""
+    pid = _pid(machine_dir)
+    if pid is None:
+        return
+    if graceful:
+        try:
+            qmp(machine_dir / QMP_SOCKET, "system_powerdown")
+            deadline = time.monotonic() + STOP_TIMEOUT
+            while _pid(machine_dir) is not None and time.monotonic() < deadline:
+                time.sleep(1)
+        except QMPError:
+            pass
+    if _pid(machine_dir) is not None:
+        try:
+            qmp(machine_dir / QMP_SOCKET, "quit")
+        except QMPError:
+            os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while _pid(machine_dir) is not None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if _pid(machine_dir) is not None:
+            os.kill(pid, signal.SIGKILL)
+
+
+class QemuVMProvider(ResourceProvider):
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        return CheckResult(news, [CheckFailure(key, reason) for key, reason in validate(news)])
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        machine_dir = Path(props["machine_dir"])
+        machine_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        outs = {**props, "accel": resolve_accel(props["accel"]), "ssh_port": free_local_port(),
+                "docker_port": free_local_port(), "mac": random_mac()}
+        try:
+            base = base_image(props)
+            subprocess.run([QEMU_IMG, "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", str(base),
+                            str(machine_dir / DISK), f"{int(props['disk_size'])}M"], check=True, capture_output=True,
+                           text=True)
+            write_seed_iso(machine_dir / SEED_ISO, SeedConfig(
+                hostname=props["hostname"], ssh_user=props["ssh_user"], public_key=props["public_key"],
+                instance_id=str(uuid.uuid4()), nat_mac=outs["mac"]))
+            if props.get("state", "running") == "running":
+                start(outs)
+        except subprocess.CalledProcessError as err:
+            self._remove(machine_dir)
+            raise QemuError(f"qemu-img failed: {err.stderr.strip()[-500:]}") from None
+        except BaseException:
+            self._remove(machine_dir)  # create is transactional: nothing half-made keeps running
+            raise
+        return CreateResult(id_=props["name"], outs={**outs, "vm_state": vm_state(machine_dir)})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        return ReadResult(id_, {**props, "vm_state": vm_state(Path(props["machine_dir"]))})
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        def changed(key: str) -> bool:
+            return olds.get(key) != news.get(key)
+
+        replaces = [key for key in REPLACE_ON if changed(key)]
+        changes = replaces + [key for key in UPDATE_IN_PLACE if changed(key) and key != "accel"]
+        if changed("accel") and resolve_accel(news.get("accel")) != olds.get("accel"):
+            changes.append("accel")
+        return DiffResult(changes=bool(changes), replaces=replaces, delete_before_replace=True)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        machine_dir = Path(olds["machine_dir"])
+        keep = {key: olds[key] for key in ("ssh_port", "docker_port", "mac")}
+        outs = {**news, **keep, "accel": resolve_accel(news["accel"])}
+        relaunch = any(olds.get(k) != outs.get(k) for k in ("memory", "cpus", "accel"))
+        if news.get("state") == "stopped" or relaunch:
+            stop(machine_dir, graceful=not news.get("force_stop"))
+        if news.get("state", "running") == "running":
+            start(outs)
+        return UpdateResult(outs={**outs, "vm_state": vm_state(machine_dir)})
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        self._remove(Path(props["machine_dir"]))
+
+    @staticmethod
+    def _remove(machine_dir: Path) -> None:
+        """Stop QEMU, remove the overlay and the seed; the cached base image stays."""
+        stop(machine_dir, graceful=False)
+        for name in (DISK, SEED_ISO, QMP_SOCKET, PIDFILE, SERIAL_LOG):
+            (machine_dir / name).unlink(missing_ok=True)

@@ -1,0 +1,125 @@
+"""The qemu driver without booting anything: its checks, its QEMU command line, QMP, diffs, CLI flags."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from components.drivers.base import DriverArgumentError
+from components.drivers.qemu import QemuDriver
+from components.drivers.qemu.launch import command_line, resolve_accel
+from components.drivers.qemu.provider import QemuVMProvider, validate, vm_state
+from components.drivers.qemu.qmp import QMPError, qmp
+
+
+def props(tmp_path: Path, **extra) -> dict:
+    image = tmp_path / "base.qcow2"
+    image.write_bytes(b"QFI\xfb")
+    base = QemuDriver(image=str(image), storage_path=str(tmp_path / "store")).props("dev")
+    return {**base, "public_key": "ssh-ed25519 AAAA test", "ssh_port": 40022, "docker_port": 42376,
+            "mac": "52:54:00:12:34:56", "accel": "tcg", **extra}
+
+
+def test_command_line_forwards_only_from_loopback_and_keeps_its_files_in_the_machine_folder(tmp_path):
+    p = props(tmp_path, kernel=str(tmp_path / "base.qcow2"), append="root=/dev/vda")
+    args = command_line(p)
+    netdev = args[args.index("-netdev") + 1]
+    assert netdev == "user,id=net0,hostfwd=tcp:127.0.0.1:40022-:22,hostfwd=tcp:127.0.0.1:42376-:2376"
+    folder = p["machine_dir"]
+    assert args[args.index("-pidfile") + 1] == f"{folder}/qemu.pid" and "-daemonize" in args
+    assert args[args.index("-qmp") + 1] == f"unix:{folder}/qmp.sock,server=on,wait=off"
+    assert args[args.index("-accel") + 1] == "tcg" and "-cpu" not in args
+    assert args[args.index("-kernel") + 1] == p["kernel"] and args[args.index("-append") + 1] == "root=/dev/vda"
+    assert "-initrd" not in args
+    assert "-cpu" in command_line({**p, "accel": "kvm"})
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"memory": 100}, "memory must be a whole number of at least 256"),
+    ({"cpus": 0}, "cpus must be a whole number of at least 1"),
+    ({"cpus": 4096}, "more than this machine's"),
+    ({"accel": "hvf"}, "accel must be one of auto, kvm, tcg"),
+    ({"image": "/nonexistent/disk.qcow2"}, "cannot be read: give the path or URL"),
+    ({"kernel": "/nonexistent/vmlinuz"}, "kernel /nonexistent/vmlinuz cannot be read"),
+    ({"append": "console=ttyS0"}, "initrd and append need kernel"),
+])
+def test_bad_settings_are_refused_with_the_setting_named(tmp_path, change, message):
+    problems = validate(props(tmp_path, **change))
+    assert problems and message in problems[0][1]
+    driver = QemuDriver(**{({"cpus": "cpu_count"}).get(k, k): v for k, v in change.items()
+                           if k != "image"}, image=change.get("image", str(tmp_path / "base.qcow2")),
+                        storage_path=str(tmp_path))
+    with pytest.raises(DriverArgumentError, match="^qemu "):
+        driver.validate("dev")
+
+
+def test_diff_replaces_on_a_new_image_and_changes_memory_in_place(tmp_path):
+    provider, old = QemuVMProvider(), props(tmp_path)
+    assert provider.diff("dev", old, {**old, "image": "/other.qcow2"}).replaces == ["image"]
+    memory = provider.diff("dev", old, {**old, "memory": 4096})
+    assert memory.changes and not memory.replaces
+    assert not provider.diff("dev", old, {**old}).changes
+    auto = provider.diff("dev", old, {**old, "accel": "auto"})  # auto that resolves to what runs: no change
+    assert auto.changes == (resolve_accel("auto") != "tcg")
+
+
+def test_state_is_stopped_without_a_qemu_of_this_machine(tmp_path):
+    folder = tmp_path / "machine"
+    folder.mkdir()
+    (folder / "qemu.pid").write_text("1")  # pid 1 is not our QEMU: its command line names no QMP socket here
+    assert vm_state(folder) == "Stopped"
+
+
+def test_qmp_client_negotiates_then_runs_one_command(tmp_path):
+    path = tmp_path / "qmp.sock"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    server.listen(1)
+    seen = []
+
+    def serve():
+        conn, _ = server.accept()
+        stream = conn.makefile("rwb")
+        stream.write(b'{"QMP": {"version": {}, "capabilities": []}}\n')
+        stream.flush()
+        for answer in (b'{"return": {}}\n', b'{"event": "RESUME"}\n{"return": {"status": "running"}}\n'):
+            seen.append(json.loads(stream.readline()))
+            stream.write(answer)
+            stream.flush()
+        conn.close()
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    assert qmp(path, "query-status") == {"status": "running"}
+    thread.join()
+    server.close()
+    assert [m["execute"] for m in seen] == ["qmp_capabilities", "query-status"]
+    with pytest.raises(QMPError, match="cannot reach QEMU's monitor"):
+        qmp(tmp_path / "none.sock", "query-status")
+
+
+def test_create_help_lists_the_qemu_flags():
+    from click.testing import CliRunner
+
+    from cli.app import cli
+
+    out = CliRunner().invoke(cli, ["create", "-d", "qemu", "--help"]).output
+    for flag in ("--qemu-memory", "--qemu-cpu-count", "--qemu-disk-size", "--qemu-image", "--qemu-image-sha256",
+                 "--qemu-kernel", "--qemu-initrd", "--qemu-append", "--qemu-accel"):
+        assert flag in out
+
+
+def test_pre_create_check_names_the_packages_when_qemu_is_missing(monkeypatch):
+    from cli.operations.api import PreCreateCheckFailed, pre_create_checks
+    from cli.operations.settings import MachineSpec
+
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(PreCreateCheckFailed) as raised:
+        pre_create_checks(MachineSpec(driver="qemu"))
+    assert raised.value.exit_code == 3
+    assert "qemu-system-x86_64 and qemu-img not found" in str(raised.value)
+    assert "apt-get install qemu-system-x86 qemu-utils" in str(raised.value) and "brew install qemu" in str(raised.value)
