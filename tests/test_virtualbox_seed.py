@@ -20,7 +20,7 @@ def test_seed_iso_reads_back(tmp_path):
     assert files["user-data"].startswith("#cloud-config\n")
     user = json.loads(files["user-data"].split("\n", 1)[1])["users"][0]
     assert user == {"name": "docker", "sudo": "ALL=(ALL) NOPASSWD:ALL", "shell": "/bin/bash", "lock_passwd": True,
-                    "ssh_authorized_keys": ["ssh-ed25519 AAAAC3Nza test@dev"]}
+                    "no_user_group": True, "ssh_authorized_keys": ["ssh-ed25519 AAAAC3Nza test@dev"]}
     assert json.loads(files["meta-data"]) == {"instance-id": "iid-1234", "local-hostname": "dev"}
 
 

@@ -38,6 +38,9 @@ def documents(config: SeedConfig) -> dict[str, str]:
                 "sudo": "ALL=(ALL) NOPASSWD:ALL",
                 "shell": "/bin/bash",
                 "lock_passwd": True,
+                # No group of the user's name: an image with Docker installed already has a group "docker",
+                # and useradd refuses to make the user "docker" beside it.
+                "no_user_group": True,
                 "ssh_authorized_keys": [config.public_key],
             }
         ],

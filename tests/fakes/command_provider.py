@@ -47,8 +47,10 @@ INPUTS = ("triggers", "create", "update", "delete", "stdin", "logging", "connect
           "addPreviousOutputInEnv")
 CONNECTION_DEFAULTS = {"user": "root", "port": 22, "dialErrorLimit": 10, "perDialTimeout": 15}
 ALLOWED = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("10.213.0.0/16"))
+# pulumi-command retries ssh.Dial, whose handshake includes authentication: a key not installed yet (a VM
+# whose cloud-init has not run) is a dial error too.
 _DIAL_ERROR = re.compile(r"Connection refused|Connection timed out|No route to host|Network is unreachable|"
-                         r"Connection reset|Connection closed|kex_exchange_identification")
+                         r"Connection reset|Connection closed|kex_exchange_identification|Permission denied \(")
 
 
 class CommandFailed(Exception):

@@ -9,7 +9,9 @@ set -euo pipefail
 OUT=${1:?usage: build-qemu-image.sh OUTDIR}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SIZE=${IMAGE_SIZE:-3G}
-PACKAGES=linux-image-amd64,systemd,systemd-sysv,udev,cloud-init,openssh-server,sudo,docker.io,iproute2,netbase,ca-certificates,dbus
+# python3-cffi-backend by name: debootstrap does not resolve the virtual packages python3-cryptography needs;
+# apparmor: the kernel enables AppArmor, and dockerd then needs apparmor_parser to run a container.
+PACKAGES=python3-cffi-backend,linux-image-amd64,systemd,systemd-sysv,udev,cloud-init,openssh-server,sudo,docker.io,apparmor,iproute2,netbase,ca-certificates,dbus
 die() { echo "build-qemu-image: $*" >&2; exit 1; }
 
 [ -f "$OUT/SHA256SUMS" ] && exit 0

@@ -63,6 +63,8 @@ def command_line(props: dict[str, Any]) -> list[str]:
         "-drive", f"file={folder / SEED_ISO},media=cdrom,readonly=on",
         "-netdev", f"user,id=net0,{forwards}",
         "-device", f"virtio-net-pci,netdev=net0,mac={props['mac']}",
+        # Entropy from this machine: without it, early reads of /dev/urandom (cloud-init's) stall the guest.
+        "-object", "rng-random,filename=/dev/urandom,id=rng0", "-device", "virtio-rng-pci,rng=rng0",
     ]
     if props["accel"] == "kvm":
         args += ["-cpu", "host"]
