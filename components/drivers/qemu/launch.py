@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +33,6 @@ def resolve_accel(accel: str) -> str:
     if accel == "auto":
         return "kvm" if kvm_usable() else "tcg"
     return accel
-
-
-def free_local_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def random_mac() -> str:

@@ -18,9 +18,10 @@ from typing import Any
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
 from ..seed import SeedConfig, write_seed_iso
+from ..localvm import free_local_port, wait_for_ssh_banner
 from ..virtualbox.image import fetch_image, sha256_of
 from .launch import (ACCELS, DISK, PIDFILE, QEMU_IMG, QMP_SOCKET, SEED_ISO, SERIAL_LOG, QemuError, command_line,
-                     free_local_port, random_mac, resolve_accel, serial_tail)
+                     random_mac, resolve_accel, serial_tail)
 from .qmp import QMPError, qmp
 
 REPLACE_ON = ("name", "machine_dir", "cache_dir", "image", "image_sha256", "disk_size", "ssh_user", "public_key",
@@ -92,23 +93,13 @@ def vm_state(machine_dir: Path) -> str:
 
 def wait_for_ssh(port: int, timeout: float, machine_dir: Path) -> None:
     """Until the guest's sshd sends its banner through the forwarded port."""
-    import socket
-
-    deadline = time.monotonic() + timeout
-    while True:
+    def alive() -> None:
         if _pid(machine_dir) is None:
             raise QemuError(f"QEMU exited while the VM booted; its serial console:\n{serial_tail(machine_dir)}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
-                conn.settimeout(10)
-                if conn.recv(4).startswith(b"SSH-"):
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise QemuError(f"SSH did not answer on 127.0.0.1:{port} within {timeout:.0f}s of the VM starting; "
-                            f"its serial console:\n{serial_tail(machine_dir)}")
-        time.sleep(2)
+
+    if not wait_for_ssh_banner("127.0.0.1", port, timeout, alive, interval=2.0):
+        raise QemuError(f"SSH did not answer on 127.0.0.1:{port} within {timeout:.0f}s of the VM starting; "
+                        f"its serial console:\n{serial_tail(machine_dir)}")
 
 
 def start(outs: dict[str, Any]) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import ipaddress
 import secrets
-import socket
 import tarfile
 import time
 import uuid
@@ -22,6 +21,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 
 from .image import DEFAULT_IMAGE_URL, fetch_image
 from ..seed import SeedConfig, write_seed_iso
+from ..localvm import free_local_port, wait_for_ssh_banner
 from .vboxmanage import (
     HOSTONLY_RANGE_CHECK_VERSION,
     VBoxManage,
@@ -133,12 +133,6 @@ def choose_address(props: dict[str, Any]) -> str:
     raise VBoxManageError(f"no free address left on the host-only network {network}")
 
 
-def free_local_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def random_mac() -> str:
     """A VirtualBox MAC (OUI 08:00:27) with random low bytes."""
     return "08:00:27:" + ":".join(f"{b:02x}" for b in secrets.token_bytes(3))
@@ -146,18 +140,8 @@ def random_mac() -> str:
 
 def wait_for_ssh(host: str, port: int, timeout: float) -> None:
     """Until the guest's sshd sends its banner through the NAT port forward."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with socket.create_connection((host, port), timeout=5) as conn:
-                conn.settimeout(10)
-                if conn.recv(4).startswith(b"SSH-"):
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise VBoxManageError(f"SSH did not answer on {host}:{port} within {timeout:.0f}s after the VM started")
-        time.sleep(1)
+    if not wait_for_ssh_banner(host, port, timeout):
+        raise VBoxManageError(f"SSH did not answer on {host}:{port} within {timeout:.0f}s after the VM started")
 
 
 def boot2docker_raw_disk(path: Path, public_key: str) -> Path:
