@@ -71,6 +71,10 @@ def test_create_env_run_stop_start_rm_on_a_real_vm(world, pulumi_engine, qemu_im
         assert hello.returncode == 0 and hello.stdout == "hello world\n", hello.stdout + hello.stderr
         ssh = machine(world, "ssh", "dev", "hostname")
         assert ssh.stdout.strip() == "dev", "cloud-init applied the seed's hostname" + ssh.stderr
+        (tmp_path / "note.txt").write_text("through the forwarded port\n")
+        copied = machine(world, "scp", str(tmp_path / "note.txt"), "dev:/tmp/note.txt")
+        assert copied.returncode == 0, copied.stderr
+        assert machine(world, "ssh", "dev", "cat", "/tmp/note.txt").stdout == "through the forwarded port\n"
 
         stopped = machine(world, "stop", "dev", timeout=600)
         assert stopped.returncode == 0, stopped.stdout + stopped.stderr

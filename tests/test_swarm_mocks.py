@@ -186,3 +186,43 @@ def test_swarm_records_from_the_store_are_untrusted(tmp_path):
     assert swarm_membership(host) is None
     host.data["Pulumi"]["Swarm"] = {"Name": "lab", "Role": "worker"}
     assert swarm_membership(host) == ("lab", "worker")
+
+
+class StubEngine:
+    """The engine API of a host that already manages a swarm."""
+
+    def __init__(self, labels: dict) -> None:
+        self.labels, self.calls = labels, []
+
+    def info(self) -> dict:
+        return {"Swarm": {"LocalNodeState": "active", "NodeID": "n1", "ControlAvailable": True}}
+
+    def swarm(self) -> dict:
+        return {"ID": "swarm-1", "Spec": {"Labels": self.labels},
+                "JoinTokens": {"Worker": "SWMTKN-1-w", "Manager": "SWMTKN-1-m"}}
+
+    def request(self, method, path, body=None, query=None):
+        self.calls.append((method, path))
+
+
+CLUSTER_PROPS = {"docker_host": "tcp://127.0.0.2:2376", "advertise_addr": "127.0.0.2", "swarm_name": "lab",
+                 "ca_pem": "c", "client_cert_pem": "c", "client_key_pem": "k"}
+
+
+def test_a_host_managing_someone_elses_swarm_is_refused_not_adopted(monkeypatch):
+    from components.swarm import provider
+
+    stub = StubEngine({"owner": "someone"})
+    monkeypatch.setattr(provider, "_api", lambda props, key="docker_host": stub)
+    with pytest.raises(RuntimeError, match="already manages swarm swarm-1 that is not this stack's swarm 'lab'"):
+        provider.SwarmClusterProvider().create(CLUSTER_PROPS)
+    assert stub.calls == [], "nothing was changed on that host"
+
+
+def test_our_own_swarm_is_resumed_after_an_interruption(monkeypatch):
+    from components.swarm import provider
+
+    stub = StubEngine({provider.OWNER_LABEL: "lab"})
+    monkeypatch.setattr(provider, "_api", lambda props, key="docker_host": stub)
+    created = provider.SwarmClusterProvider().create(CLUSTER_PROPS)
+    assert created.id == "swarm-1" and created.outs["worker_token"] == "SWMTKN-1-w" and stub.calls == []

@@ -131,7 +131,7 @@ class DockerSwarm(pulumi.ComponentResource):
         first = self.machines[first_name]
         cluster = SwarmCluster(
             f"{name}-swarm",
-            {"docker_host": first.docker_host, "advertise_addr": advertise[first_name], **tls},
+            {"docker_host": first.docker_host, "advertise_addr": advertise[first_name], "swarm_name": name, **tls},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[quorum, *firewalls]),
         )
         swarm_nodes = []

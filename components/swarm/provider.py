@@ -21,6 +21,9 @@ from .engine_api import EngineAPI, EngineAPIError
 from .plan import AVAILABILITIES, ROLES, quorum_problem
 
 SWARM_PORT = 2377
+# Set on the swarms this project makes: a host already managing a swarm is adopted (an interrupted create
+# resumes) only when it is ours, never someone else's swarm, which destroy would force-leave.
+OWNER_LABEL = "io.pulumi-docker-machine.swarm"
 DRAIN_TIMEOUT = 120.0
 LEAVE_TIMEOUT = 60.0
 NOT_IN_SWARM = 503  # the engine's answer on a node that is not part of a swarm
@@ -52,15 +55,22 @@ class SwarmClusterProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         api = _api(props)
         state, _, manager = _swarm_state(api.info())
+        owner = str(props.get("swarm_name") or "")
         if state == "active" and not manager:
             raise RuntimeError(f"the first manager ({props['docker_host']}) is already a worker of another swarm: "
                                "run 'docker swarm leave' on it first")
-        if state != "active":  # an active manager is a swarm this resource made before an interruption
+        if state != "active":
             api.request("POST", "/swarm/init", {
                 "ListenAddr": f"0.0.0.0:{SWARM_PORT}",
                 "AdvertiseAddr": f"{props['advertise_addr']}:{SWARM_PORT}",
+                "Spec": {"Labels": {OWNER_LABEL: owner}},
             })
         swarm = api.swarm()
+        labels = (swarm.get("Spec") or {}).get("Labels") or {}
+        if labels.get(OWNER_LABEL) != owner:
+            raise RuntimeError(f"the first manager ({props['docker_host']}) already manages swarm {swarm.get('ID')} "
+                               f"that is not this stack's swarm {owner!r}: leave it first ('docker swarm leave "
+                               "--force' on that host) or give another host")
         tokens = swarm.get("JoinTokens") or {}
         outs = {
             **props,
