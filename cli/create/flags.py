@@ -90,6 +90,14 @@ DRIVER_FLAGS: dict[str, list[tuple[str, str, str, Any, str, str]]] = {
 }
 
 
+# The optional clouds' flags, each in its own module (their SDKs are extras: pulumi-docker-machine[google]...).
+from .flags_azure import FLAGS as AZURE_FLAGS  # noqa: E402
+from .flags_google import FLAGS as GOOGLE_FLAGS  # noqa: E402
+from .flags_openstack import FLAGS as OPENSTACK_FLAGS  # noqa: E402
+
+DRIVER_FLAGS.update({"azure": AZURE_FLAGS, "google": GOOGLE_FLAGS, "openstack": OPENSTACK_FLAGS})
+
+
 def driver_options(driver: str) -> list[click.Option]:
     options = []
     for flag, dest, kind, default, env, help_text in DRIVER_FLAGS.get(driver, []):

@@ -15,7 +15,8 @@ from typing import Any, Mapping
 NAMESPACE = "docker-machine"
 
 # Driver options that are credentials: kept as secret config, left out of the store.
-SECRET_OPTIONS = ("access_token", "access_key", "secret_key", "session_token", "ssh_private_key", "user_data")
+SECRET_OPTIONS = ("access_token", "access_key", "secret_key", "session_token", "ssh_private_key", "user_data",
+                  "client_secret", "password", "credentials")
 
 
 @dataclass

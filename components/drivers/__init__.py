@@ -14,8 +14,11 @@ from .base import Driver, DriverArgumentError, MachineHost
 
 REGISTRY: dict[str, str] = {
     "amazonec2": "components.drivers.amazonec2:AmazonEC2Driver",
+    "azure": "components.drivers.azure:AzureDriver",
     "digitalocean": "components.drivers.digitalocean:DigitalOceanDriver",
     "generic": "components.drivers.generic:GenericDriver",
+    "google": "components.drivers.google:GoogleDriver",
+    "openstack": "components.drivers.openstack:OpenStackDriver",
     "qemu": "components.drivers.qemu:QemuDriver",
     "virtualbox": "components.drivers.virtualbox:VirtualBoxDriver",
 }

@@ -1,0 +1,380 @@
+"""Azure: a resource group, a virtual network, a network security group, a public IP, a network
+interface and a Linux VM with a managed OS disk (pulumi-azure-native).
+
+The SDK is an optional extra: this module imports without it, and ``validate``/``create_host`` name
+the package to install. Only the submodules used are imported (the top-level package is large).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from dataclasses import dataclass
+from typing import Any, ClassVar, Optional, Sequence
+
+import pulumi
+
+from .base import ClusterMember, Driver, DriverArgumentError, MachineHost, check_cidrs, child_opts, secret_field
+
+SDK_MISSING = "the azure driver needs its SDK: pip install 'pulumi-docker-machine[azure]'"
+SUBSCRIPTION_ENV = ("AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID")
+STORAGE_TYPES = ("Standard_LRS", "StandardSSD_LRS", "Premium_LRS", "StandardSSD_ZRS", "Premium_ZRS")
+# Names Azure refuses as a Linux VM's admin user.
+RESERVED_USERS = frozenset({
+    "administrator", "admin", "user", "user1", "test", "user2", "test1", "user3", "admin1", "1", "123", "a",
+    "actuser", "adm", "admin2", "aspnet", "backup", "console", "david", "guest", "john", "owner", "root", "server",
+    "sql", "support", "support_388945a0", "sys", "test2", "test3", "user4", "user5",
+})
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_LOCATION = re.compile(r"^[a-z][a-z0-9]{2,}$")
+_SIZE = re.compile(r"^(Standard|Basic)_[A-Za-z0-9_-]+$")
+_IMAGE_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.()-]{0,88}[A-Za-z0-9_()-]$|^[A-Za-z0-9_]$")
+_OPEN_PORT = re.compile(r"^(\d{1,5})(?:/(tcp|udp))?$")
+RULE_PRIORITY = 1000  # the machine's own inbound rules: 1000, 1001, ...
+CLUSTER_PRIORITY = 2000  # a cluster's rules on each member's security group
+
+
+def _sdk() -> Any:
+    """(resources, network, compute) of pulumi-azure-native, or the error naming the extra to install."""
+    try:
+        from pulumi_azure_native import compute, network, resources
+    except ImportError:
+        raise DriverArgumentError(SDK_MISSING) from None
+    return resources, network, compute
+
+
+def _resource_group_of(resource_id: str) -> str:
+    """The resource group named in an Azure resource ID (/subscriptions/S/resourceGroups/RG/providers/...)."""
+    parts = resource_id.split("/")
+    for i, part in enumerate(parts[:-1]):
+        if part.lower() == "resourcegroups":
+            return parts[i + 1]
+    raise ValueError(f"no resource group in the Azure resource ID {resource_id!r}")
+
+
+def _host_prefix(address: str) -> str:
+    return f"{address}/128" if ":" in address else f"{address}/32"
+
+
+@dataclass(frozen=True)
+class AzureDriver(Driver):
+    name: ClassVar[str] = "azure"
+    # No power resource in the Azure Resource Manager API: start/stop would need a provider of our own.
+    supports_power: ClassVar[bool] = False
+
+    subscription_id: Optional[str] = None  # AZURE_SUBSCRIPTION_ID / ARM_SUBSCRIPTION_ID / azure-native:subscriptionId
+    client_id: Optional[str] = None  # a service principal; without it the provider's own login (az CLI, env, MSI)
+    client_secret: Optional[pulumi.Input[str]] = secret_field()
+    tenant_id: Optional[str] = None
+    location: str = "westus"
+    # None: a group of the machine's own, docker-machine-<machine>, made and deleted with it. A name: an
+    # existing group used as is (made and owned by this machine only with create_resource_group).
+    resource_group: Optional[str] = None
+    create_resource_group: bool = False
+    size: str = "Standard_B1s"
+    image: str = "canonical:ubuntu-24_04-lts:server:latest"  # publisher:offer:sku:version
+    ssh_user: str = "docker-user"
+    ssh_port: int = 22
+    vnet: Optional[str] = None  # an existing virtual network, [resourcegroup:]name; None: one of the machine's own
+    subnet: str = "docker-machine"
+    subnet_prefix: str = "10.0.0.0/24"
+    static_public_ip: bool = False  # docker-machine's flag: a Standard SKU public IP is always static
+    no_public_ip: bool = False
+    use_private_ip: bool = False
+    open_ports: Sequence[str] = ()  # "8080" or "53/udp"
+    disk_size: Optional[int] = None  # GiB; None: the image's size (30 for Ubuntu)
+    storage_type: str = "Standard_LRS"
+    source_ranges: Sequence[str] = ("0.0.0.0/0",)
+
+    # ----- checks ---------------------------------------------------------------------------------------------
+
+    def _subscription(self) -> tuple[Optional[str], bool]:
+        """The subscription ID, and whether the provider needs to be told it (it reads only its own config
+        and ARM_SUBSCRIPTION_ID by itself)."""
+        if self.subscription_id:
+            return self.subscription_id, True
+        if os.environ.get("AZURE_SUBSCRIPTION_ID"):
+            return os.environ["AZURE_SUBSCRIPTION_ID"], True
+        if os.environ.get("ARM_SUBSCRIPTION_ID"):
+            return os.environ["ARM_SUBSCRIPTION_ID"], False
+        return pulumi.Config("azure-native").get("subscriptionId"), False
+
+    def _image(self) -> tuple[str, str, str, str]:
+        parts = self.image.split(":")
+        if len(parts) != 4 or not all(_IMAGE_PART.match(p) for p in parts):
+            raise DriverArgumentError(
+                f"azure image {self.image!r} is not publisher:offer:sku:version: "
+                "give one such as canonical:ubuntu-24_04-lts:server:latest"
+            )
+        return parts[0], parts[1], parts[2], parts[3]
+
+    def _vnet(self, resource_group: str) -> tuple[str, str]:
+        """An existing virtual network's (resource group, name) from [resourcegroup:]name."""
+        group, _, name = (self.vnet or "").rpartition(":")
+        return group or resource_group, name
+
+    def validate(self, machine_name: str) -> None:
+        _sdk()
+        subscription, _ = self._subscription()
+        if not subscription:
+            raise DriverArgumentError(
+                "azure driver requires the --azure-subscription-id option (or AZURE_SUBSCRIPTION_ID)"
+            )
+        if not _UUID.match(subscription):
+            raise DriverArgumentError(
+                f"azure subscription ID {subscription!r} is not a GUID such as 00000000-0000-0000-0000-000000000000: "
+                "see az account show --query id"
+            )
+        if self.tenant_id is not None and not _UUID.match(self.tenant_id):
+            raise DriverArgumentError(f"azure tenant ID {self.tenant_id!r} is not a GUID: see az account show --query tenantId")
+        if self.client_id is not None and not _UUID.match(self.client_id):
+            raise DriverArgumentError(f"azure client ID {self.client_id!r} is not a GUID: give the service principal's appId")
+        if self.client_secret is not None and (self.client_id is None or self.tenant_id is None):
+            raise DriverArgumentError(
+                "azure client secret needs --azure-client-id and --azure-tenant-id (the service principal it belongs to)"
+            )
+        if not _LOCATION.match(self.location):
+            raise DriverArgumentError(
+                f"azure location {self.location!r} is not a region name such as westus or westeurope "
+                "(see az account list-locations)"
+            )
+        if not _SIZE.match(self.size):
+            raise DriverArgumentError(f"azure size {self.size!r} is not a VM size such as Standard_B1s")
+        self._image()
+        for option, value in (("resource group", self.resource_group), ("subnet", self.subnet)):
+            if value is not None and not _NAME.match(value):
+                raise DriverArgumentError(
+                    f"azure {option} {value!r} may hold only letters, digits, _ - . ( ) and may not end in a period"
+                )
+        if self.vnet is not None:
+            group, _, name = self.vnet.rpartition(":")
+            if not _NAME.match(name) or (group and not _NAME.match(group)):
+                raise DriverArgumentError(f"azure vnet {self.vnet!r} is not [resourcegroup:]name of a virtual network")
+            if not group and self.resource_group is None:
+                raise DriverArgumentError(
+                    f"azure vnet {self.vnet!r} names no resource group: give it as resourcegroup:{name} "
+                    "or give --azure-resource-group"
+                )
+        if self.create_resource_group and self.resource_group is None:
+            raise DriverArgumentError("azure create_resource_group needs --azure-resource-group (the name to create)")
+        check_cidrs([self.subnet_prefix], "azure subnet prefix")
+        prefix = ipaddress.ip_network(self.subnet_prefix, strict=False)
+        if prefix.version != 4 or not prefix.is_private or prefix.prefixlen > 29:
+            raise DriverArgumentError(
+                f"azure subnet prefix {self.subnet_prefix!r} must be a private IPv4 range (RFC 1918) of /29 or larger, "
+                "such as 10.0.0.0/24"
+            )
+        if self.disk_size is not None and (
+            isinstance(self.disk_size, bool) or not isinstance(self.disk_size, int) or not 30 <= self.disk_size <= 4095
+        ):
+            raise DriverArgumentError(
+                f"azure disk size {self.disk_size!r} is not a whole number of GiB from 30 to 4095 (an OS disk's limits)"
+            )
+        if self.storage_type not in STORAGE_TYPES:
+            raise DriverArgumentError(
+                f"azure storage type {self.storage_type!r} is not an OS disk type: use one of {', '.join(STORAGE_TYPES)}"
+            )
+        if self.ssh_user in RESERVED_USERS:
+            raise DriverArgumentError(f"azure ssh user {self.ssh_user!r} is reserved by Azure: give another, such as docker-user")
+        if not 1 <= int(self.ssh_port) <= 65535:
+            raise DriverArgumentError(f"azure ssh_port {self.ssh_port!r} is not a TCP port")
+        for port in self.open_ports:
+            match = _OPEN_PORT.match(str(port))
+            if not match or not 1 <= int(match.group(1)) <= 65535:
+                raise DriverArgumentError(f"azure open port {port!r} must look like 8080 or 53/udp")
+        if not self.source_ranges:
+            raise DriverArgumentError("azure source ranges are empty: give at least one CIDR, such as 0.0.0.0/0")
+        check_cidrs(self.source_ranges, "azure source range")
+
+    # ----- the machine ------------------------------------------------------------------------------------------
+
+    def _ports(self, engine_port: int) -> list[tuple[int, str]]:
+        ports = [(int(self.ssh_port), "tcp"), (int(engine_port), "tcp")]
+        for item in self.open_ports:
+            number, _, protocol = str(item).partition("/")
+            ports.append((int(number), protocol or "tcp"))
+        return list(dict.fromkeys(ports))
+
+    def _provider(self, machine_name: str, parent: pulumi.Resource) -> Optional[pulumi.ProviderResource]:
+        subscription, tell = self._subscription()
+        if not (tell or self.client_id or self.client_secret is not None or self.tenant_id):
+            return None  # the default provider: azure-native config, ARM_* environment, az login
+        from pulumi_azure_native.provider import Provider
+
+        return Provider(
+            f"{machine_name}-azure-native",
+            subscription_id=subscription,
+            client_id=self.client_id,
+            client_secret=pulumi.Output.secret(self.client_secret) if self.client_secret is not None else None,
+            tenant_id=self.tenant_id,
+            location=self.location,
+            opts=child_opts(parent),
+        )
+
+    def create_host(self, machine_name, public_key, engine_port, parent, power="running", force=False) -> MachineHost:
+        resources, network, compute = _sdk()
+        provider = self._provider(machine_name, parent)
+        opts = child_opts(parent, provider)
+        location = self.location
+        tags = {"docker-machine": machine_name}
+
+        if self.resource_group is None or self.create_resource_group:
+            group = resources.ResourceGroup(
+                f"{machine_name}-rg", resource_group_name=self.resource_group or f"docker-machine-{machine_name}",
+                location=location, tags=tags, opts=opts,
+            )
+            group_name: pulumi.Input[str] = group.name
+        else:
+            group_name = self.resource_group
+
+        if self.vnet is None:
+            prefix = ipaddress.ip_network(self.subnet_prefix, strict=False)
+            space = prefix.supernet(new_prefix=16) if prefix.prefixlen > 16 else prefix
+            vnet = network.VirtualNetwork(
+                f"{machine_name}-vnet", virtual_network_name=f"{machine_name}-vnet", resource_group_name=group_name,
+                location=location, address_space={"address_prefixes": [str(space)]}, tags=tags, opts=opts,
+            )
+            subnet_id: pulumi.Input[str] = network.Subnet(
+                f"{machine_name}-subnet", subnet_name=self.subnet, virtual_network_name=vnet.name,
+                resource_group_name=group_name, address_prefix=str(prefix), opts=opts,
+            ).id
+        else:
+            subscription, _ = self._subscription()
+            vnet_group, vnet_name = self._vnet(self.resource_group or "")
+            subnet_id = (f"/subscriptions/{subscription}/resourceGroups/{vnet_group}/providers/"
+                         f"Microsoft.Network/virtualNetworks/{vnet_name}/subnets/{self.subnet}")
+
+        # No inline rules: every rule is its own resource, so a cluster's rules can join them on the same group.
+        nsg = network.NetworkSecurityGroup(
+            f"{machine_name}-nsg", network_security_group_name=f"{machine_name}-nsg", resource_group_name=group_name,
+            location=location, tags=tags, opts=opts,
+        )
+        rules: list[pulumi.Resource] = []
+        for i, (port, protocol) in enumerate(self._ports(engine_port)):
+            rule_name = f"docker-machine-{protocol}-{port}"
+            rules.append(network.SecurityRule(
+                f"{machine_name}-{rule_name}",
+                security_rule_name=rule_name,
+                network_security_group_name=nsg.name,
+                resource_group_name=group_name,
+                direction="Inbound",
+                access="Allow",
+                protocol=protocol.capitalize(),
+                priority=RULE_PRIORITY + i,
+                source_address_prefixes=list(self.source_ranges),
+                source_port_range="*",
+                destination_address_prefix="*",
+                destination_port_range=str(port),
+                opts=opts,
+            ))
+
+        public_ip = None
+        if not self.no_public_ip:
+            public_ip = network.PublicIPAddress(
+                f"{machine_name}-ip", public_ip_address_name=f"{machine_name}-ip", resource_group_name=group_name,
+                location=location, public_ip_allocation_method="Static", public_ip_address_version="IPv4",
+                sku={"name": "Standard", "tier": "Regional"}, tags=tags, opts=opts,
+            )
+        nic = network.NetworkInterface(
+            f"{machine_name}-nic",
+            network_interface_name=f"{machine_name}-nic",
+            resource_group_name=group_name,
+            location=location,
+            network_security_group={"id": nsg.id},
+            ip_configurations=[{
+                "name": "ipconfig1",
+                "primary": True,
+                "private_ip_allocation_method": "Dynamic",
+                "subnet": {"id": subnet_id},
+                "public_ip_address": {"id": public_ip.id} if public_ip is not None else None,
+            }],
+            tags=tags,
+            opts=opts,
+        )
+        publisher, offer, sku, version = self._image()
+        os_disk: dict[str, Any] = {
+            "name": f"{machine_name}-osdisk",
+            "create_option": "FromImage",
+            "caching": "ReadWrite",
+            "managed_disk": {"storage_account_type": self.storage_type},
+            "delete_option": "Delete",  # the disk is made by the VM, not a resource of ours: it goes with it
+        }
+        if self.disk_size is not None:
+            os_disk["disk_size_gb"] = int(self.disk_size)
+        vm = compute.VirtualMachine(
+            machine_name,
+            vm_name=machine_name,
+            resource_group_name=group_name,
+            location=location,
+            hardware_profile={"vm_size": self.size},
+            storage_profile={
+                "image_reference": {"publisher": publisher, "offer": offer, "sku": sku, "version": version},
+                "os_disk": os_disk,
+            },
+            os_profile={
+                "computer_name": machine_name,
+                "admin_username": self.ssh_user,
+                "linux_configuration": {
+                    "disable_password_authentication": True,
+                    "ssh": {"public_keys": [{
+                        "path": f"/home/{self.ssh_user}/.ssh/authorized_keys",
+                        "key_data": public_key,
+                    }]},
+                },
+            },
+            # The NIC is a resource of ours: Pulumi deletes it (Detach), so a replaced VM never loses it.
+            network_profile={"network_interfaces": [{"id": nic.id, "primary": True, "delete_option": "Detach"}]},
+            tags=tags,
+            opts=opts,
+        )
+        private = nic.ip_configurations.apply(lambda configs: configs[0].private_ip_address if configs else None)
+        if public_ip is None or self.use_private_ip:
+            address: pulumi.Input[str] = private
+        else:
+            # Read after the VM exists (a Standard SKU address is static: it survives a deallocation).
+            address = pulumi.Output.all(public_ip.ip_address, vm.id).apply(lambda a: a[0])
+        return MachineHost(
+            address=address,
+            ssh_user=self.ssh_user,
+            ssh_port=int(self.ssh_port),
+            depends_on=[nsg, *rules],
+            private_address=private,
+            vm=vm,
+            provider=provider,
+        )
+
+    def cluster_firewall(self, cluster: str, members: Sequence[ClusterMember], others: Sequence[pulumi.Output[str]],
+                         ports: Sequence[tuple[str, int]], parent: pulumi.Resource) -> list[pulumi.Resource]:
+        """A NIC takes one security group: each member's own gets one rule per port, its sources the
+        members' addresses (as they reach each other) and the other drivers' members."""
+        _, network, _ = _sdk()
+        sources = pulumi.Output.all(*[m.address for m in members], *others).apply(
+            lambda addresses: sorted({_host_prefix(a) for a in addresses if a})
+        )
+        made: list[pulumi.Resource] = []
+        for member in members:
+            nsg = next((r for r in member.host.depends_on if isinstance(r, network.NetworkSecurityGroup)), None)
+            if nsg is None:
+                raise DriverArgumentError(f"azure machine {member.name} has no network security group to open swarm ports on")
+            opts = child_opts(parent, member.host.provider)
+            group_name = nsg.id.apply(_resource_group_of)
+            for i, (protocol, port) in enumerate(ports):
+                rule_name = f"docker-swarm-{cluster}-{protocol}-{port}"
+                made.append(network.SecurityRule(
+                    f"{member.name}-swarm-{protocol}-{port}",
+                    security_rule_name=rule_name,
+                    network_security_group_name=nsg.name,
+                    resource_group_name=group_name,
+                    direction="Inbound",
+                    access="Allow",
+                    protocol=protocol.capitalize(),
+                    priority=CLUSTER_PRIORITY + i,
+                    source_address_prefixes=sources,
+                    source_port_range="*",
+                    destination_address_prefix="*",
+                    destination_port_range=str(port),
+                    opts=opts,
+                ))
+        return made
