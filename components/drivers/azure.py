@@ -58,6 +58,26 @@ def _host_prefix(address: str) -> str:
     return f"{address}/128" if ":" in address else f"{address}/32"
 
 
+def _allow_inbound(network, resource_name: str, rule_name: str, nsg_name, group_name, protocol: str, port: int,
+                   priority: int, sources, opts: pulumi.ResourceOptions) -> pulumi.Resource:
+    """One inbound allow rule of a network security group: ``protocol``/``port`` from ``sources``."""
+    return network.SecurityRule(
+        resource_name,
+        security_rule_name=rule_name,
+        network_security_group_name=nsg_name,
+        resource_group_name=group_name,
+        direction="Inbound",
+        access="Allow",
+        protocol=protocol.capitalize(),
+        priority=priority,
+        source_address_prefixes=sources,
+        source_port_range="*",
+        destination_address_prefix="*",
+        destination_port_range=str(port),
+        opts=opts,
+    )
+
+
 @dataclass(frozen=True)
 class AzureDriver(Driver):
     name: ClassVar[str] = "azure"
@@ -254,21 +274,8 @@ class AzureDriver(Driver):
         rules: list[pulumi.Resource] = []
         for i, (port, protocol) in enumerate(self._ports(engine_port)):
             rule_name = f"docker-machine-{protocol}-{port}"
-            rules.append(network.SecurityRule(
-                f"{machine_name}-{rule_name}",
-                security_rule_name=rule_name,
-                network_security_group_name=nsg.name,
-                resource_group_name=group_name,
-                direction="Inbound",
-                access="Allow",
-                protocol=protocol.capitalize(),
-                priority=RULE_PRIORITY + i,
-                source_address_prefixes=list(self.source_ranges),
-                source_port_range="*",
-                destination_address_prefix="*",
-                destination_port_range=str(port),
-                opts=opts,
-            ))
+            rules.append(_allow_inbound(network, f"{machine_name}-{rule_name}", rule_name, nsg.name, group_name,
+                                        protocol, port, RULE_PRIORITY + i, list(self.source_ranges), opts))
 
         public_ip = None
         if not self.no_public_ip:
@@ -362,19 +369,6 @@ class AzureDriver(Driver):
             group_name = nsg.id.apply(_resource_group_of)
             for i, (protocol, port) in enumerate(ports):
                 rule_name = f"docker-swarm-{cluster}-{protocol}-{port}"
-                made.append(network.SecurityRule(
-                    f"{member.name}-swarm-{protocol}-{port}",
-                    security_rule_name=rule_name,
-                    network_security_group_name=nsg.name,
-                    resource_group_name=group_name,
-                    direction="Inbound",
-                    access="Allow",
-                    protocol=protocol.capitalize(),
-                    priority=CLUSTER_PRIORITY + i,
-                    source_address_prefixes=sources,
-                    source_port_range="*",
-                    destination_address_prefix="*",
-                    destination_port_range=str(port),
-                    opts=opts,
-                ))
+                made.append(_allow_inbound(network, f"{member.name}-swarm-{protocol}-{port}", rule_name, nsg.name,
+                                           group_name, protocol, port, CLUSTER_PRIORITY + i, sources, opts))
         return made
