@@ -71,3 +71,31 @@ def remove_tree(path: str | os.PathLike[str]) -> None:
     import shutil
 
     shutil.rmtree(path, ignore_errors=True)
+
+
+class PrivateTempFolder:
+    """``with PrivateTempFolder() as folder``: a new 0700 temporary folder, removed afterwards whatever happens.
+    A class, not a contextlib generator: this module is on the read commands' path and imports little."""
+
+    def __init__(self, prefix: str = "docker-machine-") -> None:
+        self.prefix = prefix
+        self.path: Path | None = None
+
+    def __enter__(self) -> Path:
+        import tempfile
+
+        self.path = Path(tempfile.mkdtemp(prefix=self.prefix))  # mkdtemp makes it 0700
+        return self.path
+
+    def __exit__(self, *exc: object) -> None:
+        if self.path is not None:
+            remove_tree(self.path)
+
+
+def write_client_certs(folder: str | os.PathLike[str], ca_pem: str, cert_pem: str, key_pem: str) -> Path:
+    """ca.pem and cert.pem (0644) and key.pem (0600) in ``folder``, as DOCKER_CERT_PATH wants them."""
+    folder = Path(folder)
+    write_public(folder / "ca.pem", ca_pem)
+    write_public(folder / "cert.pem", cert_pem)
+    write_private(folder / "key.pem", key_pem)
+    return folder

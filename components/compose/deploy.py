@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Optional
 
+from ..files import PrivateTempFolder, write_client_certs, write_private
 from .dockercli import (
     MISSING_PLUGIN,
     RESOLVE_IMAGE,
@@ -26,12 +27,9 @@ from .dockercli import (
     docker_binary,
     machine_env,
     parse_env_file,
-    private_folder,
     project_name_problem,
     run,
     service_inspect_summary,
-    write_private,
-    write_tls,
 )
 
 MODES = ("compose", "stack")
@@ -81,7 +79,7 @@ class Session:
         self.docker = docker_binary()
         tls = folder / "tls"
         tls.mkdir(mode=0o700)
-        write_tls(tls, props["ca_pem"], props["client_cert_pem"], props["client_key_pem"])
+        write_client_certs(tls, props["ca_pem"], props["client_cert_pem"], props["client_key_pem"])
         self.env_paths: list[Path] = []
         env_values: dict[str, str] = {}
         for index, env_file in enumerate(props.get("env_files") or []):
@@ -125,7 +123,7 @@ def _what(props: Mapping[str, Any], action: str) -> str:
 
 @contextlib.contextmanager
 def session(props: Mapping[str, Any]) -> Iterator[Session]:
-    with private_folder("docker-machine-compose-") as folder:
+    with PrivateTempFolder("docker-machine-compose-") as folder:
         yield Session(props, folder)
 
 

@@ -7,15 +7,13 @@ environment, never into a command line or a message.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 MISSING_DOCKER = ("the docker CLI is not on PATH: install Docker's CLI (docker-ce-cli from Docker's packages, "
                   "or Debian's docker.io)")
@@ -62,32 +60,6 @@ def machine_env(base: Mapping[str, str], docker_host: str, cert_path: str | Path
     env = {k: v for k, v in base.items() if k not in CLEARED}
     env.update(DOCKER_HOST=docker_host, DOCKER_TLS_VERIFY="1", DOCKER_CERT_PATH=str(cert_path))
     return env
-
-
-@contextlib.contextmanager
-def private_folder(prefix: str = "docker-machine-") -> Iterator[Path]:
-    """A 0700 temporary folder, removed afterwards whatever happens."""
-    folder = Path(tempfile.mkdtemp(prefix=prefix))  # mkdtemp makes it 0700
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def write_private(path: Path, text: str, mode: int = 0o600) -> Path:
-    """A new file made with ``mode`` from the start (never briefly readable by others)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    return path
-
-
-def write_tls(folder: Path, ca_pem: str, cert_pem: str, key_pem: str) -> Path:
-    """ca.pem, cert.pem and key.pem (0600) in ``folder``, as DOCKER_CERT_PATH wants them."""
-    write_private(folder / "ca.pem", ca_pem, 0o644)
-    write_private(folder / "cert.pem", cert_pem, 0o644)
-    write_private(folder / "key.pem", key_pem, 0o600)
-    return folder
 
 
 def run(args: Sequence[str], env: Mapping[str, str], *, stdin: str | None = None, cwd: str | Path | None = None,

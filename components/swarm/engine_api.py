@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import shutil
 import ssl
-import tempfile
 import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from ..files import write_private
+from ..files import PrivateTempFolder, write_client_certs
 
 API_VERSION = "v1.41"  # Docker 20.10, the oldest engine our provisioning installs; newer engines accept it
 
@@ -45,14 +42,9 @@ def tls_context(ca_pem: str, cert_pem: str, key_pem: str) -> ssl.SSLContext:
     """A client context from PEM text; the key touches disk only in a private folder, for a moment."""
     context = ssl.create_default_context(cadata=ca_pem)
     context.check_hostname = False  # machines are addressed by IP; the CA is ours alone
-    folder = tempfile.mkdtemp(prefix="dm-tls-")  # 0700
-    try:
-        cert, key = os.path.join(folder, "cert.pem"), os.path.join(folder, "key.pem")
-        write_private(cert, cert_pem)
-        write_private(key, key_pem)
-        context.load_cert_chain(cert, key)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    with PrivateTempFolder("dm-tls-") as folder:
+        write_client_certs(folder, ca_pem, cert_pem, key_pem)
+        context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
     return context
 
 
