@@ -10,6 +10,7 @@ import subprocess
 import tarfile
 from pathlib import Path
 
+from components import files
 from tests.conftest import require
 
 
@@ -44,11 +45,7 @@ def busybox_image(busybox: Path) -> bytes:
 
 def write_client_certs(folder: Path, ca_pem: str, cert_pem: str, key_pem: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    (folder / "ca.pem").write_text(ca_pem)
-    (folder / "cert.pem").write_text(cert_pem)
-    (folder / "key.pem").write_text(key_pem)
-    (folder / "key.pem").chmod(0o600)
-    return folder
+    return files.write_client_certs(folder, ca_pem, cert_pem, key_pem)
 
 
 def docker(host, docker_host: str, certs: Path, *args: str, cert: str | None = "cert", key: str = "key",
