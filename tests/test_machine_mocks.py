@@ -43,13 +43,13 @@ def generic_key(tmp_path):
     return tmp_path / "id_ed25519", pair
 
 
-def assert_outputs(out: dict, address: str, driver: str) -> None:
+def assert_outputs(out: dict, address: str, driver: str, name: str) -> None:
     assert out["ip"][0] == address
     assert out["docker_host"][0] == f"tcp://{address}:2376"
     assert out["docker_env"][0] == {
         "DOCKER_HOST": f"tcp://{address}:2376",
         "DOCKER_TLS_VERIFY": "1",
-        "DOCKER_MACHINE_NAME": out["docker_env"][0]["DOCKER_MACHINE_NAME"],
+        "DOCKER_MACHINE_NAME": name,
     }
     assert out["driver"][0] == driver
     assert chains_to(out["server_cert_pem"][0], out["ca_pem"][0])
@@ -79,7 +79,7 @@ def test_generic_machine(generic_key):
         return machine_outputs(machine)
 
     out = run_program(mocks, program)
-    assert_outputs(out, "127.0.0.20", "generic")
+    assert_outputs(out, "127.0.0.20", "generic", "box")
     assert out["ssh_private_key"][0] == pair.private_key
     assert out["ssh_user"][0] == "admin" and out["ssh_port"][0] == 2222
     assert covers(out["server_cert_pem"][0], "box.example.com")
@@ -145,7 +145,7 @@ def test_digitalocean_machine(do_token):
         return machine_outputs(machine)
 
     out = run_program(mocks, program)
-    assert_outputs(out, DEFAULT_VM_ADDRESS, "digitalocean")
+    assert_outputs(out, DEFAULT_VM_ADDRESS, "digitalocean", "web")
     ssh_key = mocks.one(DYNAMIC + "SSHKey").state
     do_key = mocks.one("digitalocean:index/sshKey:SshKey").inputs
     assert do_key["publicKey"] == ssh_key["public_key"]
@@ -216,7 +216,7 @@ def test_amazonec2_machine():
         return machine_outputs(machine)
 
     out = run_program(mocks, program)
-    assert_outputs(out, DEFAULT_VM_ADDRESS, "amazonec2")
+    assert_outputs(out, DEFAULT_VM_ADDRESS, "amazonec2", "api")
     ssh_key = mocks.one(DYNAMIC + "SSHKey").state
     assert mocks.one("aws:ec2/keyPair:KeyPair").inputs["publicKey"] == ssh_key["public_key"]
     (token, ami_args), = [c for c in mocks.calls if c[0] == "aws:ec2/getAmi:getAmi"]

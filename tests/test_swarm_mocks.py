@@ -129,9 +129,12 @@ def test_bad_declarations_are_refused_before_any_resource(args, message):
 
 def test_a_swarm_name_leaves_room_for_its_node_names():
     mocks = MachineMocks()
-    with pytest.raises(Exception, match="too long"):
-        build(mocks, DockerSwarmArgs.uniform(DO), name="x" * 60)
-    assert isinstance(MachineArgumentError("x"), ValueError)
+    with pytest.raises(MachineArgumentError, match="is too long: .* so use at most 52 characters"):
+        build(mocks, DockerSwarmArgs.uniform(DO), name="x" * 53)
+    assert mocks.resources == [], "refused before any resource"
+    longest = MachineMocks()
+    build(longest, DockerSwarmArgs.uniform(DO), name="x" * 52)
+    assert longest.of_type("docker-machine:index:DockerMachine"), "the longest name that fits is taken"
 
 
 @pytest.mark.parametrize("old, new, ok", [(None, 3, True), (3, 2, True), (3, 1, False), (5, 3, True), (5, 2, False),
