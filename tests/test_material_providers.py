@@ -21,11 +21,8 @@ from components.material.providers import (
 from components.ssh import md5_fingerprint, public_key_from_private
 
 
-@pytest.fixture
-def load():
-    """Providers called directly: the engine's round trip is test_providers_load_in_a_fresh_interpreter's
-    (and, for real, the engine tests')."""
-    return lambda provider: provider
+# Providers are called directly below: the engine's round trip is test_providers_load_in_a_fresh_interpreter's
+# (and, for real, the engine tests').
 
 
 def test_providers_load_in_a_fresh_interpreter(tmp_path):
@@ -54,8 +51,8 @@ def test_providers_load_in_a_fresh_interpreter(tmp_path):
 
 
 @pytest.fixture
-def ca(load):
-    result = load(CertificateAuthorityProvider()).create(
+def ca():
+    result = CertificateAuthorityProvider().create(
         {"organization": "alice", "key_type": "ecdsa-p256", "validity_days": 1080}
     )
     return result.outs
@@ -85,24 +82,24 @@ def test_ca_create(ca):
     assert ca["organization"] == "alice" and ca["validity_days"] == 1080
 
 
-def test_client_certificate_chains_to_the_ca(ca, load):
-    provider = load(ClientCertificateProvider())
+def test_client_certificate_chains_to_the_ca(ca):
+    provider = ClientCertificateProvider()
     result = provider.create({"ca_cert_pem": ca["cert_pem"], "ca_key_pem": ca["key_pem"], "organization": "alice.client",
                               "key_type": "ecdsa-p256", "validity_days": 30})
     assert chains_to(result.outs["cert_pem"], ca["cert_pem"])
     assert "ca_key_pem" not in result.outs, "the CA key is an input, never echoed into outputs"
 
 
-def test_server_certificate_create(ca, load):
-    result = load(ServerCertificateProvider()).create(server_inputs(ca))
+def test_server_certificate_create(ca):
+    result = ServerCertificateProvider().create(server_inputs(ca))
     cert = result.outs["cert_pem"]
     assert chains_to(cert, ca["cert_pem"]) and covers(cert, "203.0.113.10") and covers(cert, "dev.example.com")
     assert result.outs["addresses"] == ["203.0.113.10"]
     assert len(result.id) == 64
 
 
-def test_server_certificate_is_replaced_exactly_when_ip_or_sans_change(ca, load):
-    provider = load(ServerCertificateProvider())
+def test_server_certificate_is_replaced_exactly_when_ip_or_sans_change(ca):
+    provider = ServerCertificateProvider()
     olds = provider.create(server_inputs(ca)).outs
     same = provider.diff("id", olds, server_inputs(ca))
     assert (same.changes, same.replaces) == (False, [])
@@ -118,25 +115,25 @@ def test_server_certificate_is_replaced_exactly_when_ip_or_sans_change(ca, load)
     assert (as_tuple.changes, as_tuple.replaces) == (False, [])
 
 
-def test_update_keeps_the_material(ca, load):
-    provider = load(ServerCertificateProvider())
+def test_update_keeps_the_material(ca):
+    provider = ServerCertificateProvider()
     olds = provider.create(server_inputs(ca)).outs
     updated = provider.update("id", olds, server_inputs(ca, validity_days=30)).outs
     assert updated["cert_pem"] == olds["cert_pem"] and updated["key_pem"] == olds["key_pem"]
     assert updated["validity_days"] == 30
 
 
-def test_new_ca_replaces_the_certificates_it_signed(ca, load):
-    other = load(CertificateAuthorityProvider()).create(
+def test_new_ca_replaces_the_certificates_it_signed(ca):
+    other = CertificateAuthorityProvider().create(
         {"organization": "alice", "key_type": "ecdsa-p256", "validity_days": 1080}).outs
-    provider = load(ServerCertificateProvider())
+    provider = ServerCertificateProvider()
     olds = provider.create(server_inputs(ca)).outs
     diff = provider.diff("id", olds, server_inputs(other))
     assert diff.replaces == ["ca_cert_pem"]
 
 
-def test_ssh_key_provider(load):
-    provider = load(SSHKeyProvider())
+def test_ssh_key_provider():
+    provider = SSHKeyProvider()
     first = provider.create({"key_type": "ed25519", "comment": "docker-machine@web"})
     second = provider.create({"key_type": "ed25519", "comment": "docker-machine@web"})
     outs = first.outs
