@@ -9,11 +9,20 @@ Its sshd runs in private mount and UTS namespaces: /etc, /var and /usr are
 copy-on-write overlays and /run is a fresh tmpfs, so provisioning can write
 /etc/docker, set the hostname or install dockerd without touching this
 machine's files. /var/lib/docker is a plain folder (overlay2 can't sit on an
-overlay). Everything is torn down afterwards, processes ended by PID.
+overlay). Everything is torn down afterwards, processes ended by PID, each waited
+for only as long as it takes to end.
+
+Many processes may build test hosts at once (pytest-xdist workers, two pytest runs):
+a subnet is claimed, and the guard route added or removed, only under one file lock
+shared by every process on this machine. The kernel's own state is the record: a
+subnet is taken while an interface here holds a 10.213.N.x address (it is put there
+under the lock), and the guard route stays while any such address exists.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import http.server
 import os
@@ -24,6 +33,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Callable, Iterator
 
 GUARD_ROUTE = "10.213.0.0/16"
 OVERLAYS = ("etc", "var", "usr", "home")  # copy-on-write inside the test host
@@ -49,23 +59,71 @@ def _run(*args: str, check: bool = True, **kwargs) -> subprocess.CompletedProces
     return subprocess.run(args, check=check, capture_output=True, text=True, **kwargs)
 
 
-_subnet_lock = threading.Lock()
+LOCK_FILE = Path("/run/lock" if Path("/run/lock").is_dir() else tempfile.gettempdir(), "dmtest-testbed.lock")
+# Present while the guard route is one this test bed added (a route someone set up by hand is left alone).
+GUARD_MARK = LOCK_FILE.with_name("dmtest-testbed.guard-route")
 
 
-def _free_subnet() -> int:
-    used = _run("ip", "-o", "-4", "addr", "show").stdout
-    for n in range(1, 255):
-        if f"10.213.{n}." not in used:
-            return n
-    raise RuntimeError("no free 10.213.N.0 subnet for a test host")
+@contextlib.contextmanager
+def machine_lock() -> Iterator[None]:
+    """Held by one thread of one process on this machine at a time (flock: each open is its own holder)."""
+    with open(LOCK_FILE, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _add_guard_route() -> bool:
+def _used_subnets() -> set[int]:
+    used = set()
+    for word in _run("ip", "-o", "-4", "addr", "show").stdout.split():
+        if word.startswith("10.213."):
+            used.add(int(word.split(".")[2]))
+    return used
+
+
+def _ensure_guard_route() -> None:
     """Should a namespace vanish mid-test, 10.213.x traffic must fail here, not leave the machine."""
     if _run("ip", "route", "show", GUARD_ROUTE).stdout.strip() == "":
         _run("ip", "route", "add", "unreachable", GUARD_ROUTE)
-        return True
-    return False
+        GUARD_MARK.touch()
+
+
+def claim_subnet(claim: Callable[[int], None]) -> int:
+    """A free 10.213.N.0 subnet: ``claim(n)`` must put 10.213.N.1 on an interface of this machine.
+
+    Scanning and claiming happen under the machine-wide lock, so no two processes take one subnet;
+    the guard route is in place before the subnet is used.
+    """
+    with machine_lock():
+        _ensure_guard_route()
+        used = _used_subnets()
+        for n in range(1, 255):
+            if n not in used:
+                claim(n)
+                return n
+    raise RuntimeError("no free 10.213.N.0 subnet for a test host")
+
+
+def release_subnet(undo: Callable[[], None]) -> None:
+    """Run ``undo`` (which removes this holder's 10.213 addresses); the last holder on the machine drops the guard route."""
+    with machine_lock():
+        try:
+            undo()
+        finally:
+            if not _used_subnets() and GUARD_MARK.exists():
+                _run("ip", "route", "del", "unreachable", GUARD_ROUTE, check=False)
+                GUARD_MARK.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie has ended: only its parent's wait is missing)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return stat[stat.rindex(")") + 2:].split(" ", 1)[0] not in ("Z", "X")
 
 
 class TestNetwork:
@@ -74,14 +132,23 @@ class TestNetwork:
     __test__ = False  # not a pytest class
 
     def __init__(self) -> None:
-        self._guard_added = _add_guard_route()
-        with _subnet_lock:
-            self.n = _free_subnet()
-            self.bridge = f"dmb{os.getpid() % 100000}{self.n}"[:15]
-            self.gateway = f"10.213.{self.n}.1"
+        def claim(n: int) -> None:
+            self.bridge = f"dmb{os.getpid() % 10000}n{n}"[:15]
             _run("ip", "link", "add", self.bridge, "type", "bridge")
-            _run("ip", "addr", "add", f"{self.gateway}/24", "dev", self.bridge)
-        _run("ip", "link", "set", self.bridge, "up")
+            try:
+                _run("ip", "addr", "add", f"10.213.{n}.1/24", "dev", self.bridge)
+            except BaseException:
+                _run("ip", "link", "del", self.bridge, check=False)
+                raise
+
+        self.n = claim_subnet(claim)
+        self.gateway = f"10.213.{self.n}.1"
+        self._closed = False
+        try:
+            _run("ip", "link", "set", self.bridge, "up")
+        except BaseException:
+            self.close()
+            raise
         self._next = 2
 
     def allocate(self) -> str:
@@ -92,9 +159,9 @@ class TestNetwork:
         return address
 
     def close(self) -> None:
-        _run("ip", "link", "del", self.bridge, check=False)
-        if self._guard_added:
-            _run("ip", "route", "del", "unreachable", GUARD_ROUTE, check=False)
+        if not self._closed:
+            self._closed = True
+            release_subnet(lambda: _run("ip", "link", "del", self.bridge, check=False))
 
     def __enter__(self) -> "TestNetwork":
         return self
@@ -119,22 +186,13 @@ class RemoteHost:
         self.keys_dir.chmod(0o755)
         self.name = f"dmtest-{os.getpid()}-{self.workdir.name[-6:]}"
         self.network = network
-        self._guard_added = False
-        with _subnet_lock:
-            if network is None:
-                n = _free_subnet()
-                self.gateway, self.address, self._prefix = f"10.213.{n}.1", f"10.213.{n}.2", 30
-                tag = f"{os.getpid() % 100000}{n}"
-            else:
-                self.gateway, self.address, self._prefix = network.gateway, network.allocate(), 24
-                tag = f"{os.getpid() % 1000}{network.n}x{self.address.rsplit('.', 1)[1]}"
-            self._veth_host, self._veth_remote = f"dmh{tag}"[:15], f"dmr{tag}"[:15]
-            _run("ip", "link", "add", self._veth_host, "type", "veth", "peer", "name", self._veth_remote)
+        self._claimed = False
         self._http: http.server.ThreadingHTTPServer | None = None
         self._sshd: subprocess.Popen | None = None
         self.ssh_key = self.workdir / "client_ed25519"
         self.www = self.workdir / "www"
         try:
+            self._link()
             self._network()
             self._start_sshd(hide_dockerd, hostname)
             self._wait_for_ssh()
@@ -144,13 +202,29 @@ class RemoteHost:
 
     # ----- set-up -------------------------------------------------------------
 
+    def _link(self) -> None:
+        """The veth pair; on its own subnet, claimed machine-wide by putting the gateway address on it."""
+        def make(tag: str) -> None:
+            self._veth_host, self._veth_remote = f"dmh{tag}"[:15], f"dmr{tag}"[:15]
+            _run("ip", "link", "add", self._veth_host, "type", "veth", "peer", "name", self._veth_remote)
+
+        if self.network is not None:
+            self.gateway, self.address, self._prefix = self.network.gateway, self.network.allocate(), 24
+            make(f"{os.getpid() % 1000}n{self.network.n}x{self.address.rsplit('.', 1)[1]}")
+            return
+
+        def claim(n: int) -> None:
+            make(f"{os.getpid() % 10000}n{n}")
+            self._claimed = True
+            _run("ip", "addr", "add", f"10.213.{n}.1/30", "dev", self._veth_host)
+
+        n = claim_subnet(claim)
+        self.gateway, self.address, self._prefix = f"10.213.{n}.1", f"10.213.{n}.2", 30
+
     def _network(self) -> None:
-        self._guard_added = _add_guard_route()
         _run("ip", "netns", "add", self.name)
         _run("ip", "link", "set", self._veth_remote, "netns", self.name)
-        if self.network is None:
-            _run("ip", "addr", "add", f"{self.gateway}/30", "dev", self._veth_host)
-        else:
+        if self.network is not None:
             _run("ip", "link", "set", self._veth_host, "master", self.network.bridge)
         _run("ip", "link", "set", self._veth_host, "up")
         _run("ip", "-n", self.name, "addr", "add", f"{self.address}/{self._prefix}", "dev", self._veth_remote)
@@ -288,24 +362,34 @@ class RemoteHost:
     # ----- tear-down ----------------------------------------------------------
 
     def _end(self, pids: list[int], grace: float) -> None:
+        """SIGTERM, then wait as long as they take (up to ``grace``), then SIGKILL what is left."""
         for pid in pids:
             try:
                 os.kill(pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
         deadline = time.monotonic() + grace
-        while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in pids):
-            time.sleep(0.1)
+        while any(self._running(p) for p in pids) and time.monotonic() < deadline:
+            time.sleep(0.02)
         for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            if self._running(pid):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+    def _running(self, pid: int) -> bool:
+        # sshd is our own child: it stays a zombie until reaped, so reap it (any other ended
+        # process is reaped by its parent, or is a zombie that has ended all the same).
+        if self._sshd is not None and pid == self._sshd.pid:
+            return self._sshd.poll() is None
+        return _alive(pid)
 
     def close(self) -> None:
         if self._http is not None:
             self._http.shutdown()
             self._http.server_close()
+            self._http = None
         if Path("/run/netns", self.name).exists():
             dockerd = [p for p in self.pids() if self._comm(p) == "dockerd"]
             self._end(dockerd, grace=20)  # lets dockerd stop its containers
@@ -313,12 +397,18 @@ class RemoteHost:
         if self._sshd is not None:
             self._sshd.wait(timeout=10)
         _run("ip", "netns", "del", self.name, check=False)
-        _run("ip", "link", "del", self._veth_host, check=False)  # made, but the namespace never was
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and _run("ip", "link", "show", self._veth_host, check=False).returncode == 0:
-            time.sleep(0.1)
-        if self._guard_added:
-            _run("ip", "route", "del", "unreachable", GUARD_ROUTE, check=False)
+
+        def undo() -> None:
+            _run("ip", "link", "del", self._veth_host, check=False)  # made, but the namespace never was
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and Path("/sys/class/net", self._veth_host).exists():
+                time.sleep(0.02)
+
+        if self._claimed:
+            release_subnet(undo)  # the last host on the machine takes the guard route with it
+            self._claimed = False
+        elif hasattr(self, "_veth_host"):
+            undo()
         shutil.rmtree(self.workdir, ignore_errors=True)
         shutil.rmtree(self.keys_dir, ignore_errors=True)
 
