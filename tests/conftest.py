@@ -23,19 +23,27 @@ from pulumi.runtime import rpc
 
 from components.ssh import md5_fingerprint
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
+NOT_CI = ("", "0", "false", "no", "off")
+
+
+def ci_requested(value: Optional[str]) -> bool:
+    """CI is on for any value of ``CI`` (true, 1, yes, a CI system's own name) except empty, 0, false, no, off."""
+    return (value or "").strip().lower() not in NOT_CI
+
+
+IN_CI = ci_requested(os.environ.get("CI"))
 # No test may download the Pulumi CLI (it would reach outside this machine): every process it starts
 # inherits this, and a test that wants the CLI uses the one make engine built.
 os.environ["DOCKER_MACHINE_PULUMI_INSTALL"] = "never"
 
 
 def require(missing: list[str], what: str) -> None:
-    """Skip (or, when CI=true, fail) a test whose prerequisites this machine lacks."""
+    """Skip (or, in CI, fail) a test whose prerequisites this machine lacks."""
     if not missing:
         return
     reason = f"{what} needs: {', '.join(missing)}"
     if IN_CI:
-        pytest.fail(f"CI=true and a prerequisite is missing: {reason}", pytrace=False)
+        pytest.fail(f"CI={os.environ.get('CI', '')} and a prerequisite is missing: {reason}", pytrace=False)
     pytest.skip(reason)
 
 
