@@ -70,6 +70,7 @@ def test_rm_force_removes_broken_machines_and_leaves_the_rest(broken_store):
     assert sorted(p.name for p in machines.iterdir()) == ["badport", "good", "wrongtypes"]
 
 
+@pytest.mark.engine
 def test_rm_of_a_symlinked_machine_folder_says_what_it_did(world, pulumi_engine, tmp_path):
     elsewhere = tmp_path / "elsewhere"
     add_machine(elsewhere, "linked", ip="127.0.0.1", engine_port=1)
