@@ -21,7 +21,8 @@ def props(tmp_path: Path, **extra) -> dict:
     image.write_bytes(b"QFI\xfb")
     base = QemuDriver(image=str(image), storage_path=str(tmp_path / "store")).props("dev")
     return {**base, "public_key": "ssh-ed25519 AAAA test", "ssh_port": 40022, "docker_port": 42376,
-            "mac": "52:54:00:12:34:56", "accel": "tcg", **extra}
+            "mac": "52:54:00:12:34:56", "accel": "tcg", "backing_chain": [{"path": str(image), "format": "qcow2"}],
+            **extra}
 
 
 def test_command_line_forwards_only_from_loopback_and_keeps_its_files_in_the_machine_folder(tmp_path):
@@ -31,7 +32,7 @@ def test_command_line_forwards_only_from_loopback_and_keeps_its_files_in_the_mac
     assert netdev == "user,id=net0,hostfwd=tcp:127.0.0.1:40022-:22,hostfwd=tcp:127.0.0.1:42376-:2376"
     folder = p["machine_dir"]
     assert args[args.index("-pidfile") + 1] == f"{folder}/qemu.pid" and "-daemonize" in args
-    assert args[args.index("-qmp") + 1] == f"unix:{folder}/qmp.sock,server=on,wait=off"
+    assert f"socket,id=qmp0,path={folder}/qmp.sock,server=on,wait=off" in args and "chardev=qmp0,mode=control" in args
     assert args[args.index("-accel") + 1] == "tcg" and "-cpu" not in args
     assert args[args.index("-kernel") + 1] == p["kernel"] and args[args.index("-append") + 1] == "root=/dev/vda"
     assert "-initrd" not in args

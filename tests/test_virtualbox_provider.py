@@ -148,7 +148,7 @@ def test_create_builds_the_vm(provider, vboxmanage, image_server, tmp_path):
     assert outs["hostonly_interface"] == "vboxnet0"
     assert outs["ip_address"] == outs["host_only_ip"] == "192.168.56.100"
     assert (outs["ssh_host"], outs["ssh_user"], outs["vm_state"]) == ("127.0.0.1", "docker", "Stopped")
-    assert (Path(outs["cache_dir"]) / IMAGE_NAME).exists(), "the base image is cached in the store"
+    assert cached(Path(outs["cache_dir"])), "the base image is cached in the store, by content"
     label, files = read_seed_iso(machine_dir / "seed.iso")
     assert label == "cidata"
     assert PUBLIC_KEY in files["user-data"] and '"hostname": "vm1"' in files["user-data"]
@@ -156,6 +156,12 @@ def test_create_builds_the_vm(provider, vboxmanage, image_server, tmp_path):
     assert network["hostonly"] == {"match": {"macaddress": outs["hostonly_mac"]}, "dhcp4": False,
                                    "addresses": ["192.168.56.100/24"]}
     assert network["nat"] == {"match": {"macaddress": outs["nat_mac"]}, "dhcp4": True}
+
+
+def cached(cache_dir: Path) -> bool:
+    """The image is in the cache under its content's name (components/drivers/imagecache.py)."""
+    files = list(cache_dir.glob(f"sha256-*-{IMAGE_NAME}"))
+    return len(files) == 1 and files[0].name == f"sha256-{hashlib.sha256(files[0].read_bytes()).hexdigest()}-{IMAGE_NAME}"
 
 
 def test_second_machine_reuses_the_interface_and_the_cached_image(provider, vboxmanage, image_server, tmp_path):
@@ -175,7 +181,7 @@ def test_create_is_transactional_when_ssh_never_answers(provider, vboxmanage, im
     assert vboxmanage.state()["vms"] == {}
     machine_dir = tmp_path / "store" / "machines" / "vm1"
     assert not (machine_dir / "disk.vdi").exists() and not (machine_dir / "seed.iso").exists()
-    assert (tmp_path / "store" / "cache" / IMAGE_NAME).exists(), "the cached image stays"
+    assert cached(tmp_path / "store" / "cache"), "the cached image stays"
 
 
 def test_checksum_mismatch_discards_the_download_and_makes_no_vm(provider, vboxmanage, image_server, tmp_path):
@@ -246,7 +252,7 @@ def test_delete_twice_and_keep_the_cached_image(provider, vboxmanage, image_serv
     assert vboxmanage.state()["vms"] == {}
     assert not (machine_dir / "disk.vdi").exists() and not (machine_dir / "seed.iso").exists()
     provider.delete(created.id, created.outs)  # already gone: fine
-    assert (tmp_path / "store" / "cache" / IMAGE_NAME).exists()
+    assert cached(tmp_path / "store" / "cache")
 
 
 def test_legacy_boot2docker_iso(provider, vboxmanage, tmp_path):

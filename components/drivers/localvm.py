@@ -1,5 +1,5 @@
-"""What the local VM drivers (VirtualBox, QEMU) share: a free loopback port for a forward, and waiting
-for a new VM's sshd to answer on it."""
+"""What the local VM drivers (VirtualBox, QEMU) share: a free loopback port for a forward (and whether a
+recorded one is still free), and waiting for a new VM's sshd to answer on it."""
 
 from __future__ import annotations
 
@@ -12,6 +12,18 @@ def free_local_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def local_port_free(port: int) -> bool:
+    """Whether a forward could listen on 127.0.0.1:``port`` now (bound as QEMU's and VirtualBox's NAT bind it,
+    with SO_REUSEADDR: a port left in TIME_WAIT is free, one something listens on is not)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", int(port)))
+        except (OSError, OverflowError, ValueError):
+            return False
+        return True
 
 
 def wait_for_ssh_banner(host: str, port: int, timeout: float, alive: Optional[Callable[[], None]] = None,

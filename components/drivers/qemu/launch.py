@@ -40,20 +40,31 @@ def random_mac() -> str:
     return "52:54:00:" + ":".join(f"{b:02x}" for b in secrets.token_bytes(3))
 
 
+def option_value(value: str | Path) -> str:
+    """A value inside a QEMU option string (``key=value,...``): a comma is written twice."""
+    return str(value).replace(",", ",,")
+
+
 def command_line(props: dict[str, Any]) -> list[str]:
     """``qemu-system-x86_64`` daemonized: pidfile, QMP socket and serial log in the machine's folder; user-mode
-    networking forwarding SSH and the Docker port from 127.0.0.1 only."""
+    networking forwarding SSH and the Docker port from 127.0.0.1 only. The disk is the machine's overlay on
+    the backing chain checked at create (``backing_chain``), every layer given explicitly (backing.py);
+    every path inside an option string has its commas doubled (a store path may hold commas)."""
+    from .backing import blockdev
+
     folder = Path(props["machine_dir"])
     forwards = (f"hostfwd=tcp:127.0.0.1:{int(props['ssh_port'])}-:22,"
                 f"hostfwd=tcp:127.0.0.1:{int(props['docker_port'])}-:{int(props['engine_port'])}")
     args = [
-        QEMU, "-name", props["name"], "-machine", "q35", "-accel", props["accel"],
+        QEMU, "-name", option_value(props["name"]), "-machine", "q35", "-accel", props["accel"],
         "-m", str(int(props["memory"])), "-smp", str(int(props["cpus"])),
         "-daemonize", "-pidfile", str(folder / PIDFILE),
-        "-qmp", f"unix:{folder / QMP_SOCKET},server=on,wait=off",
-        "-display", "none", "-vga", "none", "-serial", f"file:{folder / SERIAL_LOG}",
-        "-drive", f"file={folder / DISK},if=virtio,format=qcow2",
-        "-drive", f"file={folder / SEED_ISO},media=cdrom,readonly=on",
+        "-chardev", f"socket,id=qmp0,path={option_value(folder / QMP_SOCKET)},server=on,wait=off",
+        "-mon", "chardev=qmp0,mode=control",
+        "-chardev", f"file,id=serial0,path={option_value(folder / SERIAL_LOG)}", "-serial", "chardev:serial0",
+        "-display", "none", "-vga", "none",
+        "-blockdev", blockdev(folder / DISK, props["backing_chain"]), "-device", "virtio-blk-pci,drive=disk0,bootindex=0",
+        "-drive", f"file={option_value(folder / SEED_ISO)},format=raw,media=cdrom,readonly=on",
         "-netdev", f"user,id=net0,{forwards}",
         "-device", f"virtio-net-pci,netdev=net0,mac={props['mac']}",
         # Entropy from this machine: without it, early reads of /dev/urandom (cloud-init's) stall the guest.

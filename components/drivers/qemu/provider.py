@@ -18,16 +18,20 @@ from typing import Any
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
 from ..seed import SeedConfig, write_seed_iso
-from ..localvm import free_local_port, wait_for_ssh_banner
-from ..virtualbox.image import fetch_image, sha256_of
+from ..imagecache import fetch_image, images_in_use, sha256_of
+from ..imageuse import qcow2_backing
+from ..localvm import free_local_port, local_port_free, wait_for_ssh_banner
+from .backing import checked_chain, valid_chain
 from .launch import (ACCELS, DISK, PIDFILE, QEMU_IMG, QMP_SOCKET, SEED_ISO, SERIAL_LOG, QemuError, command_line,
-                     random_mac, resolve_accel, serial_tail)
+                     option_value, random_mac, resolve_accel, serial_tail)
 from .qmp import QMPError, qmp
 
 REPLACE_ON = ("name", "machine_dir", "cache_dir", "image", "image_sha256", "disk_size", "ssh_user", "public_key",
               "hostname", "kernel", "initrd", "append", "engine_port")
 UPDATE_IN_PLACE = ("memory", "cpus", "state", "force_stop", "accel")
 STOP_TIMEOUT = 120.0
+FORWARDS = ("ssh_port", "docker_port")
+LAUNCH_TRIES = 3
 STATES = {"running": "Running", "paused": "Paused", "shutdown": "Stopped", "inmigrate": "Starting",
           "prelaunch": "Starting"}
 
@@ -74,7 +78,9 @@ def _pid(machine_dir: Path) -> int | None:
         return None
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            if str(machine_dir / QMP_SOCKET).encode() not in handle.read():
+            cmdline = handle.read()
+            if not any(str(form).encode() in cmdline
+                       for form in (machine_dir / QMP_SOCKET, option_value(machine_dir / QMP_SOCKET))):
                 return None  # a pid reused by another process
     except OSError:
         return None
@@ -102,15 +108,60 @@ def wait_for_ssh(port: int, timeout: float, machine_dir: Path) -> None:
                         f"its serial console:\n{serial_tail(machine_dir)}")
 
 
-def start(outs: dict[str, Any]) -> None:
+def disk_chain(outs: dict[str, Any]) -> list[dict[str, str]]:
+    """The overlay's backing chain, checked again before every boot: the one recorded at create (state is
+    untrusted: its shape and every layer are checked as a new image's are, and it must not have changed);
+    for a machine made before chains were recorded, the one its overlay names, which must be the cached
+    image or the image the machine was made from."""
+    cache_dir = Path(outs["cache_dir"])
+    recorded = outs.get("backing_chain")
+    if recorded is not None:
+        if not valid_chain(recorded):
+            raise QemuError(f"machine {outs.get('name')}: its recorded disk chain is malformed; recreate the machine")
+        chain = checked_chain(Path(recorded[0]["path"]), cache_dir)
+        if chain != recorded:
+            raise QemuError(f"machine {outs.get('name')}: its base image {recorded[0]['path']} changed since the "
+                            "machine was made (its backing files differ); recreate the machine")
+        return chain
+    base = qcow2_backing(Path(outs["machine_dir"]) / DISK)
+    image = str(outs.get("image") or "")
+    allowed = base is not None and (base.resolve().is_relative_to(cache_dir.resolve())
+                                    or ("://" not in image and base.resolve() == Path(image).resolve()))
+    if not allowed:
+        raise QemuError(f"machine {outs.get('name')}: its disk's backing file {base} is neither in the image cache "
+                        "nor the machine's image; recreate the machine")
+    return checked_chain(base, cache_dir)
+
+
+def launch(outs: dict[str, Any]) -> dict[str, Any]:
+    """Run QEMU for the machine; returns ``outs`` with the ports it forwards: a recorded port something else
+    listens on now is replaced by a free one (and one taken between the check and QEMU's bind, too)."""
+    machine_dir = Path(outs["machine_dir"])
+    outs = {**outs, "backing_chain": disk_chain(outs)}
+    for key in FORWARDS:
+        if not local_port_free(int(outs[key])):
+            outs[key] = free_local_port()
+    for attempt in range(LAUNCH_TRIES):
+        (machine_dir / QMP_SOCKET).unlink(missing_ok=True)
+        done = subprocess.run(command_line(outs), capture_output=True, text=True)
+        if done.returncode == 0:
+            return outs
+        message = (done.stderr or done.stdout).strip()
+        if "forwarding rule" not in message or attempt == LAUNCH_TRIES - 1:
+            raise QemuError(f"qemu-system-x86_64 failed: {message[-500:]}")
+        outs.update({key: free_local_port() for key in FORWARDS})
+    raise AssertionError("unreachable")
+
+
+def start(outs: dict[str, Any]) -> dict[str, Any]:
+    """Boot the machine (nothing when it runs already) and wait for SSH; returns ``outs`` with the forwarded
+    ports it now uses."""
     machine_dir = Path(outs["machine_dir"])
     if _pid(machine_dir) is not None:
-        return
-    (machine_dir / QMP_SOCKET).unlink(missing_ok=True)
-    done = subprocess.run(command_line(outs), capture_output=True, text=True)
-    if done.returncode != 0:
-        raise QemuError(f"qemu-system-x86_64 failed: {(done.stderr or done.stdout).strip()[-500:]}")
+        return outs
+    outs = launch(outs)
     wait_for_ssh(int(outs["ssh_port"]), float(outs["boot_timeout"]), machine_dir)
+    return outs
 
 
 def stop(machine_dir: Path, graceful: bool = True) -> None:
@@ -148,15 +199,18 @@ class QemuVMProvider(ResourceProvider):
         outs = {**props, "accel": resolve_accel(props["accel"]), "ssh_port": free_local_port(),
                 "docker_port": free_local_port(), "mac": random_mac()}
         try:
-            base = base_image(props)
-            subprocess.run([QEMU_IMG, "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", str(base),
-                            str(machine_dir / DISK), f"{int(props['disk_size'])}M"], check=True, capture_output=True,
-                           text=True)
+            with images_in_use(Path(props["cache_dir"])):  # no prune between the fetch and the overlay
+                chain = checked_chain(base_image(props), Path(props["cache_dir"]))
+                top = chain[0]
+                subprocess.run([QEMU_IMG, "create", "-q", "-f", "qcow2", "-F", top["format"], "-b", top["path"],
+                                str(machine_dir / DISK), f"{int(props['disk_size'])}M"], check=True,
+                               capture_output=True, text=True)
+            outs["backing_chain"] = chain
             write_seed_iso(machine_dir / SEED_ISO, SeedConfig(
                 hostname=props["hostname"], ssh_user=props["ssh_user"], public_key=props["public_key"],
                 instance_id=str(uuid.uuid4()), nat_mac=outs["mac"]))
             if props.get("state", "running") == "running":
-                start(outs)
+                outs = start(outs)
         except subprocess.CalledProcessError as err:
             self._remove(machine_dir)
             raise QemuError(f"qemu-img failed: {err.stderr.strip()[-500:]}") from None
@@ -180,13 +234,13 @@ class QemuVMProvider(ResourceProvider):
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         machine_dir = Path(olds["machine_dir"])
-        keep = {key: olds[key] for key in ("ssh_port", "docker_port", "mac")}
+        keep = {key: olds[key] for key in ("ssh_port", "docker_port", "mac", "backing_chain") if key in olds}
         outs = {**news, **keep, "accel": resolve_accel(news["accel"])}
         relaunch = any(olds.get(k) != outs.get(k) for k in ("memory", "cpus", "accel"))
         if news.get("state") == "stopped" or relaunch:
             stop(machine_dir, graceful=not news.get("force_stop"))
         if news.get("state", "running") == "running":
-            start(outs)
+            outs = start(outs)
         return UpdateResult(outs={**outs, "vm_state": vm_state(machine_dir)})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
