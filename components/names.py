@@ -15,6 +15,7 @@ INVALID_NAME = "Invalid hostname specified. Allowed hostname chars are: 0-9a-zA-
 NAME_TOO_LONG = f"Invalid hostname specified: at most {MAX_NAME_LENGTH} characters"
 # A login name (useradd's rule) and a DNS host name: what may stand for an SSH user and host.
 USER_NAME = re.compile(r"[a-z_][a-z0-9_.-]{0,31}\$?")
+SCOPE_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 HOST_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*")
 
 
@@ -42,7 +43,8 @@ def is_address(value: object) -> bool:
 
     try:
         ipaddress.ip_address(value)
-        return True
+        # Python takes any text after % as an IPv6 scope id; an interface's name or number is all it may be.
+        return "%" not in value or SCOPE_ID.fullmatch(value.partition("%")[2]) is not None
     except ValueError:
         return len(value) <= 253 and HOST_NAME.fullmatch(value) is not None
 

@@ -44,6 +44,14 @@ def urlsplit(url: str):
     return split(url)
 
 
+def url_host(url: str) -> str:
+    """The host of a stored URL; "" when it is not a URL (config.json is untrusted: ``tcp://[::1`` is no URL)."""
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+
+
 def address(driver_name: str, driver: Mapping[str, Any]) -> str:
     """The machine's IP address (or host name) as the driver stored it; "" when it stored none."""
     def text(key: str) -> str:
@@ -51,7 +59,7 @@ def address(driver_name: str, driver: Mapping[str, Any]) -> str:
         return value if isinstance(value, str) else ""
 
     if driver_name == "none":
-        return urlsplit(text("URL")).hostname or _host_of(text("IPAddress"))
+        return url_host(text("URL")) or _host_of(text("IPAddress"))
     if driver_name == "vmwarevcloudair":
         return text("PublicIP") or text("IPAddress")
     if driver_name == "amazonec2" and (driver.get("UsePrivateIP") or driver.get("PrivateIPOnly")):
@@ -67,7 +75,10 @@ def address(driver_name: str, driver: Mapping[str, Any]) -> str:
 def engine_port(driver_name: str, driver: Mapping[str, Any]) -> Optional[int]:
     """The engine port the driver stored, if it stores one (None: docker-machine's 2376)."""
     if driver_name == "none":
-        return urlsplit(driver.get("URL") or "").port if isinstance(driver.get("URL"), str) else None
+        try:
+            return urlsplit(driver.get("URL") or "").port if isinstance(driver.get("URL"), str) else None
+        except ValueError:  # no port, or one out of range
+            return None
     value = driver.get(ENGINE_PORT_FIELD.get(driver_name, ""))
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 

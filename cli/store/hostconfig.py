@@ -7,6 +7,7 @@ know, so a store we write stays readable by it, and we read the machines it made
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 TYPE_CHECKING = False  # typing stays unimported at run time (start-up time)
 if TYPE_CHECKING:
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 
 from components.names import DEFAULT_ENGINE_PORT, USER_NAME, is_address, is_port
 
-from . import driverfields
+from . import checks, driverfields
 
 CONFIG_VERSION = 3
 PULUMI_SECTION = "Pulumi"
@@ -140,46 +141,108 @@ class BrokenMachine(ValueError):
         self.reason = reason
 
 
-# What the commands read from config.json, and the type each must have when present.
+# What the commands read from config.json, and the type each must have when present. An object ("section")
+# must be one when present: null is no object. "strings": a list of strings.
 _SHAPE = {
     (): {"Name": str, "DriverName": str, "Driver": dict, "HostOptions": dict, PULUMI_SECTION: dict},
     ("Driver",): {"IPAddress": str, "MachineName": str, "SSHUser": str, "SSHPort": int, "SSHKeyPath": str,
-                  "StorePath": str, "EnginePort": int},
+                  "StorePath": str, "EnginePort": int, "DockerPort": int, "URL": str},
     ("HostOptions",): {"AuthOptions": dict, "EngineOptions": dict},
     ("HostOptions", "AuthOptions"): {"StorePath": str},
-    ("HostOptions", "EngineOptions"): {"Labels": list},
-    (PULUMI_SECTION,): {"EnginePort": int, "SSHHost": str, "State": str, "LastError": str, "Spec": dict},
+    ("HostOptions", "EngineOptions"): {"Labels": "strings"},
+    (PULUMI_SECTION,): {"EnginePort": int, "SSHHost": str, "State": str, "LastError": str, "Spec": dict,
+                        "Backend": str, "Project": str, "Stack": str, "DeclaredIn": str},
+    (PULUMI_SECTION, "Spec"): {"driver": str, "driver_options": dict, "engine": dict, "tls_sans": "strings",
+                               "power": str, "force_stop": bool, "reinstall_engine": bool, "provision_nonce": str},
+    (PULUMI_SECTION, "Spec", "engine"): {"install_url": str, "port": int, "storage_driver": str, "labels": "strings",
+                                         "registry_mirrors": "strings", "insecure_registries": "strings",
+                                         "opts": "strings", "env": "strings"},
 }
+# The paths the commands hand to ssh, sshfs, the shell (env) and the file system.
+_PATHS = (("Driver", "SSHKeyPath"), ("Driver", "StorePath"), ("HostOptions", "AuthOptions", "StorePath"))
+# Strings shown by ls or passed on; LastError may span lines (ls shows its first).
+_TEXTS = (("DriverName",), ("Driver", "MachineName"), ("Driver", "URL"), (PULUMI_SECTION, "State"), (PULUMI_SECTION, "Backend"),
+          (PULUMI_SECTION, "Project"), (PULUMI_SECTION, "Stack"), (PULUMI_SECTION, "DeclaredIn"))
+DRIVER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+_KIND_NAMES = {int: "a number", dict: "an object", list: "a list", str: "a string", bool: "true or false",
+               "strings": "a list of strings"}
 
 
-_KIND_NAMES = {int: "a number", dict: "an object", list: "a list", str: "a string"}
+def _has_kind(value: Any, kind: Any) -> bool:
+    if kind is bool:
+        return isinstance(value, bool)
+    if kind == "strings":
+        return isinstance(value, list) and all(isinstance(item, str) for item in value)
+    return isinstance(value, kind) and not isinstance(value, bool)
+
+
+def _lookup(data: dict[str, Any], path: tuple[str, ...]) -> Any:
+    for key in path:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
+
+
+def _type_problem(data: dict[str, Any]) -> Optional[str]:
+    for path, fields in _SHAPE.items():
+        section = _lookup(data, path) if path else data
+        if not isinstance(section, dict):
+            continue  # absent (a present section of the wrong type was reported one level up)
+        for key, kind in fields.items():
+            if key not in section or (section[key] is None and kind is not dict):
+                continue  # Go writes an empty list as null: only a section must be an object
+            if not _has_kind(section[key], kind):
+                return f"config.json's {'.'.join((*path, key))} is not {_KIND_NAMES[kind]}"
+    return None
+
+
+def _text_problem(data: dict[str, Any]) -> Optional[str]:
+    for path in _PATHS:
+        value = _lookup(data, path)
+        if value and checks.path_problem(value):
+            return f"config.json's {'.'.join(path)} {checks.shown(value)} {checks.path_problem(value)}"
+    key_path = _lookup(data, ("Driver", "SSHKeyPath"))
+    if key_path and '"' in key_path:  # ssh's -o IdentityFile="..." can't carry one
+        return f"config.json's Driver.SSHKeyPath {checks.shown(key_path)} holds a double quote"
+    for path in _TEXTS:
+        value = _lookup(data, path)
+        if value and checks.text_problem(value):
+            return f"config.json's {'.'.join(path)} {checks.shown(value)} {checks.text_problem(value)}"
+    if data.get("DriverName") and not DRIVER_NAME.fullmatch(data["DriverName"]):
+        return f"config.json's DriverName {checks.shown(data['DriverName'])} is not a driver name"
+    for label in _lookup(data, ("HostOptions", "EngineOptions", "Labels")) or []:
+        if checks.text_problem(label):
+            return f"config.json's engine label {checks.shown(label)} {checks.text_problem(label)}"
+    error = _lookup(data, (PULUMI_SECTION, "LastError"))
+    if error and checks.text_problem(error, lines_allowed=True):
+        return f"config.json's Pulumi.LastError {checks.text_problem(error, lines_allowed=True)}"
+    return None
 
 
 def shape_problem(data: Any, folder_name: str) -> Optional[str]:
     """Why ``data`` is not a config.json the commands can use (None when it is)."""
     if not isinstance(data, dict):
         return "config.json does not hold a JSON object"
-    for path, fields in _SHAPE.items():
-        section = data
-        for key in path:
-            section = section.get(key) or {}
-        for key, kind in fields.items():
-            value = section.get(key)
-            if value is not None and not (isinstance(value, kind) and not isinstance(value, bool)):
-                return f"config.json's {'.'.join((*path, key))} is not {_KIND_NAMES[kind]}"
+    if checks.too_deep(data):
+        return f"config.json nests more than {checks.MAX_DEPTH} levels deep"
+    problem = _type_problem(data) or _text_problem(data)
+    if problem:
+        return problem
     host = HostConfig(data)
     if host.name != folder_name:
-        return f"config.json names the machine {host.name[:80]!r}, not its folder's name"
+        return f"config.json names the machine {checks.shown(host.name)}, not its folder's name"
     if host.driver.get("SSHUser") and not USER_NAME.fullmatch(host.driver["SSHUser"]):
-        return f"config.json's Driver.SSHUser {host.driver['SSHUser'][:80]!r} is not a user name"
+        return f"config.json's Driver.SSHUser {checks.shown(host.driver['SSHUser'])} is not a user name"
     if host.driver.get("SSHPort") not in (None, 0) and not is_port(host.driver["SSHPort"]):  # 0: none has no SSH
         return "config.json's Driver.SSHPort is not a TCP port"
     for where, value in (("address", host.ip), ("Pulumi.SSHHost", host.pulumi.get("SSHHost"))):
         if value and not is_address(value):
-            return f"config.json's {where} {value[:80]!r} is neither an IP address nor a host name"
+            return f"config.json's {where} {checks.shown(value)} is neither an IP address nor a host name"
     stored = driverfields.engine_url(host.driver_name, host.driver)
-    if stored and not (stored.startswith("tcp://") and is_address(host.ip)):
-        return f"config.json's Driver.URL {stored[:80]!r} is not tcp://ADDRESS:PORT"
+    if stored and not (stored.startswith("tcp://") and is_address(driverfields.url_host(stored))):
+        return f"config.json's Driver.URL {checks.shown(stored)} is not tcp://ADDRESS:PORT"
+    if not is_port(host.engine_port):
+        return f"config.json's engine port {checks.shown(host.engine_port)} is not a TCP port"
     return None
 
 
@@ -199,6 +262,8 @@ def load(path: Path) -> HostConfig:
     except (ValueError, UnicodeDecodeError) as err:
         where = f" at line {err.lineno}" if isinstance(err, json.JSONDecodeError) else ""
         raise BrokenMachine(name, f"config.json is not valid JSON{where}") from None
+    except RecursionError:  # [[[[... : Python's parser recurses per level
+        raise BrokenMachine(name, f"config.json nests more than {checks.MAX_DEPTH} levels deep") from None
     problem = shape_problem(data, name)
     if problem:
         raise BrokenMachine(name, problem)
