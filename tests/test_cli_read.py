@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -181,12 +182,44 @@ def test_missing_certificates_are_named(world, engine):
     assert "cannot read the machine's certificates: No such file or directory" in row and "key.pem" in row
 
 
+def closed_port(address: str) -> int:
+    """A port on ``address`` that nothing listens on: bound here (so it was free), then closed."""
+    with socket.socket() as sock:
+        sock.bind((address, 0))
+        return sock.getsockname()[1]
+
+
+def address_with_closed(port: int) -> str:
+    """A loopback address whose ``port`` nothing listens on (binding it succeeds, wildcard listeners included)."""
+    for last in range(2, 255):
+        address = f"127.0.0.{last}"
+        with socket.socket() as sock:
+            try:
+                sock.bind((address, port))
+            except OSError:
+                continue
+            return address
+    raise AssertionError(f"every 127.0.0.x:{port} is taken on this machine")
+
+
+def add_stopped_legacy_machine(root: Path) -> tuple[str, int]:
+    """docker-machine 0.16's VirtualBox machine, its engine (IP:2376) and SSH forward (127.0.0.1:SSHPort) closed."""
+    folder = add_legacy_machine(root)
+    config = json.loads((folder / "config.json").read_text())
+    address, ssh_port = address_with_closed(2376), closed_port("127.0.0.1")
+    config["Driver"].update(IPAddress=address, SSHPort=ssh_port)
+    (folder / "config.json").write_text(json.dumps(config, indent=4))
+    return address, ssh_port
+
+
 def test_url_ip_status(world, engine):
-    add_legacy_machine(world.root)
+    legacy_ip, legacy_ssh_port = add_stopped_legacy_machine(world.root)
     assert run("url", "dev").output == f"tcp://127.0.0.1:{engine.port}\n"
-    assert run("ip", "dev", "legacy").output == "127.0.0.1\n127.0.0.2\n"
+    assert run("ip", "dev", "legacy").output == f"127.0.0.1\n{legacy_ip}\n"
     assert run("status", "dev").output == "Running\n"
-    assert run("status", "legacy").output == "Stopped\n", "nothing answers on 127.0.0.2 nor on its SSH port"
+    assert run("status", "legacy").output == "Stopped\n", "nothing answers on its engine port nor on its SSH port"
+    with socket.create_server(("127.0.0.1", legacy_ssh_port)):  # its SSH answers, its engine does not
+        assert run("status", "legacy").output == "Error\n"
 
 
 def test_unknown_machine(world):
@@ -242,10 +275,11 @@ def test_version(world, engine):
 # ----- ls ---------------------------------------------------------------------------------------------------------
 
 def test_ls(world, engine):
-    add_legacy_machine(world.root)
+    add_stopped_legacy_machine(world.root)
     add_machine(world.root, "node10", ip="127.0.0.4", engine_port=engine.port, driver="digitalocean",
                 pulumi_extra={"State": "Stopped"})
-    add_machine(world.root, "node9", ip="127.0.0.3", engine_port=9, driver="amazonec2")
+    add_machine(world.root, "node9", ip="127.0.0.3", engine_port=closed_port("127.0.0.3"), driver="amazonec2",
+                ssh_port=closed_port("127.0.0.3"))
     result = run("ls", env={"DOCKER_HOST": f"tcp://127.0.0.1:{engine.port}"})
     assert result.exit_code == 0
     lines = result.output.splitlines()
@@ -262,7 +296,7 @@ def test_ls(world, engine):
 
 
 def test_ls_quiet_filter_and_format(world, engine):
-    add_legacy_machine(world.root)
+    add_stopped_legacy_machine(world.root)
     add_machine(world.root, "web1", ip="127.0.0.1", engine_port=engine.port, driver="digitalocean", labels=("role=web",))
     assert run("ls", "-q").output == "dev\nlegacy\nweb1\n"
     assert run("ls", "-q", "--filter", "driver=virtualbox").output == "legacy\n"
