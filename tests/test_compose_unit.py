@@ -14,6 +14,7 @@ import pytest
 
 from components.compose import dockercli
 from components.compose.deploy import deploy, problems, remove, summary
+from components.compose.interpolate import InterpolationError
 from components.compose.dockercli import (
     MISSING_DOCKER,
     MISSING_PLUGIN,
@@ -43,8 +44,9 @@ if certs and os.path.isdir(certs):
         modes[name] = oct(stat.S_IMODE(os.stat(os.path.join(certs, name)).st_mode))
 env_files = {a: open(a).read() for a in args if a.startswith("/") and os.path.basename(a).startswith("env-")}
 keep = {k: v for k, v in os.environ.items() if k.startswith(("DOCKER_", "APP_"))}
+all_env = sorted(os.environ)
 with open(os.environ["FAKE_DOCKER_LOG"], "a") as log:
-    log.write(json.dumps({"argv": args, "env": keep, "stdin": stdin, "modes": modes, "env_files": env_files,
+    log.write(json.dumps({"argv": args, "env": keep, "all_env": all_env, "stdin": stdin, "modes": modes, "env_files": env_files,
                           "cwd": os.getcwd()}) + "\n")
 if args[:2] == ["compose", "version"]:
     if os.environ.get("FAKE_NO_COMPOSE"):
@@ -154,18 +156,35 @@ def test_compose_up_over_tls_files_no_secret_in_argv(fake_docker, monkeypatch, t
     assert not Path(up["env"]["DOCKER_CERT_PATH"]).exists(), "the private folder is removed afterwards"
 
 
-def test_stack_deploy_prunes_takes_env_files_in_its_environment(fake_docker, monkeypatch):
+STACK_FILE = "services:\n  web:\n    image: dmtest/busybox:${APP_TAG}\n    deploy:\n      replicas: ${APP_REPLICAS:-1}\n"
+
+
+def test_stack_deploy_substitutes_env_files_none_reaches_dockers_environment(fake_docker, monkeypatch):
     monkeypatch.setenv("FAKE_DOCKER_OUT", json.dumps([
         {"Spec": {"Name": "shop_web", "EndpointSpec": {"Mode": "dnsrr", "Ports": [
             {"Protocol": "tcp", "TargetPort": 80, "PublishedPort": 8080, "PublishMode": "host"}]}}},
         {"Spec": {"Name": "shop_worker", "EndpointSpec": {"Mode": "dnsrr"}}}]))
-    found = deploy(props(mode="stack", resolve_image="never", env_files=[{"name": "e", "content": "APP_TAG=7\n"}]))
+    monkeypatch.setenv("APP_REPLICAS", "3")  # the deployer's environment wins over an env file, as in docker compose
+    hostile = "LD_PRELOAD=/tmp/evil.so\nHTTPS_PROXY=http://127.0.0.9:1\nDOCKER_HOST=tcp://127.0.0.9:2376\n"
+    env_files = [{"name": "e", "content": "APP_TAG=7$x\nAPP_REPLICAS=5\n" + hostile}]
+    found = deploy(props(mode="stack", resolve_image="never", content=STACK_FILE, env_files=env_files))
     assert found == {"services": ["web", "worker"], "published_ports": {"web": ["8080->80/tcp"]}}
     deployed, listed, inspected = fake_docker()
     assert deployed["argv"] == ["stack", "deploy", "--compose-file", "-", "--prune", "--resolve-image", "never", "shop"]
-    assert deployed["stdin"] == FILE and deployed["env"]["APP_TAG"] == "7", "stack deploy interpolates from its env"
+    assert deployed["stdin"] == ('services:\n  web:\n    image: "dmtest/busybox:7$$x"\n    deploy:\n'
+                                 '      replicas: 3\n'), "substituted here; a $ in a value escaped for docker"
+    for key in ("APP_TAG", "LD_PRELOAD", "HTTPS_PROXY"):
+        assert key not in deployed["env"] and key not in deployed["all_env"], f"{key} reached docker's environment"
+    assert deployed["env"]["DOCKER_HOST"] == "tcp://127.0.0.1:2376", "an env file does not point docker elsewhere"
     assert listed["argv"] == ["service", "ls", "--quiet", "--filter", "label=com.docker.stack.namespace=shop"]
     assert inspected["argv"] == ["service", "inspect", "svc1", "svc2"]
+
+
+def test_stack_deploy_of_a_file_that_cannot_be_substituted_runs_nothing(fake_docker):
+    with pytest.raises(InterpolationError, match=r"^invalid interpolation format for services.web.image: "
+                                                 r'"required variable APP_TAG is missing a value: set it"'):
+        deploy(props(mode="stack", content="services:\n  web:\n    image: busybox:${APP_TAG:?set it}\n"))
+    assert fake_docker() == [], "no docker command ran"
 
 
 def test_down_and_stack_rm(fake_docker):

@@ -31,6 +31,7 @@ from .dockercli import (
     run,
     service_inspect_summary,
 )
+from .interpolate import interpolate
 
 MODES = ("compose", "stack")
 STACK_RM_TIMEOUT = 120.0  # seconds: a stack's tasks stop before its networks can go
@@ -85,10 +86,11 @@ class Session:
         for index, env_file in enumerate(props.get("env_files") or []):
             self.env_paths.append(write_private(folder / f"env-{index}", env_file["content"]))
             env_values.update(parse_env_file(env_file["content"]))
-        base = dict(os.environ)
-        if props["mode"] == "stack":
-            base.update(env_values)  # docker stack deploy interpolates from its environment only
-        self.env = machine_env(base, str(props["docker_host"]), tls)
+        # docker stack deploy reads no env file, and an env file's variables must never become the local docker
+        # process's environment (LD_PRELOAD=, HTTPS_PROXY=...): the file is substituted here, as docker compose
+        # would (this process's environment wins over the env files), and docker gets nothing to substitute.
+        self.variables = {**env_values, **os.environ}
+        self.env = machine_env(os.environ, str(props["docker_host"]), tls)
         self.cwd = props.get("project_directory") or None
 
     def run(self, args: list[str], what: str, stdin: Optional[str] = None, **kwargs):
@@ -131,8 +133,9 @@ def deploy(props: Mapping[str, Any]) -> dict[str, Any]:
     """Bring the application to what the file says; returns its services and published ports."""
     with session(props) as s:
         if props["mode"] == "stack":
+            content = interpolate(props["content"], s.variables)  # before anything runs: a bad file deploys nothing
             s.run(["stack", "deploy", "--compose-file", "-", "--prune", "--resolve-image", props["resolve_image"],
-                   s.project], what=_what(props, "deploy"), stdin=props["content"])
+                   s.project], what=_what(props, "deploy"), stdin=content)
         else:
             s.check_compose()
             s.compose("up", "--detach", "--remove-orphans", what=_what(props, "up"))
