@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 from components.files import ensure_private_dir, remove_tree, write_public
 from components.names import valid_machine_name
 
-from .hostconfig import HostConfig
+from . import checks
+from .hostconfig import BrokenMachine, HostConfig
 from .layout import MachineNotFound, Store
 
 MAX_RECORD_BYTES = 1 << 20
@@ -76,18 +77,47 @@ def swarm_names(store: Store) -> list[str]:
     return sorted(d.name for d in folder.iterdir() if (d / "config.json").is_file())
 
 
+# A record's Spec as SwarmSpec (cli/operations/swarm.py) takes it, each field's type when present.
+_SPEC_FIELDS = {"driver": str, "managers": int, "workers": int, "driver_options": dict, "engine": dict,
+                "manager_options": list, "worker_options": list}
+_KINDS = {str: "a string", int: "a number", dict: "an object", list: "a list"}
+
+
+def _spec_problem(spec: Any) -> Optional[str]:
+    if not isinstance(spec, dict):
+        return "Spec is not an object"
+    for key, kind in _SPEC_FIELDS.items():
+        value = spec.get(key)
+        if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+            return f"Spec.{key} is not {_KINDS[kind]}"
+    for key in ("manager_options", "worker_options"):
+        if not all(isinstance(node, dict) for node in spec.get(key) or []):
+            return f"Spec.{key} is not a list of objects"
+        for node in spec.get(key) or []:
+            if not isinstance(node.get("driver_options", {}), dict) or not isinstance(node.get("labels", {}), dict):
+                return f"Spec.{key} has a node whose driver_options or labels are not an object"
+    return None
+
+
 def _shape_problem(data: Any, name: str) -> Optional[str]:
     if not isinstance(data, dict):
         return "not a JSON object"
+    if checks.too_deep(data):
+        return f"nested more than {checks.MAX_DEPTH} levels deep"
     if data.get("Name") != name:
         return f"its Name is not {name!r}"
     for key in ("Managers", "Workers"):
         value = data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) and valid_machine_name(v) for v in value):
             return f"{key} is not a list of machine names"
-    if not isinstance(data.get("Spec", {}), dict):
-        return "Spec is not an object"
-    return None
+    for key in ("Driver", "State", "LastError", "Backend"):
+        value = data.get(key, "")
+        if not isinstance(value, str):
+            return f"{key} is not a string"
+        problem = checks.text_problem(value, lines_allowed=key == "LastError")
+        if problem:
+            return f"{key} {checks.shown(value)} {problem}"
+    return _spec_problem(data.get("Spec", {}))
 
 
 def load_swarm(store: Store, name: str) -> SwarmRecord:
@@ -99,13 +129,17 @@ def load_swarm(store: Store, name: str) -> SwarmRecord:
     try:
         with open(path, "rb") as handle:
             raw = handle.read(MAX_RECORD_BYTES + 1)
-        if len(raw) > MAX_RECORD_BYTES:
-            raise BrokenSwarm(name, "larger than 1 MiB")
+    except OSError as err:
+        raise BrokenSwarm(name, f"unreadable: {err.strerror or err}") from None
+    if len(raw) > MAX_RECORD_BYTES:
+        raise BrokenSwarm(name, "larger than 1 MiB")
+    try:
         data = json.loads(raw)
-    except (OSError, ValueError) as err:
-        if isinstance(err, BrokenSwarm):
-            raise
-        raise BrokenSwarm(name, f"unreadable: {err}") from None
+    except (ValueError, UnicodeDecodeError) as err:
+        where = f" at line {err.lineno}" if isinstance(err, json.JSONDecodeError) else ""
+        raise BrokenSwarm(name, f"not valid JSON{where}") from None
+    except RecursionError:  # [[[[... : Python's parser recurses per level
+        raise BrokenSwarm(name, f"nested more than {checks.MAX_DEPTH} levels deep") from None
     problem = _shape_problem(data, name)
     if problem:
         raise BrokenSwarm(name, problem)
@@ -127,11 +161,16 @@ def forget_swarm(store: Store, name: str) -> None:
 def swarm_manager(store: Store, name: str) -> HostConfig:
     """A manager of swarm ``name`` to run swarm commands against (the first that the store has)."""
     record = load_swarm(store, name)
+    broken = None
     for machine in record.managers:
         try:
             return store.load(machine)
         except MachineNotFound:
             continue
+        except BrokenMachine as err:  # another manager may still serve; else say which one is broken
+            broken = broken or err
+    if broken is not None:
+        raise BrokenSwarm(name, f"its manager {broken.name!r} can't be used: {broken.reason}")
     raise SwarmNotFound(name)
 
 
