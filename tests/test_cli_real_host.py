@@ -132,7 +132,18 @@ def test_scp_delta_takes_an_rsh_looking_path_as_a_path(world, host, bed, tmp_pat
     assert result.returncode != 0
 
 
+def missing_for_delta_and_mount() -> list[str]:
+    """What scp -d (rsync) and mount (sshfs over FUSE) need here; .ci/install-system-deps installs them."""
+    missing = [f"{tool} (Debian package {tool})" for tool in ("rsync", "sshfs") if not shutil.which(tool)]
+    if not shutil.which("fusermount3") and not shutil.which("fusermount"):
+        missing.append("fusermount3 (Debian package fuse3)")
+    if not Path("/dev/fuse").exists():
+        missing.append("/dev/fuse (the fuse kernel module)")
+    return missing
+
+
 def test_ssh_and_scp_with_a_store_path_holding_spaces(world, host, bed, tmp_path):
+    require(missing_for_delta_and_mount(), "ssh, scp, scp -d and mount with a store path holding spaces")
     root = tmp_path / "my machine store"
     add_machine(root, "spacey", ip=host.address, engine_port=2376, ssh_key=host.ssh_key, ca=create_ca("tester"))
     spaced = dataclasses.replace(world, root=root, env={**world.env, "MACHINE_STORAGE_PATH": str(root)})
@@ -142,17 +153,18 @@ def test_ssh_and_scp_with_a_store_path_holding_spaces(world, host, bed, tmp_path
     up = shell(spaced, f"docker-machine scp -q {source} spacey:/tmp/dmtest-spaces.txt")
     assert up.returncode == 0, up.stderr
     assert host.output("cat /tmp/dmtest-spaces.txt") == "spaces are fine\n"
-    if shutil.which("rsync"):
-        delta = shell(spaced, f"docker-machine scp -d -q {source} spacey:/tmp/dmtest-spaces-d.txt")
-        assert delta.returncode == 0, delta.stderr
-    if shutil.which("sshfs") and Path("/dev/fuse").exists():
-        mountpoint = tmp_path / "mnt"
-        mountpoint.mkdir()
-        assert shell(spaced, f"docker-machine mount spacey:/tmp {mountpoint}").returncode == 0
-        try:
-            assert (mountpoint / "dmtest-spaces.txt").read_text() == "spaces are fine\n"
-        finally:
-            assert shell(spaced, f"docker-machine mount -u spacey:/tmp {mountpoint}").returncode == 0
+    delta = shell(spaced, f"docker-machine scp -d -q {source} spacey:/tmp/dmtest-spaces-d.txt")
+    assert delta.returncode == 0, delta.stderr
+    assert host.output("cat /tmp/dmtest-spaces-d.txt") == "spaces are fine\n"
+    mountpoint = tmp_path / "mnt"
+    mountpoint.mkdir()
+    mounted = shell(spaced, f"docker-machine mount spacey:/tmp {mountpoint}")
+    assert mounted.returncode == 0, mounted.stderr
+    try:
+        assert (mountpoint / "dmtest-spaces.txt").read_text() == "spaces are fine\n"
+    finally:
+        assert shell(spaced, f"docker-machine mount -u spacey:/tmp {mountpoint}").returncode == 0
+    assert not (mountpoint / "dmtest-spaces.txt").exists(), "unmounted"
     host.output("rm -f /tmp/dmtest-spaces.txt /tmp/dmtest-spaces-d.txt")
 
 
@@ -176,7 +188,7 @@ def test_generic_restart_reboots_over_ssh_and_reports_a_failure(world, host, bed
 
 
 def test_mount_a_folder_of_the_machine_and_unmount_it(world, host, bed, tmp_path):
-    require([] if shutil.which("sshfs") and Path("/dev/fuse").exists() else ["sshfs and /dev/fuse"], "mount")
+    require(missing_for_delta_and_mount(), "mount")
     host.output("mkdir -p /srv/dmtest && echo 'from the machine' >/srv/dmtest/hello.txt")
     mountpoint = tmp_path / "mounted here"
     mountpoint.mkdir()
