@@ -10,8 +10,25 @@ import click
 
 from .application import Application, CommandError
 
-backend_option = click.option("--backend-url", envvar="PULUMI_BACKEND_URL",
-                              help="Pulumi backend for the machines' stacks (default: file://STORE/state)")
+_backend_url_option = click.option("--backend-url", envvar="PULUMI_BACKEND_URL",
+                                   help="Pulumi backend for the machines' stacks (default: file://STORE/state)")
+
+
+def _note_force_unlock(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    if value:
+        ctx.find_object(Application).force_unlock = True
+    return value
+
+
+_force_unlock_option = click.option(
+    "--force-unlock", is_flag=True, expose_value=False, callback=_note_force_unlock,
+    help="Remove the lock of each machine's stack first (what 'pulumi cancel' does): for a lock left by a command "
+         "killed on another host or in a shared backend; only when no command is running on it")
+
+
+def backend_option(command: Callable) -> Callable:
+    """--backend-url and --force-unlock, on every command that runs the engine."""
+    return _backend_url_option(_force_unlock_option(command))
 
 
 def workspace(app: Application, backend_url: Optional[str]):
@@ -24,7 +41,8 @@ def workspace(app: Application, backend_url: Optional[str]):
     defer_ctrl_c_to_engine()
 
     debug = (lambda text: click.echo(text, err=True)) if app.debug else None
-    return MachineWorkspace(app.store, backend_url=backend_url, say=app.echo, debug=debug)
+    return MachineWorkspace(app.store, backend_url=backend_url, say=app.echo, debug=debug,
+                            force_unlock=getattr(app, "force_unlock", False))
 
 
 def for_each(app: Application, names: Sequence[str], action: Callable[[str, Callable[[str], None]], None]) -> None:

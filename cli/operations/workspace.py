@@ -22,6 +22,7 @@ from components.files import ensure_private_dir, write_private, write_public
 
 from ..store import Store
 from ..store.lock import store_lock
+from .stalelock import remove_stale_locks
 
 PROJECT = "docker-machine"
 PASSPHRASE_FILE = "passphrase"
@@ -43,6 +44,7 @@ class MachineWorkspace:
     # Swarms are stacks of their own project (so a swarm and a machine may share a name), in their own folder.
     project: str = PROJECT
     program: Optional[Callable[[], None]] = None  # default: one machine from the stack's config
+    force_unlock: bool = False  # --force-unlock: remove the stack's lock first, whoever holds it (pulumi cancel)
 
     @property
     def work_dir(self) -> Path:
@@ -82,10 +84,10 @@ class MachineWorkspace:
 
     def command(self):
         """The Pulumi CLI (with -D, one that says what it runs)."""
-        command = self._command()
-        if self.debug is not None and not hasattr(command, "_inner"):
-            from .debugging import DebugCommand
+        from .debugging import DebugCommand
 
+        command = self._command()
+        if self.debug is not None and not isinstance(command, DebugCommand):
             command = self.pulumi_command = DebugCommand(command, self.debug)
         return command
 
@@ -95,28 +97,36 @@ class MachineWorkspace:
         return dict(ENGINE_LOG_OPTIONS) if self.debug is not None else {}
 
     def _command(self):
-        """The Pulumi CLI: injected, on PATH, in the store, or installed into the store on first use."""
-        if self.pulumi_command is not None:
-            return self.pulumi_command
+        """The Pulumi CLI (injected, on PATH, in the store, or installed into the store on first use), each
+        of its commands run behind a guard (``guarded``)."""
+        from pulumi.automation import PulumiCommand
+
+        if self.pulumi_command is None:
+            self.pulumi_command = self._found_command()
+        if type(self.pulumi_command) is PulumiCommand:  # the real one, not yet guarded; not a test's stand-in
+            from .guarded import GuardedCommand
+
+            self.pulumi_command = GuardedCommand(self.pulumi_command)
+        return self.pulumi_command
+
+    def _found_command(self):
         from pulumi.automation import PulumiCommand
 
         local = self.store.root / "pulumi-cli"
         if shutil.which("pulumi"):
-            self.pulumi_command = PulumiCommand()
-        elif (local / "bin" / "pulumi").exists():
-            self.pulumi_command = PulumiCommand(root=str(local))
-        elif os.environ.get(NO_INSTALL_VARIABLE) == "never":
+            return PulumiCommand()
+        if (local / "bin" / "pulumi").exists():
+            return PulumiCommand(root=str(local))
+        if os.environ.get(NO_INSTALL_VARIABLE) == "never":
             raise PulumiUnavailable(f"Error: the Pulumi CLI is not installed, and {NO_INSTALL_VARIABLE}=never forbids "
                                     f"fetching it: install it (make engine, or '{MANUAL_INSTALL}')")
-        else:
-            self.say(f"The Pulumi CLI is not installed: installing it into {local} (first use only)...")
-            try:
-                self.pulumi_command = PulumiCommand.install(root=str(local))
-            except Exception as err:  # noqa: BLE001 - offline, proxy, disk: all end here
-                raise PulumiUnavailable(
-                    f"Error: could not install the Pulumi CLI ({err}): install it by hand with '{MANUAL_INSTALL}'"
-                ) from None
-        return self.pulumi_command
+        self.say(f"The Pulumi CLI is not installed: installing it into {local} (first use only)...")
+        try:
+            return PulumiCommand.install(root=str(local))
+        except Exception as err:  # noqa: BLE001 - offline, proxy, disk: all end here
+            raise PulumiUnavailable(
+                f"Error: could not install the Pulumi CLI ({err}): install it by hand with '{MANUAL_INSTALL}'"
+            ) from None
 
     def stack(self, name: str, create: bool = True):
         from pulumi.automation import LocalWorkspaceOptions, create_or_select_stack, select_stack
@@ -130,9 +140,15 @@ class MachineWorkspace:
             secrets_provider="passphrase",
             pulumi_command=self.command(),
         )
+        for line in remove_stale_locks(self.backend, self.project, name):
+            self.say(line)
         open_stack = create_or_select_stack if create else select_stack
-        return open_stack(stack_name=name, project_name=self.project, program=self.program or machine_program,
-                          opts=options)
+        stack = open_stack(stack_name=name, project_name=self.project, program=self.program or machine_program,
+                           opts=options)
+        if self.force_unlock:
+            stack.cancel()
+            self.say(f"Unlocked the stack of {name!r} (--force-unlock)")
+        return stack
 
     def write_project(self) -> None:
         """STORE/pulumi/Pulumi.yaml, replaced atomically and only when it changes: other processes'
