@@ -60,7 +60,8 @@ def _last_line(err: Exception) -> str:
 
 def _busy(name: str) -> MachineBusy:
     return MachineBusy(f"Error: machine {name!r} is busy: another command is changing it (its stack is locked); "
-                       "try again when that one has finished")
+                       "try again when that one has finished, or, if none is running (it was killed on another "
+                       "host), run this one again with --force-unlock")
 
 
 def _interrupted(name: str) -> MachineError:
