@@ -85,7 +85,8 @@ def swarm_workspace(store: Optional[Store] = None, workspace: Optional[MachineWo
 
 def _busy(name: str) -> MachineError:
     return MachineError(f"Error: swarm {name!r} is busy: another command is changing it (its stack is locked); "
-                        "try again when that one has finished")
+                        "try again when that one has finished, or, if none is running (it was killed on another "
+                        "host), run this one again with --force-unlock")
 
 
 def check_swarm(name: str, spec: SwarmSpec, store: Store, existing: Optional[SwarmRecord] = None) -> None:
