@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -203,3 +204,28 @@ def test_without_a_checksum_the_first_copy_is_reused_by_its_url(server, tmp_path
     server.files[IMAGE] = b"boot2docker v2"
     assert fetch_image(server.url, cache, verify=False) == first
     assert first.read_bytes() == b"boot2docker v1" and server.requests.count(f"/{IMAGE}") == 1
+
+
+def test_the_cache_command_lists_users_and_prunes_only_unused_images(server, tmp_path):
+    store = tmp_path / "store"
+    server.publish(qcow2_bytes(tmp_path, "1M", "v1.qcow2"))
+    used = fetch_image(server.url, store / "cache")
+    overlay(store, "dev", used)
+    server.publish(qcow2_bytes(tmp_path, "2M", "v2.qcow2"))
+    unused = fetch_image(server.url, store / "cache")
+    script = Path(sys.executable).with_name("docker-machine")
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(script), "-s", str(store), "cache", *args], capture_output=True, text=True,
+                              timeout=60)
+
+    listing = run("ls")
+    assert listing.returncode == 0, listing.stderr
+    rows = {line.split()[0]: line.split()[-1] for line in listing.stdout.splitlines()[1:]}
+    assert rows == {used.name: "dev", unused.name: "-"}
+    dry = run("prune", "--dry-run")
+    assert dry.stdout.startswith(f"Would remove {unused.name} (") and unused.exists()
+    pruned = run("prune")
+    assert pruned.returncode == 0 and pruned.stdout.splitlines()[-1].startswith("Removed 1 image(s)")
+    assert not unused.exists() and used.exists()
+    assert run("ls", "-q").stdout == used.name + "\n"
