@@ -124,3 +124,21 @@ def test_pre_create_check_names_the_packages_when_qemu_is_missing(monkeypatch):
     assert raised.value.exit_code == 3
     assert "qemu-system-x86_64 and qemu-img not found" in str(raised.value)
     assert "apt-get install qemu-system-x86 qemu-utils" in str(raised.value) and "brew install qemu" in str(raised.value)
+
+
+def test_paths_in_option_strings_have_their_commas_doubled_and_the_disk_chain_is_explicit(tmp_path):
+    (tmp_path / "a,b").mkdir()
+    p = props(tmp_path / "a,b", backing_chain=[{"path": "/cache/x,y.qcow2", "format": "qcow2"},
+                                               {"path": "/cache/z.raw", "format": "raw"}])
+    args = command_line(p)
+    folder = p["machine_dir"].replace(",", ",,")
+    assert f"socket,id=qmp0,path={folder}/qmp.sock,server=on,wait=off" in args
+    assert f"file,id=serial0,path={folder}/serial.log" in args
+    assert f"file={folder}/seed.iso,format=raw,media=cdrom,readonly=on" in args
+    disk = json.loads(args[args.index("-blockdev") + 1])  # JSON: commas need no escaping
+    assert disk["file"] == {"driver": "file", "filename": f"{p['machine_dir']}/disk.qcow2"}
+    assert disk["backing"] == {"driver": "qcow2", "read-only": True,
+                               "file": {"driver": "file", "filename": "/cache/x,y.qcow2"},
+                               "backing": {"driver": "raw", "read-only": True,
+                                           "file": {"driver": "file", "filename": "/cache/z.raw"}}}
+    assert not any(arg.startswith("file=") and "disk.qcow2" in arg for arg in args), "no -drive header-following"

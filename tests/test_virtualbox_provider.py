@@ -161,7 +161,8 @@ def test_create_builds_the_vm(provider, vboxmanage, image_server, tmp_path):
 def cached(cache_dir: Path) -> bool:
     """The image is in the cache under its content's name (components/drivers/imagecache.py)."""
     files = list(cache_dir.glob(f"sha256-*-{IMAGE_NAME}"))
-    return len(files) == 1 and files[0].name == f"sha256-{hashlib.sha256(files[0].read_bytes()).hexdigest()}-{IMAGE_NAME}"
+    digest = hashlib.sha256(files[0].read_bytes()).hexdigest() if len(files) == 1 else None
+    return files[0].name == f"sha256-{digest}-{IMAGE_NAME}" if digest else False
 
 
 def test_second_machine_reuses_the_interface_and_the_cached_image(provider, vboxmanage, image_server, tmp_path):
