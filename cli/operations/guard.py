@@ -25,12 +25,19 @@ CHUNK = 65536
 GRACE = 5.0  # seconds a leftover plugin gets to end after SIGTERM
 
 
+LINUX = sys.platform.startswith("linux")
+
+
 def prctl(option: int, value: int) -> None:
-    ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
+    """Linux only; elsewhere the guard still relays, drains and forwards, but learns of our death only
+    from its output pipe and leaves pulumi's own plugins to pulumi."""
+    if LINUX:
+        ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
 
 
-def relay(source: int, target: int) -> None:
-    """Copy until EOF; past a failed write, read on and drop (the reader is gone)."""
+def relay(source: int, target: int, reader_gone) -> None:
+    """Copy until EOF; past a failed write (the reader, docker-machine, is gone) call ``reader_gone`` and
+    read on, dropping what comes."""
     alive = True
     while True:
         try:
@@ -44,11 +51,14 @@ def relay(source: int, target: int) -> None:
                 data = data[os.write(target, data):]
             except OSError:
                 alive = False
+                reader_gone()
 
 
 def children() -> list:
     """Our children, by the parent field of /proc/PID/stat (after ``comm``, which may hold spaces)."""
     me, found = os.getpid(), []
+    if not LINUX:
+        return found
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
@@ -93,14 +103,17 @@ def end_leftovers() -> None:
 
 def main(argv: list) -> int:
     parent, command = int(argv[1]), argv[2:]
-    state = {"cancel": False, "child": None}
+    cancelled, once = threading.Event(), threading.Lock()
+    state = {"child": None}
+
+    def deliver() -> None:
+        # One SIGINT at the most: a second one would make pulumi terminate without saving.
+        if state["child"] is not None and cancelled.is_set() and once.acquire(blocking=False):
+            state["child"].send_signal(signal.SIGINT)
 
     def cancel(signum=None, frame=None) -> None:
-        if state["cancel"]:
-            return  # one SIGINT: a second one would make pulumi terminate without saving
-        state["cancel"] = True
-        if state["child"] is not None:
-            state["child"].send_signal(signal.SIGINT)
+        cancelled.set()
+        deliver()
 
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, cancel)
@@ -108,13 +121,12 @@ def main(argv: list) -> int:
     prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() != parent:  # it died before the line above
         cancel()
-    if state["cancel"]:
+    if cancelled.is_set():
         return 130
     child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     state["child"] = child
-    if state["cancel"]:  # a signal came while it was starting
-        child.send_signal(signal.SIGINT)
-    relays = [threading.Thread(target=relay, args=(stream.fileno(), fd), daemon=True)
+    deliver()  # a signal that came while it was starting
+    relays = [threading.Thread(target=relay, args=(stream.fileno(), fd, cancel), daemon=True)
               for stream, fd in ((child.stdout, 1), (child.stderr, 2))]
     for thread in relays:
         thread.start()

@@ -38,7 +38,16 @@ def _boot_time() -> float:
 
 
 def _started_at(pid: int) -> Optional[float]:
-    """When process ``pid`` started (seconds since the epoch), None if there is no such process."""
+    """When process ``pid`` started (seconds since the epoch), None if there is no such process; 0.0 when
+    it runs but its start is not known (no /proc: then a reused pid is taken as the locker, never the reverse)."""
+    if not os.path.isdir("/proc/self"):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+        return 0.0
     try:
         with open(f"/proc/{pid}/stat", "rb") as stat:
             fields = stat.read().rsplit(b")", 1)[1].split()
