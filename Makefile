@@ -28,9 +28,12 @@ engine: install
 compose:
 	bash .ci/build-compose
 
-# pytest exits non-zero when a test fails and when no test ran at all (exit 5).
+# pytest exits non-zero when a test fails and when no test ran at all (exit 5). The test files are spread
+# over TEST_WORKERS processes (pytest-xdist; auto: one per core), each file whole on one worker, the
+# longest first (tests/hosts.py); TEST_WORKERS=0 runs them in this one process.
+TEST_WORKERS ?= auto
 test: system-deps install engine compose
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 
 clean:
 	rm -rf $(VENV) .pytest_cache

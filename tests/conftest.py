@@ -35,6 +35,7 @@ IN_CI = ci_requested(os.environ.get("CI"))
 # No test may download the Pulumi CLI (it would reach outside this machine): every process it starts
 # inherits this, and a test that wants the CLI uses the one make engine built.
 os.environ["DOCKER_MACHINE_PULUMI_INSTALL"] = "never"
+pytest_plugins = ("tests.hosts",)  # shared test hosts, and how files spread over xdist workers
 
 
 def require(missing: list[str], what: str) -> None:

@@ -96,8 +96,8 @@ def test_ls_running_then_engine_stopped_then_unreachable(world, host, bed):
 
     host.output("kill $(cat /var/run/docker.pid); while [ -e /var/run/docker.pid ]; do sleep 0.2; done")
     start = time.monotonic()
-    stopped = shell(world, "docker-machine ls -t 5 --filter name=bed").stdout.splitlines()[1]
-    assert time.monotonic() - start < 5
+    stopped = shell(world, "docker-machine ls -t 30 --filter name=bed").stdout.splitlines()[1]
+    assert time.monotonic() - start < 15, "a refused connection does not wait out the timeout"
     assert stopped.split()[:4] == ["bed", "-", "generic", "Error"], "SSH answers, Docker does not"
     assert "Cannot connect to the docker engine endpoint (connection refused)" in stopped
 
@@ -110,7 +110,8 @@ def test_ls_running_then_engine_stopped_then_unreachable(world, host, bed):
         result = shell(world, "docker-machine ls -t 2 --filter name=bed")
         elapsed = time.monotonic() - start
         assert result.stdout.splitlines()[1].split()[:4] == ["bed", "-", "generic", "Timeout"]
-        assert 2 <= elapsed < 4, f"ls took {elapsed:.1f}s for -t 2"
+        # At least the 2 s asked for, and well under docker-machine's default 10 s (with room for a busy machine).
+        assert 2 <= elapsed < 8, f"ls took {elapsed:.1f}s for -t 2"
     finally:
         for rule in rules:
             subprocess.run(netns + [rule[0], "-D", *rule[2:]], check=True)

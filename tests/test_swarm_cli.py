@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.swarmbed import cluster_hosts
 from tests.test_compose_real import compose_plugin, get, import_busybox, stack_file  # noqa: F401 (a fixture)
 from tests.test_engine_cli import PEM_KEY, machine, shell
 from tests.test_swarm_engine import wait_for
@@ -16,12 +15,8 @@ pytestmark = [pytest.mark.remote_host, pytest.mark.engine]
 
 
 @pytest.fixture(scope="module")
-def hosts():
-    with cluster_hosts(3) as made:
-        key = Path(f"{made[0].ssh_key}.pub").read_text()
-        for host in made[1:]:
-            host.authorize(key)  # one --generic-ssh-key reaches every host, as one admin's key would
-        yield made
+def hosts(swarm_hosts):
+    return swarm_hosts  # shared with the other swarm files; hosts[0]'s key reaches all three (tests/hosts.py)
 
 
 GLOBAL_STACK = stack_file("{mode: global, endpoint_mode: dnsrr}")  # a web task on every node

@@ -9,7 +9,7 @@ import time
 import pytest
 from pulumi import automation as auto
 
-from tests.swarmbed import SwarmView, cluster_hosts, host_at
+from tests.swarmbed import SwarmView, host_at
 
 pytestmark = [pytest.mark.remote_host, pytest.mark.engine]
 
@@ -17,9 +17,8 @@ NO_INSTALL = {"install_url": "none"}  # the test hosts have Debian's docker.io
 
 
 @pytest.fixture(scope="module")
-def hosts():
-    with cluster_hosts(3) as made:
-        yield made
+def hosts(swarm_hosts):
+    return swarm_hosts  # shared with the other swarm files (tests/hosts.py)
 
 
 def swarm_program(hosts, workers: int, labels=None):

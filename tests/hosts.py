@@ -1,0 +1,150 @@
+"""Test hosts shared between test files, and how test files are spread over pytest-xdist workers.
+
+Loaded by tests/conftest.py as a plugin. ``make test`` runs ``pytest -n auto --dist loadfile``:
+every file runs whole on one worker (its module-scoped hosts are built once), and with this
+plugin
+
+- files that share a session-scoped cluster (``SAME_WORKER``) form one unit, so one worker
+  builds the cluster once and both files use it;
+- the longest files start first (longest processing time first: the measured seconds in
+  ``FILE_SECONDS``, a default for the rest), and a worker busy with a unit of minutes (the real
+  VM) gets the shortest units queued behind it, not the next long one (an xdist worker always
+  holds one queued unit besides the one it runs).
+
+Test hosts are built by tests/testbed.py; the subnets and the guard route are claimed under a
+machine-wide lock there, so workers (and two pytest runs) build hosts side by side.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+# Seconds each file took here (2 cores, warm caches, one file at a time): only their order matters.
+FILE_SECONDS = {
+    "tests/test_qemu_real.py": 240,
+    "tests/test_swarm_engine.py": 75,
+    "tests/test_swarm_cli.py": 120,
+    "tests/test_engine_cli.py": 110,
+    "tests/test_compose_real.py": 80,
+    "tests/test_remote_provisioning.py": 50,
+    "tests/test_engine_programs.py": 60,
+    "tests/test_cli_real_host.py": 40,
+}
+DEFAULT_SECONDS = 5
+# A unit this long runs alone on its worker: what waits behind it should be short.
+LONG_SECONDS = 150
+# Files that share a session-scoped fixture run on one worker, as one unit.
+SAME_WORKER = {
+    "tests/test_swarm_engine.py": "swarm cluster",
+    "tests/test_swarm_cli.py": "swarm cluster",
+}
+
+
+def unit_of(nodeid: str) -> str:
+    path = nodeid.split("::", 1)[0]
+    return SAME_WORKER.get(path, path)
+
+
+def seconds_of(unit: str) -> float:
+    files = [path for path, group in SAME_WORKER.items() if group == unit] or [unit]
+    return sum(FILE_SECONDS.get(path, DEFAULT_SECONDS) for path in files)
+
+
+def _file_scheduling():
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileScheduling(LoadScopeScheduling):
+        """xdist's loadfile, with shared-fixture units and the longest units first."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return unit_of(nodeid)
+
+        def schedule(self) -> None:
+            if self.collection is None and self.collection_is_completed:
+                self.config.option.loadscopereorder = False  # our order, not xdist's by test count
+                self._order_units = True
+            super().schedule()
+
+        def _assign_work_unit(self, node) -> None:
+            if getattr(self, "_order_units", False):
+                # The queue is built by now (the first assignment follows it): longest first.
+                ordered = sorted(self.workqueue.items(), key=lambda item: -seconds_of(item[0]))
+                self.workqueue.clear()
+                self.workqueue.update(ordered)
+                self._order_units = False
+            busy = [scope for scope, work in self.assigned_work.get(node, {}).items() if not all(work.values())]
+            if sum(seconds_of(scope) for scope in busy) >= LONG_SECONDS and len(self.workqueue) > 1:
+                shortest = next(reversed(self.workqueue))
+                self.workqueue.move_to_end(shortest, last=False)
+            super()._assign_work_unit(node)
+
+    return FileScheduling
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") == "loadfile":
+        return _file_scheduling()(config, log)
+    return None
+
+
+# ----- shared hosts ------------------------------------------------------------------------------------------------
+
+# What a swarm test file must leave on each host for the next one: no TLS setup and no swarm membership.
+LEFT_OVER = ("test ! -e /etc/docker/server.pem || echo 'a TLS setup'; "
+             "if [ -S /var/run/docker.sock ]; then state=$(docker info --format '{{.Swarm.LocalNodeState}}' 2>&1); "
+             "[ \"$state\" = inactive ] || echo \"swarm state $state\"; fi")
+
+
+class SwarmHosts:
+    """One cluster of three test hosts for the swarm files of this process, rebuilt only when one left it dirty."""
+
+    def __init__(self) -> None:
+        self._cluster = None
+        self.hosts: list = []
+
+    def clean(self) -> list:
+        if self.hosts and any(self.left_over(host) for host in self.hosts):
+            self.close()  # a failed test left a swarm or a TLS setup behind: the next file gets new hosts
+        if not self.hosts:
+            from tests.swarmbed import cluster_hosts
+
+            self._cluster = cluster_hosts(3)
+            self.hosts = self._cluster.__enter__()
+            key = Path(f"{self.hosts[0].ssh_key}.pub").read_text()
+            for host in self.hosts[1:]:
+                host.authorize(key)  # one key reaches every host, as one admin's key would
+        return self.hosts
+
+    @staticmethod
+    def left_over(host) -> str:
+        result = host.ssh(LEFT_OVER, timeout=60)
+        return result.stdout.decode().strip() if result.returncode == 0 else f"unreachable: {result.stderr.decode()}"
+
+    def close(self) -> None:
+        if self._cluster is not None:
+            cluster, self._cluster, self.hosts = self._cluster, None, []
+            cluster.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def _swarm_cluster() -> Iterator[SwarmHosts]:
+    shared = SwarmHosts()
+    try:
+        yield shared
+    finally:
+        shared.close()
+
+
+@pytest.fixture(scope="module")
+def swarm_hosts(_swarm_cluster) -> list:
+    """Three test hosts on one test network (tests/swarmbed.py), shared by the swarm test files.
+
+    Each file gets them as a new cluster's would be for what it checks: no TLS setup and no node in a
+    swarm (a file leaves them so: its swarm removed, its machines undone); when a file leaves anything
+    behind, the next gets new hosts. hosts[0]'s key is authorized on all three.
+    """
+    return _swarm_cluster.clean()
