@@ -178,28 +178,17 @@ class MachineMocks(pulumi.runtime.Mocks):
             self.on_public_key(key)
 
     def _run_command(self, inputs: dict) -> dict:
+        """The step run as the stand-in plugin runs it (tests/fakes/remote_command.py), allowed only to the test host."""
         if self.ssh_host is None:
             return {"stdout": "", "stderr": ""}
-        connection = inputs["connection"]
+        from tests.fakes.remote_command import run
+
         host = self.ssh_host
-        if connection["host"] not in (host.address, "127.0.0.1"):
-            raise RuntimeError(f"mock refuses to SSH to {connection['host']}: only the test host {host.address}")
         host.assert_up()
-        with tempfile.TemporaryDirectory() as folder:
-            key = f"{folder}/key"
-            with open(key, "w") as handle:
-                handle.write(connection["privateKey"])
-            os.chmod(key, 0o600)
-            ssh = [
-                "ssh", "-F", "/dev/null", "-i", key, "-p", str(int(connection.get("port", 22))),
-                "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-                "-o", "BatchMode=yes", "-o", f"ConnectTimeout={int(connection.get('perDialTimeout', 15))}",
-                "-o", "LogLevel=error", f"{connection['user']}@{connection['host']}", inputs["create"],
-            ]
-            result = subprocess.run(ssh, input=inputs.get("stdin", "").encode(), capture_output=True, timeout=600)
-        stdout, stderr = result.stdout.decode(), result.stderr.decode()
-        if result.returncode != 0:
-            raise RuntimeError(f"remote command failed ({result.returncode}): {stderr or stdout}")
+        if inputs.get("create") is None:
+            return {"stdout": "", "stderr": ""}
+        stdout, stderr = run(inputs["connection"], inputs["create"], inputs.get("stdin"),
+                             allowed=lambda address: address in (host.address, "127.0.0.1"))
         return {"stdout": stdout, "stderr": stderr}
 
 

@@ -7,66 +7,64 @@ engine's diff/replace/delete ordering, state and secrets, the dynamic-provider p
 
 It is started by the engine as the plugin ``pulumi-resource-command`` (a test puts a wrapper on PATH,
 where the engine takes ambient plugins from) and follows pulumi-command v1.2.1's remote.Command
-(provider/pkg/provider/remote, read from its source):
+(provider/pkg/provider/remote, read from its source, and pulumi-go-provider v1.3.0's infer layer):
 - inputs: ``connection`` (required, with ``host`` required; defaults user root, port 22,
   dialErrorLimit 10, perDialTimeout 15), ``create``/``update``/``delete``, ``stdin``,
   ``environment``, ``triggers``, ``logging``, ``addPreviousOutputInEnv``; outputs add ``stdout`` and
-  ``stderr`` (one trailing newline trimmed);
+  ``stderr``. Check accepts inputs that are not known yet (a preview's), of any field;
+- it supports previews: a previewed create or update runs nothing and reports ``stdout`` and
+  ``stderr`` as unknown (the infer layer marks them computed);
 - a change to ``triggers`` replaces; any other input change updates, running ``update`` or else
   ``create``; delete runs ``delete`` when set; a failed create leaves nothing in state (the real
   provider returns a plain error, not a partial-state one);
-- a failing command is reported as ``Process exited with status N: running "CMD":`` and the output.
-Not modelled: ``environment`` and ``addPreviousOutputInEnv`` (nothing here sets them), password, agent
-and proxy connections, host-key checking, logging of the output into
-the engine's diagnostics. Connections go only to loopback and the test bed's 10.213.0.0/16.
+- the command itself runs through tests/fakes/remote_command.py, the one implementation the
+  executing mocks use too: its docstring lists what is followed (dial retries and back-off, errors
+  that fail at once, the agent, output) and what is not.
+Connections go only to loopback and the test bed's 10.213.0.0/16.
 """
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
-import json
-import os
-import re
 import secrets
-import subprocess
 import sys
-import tempfile
-import time
 from concurrent import futures
 from threading import Event
 
 import grpc
-from google.protobuf import empty_pb2
-from pulumi.runtime import proto, rpc
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime import proto
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import ResourceProviderServicer, provider_pb2_grpc
+
+from tests.fakes.remote_command import CONNECTION_DEFAULTS, RemoteCommandError, run as run_remote
 
 VERSION = "1.2.1"
 INPUTS = ("triggers", "create", "update", "delete", "stdin", "logging", "connection", "environment",
           "addPreviousOutputInEnv")
-CONNECTION_DEFAULTS = {"user": "root", "port": 22, "dialErrorLimit": 10, "perDialTimeout": 15}
-ALLOWED = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("10.213.0.0/16"))
-# pulumi-command retries ssh.Dial, whose handshake includes authentication: a key not installed yet (a VM
-# whose cloud-init has not run) is a dial error too.
-_DIAL_ERROR = re.compile(r"Connection refused|Connection timed out|No route to host|Network is unreachable|"
-                         r"Connection reset|Connection closed|kex_exchange_identification|Permission denied \(")
+OUTPUTS = ("stdout", "stderr")
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the wire's unknown value (plugin.UnknownStringValue)
+ALLOWED = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"),
+           ipaddress.ip_network("10.213.0.0/16"))
 
 
-class CommandFailed(Exception):
-    pass
-
-
-def _serialize(props: dict):
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(rpc.serialize_properties(props, {}))
-    finally:
-        loop.close()
+def allowed(address: str) -> bool:
+    return any(ipaddress.ip_address(address) in network for network in ALLOWED)
 
 
 def _known(value) -> bool:
-    return value is not rpc.UNKNOWN and value != rpc.UNKNOWN
+    return value != UNKNOWN
+
+
+def plain(struct) -> dict:
+    """A request's properties as plain values; an unknown stays the wire's unknown string."""
+    return json_format.MessageToDict(struct)
+
+
+def wire(props: dict) -> struct_pb2.Struct:
+    struct = struct_pb2.Struct()
+    struct.update(props)
+    return struct
 
 
 def check(news: dict) -> tuple[dict, list[tuple[str, str]]]:
@@ -101,53 +99,18 @@ def diff(olds: dict, news: dict) -> tuple[bool, list[str]]:
     return bool(changed), (["triggers"] if "triggers" in changed else [])
 
 
-def _check_address(host: str) -> None:
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        raise CommandFailed(f"the stand-in command provider connects only to IP addresses, not {host!r}") from None
-    if not any(address in network for network in ALLOWED):
-        raise CommandFailed(f"the stand-in command provider refuses {host}: only loopback and the test bed")
-
-
 def run(props: dict, command: str) -> dict:
     """Run ``command`` over SSH as the real provider does; returns stdout and stderr."""
-    connection = props["connection"]
-    host = connection["host"]
-    _check_address(host)
-    limit = int(connection.get("dialErrorLimit", 10))
-    per_dial = int(connection.get("perDialTimeout", 15))
-    with tempfile.TemporaryDirectory() as folder:
-        key = os.path.join(folder, "key")
-        fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(connection.get("privateKey") or "")
-        ssh = ["ssh", "-F", "/dev/null", "-i", key, "-p", str(int(connection.get("port", 22))),
-               "-l", str(connection.get("user", "root")), "-o", "IdentitiesOnly=yes",
-               "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
-               "-o", f"ConnectTimeout={per_dial or 600}", "-o", "LogLevel=error",
-               "--", host, command]
-        attempt = 0
-        while True:
-            attempt += 1
-            result = subprocess.run(ssh, input=(props.get("stdin") or "").encode(), capture_output=True)
-            stderr = result.stderr.decode(errors="replace")
-            if result.returncode == 255 and _DIAL_ERROR.search(stderr) and (limit < 0 or attempt < limit):
-                time.sleep(1)
-                continue
-            break
-    stdout = result.stdout.decode(errors="replace")
-    if result.returncode == 255 and _DIAL_ERROR.search(stderr):
-        raise CommandFailed(f"Dial: failed to dial {host}:{connection.get('port', 22)} after {attempt} attempts: "
-                            f"{stderr.strip()}")
-    if result.returncode != 0:
-        raise CommandFailed(f"Process exited with status {result.returncode}: running {json.dumps(command)}:\n"
-                            f"{stdout}{stderr}")
-    return {"stdout": stdout.removesuffix("\n"), "stderr": stderr.removesuffix("\n")}
+    stdout, stderr = run_remote(props["connection"], command, props.get("stdin"), allowed=allowed)
+    return {"stdout": stdout, "stderr": stderr}
 
 
 def _name_of(urn: str) -> str:
     return urn.rsplit("::", 1)[-1]
+
+
+def _fail(context, err: RemoteCommandError):
+    context.abort(getattr(grpc.StatusCode, err.grpc_code), str(err))
 
 
 class CommandProvider(ResourceProviderServicer):
@@ -161,51 +124,54 @@ class CommandProvider(ResourceProviderServicer):
         return proto.DiffResponse(changes=proto.DiffResponse.DIFF_NONE)
 
     def Configure(self, request, context):
-        return proto.ConfigureResponse(acceptSecrets=False, supportsPreview=False)
+        return proto.ConfigureResponse(acceptSecrets=False, supportsPreview=True)
 
     def Check(self, request, context):
-        news = rpc.deserialize_properties(request.news, True)
-        inputs, failures = check(news)
-        return proto.CheckResponse(inputs=_serialize(inputs),
+        inputs, failures = check(plain(request.news))
+        return proto.CheckResponse(inputs=wire(inputs),
                                    failures=[proto.CheckFailure(property=p, reason=r) for p, r in failures])
 
     def Diff(self, request, context):
-        olds = rpc.deserialize_properties(request.olds, True)
-        news = rpc.deserialize_properties(request.news, True)
-        changed, replaces = diff(olds, news)
+        changed, replaces = diff(plain(request.olds), plain(request.news))
         return proto.DiffResponse(changes=proto.DiffResponse.DIFF_SOME if changed else proto.DiffResponse.DIFF_NONE,
                                   replaces=replaces)
 
     def Create(self, request, context):
-        props = rpc.deserialize_properties(request.properties)
+        props = plain(request.properties)
         state = {key: props[key] for key in INPUTS if key in props}
-        try:
-            if props.get("create"):
-                state.update(run(props, props["create"]))
-        except CommandFailed as err:
-            context.abort(grpc.StatusCode.UNKNOWN, str(err))
-        return proto.CreateResponse(id=f"{_name_of(request.urn)}{secrets.token_hex(4)}", properties=_serialize(state))
+        if request.preview:  # nothing runs; the outputs are computed
+            state.update(stdout=UNKNOWN, stderr=UNKNOWN)
+        else:
+            state.update(stdout="", stderr="")
+            try:
+                if props.get("create") is not None:
+                    state.update(run(props, props["create"]))
+            except RemoteCommandError as err:
+                _fail(context, err)
+        return proto.CreateResponse(id=f"{_name_of(request.urn)}{secrets.token_hex(4)}", properties=wire(state))
 
     def Update(self, request, context):
-        olds = rpc.deserialize_properties(request.olds)
-        news = rpc.deserialize_properties(request.news)
+        olds, news = plain(request.olds), plain(request.news)
         state = {**{key: news[key] for key in INPUTS if key in news},
                  "stdout": olds.get("stdout", ""), "stderr": olds.get("stderr", "")}
-        command = news.get("update") or news.get("create")
+        if request.preview:
+            state.update(stdout=UNKNOWN, stderr=UNKNOWN)
+            return proto.UpdateResponse(properties=wire(state))
+        command = news.get("update") if news.get("update") is not None else news.get("create")
         try:
-            if command:
+            if command is not None:
                 state.update(run(news, command))
-        except CommandFailed as err:
-            context.abort(grpc.StatusCode.UNKNOWN, str(err))
-        return proto.UpdateResponse(properties=_serialize(state))
+        except RemoteCommandError as err:
+            _fail(context, err)
+        return proto.UpdateResponse(properties=wire(state))
 
     def Delete(self, request, context):
-        props = rpc.deserialize_properties(request.properties)
+        props = plain(request.properties)
         try:
-            if props.get("delete"):
+            if props.get("delete") is not None:
                 run(props, props["delete"])
-        except CommandFailed as err:
-            context.abort(grpc.StatusCode.UNKNOWN, str(err))
+        except RemoteCommandError as err:
+            _fail(context, err)
         return empty_pb2.Empty()
 
     def Read(self, request, context):
