@@ -128,6 +128,8 @@ class DockerMachine(pulumi.ComponentResource):
         host = driver.create_host(
             name, ssh_key.public_key if ssh_key else None, engine.port, self, power=args.power, force=args.force_stop
         )
+        # A host that exists already (generic) gets the machine's own key put on it first.
+        authorized = driver.authorize_key(name, host, ssh_key, self) if ssh_key is not None else []
         private_key = host.private_key if host.private_key is not None else ssh_key.private_key  # type: ignore[union-attr]
         address = pulumi.Output.from_input(host.address)
         ssh_address = pulumi.Output.from_input(host.ssh_address) if host.ssh_address is not None else address
@@ -180,7 +182,7 @@ class DockerMachine(pulumi.ComponentResource):
             add_previous_output_in_env=False,
             triggers=[_fingerprint(engine.to_dict()), server.id, certs.ca_id, args.provision_nonce],
             # On a lent host the old command's delete undoes the setup: it must run before the new create.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(host.depends_on),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*host.depends_on, *authorized],
                                         delete_before_replace=not driver.owns_host),
         )
 

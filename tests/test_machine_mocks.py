@@ -80,7 +80,9 @@ def test_generic_machine(generic_key):
 
     out = run_program(mocks, program)
     assert_outputs(out, "127.0.0.20", "generic", "box")
-    assert out["ssh_private_key"][0] == pair.private_key
+    machine_key = mocks.one(DYNAMIC + "SSHKey").state
+    assert out["ssh_private_key"][0] == machine_key["private_key"] != pair.private_key, \
+        "the machine's own key, never the user's"
     assert out["ssh_user"][0] == "admin" and out["ssh_port"][0] == 2222
     assert covers(out["server_cert_pem"][0], "box.example.com")
     types = sorted(r.typ for r in mocks.resources)
@@ -90,13 +92,18 @@ def test_generic_machine(generic_key):
         DYNAMIC + "CertificateAuthority",
         DYNAMIC + "ClientCertificate",
         DYNAMIC + "ServerCertificate",
+        DYNAMIC + "SSHKey",
+        DYNAMIC + "AuthorizedKey",
         "command:remote:Command",
-    ]), "a generic machine creates nothing in a cloud and needs no generated SSH key"
+    ]), "a generic machine creates nothing in a cloud; its own key is authorized on the host"
+    authorized = mocks.one(DYNAMIC + "AuthorizedKey").inputs
+    assert (authorized["host"], authorized["port"], authorized["user"]) == ("127.0.0.20", 2222, "admin")
+    assert authorized["user_key_path"] == str(key_path) and authorized["public_key"] == machine_key["public_key"]
     command = provision_inputs(mocks)
     assert command["connection"]["host"] == "127.0.0.20"
     assert command["connection"]["user"] == "admin"
     assert command["connection"]["port"] == 2222
-    assert command["connection"]["privateKey"] == pair.private_key
+    assert command["connection"]["privateKey"] == machine_key["private_key"]
     assert command["connection"]["dialErrorLimit"] == 30 and command["connection"]["perDialTimeout"] == 15
     assert command["create"].startswith("sudo -n sh -c ")
     assert command["stdin"].count("-----BEGIN ") == 3

@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 GUARD_ROUTE = "10.213.0.0/16"
-OVERLAYS = ("etc", "var", "usr", "home")  # copy-on-write inside the test host
+# Copy-on-write inside the test host (/root too: a generic machine's key goes into ~/.ssh/authorized_keys).
+OVERLAYS = ("etc", "var", "usr", "home", "root")
 REQUIRED_COMMANDS = ("ip", "nsenter", "unshare", "mount", "ssh", "ssh-keygen", "dockerd", "docker", "containerd", "openssl",
                      "sudo", "useradd")
 SSHD = "/usr/sbin/sshd"
@@ -240,7 +241,7 @@ class RemoteHost:
         (w / "sshd_config").write_text(
             f"ListenAddress {self.address}\n"
             f"HostKey {w / 'host_ed25519'}\n"
-            f"AuthorizedKeysFile {self.authorized_keys}\n"
+            f"AuthorizedKeysFile {self.authorized_keys} .ssh/authorized_keys\n"
             "StrictModes no\nUsePAM no\nPermitRootLogin prohibit-password\nPasswordAuthentication no\n"
             "PidFile none\nSubsystem sftp internal-sftp\n"
         )

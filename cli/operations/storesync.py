@@ -12,6 +12,23 @@ from .settings import MachineSpec
 from .untrusted import check_machine
 
 SSH_KEY_FILE = "id_ed25519"
+# docker-machine's generic driver keeps the machine's key as id_rsa (whatever its type): so does this store.
+KEY_FILES = {"generic": "id_rsa"}
+
+
+def ssh_key_file(driver: str) -> str:
+    return KEY_FILES.get(driver, SSH_KEY_FILE)
+
+
+def _drop_other_keys(folder, keep: str) -> None:
+    """A key file under the other name is left from an earlier version (for generic: a copy of the user's own
+    key, which the machine no longer uses): only the machine's key stays in its folder."""
+    for name in {SSH_KEY_FILE, *KEY_FILES.values()} - {keep}:
+        for path in (folder / name, folder / f"{name}.pub"):
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                pass
 SECRET_OUTPUTS = ("ssh_private_key", "client_key_pem")
 
 
@@ -33,6 +50,7 @@ def write_machine(store: Store, name: str, spec: MachineSpec, outputs: Mapping[s
     out = outputs_plain(outputs)
     check_machine(name, out)
     private_key = out.get("ssh_private_key") or ""
+    key_file = ssh_key_file(spec.driver)
     folder = store.write_machine_files(
         name,
         ca_pem=out["ca_pem"],
@@ -41,8 +59,10 @@ def write_machine(store: Store, name: str, spec: MachineSpec, outputs: Mapping[s
         server_cert_pem=out.get("server_cert_pem"),
         ssh_private_key=private_key or None,
         ssh_public_key=public_key_from_private(private_key) if private_key else None,
-        ssh_key_name=SSH_KEY_FILE,
+        ssh_key_name=key_file,
     )
+    if private_key:
+        _drop_other_keys(folder, key_file)
     host = new_host_config(
         name=name,
         driver_name=spec.driver,
@@ -50,7 +70,7 @@ def write_machine(store: Store, name: str, spec: MachineSpec, outputs: Mapping[s
         ip=out.get("ip") or "",
         ssh_user=out.get("ssh_user") or "root",
         ssh_port=int(out.get("ssh_port") or 22),
-        ssh_key_path=folder / SSH_KEY_FILE if private_key else None,
+        ssh_key_path=folder / key_file if private_key else None,
         engine=spec.engine,
         tls_sans=spec.tls_sans,
         pulumi={

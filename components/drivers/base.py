@@ -75,6 +75,11 @@ class Driver(abc.ABC):
         """Register the VM (and its firewall) as children of ``parent``, in the wanted power state
         (``running`` or ``stopped``; ``force`` stops without a clean shutdown)."""
 
+    def authorize_key(self, machine_name: str, host: MachineHost, key: Any, parent: pulumi.Resource) -> list:
+        """Put the machine's generated SSH key (``key``, an SSHKey) on a host that exists already; the
+        resources provisioning must wait for. The default: none (the driver hands the key to the VM itself)."""
+        return []
+
     def cluster_firewall(self, cluster: str, members: Sequence[ClusterMember], others: Sequence[pulumi.Output[str]],
                          ports: Sequence[tuple[str, int]], parent: pulumi.Resource) -> list[pulumi.Resource]:
         """Open ``ports`` ((protocol, port) pairs) between a cluster's members made by this driver, and

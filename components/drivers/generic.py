@@ -1,4 +1,12 @@
-"""Generic: a Linux host that already exists, reached over SSH with your key. Nothing is created in a cloud."""
+"""Generic: a Linux host that already exists, reached over SSH. Nothing is created in a cloud.
+
+The machine has a key of its own, as every other driver's machine does: generated per machine (a Pulumi
+secret), authorized on the host at create with your key (``ssh_key``, a path: ssh reads the file from
+your disk, once), and the only key used afterwards and the only one in state. Your key never enters a
+stack's config, state or outputs, so a teammate who imports the machine gets the machine's key, not
+yours. ``ssh_private_key`` is different: a key given by value is the machine's key (already authorized
+on the host) and is kept in state like a generated one.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +14,12 @@ import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Optional
+from typing import Any, ClassVar, Optional
 
 import pulumi
 
 from ..names import HOST_NAME, USER_NAME
-from .base import Driver, DriverArgumentError, MachineHost, secret_field
+from .base import Driver, DriverArgumentError, MachineHost, child_opts, secret_field
 
 
 
@@ -21,15 +29,20 @@ MAX_KEY_BYTES = 64 * 1024  # an RSA 16384 key is about 13 KiB
 @dataclass(frozen=True)
 class GenericDriver(Driver):
     name: ClassVar[str] = "generic"
-    uses_generated_key: ClassVar[bool] = False
     owns_host: ClassVar[bool] = False
     supports_power: ClassVar[bool] = False
 
     ip_address: Optional[str] = None
     ssh_user: str = "root"
     ssh_port: int = 22
-    ssh_key: str = "~/.ssh/id_rsa"  # path of the private key, as docker-machine's --generic-ssh-key
-    ssh_private_key: Optional[pulumi.Input[str]] = secret_field()  # the key itself, instead of a path
+    # The path of your private key (docker-machine's --generic-ssh-key), used once to authorize the machine's
+    # own key. None: no key of yours here (a machine imported from a teammate: its key is authorized already).
+    ssh_key: Optional[str] = "~/.ssh/id_rsa"
+    ssh_private_key: Optional[pulumi.Input[str]] = secret_field()  # the machine's key itself, already authorized
+
+    @property
+    def uses_generated_key(self) -> bool:  # type: ignore[override]
+        return self.ssh_private_key is None
 
     def validate(self, machine_name: str) -> None:
         if not self.ip_address:
@@ -47,7 +60,9 @@ class GenericDriver(Driver):
             raise DriverArgumentError(f"generic ssh_user {self.ssh_user!r} is not a user name")
         if not 1 <= int(self.ssh_port) <= 65535:
             raise DriverArgumentError(f"generic ssh_port {self.ssh_port!r} is not a TCP port")
-        if self.ssh_private_key is None:
+        if self.ssh_key is not None and not isinstance(self.ssh_key, str):
+            raise DriverArgumentError("generic ssh_key must be the path of your private key")
+        if self.ssh_private_key is None and self.ssh_key is not None:
             if not self.key_path.is_file():
                 raise DriverArgumentError(
                     f"generic ssh key {self.key_path} does not exist: give --generic-ssh-key the path of your private key"
@@ -71,13 +86,27 @@ class GenericDriver(Driver):
 
     @property
     def key_path(self) -> Path:
-        return Path(os.path.expanduser(self.ssh_key))
+        return Path(os.path.expanduser(self.ssh_key or ""))
+
+    def to_dict(self) -> dict[str, Any]:
+        """As every driver's, but without the path of your key: it means nothing on a teammate's disk (and
+        names your home folder); an imported machine is reached with its own key."""
+        return {**super().to_dict(), "ssh_key": None}
 
     def create_host(self, machine_name, public_key, engine_port, parent, power="running", force=False) -> MachineHost:
-        key = self.ssh_private_key if self.ssh_private_key is not None else self.key_path.read_text()
         return MachineHost(
             address=self.ip_address,  # type: ignore[arg-type]
             ssh_user=self.ssh_user,
             ssh_port=int(self.ssh_port),
-            private_key=pulumi.Output.secret(key),
+            # None: the machine's generated key, once authorize_key has put it on the host.
+            private_key=None if self.ssh_private_key is None else pulumi.Output.secret(self.ssh_private_key),
         )
+
+    def authorize_key(self, machine_name: str, host: MachineHost, key: Any, parent: pulumi.Resource) -> list:
+        """The machine's generated key onto the host, with your key from ``ssh_key``."""
+        if self.ssh_private_key is not None:
+            return []
+        from ..material import AuthorizedKey
+
+        return [AuthorizedKey(f"{machine_name}-authorized-key", host.address, host.ssh_port, host.ssh_user, key,
+                              self.ssh_key, opts=child_opts(parent))]

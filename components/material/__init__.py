@@ -1,5 +1,5 @@
 """Certificates and SSH keys as Pulumi dynamic resources (imports pulumi)."""
 
-from .resources import CertificateAuthority, ClientCertificate, ServerCertificate, SSHKey
+from .resources import AuthorizedKey, CertificateAuthority, ClientCertificate, ServerCertificate, SSHKey
 
-__all__ = ["CertificateAuthority", "ClientCertificate", "ServerCertificate", "SSHKey"]
+__all__ = ["AuthorizedKey", "CertificateAuthority", "ClientCertificate", "ServerCertificate", "SSHKey"]

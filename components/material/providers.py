@@ -18,6 +18,7 @@ from pulumi.dynamic import CreateResult, DiffResult, ResourceProvider, UpdateRes
 
 from ..cert import KeyAndCertificate, create_ca, issue_client_certificate, issue_server_certificate
 from ..ssh import generate_ssh_key, md5_fingerprint, sha256_fingerprint
+from ..ssh.authorized import install_public_key, remove_public_key
 
 # What the Python SDK puts in place of a value not known yet (during preview).
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -52,6 +53,11 @@ class _KeptMaterialProvider(ResourceProvider):
 
 def _normal(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
+
+
+def _plain(value: Any) -> Any:
+    """A port read back from state may be a float: 22.0 is 22."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 class CertificateAuthorityProvider(_KeptMaterialProvider):
@@ -106,3 +112,29 @@ class SSHKeyProvider(_KeptMaterialProvider):
             "md5_fingerprint": md5_fingerprint(pair.public_key),
             "sha256_fingerprint": sha256_fingerprint(pair.public_key),
         }
+
+
+class AuthorizedKeyProvider(ResourceProvider):
+    """A machine's own public key in a lent host's ``authorized_keys``.
+
+    Created with the user's key, which ssh reads from ``user_key_path`` on the user's disk: the path is an
+    input, the key never is, and no output holds either. Later updates need neither (a teammate's, from an
+    imported machine, passes no path); a new host, port, user or machine key replaces it, the old key's line
+    taken out first with the old machine key (kept as a secret output for that).
+    """
+
+    REPLACE_ON: ClassVar[tuple[str, ...]] = ("host", "port", "user", "public_key")
+    KEPT: ClassVar[tuple[str, ...]] = ("host", "port", "user", "public_key", "private_key")
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        install_public_key(props["host"], int(props["port"]), props["user"], props.get("user_key_path"),
+                           props["public_key"])
+        return CreateResult(f"{props['user']}@{props['host']}:{int(props['port'])}/"
+                            f"{sha256_fingerprint(props['public_key'])}", {k: props.get(k) for k in self.KEPT})
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = [k for k in self.REPLACE_ON if news.get(k) == UNKNOWN or _plain(news.get(k)) != _plain(olds.get(k))]
+        return DiffResult(changes=bool(replaces), replaces=replaces, delete_before_replace=True)
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        remove_public_key(props["host"], int(props["port"]), props["user"], props["private_key"], props["public_key"])

@@ -10,6 +10,7 @@ from pulumi.dynamic import Resource
 from ..cert import DEFAULT_KEY_TYPE, DEFAULT_VALIDITY_DAYS, KeyType
 from ..ssh import DEFAULT_SSH_KEY_TYPE, SSHKeyType
 from .providers import (
+    AuthorizedKeyProvider,
     CertificateAuthorityProvider,
     ClientCertificateProvider,
     ServerCertificateProvider,
@@ -126,3 +127,33 @@ class SSHKey(Resource, module=MODULE, name="SSHKey"):
             "sha256_fingerprint": None,
         }
         super().__init__(SSHKeyProvider(), name, props, _secret_opts(opts, "private_key"))
+
+
+class AuthorizedKey(Resource, module=MODULE, name="AuthorizedKey"):
+    """``key``'s public half authorized for ``user`` on a host that already exists, installed with the user's
+    own private key at ``user_key_path`` (ssh reads it from the user's disk: only the path is an input)."""
+
+    host: pulumi.Output[str]
+    port: pulumi.Output[int]
+    user: pulumi.Output[str]
+    public_key: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        host: pulumi.Input[str],
+        port: pulumi.Input[int],
+        user: pulumi.Input[str],
+        key: "SSHKey",
+        user_key_path: Optional[str],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> None:
+        props = {
+            "host": host,
+            "port": port,
+            "user": user,
+            "public_key": key.public_key,
+            "private_key": pulumi.Output.secret(key.private_key),
+            "user_key_path": user_key_path,
+        }
+        super().__init__(AuthorizedKeyProvider(), name, props, _secret_opts(opts, "private_key"))
