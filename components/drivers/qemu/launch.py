@@ -64,7 +64,8 @@ def command_line(props: dict[str, Any]) -> list[str]:
         "-chardev", f"file,id=serial0,path={option_value(folder / SERIAL_LOG)}", "-serial", "chardev:serial0",
         "-display", "none", "-vga", "none",
         "-blockdev", blockdev(folder / DISK, props["backing_chain"]),
-        "-device", "virtio-blk-pci,drive=disk0,bootindex=0",
+        # bootindex 1: direct kernel boot takes 0; the firmware boots the disk first otherwise.
+        "-device", "virtio-blk-pci,drive=disk0,bootindex=1",
         "-drive", f"file={option_value(folder / SEED_ISO)},format=raw,media=cdrom,readonly=on",
         "-netdev", f"user,id=net0,{forwards}",
         "-device", f"virtio-net-pci,netdev=net0,mac={props['mac']}",
