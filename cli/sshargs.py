@@ -1,7 +1,13 @@
-"""The system ssh client's arguments, as docker-machine's ExternalClient builds them."""
+"""The system ssh client's arguments, as docker-machine's ExternalClient builds them, plus the machine's pinned
+host key (cli/knownhosts.py) where docker-machine checked none."""
 
 from __future__ import annotations
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
+
+from .knownhosts import HostKeyPin
 from .store import HostConfig
 
 BASE_SSH_ARGS = [
@@ -13,9 +19,6 @@ BASE_SSH_ARGS = [
     "-o", "LogLevel=quiet",
     "-o", "PasswordAuthentication=no",
     "-o", "ServerAliveInterval=60",
-    # Machines are made and remade with new host keys; there is no one to ask.
-    "-o", "StrictHostKeyChecking=no",
-    "-o", "UserKnownHostsFile=/dev/null",
 ]
 
 
@@ -24,9 +27,16 @@ def host_part(host: HostConfig) -> str:
     return f"[{address}]" if ":" in address else address
 
 
-def ssh_command(host: HostConfig, command: list[str]) -> list[str]:
+def default_pin(host: HostConfig) -> HostKeyPin:
+    """The pin beside the machine's config.json, for callers that have no store at hand."""
+    return HostKeyPin.in_folder(host.name, host.machine_dir)
+
+
+def ssh_command(host: HostConfig, command: list[str], pin: Optional[HostKeyPin] = None) -> list[str]:
     """``--`` before the host: nothing after it (a remote command starting with ``-``) is an ssh option."""
-    args = ["ssh", *BASE_SSH_ARGS]
+    pin = pin or default_pin(host)
+    pin.prepare()
+    args = ["ssh", *BASE_SSH_ARGS, *pin.ssh_options()]
     if host.ssh_key_path:
         args += ["-o", "IdentitiesOnly=yes", "-i", str(host.ssh_key_path)]
     return args + ["-p", str(host.ssh_port), "-l", host.ssh_user, "--", host.ssh_host, *command]
@@ -38,3 +48,17 @@ def identity_options(host: HostConfig) -> list[str]:
         # ssh splits an option's value at spaces unless quoted: a store path may hold spaces.
         options = ["-o", f'IdentityFile="{host.ssh_key_path}"', *options]
     return options
+
+
+def config_block(alias: str, host: HostConfig, pin: HostKeyPin) -> str:
+    """One ``Host`` block of an ssh config file: what scp and rsync need per machine (``-o`` settings would
+    apply to both ends of a machine-to-machine copy). Values were checked when config.json was read; paths are
+    double-quoted (HostKeyPin refuses a path a double quote can't hold)."""
+    lines = [f"Host {alias}", f"  HostName {host.ssh_host}", f"  Port {int(host.ssh_port)}",
+             *(f"  {key} {value}" for key, value in pin.options())]
+    if host.ssh_key_path:
+        key_path = str(host.ssh_key_path)
+        if any(c in key_path for c in '"\n\r\0'):
+            raise ValueError(f"Error: machine {host.name!r}'s SSH key path holds a double quote or a line break")
+        lines += [f'  IdentityFile "{key_path}"', "  IdentitiesOnly yes"]
+    return "\n".join(lines) + "\n"

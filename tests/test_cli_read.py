@@ -374,10 +374,15 @@ def test_ssh_builds_docker_machines_arguments(world, engine, tmp_path, monkeypat
 
     host = world.store().load("dev")
     host.driver["SSHKeyPath"] = "/keys/id"
+    known_hosts = world.root / "machines" / "dev" / "known_hosts"
     assert ssh_command(host, ["ls", "/"]) == [
         "ssh", "-F", "/dev/null", "-o", "ConnectionAttempts=3", "-o", "ConnectTimeout=10", "-o", "ControlMaster=no",
         "-o", "ControlPath=none", "-o", "LogLevel=quiet", "-o", "PasswordAuthentication=no",
-        "-o", "ServerAliveInterval=60", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+        "-o", "ServerAliveInterval=60",
+        # The machine's pinned host key (cli/knownhosts.py) where docker-machine checked none.
+        "-o", "HostKeyAlias=dev", "-o", f'UserKnownHostsFile="{known_hosts}"',
+        "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=accept-new", "-o", "UpdateHostKeys=no",
+        "-o", "CheckHostIP=no",
         "-o", "IdentitiesOnly=yes", "-i", "/keys/id", "-p", "22", "-l", "root", "--", "127.0.0.1", "ls", "/"]
 
 

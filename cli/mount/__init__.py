@@ -10,7 +10,13 @@ import sys
 import click
 
 from ..application import Application
+from ..knownhosts import HostKeyPin, UnusablePath, call
 from ..sshargs import host_part, identity_options
+
+
+def fuse_option(option: str) -> str:
+    """sshfs reads ``-o`` through libfuse, which splits at commas: a backslash keeps one (and itself) literal."""
+    return option.replace("\\", "\\\\").replace(",", "\\,")
 
 
 @click.command("mount", short_help="Mount or unmount a directory from a machine with SSHFS.")
@@ -31,8 +37,19 @@ def command(app: Application, source, mountpoint, unmount) -> None:
         sys.exit(subprocess.call(["fusermount", "-u", mountpoint]))
     if shutil.which("sshfs") is None:
         app.abort("Error: You must have a copy of the sshfs binary locally to use the mount feature")
-    options = ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "PasswordAuthentication=no",
-               *identity_options(host)]
+    pin = HostKeyPin.of(app.store, host.name)
+    try:
+        pin.prepare()
+        settings = [*pin.ssh_options(), "-o", "PasswordAuthentication=no", *identity_options(host)]
+    except UnusablePath as err:
+        app.abort(str(err))
     if host.ssh_key_path:
-        options += ["-o", "IdentitiesOnly=yes"]
-    sys.exit(subprocess.call(["sshfs", *options, "--", f"{host.ssh_user}@{host_part(host)}:{path or '.'}", mountpoint]))
+        settings += ["-o", "IdentitiesOnly=yes"]
+    options = [fuse_option(word) for word in settings]
+    # -F /dev/null: no ssh_config but these settings (as ssh and scp), so the pin is written as they write it.
+    remote = f"{host.ssh_user}@{host_part(host)}:{path or '.'}"
+    code, mismatch = call(["sshfs", "-F", "/dev/null", *options, "--", remote, mountpoint],
+                          [(pin, host.ssh_host, host.ssh_port, host.ssh_user)])
+    if mismatch:
+        app.abort(mismatch)
+    sys.exit(code)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import shlex
 import shutil
-import subprocess
 import sys
 
 import click
 
+from components.files import PrivateTempFolder, write_private
+
 from ..application import Application
-from ..sshargs import BASE_SSH_ARGS, host_part, identity_options
+from ..knownhosts import HostKeyPin, UnusablePath, call
+from ..sshargs import BASE_SSH_ARGS, config_block
 from ..store import HostConfig
 
 
@@ -35,20 +37,34 @@ def command(app: Application, source, destination, recursive, delta, quiet) -> N
     tool = "rsync" if delta else "scp"
     if shutil.which(tool) is None:
         app.abort(f"Error: {tool} is not installed: install it to use docker-machine scp{' -d' if delta else ''}")
-    locations, options = [], ["-o", "IdentitiesOnly=yes"]
-    for arg in (source, destination):
-        host, user, path = split_location(app, arg)
-        if host is None:
-            locations.append(path)
-            continue
-        options += identity_options(host)
-        locations.append(f"{user or host.ssh_user}@{host_part(host)}:{path}")
-    # "--" before the locations: a path such as --rsh=... is a path, never an option.
-    if delta:
-        ssh = shlex.join(["ssh", *BASE_SSH_ARGS, *options])  # rsync splits -e at spaces, honouring quotes
-        args = ["rsync", "-e", ssh, "-a" if recursive else "-t", *(["-q"] if quiet else ["--progress"]), "--",
-                *locations]
-    else:
-        args = ["scp", *BASE_SSH_ARGS, "-3", *(["-r"] if recursive else []), *(["-q"] if quiet else []), *options,
-                "--", *locations]
-    sys.exit(subprocess.call(args))
+    locations, blocks, pins = [], {}, {}
+    try:
+        for arg in (source, destination):
+            host, user, path = split_location(app, arg)
+            if host is None:
+                locations.append(path)
+                continue
+            # Each machine its own Host block (its address, port, key and pinned host key), named by an alias
+            # no machine name can take: a machine-to-machine copy needs both ends' settings.
+            alias = f"docker-machine.{host.name}"
+            pins[alias] = (HostKeyPin.of(app.store, host.name), host)
+            blocks[alias] = config_block(alias, host, pins[alias][0])
+            locations.append(f"{user or host.ssh_user}@{alias}:{path}")
+    except (UnusablePath, ValueError) as err:
+        app.abort(str(err))
+    with PrivateTempFolder() as folder:
+        config = write_private(folder / "ssh_config", "".join(blocks.values()))
+        for pin, _ in pins.values():
+            pin.prepare()
+        base = ["-F", str(config), *BASE_SSH_ARGS[2:]]
+        # "--" before the locations: a path such as --rsh=... is a path, never an option.
+        if delta:
+            ssh = shlex.join(["ssh", *base])  # rsync splits -e at spaces, honouring quotes
+            args = ["rsync", "-e", ssh, "-a" if recursive else "-t", *(["-q"] if quiet else ["--progress"]), "--",
+                    *locations]
+        else:
+            args = ["scp", *base, "-3", *(["-r"] if recursive else []), *(["-q"] if quiet else []), "--", *locations]
+        code, mismatch = call(args, [(pin, host.ssh_host, host.ssh_port, host.ssh_user) for pin, host in pins.values()])
+    if mismatch:
+        app.abort(mismatch)
+    sys.exit(code)

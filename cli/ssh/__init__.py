@@ -9,7 +9,10 @@ import sys
 import click
 
 from ..application import Application
+from ..knownhosts import HostKeyPin, UnusablePath
 from ..sshargs import ssh_command
+
+SSH_FAILED = 255  # ssh's own exit code (a remote command may exit 255 too: the pin's probe tells them apart)
 
 
 @click.command("ssh", short_help="Log into or run a command on a machine with SSH.",
@@ -27,4 +30,12 @@ def command(app: Application, name, command) -> None:
     words = list(command)
     if words and words[0] == "--":
         words = words[1:]
-    sys.exit(subprocess.call(ssh_command(host, words)))
+    pin = HostKeyPin.of(app.store, host.name)
+    try:
+        args = ssh_command(host, words, pin)
+    except UnusablePath as err:
+        app.abort(str(err))
+    code = subprocess.call(args)
+    if code == SSH_FAILED and pin.mismatch(host.ssh_host, host.ssh_port, host.ssh_user):
+        app.abort(pin.mismatch_message())
+    sys.exit(code)

@@ -49,6 +49,10 @@ class Store:
     def machine_dir(self, name: str) -> Path:
         return self.machines_dir / name
 
+    def known_hosts_path(self, name: str) -> Path:
+        """The machine's pinned SSH host key (cli/knownhosts.py)."""
+        return self.machine_dir(name) / "known_hosts"
+
     def names(self) -> list[str]:
         if not self.machines_dir.is_dir():
             return []

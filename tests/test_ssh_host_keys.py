@@ -1,0 +1,178 @@
+"""A machine's SSH host key is pinned on first contact (STORE/machines/NAME/known_hosts) and required from then on
+by ssh, scp (and scp -d) and mount; a changed key is one line naming the machine and the way out."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from components.cert import create_ca
+from tests.conftest import add_machine, require
+from tests.test_cli_real_host import shell
+
+# ----- the arguments (no host needed) ------------------------------------------------------------------------------
+
+
+def option_values(args: list[str]) -> dict[str, str]:
+    return dict(args[i + 1].split("=", 1) for i, word in enumerate(args) if word == "-o")
+
+
+def test_ssh_pins_on_first_contact_then_requires_the_pinned_key(world, tmp_path):
+    from cli.knownhosts import HostKeyPin
+    from cli.sshargs import ssh_command
+
+    add_machine(world.root, "pinme", ip="127.0.0.9", engine_port=2376)
+    store = world.store()
+    host, pin = store.load("pinme"), HostKeyPin.of(store, "pinme")
+    first = option_values(ssh_command(host, ["true"], pin))
+    known = store.machine_dir("pinme") / "known_hosts"
+    assert first["StrictHostKeyChecking"] == "accept-new"
+    assert first["UserKnownHostsFile"] == f'"{known}"' and first["HostKeyAlias"] == "pinme"
+    assert first["GlobalKnownHostsFile"] == "/dev/null"
+    assert stat.S_IMODE(known.stat().st_mode) == 0o600, "ssh appends the first key to a file only we read"
+    known.write_text("pinme ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHb8DBaZ8jAydzEk6hhrQUOsC0eE8E7m7OqUE5a4UmIH\n")
+    assert option_values(ssh_command(host, ["true"], pin))["StrictHostKeyChecking"] == "yes"
+    assert "StrictHostKeyChecking=no" not in ssh_command(host, ["true"], pin)
+
+
+def test_a_store_path_ssh_options_cannot_carry_is_one_line(world, tmp_path):
+    from cli.knownhosts import HostKeyPin, UnusablePath
+
+    with pytest.raises(UnusablePath, match="double quote"):
+        HostKeyPin("m", tmp_path / 'a"b' / "known_hosts").options()
+
+
+def test_sshfs_options_keep_commas_and_backslashes_literal():
+    from cli.mount import fuse_option
+
+    # libfuse splits -o at commas: an unescaped one would start a new option (the ProxyCommand= of issue #19).
+    assert fuse_option('IdentityFile="/s,tore/id",ProxyCommand=touch x') == \
+        'IdentityFile="/s\\,tore/id"\\,ProxyCommand=touch x'
+    assert fuse_option("UserKnownHostsFile=\"/a\\b\"") == 'UserKnownHostsFile="/a\\\\b"'
+
+
+def test_scp_config_gives_each_machine_its_own_address_port_key_and_pin(world):
+    from cli.knownhosts import HostKeyPin
+    from cli.sshargs import config_block
+
+    add_machine(world.root, "one", ip="127.0.0.5", engine_port=2376, ssh_port=2201, ssh_key=Path(__file__))
+    store = world.store()
+    block = config_block("docker-machine.one", store.load("one"), HostKeyPin.of(store, "one"))
+    assert block.splitlines() == [
+        "Host docker-machine.one", "  HostName 127.0.0.5", "  Port 2201", "  HostKeyAlias one",
+        f'  UserKnownHostsFile "{store.machine_dir("one") / "known_hosts"}"', "  GlobalKnownHostsFile /dev/null",
+        "  StrictHostKeyChecking accept-new", "  UpdateHostKeys no", "  CheckHostIP no",
+        f'  IdentityFile "{store.machine_dir("one") / "id_ed25519"}"', "  IdentitiesOnly yes"]
+
+
+# ----- against a real test host ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def host():
+    """A test host of its own: the test changes its host key."""
+    from tests.testbed import RemoteHost, missing_prerequisites
+
+    require(missing_prerequisites(), "the real remote-host tests")
+    with RemoteHost() as made:
+        yield made
+
+
+def regenerate_host_key(host) -> None:
+    """A new ed25519 host key, and sshd (the test host's process 1 of its session) re-reads it on SIGHUP."""
+    key = host.workdir / "host_ed25519"
+    key.unlink()
+    Path(f"{key}.pub").unlink()
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    sshd = host._sshd.pid
+    assert Path(f"/proc/{sshd}/comm").read_text().strip() == "sshd"
+    os.kill(sshd, signal.SIGHUP)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        scan = subprocess.run(["ssh-keyscan", "-T", "2", "-t", "ed25519", host.address], capture_output=True, text=True)
+        if Path(f"{key}.pub").read_text().split()[1] in scan.stdout:
+            return
+        time.sleep(0.2)
+    raise AssertionError("sshd did not come back with the new host key")
+
+
+@pytest.mark.remote_host
+def test_first_contact_pins_and_a_changed_host_key_is_refused_by_ssh_scp_and_mount(world, host, tmp_path):
+    require([c for c in ("scp", "rsync", "sshfs", "fusermount3") if shutil.which(c) is None]
+            + ([] if Path("/dev/fuse").exists() else ["/dev/fuse"]), "the host-key test")
+    add_machine(world.root, "pinned", ip=host.address, engine_port=2376, ssh_key=host.ssh_key, ca=create_ca("tester"))
+    known = world.root / "machines" / "pinned" / "known_hosts"
+    first = shell(world, "docker-machine ssh pinned -- echo hello")
+    assert (first.returncode, first.stdout) == (0, "hello\n"), first.stderr
+    old_key = (host.workdir / "host_ed25519.pub").read_text().split()[:2]
+    assert known.read_text().split() == ["pinned", *old_key], "the host's key, under the machine's name"
+    assert stat.S_IMODE(known.stat().st_mode) == 0o600
+    source = tmp_path / "note.txt"
+    source.write_text("pinned\n")
+    assert shell(world, f"docker-machine scp -q {source} pinned:/tmp/dmtest-pin.txt").returncode == 0
+    assert shell(world, f"docker-machine scp -d -q {source} pinned:/tmp/dmtest-pin-d.txt").returncode == 0
+    assert known.read_text().split() == ["pinned", *old_key], "still one key"
+
+    regenerate_host_key(host)
+    pinned = known.read_text()
+    line = (f'Error: the SSH host key of machine "pinned" is not the one pinned in {known}: the machine was rebuilt, '
+            "or someone is intercepting the connection; if you know it was rebuilt, delete that file and connect "
+            "again to pin the new key\n")
+    refused = shell(world, "docker-machine ssh pinned -- touch /tmp/dmtest-ran")
+    assert (refused.returncode, refused.stdout, refused.stderr) == (1, "", line)
+    assert host.ssh("test -e /tmp/dmtest-ran").returncode == 1, "nothing ran on the host"
+    for copy in (f"docker-machine scp -q {source} pinned:/tmp/dmtest-pin2.txt",
+                 f"docker-machine scp -q pinned:/tmp/dmtest-pin.txt {tmp_path / 'back.txt'}",
+                 f"docker-machine scp -d -q {source} pinned:/tmp/dmtest-pin2.txt"):
+        result = shell(world, copy)
+        assert (result.returncode, result.stderr) == (1, line), copy
+    assert host.ssh("test -e /tmp/dmtest-pin2.txt").returncode == 1 and not (tmp_path / "back.txt").exists()
+    mountpoint = tmp_path / "mnt"
+    mountpoint.mkdir()
+    mounted = shell(world, f"docker-machine mount pinned:/tmp {mountpoint}")
+    try:
+        assert (mounted.returncode, mounted.stderr) == (1, line)
+        assert not os.path.ismount(mountpoint)
+    finally:
+        if os.path.ismount(mountpoint):
+            subprocess.run(["fusermount3", "-u", str(mountpoint)])
+    assert known.read_text() == pinned, "a refused key is never written over the pinned one"
+
+    # The way out the line names: the next contact pins the new key.
+    known.unlink()
+    again = shell(world, "docker-machine ssh pinned -- echo again")
+    assert (again.returncode, again.stdout) == (0, "again\n"), again.stderr
+    new_key = (host.workdir / "host_ed25519.pub").read_text().split()[:2]
+    assert known.read_text().split() == ["pinned", *new_key] and new_key != old_key
+    mounted = shell(world, f"docker-machine mount pinned:/tmp {mountpoint}")
+    assert mounted.returncode == 0, mounted.stderr
+    try:
+        assert (mountpoint / "dmtest-pin.txt").read_text() == "pinned\n"
+    finally:
+        assert shell(world, f"docker-machine mount -u pinned:/tmp {mountpoint}").returncode == 0
+
+
+@pytest.mark.remote_host
+def test_a_comma_in_the_store_path_works_with_mount(world, host, tmp_path):
+    require([] if shutil.which("sshfs") and Path("/dev/fuse").exists() else ["sshfs and /dev/fuse"], "mount")
+    import dataclasses
+
+    root = tmp_path / "store,with,commas"
+    add_machine(root, "comma", ip=host.address, engine_port=2376, ssh_key=host.ssh_key, ca=create_ca("tester"))
+    store = dataclasses.replace(world, root=root, env={**world.env, "MACHINE_STORAGE_PATH": str(root)})
+    host.output("mkdir -p /srv/dmtest && echo commas > /srv/dmtest/c.txt")
+    mountpoint = tmp_path / "mnt"
+    mountpoint.mkdir()
+    mounted = shell(store, f"docker-machine mount comma:/srv/dmtest {mountpoint}")
+    assert mounted.returncode == 0, mounted.stderr
+    try:
+        assert (mountpoint / "c.txt").read_text() == "commas\n"
+    finally:
+        assert shell(store, f"docker-machine mount -u comma:/srv/dmtest {mountpoint}").returncode == 0
+    assert (root / "machines" / "comma" / "known_hosts").read_text().split()[0] == "comma"
