@@ -9,6 +9,7 @@ import http.server
 import ipaddress
 import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from components.drivers.virtualbox import provider as vbox_provider
 from components.drivers.virtualbox.image import ImageError, fetch_image
 from components.drivers.virtualbox.provider import BOOT2DOCKER_MAGIC, VirtualBoxVMProvider
 from components.drivers.seed import read_seed_iso
-from components.drivers.virtualbox.vboxmanage import NOT_INSTALLED, VBoxManageError
+from components.drivers.virtualbox.vboxmanage import NOT_INSTALLED, VBoxManage, VBoxManageError
 from components.ssh import generate_ssh_key
 
 IMAGE_NAME = "ubuntu-24.04-server-cloudimg-amd64.vmdk"
@@ -298,3 +299,56 @@ def test_simulator_missing_required_options_answer_like_vboxmanage(vboxmanage, t
     assert (no_ctl.returncode, no_ctl.stderr.strip()) == (2, "VBoxManage: error: Storage controller name not specified")
     no_port = vboxmanage.run("storageattach", "sim1", "--storagectl", "SATA", "--type", "hdd", "--medium", "x")
     assert no_port.returncode in (1, 2) and "Traceback" not in no_port.stderr, no_port.stderr
+
+
+def started(provider, vboxmanage, url, tmp_path, **changes):
+    """A VM made by the provider, then started by the simulator (no SSH to wait for here)."""
+    created = provider.create(props(tmp_path, url, **changes))
+    assert vboxmanage.run("startvm", created.id, "--type", "headless").returncode == 0
+    return created
+
+
+def test_the_guests_address_is_the_static_one_the_driver_configured(provider, vboxmanage, image_server, tmp_path,
+                                                                    monkeypatch):
+    _, url, _ = image_server
+    created = started(provider, vboxmanage, url, tmp_path, ip_address="192.168.56.150")
+    reported = vboxmanage.run("guestproperty", "get", created.id, "/VirtualBox/GuestInfo/Net/1/V4/IP").stdout
+    assert reported == "Value: 192.168.56.150\n", "the seed's address on the host-only NIC, matched by its MAC"
+    monkeypatch.setenv("VBOXSIM_GUEST_ADDITIONS", "0")
+    assert vboxmanage.run("guestproperty", "get", created.id, "/VirtualBox/GuestInfo/Net/1/V4/IP").stdout == \
+        "No value set!\n"
+    monkeypatch.delenv("VBOXSIM_GUEST_ADDITIONS")
+    # The host-only NIC on an interface whose network does not hold the address: nothing the host can reach.
+    assert vboxmanage.run("controlvm", created.id, "poweroff").returncode == 0
+    assert vboxmanage.run("hostonlyif", "create").returncode == 0
+    assert vboxmanage.run("hostonlyif", "ipconfig", "vboxnet1", "--ip", "192.168.57.1",
+                          "--netmask", "255.255.255.0").returncode == 0
+    assert vboxmanage.run("modifyvm", created.id, "--hostonlyadapter2", "vboxnet1").returncode == 0
+    assert vboxmanage.run("startvm", created.id, "--type", "headless").returncode == 0
+    assert vboxmanage.run("guestproperty", "get", created.id, "/VirtualBox/GuestInfo/Net/1/V4/IP").stdout == \
+        "No value set!\n"
+
+
+def test_a_stop_waits_for_the_guest_to_power_off_after_acpi(provider, vboxmanage, image_server, tmp_path, monkeypatch):
+    _, url, _ = image_server
+    monkeypatch.setenv("VBOXSIM_ACPI_DELAY", "2")
+    created = started(provider, vboxmanage, url, tmp_path)
+    begun = time.monotonic()
+    provider._stop(VBoxManage(), created.id)
+    assert time.monotonic() - begun >= 2, "the guest took 2 s to shut down"
+    vm = vboxmanage.state()["vms"][created.id]
+    assert (vm["state"], vm["stopped_by"]) == ("poweroff", "acpi"), "a guest that shuts down is not cut off"
+
+
+def test_a_guest_that_ignores_acpi_is_powered_off_after_the_bounded_wait(provider, vboxmanage, image_server, tmp_path,
+                                                                         monkeypatch):
+    _, url, _ = image_server
+    monkeypatch.setenv("VBOXSIM_ACPI", "ignore")
+    monkeypatch.setattr(vbox_provider, "ACPI_TIMEOUT", 3)
+    created = started(provider, vboxmanage, url, tmp_path)
+    begun = time.monotonic()
+    provider._stop(VBoxManage(), created.id)
+    elapsed = time.monotonic() - begun
+    assert 3 <= elapsed < 15, f"the wait is bounded by ACPI_TIMEOUT (took {elapsed:.1f}s)"
+    vm = vboxmanage.state()["vms"][created.id]
+    assert (vm["state"], vm["stopped_by"]) == ("poweroff", "poweroff")

@@ -1,8 +1,11 @@
 """Mock hypervisor, real host: DockerMachine with the virtualbox driver provisions the test host.
 
-The VBoxManage simulator stands in for VirtualBox; when it starts the VM it forwards the NAT port
-to the test host's sshd, installs the seed ISO's SSH key there (cloud-init's job) and reports the
-test host's address as the host-only IP. The component, unchanged, then provisions Docker over
+The VBoxManage simulator stands in for VirtualBox; the guest is the test host, so the driver's
+host-only network is the test host's link (allowed the way VirtualBox >= 6.1.28 wants it, a
+networks.conf line) and its static address the test host's: the simulator starts the VM only when
+the seed configures that address on the host-only adapter, forwards the NAT port to the test host's
+sshd, installs the seed ISO's SSH key there (cloud-init's job) and reports the seed's address as the
+host-only IP, as Guest Additions would. The component, unchanged, then provisions Docker over
 SSH through that forward as the non-root user `docker` with sudo, and the docker client reaches
 the engine with the component's outputs alone.
 """
@@ -10,12 +13,15 @@ the engine with the component's outputs alone.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import socket
 
 import pytest
 
 from components import DockerMachineArgs, VirtualBoxDriver
+from components.drivers.virtualbox import provider as vbox_provider
 from components.drivers.virtualbox.provider import VirtualBoxVMProvider
+from components.drivers.virtualbox.vboxmanage import networks_conf_ranges
 from tests.conftest import MachineMocks, build_machine, require
 from tests.dockertools import hello_world
 from tests.testbed import RemoteHost, missing_prerequisites
@@ -43,10 +49,15 @@ def ssh_banner(port: int) -> bytes:
 def test_virtualbox_machine_on_a_real_host(host, vboxmanage, tmp_path, monkeypatch):
     monkeypatch.setenv("VBOXSIM_GUEST_ADDRESS", host.address)
     monkeypatch.setenv("VBOXSIM_AUTHORIZED_KEYS", str(host.authorized_keys))
+    networks_conf = tmp_path / "networks.conf"  # what /etc/vbox/networks.conf says to allow the test host's link
+    networks_conf.write_text(f"* {ipaddress.ip_interface(f'{host.gateway}/30').network}\n")
+    monkeypatch.setenv("VBOXSIM_NETWORKS_CONF", str(networks_conf))
+    monkeypatch.setattr(vbox_provider, "networks_conf_ranges", lambda: networks_conf_ranges(networks_conf))
     image = tmp_path / "ubuntu.vmdk"
     image.write_bytes(b"simulated vmdk\n" * 1024)
     driver = VirtualBoxDriver(storage_path=str(tmp_path / "store"), image_url=image.as_uri(),
-                              image_sha256=hashlib.sha256(image.read_bytes()).hexdigest())
+                              image_sha256=hashlib.sha256(image.read_bytes()).hexdigest(),
+                              hostonly_cidr=f"{host.gateway}/30", ip_address=host.address)
     mocks = MachineMocks(ssh_host=host)
     out = build_machine(mocks, "dev", DockerMachineArgs(driver=driver))
 
@@ -63,7 +74,8 @@ def test_virtualbox_machine_on_a_real_host(host, vboxmanage, tmp_path, monkeypat
     provider = VirtualBoxVMProvider()
     stopped = provider.update(vm.id, vm.state, {**vm.inputs, "state": "stopped"}).outs
     assert stopped["vm_state"] == "Stopped"
-    assert vboxmanage.state()["vms"][vm.id]["state"] == "poweroff"
+    assert (vboxmanage.state()["vms"][vm.id]["state"], vboxmanage.state()["vms"][vm.id]["stopped_by"]) == \
+        ("poweroff", "acpi"), "stopped by the ACPI power button, the guest given time to shut down"
     assert ssh_banner(vm.state["ssh_port"]) == b"", "a stopped VM answers no SSH"
     started = provider.update(vm.id, stopped, {**vm.inputs, "state": "running"}).outs
     assert started["vm_state"] == "Running" and started["host_only_ip"] == host.address

@@ -11,10 +11,18 @@ ones in VBoxManage's sources (VBoxManage*.cpp, 7.0.14). The old option spellings
 (--natpf1, --hostonlyadapter2, --nictype1) are accepted by 6.1 and, as aliases, by 7.0.
 State lives in the JSON file $VBOXSIM_STATE.
 
-"Mock hypervisor, real host": when $VBOXSIM_GUEST_ADDRESS is set, `startvm` forwards each NAT
-port forward's host port on 127.0.0.1 to that address (the test bed's sshd), installs the SSH keys
-from the attached cloud-init seed ISO into $VBOXSIM_AUTHORIZED_KEYS (what cloud-init would do in
-the guest), and `guestproperty get .../Net/1/V4/IP` reports that address.
+The simulated guest: its host-only address is the one the attached cloud-init seed configures
+(network-config, the interface matched by the host-only NIC's MAC), and only when that NIC is a
+host-only adapter on an existing interface whose network holds the address; `guestproperty get
+.../Net/1/V4/IP` reports it as Guest Additions would (VBOXSIM_GUEST_ADDITIONS=0: "No value set!", as
+in an image without them). The ACPI power button powers the guest off after $VBOXSIM_ACPI_DELAY
+seconds (default 2; a real guest takes time), or never with VBOXSIM_ACPI=ignore (a guest that
+ignores it); each VM records how it was last stopped ("stopped_by": acpi or poweroff).
+
+"Mock hypervisor, real host": when $VBOXSIM_GUEST_ADDRESS is set, the guest is the test bed's host
+at that address: `startvm` requires the seed to configure exactly that address on the host-only
+adapter, forwards each NAT port forward's host port on 127.0.0.1 to it (the test bed's sshd), and
+installs the SSH keys from the seed ISO into $VBOXSIM_AUTHORIZED_KEYS (what cloud-init would do).
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +45,9 @@ STATE = Path(os.environ.get("VBOXSIM_STATE", "/nonexistent/vboxsim.json"))
 GUEST = os.environ.get("VBOXSIM_GUEST_ADDRESS")
 AUTHORIZED_KEYS = os.environ.get("VBOXSIM_AUTHORIZED_KEYS")
 NETWORKS_CONF = os.environ.get("VBOXSIM_NETWORKS_CONF")  # stands in for /etc/vbox/networks.conf
+ACPI_DELAY = float(os.environ.get("VBOXSIM_ACPI_DELAY", "2"))
+ACPI_IGNORED = os.environ.get("VBOXSIM_ACPI") == "ignore"
+GUEST_ADDITIONS = os.environ.get("VBOXSIM_GUEST_ADDITIONS", "1") != "0"
 DEFAULT_ALLOWED = ["192.168.56.0/21"]
 ON_OFF = ("on", "off")
 
@@ -63,6 +75,10 @@ def state():
     with open(f"{STATE}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         data = json.loads(STATE.read_text()) if STATE.exists() else {"vms": {}, "hostonlyifs": [], "media": {}}
+        for vm in data["vms"].values():  # a guest shutting down after the ACPI power button is off by now
+            if vm.get("acpi_at") is not None and time.time() >= vm["acpi_at"] + ACPI_DELAY:
+                stop_forwarders(vm)
+                vm.update(state="poweroff", acpi_at=None, stopped_by="acpi")
         yield data
         STATE.write_text(json.dumps(data, indent=2))
 
@@ -369,7 +385,10 @@ def cmd_startvm(args):
         if not any(a["type"] == "hdd" for a in vm["attachments"].values()):
             # The simulator's own text (not VBoxManage's): a real VM would start and then fail to boot.
             raise Fail("(simulator) no hard disk attached: the simulated guest has nothing to boot from")
-        vm["state"] = "running"
+        if GUEST and hostonly_address(data, vm) != GUEST:
+            raise Fail(f"(simulator) the guest is the test host at {GUEST}, but the seed configures "
+                       f"{hostonly_address(data, vm)} on the host-only adapter")
+        vm.update(state="running", acpi_at=None)
         forward(vm)
         install_seed_keys(vm)
     print(f'Waiting for VM "{ref}" to power on...\nVM "{ref}" has been successfully started.')
@@ -383,11 +402,13 @@ def cmd_controlvm(args):
         vm = find_vm(data, args[0])
         if vm["state"] not in ("running", "paused"):
             raise Fail(f"Machine '{args[0]}' is not currently running.")
-        if args[1] in ("poweroff", "acpipowerbutton"):  # the simulated guest shuts down at once
+        if args[1] == "acpipowerbutton":  # the guest is told; it powers off later (or never)
+            if not ACPI_IGNORED and vm.get("acpi_at") is None:
+                vm["acpi_at"] = time.time()
+        elif args[1] == "poweroff":
             stop_forwarders(vm)
-            vm["state"] = "poweroff"
-            if args[1] == "poweroff":
-                progress()
+            vm.update(state="poweroff", acpi_at=None, stopped_by="poweroff")
+            progress()
         else:
             vm["state"] = "paused" if args[1] == "pause" else "running"
 
@@ -409,10 +430,46 @@ def cmd_guestproperty(args):
         raise syntax("Incorrect parameters")
     with state() as data:
         vm = find_vm(data, args[1])
-    if args[2] == "/VirtualBox/GuestInfo/Net/1/V4/IP" and vm["state"] == "running" and GUEST:
-        print(f"Value: {GUEST}")
+    address = hostonly_address(data, vm) if vm["state"] == "running" and GUEST_ADDITIONS else None
+    if args[2] == "/VirtualBox/GuestInfo/Net/1/V4/IP" and address:
+        print(f"Value: {address}")
     else:
         print("No value set!")
+
+
+def seed_files(vm: dict) -> dict:
+    from components.drivers.seed import read_seed_iso
+
+    for attachment in vm["attachments"].values():
+        if attachment["type"] == "dvddrive" and attachment["medium"].endswith(".iso"):
+            try:
+                label, files = read_seed_iso(Path(attachment["medium"]))
+            except Exception:
+                continue  # not a seed ISO (boot2docker)
+            if label == "cidata":
+                return files
+    return {}
+
+
+def hostonly_address(data: dict, vm: dict):
+    """What the guest has on its host-only NIC: the seed's static address for that NIC's MAC, if the NIC is a
+    host-only adapter on an existing interface whose network holds it; else nothing reachable from the host."""
+    if vm["nics"].get("2") != "hostonly":
+        return None
+    iface = next((i for i in data["hostonlyifs"] if i["name"] == vm.get("hostonlyadapter2") and i["ip"]), None)
+    mac = vm.get("macs", {}).get("2", "").lower()
+    network_config = seed_files(vm).get("network-config")
+    if iface is None or not mac or not network_config:
+        return None
+    network = ipaddress.ip_network(f"{iface['ip']}/{iface['netmask']}", strict=False)
+    for ethernet in json.loads(network_config).get("ethernets", {}).values():
+        if ethernet.get("match", {}).get("macaddress", "").replace(":", "").lower() != mac:
+            continue
+        for entry in ethernet.get("addresses", []):
+            address = ipaddress.ip_interface(entry)
+            if address.ip in network and address.ip != ipaddress.ip_address(iface["ip"]):
+                return str(address.ip)
+    return None
 
 
 # 8.8 VBoxManage unregistervm (6.1: 8.6): `unregistervm <vm> --delete`

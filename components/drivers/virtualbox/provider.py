@@ -37,6 +37,7 @@ IP_FILE = "hostonly-ip"
 SEED_ISO = "seed.iso"
 DISK = "disk.vdi"
 BOOT2DOCKER_MAGIC = b"boot2docker, please format-me"
+ACPI_TIMEOUT = 60  # seconds a guest gets to power off after the ACPI power button, before a hard power-off
 
 # What a change of each input does.
 REPLACE_ON = ("name", "machine_dir", "image_url", "image_sha256", "boot2docker_url", "disk_size", "hostonly_cidr",
@@ -250,7 +251,7 @@ class VirtualBoxVMProvider(ResourceProvider):
             return
         if graceful:
             vbox.run("controlvm", vm_uuid, "acpipowerbutton")
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + ACPI_TIMEOUT
             while time.monotonic() < deadline:
                 if vbox.vm_info(vm_uuid).get("VMState") not in ("running", "paused"):
                     return
