@@ -210,7 +210,7 @@ def test_azure_cluster_firewall_opens_ports_on_each_members_group(no_azure_env):
         driver = AzureDriver(subscription_id=SUB)
         machines = {n: DockerMachine(n, DockerMachineArgs(driver=driver)) for n in ("m1", "m2")}
         members = [ClusterMember(n, driver, m.host, m.private_ip) for n, m in machines.items()]
-        made["rules"] = driver.cluster_firewall("sw", members, [pulumi.Output.from_input("198.51.100.7")],
+        made["rules"] = driver.cluster_firewall("sw", members, [pulumi.Output.from_input("198.51.100.7/32")],
                                                 (("tcp", 2377), ("udp", 4789)), machines["m1"])
         return {}
 

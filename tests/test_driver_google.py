@@ -290,7 +290,8 @@ def test_swarm_firewall_between_the_members_tags_only(project_env):
     assert swarm_rule["sourceTags"] == tags and swarm_rule["targetTags"] == tags
     assert {(a["protocol"], port) for a in swarm_rule["allows"] for port in a["ports"]} == {
         (p, str(n)) for p, n in SWARM_PORTS}
-    assert swarm_rule["sourceRanges"] == [f"{mocks.private_address}/32"], "the droplet, by its address"
+    # The droplet by its own (public) address, never its private one (components/swarm/sources.py).
+    assert swarm_rule["sourceRanges"] == [f"{mocks.vm_address}/32"], "the droplet, by its address"
     for rule in mocks.of_type(FIREWALL):
         if rule.name != "lab-swarm-firewall":
             assert rule.inputs["allows"] == [{"protocol": "tcp", "ports": ["22", "2376"]}]

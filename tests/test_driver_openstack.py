@@ -214,7 +214,7 @@ def test_cluster_firewall_admits_only_its_members(os_env):
         a = DockerMachine("node-a", DockerMachineArgs(driver=driver))
         b = DockerMachine("node-b", DockerMachineArgs(driver=driver))
         members = [ClusterMember(m._name, driver, m.host, m.private_ip) for m in (a, b)]
-        driver.cluster_firewall("blue", members, [pulumi.Output.from_input("198.51.100.7")], ports, a)
+        driver.cluster_firewall("blue", members, [pulumi.Output.from_input("198.51.100.7/32")], ports, a)
         return {}
 
     run_program(mocks, program)

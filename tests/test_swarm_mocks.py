@@ -104,14 +104,66 @@ def test_aws_swarm_security_group_references_itself_and_is_attached_to_each_inst
     assert all(a.inputs["securityGroupId"] == group_id for a in attachments)
 
 
-def test_mixed_drivers_open_each_cloud_to_the_others_addresses_only():
+def swarm_firewall(mocks: MachineMocks):
+    return next(f for f in mocks.of_type("digitalocean:index/firewall:Firewall") if f.name == "lab-swarm-firewall")
+
+
+def aws_other_rules(mocks: MachineMocks):
+    return [r for r in mocks.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+            if r.name.startswith("lab-swarm-") and "other" in r.name]
+
+
+def test_mixed_drivers_open_each_cloud_to_the_others_public_addresses_only():
     mocks = MachineMocks()
     build(mocks, DockerSwarmArgs(managers=[SwarmNodeArgs(DO)], workers=[SwarmNodeArgs(AWS)]))
-    firewall = next(f for f in mocks.of_type("digitalocean:index/firewall:Firewall") if f.name == "lab-swarm-firewall")
-    assert all(r["sourceAddresses"] == [f"{mocks.private_address}/32"] for r in firewall.inputs["inboundRules"])
-    other = [r for r in mocks.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
-             if r.name.startswith("lab-swarm-") and "other" in r.name]
-    assert {r.inputs["cidrIpv4"] for r in other} == {f"{mocks.private_address}/32"} and len(other) == len(PORTS)
+    # Each member by the address it reaches the internet from; never its private one (mocks.private_address),
+    # which in the other cloud's network would admit whoever holds it there.
+    firewall = swarm_firewall(mocks)
+    assert all(r["sourceAddresses"] == [f"{mocks.vm_address}/32"] for r in firewall.inputs["inboundRules"])
+    other = aws_other_rules(mocks)
+    assert {r.inputs["cidrIpv4"] for r in other} == {f"{mocks.vm_address}/32"} and len(other) == len(PORTS)
+    assert not any("cidrIpv6" in r.inputs for r in other)
+
+
+@pytest.mark.parametrize("address", ["node.example.com", "10.20.0.7", "192.168.1.20", "fd00::7", "fe80::1"])
+def test_a_generic_member_by_host_name_or_private_address_is_no_firewall_source(address):
+    from components.drivers.generic import GenericDriver
+
+    mocks = MachineMocks()
+    generic = GenericDriver(ip_address=address, ssh_key=None, ssh_private_key="not used under mocks")
+    build(mocks, DockerSwarmArgs(managers=[SwarmNodeArgs(DO)], workers=[SwarmNodeArgs(AWS), SwarmNodeArgs(generic)]))
+    firewall = swarm_firewall(mocks)
+    assert all(r["sourceAddresses"] == [f"{mocks.vm_address}/32"] for r in firewall.inputs["inboundRules"]), \
+        "only the EC2 member's address: not a /32 of a host name or another network's private address"
+    assert {r.inputs["cidrIpv4"] for r in aws_other_rules(mocks)} == {f"{mocks.vm_address}/32"}
+
+
+def test_an_ipv6_member_is_a_128_source():
+    from components.drivers.generic import GenericDriver
+
+    mocks = MachineMocks()
+    generic = GenericDriver(ip_address="::1", ssh_key=None, ssh_private_key="not used under mocks")
+    build(mocks, DockerSwarmArgs(managers=[SwarmNodeArgs(AWS)], workers=[SwarmNodeArgs(generic)]))
+    other = aws_other_rules(mocks)
+    assert {r.inputs.get("cidrIpv6") for r in other} == {"::1/128"} and len(other) == len(PORTS)
+    assert not any(r.inputs.get("cidrIpv4") for r in other)
+
+
+@pytest.mark.parametrize("address, cidr", [
+    ("203.0.113.9", "203.0.113.9/32"), ("2001:db8:0:0::5", "2001:db8::5/128"), ("127.0.0.2", "127.0.0.2/32"),
+    ("node.example.com", None), ("10.0.0.5", None), ("172.31.4.4", None), ("100.64.1.1", None),
+    ("169.254.169.254", None), ("fe80::1%eth0", None), ("fe80::1%$(id)", None), ("fd12::1", None), ("", None),
+    ("::ffff:10.0.0.5", None), ("0.0.0.0", None), ("::", None),
+])
+def test_firewall_source_rule(address, cidr):
+    from components.swarm.sources import require_source, source_cidr
+
+    assert source_cidr(address) == cidr
+    if cidr is None:
+        with pytest.raises(ValueError, match="swarm lab: lab-worker-1's address .* is .*give it a public address"):
+            require_source(address, "lab-worker-1", "lab")
+    else:
+        assert require_source(address, "lab-worker-1", "lab") == cidr
 
 
 @pytest.mark.parametrize("args, message", [

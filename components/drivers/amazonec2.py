@@ -230,8 +230,8 @@ class AmazonEC2Driver(Driver):
             for i, address in enumerate(others):
                 made.append(aws.vpc.SecurityGroupIngressRule(
                     f"{cluster}-swarm-{protocol}-{port}-other-{i}", security_group_id=group.id, ip_protocol=protocol,
-                    from_port=port, to_port=port, cidr_ipv4=address.apply(lambda a: f"{a}/32"), region=self.region,
-                    opts=opts,
+                    from_port=port, to_port=port, cidr_ipv4=address.apply(lambda c: None if ":" in c else c),
+                    cidr_ipv6=address.apply(lambda c: c if ":" in c else None), region=self.region, opts=opts,
                 ))
         for member in members:
             made.append(aws.ec2.NetworkInterfaceSecurityGroupAttachment(

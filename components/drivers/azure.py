@@ -357,9 +357,8 @@ class AzureDriver(Driver):
         """A NIC takes one security group: each member's own gets one rule per port, its sources the
         members' addresses (as they reach each other) and the other drivers' members."""
         _, network, _ = _sdk()
-        sources = pulumi.Output.all(*[m.address for m in members], *others).apply(
-            lambda addresses: sorted({_host_prefix(a) for a in addresses if a})
-        )
+        own = pulumi.Output.all(*[m.address for m in members]).apply(lambda a: [_host_prefix(x) for x in a if x])
+        sources = pulumi.Output.all(own, *others).apply(lambda v: sorted({*v[0], *v[1:]}))  # others: CIDRs already
         made: list[pulumi.Resource] = []
         for member in members:
             nsg = next((r for r in member.host.depends_on if isinstance(r, network.NetworkSecurityGroup)), None)

@@ -83,8 +83,9 @@ class Driver(abc.ABC):
     def cluster_firewall(self, cluster: str, members: Sequence[ClusterMember], others: Sequence[pulumi.Output[str]],
                          ports: Sequence[tuple[str, int]], parent: pulumi.Resource) -> list[pulumi.Resource]:
         """Open ``ports`` ((protocol, port) pairs) between a cluster's members made by this driver, and
-        from the ``others`` (addresses of members made by other drivers); nothing else. The default:
-        no firewall of the driver's own to open (generic, virtualbox)."""
+        from the ``others`` (CIDR sources, ``/32`` or ``/128``, of the public addresses of members made by other
+        drivers, as components/swarm/sources.py admits them); nothing else. The default: no firewall of the
+        driver's own to open (generic, virtualbox)."""
         return []
 
     def to_dict(self) -> dict[str, Any]:

@@ -209,7 +209,7 @@ class DigitalOceanDriver(Driver):
         """One firewall over the members' droplets, its sources the same droplets (and other drivers'
         members by address). DigitalOcean adds up a droplet's firewalls, so each machine's own stays."""
         droplet_ids = [member.host.vm.id.apply(int) for member in members]  # type: ignore[union-attr]
-        sources = [address.apply(lambda a: f"{a}/32" if ":" not in a else f"{a}/128") for address in others]
+        sources = list(others)  # CIDRs already (components/swarm/sources.py)
         return [do.Firewall(
             f"{cluster}-swarm-firewall",
             name=f"docker-swarm-{cluster}",

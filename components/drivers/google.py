@@ -334,7 +334,7 @@ class GoogleDriver(Driver):
         (GCE matches source tags on traffic inside the VPC), and from other drivers' members by address."""
         compute = gcp_sdk().compute
         tags = [machine_tag(member.name) for member in members]
-        sources = [address.apply(lambda a: f"{a}/32") for address in others]
+        sources = list(others)  # CIDRs already (components/swarm/sources.py)
         by_protocol: dict[str, list[str]] = {}
         for protocol, port in ports:
             by_protocol.setdefault(protocol, []).append(str(port))

@@ -54,10 +54,6 @@ def _config(*keys: str) -> Optional[str]:
     return next((config.get(k) for k in keys if config.get(k)), None)
 
 
-def _cidr_of(address: str) -> str:
-    return f"{address}/128" if ":" in address else f"{address}/32"
-
-
 def _ethertype(cidr: str) -> str:
     return "IPv6" if ":" in cidr else "IPv4"
 
@@ -319,8 +315,8 @@ class OpenStackDriver(Driver):
             for i, address in enumerate(others):
                 made.append(os_.networking.SecGroupRule(
                     f"{cluster}-swarm-{protocol}-{port}-other-{i}",
-                    direction="ingress", ethertype=address.apply(_ethertype), protocol=protocol,
-                    port_range_min=port, port_range_max=port, remote_ip_prefix=address.apply(_cidr_of),
+                    direction="ingress", ethertype=address.apply(_ethertype),
+                    protocol=protocol, port_range_min=port, port_range_max=port, remote_ip_prefix=address,
                     security_group_id=group.id, region=region, opts=opts,
                 ))
         for member in members:

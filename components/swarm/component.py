@@ -15,6 +15,7 @@ from ..engine import EngineOptions
 from ..machine import DockerMachine, DockerMachineArgs, MachineArgumentError
 from .plan import availability_problem, count_problem, labels_problem, node_name, swarm_name_problem
 from .provider import SwarmClusterProvider, SwarmNodeProvider, SwarmQuorumProvider
+from .sources import other_sources
 
 TYPE = "docker-machine:index:DockerSwarm"
 MODULE = "docker-machine"
@@ -186,8 +187,10 @@ class DockerSwarm(pulumi.ComponentResource):
                                    advertise[machine_name])
             by_driver.setdefault(node.driver.name, []).append(member)
         made: list[pulumi.Resource] = []
+        everyone = [m for ms in by_driver.values() for m in ms]
         for driver_name, members in by_driver.items():
-            others = [m.address for d, ms in by_driver.items() if d != driver_name for m in ms]
+            # Other drivers' members as CIDR sources of their own (public) addresses: components/swarm/sources.py
+            others = other_sources(name, everyone, driver_name)
             made += members[0].driver.cluster_firewall(name, members, others, SWARM_PORTS, self)
         return made
 
