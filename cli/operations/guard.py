@@ -56,7 +56,7 @@ def relay(source: int, target: int, reader_gone) -> None:
 
 def children() -> list:
     """Our children, by the parent field of /proc/PID/stat (after ``comm``, which may hold spaces)."""
-    me, found = os.getpid(), []
+    me, session, found = os.getpid(), os.getsid(0), []
     if not LINUX:
         return found
     for entry in os.listdir("/proc"):
@@ -66,7 +66,9 @@ def children() -> list:
                     fields = stat.read().rsplit(b")", 1)[1].split()
             except OSError:
                 continue
-            if int(fields[1]) == me:
+            # Only those in our session: a process that made a session of its own (a daemonized local VM,
+            # qemu -daemonize) is meant to outlive the command.
+            if int(fields[1]) == me and int(fields[3]) == session:
                 found.append(int(entry))
     return found
 
