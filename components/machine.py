@@ -18,7 +18,7 @@ from .drivers.base import check_driver
 from .engine import EngineOptions
 from .material import ServerCertificate, SSHKey
 from .names import INVALID_NAME, name_problem, valid_machine_name
-from .provision import certificate_bundle, check_command_size, remote_command, render_deprovision_script, render_script
+from .provision import check_command_size, provisioning_stdin, remote_command, render_deprovision_script, render_script
 from .ssh import DEFAULT_SSH_KEY_TYPE, SSHKeyType
 
 TYPE = "docker-machine:index:DockerMachine"
@@ -174,13 +174,14 @@ class DockerMachine(pulumi.ComponentResource):
             ),
             stdin=pulumi.Output.secret(
                 pulumi.Output.all(certs.ca_pem, server.cert_pem, server.key_pem).apply(
-                    lambda pems: certificate_bundle(*pems)
+                    lambda pems: provisioning_stdin(engine, *pems)  # --engine-env values too: never in a command
                 )
             ),
             # The certificates ride on stdin: keep the step's output out of the engine's logs.
             logging=remote.Logging.NONE,
             add_previous_output_in_env=False,
-            triggers=[_fingerprint(engine.to_dict()), server.id, certs.ca_id, args.provision_nonce],
+            triggers=[_secret_if(bool(engine.env), _fingerprint(engine.to_dict())), server.id, certs.ca_id,
+                      args.provision_nonce],
             # On a lent host the old command's delete undoes the setup: it must run before the new create.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*host.depends_on, *authorized],
                                         delete_before_replace=not driver.owns_host),
@@ -206,7 +207,7 @@ class DockerMachine(pulumi.ComponentResource):
         self.server_cert_pem = server.cert_pem
         self.driver = pulumi.Output.from_input(driver.name)
         self.driver_options = pulumi.Output.from_input(driver.to_dict())
-        self.engine = pulumi.Output.from_input(engine.to_dict())
+        self.engine = _secret_if(bool(engine.env), engine.to_dict())  # --engine-env values are secrets
         self.power = pulumi.Output.from_input(args.power)
         self.docker_env = self.docker_host.apply(
             lambda url: {"DOCKER_HOST": url, "DOCKER_TLS_VERIFY": "1", "DOCKER_MACHINE_NAME": name}
@@ -232,6 +233,10 @@ OUTPUTS = (
     "power",
     "docker_env",
 )
+
+
+def _secret_if(secret: bool, value: Any) -> pulumi.Output:
+    return pulumi.Output.secret(value) if secret else pulumi.Output.from_input(value)
 
 
 def _fingerprint(data: Any) -> str:

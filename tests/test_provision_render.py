@@ -7,7 +7,15 @@ import pytest
 
 from components.cert import create_ca, issue_server_certificate
 from components.engine import EngineOptions
-from components.provision import certificate_bundle, daemon_config, provisioning, remote_command, render_script
+from components.provision import (
+    ENGINE_ENV_PATH,
+    certificate_bundle,
+    daemon_config,
+    engine_environment,
+    provisioning,
+    remote_command,
+    render_script,
+)
 from components.provision.render import body, launcher, systemd_dropin
 
 OS_RELEASES = Path(__file__).parent / "fixtures" / "os-release"
@@ -18,6 +26,10 @@ WEIRD = EngineOptions(
     opts=["log-level=debug", "debug", "default-ulimit=nofile=1024:2048", "dns-search=a b"],
     env=["HTTP_PROXY=http://proxy:3128", "ODD=a\"b%c$d 'e' \\f"],
 )
+# --engine-env values are secrets (proxy passwords): they must appear in no command line.
+SECRET = "pr0xy-S3cret"
+SECRET_ENV = ["HTTPS_PROXY=http://user:" + SECRET + "@proxy:3128", "PLAIN=" + SECRET + "2",
+              "ODD=" + SECRET + "3\"`$(id)`\\n%h $HOME 'q'"]
 
 
 @pytest.mark.parametrize(
@@ -62,22 +74,20 @@ def test_daemon_json_in_the_script_is_the_rendered_config():
 
 def test_systemd_dropin_clears_exec_start_and_escapes_values():
     dropin = systemd_dropin(WEIRD).splitlines()
-    assert dropin[:2] == ["[Service]", "ExecStart="]
-    assert dropin[2] == (
-        'ExecStart=@DOCKERD@ --config-file=/etc/docker/daemon.json "--log-level=debug" "--debug" '
-        '"--default-ulimit=nofile=1024:2048" "--dns-search=a b"'
-    )
-    assert 'Environment="HTTP_PROXY=http://proxy:3128"' in dropin
-    assert 'Environment="ODD=a\\"b%%c$d \'e\' \\\\f"' in dropin
-    assert "fd://" not in "\n".join(dropin)
+    assert dropin == ["[Service]", "EnvironmentFile=/etc/docker/docker-machine.env", "ExecStart=",
+                      'ExecStart=@DOCKERD@ --config-file=/etc/docker/daemon.json "--log-level=debug" "--debug" '
+                      '"--default-ulimit=nofile=1024:2048" "--dns-search=a b"'], "no Environment= line: no value here"
 
 
 def test_launcher_passes_flags_and_env_exactly(tmp_path):
     fake = tmp_path / "dockerd"
     fake.write_text('#!/bin/sh\nprintf "%s\\n" "$@"\nprintf "ODD=%s\\n" "$ODD"\n')
     fake.chmod(0o755)
+    env_file = tmp_path / "docker-machine.env"
+    env_file.write_text(env_file_of(WEIRD))
     script = tmp_path / "launch.sh"
-    script.write_text(launcher(WEIRD).replace("@DOCKERD@", str(fake)))
+    script.write_text(launcher(WEIRD).replace("@DOCKERD@", str(fake)).replace(ENGINE_ENV_PATH, str(env_file)))
+    assert "ODD" not in launcher(WEIRD), "the launcher holds no value"
     out = subprocess.run(["sh", str(script)], capture_output=True, text=True, check=True).stdout.splitlines()
     assert out == [
         "--config-file=/etc/docker/daemon.json",
@@ -96,8 +106,9 @@ def test_certificates_travel_on_stdin_never_in_the_command():
                         server_key_pem=server.key_pem, ssh_user="ubuntu")
     assert server.key_pem.strip() not in plan.command
     assert "PRIVATE KEY-----\n" not in plan.command
-    assert plan.stdin == certificate_bundle(ca.cert_pem, server.cert_pem, server.key_pem)
-    assert plan.stdin.count("-----BEGIN ") == 3
+    assert plan.stdin == certificate_bundle(ca.cert_pem, server.cert_pem, server.key_pem) + engine_environment(
+        EngineOptions())
+    assert plan.stdin.count("-----BEGIN ") == 4
     assert plan.stdin.index(ca.cert_pem.strip()) < plan.stdin.index(server.cert_pem.strip()) < plan.stdin.index(
         server.key_pem.strip())
 
@@ -119,9 +130,10 @@ def test_bad_hostname_is_refused(hostname):
         render_script(EngineOptions(), "generic", hostname=hostname)
 
 
-def run_body(snippet: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def run_body(snippet: str, env: dict | None = None, stdin: str | None = None, cwd=None) -> subprocess.CompletedProcess:
     """Run provision.sh's functions (not main) with a snippet in plain sh."""
-    return subprocess.run(["/bin/sh", "-c", body() + "\n" + snippet], capture_output=True, text=True, env=env)
+    return subprocess.run(["/bin/sh", "-c", body() + "\n" + snippet], capture_output=True, text=True, env=env,
+                          input=stdin, cwd=cwd)
 
 
 @pytest.mark.parametrize(
@@ -178,3 +190,79 @@ def test_reinstall_runs_the_installer_over_an_installed_engine(tmp_path):
     kept = run_body("ENGINE_REINSTALL=no; ENGINE_INSTALL_URL=none; install_engine", env={"PATH": f"{tmp_path}:/usr/bin:/bin"})
     assert kept.returncode == 0 and "not reinstalling" in kept.stdout
     assert "ENGINE_REINSTALL=yes" in render_script(EngineOptions(), "generic", reinstall=True)
+
+
+# ----- --engine-env: on standard input only ----------------------------------------------------------------------
+
+def env_file_of(engine: EngineOptions) -> str:
+    block = engine_environment(engine).splitlines()
+    assert block[0] == "-----BEGIN DOCKER-MACHINE ENGINE ENV-----" and block[-1] == "-----END DOCKER-MACHINE ENGINE ENV-----"
+    return "".join(line + "\n" for line in block[1:-1])
+
+
+def test_engine_env_values_are_in_no_command_line_only_on_stdin():
+    engine = EngineOptions(env=SECRET_ENV)
+    ca = create_ca("x")
+    server = issue_server_certificate(ca, "x.dev", ["192.0.2.4"])
+    for user in ("root", "ubuntu"):
+        plan = provisioning(engine, "generic", ca_pem=ca.cert_pem, server_cert_pem=server.cert_pem,
+                            server_key_pem=server.key_pem, ssh_user=user)
+        assert SECRET not in plan.command, "an --engine-env value in the remote command line (ps shows it)"
+        assert plan.stdin.count(SECRET) == 3
+        assert plan.stdin.index(server.key_pem.strip()) < plan.stdin.index(SECRET)
+    assert SECRET not in render_script(engine, "generic") and SECRET not in systemd_dropin(engine)
+    assert SECRET not in launcher(engine)
+
+
+def install_from_stdin(tmp_path, stdin: str) -> subprocess.CompletedProcess:
+    """provision.sh's install_certificates run for real, with /etc/docker moved into tmp_path."""
+    docker_dir = tmp_path / "etc-docker"
+    return run_body(f'DOCKER_DIR={docker_dir}; ENGINE_ENV=$DOCKER_DIR/docker-machine.env; '
+                    'read_certificate_bundle; install_certificates; echo "CHANGED=$CHANGED"', stdin=stdin, cwd=tmp_path)
+
+
+def test_the_script_writes_the_environment_to_a_private_file_that_sh_reads_back_exactly(tmp_path):
+    engine = EngineOptions(env=SECRET_ENV + ["EMPTY="])
+    ca = create_ca("x")
+    server = issue_server_certificate(ca, "x.dev", ["192.0.2.4"])
+    stdin = provisioning(engine, "generic", ca_pem=ca.cert_pem, server_cert_pem=server.cert_pem,
+                         server_key_pem=server.key_pem).stdin
+    result = install_from_stdin(tmp_path, stdin)
+    assert result.returncode == 0, result.stderr
+    env_file = tmp_path / "etc-docker" / "docker-machine.env"
+    assert oct(env_file.stat().st_mode & 0o777) == "0o600"
+    assert env_file.read_text() == env_file_of(engine)
+    assert not (tmp_path / "marker").exists()
+    read = subprocess.run(["sh", "-c", f'set -a; . {env_file}; set +a; exec env -0'], capture_output=True,
+                          env={"PATH": "/usr/bin:/bin"}, cwd=tmp_path)
+    environ = dict(item.split("=", 1) for item in read.stdout.decode().split("\0") if "=" in item)
+    for name, value in engine.env_pairs():
+        assert environ[name] == value, name
+    assert (tmp_path / "etc-docker" / "ca.pem").read_text().strip() == ca.cert_pem.strip()
+
+    again = install_from_stdin(tmp_path, stdin)
+    assert again.stdout.strip().endswith("CHANGED=no"), "the same environment again changes nothing"
+    cleared = install_from_stdin(tmp_path, certificate_bundle(ca.cert_pem, server.cert_pem, server.key_pem))
+    assert cleared.returncode == 0 and cleared.stdout.strip().endswith("CHANGED=yes")
+    assert env_file.read_text() == "", "no environment block: the old values are gone"
+
+
+@pytest.mark.parametrize("block", [
+    'A="$(touch marker)"\n',  # unescaped: would run when sourced
+    'A="x"; touch marker\n',
+    "touch marker\n",
+    'A=plain\n',
+    'A="x"\n-----END DOCKER-MACHINE ENGINE ENV-----\nB="y"\n',  # something after the block
+    'A="x"\n',  # no end marker (cut below)
+])
+def test_an_environment_block_that_is_not_name_quoted_value_is_refused_and_nothing_written(tmp_path, block):
+    ca = create_ca("x")
+    server = issue_server_certificate(ca, "x.dev", ["192.0.2.4"])
+    end = "" if block == 'A="x"\n' else "-----END DOCKER-MACHINE ENGINE ENV-----\n"
+    stdin = (certificate_bundle(ca.cert_pem, server.cert_pem, server.key_pem)
+             + "-----BEGIN DOCKER-MACHINE ENGINE ENV-----\n" + block + end)
+    result = install_from_stdin(tmp_path, stdin)
+    assert result.returncode == 1
+    assert "then the engine's environment" in result.stderr
+    assert list((tmp_path / "etc-docker").iterdir()) == [], "nothing written"
+    assert not (tmp_path / "marker").exists()

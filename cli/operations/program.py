@@ -23,6 +23,15 @@ def driver_options(config: pulumi.Config) -> dict:
     return options
 
 
+def engine_options(config: pulumi.Config) -> EngineOptions:
+    """The engine options; ``engineEnv`` (secret config: --engine-env) holds the environment."""
+    engine = dict(config.get_object("engine") or {})
+    env = config.get_object("engineEnv")
+    if env is not None:
+        engine["env"] = env
+    return EngineOptions.from_dict(engine)
+
+
 def store_certificates(config: pulumi.Config) -> ExistingCertificates:
     """The store's CA and client certificate (STORE/certs), shared by all its machines."""
     return ExistingCertificates(
@@ -40,7 +49,7 @@ def machine_program() -> None:
         name,
         DockerMachineArgs(
             driver=driver_from_dict(config.require("driver"), driver_options(config)),
-            engine=EngineOptions.from_dict(config.get_object("engine") or {}),
+            engine=engine_options(config),
             tls_sans=list(config.get_object("tlsSans") or []),
             certificates=store_certificates(config),
             power=config.get("power") or "running",
@@ -70,7 +79,7 @@ def swarm_program() -> None:
     swarm = DockerSwarm(name, DockerSwarmArgs(
         managers=[node(n) for n in layout["managers"]],
         workers=[node(n) for n in layout["workers"]],
-        engine=EngineOptions.from_dict(config.get_object("engine") or {}),
+        engine=engine_options(config),
         certificates=store_certificates(config),
     ))
     for key in SWARM_OUTPUTS:

@@ -49,13 +49,21 @@ def from_config(config: Mapping[str, str]) -> MachineSpec:
     return MachineSpec(
         driver=values["driver"],
         driver_options=json.loads(values.get("driverOptions") or "{}"),
-        engine=json.loads(values.get("engine") or "{}"),
+        engine=_engine(values),
         tls_sans=json.loads(values.get("tlsSans") or "[]"),
         power=values.get("power") or "running",
         force_stop=values.get("forceStop") == "true",
         reinstall_engine=values.get("reinstallEngine") == "true",
         provision_nonce=values.get("provisionNonce") or "",
     )
+
+
+def _engine(values: Mapping[str, str]) -> dict[str, Any]:
+    """The engine options; ``--engine-env`` (secret: proxy passwords) is its own secret key, ``engineEnv``."""
+    engine = json.loads(values.get("engine") or "{}")
+    if "engineEnv" in values:
+        engine["env"] = json.loads(values["engineEnv"] or "[]")
+    return engine
 
 
 def from_outputs(outputs: Mapping[str, Any]) -> MachineSpec:
@@ -76,7 +84,10 @@ def to_config(spec: MachineSpec, certs: Mapping[str, str]) -> dict[str, tuple[st
     values: dict[str, tuple[str, bool]] = {
         "driver": (spec.driver, False),
         "driverOptions": (json.dumps(spec.public_options()), False),
-        "engine": (json.dumps(spec.engine), False),
+        "engine": (json.dumps({k: v for k, v in spec.engine.items() if k != "env"}), False),
+        # --engine-env values are secrets (proxy passwords): secret config, never on a command line; none is "[]"
+        # in plain, replacing any earlier secret one.
+        "engineEnv": (json.dumps(list(spec.engine.get("env") or [])), bool(spec.engine.get("env"))),
         "tlsSans": (json.dumps(spec.tls_sans), False),
         "power": (spec.power, False),
         "forceStop": (json.dumps(spec.force_stop), False),

@@ -2,12 +2,16 @@
 # (MACHINE_*, ENGINE_*, *_TIMEOUT variables and the daemon_json, systemd_dropin
 # and launcher functions) in front of it. Runs as root, under any POSIX sh.
 # Standard input: the CA certificate, the server certificate and the server key
-# as three PEM blocks, in that order.
+# as three PEM blocks, in that order, then (optional) the engine's environment
+# (--engine-env, secrets: proxy passwords) between the lines
+# -----BEGIN DOCKER-MACHINE ENGINE ENV----- and -----END DOCKER-MACHINE ENGINE ENV-----
+# as NAME="value" lines, which go to $ENGINE_ENV (0600) and nowhere else.
 
 DOCKER_DIR=/etc/docker
 DAEMON_LOG=/var/log/docker.log
 DAEMON_PIDFILE=/var/run/docker.pid
 LAUNCHER=$DOCKER_DIR/docker-machine-dockerd.sh
+ENGINE_ENV=$DOCKER_DIR/docker-machine.env
 DROPIN=/etc/systemd/system/docker.service.d/10-machine.conf
 DEFAULT_INSTALL_URL=https://get.docker.com
 CHANGED=no
@@ -227,13 +231,29 @@ install_generated() {
     replace_if_changed "$1" "$new" "$2"
 }
 
+# The certificates, the server key and the engine's environment from standard input. The environment's
+# lines are written as they came (render.py quoted them for sh and systemd alike), after a check that each
+# is NAME="..." and nothing else: no line of it is ever run here.
 install_certificates() {
     say "Copying certs to the remote machine..."
     mkdir -p "$DOCKER_DIR"
     old_umask=$(umask)
     umask 077
+    : >"$DOCKER_DIR/.docker-machine.env.new"
     printf '%s\n' "$CERT_BUNDLE" | awk -v dir="$DOCKER_DIR" '
-        BEGIN { n = 0; split("ca.pem server.pem server-key.pem", names, " "); bad = 0 }
+        BEGIN { n = 0; split("ca.pem server.pem server-key.pem", names, " "); bad = 0; env = 0 }
+        env == 1 && $0 == "-----END DOCKER-MACHINE ENGINE ENV-----" { env = 2; next }
+        env == 1 {
+            if ($0 !~ /^[A-Za-z_][A-Za-z0-9_]*="([^"\\`$]|\\["\\`$])*"$/) { bad = 1; exit }
+            print > (dir "/.docker-machine.env.new")
+            next
+        }
+        $0 == "-----BEGIN DOCKER-MACHINE ENGINE ENV-----" {
+            if (n != 3 || file != "" || env != 0) { bad = 1; exit }
+            env = 1
+            next
+        }
+        env == 2 && $0 != "" { bad = 1; exit }
         /^-----BEGIN / {
             n++
             if (n > 3) { bad = 1; exit }
@@ -243,15 +263,17 @@ install_certificates() {
         }
         n >= 1 && file != "" { print > file }
         /^-----END / { close(file); file = "" }
-        END { exit (bad || n != 3) ? 3 : 0 }
+        END { exit (bad || n != 3 || env == 1) ? 3 : 0 }
     ' || {
-        rm -f "$DOCKER_DIR/.ca.pem.new" "$DOCKER_DIR/.server.pem.new" "$DOCKER_DIR/.server-key.pem.new"
-        fail "standard input must hold the CA certificate, the server certificate and the server key, as three PEM blocks in that order"
+        rm -f "$DOCKER_DIR/.ca.pem.new" "$DOCKER_DIR/.server.pem.new" "$DOCKER_DIR/.server-key.pem.new" \
+            "$DOCKER_DIR/.docker-machine.env.new"
+        fail "standard input must hold the CA certificate, the server certificate and the server key, as three PEM blocks in that order, then the engine's environment"
     }
     umask "$old_umask"
     replace_if_changed 0644 "$DOCKER_DIR/.ca.pem.new" "$DOCKER_DIR/ca.pem"
     replace_if_changed 0644 "$DOCKER_DIR/.server.pem.new" "$DOCKER_DIR/server.pem"
     replace_if_changed 0600 "$DOCKER_DIR/.server-key.pem.new" "$DOCKER_DIR/server-key.pem"
+    replace_if_changed 0600 "$DOCKER_DIR/.docker-machine.env.new" "$ENGINE_ENV"
 }
 
 configure_engine() {
@@ -404,7 +426,7 @@ deprovision() {
         return 0
     fi
     uses_systemd || stop_detached
-    rm -f "$DOCKER_DIR/ca.pem" "$DOCKER_DIR/server.pem" "$DOCKER_DIR/server-key.pem" "$LAUNCHER" "$DROPIN"
+    rm -f "$DOCKER_DIR/ca.pem" "$DOCKER_DIR/server.pem" "$DOCKER_DIR/server-key.pem" "$LAUNCHER" "$DROPIN" "$ENGINE_ENV"
     if [ -f "$DOCKER_DIR/daemon.json.pre-docker-machine" ]; then
         mv -f "$DOCKER_DIR/daemon.json.pre-docker-machine" "$DOCKER_DIR/daemon.json"
     else

@@ -2,8 +2,10 @@
 
 The result is what the component hands to ``pulumi_command.remote.Command``:
 ``command`` (a POSIX sh script with no secrets in it, fine to show in a diff or
-a process listing) and ``stdin`` (the certificates and the server key, a
-secret that only ever travels through the SSH channel).
+a process listing) and ``stdin`` (the certificates, the server key and the
+engine's environment, ``--engine-env``: secrets that only ever travel through
+the SSH channel; on the host the environment goes into a 0600 file that
+systemd's ``EnvironmentFile=`` or the launcher reads).
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ CA_PATH = f"{DOCKER_DIR}/ca.pem"
 SERVER_CERT_PATH = f"{DOCKER_DIR}/server.pem"
 SERVER_KEY_PATH = f"{DOCKER_DIR}/server-key.pem"
 DAEMON_JSON_PATH = f"{DOCKER_DIR}/daemon.json"
+ENGINE_ENV_PATH = f"{DOCKER_DIR}/docker-machine.env"  # --engine-env, 0600, never in a command line
+ENGINE_ENV_BEGIN = "-----BEGIN DOCKER-MACHINE ENGINE ENV-----"
+ENGINE_ENV_END = "-----END DOCKER-MACHINE ENGINE ENV-----"
 
 DEFAULT_DAEMON_TIMEOUT = 120  # seconds for dockerd to answer after a restart
 DEFAULT_CLOUD_INIT_TIMEOUT = 600  # seconds to wait for cloud-init on a new VM
@@ -66,11 +71,6 @@ def _systemd_word(value: str) -> str:
     return f'"{escaped}"'
 
 
-def _systemd_environment(name: str, value: str) -> str:
-    escaped = f"{name}={value}".replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%")
-    return f'Environment="{escaped}"'
-
-
 def systemd_dropin(engine: EngineOptions) -> str:
     """Drop-in for docker.service: clears the unit's ``-H fd://`` so daemon.json's hosts apply.
 
@@ -79,17 +79,14 @@ def systemd_dropin(engine: EngineOptions) -> str:
     command = " ".join(
         ["@DOCKERD@", f"--config-file={DAEMON_JSON_PATH}", *(_systemd_word(f) for f in engine.dockerd_flags())]
     )
-    lines = ["[Service]", "ExecStart=", f"ExecStart={command}"]
-    lines += [_systemd_environment(name, value) for name, value in engine.env_pairs()]
+    lines = ["[Service]", f"EnvironmentFile={ENGINE_ENV_PATH}", "ExecStart=", f"ExecStart={command}"]
     return "\n".join(lines) + "\n"
 
 
 def launcher(engine: EngineOptions) -> str:
     """The script that runs dockerd on a host without systemd."""
-    lines = ["#!/bin/sh", "# Written by docker-machine: runs dockerd with this machine's engine options."]
-    for name, value in engine.env_pairs():
-        lines.append(f"{name}={shlex.quote(value)}")
-        lines.append(f"export {name}")
+    lines = ["#!/bin/sh", "# Written by docker-machine: runs dockerd with this machine's engine options.",
+             "set -a", f". {ENGINE_ENV_PATH}", "set +a"]
     args = ["@DOCKERD@", f"--config-file={DAEMON_JSON_PATH}", *engine.dockerd_flags()]
     lines.append("exec " + " ".join(args[:1] + [shlex.quote(a) for a in args[1:]]))
     return "\n".join(lines) + "\n"
@@ -169,8 +166,26 @@ def remote_command(script: str, ssh_user: str = "root") -> str:
 
 
 def certificate_bundle(ca_pem: str, server_cert_pem: str, server_key_pem: str) -> str:
-    """Standard input of the provisioning: CA certificate, server certificate, server key."""
+    """The start of the provisioning's standard input: CA certificate, server certificate, server key."""
     return "".join(pem.strip() + "\n" for pem in (ca_pem, server_cert_pem, server_key_pem))
+
+
+def _env_value(value: str) -> str:
+    """A value in double quotes, read the same by POSIX sh and by systemd's EnvironmentFile= (both take
+    backslash before any of ``\\ " ` $`` as that character; EnvironmentFile= expands no specifiers)."""
+    return '"' + "".join("\\" + c if c in '\\"`$' else c for c in value) + '"'
+
+
+def engine_environment(engine: EngineOptions) -> str:
+    """The ``--engine-env`` block of the standard input: the content of ENGINE_ENV_PATH between two marker lines
+    (EngineOptions has refused names that are not shell names and values holding a line break)."""
+    lines = [f"{name}={_env_value(value)}" for name, value in engine.env_pairs()]
+    return "\n".join([ENGINE_ENV_BEGIN, *lines, ENGINE_ENV_END]) + "\n"
+
+
+def provisioning_stdin(engine: EngineOptions, ca_pem: str, server_cert_pem: str, server_key_pem: str) -> str:
+    """Standard input of the provisioning: the three PEM blocks, then the engine's environment."""
+    return certificate_bundle(ca_pem, server_cert_pem, server_key_pem) + engine_environment(engine)
 
 
 def provisioning(
@@ -196,5 +211,5 @@ def provisioning(
     )
     return Provisioning(
         command=remote_command(script, ssh_user),
-        stdin=certificate_bundle(ca_pem, server_cert_pem, server_key_pem),
+        stdin=provisioning_stdin(engine, ca_pem, server_cert_pem, server_key_pem),
     )
