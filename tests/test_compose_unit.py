@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-import stat
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,52 +24,20 @@ from components.compose.dockercli import (
     service_inspect_summary,
 )
 from components.compose.provider import UNKNOWN, ComposeDeploymentProvider
+from tests.conftest import require
 from tests.test_cli_read import NOT_FOUND, run_script
 
 KEY = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE\n-----END PRIVATE KEY-----\n"
 FILE = "services:\n  web:\n    image: dmtest/busybox\n    ports: ['8080:80']\n  worker:\n    image: dmtest/busybox\n"
 
-# The stand-in docker: appends {argv, env, stdin, the cert folder's and key's modes} to $FAKE_DOCKER_LOG;
-# `compose version` fails when FAKE_NO_COMPOSE is set; `compose ... ps` and `service inspect` print
-# $FAKE_DOCKER_OUT; every other command exits $FAKE_DOCKER_EXIT (default 0).
-FAKE_DOCKER = r'''
-import json, os, stat, sys
-args = sys.argv[1:]
-stdin = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
-certs = os.environ.get("DOCKER_CERT_PATH", "")
-modes = {}
-if certs and os.path.isdir(certs):
-    modes["folder"] = oct(stat.S_IMODE(os.stat(certs).st_mode))
-    for name in sorted(os.listdir(certs)):
-        modes[name] = oct(stat.S_IMODE(os.stat(os.path.join(certs, name)).st_mode))
-env_files = {a: open(a).read() for a in args if a.startswith("/") and os.path.basename(a).startswith("env-")}
-keep = {k: v for k, v in os.environ.items() if k.startswith(("DOCKER_", "APP_"))}
-all_env = sorted(os.environ)
-with open(os.environ["FAKE_DOCKER_LOG"], "a") as log:
-    log.write(json.dumps({"argv": args, "env": keep, "all_env": all_env, "stdin": stdin, "modes": modes, "env_files": env_files,
-                          "cwd": os.getcwd()}) + "\n")
-if args[:2] == ["compose", "version"]:
-    if os.environ.get("FAKE_NO_COMPOSE"):
-        print("docker: unknown command: docker compose", file=sys.stderr)
-        sys.exit(1)
-    print("Docker Compose version v2.40.3")
-    sys.exit(0)
-if "ps" in args or args[:2] == ["service", "inspect"]:
-    print(os.environ.get("FAKE_DOCKER_OUT", ""))
-    sys.exit(0)
-if args[:2] == ["service", "ls"]:
-    print("svc1\nsvc2")
-    sys.exit(0)
-sys.exit(int(os.environ.get("FAKE_DOCKER_EXIT", "0")))
-'''
+FAKE_DOCKER = Path(__file__).parent / "fakes" / "docker.py"  # parses its arguments as the real CLI does
 
 
 @pytest.fixture
 def fake_docker(tmp_path, monkeypatch):
     folder = tmp_path / "fake-bin"
     folder.mkdir()
-    (folder / "fake_docker.py").write_text(FAKE_DOCKER)
-    (folder / "docker").write_text(f"#!/bin/sh\nexec {sys.executable} {folder / 'fake_docker.py'} \"$@\"\n")
+    (folder / "docker").write_text(f"#!/bin/sh\nexec {sys.executable} {FAKE_DOCKER} \"$@\"\n")
     (folder / "docker").chmod(0o755)
     log = tmp_path / "docker.log"
     monkeypatch.setenv("PATH", f"{folder}:{os.environ['PATH']}")
@@ -273,11 +241,11 @@ def fake_path(tmp_path) -> str:
 
 def test_compose_command_passes_everything_and_exits_with_dockers_code(world, engine, fake_docker, tmp_path):
     env = {"PATH": fake_path(tmp_path), "FAKE_DOCKER_LOG": os.environ["FAKE_DOCKER_LOG"], "FAKE_DOCKER_EXIT": "5"}
-    result = run_script(world, "compose", "dev", "-f", "x.yaml", "up", "-d", "--help", extra_env=env)
+    result = run_script(world, "compose", "dev", "-f", "x.yaml", "up", "-d", "--remove-orphans", extra_env=env)
     assert result.returncode == 5, result.stderr
     version, call = fake_docker()
     assert version["argv"] == ["compose", "version"]
-    assert call["argv"] == ["compose", "-f", "x.yaml", "up", "-d", "--help"], "every argument after NAME, unchanged"
+    assert call["argv"] == ["compose", "-f", "x.yaml", "up", "-d", "--remove-orphans"], "every argument after NAME"
     folder = world.root / "machines" / "dev"
     assert call["env"]["DOCKER_HOST"] == f"tcp://127.0.0.1:{engine.port}" and call["env"]["DOCKER_TLS_VERIFY"] == "1"
     assert call["env"]["DOCKER_CERT_PATH"] == str(folder) and call["env"]["DOCKER_MACHINE_NAME"] == "dev"
@@ -322,3 +290,48 @@ def test_compose_and_stack_commands_import_no_pulumi(world, engine, fake_docker,
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert "HEAVY=\n" in result.stderr, result.stderr
     assert len(fake_docker()) == 3, "compose version, compose ps, stack ls"
+
+
+# ----- the stand-in docker refuses what the real one refuses ---------------------------------------------------------
+
+ROOT = Path(__file__).parent.parent
+INVOCATIONS = [  # (arguments, the real CLI refuses them before asking any engine)
+    ("compose version", False), ("compose version extra", True),
+    ("compose --project-name shop --file - --project-directory /tmp --env-file /dev/null up --detach --remove-orphans",
+     False),
+    ("compose --project-name shop --file - ps --all --format json", False),
+    ("compose --project-name shop --file - down --remove-orphans --volumes", False),
+    ("compose -f - up -d", False), ("compose -p shop -f - ps -a -q", False), ("compose --bogus ps", True),
+    ("compose --file - up --detach --nope", True), ("compose --file - ps --all --format", True),
+    ("compose --file - down -x", True), ("compose --file - frobnicate", True),
+    ("stack deploy --compose-file - --prune --resolve-image never shop", False),
+    ("stack deploy -c - --resolve-image=changed shop", False), ("stack rm shop", False), ("stack rm a b", False),
+    ("stack ls", False), ("stack services shop --format {{.Name}}", False), ("stack ps shop", False),
+    ("service ls --quiet --filter label=x=y", False), ("service inspect a b", False),
+    ("stack deploy shop", True), ("stack deploy --compose-file -", True), ("stack deploy --compose-file - a b", True),
+    ("stack deploy --compose-file - --resolve-image sometimes shop", True), ("stack deploy --bogus -c - x", True),
+    ("stack deploy --prune=maybe -c - x", True), ("stack rm", True), ("stack ls extra", True),
+    ("service ls --quiet extra", True), ("service inspect", True), ("service ls --bogus", True), ("stack frob x", True),
+]
+NO_ENGINE = ("Cannot connect to the Docker daemon", "nonexistent.sock")
+
+
+def test_the_stand_in_refuses_exactly_what_the_real_docker_refuses(tmp_path):
+    real_docker = shutil.which("docker")
+    plugin = ROOT / ".engine" / "docker-config" / "cli-plugins" / "docker-compose"
+    require(([] if real_docker else ["command docker"]) + ([] if plugin.exists() else ["make compose"]),
+            "comparing the stand-in docker with the real one")
+    env = {**os.environ, "DOCKER_CONFIG": str(plugin.parent.parent), "DOCKER_HOST": "unix:///nonexistent.sock",
+           "FAKE_DOCKER_LOG": str(tmp_path / "log")}
+    env.pop("DOCKER_CONTEXT", None)
+    for line, refused in INVOCATIONS:
+        args = line.split()
+        real = subprocess.run([real_docker, *args], input=FILE, capture_output=True, text=True, env=env, timeout=60)
+        fake = subprocess.run([sys.executable, str(FAKE_DOCKER), *args], input=FILE, capture_output=True, text=True,
+                              env=env, timeout=60)
+        real_refused = real.returncode != 0 and not any(marker in real.stderr for marker in NO_ENGINE)
+        assert real_refused == refused, (line, real.stderr)
+        assert (fake.returncode != 0) == refused, (line, fake.stderr)
+        if refused:
+            assert fake.returncode == real.returncode, (line, real.stderr, fake.stderr)
+            assert fake.stderr.splitlines()[0] == real.stderr.splitlines()[0], line
