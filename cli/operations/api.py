@@ -368,22 +368,32 @@ def import_machines(names: Optional[list[str]] = None, *, store: Optional[Store]
     if bad:
         raise MachineError(f"Error: the backend has stacks that are not machine names: {', '.join(map(repr, bad))} "
                            f"({INVALID_NAME}); import the others by name")
-    done = []
+    from .untrusted import rehearse
+
+    prepared, problems = {}, []
     for name in wanted:
         stack = workspace.stack(name, create=False)
         config = {key: value.value for key, value in stack.get_all_config().items()}
         outputs = stack.outputs()
         # A stack made from another store has its config in that store's workspace.
-        spec = from_config(config) if f"{NAMESPACE}:driver" in config else from_outputs(outputs_plain(outputs))
-        if spec.driver not in REGISTRY:
-            raise MachineError(f"Error importing {name!r}: unknown driver {spec.driver[:40]!r}")
         try:
-            write_machine(workspace.store, name, spec, outputs, workspace.backend)
-        except ValueError as err:
-            raise MachineError(f"Error importing {name!r}: {err}") from None
+            spec = from_config(config) if f"{NAMESPACE}:driver" in config else from_outputs(outputs_plain(outputs))
+        except (ValueError, TypeError, KeyError, AttributeError):  # the backend's config is untrusted too
+            problems.append(f"{name}: its stack's config is not a machine's")
+            continue
+        if not isinstance(spec.driver, str) or spec.driver not in REGISTRY:
+            problems.append(f"{name}: unknown driver {str(spec.driver)[:40]!r}")
+            continue
+        prepared[name] = (spec, outputs)
+    problems += rehearse({name: (lambda scratch, name=name: write_machine(
+        scratch, name, *prepared[name], workspace.backend, docker_context=False)) for name in prepared})
+    if problems:  # nothing is written unless every machine checks out
+        raise MachineError("Error: the backend has machines this store can't take (nothing was imported):\n"
+                           + "\n".join(problems))
+    for name, (spec, outputs) in prepared.items():
+        write_machine(workspace.store, name, spec, outputs, workspace.backend)
         say(f"Imported {name}")
-        done.append(name)
-    return done
+    return list(prepared)
 
 
 def import_stack(stack_name: str, project_dir: str, *, store: Optional[Store] = None, pulumi_command=None,
@@ -393,7 +403,7 @@ def import_stack(stack_name: str, project_dir: str, *, store: Optional[Store] = 
 
     from components.drivers import REGISTRY
 
-    from .untrusted import machine_problems
+    from .untrusted import machine_problems, rehearse
 
     store = store or Store()
     try:
@@ -413,15 +423,23 @@ def import_stack(stack_name: str, project_dir: str, *, store: Optional[Store] = 
     for name, machine in machines.items():
         outputs = {**(machine if isinstance(machine, dict) else {}), **shared, "ssh_private_key": keys.get(name, "")}
         imports[name] = outputs
-    problems = [problem for name, outputs in imports.items() for problem in machine_problems(name, outputs)]
-    problems += [f"{name}: unknown driver {str(o.get('driver'))[:40]!r}" for name, o in imports.items()
-                 if o.get("driver") not in REGISTRY]
+    problems, specs = [], {}
+    for name, outputs in imports.items():
+        found = machine_problems(name, outputs)
+        if outputs.get("driver") not in REGISTRY:
+            found.append(f"{name}: unknown driver {str(outputs.get('driver'))[:40]!r}")
+        if not found:
+            specs[name] = MachineSpec(driver=outputs["driver"], engine=outputs.get("engine") or {})
+        problems += found
+    declared_in = f"{project_dir} (stack {stack_name})"
+    problems += rehearse({name: (lambda scratch, name=name: write_machine(
+        scratch, name, specs[name], imports[name], backend="", docker_context=False, declared_in=declared_in))
+        for name in specs})
     if problems:  # a stack's outputs are untrusted: nothing is written unless every machine checks out
         raise MachineError(f"Error: stack {stack_name!r} exports machines this store can't take "
                            "(nothing was imported):\n" + "\n".join(problems))
-    for name, outputs in sorted(imports.items()):
-        spec = MachineSpec(driver=outputs["driver"], engine=outputs.get("engine") or {})
-        write_machine(store, name, spec, outputs, backend="", declared_in=f"{project_dir} (stack {stack_name})")
+    for name in sorted(imports):
+        write_machine(store, name, specs[name], imports[name], backend="", declared_in=declared_in)
         say(f"Imported {name}")
     return sorted(imports)
 

@@ -7,7 +7,7 @@ hostile or broken stack must not write outside the store or smuggle an option in
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from components.names import USER_NAME, is_address, is_port, name_problem
 
@@ -39,9 +39,38 @@ def machine_problems(name: Any, out: Mapping[str, Any]) -> list[str]:
         value = out.get(key)
         if value and not (isinstance(value, str) and value.lstrip().startswith("-----BEGIN ")):
             problems.append(f"{name}: {key} is not PEM text")
+    for key in ("ca_pem", "client_cert_pem", "client_key_pem"):
+        if not out.get(key):
+            problems.append(f"{name}: {key} is missing")
     for key in ("engine", "driver_options"):
         if out.get(key) is not None and not isinstance(out[key], dict):
             problems.append(f"{name}: {key} is not a map")
+    engine = out.get("engine") if isinstance(out.get("engine"), dict) else {}
+    for key in ("labels", "env", "opts", "insecure_registries", "registry_mirrors"):
+        value = engine.get(key)
+        if value is not None and not (isinstance(value, list) and all(isinstance(item, str) for item in value)):
+            problems.append(f"{name}: engine.{key} is not a list of strings")
+    return problems
+
+
+def rehearse(writes: Mapping[str, Callable[[Any], Any]]) -> list[str]:
+    """Run every machine's write against a scratch store, then load what it wrote as the commands will:
+    the problems, one line each (empty: every write works and its config.json loads). Nothing of the real
+    store is touched, so an import writes all of its machines or none (a shaped but malformed output
+    fails here, not half-way through the real writes)."""
+    from components.files import PrivateTempFolder
+
+    from ..store import Store
+
+    problems = []
+    with PrivateTempFolder("docker-machine-import-") as folder:
+        scratch = Store(folder / "store")
+        for name, write in writes.items():
+            try:
+                write(scratch)
+                scratch.load(name)
+            except (ValueError, TypeError, KeyError, AttributeError) as err:
+                problems.append(f"{name}: {str(err).splitlines()[0] if str(err) else type(err).__name__}"[:300])
     return problems
 
 
