@@ -174,7 +174,10 @@ def test_an_address_beyond_the_tests_reach_is_refused_before_any_dial(plugin):
 
 # ----- what fails at once ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("key", ["", "not a key", "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n"])
+BROKEN_PEM = "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n"
+
+
+@pytest.mark.parametrize("key", ["", "not a key", BROKEN_PEM])
 def test_an_empty_or_bad_private_key_fails_at_once(sshd, plugin, key):
     started = plugin()
     began = time.monotonic()
@@ -226,7 +229,7 @@ def test_output_that_is_not_utf8_fails_the_step_as_grpc_does(sshd, plugin, tmp_p
 # ----- dial retries and their back-off -----------------------------------------------------------------------
 
 class ClosingListener:
-    """Accepts TCP connections and closes them once the client has spoken (the handshake fails with EOF), noting when."""
+    """Accepts TCP connections, closed once the client has spoken (its handshake fails with EOF), noting when."""
 
     def __init__(self) -> None:
         self.server = socket.create_server(("127.0.0.1", 0))
