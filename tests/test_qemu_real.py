@@ -4,9 +4,11 @@ then stop, start and rm. Through the real Pulumi engine. Slow: the image build i
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import shutil
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -52,7 +54,18 @@ def qemu_processes(folder: Path) -> list[int]:
     return found
 
 
+def listening(port: int) -> socket.socket:
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # the port may be in TIME_WAIT from the VM's use
+    sock.bind(("127.0.0.1", port))
+    sock.listen(1)
+    return sock
+
+
 def test_create_env_run_stop_start_rm_on_a_real_vm(world, pulumi_engine, qemu_image, tmp_path):
+    # A store path with commas: QEMU's option strings (-chardev, -drive) must not split it.
+    root = tmp_path / "machine,store,x=y"
+    world = dataclasses.replace(world, root=root, env={**world.env, "MACHINE_STORAGE_PATH": str(root)})
     folder = world.root / "machines" / "dev"
     created = machine(world, "create", "-d", "qemu", "--qemu-image", str(qemu_image / "disk.qcow2"),
                       "--qemu-kernel", str(qemu_image / "vmlinuz"), "--qemu-initrd", str(qemu_image / "initrd.img"),
@@ -81,9 +94,23 @@ def test_create_env_run_stop_start_rm_on_a_real_vm(world, pulumi_engine, qemu_im
         assert machine(world, "status", "dev").stdout.strip() == "Stopped"
         assert qemu_processes(folder) == [], "QEMU ended after the ACPI power-down"
 
-        started = machine(world, "start", "dev", timeout=1800)
+        # Both forwarded ports taken by something else while the VM is off: start moves to free ones and the
+        # store (SSH port, engine URL) follows.
+        ports = machine(world, "inspect", "--format", "{{.Driver.SSHPort}} {{.Pulumi.EnginePort}}", "dev").stdout
+        old_ssh, old_docker = (int(p) for p in ports.split())
+        squatters = [listening(old_ssh), listening(old_docker)]
+        try:
+            started = machine(world, "start", "dev", timeout=1800)
+        finally:
+            for sock in squatters:
+                sock.close()
         assert started.returncode == 0, started.stdout + started.stderr
         assert machine(world, "status", "dev").stdout.strip() == "Running"
+        ports = machine(world, "inspect", "--format", "{{.Driver.SSHPort}} {{.Pulumi.EnginePort}}", "dev").stdout
+        new_ssh, new_docker = (int(p) for p in ports.split())
+        assert new_ssh != old_ssh and new_docker != old_docker, ports
+        assert machine(world, "url", "dev").stdout.strip() == f"tcp://127.0.0.1:{new_docker}"
+        assert machine(world, "ssh", "dev", "hostname").stdout.strip() == "dev"
         again = shell(world, "docker $(docker-machine config dev) run --rm dmtest/busybox echo again", timeout=600)
         assert again.stdout == "again\n", "the same certificates and disk after a restart: " + again.stderr
     finally:
