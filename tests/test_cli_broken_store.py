@@ -102,3 +102,49 @@ def test_a_spec_with_unknown_fields_is_one_line(world):
     assert result.stderr.strip().splitlines() == [
         "Error: machine 'odd': config.json's Pulumi.Spec is not a machine spec: run 'docker-machine import odd' "
         "to rebuild it from the backend"]
+
+
+LEGACY = Path(__file__).parent / "fixtures" / "docker-machine-0.16" / "machines" / "legacy" / "config.json"
+
+
+def legacy_config(world, change) -> str:
+    data = json.loads(LEGACY.read_text().replace("STORE", str(world.root)).replace("192.168.99.100", "127.0.0.2"))
+    data["Name"] = data["Driver"]["MachineName"] = "m"
+    change(data)
+    return json.dumps(data)
+
+
+# Each crashed with a traceback before issue #19 (or, for the last four, passed a value on to ssh or a shell).
+CORRUPT = {
+    "config.json nests more than 32 levels deep": lambda world: "[" * 150_000,
+    "config.json's Driver is not an object": lambda world: legacy_config(world, lambda d: d.update(Driver=None)),
+    "config.json's Driver.URL 'tcp://[::1' is not tcp://ADDRESS:PORT": lambda world: legacy_config(
+        world, lambda d: (d.update(DriverName="none"), d["Driver"].update(URL="tcp://[::1"))),
+    "config.json's HostOptions is not an object": lambda world: legacy_config(world, lambda d: d.update(HostOptions=None)),
+    "config.json's HostOptions.EngineOptions is not an object": lambda world: legacy_config(
+        world, lambda d: d["HostOptions"].update(EngineOptions=None)),
+    "config.json's Pulumi.Spec.driver_options is not an object": lambda world: legacy_config(
+        world, lambda d: d.update(Pulumi={"Spec": {"driver": "generic", "driver_options": "x"}})),
+    "config.json's Driver.SSHKeyPath '/k\",ProxyCommand=touch /tmp/x' holds a double quote": lambda world: legacy_config(
+        world, lambda d: d["Driver"].update(SSHKeyPath='/k",ProxyCommand=touch /tmp/x')),
+    "config.json's Driver.SSHKeyPath 'id_rsa' is not an absolute path": lambda world: legacy_config(
+        world, lambda d: d["Driver"].update(SSHKeyPath="id_rsa")),
+    "config.json's HostOptions.AuthOptions.StorePath '/x\\n;id' holds a control character ('\\n')": lambda world:
+        legacy_config(world, lambda d: d["HostOptions"]["AuthOptions"].update(StorePath="/x\n;id")),
+    "config.json's address 'fe80::1%$(id)' is neither an IP address nor a host name": lambda world: legacy_config(
+        world, lambda d: d["Driver"].update(IPAddress="fe80::1%$(id)")),
+}
+
+
+@pytest.mark.parametrize("reason", sorted(CORRUPT))
+def test_corrupt_configs_are_one_line_listed_and_removable(world, reason):
+    (world.root / "machines" / "m").mkdir(parents=True, mode=0o700)
+    (world.root / "machines" / "m" / "config.json").write_text(CORRUPT[reason](world))
+    result = dm(world, "ip", "m")
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f'Error loading host "m": {reason}: fix its config.json, or remove it with "docker-machine rm -f m"']
+    listed = dm(world, "ls", "--format", "{{.Name}}|{{.State}}|{{.Error}}")
+    assert listed.returncode == 0 and listed.stdout == f"m|Error|{reason}\n", listed.stderr
+    removed = dm(world, "rm", "-f", "m")
+    assert removed.returncode == 0 and not (world.root / "machines" / "m").exists(), removed.stderr
