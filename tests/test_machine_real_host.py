@@ -8,15 +8,18 @@ given only the component's outputs, runs containers on the engine.
 
 from __future__ import annotations
 
+import json
 import shlex
 
 import pytest
 
 from components import DigitalOceanDriver, DockerMachineArgs, EngineOptions, GenericDriver
+from components.material.providers import AuthorizedKeyProvider
 from tests.conftest import MachineMocks, build_machine
 from tests.dockertools import docker, hello_world
 
 pytestmark = pytest.mark.remote_host
+DYNAMIC = "pulumi-python:dynamic/docker-machine:"
 
 
 @pytest.fixture(scope="module")
@@ -25,10 +28,16 @@ def host(remote_host):
 
 
 def test_generic_machine_on_a_real_host(host, tmp_path):
-    mocks = MachineMocks(ssh_host=host)
+    # The machine's own key is authorized on the host with the user's (the installer really runs).
+    mocks = MachineMocks(ssh_host=host, run_dynamic=(*MachineMocks.run_dynamic, "AuthorizedKey"))
     args = DockerMachineArgs(driver=GenericDriver(ip_address=host.address, ssh_key=str(host.ssh_key)),
                              engine=EngineOptions(labels=["via=generic"]))
     out = build_machine(mocks, "box", args)
+    users_key = "".join(host.ssh_key.read_text().split("\n")[1:-2])
+    assert users_key not in json.dumps([[r.inputs, r.state] for r in mocks.resources] + [out]).replace("\\n", ""), \
+        "the user's private key is in no resource and no output"
+    connection = mocks.one("command:remote:Command").inputs["connection"]
+    assert connection["privateKey"] == out["ssh_private_key"] == mocks.one(DYNAMIC + "SSHKey").state["private_key"]
     assert out["docker_host"] == f"tcp://{host.address}:2376"
     assert out["docker_env"]["DOCKER_HOST"] == out["docker_host"]
     hello_world(host, out, tmp_path / "certs")
@@ -46,6 +55,12 @@ def test_generic_machine_on_a_real_host(host, tmp_path):
     assert host.ssh("command -v dockerd").returncode == 0
     again = host.ssh(delete)
     assert again.returncode == 0 and "nothing to remove" in again.stdout.decode()
+    # ...and the machine's key is taken off the host, with the machine's key.
+    authorized = mocks.one(DYNAMIC + "AuthorizedKey")
+    public_key = authorized.state["public_key"]
+    assert public_key in host.output("cat ~/.ssh/authorized_keys").splitlines()
+    AuthorizedKeyProvider().delete(authorized.id, authorized.state)
+    assert public_key not in host.output("cat ~/.ssh/authorized_keys").splitlines()
 
 
 def test_digitalocean_machine_on_a_real_host(host, tmp_path, monkeypatch):
