@@ -269,8 +269,14 @@ def test_stack_deploy_and_rm_on_a_single_node_swarm(world, host, pulumi_engine, 
         swarm = SwarmTarget(docker_host=f"tcp://{host.address}:2376", ca_pem=(folder / "ca.pem").read_text(),
                             client_cert_pem=(folder / "cert.pem").read_text(),
                             client_key_pem=(folder / "key.pem").read_text())
+        # Its variables from an env file, substituted before docker runs (none reaches docker's environment).
+        env_file = tmp_path / "swarm.env"
+        env_file.write_text("GREETING=hello-from-the-swarm\nWEB_PORT=8090\nLD_PRELOAD=/nonexistent/evil.so\n")
+        content = STACK_FILE.replace("hello-from-the-swarm", "${GREETING}").replace("published: 8090",
+                                                                                    "published: '${WEB_PORT}'")
+        assert "${GREETING}" in content and "${WEB_PORT}" in content
         stack = inline_stack(tmp_path, lambda: export_app(ComposeApp("shop", ComposeAppArgs(
-            target=swarm, content=STACK_FILE, resolve_image="never"))))
+            target=swarm, content=content, env_files=[str(env_file)], resolve_image="never"))))
         up = stack.up()
         assert up.outputs["services"].value == ["web", "worker"]
         assert up.outputs["published_ports"].value == {"web": ["8090->80/tcp"]}
