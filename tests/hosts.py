@@ -6,8 +6,8 @@ plugin
 
 - files that share a session-scoped cluster (``SAME_WORKER``) form one unit, so one worker
   builds the cluster once and both files use it;
-- the longest files start first (longest processing time first: the measured seconds in
-  ``FILE_SECONDS``, a default for the rest), and a worker busy with a unit of minutes (the real
+- the longest files start first (longest processing time first: the seconds each file took in
+  the last such run on this machine, else those measured in ``FILE_SECONDS``, else a default), and a worker busy with a unit of minutes (the real
   VM) gets the shortest units queued behind it, not the next long one (an xdist worker always
   holds one queued unit besides the one it runs).
 
@@ -22,18 +22,24 @@ from typing import Iterator
 
 import pytest
 
-# Seconds each file took here (2 cores, warm caches, one file at a time): only their order matters.
+# Seconds each file took here (2 cores, warm caches, one file at a time): they order the files when
+# no run on this machine has recorded its own (pytest's cache, key CACHE_KEY, written after each run).
+# Only the order matters. Measured: the real-host files below but qemu (README: about 4 minutes) and the
+# engine_cli, compose and engine_programs files (estimated from their tests' engine runs).
 FILE_SECONDS = {
     "tests/test_qemu_real.py": 240,
-    "tests/test_swarm_engine.py": 75,
-    "tests/test_swarm_cli.py": 120,
     "tests/test_engine_cli.py": 110,
     "tests/test_compose_real.py": 80,
-    "tests/test_remote_provisioning.py": 50,
+    "tests/test_swarm_cli.py": 65,
     "tests/test_engine_programs.py": 60,
-    "tests/test_cli_real_host.py": 40,
+    "tests/test_cli_real_host.py": 58,
+    "tests/test_swarm_engine.py": 55,
+    "tests/test_remote_provisioning.py": 40,
+    "tests/test_machine_real_host.py": 11,
+    "tests/test_virtualbox_real_host.py": 7,
 }
 DEFAULT_SECONDS = 5
+CACHE_KEY = "pulumi-docker-machine/file-seconds"
 # A unit this long runs alone on its worker: what waits behind it should be short.
 LONG_SECONDS = 150
 # Files that share a session-scoped fixture run on one worker, as one unit.
@@ -43,14 +49,49 @@ SAME_WORKER = {
 }
 
 
+def file_of(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
 def unit_of(nodeid: str) -> str:
-    path = nodeid.split("::", 1)[0]
-    return SAME_WORKER.get(path, path)
+    return SAME_WORKER.get(file_of(nodeid), file_of(nodeid))
 
 
-def seconds_of(unit: str) -> float:
+def seconds_of(unit: str, known: dict | None = None) -> float:
+    seconds = {**FILE_SECONDS, **(known or {})}
     files = [path for path, group in SAME_WORKER.items() if group == unit] or [unit]
-    return sum(FILE_SECONDS.get(path, DEFAULT_SECONDS) for path in files)
+    return sum(seconds.get(path, DEFAULT_SECONDS) for path in files)
+
+
+def recorded_seconds(config) -> dict:
+    cache = getattr(config, "cache", None)
+    found = cache.get(CACHE_KEY, {}) if cache is not None else {}
+    return {path: float(value) for path, value in found.items() if isinstance(value, (int, float))} \
+        if isinstance(found, dict) else {}
+
+
+class FileTimer:
+    """In the process that reports (the controller under xdist): each file's time, kept for the next run."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def pytest_runtest_logreport(self, report) -> None:
+        self.seconds[file_of(report.nodeid)] = self.seconds.get(file_of(report.nodeid), 0.0) + report.duration
+
+    def pytest_sessionfinish(self, session) -> None:
+        cache = getattr(session.config, "cache", None)
+        if cache is not None and self.seconds:
+            cache.set(CACHE_KEY, {**recorded_seconds(session.config), **{k: round(v, 1) for k, v in self.seconds.items()}})
+
+
+def pytest_configure(config) -> None:
+    # Recorded by the controller of a loadfile run (it gets every report) that ran files whole: no
+    # selection by keyword, marker or last failures, nothing deselected by node id.
+    whole_files = not (config.getoption("keyword", "") or config.getoption("markexpr", "")
+                       or config.getoption("lf", False) or config.getoption("deselect", None))
+    if not hasattr(config, "workerinput") and config.getoption("dist", "no") == "loadfile" and whole_files:
+        config.pluginmanager.register(FileTimer(), "pdm-file-timer")
 
 
 def _file_scheduling():
@@ -71,12 +112,15 @@ def _file_scheduling():
         def _assign_work_unit(self, node) -> None:
             if getattr(self, "_order_units", False):
                 # The queue is built by now (the first assignment follows it): longest first.
-                ordered = sorted(self.workqueue.items(), key=lambda item: -seconds_of(item[0]))
+                known = recorded_seconds(self.config)
+                self._known = known
+                ordered = sorted(self.workqueue.items(), key=lambda item: -seconds_of(item[0], known))
                 self.workqueue.clear()
                 self.workqueue.update(ordered)
                 self._order_units = False
             busy = [scope for scope, work in self.assigned_work.get(node, {}).items() if not all(work.values())]
-            if sum(seconds_of(scope) for scope in busy) >= LONG_SECONDS and len(self.workqueue) > 1:
+            if sum(seconds_of(scope, getattr(self, "_known", {})) for scope in busy) >= LONG_SECONDS \
+                    and len(self.workqueue) > 1:
                 shortest = next(reversed(self.workqueue))
                 self.workqueue.move_to_end(shortest, last=False)
             super()._assign_work_unit(node)
