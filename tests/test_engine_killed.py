@@ -167,3 +167,13 @@ def test_a_live_or_foreign_lock_is_busy_until_force_unlock(world, host, pulumi_e
     assert unlocked.returncode == 0, unlocked.stdout + unlocked.stderr
     assert "Unlocked the stack of 'held' (--force-unlock)" in unlocked.stdout
     assert not lock_files(world) and not (world.root / "machines" / "held").exists()
+
+
+def test_a_stale_agent_socket_in_the_users_environment_does_not_fail_provisioning(world, host, pulumi_engine,
+                                                                                  tmp_path, monkeypatch):
+    # A closed SSH session leaves SSH_AUTH_SOCK naming a socket nobody answers; pulumi-command v1.2.1 (and
+    # the stand-in) would fail every step on it at once. Machines are reached with their own keys.
+    monkeypatch.setenv("SSH_AUTH_SOCK", str(tmp_path / "agent.gone"))
+    created = create_generic(world, host, "agentless")
+    assert created.returncode == 0, created.stdout + created.stderr
+    assert machine(world, "rm", "-y", "agentless").returncode == 0

@@ -37,6 +37,9 @@ class GuardedCommand:
         if "--non-interactive" not in args[:args.index("--") if "--" in args else len(args)]:
             args.insert(0, "--non-interactive")  # as PulumiCommand.run: fail rather than prompt
         env = {**os.environ, **additional_env, "PULUMI_AUTOMATION_API": "true"}
+        # Machines are reached with their own keys. pulumi-command v1.2.1 dials the agent whenever
+        # SSH_AUTH_SOCK is set, and a stale socket (a closed SSH session's) fails every step at once.
+        env.pop("SSH_AUTH_SOCK", None)
         if os.path.isabs(self._inner.command):
             env = _fixup_path(env, os.path.dirname(self._inner.command))
         command = [sys.executable, "-I", "-S", str(GUARD), str(os.getpid()), self._inner.command, *args]
