@@ -269,6 +269,30 @@ def test_legacy_boot2docker_iso(provider, vboxmanage, tmp_path):
     assert vm["ostype"] == "Linux26_64"
 
 
+def test_a_prune_during_create_waits_and_keeps_the_attached_iso(provider, vboxmanage, tmp_path, monkeypatch):
+    from components.drivers import imageuse
+    from components.drivers.virtualbox import provider as vbox_provider
+
+    iso = tmp_path / "boot2docker.iso"
+    iso.write_bytes(b"simulated boot2docker iso")
+    pruning: list[threading.Thread] = []
+    real_run = vbox_provider.VBoxManage.run
+
+    def run(self, *args, **kwargs):
+        if args[0] == "createvm" and not pruning:  # the ISO is fetched, not yet attached
+            pruning.append(threading.Thread(target=imageuse.prune, args=(tmp_path / "store",)))
+            pruning[0].start()
+            pruning[0].join(0.5)
+            assert pruning[0].is_alive(), "prune waits while a create relies on the cache"
+        return real_run(self, *args, **kwargs)
+
+    monkeypatch.setattr(vbox_provider.VBoxManage, "run", run)
+    created = provider.create(props(tmp_path, "unused", boot2docker_url=iso.as_uri()))
+    pruning[0].join(30)
+    medium = Path(vboxmanage.state()["vms"][created.id]["attachments"]["0"]["medium"])
+    assert medium.parent == tmp_path / "store" / "cache" and medium.exists(), "the attached ISO was kept"
+
+
 def test_simulator_refuses_what_vboxmanage_refuses(vboxmanage):
     unknown = vboxmanage.run("modifyvm", "nope", "--bogus", "1")
     assert (unknown.returncode, unknown.stderr.strip()) == (1, "VBoxManage: error: Unknown option: --bogus"), \

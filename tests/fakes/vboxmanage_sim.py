@@ -37,6 +37,7 @@ import subprocess
 import sys
 import time
 import uuid
+from xml.sax.saxutils import quoteattr
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -284,6 +285,16 @@ def cmd_storageattach(args):
         if not Path(options["--medium"]).exists():
             raise Fail(f"Could not find file for the medium '{options['--medium']}' (VERR_FILE_NOT_FOUND)")
         vm["attachments"][options["--port"]] = {"type": options["--type"], "medium": options["--medium"]}
+        write_media_registry(vm)
+
+
+def write_media_registry(vm: dict) -> None:
+    """The settings file names its media in ``location`` attributes, as VirtualBox's MediaRegistry does."""
+    entries = "".join(
+        f'      <{"DVDImage" if a["type"] == "dvddrive" else "HardDisk"} uuid="{{{uuid.uuid5(uuid.NAMESPACE_URL, a["medium"])}}}" '
+        f'location={quoteattr(a["medium"])}/>\n' for a in vm["attachments"].values())
+    Path(vm["settings"]).write_text(f'<?xml version="1.0"?>\n<VirtualBox>\n  <Machine name={quoteattr(vm["name"])}>\n'
+                                    f"    <MediaRegistry>\n{entries}    </MediaRegistry>\n  </Machine>\n</VirtualBox>\n")
 
 
 def medium_size(data: dict, path: str) -> int:

@@ -19,6 +19,7 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
+from ..imagecache import images_in_use
 from .image import DEFAULT_IMAGE_URL, fetch_image
 from ..seed import SeedConfig, write_seed_iso
 from ..localvm import free_local_port, wait_for_ssh_banner
@@ -171,6 +172,12 @@ class VirtualBoxVMProvider(ResourceProvider):
         return CheckResult(news, failures)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        # The cache's shared lock from the fetch until the VM's media name the image: a prune in between
+        # would remove a boot2docker ISO that is attached, not copied.
+        with images_in_use(Path(props["cache_dir"])):
+            return self._create(props)
+
+    def _create(self, props: dict[str, Any]) -> CreateResult:
         props = normalized(props)
         problems = validate(props)
         if problems:
