@@ -266,3 +266,13 @@ def test_an_environment_block_that_is_not_name_quoted_value_is_refused_and_nothi
     assert "then the engine's environment" in result.stderr
     assert list((tmp_path / "etc-docker").iterdir()) == [], "nothing written"
     assert not (tmp_path / "marker").exists()
+
+
+def test_what_the_script_prints_is_plain_ascii_whatever_the_daemons_log_holds(tmp_path):
+    # pulumi-command v1.2.1 cannot return output that is not UTF-8 (gRPC refuses to marshal it): the step
+    # would fail after the work was done. The script runs in the C locale and masks the log it quotes.
+    log = tmp_path / "docker.log"
+    log.write_bytes(b"level=fatal msg=\"bad \xff\xfe bytes\" caf\xc3\xa9\tok\n")
+    snippet = f"DAEMON_LOG={log}; uses_systemd() {{ return 1; }}; printf 'LC_ALL=%s\\n' \"$LC_ALL\"; daemon_log_tail"
+    out = subprocess.run(["/bin/sh", "-c", body() + "\n" + snippet], capture_output=True).stdout
+    assert out == b'LC_ALL=C\nlevel=fatal msg="bad ?? bytes" caf??\tok\n'

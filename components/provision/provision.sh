@@ -7,6 +7,10 @@
 # -----BEGIN DOCKER-MACHINE ENGINE ENV----- and -----END DOCKER-MACHINE ENGINE ENV-----
 # as NAME="value" lines, which go to $ENGINE_ENV (0600) and nowhere else.
 
+# pulumi-command passes the output on as text: bytes that are not UTF-8 (a translation in a legacy
+# locale, a binary log line) would fail the step after the work was done. Messages in plain ASCII.
+export LC_ALL=C
+
 DOCKER_DIR=/etc/docker
 DAEMON_LOG=/var/log/docker.log
 DAEMON_PIDFILE=/var/run/docker.pid
@@ -320,7 +324,7 @@ daemon_log_tail() {
         journalctl -u docker.service -n 25 --no-pager 2>&1 || true
     else
         tail -n 25 "$DAEMON_LOG" 2>&1 || true
-    fi
+    fi | tr -c '\11\12\40-\176' '?'
 }
 
 fail_with_log() {
