@@ -106,8 +106,10 @@ def test_generic_machine(generic_key):
     assert command["connection"]["privateKey"] == machine_key["private_key"]
     assert command["connection"]["dialErrorLimit"] == 30 and command["connection"]["perDialTimeout"] == 15
     assert command["create"].startswith("sudo -n sh -c ")
-    assert command["stdin"].count("-----BEGIN ") == 3
-    server_key = command["stdin"][command["stdin"].rindex("-----BEGIN "):]
+    pem, env_block = command["stdin"].split("-----BEGIN DOCKER-MACHINE ENGINE ENV-----\n")
+    assert pem.count("-----BEGIN ") == 3 and env_block == "-----END DOCKER-MACHINE ENGINE ENV-----\n", \
+        "three PEM blocks, then an empty environment (which clears an old one)"
+    server_key = pem[pem.rindex("-----BEGIN "):]
     assert "PRIVATE KEY-----" in server_key
     assert server_key.strip() not in command["create"]
     assert "-----BEGIN PRIVATE KEY-----" not in command["create"]
