@@ -111,3 +111,24 @@ def test_teardown_waits_only_as_long_as_the_processes_take():
     assert took < 3, f"closing an idle test host took {took:.1f} s"
     assert not any(_alive(pid) for pid in pids), "a test host's process outlived it"
     assert not Path("/run/netns", host.name).exists()
+
+
+def test_shared_swarm_hosts_stay_while_clean_and_are_rebuilt_when_a_file_left_something_behind():
+    from tests.hosts import SwarmHosts
+
+    require(missing_prerequisites(), "the test bed's own tests")
+    shared = SwarmHosts()
+    try:
+        first = shared.clean()
+        names = [host.name for host in first]
+        assert [host.name for host in shared.clean()] == names, "clean hosts are kept for the next file"
+        key = Path(f"{first[0].ssh_key}.pub").read_text().strip()
+        assert all(key in host.authorized_keys.read_text() for host in first), "hosts[0]'s key reaches all three"
+        first[1].output("mkdir -p /etc/docker && touch /etc/docker/server.pem")  # as a failed test would leave it
+        assert shared.left_over(first[1]) == "a TLS setup"
+        second = shared.clean()
+        assert not {host.name for host in second} & set(names), "the next file gets new hosts"
+        assert not any(Path("/run/netns", name).exists() for name in names), "the dirty ones are gone"
+        assert all(shared.left_over(host) == "" for host in second)
+    finally:
+        shared.close()
