@@ -5,6 +5,10 @@ under the machine's name (``HostKeyAlias``, so an address that changes keeps the
 requires that key (``StrictHostKeyChecking=yes``). The file is public data, kept 0600 like the rest of the
 machine's folder. When a pinned connection fails, ``mismatch`` asks ssh whether the host key was the reason,
 so the user gets one line naming the machine and the way out instead of ssh's silent exit 255.
+
+A create pins the keys its provisioning reported (the machine's ``ssh_host_keys`` output) before any ssh of
+the user's, and ``import`` carries them the same way; an existing pin is never replaced (``pin``). The pin's
+preferred key is what later provisioning requires (``preferred_key``: pulumi-command's connection.hostKey).
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from components.files import ensure_private_dir
+from components.files import ensure_private_dir, write_private
+from components.ssh.hostkeys import ordered, preferred
 
 KNOWN_HOSTS_FILE = "known_hosts"
 HOST_KEY_FAILED = ("Host key verification failed", "REMOTE HOST IDENTIFICATION HAS CHANGED")
@@ -56,6 +61,30 @@ class HostKeyPin:
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             return False
         return any(line.strip() and not line.lstrip().startswith("#") for line in lines)
+
+    def keys(self) -> list[str]:
+        """The pinned keys, ``TYPE BASE64`` each: lines under the machine's name whose key checks out (the file
+        is untrusted: an edited or foreign line is not a key here)."""
+        try:
+            lines = self.path.read_text(errors="replace").splitlines()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return []
+        return ordered([" ".join(fields[1:3]) for fields in (line.split() for line in lines)
+                        if len(fields) >= 3 and fields[0] == self.name])
+
+    def preferred_key(self) -> str:
+        """The pinned key provisioning requires (ed25519 first); empty when none is pinned."""
+        return preferred(self.keys()) or ""
+
+    def pin(self, keys: list[str]) -> bool:
+        """Record ``keys`` (a machine's ``ssh_host_keys``, checked again here) unless a key is pinned already:
+        a different key is never written over a pin (that is the mismatch ``mismatch_message`` names).
+        True when written."""
+        valid = ordered(list(keys))
+        if not valid or self.pinned:
+            return False
+        write_private(self.path, "".join(f"{self.name} {key}\n" for key in valid))
+        return True
 
     def prepare(self) -> None:
         """An empty 0600 file for ssh to append the first key to (ssh would create it with the umask's mode)."""

@@ -20,6 +20,7 @@ from .material import ServerCertificate, SSHKey
 from .names import INVALID_NAME, name_problem, valid_machine_name
 from .provision import check_command_size, provisioning_stdin, remote_command, render_deprovision_script, render_script
 from .ssh import DEFAULT_SSH_KEY_TYPE, SSHKeyType
+from .ssh.hostkeys import host_keys_from_output, parse_host_key
 
 TYPE = "docker-machine:index:DockerMachine"
 
@@ -47,6 +48,9 @@ class DockerMachineArgs:
     ssh_dial_error_limit: int = 30
     ssh_per_dial_timeout: int = 15
     daemon_timeout: int = 120
+    # The machine's pinned SSH host key ("TYPE BASE64"): provisioning then refuses a host that shows another one
+    # (pulumi-command's connection.hostKey). None: no key is checked (the first provisioning reports them).
+    ssh_host_key: Optional[str] = None
 
 
 def validate(name: str, args: DockerMachineArgs) -> None:
@@ -71,6 +75,8 @@ def validate(name: str, args: DockerMachineArgs) -> None:
     check_command_size(args.engine, args.driver.name)
     SSHKeyType.parse(args.ssh_key_type)
     KeyType.parse(args.tls_key_type)
+    if args.ssh_host_key is not None and parse_host_key(args.ssh_host_key) is None:
+        raise MachineArgumentError(f"ssh_host_key {str(args.ssh_host_key)[:60]!r} is not an SSH host key (TYPE BASE64)")
     for option in ("ssh_dial_error_limit", "ssh_per_dial_timeout", "daemon_timeout"):
         if int(getattr(args, option)) < 1:
             raise MachineArgumentError(f"{option} must be at least 1")
@@ -104,6 +110,7 @@ class DockerMachine(pulumi.ComponentResource):
     engine: pulumi.Output[dict]
     power: pulumi.Output[str]
     docker_env: pulumi.Output[dict]
+    ssh_host_keys: pulumi.Output[list]  # the host's public SSH host keys, "TYPE BASE64" each, as provisioning saw them
 
     def __init__(self, name: str, args: DockerMachineArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         try:
@@ -156,6 +163,7 @@ class DockerMachine(pulumi.ComponentResource):
                 private_key=pulumi.Output.secret(private_key),
                 dial_error_limit=args.ssh_dial_error_limit,
                 per_dial_timeout=args.ssh_per_dial_timeout,
+                host_key=args.ssh_host_key,
             ),
             create=ssh_user.apply(
                 lambda user: remote_command(
@@ -212,6 +220,12 @@ class DockerMachine(pulumi.ComponentResource):
         self.docker_env = self.docker_host.apply(
             lambda url: {"DOCKER_HOST": url, "DOCKER_TLS_VERIFY": "1", "DOCKER_MACHINE_NAME": name}
         )
+        # Public data from the script's last lines (untrusted: each key checked); a stopped machine keeps its pin.
+        pinned = [args.ssh_host_key] if args.ssh_host_key else []
+        self.ssh_host_keys = (
+            pulumi.Output.unsecret(provision.stdout.apply(lambda out: host_keys_from_output(out) or pinned))
+            if provision is not None else pulumi.Output.from_input(pinned)
+        )
         self.register_outputs({key: getattr(self, key) for key in OUTPUTS})
 
 
@@ -232,6 +246,7 @@ OUTPUTS = (
     "engine",
     "power",
     "docker_env",
+    "ssh_host_keys",
 )
 
 

@@ -175,7 +175,7 @@ def _machine_outputs(machine: DockerMachine) -> dict[str, Any]:
         "docker_host": machine.docker_host, "ip": machine.ip, "docker_env": machine.docker_env,
         "driver": machine.driver, "ssh_user": machine.ssh_user, "ssh_host": machine.ssh_host,
         "ssh_port": machine.ssh_port, "server_cert_pem": machine.server_cert_pem, "engine": machine.engine,
-        "power": machine.power,
+        "power": machine.power, "ssh_host_keys": machine.ssh_host_keys,
     }
 
 

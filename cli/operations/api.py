@@ -16,6 +16,7 @@ from typing import Callable, Optional
 
 from components.names import name_problem, valid_machine_name
 
+from ..knownhosts import HostKeyPin
 from ..store import INVALID_NAME, BrokenMachine, HostConfig, MachineNotFound, Store
 from ..store.lock import LockBusy, store_lock
 from ..store.swarms import swarm_membership
@@ -175,13 +176,28 @@ def up_stack(workspace: MachineWorkspace, name: str, values: dict, say: Say, doi
         raise _interrupted(name) from None
 
 
+# pulumi-command's error (ssh.FixedHostKey) when the host shows another key than connection.hostKey.
+HOST_KEY_MISMATCH = "ssh: host key mismatch"
+
+
 def _update(workspace: MachineWorkspace, name: str, spec: MachineSpec, say: Say, doing: str,
             replace: Optional[list[str]], docker_context: bool) -> HostConfig:
     store = workspace.store
     previous = store.load(name) if store.exists(name) else None
-    result = up_stack(workspace, name, to_config(spec, ensure_shared_certs(store)), say, doing,
-                      lambda message: mark_error(store, name, spec, workspace.backend, message, previous), _busy,
-                      replace=replace)
+    pin = HostKeyPin.of(store, name)  # provisioning requires the pinned host key (none yet: any, and it is pinned)
+    pinned_key = pin.preferred_key()
+
+    def reason(message: str) -> str:  # a refused host key is the pin's one line, as ssh, scp and mount say it
+        return pin.mismatch_message() if pinned_key and HOST_KEY_MISMATCH in message else message
+
+    try:
+        result = up_stack(workspace, name, to_config(spec, ensure_shared_certs(store), pinned_key), say, doing,
+                          lambda message: mark_error(store, name, spec, workspace.backend, reason(message),
+                                                     previous), _busy, replace=replace)
+    except MachineError as err:
+        if reason(str(err)) != str(err):
+            raise MachineError(reason(str(err))) from None
+        raise
     try:
         return write_machine(store, name, spec, result.outputs, workspace.backend, docker_context=docker_context)
     except (OSError, ValueError, KeyError) as err:

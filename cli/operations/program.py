@@ -56,6 +56,7 @@ def machine_program() -> None:
             force_stop=bool(config.get_bool("forceStop")),
             reinstall_engine=bool(config.get_bool("reinstallEngine")),
             provision_nonce=config.get("provisionNonce") or "",
+            ssh_host_key=config.get("sshHostKey") or None,
         ),
     )
     for key in OUTPUTS:

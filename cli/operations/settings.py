@@ -79,8 +79,9 @@ def from_outputs(outputs: Mapping[str, Any]) -> MachineSpec:
     )
 
 
-def to_config(spec: MachineSpec, certs: Mapping[str, str]) -> dict[str, tuple[str, bool]]:
-    """``{key: (value, secret)}`` for ``config set-all``."""
+def to_config(spec: MachineSpec, certs: Mapping[str, str], ssh_host_key: str = "") -> dict[str, tuple[str, bool]]:
+    """``{key: (value, secret)}`` for ``config set-all``. ``ssh_host_key``: the machine's pinned host key
+    (``TYPE BASE64``, public), which provisioning then requires; empty: none checked (not pinned yet)."""
     values: dict[str, tuple[str, bool]] = {
         "driver": (spec.driver, False),
         "driverOptions": (json.dumps(spec.public_options()), False),
@@ -93,6 +94,7 @@ def to_config(spec: MachineSpec, certs: Mapping[str, str]) -> dict[str, tuple[st
         "forceStop": (json.dumps(spec.force_stop), False),
         "reinstallEngine": (json.dumps(spec.reinstall_engine), False),
         "provisionNonce": (spec.provision_nonce, False),
+        "sshHostKey": (ssh_host_key, False),
         "caCert": (certs["ca_pem"], False),
         "caKey": (certs["ca_key_pem"], True),
         "clientCert": (certs["client_cert_pem"], False),

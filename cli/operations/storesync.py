@@ -7,6 +7,7 @@ from typing import Any, Mapping, Optional
 from components.engine import DEFAULT_ENGINE_PORT
 from components.ssh import public_key_from_private
 
+from ..knownhosts import HostKeyPin
 from ..store import HostConfig, Store, new_host_config
 from .settings import MachineSpec
 from .untrusted import check_machine
@@ -86,6 +87,9 @@ def write_machine(store: Store, name: str, spec: MachineSpec, outputs: Mapping[s
         },
     )
     store.save(host, docker_context=docker_context)
+    # The host keys provisioning saw: the machine's pin, unless it has one (a different key is a mismatch, never
+    # written over it). Checked by check_machine; a create or import pins before any ssh of the user's.
+    HostKeyPin.of(store, name).pin(out.get("ssh_host_keys") or [])
     return host
 
 

@@ -10,6 +10,7 @@ import re
 from typing import Any, Callable, Mapping
 
 from components.names import USER_NAME, is_address, is_port, name_problem
+from components.ssh.hostkeys import host_keys_problem
 
 _DOCKER_HOST = re.compile(r"tcp://(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})")
 
@@ -45,6 +46,9 @@ def machine_problems(name: Any, out: Mapping[str, Any]) -> list[str]:
     for key in ("engine", "driver_options"):
         if out.get(key) is not None and not isinstance(out[key], dict):
             problems.append(f"{name}: {key} is not a map")
+    keys_problem = host_keys_problem(out.get("ssh_host_keys"))
+    if keys_problem:
+        problems.append(f"{name}: ssh_host_keys {keys_problem}")
     engine = out.get("engine") if isinstance(out.get("engine"), dict) else {}
     for key in ("labels", "env", "opts", "insecure_registries", "registry_mirrors"):
         value = engine.get(key)

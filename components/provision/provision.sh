@@ -397,6 +397,44 @@ enable_at_boot() {
     fi
 }
 
+# The public host keys of the sshd serving this connection, between two marker lines at the very end of
+# the output: docker-machine pins them for the machine (STORE/machines/NAME/known_hosts and later
+# provisioning). Asked of that sshd itself (ssh-keyscan at the address and port the client reached, from
+# SSH_CONNECTION: the environment of this process or, under sudo, of its callers), so a HostKey set
+# elsewhere than /etc/ssh counts; without ssh-keyscan, the standard files. Only "TYPE BASE64" is printed:
+# the reader drops anything that is not a key of a known type.
+HOST_KEYS_BEGIN="-----BEGIN DOCKER-MACHINE SSH HOST KEYS-----"
+HOST_KEYS_END="-----END DOCKER-MACHINE SSH HOST KEYS-----"
+
+ssh_connection() {
+    conn=${SSH_CONNECTION:-}
+    pid=$PPID
+    hops=0
+    while [ -z "$conn" ] && [ "$hops" -lt 6 ] && [ "${pid:-0}" -gt 1 ] 2>/dev/null; do
+        conn=$(tr '\000' '\n' < "/proc/$pid/environ" 2>/dev/null | sed -n 's/^SSH_CONNECTION=//p' | head -n 1)
+        pid=$(sed -n 's/^PPid:[[:space:]]*//p' "/proc/$pid/status" 2>/dev/null) || pid=
+        hops=$((hops + 1))
+    done
+    printf '%s\n' "$conn"
+}
+
+print_host_keys() {
+    keys=
+    conn=$(ssh_connection)
+    # "client_ip client_port server_ip server_port": only an address and a port are used, as data.
+    server=$(printf '%s\n' "$conn" | awk 'NF == 4 && $3 ~ /^[0-9A-Fa-f:.]+$/ && $4 ~ /^[0-9]+$/ { print $3 " " $4 }')
+    if [ -n "$server" ] && have ssh-keyscan; then
+        keys=$(ssh-keyscan -T 5 -p "${server#* }" -- "${server% *}" 2>/dev/null \
+            | awk '$1 !~ /^#/ && NF >= 3 { print $2 " " $3 }') || keys=
+    fi
+    if [ -z "$keys" ]; then
+        keys=$(cat /etc/ssh/ssh_host_*_key.pub 2>/dev/null | awk 'NF >= 2 { print $1 " " $2 }') || keys=
+    fi
+    printf '%s\n' "$HOST_KEYS_BEGIN"
+    [ -z "$keys" ] || printf '%s\n' "$keys"
+    printf '%s\n' "$HOST_KEYS_END"
+}
+
 main() {
     read_certificate_bundle
     wait_for_cloud_init
@@ -421,6 +459,7 @@ main() {
     fi
     enable_at_boot
     say "Docker is up and running on port $ENGINE_PORT!"
+    print_host_keys
 }
 
 # Undoes configure_engine (for hosts docker-machine did not create): Docker itself stays installed.
