@@ -176,3 +176,53 @@ def test_a_comma_in_the_store_path_works_with_mount(world, host, tmp_path):
     finally:
         assert shell(store, f"docker-machine mount -u comma:/srv/dmtest {mountpoint}").returncode == 0
     assert (root / "machines" / "comma" / "known_hosts").read_text().split()[0] == "comma"
+
+
+# ----- pinned at create, carried by import, required by provisioning (the real engine) -----------------------------
+
+@pytest.mark.remote_host
+@pytest.mark.engine
+def test_create_pins_import_carries_and_provisioning_refuses_a_changed_key(world, host, pulumi_engine, tmp_path,
+                                                                           monkeypatch):
+    import dataclasses
+
+    from tests.test_engine_cli import create_generic, machine
+
+    backend = (tmp_path / "team-backend").as_uri()
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "team secret passphrase")
+    created = create_generic(world, host, "pinned", "--backend-url", backend)
+    assert created.returncode == 0, created.stdout + created.stderr
+    known = world.root / "machines" / "pinned" / "known_hosts"
+    host_key = " ".join((host.workdir / "host_ed25519.pub").read_text().split()[:2])
+    # No ssh of the user's yet: the create's provisioning reported the key the test host's sshd serves (not
+    # this machine's /etc/ssh keys, which the test host's file system shows too).
+    assert known.read_text() == f"pinned {host_key}\n"
+    assert stat.S_IMODE(known.stat().st_mode) == 0o600
+    first = shell(world, "docker-machine ssh pinned -- echo hello")
+    assert (first.returncode, first.stdout) == (0, "hello\n"), first.stderr
+    assert known.read_text() == f"pinned {host_key}\n"
+
+    other_root = tmp_path / "colleague-store"
+    other = dataclasses.replace(world, root=other_root, env={**world.env, "MACHINE_STORAGE_PATH": str(other_root)})
+    imported = machine(other, "import", "--backend-url", backend)
+    assert imported.returncode == 0 and "Imported pinned" in imported.stdout, imported.stdout + imported.stderr
+    assert (other_root / "machines" / "pinned" / "known_hosts").read_text() == f"pinned {host_key}\n"
+
+    # The first update after create requires the pinned key (connection.hostKey): the right one passes.
+    host.output("rm /etc/docker/daemon.json")
+    provisioned = machine(world, "provision", "--backend-url", backend, "pinned")
+    assert provisioned.returncode == 0, provisioned.stdout + provisioned.stderr
+    assert '"tlsverify": true' in host.output("cat /etc/docker/daemon.json")
+
+    regenerate_host_key(host)
+    host.output("rm /etc/docker/daemon.json")
+    monkeypatch.setenv("PDM_TEST_STANDIN_BACKOFF_SCALE", "0.02")  # the dial's 30 retries, shortened
+    line = (f'Error: the SSH host key of machine "pinned" is not the one pinned in {known}: the machine was rebuilt, '
+            "or someone is intercepting the connection; if you know it was rebuilt, delete that file and connect "
+            "again to pin the new key\n")
+    refused = machine(world, "provision", "--backend-url", backend, "pinned")
+    assert (refused.returncode, refused.stderr) == (1, line), refused.stdout + refused.stderr
+    assert host.ssh("test -e /etc/docker/daemon.json").returncode == 1, "nothing ran on the host"
+    assert known.read_text() == f"pinned {host_key}\n", "the pin stays"
+    by_ssh = shell(world, "docker-machine ssh pinned -- true")
+    assert (by_ssh.returncode, by_ssh.stdout, by_ssh.stderr) == (1, "", line)
