@@ -1,5 +1,7 @@
 """A machine's SSH host key is pinned on first contact (STORE/machines/NAME/known_hosts) and required from then on
-by ssh, scp (and scp -d) and mount; a changed key is one line naming the machine and the way out."""
+by ssh, scp (and scp -d) and mount; a changed key is one line naming the machine and the way out. The first contact
+of a machine made here is its create's provisioning, which reports the key (pinned before any ssh of the user's);
+an import carries it, and later provisioning requires it too."""
 
 from __future__ import annotations
 
