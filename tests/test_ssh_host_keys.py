@@ -228,3 +228,22 @@ def test_create_pins_import_carries_and_provisioning_refuses_a_changed_key(world
     assert known.read_text() == f"pinned {host_key}\n", "the pin stays"
     by_ssh = shell(world, "docker-machine ssh pinned -- true")
     assert (by_ssh.returncode, by_ssh.stdout, by_ssh.stderr) == (1, "", line)
+
+
+@pytest.mark.remote_host
+@pytest.mark.parametrize("user", ["root", "dmsudo"])
+def test_provisioning_reports_the_key_its_own_sshd_serves(remote_host, user):
+    """The script's block names the key of the sshd that serves the connection (the test host's own, from a
+    HostKey outside /etc/ssh), not the /etc/ssh keys the host's file system also shows, as root and through sudo
+    (where SSH_CONNECTION is read from the callers' environment)."""
+    from components.provision.render import body, remote_command
+    from components.ssh.hostkeys import host_keys_from_output
+    from tests.fakes.remote_command import run
+
+    if user != "root" and remote_host.ssh(f"id {user}").returncode != 0:
+        remote_host.add_user(user)
+    script = "set -eu\n" + body() + "print_host_keys\n"
+    connection = {"host": remote_host.address, "user": user, "privateKey": remote_host.ssh_key.read_text()}
+    stdout, _ = run(connection, remote_command(script, user), allowed=lambda address: address == remote_host.address)
+    served = " ".join((remote_host.workdir / "host_ed25519.pub").read_text().split()[:2])
+    assert host_keys_from_output(stdout) == [served], stdout
