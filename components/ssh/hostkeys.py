@@ -47,7 +47,8 @@ def host_keys_problem(value: Any) -> Optional[str]:
         return f"is not a list of at most {MAX_KEYS} SSH host keys"
     for item in value:
         if parse_host_key(item) is None:
-            return f"holds {str(item)[:60]!r}, which is not an SSH host key (TYPE BASE64, of {', '.join(HOST_KEY_TYPES)})"
+            return (f"holds {str(item)[:60]!r}, which is not an SSH host key "
+                    f"(TYPE BASE64, of {', '.join(HOST_KEY_TYPES)})")
     return None
 
 
