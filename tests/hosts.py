@@ -24,15 +24,14 @@ import pytest
 
 # Seconds each file took here (2 cores, warm caches, one file at a time): they order the files when
 # no run on this machine has recorded its own (pytest's cache, key CACHE_KEY, written after each run).
-# Only the order matters. Measured here, one file at a time, but three estimates: qemu (the README's
-# about 4 minutes), compose and engine_programs (from their tests' engine runs).
+# Only the order matters. Measured here, one file at a time, but qemu's (the README's about 4 minutes).
 FILE_SECONDS = {
     "tests/test_qemu_real.py": 240,
     "tests/test_engine_cli.py": 155,
-    "tests/test_compose_real.py": 80,
     "tests/test_swarm_cli.py": 65,
-    "tests/test_engine_programs.py": 60,
     "tests/test_cli_real_host.py": 58,
+    "tests/test_compose_real.py": 58,
+    "tests/test_engine_programs.py": 47,
     "tests/test_swarm_engine.py": 55,
     "tests/test_remote_provisioning.py": 40,
     "tests/test_machine_real_host.py": 11,
