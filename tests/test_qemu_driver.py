@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 from components.drivers.base import DriverArgumentError
 from components.drivers.qemu import QemuDriver
-from components.drivers.qemu.launch import command_line, resolve_accel
+from components.drivers.qemu.launch import command_cwd, command_line, resolve_accel
 from components.drivers.qemu.provider import QemuVMProvider, validate, vm_state
 from components.drivers.qemu.qmp import QMPError, qmp
 
@@ -32,7 +33,8 @@ def test_command_line_forwards_only_from_loopback_and_keeps_its_files_in_the_mac
     assert netdev == "user,id=net0,hostfwd=tcp:127.0.0.1:40022-:22,hostfwd=tcp:127.0.0.1:42376-:2376"
     folder = p["machine_dir"]
     assert args[args.index("-pidfile") + 1] == f"{folder}/qemu.pid" and "-daemonize" in args
-    assert f"socket,id=qmp0,path={folder}/qmp.sock,server=on,wait=off" in args and "chardev=qmp0,mode=control" in args
+    assert command_cwd(p) == Path(folder), "QEMU runs in the machine's folder"
+    assert "socket,id=qmp0,path=qmp.sock,server=on,wait=off" in args and "chardev=qmp0,mode=control" in args
     assert args[args.index("-accel") + 1] == "tcg" and "-cpu" not in args
     assert args[args.index("-kernel") + 1] == p["kernel"] and args[args.index("-append") + 1] == "root=/dev/vda"
     assert "-initrd" not in args
@@ -75,10 +77,16 @@ def test_state_is_stopped_without_a_qemu_of_this_machine(tmp_path):
     assert vm_state(folder) == "Stopped"
 
 
-def test_qmp_client_negotiates_then_runs_one_command(tmp_path):
-    path = tmp_path / "qmp.sock"
+@pytest.mark.parametrize("deep", [False, True], ids=["short-path", "path-longer-than-a-socket-may-be"])
+def test_qmp_client_negotiates_then_runs_one_command(tmp_path, deep):
+    folder = tmp_path / ("d" * 60) / ("e" * 60) if deep else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "qmp.sock"
+    assert (len(str(path)) > 107) == deep
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(str(path))
+    fd = os.open(folder, os.O_PATH)  # bound as QEMU binds it: relative to the machine's folder
+    server.bind(f"/proc/self/fd/{fd}/qmp.sock")
+    os.close(fd)
     server.listen(1)
     seen = []
 
@@ -93,7 +101,8 @@ def test_qmp_client_negotiates_then_runs_one_command(tmp_path):
             stream.flush()
         conn.close()
 
-    thread = threading.Thread(target=serve)
+    server.settimeout(20)
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     assert qmp(path, "query-status") == {"status": "running"}
     thread.join()
@@ -132,7 +141,7 @@ def test_paths_in_option_strings_have_their_commas_doubled_and_the_disk_chain_is
                                                {"path": "/cache/z.raw", "format": "raw"}])
     args = command_line(p)
     folder = p["machine_dir"].replace(",", ",,")
-    assert f"socket,id=qmp0,path={folder}/qmp.sock,server=on,wait=off" in args
+    assert "socket,id=qmp0,path=qmp.sock,server=on,wait=off" in args  # relative to the machine's folder
     assert f"file,id=serial0,path={folder}/serial.log" in args
     assert f"file={folder}/seed.iso,format=raw,media=cdrom,readonly=on" in args
     disk = json.loads(args[args.index("-blockdev") + 1])  # JSON: commas need no escaping

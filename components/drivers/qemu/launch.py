@@ -45,8 +45,14 @@ def option_value(value: str | Path) -> str:
     return str(value).replace(",", ",,")
 
 
+def command_cwd(props: dict[str, Any]) -> Path:
+    """Where ``command_line`` runs: the machine's folder (its QMP socket's path is relative to it)."""
+    return Path(props["machine_dir"])
+
+
 def command_line(props: dict[str, Any]) -> list[str]:
-    """``qemu-system-x86_64`` daemonized: pidfile, QMP socket and serial log in the machine's folder; user-mode
+    """``qemu-system-x86_64`` daemonized (run in ``command_cwd``): pidfile, QMP socket and serial log in the
+    machine's folder; user-mode
     networking forwarding SSH and the Docker port from 127.0.0.1 only. The disk is the machine's overlay on
     the backing chain checked at create (``backing_chain``), every layer given explicitly (backing.py);
     every path inside an option string has its commas doubled (a store path may hold commas)."""
@@ -59,7 +65,9 @@ def command_line(props: dict[str, Any]) -> list[str]:
         QEMU, "-name", option_value(props["name"]), "-machine", "q35", "-accel", props["accel"],
         "-m", str(int(props["memory"])), "-smp", str(int(props["cpus"])),
         "-daemonize", "-pidfile", str(folder / PIDFILE),
-        "-chardev", f"socket,id=qmp0,path={option_value(folder / QMP_SOCKET)},server=on,wait=off",
+        # Relative: QEMU runs in the machine's folder (``command_cwd``), and a unix socket's path may hold
+        # 107 bytes at the most, which a deep store path alone can exceed.
+        "-chardev", f"socket,id=qmp0,path={QMP_SOCKET},server=on,wait=off",
         "-mon", "chardev=qmp0,mode=control",
         "-chardev", f"file,id=serial0,path={option_value(folder / SERIAL_LOG)}", "-serial", "chardev:serial0",
         "-display", "none", "-vga", "none",

@@ -22,8 +22,8 @@ from ..imagecache import fetch_image, images_in_use, sha256_of
 from ..imageuse import qcow2_backing
 from ..localvm import free_local_port, local_port_free, wait_for_ssh_banner
 from .backing import checked_chain, valid_chain
-from .launch import (ACCELS, DISK, PIDFILE, QEMU_IMG, QMP_SOCKET, SEED_ISO, SERIAL_LOG, QemuError, command_line,
-                     option_value, random_mac, resolve_accel, serial_tail)
+from .launch import (ACCELS, DISK, PIDFILE, QEMU_IMG, QMP_SOCKET, SEED_ISO, SERIAL_LOG, QemuError, command_cwd,
+                     command_line, random_mac, resolve_accel, serial_tail)
 from .qmp import QMPError, qmp
 
 REPLACE_ON = ("name", "machine_dir", "cache_dir", "image", "image_sha256", "disk_size", "ssh_user", "public_key",
@@ -79,8 +79,7 @@ def _pid(machine_dir: Path) -> int | None:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as handle:
             cmdline = handle.read()
-            if not any(str(form).encode() in cmdline
-                       for form in (machine_dir / QMP_SOCKET, option_value(machine_dir / QMP_SOCKET))):
+            if b"\0" + str(machine_dir / PIDFILE).encode() + b"\0" not in cmdline:
                 return None  # a pid reused by another process
     except OSError:
         return None
@@ -143,7 +142,7 @@ def launch(outs: dict[str, Any]) -> dict[str, Any]:
             outs[key] = free_local_port()
     for attempt in range(LAUNCH_TRIES):
         (machine_dir / QMP_SOCKET).unlink(missing_ok=True)
-        done = subprocess.run(command_line(outs), capture_output=True, text=True)
+        done = subprocess.run(command_line(outs), capture_output=True, text=True, cwd=command_cwd(outs))
         if done.returncode == 0:
             return outs
         message = (done.stderr or done.stdout).strip()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ def qmp(socket_path: Path, command: str, arguments: dict | None = None, timeout:
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
         conn.settimeout(timeout)
         try:
-            conn.connect(str(socket_path))
+            _connect(conn, Path(socket_path))
         except OSError as err:
             raise QMPError(f"cannot reach QEMU's monitor at {socket_path}: {err.strerror or err}") from None
         stream = conn.makefile("rwb")
@@ -28,6 +29,22 @@ def qmp(socket_path: Path, command: str, arguments: dict | None = None, timeout:
             stream.flush()
             result = _answer(stream)
         return result
+
+
+SUN_PATH_MAX = 107  # a unix socket's path, without its terminating NUL
+
+
+def _connect(conn: socket.socket, path: Path) -> None:
+    """Also to a socket whose path is too long for connect(2) (a deep store path): through its folder's
+    descriptor, /proc/self/fd/N/NAME."""
+    if len(os.fsencode(path)) <= SUN_PATH_MAX:
+        conn.connect(str(path))
+        return
+    folder = os.open(path.parent, os.O_PATH | os.O_DIRECTORY)
+    try:
+        conn.connect(f"/proc/self/fd/{folder}/{path.name}")
+    finally:
+        os.close(folder)
 
 
 def _answer(stream, greeting: bool = False) -> Any:
