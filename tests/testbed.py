@@ -159,6 +159,13 @@ class TestNetwork:
         self._next += 1
         return address
 
+    def skip_to(self, host_number: int) -> "TestNetwork":
+        """The next host gets 10.213.N.``host_number`` (a driver's first guest address, e.g. VirtualBox's .100)."""
+        if not self._next <= host_number <= 254:
+            raise ValueError(f"host number {host_number} is taken or outside the subnet")
+        self._next = host_number
+        return self
+
     def close(self) -> None:
         if not self._closed:
             self._closed = True
