@@ -359,22 +359,13 @@ def forward(vm: dict) -> None:
 
 def install_seed_keys(vm: dict) -> None:
     """What cloud-init does in the guest: read the seed ISO's user-data and authorize its keys."""
-    if not AUTHORIZED_KEYS:
-        return
-    from components.drivers.seed import read_seed_iso
-
-    for attachment in vm["attachments"].values():
-        if attachment["type"] == "dvddrive" and attachment["medium"].endswith(".iso"):
-            try:
-                label, files = read_seed_iso(Path(attachment["medium"]))
-            except Exception:
-                continue  # not a seed ISO (boot2docker)
-            if label == "cidata":
-                user_data = json.loads(files["user-data"].split("\n", 1)[1])
-                with open(AUTHORIZED_KEYS, "a") as keys:
-                    for user in user_data.get("users", []):
-                        for key in user.get("ssh_authorized_keys", []):
-                            keys.write(key.strip() + "\n")
+    files = seed_files(vm) if AUTHORIZED_KEYS else {}
+    if "user-data" in files:
+        user_data = json.loads(files["user-data"].split("\n", 1)[1])
+        with open(AUTHORIZED_KEYS, "a") as keys:
+            for user in user_data.get("users", []):
+                for key in user.get("ssh_authorized_keys", []):
+                    keys.write(key.strip() + "\n")
 
 
 def stop_forwarders(vm: dict) -> None:
