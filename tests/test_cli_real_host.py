@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -143,6 +145,18 @@ def missing_for_delta_and_mount() -> list[str]:
     return missing
 
 
+@contextlib.contextmanager
+def mounted(world, remote: str, mountpoint: Path):
+    """``docker-machine mount REMOTE MOUNTPOINT`` succeeds for the block, and ``mount -u`` after it."""
+    done = shell(world, f"docker-machine mount {shlex.quote(remote)} {shlex.quote(str(mountpoint))}")
+    assert done.returncode == 0, done.stderr
+    try:
+        yield mountpoint
+    finally:
+        undone = shell(world, f"docker-machine mount -u {shlex.quote(remote)} {shlex.quote(str(mountpoint))}")
+        assert undone.returncode == 0, undone.stderr
+
+
 def test_ssh_and_scp_with_a_store_path_holding_spaces(world, host, bed, tmp_path):
     require(missing_for_delta_and_mount(), "ssh, scp, scp -d and mount with a store path holding spaces")
     root = tmp_path / "my machine store"
@@ -159,12 +173,8 @@ def test_ssh_and_scp_with_a_store_path_holding_spaces(world, host, bed, tmp_path
     assert host.output("cat /tmp/dmtest-spaces-d.txt") == "spaces are fine\n"
     mountpoint = tmp_path / "mnt"
     mountpoint.mkdir()
-    mounted = shell(spaced, f"docker-machine mount spacey:/tmp {mountpoint}")
-    assert mounted.returncode == 0, mounted.stderr
-    try:
+    with mounted(spaced, "spacey:/tmp", mountpoint):
         assert (mountpoint / "dmtest-spaces.txt").read_text() == "spaces are fine\n"
-    finally:
-        assert shell(spaced, f"docker-machine mount -u spacey:/tmp {mountpoint}").returncode == 0
     assert not (mountpoint / "dmtest-spaces.txt").exists(), "unmounted"
     host.output("rm -f /tmp/dmtest-spaces.txt /tmp/dmtest-spaces-d.txt")
 
@@ -193,11 +203,6 @@ def test_mount_a_folder_of_the_machine_and_unmount_it(world, host, bed, tmp_path
     host.output("mkdir -p /srv/dmtest && echo 'from the machine' >/srv/dmtest/hello.txt")
     mountpoint = tmp_path / "mounted here"
     mountpoint.mkdir()
-    mounted = shell(world, f"docker-machine mount bed:/srv/dmtest '{mountpoint}'")
-    assert mounted.returncode == 0, mounted.stderr
-    try:
+    with mounted(world, "bed:/srv/dmtest", mountpoint):
         assert (mountpoint / "hello.txt").read_text() == "from the machine\n"
-    finally:
-        unmounted = shell(world, f"docker-machine mount -u bed:/srv/dmtest '{mountpoint}'")
-    assert unmounted.returncode == 0, unmounted.stderr
     assert not (mountpoint / "hello.txt").exists()

@@ -17,7 +17,7 @@ import pytest
 
 from components.cert import create_ca
 from tests.conftest import add_machine, require
-from tests.test_cli_real_host import shell
+from tests.test_cli_real_host import missing_for_delta_and_mount, mounted, shell
 
 # ----- the arguments (no host needed) ------------------------------------------------------------------------------
 
@@ -106,8 +106,7 @@ def regenerate_host_key(host) -> None:
 
 @pytest.mark.remote_host
 def test_first_contact_pins_and_a_changed_host_key_is_refused_by_ssh_scp_and_mount(world, host, tmp_path):
-    require([c for c in ("scp", "rsync", "sshfs", "fusermount3") if shutil.which(c) is None]
-            + ([] if Path("/dev/fuse").exists() else ["/dev/fuse"]), "the host-key test")
+    require([c for c in ("scp",) if shutil.which(c) is None] + missing_for_delta_and_mount(), "the host-key test")
     add_machine(world.root, "pinned", ip=host.address, engine_port=2376, ssh_key=host.ssh_key, ca=create_ca("tester"))
     known = world.root / "machines" / "pinned" / "known_hosts"
     first = shell(world, "docker-machine ssh pinned -- echo hello")
@@ -137,9 +136,9 @@ def test_first_contact_pins_and_a_changed_host_key_is_refused_by_ssh_scp_and_mou
     assert host.ssh("test -e /tmp/dmtest-pin2.txt").returncode == 1 and not (tmp_path / "back.txt").exists()
     mountpoint = tmp_path / "mnt"
     mountpoint.mkdir()
-    mounted = shell(world, f"docker-machine mount pinned:/tmp {mountpoint}")
+    refused = shell(world, f"docker-machine mount pinned:/tmp {mountpoint}")
     try:
-        assert (mounted.returncode, mounted.stderr) == (1, line)
+        assert (refused.returncode, refused.stderr) == (1, line)
         assert not os.path.ismount(mountpoint)
     finally:
         if os.path.ismount(mountpoint):
@@ -152,17 +151,13 @@ def test_first_contact_pins_and_a_changed_host_key_is_refused_by_ssh_scp_and_mou
     assert (again.returncode, again.stdout) == (0, "again\n"), again.stderr
     new_key = (host.workdir / "host_ed25519.pub").read_text().split()[:2]
     assert known.read_text().split() == ["pinned", *new_key] and new_key != old_key
-    mounted = shell(world, f"docker-machine mount pinned:/tmp {mountpoint}")
-    assert mounted.returncode == 0, mounted.stderr
-    try:
+    with mounted(world, "pinned:/tmp", mountpoint):
         assert (mountpoint / "dmtest-pin.txt").read_text() == "pinned\n"
-    finally:
-        assert shell(world, f"docker-machine mount -u pinned:/tmp {mountpoint}").returncode == 0
 
 
 @pytest.mark.remote_host
 def test_a_comma_in_the_store_path_works_with_mount(world, host, tmp_path):
-    require([] if shutil.which("sshfs") and Path("/dev/fuse").exists() else ["sshfs and /dev/fuse"], "mount")
+    require(missing_for_delta_and_mount(), "mount")
     import dataclasses
 
     root = tmp_path / "store,with,commas"
@@ -171,12 +166,8 @@ def test_a_comma_in_the_store_path_works_with_mount(world, host, tmp_path):
     host.output("mkdir -p /srv/dmtest && echo commas > /srv/dmtest/c.txt")
     mountpoint = tmp_path / "mnt"
     mountpoint.mkdir()
-    mounted = shell(store, f"docker-machine mount comma:/srv/dmtest {mountpoint}")
-    assert mounted.returncode == 0, mounted.stderr
-    try:
+    with mounted(store, "comma:/srv/dmtest", mountpoint):
         assert (mountpoint / "c.txt").read_text() == "commas\n"
-    finally:
-        assert shell(store, f"docker-machine mount -u comma:/srv/dmtest {mountpoint}").returncode == 0
     assert (root / "machines" / "comma" / "known_hosts").read_text().split()[0] == "comma"
 
 
