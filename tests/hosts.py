@@ -22,20 +22,33 @@ from typing import Iterator
 
 import pytest
 
-# Seconds each file took here (2 cores, warm caches, one file at a time): they order the files when
+# Seconds each file took here in a whole `make test` (2 cores, warm caches): they order the files when
 # no run on this machine has recorded its own (pytest's cache, key CACHE_KEY, written after each run).
-# Only the order matters. Measured here, one file at a time, but qemu's (the README's about 4 minutes).
+# Only the order matters.
 FILE_SECONDS = {
-    "tests/test_qemu_real.py": 240,
-    "tests/test_engine_cli.py": 155,
-    "tests/test_swarm_cli.py": 65,
-    "tests/test_cli_real_host.py": 58,
-    "tests/test_compose_real.py": 58,
-    "tests/test_engine_programs.py": 47,
-    "tests/test_swarm_engine.py": 55,
-    "tests/test_remote_provisioning.py": 40,
-    "tests/test_machine_real_host.py": 11,
-    "tests/test_virtualbox_real_host.py": 7,
+    "tests/test_qemu_real.py": 240,  # 175 s warm; with its image built first (a cold cache) minutes more
+    "tests/test_engine_cli.py": 186,
+    "tests/test_engine_killed.py": 97,
+    "tests/test_swarm_cli.py": 71,
+    "tests/test_compose_real.py": 66,
+    "tests/test_cli_real_host.py": 62,
+    "tests/test_engine_programs.py": 60,
+    "tests/test_swarm_engine.py": 53,
+    "tests/test_remote_provisioning.py": 43,
+    "tests/test_generic_key.py": 38,
+    "tests/test_ssh_host_keys.py": 37,
+    "tests/test_command_standin.py": 26,
+    "tests/test_engine_env_secret.py": 25,
+    "tests/test_virtualbox_provider.py": 25,
+    "tests/test_cli_write.py": 18,
+    "tests/test_host_key_pinning.py": 18,
+    "tests/test_xdist_schedule.py": 14,
+    "tests/test_machine_real_host.py": 13,
+    "tests/test_engine_store_race.py": 12,
+    "tests/test_testbed.py": 12,
+    "tests/test_engine_untrusted.py": 12,
+    "tests/test_driver_azure.py": 10,
+    "tests/test_guard_daemons.py": 10,
 }
 DEFAULT_SECONDS = 5
 CACHE_KEY = "pulumi-docker-machine/file-seconds"
