@@ -1,5 +1,5 @@
-"""A file lock (flock) that several processes respect, for components that must not import the CLI's
-store locks (cli/store/lock.py keeps its locks in the same folder, STORE/.locks)."""
+"""A file lock (flock) that several processes respect: the image cache's, and under cli/store/lock.py the
+store's (both in STORE/.locks)."""
 
 from __future__ import annotations
 
@@ -14,16 +14,18 @@ class FileLock:
     """``with FileLock(folder / "name.lock", shared=False):`` holds flock on the file until the block ends
     (or the process does, whatever way it ends). A class, not a contextlib generator: little to import."""
 
-    def __init__(self, path: str | os.PathLike[str], shared: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike[str], shared: bool = False, wait: bool = True) -> None:
         self.path = Path(path)
         self.shared = shared
+        self.wait = wait  # False: entering raises BlockingIOError while another process holds it
         self.fd: int | None = None
 
     def __enter__(self) -> "FileLock":
         ensure_private_dir(self.path.parent)
         self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            fcntl.flock(self.fd, fcntl.LOCK_SH if self.shared else fcntl.LOCK_EX)
+            mode = fcntl.LOCK_SH if self.shared else fcntl.LOCK_EX
+            fcntl.flock(self.fd, mode if self.wait else mode | fcntl.LOCK_NB)
         except BaseException:
             os.close(self.fd)
             self.fd = None

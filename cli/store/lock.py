@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import os
 from pathlib import Path
 from typing import Iterator
 
-from components.files import ensure_dir, ensure_private_dir
+from components.files import ensure_dir
+from components.flock import FileLock
 
 
 class LockBusy(RuntimeError):
@@ -18,16 +17,10 @@ class LockBusy(RuntimeError):
 @contextlib.contextmanager
 def store_lock(root: Path, name: str, wait: bool = True) -> Iterator[None]:
     """Hold the store's lock ``name``; released when the process ends, whatever way it ends."""
-    folder = root / ".locks"
-    if not folder.is_dir():
-        ensure_dir(root)
-        ensure_private_dir(folder)
-    fd = os.open(folder / f"{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
+    ensure_dir(root)  # the store itself keeps the mode it has; its .locks folder is private
+    with contextlib.ExitStack() as held:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            held.enter_context(FileLock(root / ".locks" / f"{name}.lock", wait=wait))
         except BlockingIOError:
             raise LockBusy(name) from None
         yield
-    finally:
-        os.close(fd)
