@@ -30,9 +30,10 @@ compose:
 
 # pytest exits non-zero when a test fails and when no test ran at all (exit 5). The test files are spread
 # over TEST_WORKERS processes (pytest-xdist), each file whole on one worker, the longest first
-# (tests/hosts.py); TEST_WORKERS=0 runs them in this one process. Four on two cores: the tests mostly wait
-# on sshd, dockerd, the engine and a booting VM (two workers kept the CPUs under half busy).
-TEST_WORKERS ?= 4
+# (tests/hosts.py); TEST_WORKERS=0 runs them in this one process. Three on two cores: the tests mostly wait
+# on sshd, dockerd, the engine and a booting VM (two workers kept the CPUs under half busy); four were
+# faster still but once starved a test host's sshd past a 60 s timeout.
+TEST_WORKERS ?= 3
 test: system-deps install engine compose
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 
