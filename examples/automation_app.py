@@ -1,67 +1,96 @@
 """A Python app that makes a Docker host through the Automation API and then uses it.
 
-Inline program, local file backend, no Pulumi account: the machine's ``docker_env`` and
-certificates come back as stack outputs, and the app runs ``docker`` against the new engine.
+Local file backend, no Pulumi account. The program is examples/app-program/__main__.py, run either
+inline (in this process) or, with ``--work-dir``, as a project of its own (its Pulumi.yaml beside it)
+through Pulumi's Python language host. The machine's ``docker_env`` and certificates come back as
+stack outputs, and the app runs ``docker`` against the new engine; ``--destroy`` undoes the host.
 
     .venv/bin/python examples/automation_app.py 203.0.113.5 ~/.ssh/id_ed25519
+    .venv/bin/python examples/automation_app.py --work-dir examples/app-program 203.0.113.5 ~/.ssh/id_ed25519
+    .venv/bin/python examples/automation_app.py --destroy 203.0.113.5 ~/.ssh/id_ed25519
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import runpy
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Optional
 
-import pulumi
 from pulumi import automation as auto
 
-from components import DockerMachine, DockerMachineArgs, GenericDriver
+from components import files
 
-PROJECT = "docker-app"
-
-
-def program_for(address: str, key_path: str):
-    def program() -> None:
-        machine = DockerMachine("app-host", DockerMachineArgs(driver=GenericDriver(ip_address=address, ssh_key=key_path)))
-        pulumi.export("docker_env", machine.docker_env)
-        pulumi.export("ca_pem", machine.ca_pem)
-        pulumi.export("client_cert_pem", machine.client_cert_pem)
-        pulumi.export("client_key_pem", machine.client_key_pem)
-
-    return program
+PROJECT = "docker-app"  # the name in app-program/Pulumi.yaml: its config keys are docker-app:address, ...
+PROGRAM = Path(__file__).resolve().parent / "app-program"
+STACK = "dev"
 
 
-def up(address: str, key_path: str, state_dir: Path, pulumi_command: Optional[auto.PulumiCommand] = None) -> dict:
-    """Create (or update) the host; returns the environment that points docker at it."""
+def inline_program() -> None:
+    """The app-program, run in this process."""
+    runpy.run_path(str(PROGRAM / "__main__.py"))
+
+
+def stack_for(state_dir: Path, work_dir: Optional[Path] = None,
+              pulumi_command: Optional[auto.PulumiCommand] = None) -> auto.Stack:
+    """The stack 'dev' with its state in ``state_dir``: inline, or the project in ``work_dir``."""
     state_dir.mkdir(parents=True, exist_ok=True)
-    stack = auto.create_or_select_stack(
-        stack_name="dev",
-        project_name=PROJECT,
-        program=program_for(address, key_path),
-        opts=auto.LocalWorkspaceOptions(
-            work_dir=str(state_dir),
-            project_settings=auto.ProjectSettings(name=PROJECT, runtime="python",
-                                                  backend=auto.ProjectBackend(url=state_dir.as_uri())),
-            secrets_provider="passphrase",
-            env_vars={"PULUMI_CONFIG_PASSPHRASE": os.environ.get("PULUMI_CONFIG_PASSPHRASE", "app-passphrase"),
-                      "PULUMI_PYTHON_CMD": sys.executable},
-            pulumi_command=pulumi_command,
-        ),
+    env_vars = {
+        "PULUMI_CONFIG_PASSPHRASE": os.environ.get("PULUMI_CONFIG_PASSPHRASE", "app-passphrase"),
+        # The language host and the dynamic providers run this python, which has pulumi-docker-machine.
+        "PULUMI_PYTHON_CMD": sys.executable,
+    }
+    if work_dir is not None:
+        # The project's own Pulumi.yaml is left as it is: the backend comes from the environment.
+        opts = auto.LocalWorkspaceOptions(secrets_provider="passphrase", pulumi_command=pulumi_command,
+                                          env_vars={**env_vars, "PULUMI_BACKEND_URL": state_dir.as_uri()})
+        return auto.create_or_select_stack(stack_name=STACK, work_dir=str(work_dir), opts=opts)
+    opts = auto.LocalWorkspaceOptions(
+        work_dir=str(state_dir),
+        project_settings=auto.ProjectSettings(name=PROJECT, runtime="python",
+                                              backend=auto.ProjectBackend(url=state_dir.as_uri())),
+        secrets_provider="passphrase", env_vars=env_vars, pulumi_command=pulumi_command,
     )
+    return auto.create_or_select_stack(stack_name=STACK, project_name=PROJECT, program=inline_program, opts=opts)
+
+
+def up(address: str, key_path: str, state_dir: Path, pulumi_command: Optional[auto.PulumiCommand] = None,
+       work_dir: Optional[Path] = None) -> dict:
+    """Create (or update) the host; returns the environment that points docker at it."""
+    stack = stack_for(state_dir, work_dir, pulumi_command)
+    stack.set_all_config({"address": auto.ConfigValue(address), "ssh_key": auto.ConfigValue(key_path)})
     outputs = stack.up(on_output=print).outputs
-    cert_dir = Path(tempfile.mkdtemp(prefix="docker-certs-"))
-    for key, file in (("ca_pem", "ca.pem"), ("client_cert_pem", "cert.pem"), ("client_key_pem", "key.pem")):
-        (cert_dir / file).write_text(outputs[key].value)
-    (cert_dir / "key.pem").chmod(0o600)
+    cert_dir = files.write_client_certs(tempfile.mkdtemp(prefix="docker-certs-"), outputs["ca_pem"].value,
+                                        outputs["client_cert_pem"].value, outputs["client_key_pem"].value)
     return {**outputs["docker_env"].value, "DOCKER_CERT_PATH": str(cert_dir)}
 
 
+def down(state_dir: Path, pulumi_command: Optional[auto.PulumiCommand] = None,
+         work_dir: Optional[Path] = None) -> None:
+    """Undo the host (Docker's TLS setup on it) and remove the stack."""
+    stack = stack_for(state_dir, work_dir, pulumi_command)
+    stack.destroy(on_output=print)
+    stack.workspace.remove_stack(STACK)
+
+
 def main() -> None:
-    address, key_path = sys.argv[1], sys.argv[2]
-    env = up(address, key_path, Path.home() / ".docker-app-state")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("address", help="the host's address (it runs sshd; you may log in as root with the key)")
+    parser.add_argument("ssh_key", help="the path of your private key for root on that host")
+    parser.add_argument("--work-dir", type=Path, help="run the program in this project folder through the "
+                                                       "language host (e.g. examples/app-program), not inline")
+    parser.add_argument("--state", type=Path, default=Path.home() / ".docker-app-state", help="the state folder")
+    parser.add_argument("--destroy", action="store_true", help="undo the host instead")
+    args = parser.parse_args()
+    work_dir = args.work_dir.resolve() if args.work_dir else None
+    if args.destroy:
+        down(args.state, work_dir=work_dir)
+        return
+    env = up(args.address, args.ssh_key, args.state, work_dir=work_dir)
     subprocess.run(["docker", "version"], env={**os.environ, **env}, check=True)
 
 

@@ -1,6 +1,5 @@
 """The project's other entry points through the real Pulumi engine (make engine), on test hosts.
 
-- examples/automation_app.py, unchanged, against a test host;
 - the declarative-stack program (stacks/) on two test hosts sharing one CA, then
   ``docker-machine import --stack`` and ``pulumi destroy``;
 - ``docker-machine create -d virtualbox`` with the VBoxManage simulator: the engine runs the
@@ -11,7 +10,6 @@ Only the pulumi-command provider is a stand-in (tests/fakes/command_provider.py)
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import shutil
@@ -25,7 +23,6 @@ from pulumi import automation as auto
 
 from components.drivers.virtualbox.provider import FIRST_GUEST_HOST
 from tests.conftest import require
-from tests.dockertools import docker
 from tests.test_engine_cli import machine, shell
 from tests.testbed import RemoteHost, TestNetwork, missing_prerequisites
 
@@ -37,31 +34,6 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def host(remote_host):
     return remote_host
-
-
-def load(path: Path):
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_automation_app_example_against_a_test_host(host, pulumi_engine, tmp_path, monkeypatch):
-    app = load(ROOT / "examples" / "automation_app.py")
-    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "app passphrase")
-    state = tmp_path / "app-state"
-    env = app.up(host.address, str(host.ssh_key), state)
-    assert env["DOCKER_HOST"] == f"tcp://{host.address}:2376" and env["DOCKER_TLS_VERIFY"] == "1"
-    certs = Path(env["DOCKER_CERT_PATH"])
-    assert (certs / "key.pem").stat().st_mode & 0o777 == 0o600
-    version = docker(host, env["DOCKER_HOST"], certs, "version", "--format", "{{.Server.Version}}")
-    assert version.returncode == 0 and version.stdout.decode().strip() in host.output("dockerd --version")
-
-    stack = auto.select_stack("dev", project_name=app.PROJECT, program=app.program_for(host.address, str(host.ssh_key)),
-                              opts=auto.LocalWorkspaceOptions(work_dir=str(state), env_vars={
-                                  "PULUMI_CONFIG_PASSPHRASE": "app passphrase", "PULUMI_PYTHON_CMD": sys.executable}))
-    stack.destroy()
-    assert host.output("ls /etc/docker/server.pem 2>/dev/null || true") == "", "destroy undid the host's TLS setup"
 
 
 @pytest.fixture
