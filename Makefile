@@ -44,3 +44,4 @@ bench: engine
 	$(VENV)/bin/python bench/keygen.py
 	$(VENV)/bin/python bench/cli_read.py
 	. .engine/env && $(VENV)/bin/python bench/create_engine.py
+	. .engine/env && $(VENV)/bin/python bench/parallel_create.py
