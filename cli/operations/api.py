@@ -20,6 +20,7 @@ from ..knownhosts import HostKeyPin
 from ..store import INVALID_NAME, BrokenMachine, HostConfig, MachineNotFound, Store
 from ..store.lock import LockBusy, store_lock
 from ..store.swarms import swarm_membership
+from . import update
 from .certs import ensure_shared_certs
 from .interrupt import interrupted
 from .progress import Progress
@@ -163,7 +164,8 @@ def up_stack(workspace: MachineWorkspace, name: str, values: dict, say: Say, doi
         set_stack_config(workspace, stack, values)
         if interrupted():  # Ctrl-C came before the engine started: start nothing
             raise _interrupted(name)
-        return stack.up(on_event=progress, color="never", replace=replace, **workspace.engine_log_options())
+        return update.up(stack, on_event=progress, color="never", replace=replace,
+                         **workspace.engine_log_options())
     except errors.ConcurrentUpdateError:
         raise busy(name) from None
     except errors.CommandError as err:
