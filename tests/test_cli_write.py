@@ -53,8 +53,11 @@ def test_create_runs_one_stack_per_machine(world, fake):
     result = create_do()
     assert result.exit_code == 0, result.output
     commands = fake.commands()
-    assert commands[0] == ["stack", "select", "--stack", "dev"]
-    assert commands[1] == ["stack", "init", "dev", "--secrets-provider", "passphrase"]
+    # A machine new to the store: its stack is made at once (no failing select first), its empty config not read
+    # back, and no history asked for after the update (each of those a pulumi process; most of them decrypt).
+    assert commands[0] == ["stack", "init", "dev", "--secrets-provider", "passphrase"]
+    assert not any(c[:1] == ["config"] and c[1:2] not in (["set"], ["set-all"]) for c in commands)
+    assert not any(c[:2] in (["stack", "select"], ["stack", "history"]) for c in commands)
     set_all = next(c for c in commands if c[:2] == ["config", "set-all"])
     pairs = {set_all[i + 1].split("=", 1)[0]: (set_all[i], set_all[i + 1].split("=", 1)[1])
              for i in range(len(set_all) - 1) if set_all[i] in ("--plaintext", "--secret")}
@@ -171,6 +174,22 @@ def test_rm_force_forgets_even_when_the_cloud_side_fails(world, fake):
     assert forced.exit_code == 0
     assert "WARNING: the cloud side of 'dev' could not be removed" in forced.output
     assert not world.store().exists("dev") and "dev" in fake.stacks, "the stack is kept for a later retry"
+
+
+def test_create_again_after_rm_force_selects_the_kept_stack_and_reads_its_config(world, fake):
+    assert create_do().exit_code == 0
+    fake.fail_destroy_with = "droplet 412345678: 403 Forbidden"
+    assert run("rm", "-f", "dev").exit_code == 0 and "dev" in fake.stacks
+    fake.fail_destroy_with = None
+    fake.calls.clear()
+    fake.stdin_values.clear()
+    again = create_do()
+    assert again.exit_code == 0, again.output
+    commands = fake.commands()
+    assert commands[0][:3] == ["stack", "init", "dev"] and commands[1] == ["stack", "select", "--stack", "dev"]
+    assert any(c[:1] == ["config"] and "--show-secrets" in c for c in commands), "its secrets compared"
+    assert not fake.stdin_values, "the kept stack's secrets are the same: none set again"
+    assert world.store().exists("dev")
 
 
 def test_rm_of_a_machine_the_original_docker_machine_made(world, fake):

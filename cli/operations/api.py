@@ -153,15 +153,17 @@ def _run_update(workspace: MachineWorkspace, name: str, spec: MachineSpec, say: 
 
 
 def up_stack(workspace: MachineWorkspace, name: str, values: dict, say: Say, doing: str,
-             on_failure: Callable[[str], None], busy: Callable[[str], MachineError], replace: Optional[list[str]] = None):
+             on_failure: Callable[[str], None], busy: Callable[[str], MachineError], replace: Optional[list[str]] = None,
+             new: bool = False):
     """Set the stack's config and run one update with progress; a failure is one message, handed to
-    ``on_failure`` (to keep the machine or swarm listed as Error) and raised as MachineError."""
+    ``on_failure`` (to keep the machine or swarm listed as Error) and raised as MachineError. ``new``: the
+    store does not know the machine, so its stack most likely does not exist yet (made first, not selected)."""
     from pulumi.automation import errors
 
     progress = Progress(say)
     try:
-        stack = workspace.stack(name)
-        set_stack_config(workspace, stack, values)
+        stack, fresh = workspace.new_stack(name) if new else (workspace.stack(name), False)
+        set_stack_config(workspace, stack, values, fresh=fresh)
         if interrupted():  # Ctrl-C came before the engine started: start nothing
             raise _interrupted(name)
         return update.up(stack, on_event=progress, color="never", replace=replace,
@@ -195,7 +197,7 @@ def _update(workspace: MachineWorkspace, name: str, spec: MachineSpec, say: Say,
     try:
         result = up_stack(workspace, name, to_config(spec, ensure_shared_certs(store), pinned_key), say, doing,
                           lambda message: mark_error(store, name, spec, workspace.backend, reason(message),
-                                                     previous), _busy, replace=replace)
+                                                     previous), _busy, replace=replace, new=previous is None)
     except MachineError as err:
         if reason(str(err)) != str(err):
             raise MachineError(reason(str(err))) from None

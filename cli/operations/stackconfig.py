@@ -34,8 +34,10 @@ def run_with_input(workspace: MachineWorkspace, args: list[str], text: str) -> N
         raise create_command_error(result)
 
 
-def set_stack_config(workspace: MachineWorkspace, stack, values: Mapping[str, tuple[str, bool]]) -> None:
-    """``{key: (value, secret)}`` into the stack's config."""
+def set_stack_config(workspace: MachineWorkspace, stack, values: Mapping[str, tuple[str, bool]],
+                     fresh: bool = False) -> None:
+    """``{key: (value, secret)}`` into the stack's config. ``fresh``: the stack was just made, so it holds no
+    secret to compare with (its config is not read: that would be one more process decrypting)."""
     from pulumi.automation import ConfigValue
 
     plain = {key: ConfigValue(value=value) for key, (value, secret) in values.items() if not secret}
@@ -44,7 +46,7 @@ def set_stack_config(workspace: MachineWorkspace, stack, values: Mapping[str, tu
     secrets = {key: value for key, (value, secret) in values.items() if secret}
     if not secrets:
         return
-    current = stack.get_all_config()  # decrypted on the CLI's standard output, never in arguments
+    current = {} if fresh else stack.get_all_config()  # decrypted on the CLI's standard output, never in arguments
     for key, value in secrets.items():
         if key in current and current[key].secret and current[key].value == value:
             continue

@@ -128,18 +128,38 @@ class MachineWorkspace:
                 f"Error: could not install the Pulumi CLI ({err}): install it by hand with '{MANUAL_INSTALL}'"
             ) from None
 
-    def stack(self, name: str, create: bool = True):
-        from pulumi.automation import LocalWorkspaceOptions, create_or_select_stack, select_stack
-
-        from .program import machine_program
+    def _options(self):
+        from pulumi.automation import LocalWorkspaceOptions
 
         self.write_project()
-        options = LocalWorkspaceOptions(
+        return LocalWorkspaceOptions(
             work_dir=str(self.work_dir),
             env_vars=self.env_vars(),
             secrets_provider="passphrase",
             pulumi_command=self.command(),
         )
+
+    def new_stack(self, name: str):
+        """``(stack, True)`` when this call made the stack (its config is empty), else ``(self.stack(name),
+        False)``. For a machine this store does not know yet: one ``pulumi stack init`` instead of a failing
+        ``stack select`` first (create_or_select_stack's order); a stack that exists (another store's, or
+        kept by ``rm -f``) is selected as before."""
+        from pulumi.automation import create_stack, errors
+
+        from .program import machine_program
+
+        try:
+            return create_stack(stack_name=name, project_name=self.project, program=self.program or machine_program,
+                                opts=self._options()), True
+        except errors.StackAlreadyExistsError:
+            return self.stack(name), False
+
+    def stack(self, name: str, create: bool = True):
+        from pulumi.automation import create_or_select_stack, select_stack
+
+        from .program import machine_program
+
+        options = self._options()
         for line in remove_stale_locks(self.backend, self.project, name):
             self.say(line)
         open_stack = create_or_select_stack if create else select_stack
