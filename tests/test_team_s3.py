@@ -1,0 +1,195 @@
+"""Machines shared by a team on a real S3-compatible backend (issue #20 §3).
+
+Two stores (two HOMEs, two MACHINE_STORAGE_PATHs: teammates A and B) point at one ``s3://`` backend
+URL and one passphrase. The backend is moto's S3 server on 127.0.0.1 (tests/s3server.py); the
+engine, its gocloud.dev blob backend and its lock objects, SSH and dockerd on the test host are real.
+One machine, made by A, is shared by the checks in file order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require
+from tests.dockertools import busybox_image, static_busybox
+from tests.s3server import S3Server, aws_env
+
+pytestmark = [pytest.mark.remote_host, pytest.mark.engine]
+
+SCRIPTS = Path(sys.executable).parent
+BUCKET = "team-machines"
+NAME = "shared"
+PASSPHRASE = "team passphrase kept out of any bucket"
+LOCKS = f".pulumi/locks/organization/docker-machine/{NAME}/"
+# moto answers without the response checksums real S3 sends; the AWS SDK would warn on every read.
+MOTO_ONLY = {"AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required"}
+
+
+@dataclass
+class Teammate:
+    root: Path
+    env: dict
+
+    def run(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+        return subprocess.run([str(SCRIPTS / "docker-machine"), *args], capture_output=True, text=True,
+                              env=self.env, timeout=timeout)
+
+    def start(self, *args: str) -> subprocess.Popen:
+        return subprocess.Popen([str(SCRIPTS / "docker-machine"), *args], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=self.env)
+
+    def shell(self, command: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        return subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=timeout,
+                              env={**self.env, "PATH": f"{SCRIPTS}:{self.env['PATH']}"})
+
+    def record(self) -> bytes:
+        return (self.root / "machines" / NAME / "config.json").read_bytes()
+
+
+def teammate(base: Path, who: str, backend: str, engine) -> Teammate:
+    home = base / f"home-{who}"
+    home.mkdir(mode=0o700)
+    env = aws_env({**os.environ, **engine.env(), **MOTO_ONLY})
+    for key in ("PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_ACCESS_TOKEN", "DOCKER_HOST", "DOCKER_TLS_VERIFY",
+                "DOCKER_CERT_PATH", "DOCKER_CONTEXT", "NO_PROXY", "no_proxy"):
+        env.pop(key, None)
+    env.update({"HOME": str(home), "MACHINE_STORAGE_PATH": str(home / ".docker" / "machine"),
+                "DOCKER_CONFIG": str(home / ".docker"), "SHELL": "/bin/bash", "PULUMI_BACKEND_URL": backend,
+                "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE})
+    return Teammate(home / ".docker" / "machine", env)
+
+
+@pytest.fixture(scope="module")
+def s3():
+    with S3Server() as server:
+        server.client().create_bucket(Bucket=BUCKET)
+        yield server
+
+
+@pytest.fixture(scope="module")
+def team(s3, remote_host, built_engine, tmp_path_factory):
+    """A has made the machine on the test host; B has imported it."""
+    require([] if (SCRIPTS / "docker-machine").exists() else ["the installed docker-machine script"], "team tests")
+    base = tmp_path_factory.mktemp("team")
+    backend = s3.backend_url(BUCKET)
+    a, b = (teammate(base, who, backend, built_engine) for who in "ab")
+    created = a.run("create", "-d", "generic", "--generic-ip-address", remote_host.address, "--generic-ssh-key",
+                    str(remote_host.ssh_key), "--engine-install-url", "none", NAME)
+    assert created.returncode == 0, created.stdout + created.stderr
+    imported = b.run("import")
+    assert imported.returncode == 0 and imported.stdout.strip() == f"Imported {NAME}", imported.stdout + imported.stderr
+    return a, b
+
+
+def stack_export(who: Teammate) -> dict:
+    exported = subprocess.run(["pulumi", "stack", "export", "--stack", NAME], capture_output=True, text=True,
+                              cwd=who.root / "pulumi", env=who.env, timeout=120)
+    assert exported.returncode == 0, exported.stderr
+    return json.loads(exported.stdout)
+
+
+def machines_in(deployment: dict) -> list[str]:
+    return [r["urn"] for r in deployment["deployment"].get("resources") or []
+            if r["type"] == "docker-machine:index:DockerMachine"]
+
+
+def test_b_imports_and_runs_busybox_through_env(team, remote_host, tmp_path):
+    _, b = team
+    image = tmp_path / "busybox.tar"
+    image.write_bytes(busybox_image(static_busybox()))
+    loaded = b.shell(f'eval "$(docker-machine env {NAME})" && docker import - busybox:latest < {image}')
+    assert loaded.returncode == 0, loaded.stderr
+    ran = b.shell(f'eval "$(docker-machine env {NAME})" && docker run --rm busybox echo hello from B')
+    assert ran.returncode == 0 and ran.stdout == "hello from B\n", ran.stdout + ran.stderr
+    listed = b.run("ls", "--format", "{{.Name}} {{.State}} {{.URL}}")
+    assert listed.stdout.strip() == f"{NAME} Running tcp://{remote_host.address}:2376", \
+        listed.stdout + listed.stderr
+
+
+def test_the_bucket_holds_no_plaintext_secret(team, s3, remote_host):
+    a, _ = team
+    objects = s3.objects(BUCKET)
+    checkpoint = objects.get(f".pulumi/stacks/docker-machine/{NAME}.json")
+    assert checkpoint is not None and b"ServerCertificate" in checkpoint, sorted(objects)
+    secrets = [(a.root / "certs" / name).read_text() for name in ("ca-key.pem", "key.pem")]
+    secrets += [(a.root / "machines" / NAME / "id_rsa").read_text(), remote_host.ssh_key.read_text(),
+                remote_host.output("cat /etc/docker/server-key.pem")]
+    bodies = ["".join(key.strip().splitlines()[1:-1])[:64] for key in secrets]
+    assert all(len(body) == 64 for body in bodies)
+    for key, data in objects.items():
+        text = data.decode("utf-8", "replace")
+        flat = text.replace("\\n", "").replace("\n", "")
+        assert not re.search(r"-----BEGIN [A-Z ]*PRIVATE KEY-----\s+[A-Za-z0-9+/=]{16}", text.replace("\\n", "\n")), key
+        assert not any(body in flat for body in bodies), f"a private key's body in plaintext in {key}"
+        assert PASSPHRASE not in text, key
+
+
+def test_a_and_b_change_it_at_once_one_is_busy(team, s3):
+    a, b = team
+    first = a.start("provision", NAME)
+    deadline = time.monotonic() + 60
+    while not any(key.startswith(LOCKS) for key in s3.objects(BUCKET)) and time.monotonic() < deadline:
+        assert first.poll() is None, first.communicate()
+        time.sleep(0.05)
+    second = b.run("provision", NAME)
+    out, err = first.communicate(timeout=300)
+    assert first.returncode == 0, out + err
+    assert second.returncode == 1, second.stdout + second.stderr
+    lines = second.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"machine {NAME!r} is busy" in lines[0], second.stderr
+    assert "Traceback" not in second.stderr
+    deployment = stack_export(a)
+    assert len(machines_in(deployment)) == 1, "the state is intact: the one machine in it"
+    for who in (a, b):
+        listed = who.run("ls", "--format", "{{.Name}} {{.State}}")
+        assert listed.stdout.strip() == f"{NAME} Running", listed.stdout + listed.stderr
+    assert not any(key.startswith(LOCKS) for key in s3.objects(BUCKET)), "no lock left behind"
+
+
+def test_backend_unreachable_mid_command_then_retry(team, s3):
+    a, _ = team
+    before = a.record()
+    running = a.start("provision", NAME)
+    deadline = time.monotonic() + 60
+    while not any(key.startswith(LOCKS) for key in s3.objects(BUCKET)) and time.monotonic() < deadline:
+        assert running.poll() is None, running.communicate()
+        time.sleep(0.05)
+    s3.stop()
+    try:
+        out, err = running.communicate(timeout=300)
+    finally:
+        s3.start()
+    assert running.returncode == 1, out + err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "backend" in lines[0] and "can't be reached" in lines[0], err
+    assert "Traceback" not in err
+    assert a.record() == before, "no local record changed"
+    retried = a.run("provision", NAME)
+    assert retried.returncode == 0, retried.stdout + retried.stderr
+    listed = a.run("ls", "--format", "{{.Name}} {{.State}}")
+    assert listed.stdout.strip() == f"{NAME} Running", listed.stdout + listed.stderr
+
+
+def test_b_removes_it_a_is_told_and_forgets_it(team, s3, remote_host):
+    a, b = team
+    removed = b.run("rm", "-y", NAME)
+    assert removed.returncode == 0, removed.stdout + removed.stderr
+    assert remote_host.output("ls /etc/docker/server.pem 2>/dev/null || true") == "", "B's rm undid the host"
+    left = set(s3.objects(BUCKET))
+    assert not left & {f".pulumi/stacks/docker-machine/{NAME}.json", f".pulumi/stacks/docker-machine/{NAME}.json.gz"}, left
+    listed = a.run("ls", "--format", "{{.Name}}|{{.State}}|{{.Error}}")
+    name, state, error = listed.stdout.strip().split("|")
+    assert (name, state) == (NAME, "Error"), listed.stdout + listed.stderr
+    assert "does not exist in the backend" in error and f"docker-machine rm -f {NAME}" in error, error
+    forgotten = a.run("rm", "-f", NAME)
+    assert forgotten.returncode == 0, forgotten.stdout + forgotten.stderr
+    assert a.run("ls", "-q").stdout == ""
