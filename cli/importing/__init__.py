@@ -17,6 +17,8 @@ from ..changing import backend_option, workspace
 @click.pass_obj
 def command(app: Application, names, stack_name, project_dir, backend_url) -> None:
     """Bring machines (all, or those named) from the Pulumi backend into the local store."""
+    from pulumi.automation.errors import CommandError
+
     from ..operations import MachineError, import_machines, import_stack
 
     try:
@@ -27,5 +29,11 @@ def command(app: Application, names, stack_name, project_dir, backend_url) -> No
             imported = import_machines(list(names) or None, workspace=workspace(app, backend_url), say=app.echo)
     except MachineError as err:
         app.abort(str(err))
+    except CommandError as err:  # reading the backend failed: one line, no traceback
+        from ..operations.backenderrors import unreachable, where
+
+        space = workspace(app, backend_url)
+        app.abort(unreachable(str(err), space.backend) or f"Error reading the backend {where(space.backend)}: "
+                  f"{(str(err).strip().splitlines() or [''])[-1]}")
     if not imported:
         app.echo("No machines found in the backend")

@@ -104,6 +104,9 @@ def run(app: Application, quiet, filters, timeout, template) -> None:
         from ..probe import probe_all  # ssl and http.client: not for ls -q
 
         statuses = {**probe_all([h for h in hosts if h.name not in broken], timeout), **broken}
+        from .backend import gone_from_backend
+
+        statuses.update(gone_from_backend(app.store, hosts, statuses))
     docker_host = os.environ.get("DOCKER_HOST", "")
     selected = [h for h in hosts if matches(h, statuses.get(h.name), wanted)]
     if quiet:

@@ -21,11 +21,13 @@ from ..store import INVALID_NAME, BrokenMachine, HostConfig, MachineNotFound, St
 from ..store.lock import LockBusy, store_lock
 from ..store.swarms import swarm_membership
 from . import update
+from .backenderrors import unreachable
 from .certs import ensure_shared_certs
 from .interrupt import interrupted
 from .progress import Progress
 from .stackconfig import set_stack_config
 from .settings import NAMESPACE, MachineSpec, from_config, from_outputs, to_config
+from .stalelock import release_stale_locks
 from .storesync import mark_error, outputs_plain, write_machine
 from .workspace import MachineWorkspace, PulumiUnavailable
 
@@ -161,6 +163,7 @@ def up_stack(workspace: MachineWorkspace, name: str, values: dict, say: Say, doi
     from pulumi.automation import errors
 
     progress = Progress(say)
+    stack = None
     try:
         stack, fresh = workspace.new_stack(name) if new else (workspace.stack(name), False)
         set_stack_config(workspace, stack, values, fresh=fresh)
@@ -168,11 +171,15 @@ def up_stack(workspace: MachineWorkspace, name: str, values: dict, say: Say, doi
             raise _interrupted(name)
         return update.up(stack, on_event=progress, color="never", replace=replace,
                          **workspace.engine_log_options())
-    except errors.ConcurrentUpdateError:
-        raise busy(name) from None
+    except errors.ConcurrentUpdateError as err:
+        if not release_stale_locks(stack, name, str(err), say):
+            raise busy(name) from None
+        return up_stack(workspace, name, values, say, doing, on_failure, busy, replace)  # the dead lock is gone
     except errors.CommandError as err:
         if interrupted():
             raise _interrupted(name) from None
+        if unreachable(str(err), workspace.backend):  # not the machine's failure: its record stays as it was
+            raise MachineError(unreachable(str(err), workspace.backend)) from None
         message = progress.failure(_last_line(err), doing=doing)
         on_failure(message)
         raise MachineError(message) from None
@@ -285,6 +292,8 @@ def _remove(workspace: MachineWorkspace, host: HostConfig, force: bool, say: Say
         if interrupted():
             raise MachineError(f"Interrupted: the removal of {name!r} was cancelled; run 'docker-machine rm {name}' "
                                "again to finish it") from None
+        if unreachable(str(err), workspace.backend):
+            raise MachineError(unreachable(str(err), workspace.backend)) from None
         if not force:
             raise MachineError(f"Error removing host {name!r}: {_last_line(err)}") from None
         say(f"WARNING: the cloud side of {name!r} could not be removed ({_last_line(err)}); "

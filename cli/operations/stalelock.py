@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import urllib.parse
 import urllib.request
@@ -61,10 +62,14 @@ def _started_at(pid: int) -> Optional[float]:
 def _stale_reason(path: Path, hostname: str) -> Optional[str]:
     try:
         lock = json.loads(path.read_text()[:4096])
-        pid, host, taken = lock["pid"], lock["hostname"], lock["timestamp"]
-        taken_at = datetime.fromisoformat(str(taken).replace("Z", "+00:00")).timestamp()
+        return _judge(lock["pid"], lock["hostname"], lock["timestamp"], hostname)
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
+
+
+def _judge(pid: object, host: object, taken: object, hostname: str) -> Optional[str]:
+    """Why the lock of ``pid`` on ``host`` taken at ``taken`` (RFC 3339) is stale; None: it may be live."""
+    taken_at = datetime.fromisoformat(str(taken).replace("Z", "+00:00")).timestamp()
     if host != hostname or type(pid) is not int or pid <= 0:
         return None
     try:
@@ -94,3 +99,46 @@ def remove_stale_locks(backend: str, project: str, stack: str) -> list[str]:
             continue
         said.append(f"Removed a stale lock of {stack!r} left by a command that was killed ({reason})")
     return said
+
+
+# The diy backend's refusal (pkg/backend/diy/lock.go, any blob store: S3, Azure Blob, GCS), one line per lock:
+#   "the stack is currently locked by N lock(s). ...\n  URL: created by USER@HOST (pid PID) at RFC3339"
+LOCKED = "the stack is currently locked by"
+_LOCK_LINE = re.compile(r"^\s*\S+: created by .*@([^@\s]+) \(pid (\d{1,10})\) at (\S+)$")
+
+
+def stale_locks_in_error(text: str, stack: str) -> list[str]:
+    """For a backend whose lock objects we can't read ourselves: when the engine's "currently locked" error
+    lists only locks of this host whose pulumi is gone, one line for each (the caller then removes them
+    with ``pulumi cancel``); [] when any lock may be live, is another host's, or is not of that shape."""
+    lines = [line for line in text.splitlines() if "created by" in line]
+    if LOCKED not in text or not lines:
+        return []
+    hostname, said = socket.gethostname(), []
+    for line in lines:
+        found = _LOCK_LINE.match(line)
+        try:
+            reason = found and _judge(int(found.group(2)), found.group(1), found.group(3), hostname)
+        except (OSError, ValueError, TypeError, IndexError):
+            reason = None
+        if not reason:
+            return []
+        said.append(f"Removed a stale lock of {stack!r} left by a command that could not release it ({reason})")
+    return said
+
+
+def release_stale_locks(stack, name: str, text: str, say) -> bool:
+    """After the engine refused ``stack`` as locked (``text``): when only this host's dead locks hold it, say
+    so and remove them (``pulumi cancel``); True when done, so the caller runs its update once more."""
+    said = stale_locks_in_error(text, name) if stack is not None else []
+    if not said:
+        return False
+    from pulumi.automation import errors
+
+    try:
+        stack.cancel()
+    except errors.CommandError:
+        return False
+    for line in said:
+        say(line)
+    return True
