@@ -28,7 +28,8 @@ def busybox_hello(host, env: dict[str, str], home: Path) -> None:
     for name in ("ca.pem", "cert.pem", "key.pem"):
         assert (Path(env["DOCKER_CERT_PATH"]) / name).is_file(), f"{name} missing from DOCKER_CERT_PATH"
     assert (Path(env["DOCKER_CERT_PATH"]) / "key.pem").stat().st_mode & 0o777 == 0o600
-    imported = docker_in_env(host, env, home, "import", "-", "dmtest/busybox:latest", stdin=busybox_image(static_busybox()))
+    image = busybox_image(static_busybox())
+    imported = docker_in_env(host, env, home, "import", "-", "dmtest/busybox:latest", stdin=image)
     assert imported.returncode == 0, imported.stderr
     run = docker_in_env(host, env, home, "run", "--rm", "dmtest/busybox", "echo", "hello", "world")
     assert run.returncode == 0, run.stderr

@@ -1,4 +1,4 @@
-"""The own-program example under mocks (the automation app and its program run through the real engine: test_examples_engine.py)."""
+"""The own-program example under mocks (the automation app and its program: test_examples_engine.py, real engine)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """This project as a user gets it: a regular wheel, installed (not editable) into a virtualenv of its own.
 
-The wheel is built from a copy of the working tree (a build in the checkout would write build/ and
-the egg-info there, under the feet of other runs). The venv holds only the wheel; its dependencies
+The wheel is built offline from a copy of its sources (a build in the checkout would write build/
+and the egg-info there, under the feet of other runs). The venv holds only the wheel; its dependencies
 (pulumi, the providers' SDKs, ...) are reached through one ``.pth`` line naming this environment's
 site-packages, which is appended to sys.path as a plain folder: the ``.pth`` files inside it (the
 repository's editable install among them) are not processed, so ``components`` and ``cli`` come from
@@ -10,15 +10,19 @@ the wheel. Installing the dependencies themselves into the new venv would take m
 
 from __future__ import annotations
 
+import fnmatch
 import shutil
 import subprocess
 import sys
 import sysconfig
 from pathlib import Path
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: pip's own copy of tomli
+    from pip._vendor import tomli as tomllib
+
 ROOT = Path(__file__).resolve().parent.parent
-NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", ".engine", ".pytest_cache", "__pycache__", "*.egg-info",
-                                    "build", "dist", "tests", "bench")
 
 
 def _run(*args: str, **kwargs) -> subprocess.CompletedProcess:
@@ -27,11 +31,26 @@ def _run(*args: str, **kwargs) -> subprocess.CompletedProcess:
     return done
 
 
+def wheel_sources() -> list[str]:
+    """pyproject.toml, the readme and the top-level packages its ``packages.find`` includes."""
+    settings = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    patterns = settings["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = [path.name for path in ROOT.iterdir()
+                if (path / "__init__.py").is_file() and any(fnmatch.fnmatch(path.name, p) for p in patterns)]
+    return ["pyproject.toml", settings["project"]["readme"], *sorted(packages)]
+
+
 def build_wheel(folder: Path) -> Path:
-    """``pip wheel --no-deps`` of a copy of the working tree; returns the wheel's path."""
+    """``pip wheel --no-deps`` of a copy of the wheel's sources, offline (this venv's setuptools); its path."""
     source = folder / "source"
-    shutil.copytree(ROOT, source, ignore=NOT_SOURCE, symlinks=True)
-    _run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(folder / "dist"), str(source))
+    source.mkdir()
+    for name in wheel_sources():
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(ROOT / name, source / name)
+    _run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "--no-index",
+         "-w", str(folder / "dist"), str(source))
     (wheel,) = (folder / "dist").glob("pulumi_docker_machine-*.whl")
     return wheel
 
@@ -40,11 +59,13 @@ def site_packages(python: Path) -> Path:
     return Path(_run(str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip())
 
 
-def wheel_venv(wheel: Path, venv: Path) -> Path:
-    """A venv at ``venv`` with ``wheel`` installed, its dependencies reached through a .pth; returns its python."""
+def wheel_venv(wheels: Path, requirements: Path, venv: Path) -> Path:
+    """A venv at ``venv`` with ``requirements`` installed from the folder ``wheels`` (no index: nothing is
+    downloaded), their dependencies reached through a .pth; returns its python."""
     _run(sys.executable, "-m", "venv", "--without-pip", str(venv))
     python = venv / "bin" / "python"
-    _run(sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-index", str(wheel))
+    _run(sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-index",
+         "--find-links", str(wheels), "-r", str(requirements))
     ours = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
     (site_packages(python) / "pulumi-docker-machine-deps.pth").write_text("".join(f"{p}\n" for p in sorted(ours)))
     return python
