@@ -58,6 +58,8 @@ def test_create_runs_one_stack_per_machine(world, fake):
     assert commands[0] == ["stack", "init", "dev", "--secrets-provider", "passphrase"]
     assert not any(c[:1] == ["config"] and c[1:2] not in (["set"], ["set-all"]) for c in commands)
     assert not any(c[:2] in (["stack", "select"], ["stack", "history"]) for c in commands)
+    assert [c for c in commands if c[:2] == ["stack", "output"]] == [
+        ["stack", "output", "--json", "--show-secrets", "--stack", "dev"]], "the outputs read once"
     set_all = next(c for c in commands if c[:2] == ["config", "set-all"])
     pairs = {set_all[i + 1].split("=", 1)[0]: (set_all[i], set_all[i + 1].split("=", 1)[1])
              for i in range(len(set_all) - 1) if set_all[i] in ("--plaintext", "--secret")}

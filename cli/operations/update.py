@@ -1,24 +1,38 @@
-"""``Stack.up`` without the ``pulumi stack history`` the Automation API runs after it.
+"""``Stack.up`` without the two pulumi commands the Automation API adds after it that nothing here needs.
 
-The SDK's ``Stack.up`` ends with ``self.info()`` (``pulumi stack history --json --page-size 1
---show-secrets``) to fill ``UpResult.summary``, which nothing here reads. That is one more pulumi process,
-and one that decrypts: the passphrase provider derives its key with 1,000,000 rounds of PBKDF2-SHA256 in
-every process that needs it (about 0.25 s of CPU here). With many creates at once the CPU is what they
-wait for (bench/parallel_create.py).
+The SDK's ``Stack.up`` then runs ``self.outputs()`` (``pulumi stack output --json`` masked, then again with
+``--show-secrets``, only to tell which outputs are secret) and ``self.info()`` (``pulumi stack history --json
+--page-size 1 --show-secrets``) to fill ``UpResult.summary``, which nothing here reads. Here: one
+``stack output --json --show-secrets``, every output marked secret (nothing here reads the mark; treating
+all as secret is the safe side), and no history. Each pulumi process that decrypts derives the passphrase
+key again (1,000,000 rounds of PBKDF2-SHA256, about 0.25 s of CPU here); with many creates at once the CPU
+is what they wait for (bench/parallel_create.py). Pinned to the SDK of pyproject.toml (3.260.0): it uses
+LocalWorkspace's ``_run_pulumi_cmd_sync``, which runs a pulumi command with the workspace's settings.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 # UpResult.summary of our updates: never asked for (the SDK only requires it not to be None).
 SUMMARY_NOT_ASKED = "not asked for"
 
 
+def outputs(stack: Any) -> dict:
+    """The stack's outputs from one ``pulumi stack output --json --show-secrets``, each marked secret."""
+    from pulumi.automation import OutputValue
+
+    result = stack.workspace._run_pulumi_cmd_sync(["stack", "output", "--json", "--show-secrets", "--stack",
+                                                   stack.name])
+    return {key: OutputValue(value=value, secret=True) for key, value in json.loads(result.stdout).items()}
+
+
 def up(stack: Any, **kwargs: Any) -> Any:
-    """``stack.up(**kwargs)``, its ``summary`` SUMMARY_NOT_ASKED; its outputs as the SDK reads them."""
+    """``stack.up(**kwargs)``; its ``outputs`` from ``outputs(stack)``, its ``summary`` SUMMARY_NOT_ASKED."""
     stack.info = lambda show_secrets=True: SUMMARY_NOT_ASKED  # this object only, for this call
+    stack.outputs = lambda: outputs(stack)
     try:
         return stack.up(**kwargs)
     finally:
-        del stack.info
+        del stack.info, stack.outputs
