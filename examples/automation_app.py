@@ -7,7 +7,7 @@ stack outputs, and the app runs ``docker`` against the new engine; ``--destroy``
 
     .venv/bin/python examples/automation_app.py 203.0.113.5 ~/.ssh/id_ed25519
     .venv/bin/python examples/automation_app.py --work-dir examples/app-program 203.0.113.5 ~/.ssh/id_ed25519
-    .venv/bin/python examples/automation_app.py --destroy 203.0.113.5 ~/.ssh/id_ed25519
+    .venv/bin/python examples/automation_app.py --destroy
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import runpy
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,7 +24,8 @@ from typing import Optional
 
 from pulumi import automation as auto
 
-from components import files
+from components import GenericDriver, files
+from components.drivers.base import DriverArgumentError
 
 PROJECT = "docker-app"  # the name in app-program/Pulumi.yaml: its config keys are docker-app:address, ...
 PROGRAM = Path(__file__).resolve().parent / "app-program"
@@ -38,7 +40,7 @@ def inline_program() -> None:
 def stack_for(state_dir: Path, work_dir: Optional[Path] = None,
               pulumi_command: Optional[auto.PulumiCommand] = None) -> auto.Stack:
     """The stack 'dev' with its state in ``state_dir``: inline, or the project in ``work_dir``."""
-    state_dir.mkdir(parents=True, exist_ok=True)
+    files.ensure_dir(state_dir)  # 0700 when new: the state holds the stack's (encrypted) secrets
     env_vars = {
         "PULUMI_CONFIG_PASSPHRASE": os.environ.get("PULUMI_CONFIG_PASSPHRASE", "app-passphrase"),
         # The language host and the dynamic providers run this python, which has pulumi-docker-machine.
@@ -77,15 +79,43 @@ def down(state_dir: Path, pulumi_command: Optional[auto.PulumiCommand] = None,
     stack.workspace.remove_stack(STACK)
 
 
+def input_problem(args: argparse.Namespace) -> Optional[str]:
+    """What is wrong with the arguments, in one line that says how to fix it; None when nothing is."""
+    if args.work_dir is not None and not (args.work_dir / "Pulumi.yaml").is_file():
+        return f"no Pulumi.yaml in {args.work_dir}: give --work-dir a Pulumi project folder, e.g. examples/app-program"
+    if not args.destroy:
+        problem = host_problem(args.address, args.ssh_key)
+        if problem:
+            return problem
+    if shutil.which("pulumi") is None:
+        return "no pulumi on PATH: install the Pulumi CLI (in a checkout of this project: . .engine/env)"
+    return None
+
+
+def host_problem(address: Optional[str], key_path: Optional[str]) -> Optional[str]:
+    if address is None or key_path is None:
+        return "give the host's address and the path of your private key for root on it"
+    try:
+        GenericDriver(ip_address=address, ssh_key=None).validate("app-host")
+    except DriverArgumentError as err:
+        return f"{err}"
+    if not Path(key_path).expanduser().is_file():
+        return f"no private key at {key_path}: give the path of your key for root on the host"
+    return None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("address", help="the host's address (it runs sshd; you may log in as root with the key)")
-    parser.add_argument("ssh_key", help="the path of your private key for root on that host")
+    parser.add_argument("address", nargs="?", help="the host's address (its sshd lets root in with the key)")
+    parser.add_argument("ssh_key", nargs="?", help="the path of your private key for root on that host")
     parser.add_argument("--work-dir", type=Path, help="run the program in this project folder through the "
                                                        "language host (e.g. examples/app-program), not inline")
     parser.add_argument("--state", type=Path, default=Path.home() / ".docker-app-state", help="the state folder")
-    parser.add_argument("--destroy", action="store_true", help="undo the host instead")
+    parser.add_argument("--destroy", action="store_true", help="undo the host (no address or key needed)")
     args = parser.parse_args()
+    problem = input_problem(args)
+    if problem:
+        sys.exit(f"automation_app: {problem}")
     work_dir = args.work_dir.resolve() if args.work_dir else None
     if args.destroy:
         down(args.state, work_dir=work_dir)
