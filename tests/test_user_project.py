@@ -70,9 +70,8 @@ def project(tmp_path_factory) -> Path:
     return folder
 
 
-def pulumi(project: Path, env: dict, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    done = subprocess.run(["pulumi", *args], cwd=project, env=env, input=stdin, capture_output=True, text=True,
-                          timeout=300)
+def pulumi(project: Path, env: dict, *args: str) -> subprocess.CompletedProcess:
+    done = subprocess.run(["pulumi", *args], cwd=project, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, f"pulumi {' '.join(args)}:\n{done.stdout}{done.stderr}"
     return done
 
