@@ -1,0 +1,209 @@
+"""``pulumi up`` on stacks/ as a user runs it: the ``pulumi`` CLI and the Python language host of make engine.
+
+One stack of two generic machines on two test hosts, in a copy of the repository's Pulumi.yaml and
+stacks/ (the program is stacks/'s own code), a file backend in a temporary folder and the passphrase
+from the environment, taken through its whole life, one step per test (in this order):
+
+- ``pulumi stack init``, the machines set with ``pulumi config set-all --path``, ``pulumi preview``, ``pulumi
+  up --yes``; ``pulumi stack output --json --show-secrets`` gives each machine's docker env, with which
+  alone the real docker client runs busybox on each;
+- a label added to one machine: ``pulumi preview --diff`` shows that machine's provisioning step run
+  again (a replace of that one step: its triggers changed) and nothing else; after ``pulumi up`` every
+  other resource keeps its URN and ID, and dockerd has the new label;
+- ``docker-machine import --stack`` into a store: ``env`` and ``ls`` show both Running;
+- ``pulumi destroy --yes``: no dockerd, no daemon.json on either host, no resource left in the state.
+
+Only the pulumi-command provider is a stand-in (tests/fakes/command_provider.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require
+from tests.dockertools import busybox_image, static_busybox, write_client_certs
+from tests.test_engine_cli import machine, shell
+from tests.testbed import RemoteHost, missing_prerequisites
+
+pytestmark = [pytest.mark.remote_host, pytest.mark.engine]
+
+ROOT = Path(__file__).resolve().parent.parent
+STACK = "pair"
+PASSPHRASE = "pair passphrase"
+DOCKER_MACHINE_TYPE = "docker-machine:index:DockerMachine"
+PROVISION_TYPE = "command:remote:Command"
+
+
+@dataclass
+class Project:
+    """The copied project, the environment every ``pulumi`` command gets, and the hosts by machine name."""
+
+    folder: Path
+    env: dict
+    hosts: dict
+    backend: Path
+    tmp: Path
+    done: list = field(default_factory=list)  # the steps taken so far, in order
+
+    def pulumi(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+        done = subprocess.run(["pulumi", *args, "--stack", STACK, "--non-interactive"], cwd=self.folder, env=self.env,
+                              capture_output=True, text=True, timeout=timeout)
+        assert done.returncode == 0, f"pulumi {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
+        return done
+
+    def after(self, step: str) -> None:
+        """Each test takes the stack on from the one before it: run the file whole, in order."""
+        assert step in self.done, f"this step follows {step!r}, which did not run or failed: run the whole file"
+
+    def outputs(self) -> dict:
+        return json.loads(self.pulumi("stack", "output", "--json", "--show-secrets").stdout)
+
+    def resources(self) -> list[dict]:
+        return json.loads(self.pulumi("stack", "export").stdout)["deployment"].get("resources") or []
+
+
+@pytest.fixture(scope="module")
+def second_host():
+    require(missing_prerequisites(), "a second test host")
+    with RemoteHost(hostname="dmtest-second") as remote:
+        yield remote
+
+
+@pytest.fixture(scope="module")
+def project(remote_host, second_host, built_engine, tmp_path_factory) -> Project:
+    """stacks/ as a user has it (Pulumi.yaml beside it, the venv at .venv), its stack made, nothing run yet."""
+    tmp = tmp_path_factory.mktemp("stacks-up")
+    folder = tmp / "project"
+    shutil.copytree(ROOT / "stacks", folder / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "Pulumi.yaml", folder / "Pulumi.yaml")
+    (folder / ".venv").symlink_to(sys.prefix)  # runtime.options.virtualenv: ../.venv, as make install lays it out
+    backend = tmp / "backend"
+    backend.mkdir()
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_ACCESS_TOKEN", "SSH_AUTH_SOCK")}
+    env.update(built_engine.env())
+    # The 3.79 language host ignores runtime.options.virtualenv with this engine: .engine/env sets this too.
+    env.update(PULUMI_BACKEND_URL=backend.as_uri(), PULUMI_CONFIG_PASSPHRASE=PASSPHRASE,
+               PULUMI_PYTHON_CMD=sys.executable)
+    return Project(folder, env, {"one": remote_host, "two": second_host}, backend, tmp)
+
+
+def machine_config(project: Project) -> list[str]:
+    """``pulumi config set-all --path`` arguments for the two machines (engine installed already on test hosts)."""
+    args = []
+    for name, host in project.hosts.items():
+        for key, value in (("driver", "generic"), ("ip_address", host.address), ("ssh_key", str(host.ssh_key)),
+                           ("engine.install_url", "none"), ("engine.labels[0]", f"machine={name}")):
+            args += ["--plaintext", f"docker-machine:machines.{name}.{key}={value}"]
+    return args
+
+
+def docker_with_outputs(project: Project, name: str, *args: str, stdin: bytes | None = None):
+    """The real docker client with only the stack's outputs: the machine's docker_env and the client certificates."""
+    outputs = project.outputs()
+    host = project.hosts[name]
+    docker_env = outputs["machines"][name]["docker_env"]
+    host.assert_up()
+    assert docker_env["DOCKER_HOST"] == f"tcp://{host.address}:2376", f"refusing to reach {docker_env['DOCKER_HOST']}"
+    certs = project.tmp / "certs" / name
+    write_client_certs(certs, outputs["ca_pem"], outputs["client_cert_pem"], outputs["client_key_pem"])
+    assert certs.stat().st_mode & 0o777 == 0o700 and (certs / "key.pem").stat().st_mode & 0o777 == 0o600
+    env = {"PATH": os.environ["PATH"], "HOME": str(project.tmp), "DOCKER_CONFIG": str(project.tmp / "docker-config"),
+           **docker_env, "DOCKER_CERT_PATH": str(certs)}
+    return subprocess.run(["docker", *args], input=stdin, capture_output=True, env=env, timeout=120)
+
+
+def test_up_gives_each_machine_a_docker_env_the_docker_client_uses(project):
+    project.pulumi("stack", "init")
+    project.pulumi("config", "set-all", "--path", *machine_config(project))
+    assert "docker-machine:machines" in (project.folder / "stacks" / f"Pulumi.{STACK}.yaml").read_text(), \
+        "the stack's config sits in stacks/ (stackConfigDir)"
+
+    preview = project.pulumi("preview", "--json")
+    planned = [(step["op"], step["urn"].rsplit("::", 1)[1]) for step in json.loads(preview.stdout)["steps"]
+               if step["urn"].split("::")[-2].endswith(DOCKER_MACHINE_TYPE)]
+    assert sorted(planned) == [("create", "one"), ("create", "two")], preview.stdout
+
+    project.pulumi("up", "--yes")
+    outputs = project.outputs()
+    assert set(outputs["machines"]) == {"one", "two"}
+    image = busybox_image(static_busybox())
+    for name, host in project.hosts.items():
+        assert outputs["machines"][name]["docker_env"] == {
+            "DOCKER_HOST": f"tcp://{host.address}:2376", "DOCKER_TLS_VERIFY": "1", "DOCKER_MACHINE_NAME": name}
+        imported = docker_with_outputs(project, name, "import", "-", "dmtest/busybox:latest", stdin=image)
+        assert imported.returncode == 0, imported.stderr
+        run = docker_with_outputs(project, name, "run", "--rm", "dmtest/busybox", "echo", "hello", name)
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.decode() == f"hello {name}\n"
+        info = docker_with_outputs(project, name, "info", "--format", "{{.Name}}")
+        assert info.stdout.decode().strip() == host.output("hostname").strip(), "each machine is its own host"
+    project.done.append("up")
+
+
+def test_a_label_change_reruns_only_that_machines_provisioning_and_keeps_its_host(project):
+    """The host stays; only the provisioning step of that machine runs again.
+
+    That step is a ``remote.Command`` whose ``triggers`` hold the engine options' fingerprint, and
+    pulumi-command replaces a Command whose triggers change: the preview says "replace" for it (on a lent
+    host its delete, the deprovisioning, runs first), and it gets a new ID. Nothing else changes.
+    """
+    project.after("up")
+    before = {r["urn"]: r.get("id") for r in project.resources() if r.get("custom")}
+    project.pulumi("config", "set", "--path", "docker-machine:machines.one.engine.labels[1]", "tier=blue")
+
+    preview = json.loads(project.pulumi("preview", "--diff", "--json").stdout)
+    changed = [step for step in preview["steps"] if step["op"] != "same"]
+    assert [(step["op"], step["urn"].rsplit("::", 1)[1]) for step in changed] == [("replace", "one-provision")], \
+        [(step["op"], step["urn"]) for step in changed]
+    (step,) = changed
+    assert step["urn"].split("::")[-2] == f"{DOCKER_MACHINE_TYPE}${PROVISION_TYPE}", step["urn"]
+    assert step.get("replaceReasons") == ["triggers"], {k: v for k, v in step.items() if not k.endswith("State")}
+    assert preview["changeSummary"].get("replace") == 1 and set(preview["changeSummary"]) <= {"replace", "same"}, \
+        preview["changeSummary"]
+
+    project.pulumi("up", "--yes")
+    after = {r["urn"]: r.get("id") for r in project.resources() if r.get("custom")}
+    assert set(after) == set(before), "the same resources"
+    assert [urn for urn in before if after[urn] != before[urn]] == [step["urn"]], \
+        "only the provisioning step has a new ID: the host's resources (its key, the authorized key) are kept"
+    daemon = json.loads(project.hosts["one"].output("cat /etc/docker/daemon.json"))
+    assert sorted(daemon["labels"]) == ["machine=one", "provider=generic", "tier=blue"]  # provider=: docker-machine's
+    labels = docker_with_outputs(project, "one", "info", "--format", "{{json .Labels}}")
+    assert sorted(json.loads(labels.stdout)) == sorted(daemon["labels"]), "dockerd restarted with the label"
+    untouched = json.loads(project.hosts["two"].output("cat /etc/docker/daemon.json"))["labels"]
+    assert sorted(untouched) == ["machine=two", "provider=generic"]
+    project.done.append("update")
+
+
+def test_import_stack_into_a_store_then_env_and_ls(project, world, pulumi_engine, monkeypatch):
+    project.after("up")
+    for key in ("PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_PYTHON_CMD"):
+        monkeypatch.setenv(key, project.env[key])
+    imported = machine(world, "import", "--stack", STACK, "--cwd", str(project.folder))
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    ls = machine(world, "ls", "--format", "{{.Name}} {{.State}} {{.URL}}")
+    assert ls.stdout.splitlines() == [f"{name} Running tcp://{host.address}:2376"
+                                      for name, host in project.hosts.items()], ls.stdout + ls.stderr
+    env = machine(world, "env", "two")
+    assert env.returncode == 0 and f'export DOCKER_HOST="tcp://{project.hosts["two"].address}:2376"' in env.stdout, \
+        env.stdout + env.stderr
+    run = shell(world, 'eval "$(docker-machine env two)" && docker info --format "{{.Name}}"')
+    assert run.returncode == 0 and run.stdout.strip() == project.hosts["two"].output("hostname").strip(), run.stderr
+
+
+def test_destroy_undoes_each_host_and_empties_the_state(project):
+    project.after("up")
+    project.pulumi("destroy", "--yes")
+    for name, host in project.hosts.items():
+        assert host.pid_of("dockerd") is None, f"{name}: dockerd still runs"
+        assert host.output("ls /etc/docker/daemon.json /etc/docker/server.pem 2>/dev/null || true") == "", name
+    assert project.resources() == [], "the stack's state holds no resource"
