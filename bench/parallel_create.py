@@ -75,6 +75,7 @@ class Seen:
     started: float
     last_seen: float
     cpu: float = 0.0
+    comm: str = ""
 
 
 def label_of(pid: int, comm: str) -> str:
@@ -117,7 +118,7 @@ class Sampler:
         self.in_host: dict[str, dict[int, Seen]] = {name: {} for name in hosts}
         self.peak_rss = 0
         self.peak_processes = 0
-        self._labels: dict[tuple[int, float], str] = {}
+        self._labels: dict[tuple[int, float, str], str] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -170,8 +171,6 @@ class Sampler:
         self.peak_rss = max(self.peak_rss, total)
         self.peak_processes = max(self.peak_processes, count)
         for pid, (ppid, comm, start, rss, cpu) in stats.items():
-            if comm not in ("dockerd", "containerd"):
-                continue
             try:
                 inode = os.stat(f"/proc/{pid}/ns/net").st_ino
             except OSError:
@@ -182,11 +181,11 @@ class Sampler:
 
     def _note(self, table: dict[int, Seen], pid: int, comm: str, start: float, now: float, cpu: float) -> None:
         seen = table.get(pid)
-        if seen is None or abs(seen.started - start) > 0.05:  # a new process (or a reused pid)
-            key = (pid, start)
+        if seen is None or abs(seen.started - start) > 0.05 or seen.comm != comm:  # new, a reused pid, or exec'd
+            key = (pid, start, comm)
             if key not in self._labels:
                 self._labels[key] = label_of(pid, comm)
-            table[pid] = seen = Seen(self._labels[key], start, now)
+            table[pid] = seen = Seen(self._labels[key], start, now, comm=comm)
         seen.last_seen, seen.cpu = now, cpu
 
 
@@ -236,7 +235,8 @@ def usable(create: Create, env: dict, image: Path) -> str:
 
 
 def dockerd_started(create: Create, sampler: Sampler) -> float | None:
-    starts = [seen.started for seen in sampler.in_host[create.name].values() if seen.label.startswith("dockerd")]
+    starts = [seen.started for seen in sampler.in_host[create.name].values() if seen.label.startswith("dockerd")
+              and seen.label != "dockerd --version"]
     return min(starts) if starts else None
 
 
@@ -248,6 +248,7 @@ class Batch:
     peak_rss: int
     peak_processes: int
     cpu_ours: float
+    cpu_hosts: float
     cpu_machine: float
     rm_seconds: float
     rm_failed: str
@@ -286,22 +287,19 @@ def line_at(create: Create, text: str) -> float | None:
     return next((at for at, line in create.lines if line.startswith(text)), None)
 
 
-def phases_of(create: Create, sampler: Sampler) -> dict[str, float]:
-    """Where one create's time went (seconds; only the phases whose two ends were seen)."""
-    marks: list[tuple[str, float | None]] = [("start", 0.0)]
+def marks_of(create: Create, sampler: Sampler) -> dict[str, float]:
+    """When each step of one create began (seconds since the batch started; only the marks that were seen)."""
     up = first(create, sampler, "pulumi up")
-    marks.append(("pulumi up started", up.started if up else None))
-    marks.append(("SSH key step shown", line_at(create, "Creating SSH key")))
-    marks.append(("provisioning step shown", line_at(create, "Waiting for SSH")))
-    marks.append(("dockerd started on the host", dockerd_started(create, sampler)))
-    marks.append(("provisioning done", line_at(create, "Checking connection to Docker")))
-    marks.append(("pulumi up ended", up.last_seen if up else None))
-    marks.append(("create exited", create.seconds))
-    known = [(name, at) for name, at in marks if at is not None]
-    out = {}
-    for (before, start), (after, end) in zip(known, known[1:]):
-        out[f"{before} -> {after}"] = end - start
-    return out
+    marks = {
+        "pulumi up started (config set before it)": up.started if up else None,
+        "SSH key step shown (engine, plugins and CA done)": line_at(create, "Creating SSH key"),
+        "provisioning step shown (key, certificate done)": line_at(create, "Waiting for SSH"),
+        "dockerd started on the test host": dockerd_started(create, sampler),
+        "provisioning done (dockerd answered)": line_at(create, "Checking connection to Docker"),
+        "pulumi up ended": up.last_seen if up else None,
+        "create exited (outputs read, store written)": create.seconds,
+    }
+    return {name: at for name, at in marks.items() if at is not None}
 
 
 def run_batch(size: int, folder: Path, image: Path) -> Batch:
@@ -338,9 +336,11 @@ def run_batch(size: int, folder: Path, image: Path) -> Batch:
         rm_failed = "" if removed.returncode == 0 else (removed.stderr.strip() or removed.stdout.strip())
         phases: dict[str, list[float]] = {}
         for create in creates:
-            for name, value in phases_of(create, sampler).items():
+            for name, value in marks_of(create, sampler).items():
                 phases.setdefault(name, []).append(value)
-        return Batch(size, wall, creates, sampler.peak_rss, sampler.peak_processes, cpu_ours, machine_cpu,
+        cpu_hosts = sum(seen.cpu for table in sampler.in_host.values() for seen in table.values()
+                        if seen.started >= 0)  # the hosts' own sshd ran before
+        return Batch(size, wall, creates, sampler.peak_rss, sampler.peak_processes, cpu_ours, cpu_hosts, machine_cpu,
                      rm_seconds, rm_failed, {k: statistics.median(v) for k, v in phases.items()}, sampler)
 
 
@@ -352,22 +352,31 @@ def print_batch(batch: Batch) -> None:
           f"{statistics.median(times):.2f}, max {times[-1]:.2f}); failures {len(batch.failures)}")
     print(f"  peak memory {batch.peak_rss / 2**20:.0f} MiB (sampled RSS sum of {batch.peak_processes} processes "
           f"at most), {batch.peak_rss / 2**20 / batch.size:.0f} MiB per create")
-    print(f"  CPU: the creates' processes {batch.cpu_ours:.1f} s, the whole machine {batch.cpu_machine:.1f} s busy "
-          f"of {batch.wall * (os.cpu_count() or 1):.1f} s available ({os.cpu_count()} cores x wall)")
+    cores = os.cpu_count() or 1
+    print(f"  CPU: the creates' processes {batch.cpu_ours:.1f} s, their test hosts' (sshd sessions, provisioning, "
+          f"dockerd) {batch.cpu_hosts:.1f} s, anything else on this machine "
+          f"{max(0.0, batch.cpu_machine - batch.cpu_ours - batch.cpu_hosts):.1f} s; busy {batch.cpu_machine:.1f} s of "
+          f"{batch.wall * cores:.1f} s ({cores} cores x wall)")
+    print(f"  on this machine alone the CPU floor would be {(batch.cpu_ours + batch.cpu_hosts) / cores:.1f} s "
+          f"(the creates' and hosts' CPU / {cores} cores)")
     print(f"  rm -y of all {batch.size}: {batch.rm_seconds:.2f} s")
     for failure in batch.failures:
         print(f"  FAILED {failure}")
-    print(f"  {'phase (median over the creates)':<64} {'seconds':>8}")
-    for name, value in batch.phases.items():
-        print(f"  {name:<64} {value:>8.2f}")
+    print(f"  {'when (median over the creates; seconds since they started)':<64} {'at':>8} {'step':>6}")
+    before = 0.0
+    for name, value in sorted(batch.phases.items(), key=lambda item: item[1]):
+        print(f"  {name:<64} {value:>8.2f} {value - before:>6.2f}")
+        before = value
     # The processes of the slowest create, by start: what ran, when, for how long, with how much CPU.
     slowest = max(batch.creates, key=lambda c: c.seconds)
     print(f"  processes of the slowest create ({slowest.name}, {slowest.seconds:.2f} s): start .. last seen, CPU s")
     for seen in sorted(batch.sampler.seen[slowest.name].values(), key=lambda s: s.started):
         print(f"    {seen.started:7.2f} .. {seen.last_seen:7.2f}  {seen.cpu:6.2f}  {seen.label}")
     for seen in sorted(batch.sampler.in_host[slowest.name].values(), key=lambda s: s.started):
+        if not seen.label.startswith(("dockerd", "containerd")):
+            continue
         print(f"    {seen.started:7.2f} .. {seen.last_seen:7.2f}  {seen.cpu:6.2f}  {seen.label} (in its test host)")
-    print(f"  its progress lines: " + "; ".join(f"{at:.2f} {text[:40]}" for at, text in slowest.lines))
+    print("  its progress lines: " + "; ".join(f"{at:.2f} {text[:40]}" for at, text in slowest.lines))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -425,7 +434,8 @@ def main(argv: list[str] | None = None) -> int:
         Path(options.json).write_text(json.dumps({
             "cores": os.cpu_count(), "floors": floors,
             "batches": [{"size": b.size, "wall": b.wall, "creates": [c.seconds for c in b.creates],
-                         "peak_rss": b.peak_rss, "cpu_ours": b.cpu_ours, "cpu_machine": b.cpu_machine,
+                         "peak_rss": b.peak_rss, "cpu_ours": b.cpu_ours, "cpu_hosts": b.cpu_hosts,
+                         "cpu_machine": b.cpu_machine,
                          "rm_seconds": b.rm_seconds, "failures": b.failures, "phases": b.phases,
                          "usable": [c.name for c in b.creates if c.code == 0 and not c.usable]}
                         for b in batches]}, indent=1))

@@ -38,6 +38,7 @@ FILE_SECONDS = {
     "tests/test_generic_key.py": 38,
     "tests/test_ssh_host_keys.py": 37,
     "tests/test_command_standin.py": 26,
+    "tests/test_bench_parallel.py": 27,
     "tests/test_engine_env_secret.py": 25,
     "tests/test_virtualbox_provider.py": 25,
     "tests/test_examples_engine.py": 24,
