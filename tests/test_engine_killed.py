@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_engine_cli import SCRIPTS, create_generic, machine, shell
+from tests.test_engine_cli import SCRIPTS, create_generic, engine_world, environment, machine, shell
 
 pytestmark = [pytest.mark.remote_host, pytest.mark.engine]
 
@@ -139,21 +139,49 @@ def plant_lock(world, name: str, hostname: str, pid: int) -> Path:
     return path
 
 
-def test_a_lock_whose_pulumi_is_gone_is_removed_with_one_line(world, host, pulumi_engine):
-    assert create_generic(world, host, "stale").returncode == 0
+@pytest.fixture(scope="module")
+def locked(host, built_engine, tmp_path_factory):
+    """Machine 'held', made once, for the tests of locks planted beside it and of the user's environment; the
+    last of them removes it."""
+    world, settings = engine_world(tmp_path_factory, built_engine, "locked")
+    with environment(settings):
+        created = create_generic(world, host, "held")
+    yield world, created
+    if (world.root / "machines" / "held").exists():
+        with environment(settings):
+            machine(world, "rm", "-f", "-y", "--force-unlock", "held")
+
+
+def test_a_lock_whose_pulumi_is_gone_is_removed_with_one_line(locked, pulumi_engine):
+    world, created = locked
+    assert created.returncode == 0, created.stdout + created.stderr
     pid = dead_pid()
-    planted = plant_lock(world, "stale", socket.gethostname(), pid)
-    provisioned = machine(world, "provision", "stale")
+    planted = plant_lock(world, "held", socket.gethostname(), pid)
+    provisioned = machine(world, "provision", "held")
     assert provisioned.returncode == 0, provisioned.stdout + provisioned.stderr
     said = [line for line in provisioned.stdout.splitlines() if "stale lock" in line]
-    assert said == [f"Removed a stale lock of 'stale' left by a command that was killed (pid {pid} is gone)"], \
+    assert said == [f"Removed a stale lock of 'held' left by a command that was killed (pid {pid} is gone)"], \
         provisioned.stdout
     assert not planted.exists()
-    assert machine(world, "rm", "-y", "stale").returncode == 0
+    assert not lock_files(world)
 
 
-def test_a_live_or_foreign_lock_is_busy_until_force_unlock(world, host, pulumi_engine):
-    assert create_generic(world, host, "held").returncode == 0
+def test_a_stale_agent_socket_in_the_users_environment_does_not_fail_provisioning(locked, host, pulumi_engine,
+                                                                                  tmp_path, monkeypatch):
+    # A closed SSH session leaves SSH_AUTH_SOCK naming a socket nobody answers; pulumi-command v1.2.1 (and
+    # the stand-in) would fail every step on it at once. Machines are reached with their own keys.
+    world, created = locked
+    assert created.returncode == 0, created.stdout + created.stderr
+    monkeypatch.setenv("SSH_AUTH_SOCK", str(tmp_path / "agent.gone"))
+    host.output("rm /etc/docker/daemon.json")
+    provisioned = machine(world, "provision", "held")
+    assert provisioned.returncode == 0, provisioned.stdout + provisioned.stderr
+    assert '"tlsverify": true' in host.output("cat /etc/docker/daemon.json"), "the provisioning step ran over SSH"
+
+
+def test_a_live_or_foreign_lock_is_busy_until_force_unlock(locked, pulumi_engine):
+    world, created = locked
+    assert created.returncode == 0, created.stdout + created.stderr
     live = plant_lock(world, "held", socket.gethostname(), os.getpid())  # a process that runs: not stale
     busy = machine(world, "provision", "held")
     assert busy.returncode == 1
@@ -167,13 +195,3 @@ def test_a_live_or_foreign_lock_is_busy_until_force_unlock(world, host, pulumi_e
     assert unlocked.returncode == 0, unlocked.stdout + unlocked.stderr
     assert "Unlocked the stack of 'held' (--force-unlock)" in unlocked.stdout
     assert not lock_files(world) and not (world.root / "machines" / "held").exists()
-
-
-def test_a_stale_agent_socket_in_the_users_environment_does_not_fail_provisioning(world, host, pulumi_engine,
-                                                                                  tmp_path, monkeypatch):
-    # A closed SSH session leaves SSH_AUTH_SOCK naming a socket nobody answers; pulumi-command v1.2.1 (and
-    # the stand-in) would fail every step on it at once. Machines are reached with their own keys.
-    monkeypatch.setenv("SSH_AUTH_SOCK", str(tmp_path / "agent.gone"))
-    created = create_generic(world, host, "agentless")
-    assert created.returncode == 0, created.stdout + created.stderr
-    assert machine(world, "rm", "-y", "agentless").returncode == 0
