@@ -113,6 +113,11 @@ class S3Server:
                             aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
                             aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
 
+    def keys(self, bucket: str) -> list[str]:
+        """The keys of ``bucket``'s objects (listed, not read)."""
+        pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=bucket)
+        return [item["Key"] for page in pages for item in page.get("Contents", [])]
+
     def objects(self, bucket: str) -> dict[str, bytes]:
         """Every object in ``bucket``, by key."""
         s3 = self.client()
