@@ -1,17 +1,17 @@
 """``pulumi up`` on stacks/ as a user runs it: the ``pulumi`` CLI and the Python language host of make engine.
 
-One stack of two generic machines on two test hosts, in a copy of the repository's Pulumi.yaml and
-stacks/ (the program is stacks/'s own code), a file backend in a temporary folder and the passphrase
+One stack of two generic machines on two test hosts and a swarm of three (one manager, two workers) on
+three more, in a copy of the repository's Pulumi.yaml and stacks/ (the program is stacks/'s own code), a file backend in a temporary folder and the passphrase
 from the environment, taken through its whole life, one step per test (in this order):
 
 - ``pulumi stack init``, the machines set with ``pulumi config set-all --path``, ``pulumi preview``, ``pulumi
   up --yes``; ``pulumi stack output --json --show-secrets`` gives each machine's docker env, with which
-  alone the real docker client runs busybox on each;
+  alone the real docker client runs busybox on each machine and lists the swarm's three nodes;
 - a label added to one machine: ``pulumi preview --diff`` shows that machine's provisioning step run
   again (a replace of that one step: its triggers changed) and nothing else; after ``pulumi up`` every
   other resource keeps its URN and ID, and dockerd has the new label;
-- ``docker-machine import --stack`` into a store: ``env`` and ``ls`` show both Running;
-- ``pulumi destroy --yes``: no dockerd, no daemon.json on either host, no resource left in the state.
+- ``docker-machine import --stack`` into a store: ``env`` works and ``ls`` shows all five Running;
+- ``pulumi destroy --yes``: no dockerd, no daemon.json on any host, no resource left in the state.
 
 Only the pulumi-command provider is a stand-in (tests/fakes/command_provider.py).
 """
@@ -31,6 +31,7 @@ import pytest
 from tests.conftest import require
 from tests.dockertools import busybox_image, static_busybox, write_client_certs
 from tests.test_engine_cli import machine, shell
+from tests.swarmbed import cluster_hosts
 from tests.testbed import RemoteHost, missing_prerequisites
 
 pytestmark = [pytest.mark.remote_host, pytest.mark.engine]
@@ -40,11 +41,15 @@ STACK = "pair"
 PASSPHRASE = "pair passphrase"
 DOCKER_MACHINE_TYPE = "docker-machine:index:DockerMachine"
 PROVISION_TYPE = "command:remote:Command"
+MACHINES = ("one", "two")
+SWARM = "lab"
+NODES = ("lab-manager-1", "lab-worker-1", "lab-worker-2")  # 1 manager, 2 workers, on one test network
 
 
 @dataclass
 class Project:
-    """The copied project, the environment every ``pulumi`` command gets, and the hosts by machine name."""
+    """The copied project, the environment every ``pulumi`` command gets, and the hosts by machine name
+    (the swarm's nodes too)."""
 
     folder: Path
     env: dict
@@ -78,7 +83,13 @@ def second_host():
 
 
 @pytest.fixture(scope="module")
-def project(remote_host, second_host, built_engine, tmp_path_factory) -> Project:
+def cluster():
+    with cluster_hosts(len(NODES)) as hosts:
+        yield hosts
+
+
+@pytest.fixture(scope="module")
+def project(remote_host, second_host, cluster, built_engine, tmp_path_factory) -> Project:
     """stacks/ as a user has it (Pulumi.yaml beside it, the venv at .venv), its stack made, nothing run yet."""
     tmp = tmp_path_factory.mktemp("stacks-up")
     folder = tmp / "project"
@@ -93,24 +104,33 @@ def project(remote_host, second_host, built_engine, tmp_path_factory) -> Project
     # The 3.79 language host ignores runtime.options.virtualenv with this engine: .engine/env sets this too.
     env.update(PULUMI_BACKEND_URL=backend.as_uri(), PULUMI_CONFIG_PASSPHRASE=PASSPHRASE,
                PULUMI_PYTHON_CMD=sys.executable)
-    return Project(folder, env, {"one": remote_host, "two": second_host}, backend, tmp)
+    return Project(folder, env, {"one": remote_host, "two": second_host, **dict(zip(NODES, cluster))}, backend, tmp)
 
 
-def machine_config(project: Project) -> list[str]:
-    """``pulumi config set-all --path`` arguments for the two machines (engine installed already on test hosts)."""
+def stack_config(project: Project) -> list[str]:
+    """``pulumi config set-all --path`` arguments: the two machines and the swarm, each node its own host
+    (Docker is installed on test hosts already: no engine install)."""
     args = []
-    for name, host in project.hosts.items():
+    for name in MACHINES:
+        host = project.hosts[name]
         for key, value in (("driver", "generic"), ("ip_address", host.address), ("ssh_key", str(host.ssh_key)),
                            ("engine.install_url", "none"), ("engine.labels[0]", f"machine={name}")):
             args += ["--plaintext", f"docker-machine:machines.{name}.{key}={value}"]
+    args += ["--plaintext", f"docker-machine:swarms.{SWARM}.engine.install_url=none"]
+    for node in NODES:
+        role, number = node.split("-")[1:]
+        host, entry = project.hosts[node], f"docker-machine:swarms.{SWARM}.{role}s[{int(number) - 1}]"
+        for key, value in (("driver", "generic"), ("ip_address", host.address), ("ssh_key", str(host.ssh_key))):
+            args += ["--plaintext", f"{entry}.{key}={value}"]
     return args
 
 
-def docker_with_outputs(project: Project, name: str, *args: str, stdin: bytes | None = None):
-    """The real docker client with only the stack's outputs: the machine's docker_env and the client certificates."""
+def docker_with_outputs(project: Project, name: str, *args: str, stdin: bytes | None = None, swarm: bool = False):
+    """The real docker client with only the stack's outputs: the machine's (or the swarm's) docker_env and the
+    client certificates."""
     outputs = project.outputs()
-    host = project.hosts[name]
-    docker_env = outputs["machines"][name]["docker_env"]
+    docker_env = (outputs["swarms"] if swarm else outputs["machines"])[name]["docker_env"]
+    host = next(h for h in project.hosts.values() if docker_env["DOCKER_HOST"] == f"tcp://{h.address}:2376")
     host.assert_up()
     assert docker_env["DOCKER_HOST"] == f"tcp://{host.address}:2376", f"refusing to reach {docker_env['DOCKER_HOST']}"
     certs = project.tmp / "certs" / name
@@ -123,20 +143,21 @@ def docker_with_outputs(project: Project, name: str, *args: str, stdin: bytes | 
 
 def test_up_gives_each_machine_a_docker_env_the_docker_client_uses(project):
     project.pulumi("stack", "init")
-    project.pulumi("config", "set-all", "--path", *machine_config(project))
+    project.pulumi("config", "set-all", "--path", *stack_config(project))
     assert "docker-machine:machines" in (project.folder / "stacks" / f"Pulumi.{STACK}.yaml").read_text(), \
         "the stack's config sits in stacks/ (stackConfigDir)"
 
     preview = project.pulumi("preview", "--json")
     planned = [(step["op"], step["urn"].rsplit("::", 1)[1]) for step in json.loads(preview.stdout)["steps"]
                if step["urn"].split("::")[-2].endswith(DOCKER_MACHINE_TYPE)]
-    assert sorted(planned) == [("create", "one"), ("create", "two")], preview.stdout
+    assert sorted(planned) == sorted(("create", name) for name in project.hosts), preview.stdout
 
     project.pulumi("up", "--yes")
     outputs = project.outputs()
-    assert set(outputs["machines"]) == {"one", "two"}
+    assert set(outputs["machines"]) == set(project.hosts), "the swarm's nodes are machines of the stack too"
     image = busybox_image(static_busybox())
-    for name, host in project.hosts.items():
+    for name in MACHINES:
+        host = project.hosts[name]
         assert outputs["machines"][name]["docker_env"] == {
             "DOCKER_HOST": f"tcp://{host.address}:2376", "DOCKER_TLS_VERIFY": "1", "DOCKER_MACHINE_NAME": name}
         imported = docker_with_outputs(project, name, "import", "-", "dmtest/busybox:latest", stdin=image)
@@ -146,6 +167,12 @@ def test_up_gives_each_machine_a_docker_env_the_docker_client_uses(project):
         assert run.stdout.decode() == f"hello {name}\n"
         info = docker_with_outputs(project, name, "info", "--format", "{{.Name}}")
         assert info.stdout.decode().strip() == host.output("hostname").strip(), "each machine is its own host"
+    nodes = docker_with_outputs(project, SWARM, "node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}",
+                                swarm=True)
+    assert nodes.returncode == 0, nodes.stderr
+    expected = [f"{project.hosts[node].output('hostname').strip()} Ready {'Leader' if 'manager' in node else ''}"
+                for node in NODES]
+    assert sorted(line.strip() for line in nodes.stdout.decode().splitlines()) == sorted(e.strip() for e in expected)
     project.done.append("up")
 
 
@@ -192,7 +219,7 @@ def test_import_stack_into_a_store_then_env_and_ls(project, world, pulumi_engine
     assert imported.returncode == 0, imported.stdout + imported.stderr
     ls = machine(world, "ls", "--format", "{{.Name}} {{.State}} {{.URL}}")
     assert ls.stdout.splitlines() == [f"{name} Running tcp://{host.address}:2376"
-                                      for name, host in project.hosts.items()], ls.stdout + ls.stderr
+                                      for name, host in sorted(project.hosts.items())], ls.stdout + ls.stderr
     env = machine(world, "env", "two")
     assert env.returncode == 0 and f'export DOCKER_HOST="tcp://{project.hosts["two"].address}:2376"' in env.stdout, \
         env.stdout + env.stderr
