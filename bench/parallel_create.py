@@ -430,6 +430,10 @@ def main(argv: list[str] | None = None) -> int:
     if one and largest.size > 1:
         print(f"N={largest.size} / N=1: {largest.wall / one.wall:.2f}x on {os.cpu_count()} cores "
               f"(goal for N=10 on 2 cores: within 4x, zero failures)")
+        floor = (largest.cpu_ours + largest.cpu_hosts) / (os.cpu_count() or 1)
+        others = max(0.0, largest.cpu_machine - largest.cpu_ours - largest.cpu_hosts)
+        print(f"N={largest.size}'s CPU floor on an otherwise idle machine: {floor:.1f} s, {floor / one.wall:.2f}x N=1 "
+              f"(this run's other processes used {others:.1f} CPU s meanwhile)")
     if options.json:
         Path(options.json).write_text(json.dumps({
             "cores": os.cpu_count(), "floors": floors,
