@@ -194,6 +194,16 @@ def test_create_again_after_rm_force_selects_the_kept_stack_and_reads_its_config
     assert world.store().exists("dev")
 
 
+def test_rm_destroys_and_removes_the_stack_without_asking_its_history(world, fake):
+    assert create_do().exit_code == 0
+    fake.calls.clear()
+    removed = run("rm", "-y", "dev")
+    assert removed.exit_code == 0, removed.output
+    commands = fake.commands()
+    assert any(c[:1] == ["destroy"] for c in commands) and "dev" not in fake.stacks
+    assert not any(c[:2] == ["stack", "history"] for c in commands), "a summary nothing reads (a decrypting process)"
+
+
 def test_rm_of_a_machine_the_original_docker_machine_made(world, fake):
     add_legacy_machine(world.root)
     refused = run("rm", "-y", "legacy")

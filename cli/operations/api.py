@@ -277,7 +277,7 @@ def _remove(workspace: MachineWorkspace, host: HostConfig, force: bool, say: Say
         return
     try:
         stack = workspace.stack(name, create=False)
-        stack.destroy(on_event=Progress(say), color="never", **workspace.engine_log_options())
+        update.destroy(stack, on_event=Progress(say), color="never", **workspace.engine_log_options())
         stack.workspace.remove_stack(name)
     except PulumiUnavailable as err:
         if not force:

@@ -22,6 +22,7 @@ from ..store import Store
 from ..store.lock import LockBusy, store_lock
 from ..store.swarms import (SwarmNotFound, SwarmRecord, forget_swarm, load_swarm, save_swarm, swarm_manager,
                             swarm_membership)
+from . import update
 from .api import MachineError, _last_line, check_configuration, pre_create_checks, up_stack
 from .certs import ensure_shared_certs
 from .progress import Progress
@@ -256,7 +257,8 @@ def remove_swarm(name: str, *, force: bool = False, store: Optional[Store] = Non
             if record is not None:
                 try:
                     stack = workspace.stack(name, create=False)
-                    stack.destroy(on_event=Progress(say), color="never", **workspace.engine_log_options())
+                    update.destroy(stack, on_event=Progress(say), color="never",
+                                   **workspace.engine_log_options())
                     stack.workspace.remove_stack(name)
                 except errors.StackNotFoundError:
                     pass
