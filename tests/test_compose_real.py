@@ -24,7 +24,7 @@ from pulumi import automation as auto
 
 from tests.conftest import ROOT, require
 from tests.dockertools import busybox_image, docker, static_busybox, write_client_certs
-from tests.test_engine_cli import PEM_KEY, create_generic, machine, shell
+from tests.test_engine_cli import PEM_KEY, create_generic, engine_world, environment, machine, shell
 
 pytestmark = [pytest.mark.remote_host, pytest.mark.engine]
 
@@ -75,16 +75,36 @@ def host(remote_host):
     return remote_host
 
 
-@pytest.fixture
-def compose_plugin(world) -> Path:
+def link_compose_plugin(docker_config: Path) -> Path:
     """The plugin from make compose, where the docker CLI of these tests looks (DOCKER_CONFIG/cli-plugins)."""
     require([] if PLUGIN.exists() else ["the Docker Compose plugin in .engine/ (run 'make compose')"], "compose tests")
     require([] if any((Path(p) / "docker").exists() for p in os.environ["PATH"].split(":")) else ["the docker CLI"],
             "compose tests")
-    plugins = world.docker_config / "cli-plugins"
+    plugins = docker_config / "cli-plugins"
     plugins.mkdir(parents=True, exist_ok=True)
     (plugins / "docker-compose").symlink_to(PLUGIN)
-    return world.docker_config
+    return docker_config
+
+
+@pytest.fixture
+def compose_plugin(world) -> Path:
+    return link_compose_plugin(world.docker_config)
+
+
+@pytest.fixture(scope="module")
+def dev(host, built_engine, tmp_path_factory):
+    """Machine 'dev', made once with the busybox image imported, for the compose command's test and then the
+    swarm stack's (which removes it): each leaves no container, service or swarm behind."""
+    world, settings = engine_world(tmp_path_factory, built_engine, "dev")
+    link_compose_plugin(world.docker_config)
+    with environment(settings):
+        created = create_generic(world, host, "dev")
+        if created.returncode == 0:
+            import_busybox(world, "dev", tmp_path_factory.mktemp("image"))
+    yield world, created
+    if (world.root / "machines" / "dev").exists():
+        with environment(settings):
+            machine(world, "rm", "-f", "-y", "dev")
 
 
 def get(host, port: int, timeout: float = 60) -> str:
@@ -139,10 +159,9 @@ def inline_stack(tmp_path: Path, program) -> auto.Stack:
     return auto.create_or_select_stack("dev", project_name="compose-test", program=program, opts=opts)
 
 
-def test_compose_command_up_ps_down(world, host, pulumi_engine, compose_plugin, tmp_path):
-    created = create_generic(world, host, "dev")
+def test_compose_command_up_ps_down(dev, host, pulumi_engine, tmp_path):
+    world, created = dev
     assert created.returncode == 0, created.stdout + created.stderr
-    import_busybox(world, "dev", tmp_path)
     app = tmp_path / "app"
     app.mkdir()
     (app / "compose.yaml").write_text(compose_file())
@@ -161,6 +180,53 @@ def test_compose_command_up_ps_down(world, host, pulumi_engine, compose_plugin, 
     assert down.returncode == 0, down.stdout + down.stderr
     left = shell(world, "docker $(docker-machine config dev) ps -aq")
     assert left.returncode == 0 and left.stdout == "", "down removed both containers"
+
+
+def test_stack_deploy_and_rm_on_a_single_node_swarm(dev, host, pulumi_engine, tmp_path):
+    world, created = dev
+    assert created.returncode == 0, created.stdout + created.stderr
+    initialized = host.ssh(f"docker swarm init --advertise-addr {host.address}")
+    assert initialized.returncode == 0, initialized.stderr
+    try:
+        (tmp_path / "stack.yml").write_text(STACK_FILE)
+        deployed = machine(world, "stack", "deploy", "dev", "-c", str(tmp_path / "stack.yml"), "--resolve-image",
+                           "never", "shop")
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        assert get(host, 8090, timeout=120) == "hello-from-the-swarm\n"
+        services = machine(world, "stack", "services", "dev", "shop", "--format", "{{.Name}}")
+        assert sorted(services.stdout.split()) == ["shop_web", "shop_worker"], services.stdout + services.stderr
+
+        removed = machine(world, "stack", "rm", "dev", "shop")
+        assert removed.returncode == 0, removed.stdout + removed.stderr
+        assert host.output("docker service ls -q") == ""
+        deadline = time.monotonic() + 60  # the manager removes the stack's network; the node follows in a moment
+        while host.output("docker network ls -q --filter label=com.docker.stack.namespace=shop") != "":
+            assert time.monotonic() < deadline, "the stack's network is still there a minute after stack rm"
+            time.sleep(1)
+
+        # The same file as a ComposeApp whose target is a swarm (is_swarm: docker stack deploy / stack rm).
+        from components import ComposeApp, ComposeAppArgs
+
+        folder = world.root / "machines" / "dev"
+        swarm = SwarmTarget(docker_host=f"tcp://{host.address}:2376", ca_pem=(folder / "ca.pem").read_text(),
+                            client_cert_pem=(folder / "cert.pem").read_text(),
+                            client_key_pem=(folder / "key.pem").read_text())
+        # Its variables from an env file, substituted before docker runs (none reaches docker's environment).
+        env_file = tmp_path / "swarm.env"
+        env_file.write_text("GREETING=hello-from-the-swarm\nWEB_PORT=8090\nLD_PRELOAD=/nonexistent/evil.so\n")
+        content = STACK_FILE.replace("hello-from-the-swarm", "${GREETING}").replace("published: 8090",
+                                                                                    "published: '${WEB_PORT}'")
+        assert "${GREETING}" in content and "${WEB_PORT}" in content
+        stack = inline_stack(tmp_path, lambda: export_app(ComposeApp("shop", ComposeAppArgs(
+            target=swarm, content=content, env_files=[str(env_file)], resolve_image="never"))))
+        up = stack.up()
+        assert up.outputs["services"].value == ["web", "worker"]
+        assert up.outputs["published_ports"].value == {"web": ["8090->80/tcp"]}
+        assert get(host, 8090, timeout=120) == "hello-from-the-swarm\n"
+        stack.destroy()
+        assert host.output("docker service ls -q") == "", "destroy ran docker stack rm"
+    finally:
+        host.ssh("docker swarm leave --force")
     assert machine(world, "rm", "-y", "dev").returncode == 0
 
 
@@ -237,52 +303,3 @@ def test_compose_app_through_the_engine(world, host, pulumi_engine, compose_plug
     assert "ComposeDeployment" in order and order.index("ComposeDeployment") < order.index("Command"), \
         f"the app goes before the machine is deprovisioned: {deleted}"
     assert host.output("ls /etc/docker/server.pem 2>/dev/null || true") == "", "and then the machine was undone"
-
-
-def test_stack_deploy_and_rm_on_a_single_node_swarm(world, host, pulumi_engine, compose_plugin, tmp_path):
-    created = create_generic(world, host, "mgr")
-    assert created.returncode == 0, created.stdout + created.stderr
-    import_busybox(world, "mgr", tmp_path)
-    initialized = host.ssh(f"docker swarm init --advertise-addr {host.address}")
-    assert initialized.returncode == 0, initialized.stderr
-    try:
-        (tmp_path / "stack.yml").write_text(STACK_FILE)
-        deployed = machine(world, "stack", "deploy", "mgr", "-c", str(tmp_path / "stack.yml"), "--resolve-image",
-                           "never", "shop")
-        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
-        assert get(host, 8090, timeout=120) == "hello-from-the-swarm\n"
-        services = machine(world, "stack", "services", "mgr", "shop", "--format", "{{.Name}}")
-        assert sorted(services.stdout.split()) == ["shop_web", "shop_worker"], services.stdout + services.stderr
-
-        removed = machine(world, "stack", "rm", "mgr", "shop")
-        assert removed.returncode == 0, removed.stdout + removed.stderr
-        assert host.output("docker service ls -q") == ""
-        deadline = time.monotonic() + 60  # the manager removes the stack's network; the node follows in a moment
-        while host.output("docker network ls -q --filter label=com.docker.stack.namespace=shop") != "":
-            assert time.monotonic() < deadline, "the stack's network is still there a minute after stack rm"
-            time.sleep(1)
-
-        # The same file as a ComposeApp whose target is a swarm (is_swarm: docker stack deploy / stack rm).
-        from components import ComposeApp, ComposeAppArgs
-
-        folder = world.root / "machines" / "mgr"
-        swarm = SwarmTarget(docker_host=f"tcp://{host.address}:2376", ca_pem=(folder / "ca.pem").read_text(),
-                            client_cert_pem=(folder / "cert.pem").read_text(),
-                            client_key_pem=(folder / "key.pem").read_text())
-        # Its variables from an env file, substituted before docker runs (none reaches docker's environment).
-        env_file = tmp_path / "swarm.env"
-        env_file.write_text("GREETING=hello-from-the-swarm\nWEB_PORT=8090\nLD_PRELOAD=/nonexistent/evil.so\n")
-        content = STACK_FILE.replace("hello-from-the-swarm", "${GREETING}").replace("published: 8090",
-                                                                                    "published: '${WEB_PORT}'")
-        assert "${GREETING}" in content and "${WEB_PORT}" in content
-        stack = inline_stack(tmp_path, lambda: export_app(ComposeApp("shop", ComposeAppArgs(
-            target=swarm, content=content, env_files=[str(env_file)], resolve_image="never"))))
-        up = stack.up()
-        assert up.outputs["services"].value == ["web", "worker"]
-        assert up.outputs["published_ports"].value == {"web": ["8090->80/tcp"]}
-        assert get(host, 8090, timeout=120) == "hello-from-the-swarm\n"
-        stack.destroy()
-        assert host.output("docker service ls -q") == "", "destroy ran docker stack rm"
-    finally:
-        host.ssh("docker swarm leave --force")
-    assert machine(world, "rm", "-y", "mgr").returncode == 0
