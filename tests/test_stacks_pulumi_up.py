@@ -1,8 +1,9 @@
 """``pulumi up`` on stacks/ as a user runs it: the ``pulumi`` CLI and the Python language host of make engine.
 
 One stack of two generic machines on two test hosts and a swarm of three (one manager, two workers) on
-three more, in a copy of the repository's Pulumi.yaml and stacks/ (the program is stacks/'s own code), a file backend in a temporary folder and the passphrase
-from the environment, taken through its whole life, one step per test (in this order):
+three more, in a copy of the repository's Pulumi.yaml and stacks/ (the program is stacks/'s own code), with
+the venv activated, a file backend in a temporary folder and the passphrase from the environment, taken
+through its whole life, one step per test (in this order):
 
 - ``pulumi stack init``, the machines set with ``pulumi config set-all --path``, ``pulumi preview``, ``pulumi
   up --yes``; ``pulumi stack output --json --show-secrets`` gives each machine's docker env, with which
@@ -90,20 +91,20 @@ def cluster():
 
 @pytest.fixture(scope="module")
 def project(remote_host, second_host, cluster, built_engine, tmp_path_factory) -> Project:
-    """stacks/ as a user has it (Pulumi.yaml beside it, the venv at .venv), its stack made, nothing run yet."""
+    """stacks/ as a user has it (Pulumi.yaml beside it), with the venv activated; nothing run yet."""
     tmp = tmp_path_factory.mktemp("stacks-up")
     folder = tmp / "project"
     shutil.copytree(ROOT / "stacks", folder / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "Pulumi.yaml", folder / "Pulumi.yaml")
-    (folder / ".venv").symlink_to(sys.prefix)  # runtime.options.virtualenv: ../.venv, as make install lays it out
     backend = tmp / "backend"
     backend.mkdir()
     env = {key: value for key, value in os.environ.items()
-           if key not in ("PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_ACCESS_TOKEN", "SSH_AUTH_SOCK")}
+           if key not in ("PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_ACCESS_TOKEN", "SSH_AUTH_SOCK", "PULUMI_PYTHON_CMD")}
     env.update(built_engine.env())
-    # The 3.79 language host ignores runtime.options.virtualenv with this engine: .engine/env sets this too.
-    env.update(PULUMI_BACKEND_URL=backend.as_uri(), PULUMI_CONFIG_PASSPHRASE=PASSPHRASE,
-               PULUMI_PYTHON_CMD=sys.executable)
+    # `. .venv/bin/activate`, as the README says: the language host and the dynamic providers' plugin run the
+    # python first on PATH (Pulumi.yaml names no virtualenv; PULUMI_PYTHON_CMD, which .engine/env sets, is not needed).
+    env.update(PATH=f"{Path(sys.executable).parent}:{env['PATH']}", VIRTUAL_ENV=sys.prefix,
+               PULUMI_BACKEND_URL=backend.as_uri(), PULUMI_CONFIG_PASSPHRASE=PASSPHRASE)
     return Project(folder, env, {"one": remote_host, "two": second_host, **dict(zip(NODES, cluster))}, backend, tmp)
 
 
@@ -167,8 +168,8 @@ def test_up_gives_each_machine_a_docker_env_the_docker_client_uses(project):
         assert run.stdout.decode() == f"hello {name}\n"
         info = docker_with_outputs(project, name, "info", "--format", "{{.Name}}")
         assert info.stdout.decode().strip() == host.output("hostname").strip(), "each machine is its own host"
-    nodes = docker_with_outputs(project, SWARM, "node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}",
-                                swarm=True)
+    nodes = docker_with_outputs(project, SWARM, "node", "ls", "--format",
+                                "{{.Hostname}} {{.Status}} {{.ManagerStatus}}", swarm=True)
     assert nodes.returncode == 0, nodes.stderr
     expected = [f"{project.hosts[node].output('hostname').strip()} Ready {'Leader' if 'manager' in node else ''}"
                 for node in NODES]
@@ -213,7 +214,7 @@ def test_a_label_change_reruns_only_that_machines_provisioning_and_keeps_its_hos
 
 def test_import_stack_into_a_store_then_env_and_ls(project, world, pulumi_engine, monkeypatch):
     project.after("up")
-    for key in ("PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_PYTHON_CMD"):
+    for key in ("PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"):
         monkeypatch.setenv(key, project.env[key])
     imported = machine(world, "import", "--stack", STACK, "--cwd", str(project.folder))
     assert imported.returncode == 0, imported.stdout + imported.stderr
