@@ -18,9 +18,13 @@ Swarms beside them (``docker-machine:swarms``), their nodes machines like the ot
             - {driver: amazonec2, region: eu-west-1, availability: drain}
           driver: digitalocean                         # for the counted nodes
           region: fra1
-          engine: {labels: [swarm=lab]} Credentials come from
-the providers' own config (``digitalocean:token``, ``aws:region`` and the AWS environment) as
-Pulumi secrets, never from this file in plain text.
+          engine: {labels: [swarm=lab]}
+
+Credentials come from the providers' own config (``digitalocean:token``, ``aws:region`` and the AWS
+environment) as Pulumi secrets, never from this file in plain text.
+
+Run by ``pulumi up`` (Pulumi.yaml at the repository's top: ``main: stacks/``) with this project's venv
+activated, or by the Automation API as an inline program (``main`` here).
 """
 
 from __future__ import annotations
