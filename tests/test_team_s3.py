@@ -30,6 +30,8 @@ BUCKET = "team-machines"
 NAME = "shared"
 PASSPHRASE = "team passphrase kept out of any bucket"
 LOCKS = f".pulumi/locks/organization/docker-machine/{NAME}/"
+UNREACHABLE = (f"Error: the Pulumi backend s3://{BUCKET} can't be reached (connection refused): check the network "
+               "and --backend-url/PULUMI_BACKEND_URL, then run the command again")
 # moto answers without the response checksums real S3 sends; the AWS SDK would warn on every read.
 MOTO_ONLY = {"AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required"}
 
@@ -102,6 +104,15 @@ def machines_in(deployment: dict) -> list[str]:
             if r["type"] == "docker-machine:index:DockerMachine"]
 
 
+def test_the_s3_server_listens_on_loopback_only(s3):
+    listening = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
+    ours = [fields[1] for fields in listening if fields[3] == "0A" and int(fields[1].split(":")[1], 16) == s3.port]
+    assert ours == [f"0100007F:{s3.port:04X}"], ours  # 127.0.0.1 only, in /proc's byte order
+    assert not Path("/proc/net/tcp6").exists() or not any(
+        int(line.split()[1].split(":")[1], 16) == s3.port and line.split()[3] == "0A"
+        for line in Path("/proc/net/tcp6").read_text().splitlines()[1:])
+
+
 def test_b_imports_and_runs_busybox_through_env(team, remote_host, tmp_path):
     _, b = team
     image = tmp_path / "busybox.tar"
@@ -156,8 +167,8 @@ def test_a_and_b_change_it_at_once_one_is_busy(team, s3):
 
 
 def test_backend_unreachable_mid_command_then_retry(team, s3):
-    a, _ = team
-    before = a.record()
+    a, b = team
+    before, b_before = a.record(), b.record()
     # The engine retries each snapshot write 11 times (1 s, x1.2: about 26 s; a shorter outage is ridden out),
     # then its final snapshot and its unlock: the command gives up about 95 s after the server stopped.
     running = a.start("provision", NAME)
@@ -167,13 +178,15 @@ def test_backend_unreachable_mid_command_then_retry(team, s3):
         time.sleep(0.05)
     s3.stop()
     try:
+        b_import = b.run("import", NAME)  # meanwhile: B reads the backend that is gone
         out, err = running.communicate(timeout=300)
     finally:
         s3.start()
+    assert b_import.returncode == 1 and b_import.stderr.strip() == UNREACHABLE, b_import.stdout + b_import.stderr
+    assert b.record() == b_before
     assert running.returncode == 1, out + err
     lines = err.strip().splitlines()
-    assert lines == [f"Error: the Pulumi backend s3://{BUCKET} can't be reached (connection refused): check the "
-                     "network and --backend-url/PULUMI_BACKEND_URL, then run the command again"], err
+    assert lines == [UNREACHABLE], err
     assert "Traceback" not in err
     assert a.record() == before, "no local record changed"
     retried = a.run("provision", NAME)
