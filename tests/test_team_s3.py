@@ -203,7 +203,8 @@ def test_b_removes_it_a_is_told_and_forgets_it(team, s3, remote_host):
     assert removed.returncode == 0, removed.stdout + removed.stderr
     assert remote_host.output("ls /etc/docker/server.pem 2>/dev/null || true") == "", "B's rm undid the host"
     left = set(s3.keys(BUCKET))
-    assert not left & {f".pulumi/stacks/docker-machine/{NAME}.json", f".pulumi/stacks/docker-machine/{NAME}.json.gz"}, left
+    checkpoints = {f".pulumi/stacks/docker-machine/{NAME}.json", f".pulumi/stacks/docker-machine/{NAME}.json.gz"}
+    assert not left & checkpoints, left
     listed = a.run("ls", "--format", "{{.Name}}|{{.State}}|{{.Error}}")
     name, state, error = listed.stdout.strip().split("|")
     assert (name, state) == (NAME, "Error"), listed.stdout + listed.stderr
