@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
-import json
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
 
@@ -188,8 +186,9 @@ class DockerMachine(pulumi.ComponentResource):
             # The certificates ride on stdin: keep the step's output out of the engine's logs.
             logging=remote.Logging.NONE,
             add_previous_output_in_env=False,
-            triggers=[_secret_if(bool(engine.env), _fingerprint(engine.to_dict())), server.id, certs.ca_id,
-                      args.provision_nonce],
+            # A new certificate or CA replaces the step; an engine option changes `create` or `stdin`, an
+            # update that re-runs `create` in place (no deprovisioning of the host first).
+            triggers=[server.id, certs.ca_id, args.provision_nonce],
             # On a lent host the old command's delete undoes the setup: it must run before the new create.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*host.depends_on, *authorized],
                                         delete_before_replace=not driver.owns_host),
@@ -253,6 +252,3 @@ OUTPUTS = (
 def _secret_if(secret: bool, value: Any) -> pulumi.Output:
     return pulumi.Output.secret(value) if secret else pulumi.Output.from_input(value)
 
-
-def _fingerprint(data: Any) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()

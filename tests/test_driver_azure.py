@@ -268,7 +268,7 @@ def test_a_new_public_address_gives_a_new_server_certificate(no_azure_env):
     assert covers(second["server_cert_pem"], "127.0.0.4") and not covers(second["server_cert_pem"], "127.0.0.2")
     assert first["server_cert_pem"] != second["server_cert_pem"]
     command = second_mocks.one("command:remote:Command").inputs
-    assert command["triggers"][1] == new.id, "the new certificate re-runs provisioning"
+    assert command["triggers"][0] == new.id, "the new certificate re-runs provisioning"
 
 
 # ----- (4) arguments, flags, the optional SDK ----------------------------------------------------------------------

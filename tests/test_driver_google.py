@@ -329,7 +329,7 @@ def test_a_new_external_ip_gives_a_new_server_certificate(project_env):
     assert (diff.changes, diff.replaces) == (True, ["addresses"])
     # ... and the provisioning command, triggered by the certificate, uploads the new one.
     triggers = [m.one("command:remote:Command").inputs["triggers"] for m in (first_mocks, second_mocks)]
-    assert triggers[0][1] == old.id and triggers[1][1] == new.id and old.id != new.id
+    assert triggers[0][0] == old.id and triggers[1][0] == new.id and old.id != new.id
     assert second_mocks.one("command:remote:Command").inputs["connection"]["host"] == "127.0.0.4"
 
 

@@ -8,9 +8,9 @@ through its whole life, one step per test (in this order):
 - ``pulumi stack init``, the machines set with ``pulumi config set-all --path``, ``pulumi preview``, ``pulumi
   up --yes``; ``pulumi stack output --json --show-secrets`` gives each machine's docker env, with which
   alone the real docker client runs busybox on each machine and lists the swarm's three nodes;
-- a label added to one machine: ``pulumi preview --diff`` shows that machine's provisioning step run
-  again (a replace of that one step: its triggers changed) and nothing else; after ``pulumi up`` every
-  other resource keeps its URN and ID, and dockerd has the new label;
+- a label added to one machine: ``pulumi preview --diff`` shows an update of that machine's provisioning
+  step and nothing else; after ``pulumi up`` every resource keeps its URN and ID (nothing is replaced),
+  and dockerd has the new label;
 - ``docker-machine import --stack`` into a store: ``env`` works and ``ls`` shows all five Running;
 - ``pulumi destroy --yes``: no dockerd, no daemon.json on any host, no resource left in the state.
 
@@ -178,11 +178,11 @@ def test_up_gives_each_machine_a_docker_env_the_docker_client_uses(project):
 
 
 def test_a_label_change_reruns_only_that_machines_provisioning_and_keeps_its_host(project):
-    """The host stays; only the provisioning step of that machine runs again.
+    """The host stays; only the provisioning step of that machine runs again, updated in place.
 
-    That step is a ``remote.Command`` whose ``triggers`` hold the engine options' fingerprint, and
-    pulumi-command replaces a Command whose triggers change: the preview says "replace" for it (on a lent
-    host its delete, the deprovisioning, runs first), and it gets a new ID. Nothing else changes.
+    That step is a ``remote.Command``; the engine options are in its ``create`` script, and pulumi-command
+    updates a Command whose ``create`` changed by running it again (only its ``triggers`` replace it, and
+    they hold the certificates, not the engine options): no deprovisioning of the host first, same ID.
     """
     project.after("up")
     before = {r["urn"]: r.get("id") for r in project.resources() if r.get("custom")}
@@ -190,19 +190,18 @@ def test_a_label_change_reruns_only_that_machines_provisioning_and_keeps_its_hos
 
     preview = json.loads(project.pulumi("preview", "--diff", "--json").stdout)
     changed = [step for step in preview["steps"] if step["op"] != "same"]
-    assert [(step["op"], step["urn"].rsplit("::", 1)[1]) for step in changed] == [("replace", "one-provision")], \
+    assert [(step["op"], step["urn"].rsplit("::", 1)[1]) for step in changed] == [("update", "one-provision")], \
         [(step["op"], step["urn"]) for step in changed]
     (step,) = changed
     assert step["urn"].split("::")[-2] == f"{DOCKER_MACHINE_TYPE}${PROVISION_TYPE}", step["urn"]
-    assert step.get("replaceReasons") == ["triggers"], {k: v for k, v in step.items() if not k.endswith("State")}
-    assert preview["changeSummary"].get("replace") == 1 and set(preview["changeSummary"]) <= {"replace", "same"}, \
+    assert not step.get("replaceReasons"), {k: v for k, v in step.items() if not k.endswith("State")}
+    assert preview["changeSummary"].get("update") == 1 and set(preview["changeSummary"]) <= {"update", "same"}, \
         preview["changeSummary"]
 
     project.pulumi("up", "--yes")
     after = {r["urn"]: r.get("id") for r in project.resources() if r.get("custom")}
     assert set(after) == set(before), "the same resources"
-    assert [urn for urn in before if after[urn] != before[urn]] == [step["urn"]], \
-        "only the provisioning step has a new ID: the host's resources (its key, the authorized key) are kept"
+    assert after == before, "nothing replaced: the host's resources (its key, the authorized key) and the step"
     daemon = json.loads(project.hosts["one"].output("cat /etc/docker/daemon.json"))
     assert sorted(daemon["labels"]) == ["machine=one", "provider=generic", "tier=blue"]  # provider=: docker-machine's
     labels = docker_with_outputs(project, "one", "info", "--format", "{{json .Labels}}")
