@@ -28,20 +28,39 @@ def host(remote_host):
     return remote_host
 
 
-@pytest.fixture
-def bed(world, host):
-    """Machine 'bed' in the store, its engine provisioned on the test host with the store's certificates."""
-    folder = add_machine(world.root, "bed", ip=host.address, engine_port=2376, ssh_key=host.ssh_key,
-                         labels=("env=bed",), ca=create_ca("tester"))
+@pytest.fixture(scope="module")
+def engine_on_host(host, tmp_path_factory):
+    """The test host's engine provisioned once for the module with a CA of its own, busybox imported; returns
+    that CA and a function that provisions again when a test stopped the engine."""
+    ca = create_ca("tester")
+    folder = add_machine(tmp_path_factory.mktemp("provisioner") / "store", "bed", ip=host.address, engine_port=2376,
+                         ssh_key=host.ssh_key, labels=("env=bed",), ca=ca, docker_context=False)
     plan = provisioning(EngineOptions(install_url="none", labels=["env=bed"]), "generic",
                         ca_pem=(folder / "ca.pem").read_text(), server_cert_pem=(folder / "server.pem").read_text(),
                         server_key_pem=(folder / "server-key.pem").read_text(), daemon_timeout=60)
-    result = host.ssh(plan.command, plan.stdin)
-    assert result.returncode == 0, result.stderr.decode()
+
+    def provision() -> None:
+        result = host.ssh(plan.command, plan.stdin)
+        assert result.returncode == 0, result.stderr.decode()
+
+    def running() -> bool:
+        return host.output("kill -0 \"$(cat /var/run/docker.pid 2>/dev/null)\" 2>/dev/null && echo up || true") == "up\n"
+
+    provision()
     imported = docker(host, f"tcp://{host.address}:2376", folder, "import", "-", "busybox:latest",
                       stdin=busybox_image(static_busybox()))
     assert imported.returncode == 0, imported.stderr
-    return folder
+    return ca, lambda: running() or provision()
+
+
+@pytest.fixture
+def bed(world, host, engine_on_host):
+    """Machine 'bed' in this test's store, with the certificates of the CA the host's engine was provisioned
+    with (the engine is provisioned again when an earlier test stopped it)."""
+    ca, ensure_running = engine_on_host
+    ensure_running()
+    return add_machine(world.root, "bed", ip=host.address, engine_port=2376, ssh_key=host.ssh_key,
+                       labels=("env=bed",), ca=ca)
 
 
 def shell(world, command: str, timeout: float = 120) -> subprocess.CompletedProcess:
