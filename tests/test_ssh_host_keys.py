@@ -77,13 +77,10 @@ def test_scp_config_gives_each_machine_its_own_address_port_key_and_pin(world):
 # ----- against a real test host ------------------------------------------------------------------------------------
 
 @pytest.fixture
-def host():
-    """A test host of its own: the test changes its host key."""
-    from tests.testbed import RemoteHost, missing_prerequisites
-
-    require(missing_prerequisites(), "the real remote-host tests")
-    with RemoteHost() as made:
-        yield made
+def host(remote_host):
+    """The module's test host. Tests change its host key: each one pins the key it finds at its start (in a
+    store of its own), and the key of a test that changed it stays changed for the next."""
+    return remote_host
 
 
 def regenerate_host_key(host) -> None:
