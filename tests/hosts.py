@@ -27,18 +27,18 @@ import pytest
 # Only the order matters.
 FILE_SECONDS = {
     "tests/test_qemu_real.py": 240,  # 175 s warm; with its image built first (a cold cache) minutes more
-    "tests/test_engine_cli.py": 186,
+    "tests/test_engine_cli.py": 145,
     "tests/test_team_s3.py": 130,  # 100 s of it idle: the engine retrying its writes to the stopped S3 server
-    "tests/test_engine_killed.py": 97,
+    "tests/test_engine_killed.py": 83,
     "tests/test_swarm_cli.py": 71,
-    "tests/test_compose_real.py": 66,
-    "tests/test_cli_real_host.py": 62,
+    "tests/test_compose_real.py": 55,
+    "tests/test_cli_real_host.py": 25,
     "tests/test_engine_programs.py": 60,
     "tests/test_stacks_pulumi_up.py": 57,  # measured alone (flock), 2 machines + a swarm of 3
     "tests/test_swarm_engine.py": 53,
     "tests/test_remote_provisioning.py": 43,
     "tests/test_generic_key.py": 38,
-    "tests/test_ssh_host_keys.py": 37,
+    "tests/test_ssh_host_keys.py": 35,
     "tests/test_command_standin.py": 26,
     "tests/test_bench_parallel.py": 27,
     "tests/test_engine_env_secret.py": 25,
