@@ -112,11 +112,13 @@ class MachineWorkspace:
     def _found_command(self):
         from pulumi.automation import PulumiCommand
 
+        from .cliversion import CACHE_FILE, pulumi_command
+
         local = self.store.root / "pulumi-cli"
         if shutil.which("pulumi"):
-            return PulumiCommand()
+            return pulumi_command(self.store.root / CACHE_FILE)
         if (local / "bin" / "pulumi").exists():
-            return PulumiCommand(root=str(local))
+            return pulumi_command(self.store.root / CACHE_FILE, root=str(local))
         if os.environ.get(NO_INSTALL_VARIABLE) == "never":
             raise PulumiUnavailable(f"Error: the Pulumi CLI is not installed, and {NO_INSTALL_VARIABLE}=never forbids "
                                     f"fetching it: install it (make engine, or '{MANUAL_INSTALL}')")
