@@ -106,7 +106,7 @@ def run(app: Application, quiet, filters, timeout, template) -> None:
         statuses = {**probe_all([h for h in hosts if h.name not in broken], timeout), **broken}
         from .backend import gone_from_backend
 
-        statuses.update(gone_from_backend(app.store, hosts, statuses))
+        statuses.update(gone_from_backend(app.store, hosts, statuses, timeout))
     docker_host = os.environ.get("DOCKER_HOST", "")
     selected = [h for h in hosts if matches(h, statuses.get(h.name), wanted)]
     if quiet:

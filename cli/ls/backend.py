@@ -17,8 +17,10 @@ GONE = ("Error: machine does not exist in the backend any more (removed from ano
         "'docker-machine rm -f {name}' forgets it here")
 
 
-def gone_from_backend(store, hosts, statuses: dict) -> dict:
-    """``{name: EngineStatus("Error", ...)}`` for each such machine whose stack the backend no longer has."""
+def gone_from_backend(store, hosts, statuses: dict, timeout: float) -> dict:
+    """``{name: EngineStatus("Error", ...)}`` for each such machine whose stack the backend no longer has.
+    A backend that does not answer within ``timeout`` seconds (``ls -t``) leaves the probes' answers as they
+    were; the pulumi still asking is cancelled when this command exits (its guard sees us gone)."""
     backend = os.environ.get("PULUMI_BACKEND_URL") or ""
     suspects = [host for host in hosts
                 if backend and not backend.startswith("file:") and host.pulumi.get("Backend") == backend
@@ -26,13 +28,25 @@ def gone_from_backend(store, hosts, statuses: dict) -> dict:
                 and not host.pulumi.get("DeclaredIn") and not swarm_membership(host)]
     if not suspects:
         return {}
+    import threading
+
     from pulumi.automation import errors
 
     from ..operations.workspace import MachineWorkspace, PulumiUnavailable
 
-    try:
-        stacks = set(MachineWorkspace(store, backend_url=backend).stack_names())
-    except (errors.CommandError, PulumiUnavailable, OSError):
+    answer: list[set] = []
+
+    def ask() -> None:
+        try:
+            answer.append(set(MachineWorkspace(store, backend_url=backend).stack_names()))
+        except (errors.CommandError, PulumiUnavailable, OSError):
+            pass
+
+    asking = threading.Thread(target=ask, daemon=True)
+    asking.start()
+    asking.join(timeout)
+    if not answer:
         return {}
+    stacks = answer[0]
     return {host.name: EngineStatus("Error", error=GONE.format(name=host.name))
             for host in suspects if host.name not in stacks}
