@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -142,6 +143,22 @@ def test_the_bucket_holds_no_plaintext_secret(team, s3, remote_host):
         assert not re.search(r"-----BEGIN [A-Z ]*PRIVATE KEY-----\s+[A-Za-z0-9+/=]{16}", text.replace("\\n", "\n")), key
         assert not any(body in flat for body in bodies), f"a private key's body in plaintext in {key}"
         assert PASSPHRASE not in text, key
+
+
+def test_b_without_the_teams_ca_may_not_change_it_then_takes_it(team, s3):
+    """B's update would sign a new server certificate with B's own CA and lock A out: refused before the engine
+    runs. A team shares one CA (A's certs/ folder); once B has it, B may change the machine."""
+    a, b = team
+    before = b.record()
+    refused = b.run("provision", NAME)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    lines = refused.stderr.strip().splitlines()
+    assert len(lines) == 1 and "imported from a store with another CA" in lines[0] and "certs/" in lines[0], lines
+    assert b.record() == before, "nothing changed in B's store"
+    assert not any(key.startswith(LOCKS) for key in s3.keys(BUCKET)), "the engine never ran"
+    served = a.shell(f'eval "$(docker-machine env {NAME})" && docker version --format "{{{{.Server.Version}}}}"')
+    assert served.returncode == 0, "A still reaches its machine: " + served.stderr
+    shutil.copytree(a.root / "certs", b.root / "certs", dirs_exist_ok=True)
 
 
 def test_a_and_b_change_it_at_once_one_is_busy(team, s3):

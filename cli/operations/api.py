@@ -22,7 +22,7 @@ from ..store.lock import LockBusy, store_lock
 from ..store.swarms import swarm_membership
 from . import update
 from .backenderrors import unreachable
-from .certs import ensure_shared_certs
+from .certs import ensure_shared_certs, signed_by_another_ca
 from .interrupt import interrupted
 from .progress import Progress
 from .stackconfig import set_stack_config
@@ -147,6 +147,10 @@ def spec_of(host: HostConfig) -> MachineSpec:
 def _run_update(workspace: MachineWorkspace, name: str, spec: MachineSpec, say: Say, doing: str,
                 replace: Optional[list[str]] = None, docker_context: bool = True) -> HostConfig:
     """One update of the machine's stack; one process at a time changes a machine (its store lock)."""
+    if signed_by_another_ca(workspace.store, name):
+        raise MachineError(f"Error: machine {name!r} was imported from a store with another CA, and changing it here "
+                           "would lock that store out: change it from the store that made it, or copy that store's "
+                           "certs/ folder into this one first")
     try:
         with store_lock(workspace.store.root, f"machine.{name}", wait=False):
             return _update(workspace, name, spec, say, doing, replace, docker_context)
@@ -420,7 +424,7 @@ def import_machines(names: Optional[list[str]] = None, *, store: Optional[Store]
         raise MachineError("Error: the backend has machines this store can't take (nothing was imported):\n"
                            + "\n".join(problems))
     for name, (spec, outputs) in prepared.items():
-        write_machine(workspace.store, name, spec, outputs, workspace.backend)
+        write_machine(workspace.store, name, spec, outputs, workspace.backend, imported=True)
         say(f"Imported {name}")
     return list(prepared)
 

@@ -24,3 +24,19 @@ def ensure_shared_certs(store: Store, regenerate: bool = False) -> dict[str, str
             store.write_shared_certs(ca_pem=ca.cert_pem, ca_key_pem=ca.key_pem, client_cert_pem=client.cert_pem,
                                      client_key_pem=client.key_pem)
         return {key: (folder / name).read_text() for key, name in FILES.items()}
+
+
+def signed_by_another_ca(store: Store, name: str) -> bool:
+    """An imported machine whose CA is not this store's: an update here would sign its new server certificate
+    with this store's CA, and the store that made it (whose clients trust only its own CA) would be locked out."""
+    try:
+        host = store.load(name)
+    except Exception:  # noqa: BLE001 - a machine not yet (or not readably) stored: nothing imported to protect
+        return False
+    if host.pulumi.get("Imported") is not True:
+        return False
+    own, theirs = store.certs_dir / FILES["ca_pem"], store.root / "machines" / name / FILES["ca_pem"]
+    try:
+        return own.read_text().strip() != theirs.read_text().strip()
+    except OSError:
+        return True  # no CA here to compare: an update would make one, and sign with it

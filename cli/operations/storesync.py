@@ -47,7 +47,7 @@ def engine_port(docker_host: Any, spec: MachineSpec) -> int:
 
 
 def write_machine(store: Store, name: str, spec: MachineSpec, outputs: Mapping[str, Any], backend: str,
-                  docker_context: bool = True, declared_in: Optional[str] = None) -> HostConfig:
+                  docker_context: bool = True, declared_in: Optional[str] = None, imported: bool = False) -> HostConfig:
     out = outputs_plain(outputs)
     check_machine(name, out)
     private_key = out.get("ssh_private_key") or ""
@@ -84,6 +84,7 @@ def write_machine(store: Store, name: str, spec: MachineSpec, outputs: Mapping[s
             "Spec": spec.public_dict(),
             "Outputs": {k: v for k, v in out.items() if k not in SECRET_OUTPUTS},
             **({"DeclaredIn": declared_in} if declared_in else {}),
+            **({"Imported": True} if imported else {}),  # from the backend: see certs.signed_by_another_ca
         },
     )
     store.save(host, docker_context=docker_context)

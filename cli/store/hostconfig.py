@@ -151,7 +151,7 @@ _SHAPE = {
     ("HostOptions", "AuthOptions"): {"StorePath": str},
     ("HostOptions", "EngineOptions"): {"Labels": "strings"},
     (PULUMI_SECTION,): {"EnginePort": int, "SSHHost": str, "State": str, "LastError": str, "Spec": dict,
-                        "Backend": str, "Project": str, "Stack": str, "DeclaredIn": str},
+                        "Backend": str, "Project": str, "Stack": str, "DeclaredIn": str, "Imported": bool},
     (PULUMI_SECTION, "Spec"): {"driver": str, "driver_options": dict, "engine": dict, "tls_sans": "strings",
                                "power": str, "force_stop": bool, "reinstall_engine": bool, "provision_nonce": str},
     (PULUMI_SECTION, "Spec", "engine"): {"install_url": str, "port": int, "storage_driver": str, "labels": "strings",
