@@ -14,6 +14,7 @@ import dataclasses
 import json
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -223,6 +224,9 @@ def test_a_teammate_imports_the_machines_key_never_the_creators(world, remote_ho
     assert reached.returncode == 0 and reached.stdout == "reached\n", reached.stdout + reached.stderr
     assert ssh_with(host, other.root / "machines" / "shared" / "id_rsa", "true").returncode == 0
 
+    refused = machine(other, "provision", "shared")
+    assert refused.returncode == 1 and "imported from a store with another CA" in refused.stderr, refused.stderr
+    shutil.copytree(world.root / "certs", other.root / "certs", dirs_exist_ok=True)  # the team's one CA
     provisioned = machine(other, "provision", "shared")
     assert provisioned.returncode == 0, provisioned.stdout + provisioned.stderr
     state = exported_state(other.root, "shared")
