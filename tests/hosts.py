@@ -33,7 +33,7 @@ FILE_SECONDS = {
     "tests/test_swarm_cli.py": 71,
     "tests/test_compose_real.py": 55,
     "tests/test_cli_real_host.py": 25,
-    "tests/test_engine_programs.py": 60,
+    "tests/test_engine_programs.py": 45,
     "tests/test_stacks_pulumi_up.py": 57,  # measured alone (flock), 2 machines + a swarm of 3
     "tests/test_swarm_engine.py": 53,
     "tests/test_remote_provisioning.py": 43,

@@ -217,6 +217,8 @@ def test_import_stack_into_a_store_then_env_and_ls(project, world, pulumi_engine
         monkeypatch.setenv(key, project.env[key])
     imported = machine(world, "import", "--stack", STACK, "--cwd", str(project.folder))
     assert imported.returncode == 0, imported.stdout + imported.stderr
+    cas = {(world.root / "machines" / name / "ca.pem").read_text() for name in project.hosts}
+    assert len(cas) == 1, "the stack's machines share one CA"
     ls = machine(world, "ls", "--format", "{{.Name}} {{.State}} {{.URL}}")
     assert ls.stdout.splitlines() == [f"{name} Running tcp://{host.address}:2376"
                                       for name, host in sorted(project.hosts.items())], ls.stdout + ls.stderr
