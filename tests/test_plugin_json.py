@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -20,27 +19,15 @@ from pathlib import Path
 import pytest
 
 from cli import __version__
+from tests.wheelvenv import build_wheel
 
-ROOT = Path(__file__).resolve().parent.parent
 PLUGIN_JSON = "pulumi_docker_machine/pulumi-plugin.json"
-SOURCES = ("pyproject.toml", "README.md", "cli", "components", "pulumi_docker_machine")
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    """The project's wheel, built with this venv's setuptools from a copy of what the wheel is made of."""
-    source = tmp_path_factory.mktemp("wheel-source")
-    for name in SOURCES:
-        if (ROOT / name).is_dir():
-            shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(ROOT / name, source / name)
-    out = tmp_path_factory.mktemp("wheel")
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-                            "--no-index", "-w", str(out), str(source)], capture_output=True, text=True)
-    assert built.returncode == 0, built.stdout + built.stderr
-    (found,) = out.glob("pulumi_docker_machine-*.whl")
-    return found
+    """The project's wheel, built offline from a copy of what the wheel is made of."""
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
 
 
 def test_the_wheel_says_it_is_no_resource_plugin(wheel):
