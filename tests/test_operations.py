@@ -72,6 +72,30 @@ def test_progress_names_the_failing_step_and_the_tail():
                                             "available:\nProcess exited with status 1\nError: the Docker installer failed")
 
 
+# What the engine reported here for a dynamic provider whose create raised (pulumi.dynamic sends format_exc()).
+PROVIDER_TRACEBACK = (
+    'Traceback (most recent call last):\n  File "/venv/lib/python3.11/site-packages/pulumi/dynamic/__main__.py", '
+    'line 84, in wrapper\n    return fn(self, request, context)\n           ^^^^^^^^^^^^^^^^^^^^^^^^^^\n  File '
+    '"/venv/lib/python3.11/site-packages/pulumi/dynamic/__main__.py", line 170, in Create\n    result = '
+    'provider.create(props)\n             ^^^^^^^^^^^^^^^^^^^^^^\n  File "/tmp/dynx/run.py", line 7, in create\n'
+    '    raise RuntimeError("QEMU refused to start: could not open disk\\n  second line")\nRuntimeError: QEMU '
+    'refused to start: could not open disk\n  second line\n\n')
+
+
+def test_a_providers_traceback_is_reduced_to_what_it_raised():
+    progress = Progress(lambda line: None)
+    progress.errors = [PROVIDER_TRACEBACK, "update failed"]
+    assert progress.failure("fallback") == ("Error creating machine: the update failed:\n"
+                                            "QEMU refused to start: could not open disk\n  second line")
+    chained = ("Traceback (most recent call last):\n  File \"a.py\", line 1, in f\n    g()\nOSError: gone\n\n"
+               "During handling of the above exception, another exception occurred:\n\n" + PROVIDER_TRACEBACK)
+    progress.errors = [chained]
+    assert progress.failure("fallback").splitlines()[1:] == ["QEMU refused to start: could not open disk",
+                                                             "  second line"]
+    progress.errors = ["error: Traceback (most recent call last): is only quoted here"]
+    assert progress.failure("x").endswith("is only quoted here"), "no frames: the message as it came"
+
+
 def test_inline_program_under_mocks(tmp_path):
     store = Store(tmp_path / "store")
     certs = ensure_shared_certs(store)

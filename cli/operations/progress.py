@@ -32,8 +32,34 @@ ENGINE_SUMMARY = "update failed"  # the engine's last diagnostic on any failed u
 _COMMAND_FAILED = re.compile(r'^(Process exited with status \d+): running ".*":$')
 
 
+# A dynamic provider's failure reaches the engine as the provider process's whole traceback
+# (pulumi.dynamic aborts with traceback.format_exc()): the user needs only what was raised.
+_TRACEBACK = "Traceback (most recent call last):"
+_FRAME = re.compile(r'^  File ".*", line \d+')
+_EXCEPTION_TYPE = re.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Error|Exception): ")
+
+
 def _short(line: str) -> str:
     return _COMMAND_FAILED.sub(r"\1", line)
+
+
+def _raised(message: str) -> str:
+    """``message`` without a Python traceback's frames and the exception's type: the raised text itself."""
+    if _TRACEBACK not in message:
+        return message
+    lines = message.splitlines()
+    frames = [i for i, line in enumerate(lines) if _FRAME.match(line)]
+    if not frames:
+        return message
+    after = frames[-1] + 1
+    while after < len(lines) and lines[after].startswith("    "):  # the frame's source line and its ^^^ marks
+        after += 1
+    raised = lines[after:]
+    if not raised:
+        return message
+    raised[0] = _EXCEPTION_TYPE.sub("", raised[0])
+    before = message[:message.index(_TRACEBACK)].rstrip()
+    return "\n".join(([before] if before else []) + raised)
 
 
 def _kind(resource_type: str) -> str:
@@ -75,7 +101,7 @@ class Progress:
 
     def failure(self, fallback: str, doing: str = "creating machine", tail: int = 15) -> str:
         """The failing step and the end of what it said (the remote output, for provisioning)."""
-        message = "\n".join(error for error in self.errors if error != ENGINE_SUMMARY) or fallback
+        message = "\n".join(_raised(error) for error in self.errors if error != ENGINE_SUMMARY) or fallback
         lines = [_short(line) for line in message.splitlines() if line.strip()][-tail:]
         step = STEPS.get(self.failed_step or "", (None, None))[0]
         where = f" while {step.splitlines()[0].rstrip('.').lower()}" if step else ""
