@@ -46,7 +46,8 @@ def is_address(value: object) -> bool:
         # Python takes any text after % as an IPv6 scope id; an interface's name or number is all it may be.
         return "%" not in value or SCOPE_ID.fullmatch(value.partition("%")[2]) is not None
     except ValueError:
-        return len(value) <= 253 and HOST_NAME.fullmatch(value) is not None
+        # A name whose last label is all digits is no host name (RFC 3696 2): "300.1.1.1" is a mistyped address.
+        return len(value) <= 253 and HOST_NAME.fullmatch(value) is not None and not value.rsplit(".", 1)[-1].isdigit()
 
 
 def is_port(value: object) -> bool:

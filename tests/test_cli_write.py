@@ -131,6 +131,12 @@ def test_create_runs_one_stack_per_machine(world, fake):
         (["create", "-d", "generic", "--generic-ip-address", "127.0.0.5", "--generic-ssh-user", "-oProxyCommand=x",
           "--generic-ssh-key", "PRIVKEY", "dev"],
          "Error setting machine configuration from flags provided: generic ssh_user '-oProxyCommand=x' is not a user name"),
+        (["create", "-d", "generic", "--generic-ip-address", "300.1.1.1", "--generic-ssh-key", "PRIVKEY", "dev"],
+         "Error setting machine configuration from flags provided: generic ip_address '300.1.1.1' is neither an IP "
+         "address nor a host name"),
+        (["create", "-d", "generic", "--generic-ip-address", "-oProxyCommand=x", "--generic-ssh-key", "PRIVKEY", "dev"],
+         "Error setting machine configuration from flags provided: generic ip_address '-oProxyCommand=x' is neither "
+         "an IP address nor a host name"),
         (["create", "-d", "digitalocean", "--digitalocean-access-token", "t", "x" * 64],
          "Error creating machine: Invalid hostname specified: at most 63 characters"),
         (["create", "-d", "digitalocean", "--digitalocean-access-token", "t", "dev\n"],

@@ -10,7 +10,6 @@ on the host) and is kept in state like a generated one.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any, ClassVar, Optional
 
 import pulumi
 
-from ..names import HOST_NAME, USER_NAME
+from ..names import USER_NAME, is_address
 from .base import Driver, DriverArgumentError, MachineHost, child_opts, secret_field
 
 
@@ -49,13 +48,8 @@ class GenericDriver(Driver):
             raise DriverArgumentError(
                 "generic driver requires the --generic-ip-address option: give the host's address"
             )
-        try:
-            ipaddress.ip_address(self.ip_address)
-        except ValueError:
-            if not HOST_NAME.fullmatch(self.ip_address):
-                raise DriverArgumentError(
-                    f"generic ip_address {self.ip_address!r} is neither an IP address nor a host name"
-                ) from None
+        if not is_address(self.ip_address):
+            raise DriverArgumentError(f"generic ip_address {self.ip_address!r} is neither an IP address nor a host name")
         if not USER_NAME.fullmatch(self.ssh_user):
             raise DriverArgumentError(f"generic ssh_user {self.ssh_user!r} is not a user name")
         if not 1 <= int(self.ssh_port) <= 65535:
