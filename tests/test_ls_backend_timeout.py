@@ -37,7 +37,7 @@ def test_ls_does_not_wait_for_a_backend_past_its_timeout(tmp_path):
     took = time.monotonic() - started
     assert done.returncode == 0, done.stderr
     assert asked.exists(), "the backend was asked (the machine is not Running and names the shared backend)"
-    assert took < 2 + 6, f"ls took {took:.1f} s with -t 2"
+    assert took < 2 + 15, f"ls took {took:.1f} s with -t 2 (the backend never answers: 60 s)"
     (row,) = [line for line in done.stdout.splitlines() if line.startswith("shared ")]
     assert "does not exist in the backend" not in row and "Running" not in row, row
     pid = int(asked.read_text())
