@@ -26,7 +26,7 @@ import pytest
 # no run on this machine has recorded its own (pytest's cache, key CACHE_KEY, written after each run).
 # Only the order matters.
 FILE_SECONDS = {
-    "tests/test_qemu_real.py": 240,  # 175 s warm; with its image built first (a cold cache) minutes more
+    "tests/test_qemu_real.py": 200,  # 150 s warm; with its image built first (a cold cache) ~2 min more
     "tests/test_engine_cli.py": 145,
     "tests/test_team_s3.py": 130,  # 100 s of it idle: the engine retrying its writes to the stopped S3 server
     "tests/test_engine_killed.py": 83,
