@@ -256,6 +256,9 @@ class RemoteHost:
             (w / f"{layer}.up").mkdir()
             (w / f"{layer}.work").mkdir()
         (w / "docker-data").mkdir()
+        # sshd's bash sources root's ~/.bashrc even for `ssh host cmd`; this machine's (pyenv init, whose
+        # rehash lock, left by a killed session, made every later command wait 60 s) is not a remote host's.
+        (w / "root.up" / ".bashrc").write_text("# a test host's root: nothing of this machine's shell setup\n")
         if hide_dockerd:
             # An overlay whiteout: inside the test host, dockerd is simply not installed.
             for path in ("sbin/dockerd", "bin/dockerd"):
