@@ -251,4 +251,3 @@ OUTPUTS = (
 
 def _secret_if(secret: bool, value: Any) -> pulumi.Output:
     return pulumi.Output.secret(value) if secret else pulumi.Output.from_input(value)
-

@@ -30,6 +30,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require
+from tests.dockerenv import docker_in_env
 from tests.dockertools import busybox_image, static_busybox, write_client_certs
 from tests.test_engine_cli import machine, shell
 from tests.swarmbed import cluster_hosts
@@ -132,14 +133,10 @@ def docker_with_outputs(project: Project, name: str, *args: str, stdin: bytes | 
     outputs = project.outputs()
     docker_env = (outputs["swarms"] if swarm else outputs["machines"])[name]["docker_env"]
     host = next(h for h in project.hosts.values() if docker_env["DOCKER_HOST"] == f"tcp://{h.address}:2376")
-    host.assert_up()
-    assert docker_env["DOCKER_HOST"] == f"tcp://{host.address}:2376", f"refusing to reach {docker_env['DOCKER_HOST']}"
     certs = project.tmp / "certs" / name
     write_client_certs(certs, outputs["ca_pem"], outputs["client_cert_pem"], outputs["client_key_pem"])
     assert certs.stat().st_mode & 0o777 == 0o700 and (certs / "key.pem").stat().st_mode & 0o777 == 0o600
-    env = {"PATH": os.environ["PATH"], "HOME": str(project.tmp), "DOCKER_CONFIG": str(project.tmp / "docker-config"),
-           **docker_env, "DOCKER_CERT_PATH": str(certs)}
-    return subprocess.run(["docker", *args], input=stdin, capture_output=True, env=env, timeout=120)
+    return docker_in_env(host, {**docker_env, "DOCKER_CERT_PATH": str(certs)}, project.tmp, *args, stdin=stdin)
 
 
 def test_up_gives_each_machine_a_docker_env_the_docker_client_uses(project):

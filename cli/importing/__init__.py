@@ -21,19 +21,20 @@ def command(app: Application, names, stack_name, project_dir, backend_url) -> No
 
     from ..operations import MachineError, import_machines, import_stack
 
+    space = workspace(app, backend_url)
     try:
         if stack_name:
             imported = import_stack(stack_name, project_dir, store=app.store, say=app.echo,
-                                    pulumi_command=workspace(app, backend_url).command())
+                                    pulumi_command=space.command())
         else:
-            imported = import_machines(list(names) or None, workspace=workspace(app, backend_url), say=app.echo)
+            imported = import_machines(list(names) or None, workspace=space, say=app.echo)
     except MachineError as err:
         app.abort(str(err))
     except CommandError as err:  # reading the backend failed: one line, no traceback
+        from ..operations.api import _last_line
         from ..operations.backenderrors import unreachable, where
 
-        space = workspace(app, backend_url)
-        app.abort(unreachable(str(err), space.backend) or f"Error reading the backend {where(space.backend)}: "
-                  f"{(str(err).strip().splitlines() or [''])[-1]}")
+        app.abort(unreachable(str(err), space.backend)
+                  or f"Error reading the backend {where(space.backend)}: {_last_line(err)}")
     if not imported:
         app.echo("No machines found in the backend")

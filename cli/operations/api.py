@@ -159,8 +159,8 @@ def _run_update(workspace: MachineWorkspace, name: str, spec: MachineSpec, say: 
 
 
 def up_stack(workspace: MachineWorkspace, name: str, values: dict, say: Say, doing: str,
-             on_failure: Callable[[str], None], busy: Callable[[str], MachineError], replace: Optional[list[str]] = None,
-             new: bool = False):
+             on_failure: Callable[[str], None], busy: Callable[[str], MachineError],
+             replace: Optional[list[str]] = None, new: bool = False):
     """Set the stack's config and run one update with progress; a failure is one message, handed to
     ``on_failure`` (to keep the machine or swarm listed as Error) and raised as MachineError. ``new``: the
     store does not know the machine, so its stack most likely does not exist yet (made first, not selected)."""

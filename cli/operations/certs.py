@@ -5,7 +5,7 @@ from __future__ import annotations
 from components.cert import create_ca, issue_client_certificate
 from components.certificates import default_organization
 
-from ..store import Store
+from ..store import BrokenMachine, MachineNotFound, Store
 from ..store.lock import store_lock
 
 FILES = {"ca_pem": "ca.pem", "ca_key_pem": "ca-key.pem", "client_cert_pem": "cert.pem", "client_key_pem": "key.pem"}
@@ -31,11 +31,11 @@ def signed_by_another_ca(store: Store, name: str) -> bool:
     with this store's CA, and the store that made it (whose clients trust only its own CA) would be locked out."""
     try:
         host = store.load(name)
-    except Exception:  # noqa: BLE001 - a machine not yet (or not readably) stored: nothing imported to protect
+    except (MachineNotFound, BrokenMachine):  # not (readably) stored yet: nothing imported to protect
         return False
     if host.pulumi.get("Imported") is not True:
         return False
-    own, theirs = store.certs_dir / FILES["ca_pem"], store.root / "machines" / name / FILES["ca_pem"]
+    own, theirs = store.certs_dir / FILES["ca_pem"], store.machine_dir(name) / FILES["ca_pem"]
     try:
         return own.read_text().strip() != theirs.read_text().strip()
     except OSError:

@@ -4,11 +4,12 @@ nothing here needs.
 The SDK's ``Stack.up`` then runs ``self.outputs()`` (``pulumi stack output --json`` masked, then again with
 ``--show-secrets``, only to tell which outputs are secret) and ``self.info()`` (``pulumi stack history --json
 --page-size 1 --show-secrets``) to fill ``UpResult.summary``, which nothing here reads; ``Stack.destroy`` ends
-with the same ``info()``. Here: one ``stack output --json --show-secrets``, every output marked secret (nothing
-here reads the mark; treating all as secret is the safe side), and no history. Each pulumi process that decrypts derives the passphrase
-key again (1,000,000 rounds of PBKDF2-SHA256, about 0.25 s of CPU here); with many creates at once the CPU
-is what they wait for (bench/parallel_create.py). Pinned to the SDK of pyproject.toml (3.260.0): it uses
-LocalWorkspace's ``_run_pulumi_cmd_sync``, which runs a pulumi command with the workspace's settings.
+with the same ``info()``. Here: one ``stack output --json --show-secrets``, every output marked secret
+(nothing here reads the mark; treating all as secret is the safe side), and no history. Each pulumi process
+that decrypts derives the passphrase key again (1,000,000 rounds of PBKDF2-SHA256, about 0.25 s of CPU
+here); with many creates at once the CPU is what they wait for (bench/parallel_create.py). Pinned to the
+SDK of pyproject.toml (3.260.0): it uses LocalWorkspace's ``_run_pulumi_cmd_sync``, which runs a pulumi
+command with the workspace's settings.
 """
 
 from __future__ import annotations

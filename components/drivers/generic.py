@@ -49,7 +49,9 @@ class GenericDriver(Driver):
                 "generic driver requires the --generic-ip-address option: give the host's address"
             )
         if not is_address(self.ip_address):
-            raise DriverArgumentError(f"generic ip_address {self.ip_address!r} is neither an IP address nor a host name")
+            raise DriverArgumentError(
+                f"generic ip_address {self.ip_address!r} is neither an IP address nor a host name"
+            )
         if not USER_NAME.fullmatch(self.ssh_user):
             raise DriverArgumentError(f"generic ssh_user {self.ssh_user!r} is not a user name")
         if not 1 <= int(self.ssh_port) <= 65535:
