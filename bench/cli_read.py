@@ -40,7 +40,7 @@ def timed(command: list[str], env: dict, rounds: int = 21) -> float:
 def store_with(count: int, folder: Path) -> tuple[dict, list[subprocess.Popen]]:
     """A store of ``count`` machines, each engine a process of its own (a shared one would serialize the
     TLS handshakes on its interpreter lock, which no real set of machines does)."""
-    from components.cert import create_ca, issue_client_certificate
+    from pulumi_docker_machine.components.cert import create_ca, issue_client_certificate
 
     root = folder / f"store-{count}"
     engines = []

@@ -9,8 +9,8 @@ import statistics
 import sys
 import time
 
-from components.cert import KeyType, create_ca, issue_server_certificate
-from components.ssh import SSHKeyType, generate_ssh_key
+from pulumi_docker_machine.components.cert import KeyType, create_ca, issue_server_certificate
+from pulumi_docker_machine.components.ssh import SSHKeyType, generate_ssh_key
 
 
 def timed(fn, rounds: int) -> tuple[float, float]:

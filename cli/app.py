@@ -45,7 +45,7 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, name: str) -> Optional[click.Command]:
         if name in COMMANDS and name not in self.commands:
-            self.add_command(import_module(f"cli.{COMMANDS[name][0]}").command, name)
+            self.add_command(import_module(f".{COMMANDS[name][0]}", __package__).command, name)
         return self.commands.get(name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from components.names import name_problem
+from pulumi_docker_machine.components.names import name_problem
 
-from .store import BrokenMachine, HostConfig, MachineNotFound, Store
+from pulumi_docker_machine.store import BrokenMachine, HostConfig, MachineNotFound, Store
 
 NO_DEFAULT = 'Error: No machine name(s) specified and no "default" machine exists'
 EXPECTED_ONE = "Error: Expected one machine name as an argument"

@@ -32,8 +32,8 @@ def backend_option(command: Callable) -> Callable:
 
 
 def workspace(app: Application, backend_url: Optional[str]):
-    from .operations import MachineWorkspace
-    from .operations.interrupt import defer_ctrl_c_to_engine
+    from pulumi_docker_machine.automation import MachineWorkspace
+    from pulumi_docker_machine.automation.interrupt import defer_ctrl_c_to_engine
 
     if app.store.root.exists() and not app.store.root.is_dir():
         app.abort(f"Error: the storage path {app.store.root} is not a folder: give -s/--storage-path "
@@ -47,8 +47,8 @@ def workspace(app: Application, backend_url: Optional[str]):
 
 def for_each(app: Application, names: Sequence[str], action: Callable[[str, Callable[[str], None]], None]) -> None:
     """Run ``action`` for every machine at once; errors are collected and reported together."""
-    from .operations import MachineError, PulumiUnavailable
-    from .store import BrokenMachine, MachineNotFound
+    from pulumi_docker_machine.automation import MachineError, PulumiUnavailable
+    from pulumi_docker_machine.store import BrokenMachine, MachineNotFound
 
     names = app.names_or_default(names)
     lock = threading.Lock()
@@ -107,7 +107,7 @@ def machine_command(name: str, short_help: str, before: str, after: str,
 
 
 def operations():
-    """``cli.operations``, imported when a command runs (it imports Pulumi)."""
-    from . import operations as ops
+    """``pulumi_docker_machine.automation``, imported when a command runs (it imports Pulumi)."""
+    from pulumi_docker_machine import automation as ops
 
     return ops

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .application import HOST_NOT_RUNNING, Application
-from .store import HostConfig
-from .store.driverfields import missing_address
+from pulumi_docker_machine.store import HostConfig
+from pulumi_docker_machine.store.driverfields import missing_address
 
 CHECK_TIMEOUT = 10.0  # seconds, as docker-machine's TLS dial
 

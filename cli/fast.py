@@ -54,7 +54,7 @@ def run_plain(command: str, names: list[str], flags: list[str]) -> None:
 
     storage = os.environ.get("MACHINE_STORAGE_PATH")
     app = Application(Path(storage) if storage else None)
-    run = import_module(f"cli.{command}").run
+    run = import_module(f".{command}", __package__).run
     if command == "env":
         run(app, names[0] if names else None, None, False, False)
     elif command == "active":

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 from .engine_status import EngineStatus
-from .store import HostConfig
-from .store.driverfields import missing_address
+from pulumi_docker_machine.store import HostConfig
+from pulumi_docker_machine.store.driverfields import missing_address
 
 
 class EngineError(Exception):
@@ -148,7 +148,7 @@ def probe(host: HostConfig, timeout: float) -> EngineStatus:
 
 def tls_reason(host: HostConfig, err: ssl.SSLError) -> str:
     """Why TLS failed, from the certificates themselves when they explain it."""
-    from components.cert import certificate_problems  # cryptography: only when something is wrong
+    from pulumi_docker_machine.components.cert import certificate_problems  # cryptography: only when something is wrong
 
     folder = host.machine_dir
     try:

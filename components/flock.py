@@ -1,4 +1,4 @@
-"""A file lock (flock) that several processes respect: the image cache's, and under cli/store/lock.py the
+"""A file lock (flock) that several processes respect: the image cache's, and under pulumi_docker_machine/store/lock.py the
 store's (both in STORE/.locks)."""
 
 from __future__ import annotations

@@ -24,8 +24,8 @@ from typing import Optional
 
 from pulumi import automation as auto
 
-from components import GenericDriver, files
-from components.drivers.base import DriverArgumentError
+from pulumi_docker_machine.components import GenericDriver, files
+from pulumi_docker_machine.components.drivers.base import DriverArgumentError
 
 PROJECT = "docker-app"  # the name in app-program/Pulumi.yaml: its config keys are docker-app:address, ...
 PROGRAM = Path(__file__).resolve().parent / "app-program"

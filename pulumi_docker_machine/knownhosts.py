@@ -17,8 +17,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from components.files import ensure_private_dir, write_private
-from components.ssh.hostkeys import ordered, preferred
+from pulumi_docker_machine.components.files import ensure_private_dir, write_private
+from pulumi_docker_machine.components.ssh.hostkeys import ordered, preferred
 
 KNOWN_HOSTS_FILE = "known_hosts"
 HOST_KEY_FAILED = ("Host key verification failed", "REMOTE HOST IDENTIFICATION HAS CHANGED")

@@ -1,5 +1,5 @@
 """The system ssh client's arguments, as docker-machine's ExternalClient builds them, plus the machine's pinned
-host key (cli/knownhosts.py) where docker-machine checked none."""
+host key (pulumi_docker_machine/knownhosts.py) where docker-machine checked none."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Optional
 
-from .knownhosts import HostKeyPin
-from .store import HostConfig
+from pulumi_docker_machine.knownhosts import HostKeyPin
+from pulumi_docker_machine.store import HostConfig
 
 BASE_SSH_ARGS = [
     "-F", "/dev/null",

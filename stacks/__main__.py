@@ -1,5 +1,5 @@
 """Entry point of ``pulumi up`` in this project (Pulumi.yaml: main: stacks/)."""
 
-from machines_stack import main
+from pulumi_docker_machine.programs.declarative import main
 
 main()

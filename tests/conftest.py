@@ -21,7 +21,7 @@ import pulumi
 import pytest
 from pulumi.runtime import rpc
 
-from components.ssh import md5_fingerprint
+from pulumi_docker_machine.components.ssh import md5_fingerprint
 
 NOT_CI = ("", "0", "false", "no", "off")
 
@@ -237,8 +237,8 @@ def run_program(mocks: MachineMocks, program: Callable[[], dict], stack: str = "
 
 def build_machine(mocks: MachineMocks, name: str, args) -> dict:
     """One DockerMachine under ``mocks``; its outputs' values."""
-    from components import DockerMachine
-    from components.machine import OUTPUTS
+    from pulumi_docker_machine.components import DockerMachine
+    from pulumi_docker_machine.components.machine import OUTPUTS
 
     def program():
         machine = DockerMachine(name, args)
@@ -308,7 +308,7 @@ class StoreWorld:
     env: dict
 
     def store(self):
-        from cli.store import Store
+        from pulumi_docker_machine.store import Store
 
         return Store(self.root)
 
@@ -317,8 +317,8 @@ def add_machine(root: Path, name: str, *, ip: str, engine_port: int, driver: str
                 ssh_user: str = "root", ssh_port: int = 22, labels: tuple = (), ca=None, server_sans=(),
                 pulumi_extra: dict | None = None, docker_context: bool = True, client=None) -> Path:
     """A machine as the write side will store it: certificates, config.json, Docker context."""
-    from cli.store import Store, new_host_config
-    from components.cert import create_ca, issue_client_certificate, issue_server_certificate
+    from pulumi_docker_machine.store import Store, new_host_config
+    from pulumi_docker_machine.components.cert import create_ca, issue_client_certificate, issue_server_certificate
 
     store = Store(root)
     ca = ca or create_ca("tester")
@@ -342,7 +342,7 @@ def add_machine(root: Path, name: str, *, ip: str, engine_port: int, driver: str
 
 def add_legacy_machine(root: Path) -> Path:
     """A machine as docker-machine 0.16 left it: its config.json (IP pointed at loopback) and its certificates."""
-    from components.cert import KeyFormat, KeyType, create_ca, issue_client_certificate
+    from pulumi_docker_machine.components.cert import KeyFormat, KeyType, create_ca, issue_client_certificate
 
     source = (LEGACY_FIXTURE / "machines" / "legacy" / "config.json").read_text().replace("STORE", str(root))
     source = source.replace("192.168.99.100", "127.0.0.2")  # a test never reaches beyond this machine

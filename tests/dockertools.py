@@ -10,7 +10,7 @@ import subprocess
 import tarfile
 from pathlib import Path
 
-from components import files
+from pulumi_docker_machine.components import files
 from tests.conftest import require
 
 

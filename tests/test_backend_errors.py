@@ -12,8 +12,8 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 
-from cli.operations.backenderrors import unreachable, where
-from cli.operations.stalelock import release_stale_locks, stale_locks_in_error
+from pulumi_docker_machine.automation.backenderrors import unreachable, where
+from pulumi_docker_machine.automation.stalelock import release_stale_locks, stale_locks_in_error
 
 BACKEND = "s3://team?endpoint=http%3A%2F%2F127.0.0.1%3A34515&region=us-east-1&use_path_style=true"
 READ_FAILED = ('error: read ".pulumi/meta.yaml": blob (key ".pulumi/meta.yaml") (code=Unknown): operation error S3: '

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509 import verification
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from components.cert import (
+from pulumi_docker_machine.components.cert import (
     CLOCK_SKEW,
     KeyType,
     certificate_problems,

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from cli.app import cli, tool_version
+from pulumi_docker_machine.cli.app import cli, tool_version
 
 
 def test_version_command_prints_docker_machine_style_line():
@@ -49,8 +49,8 @@ def test_absurd_timeouts_are_usage_errors(tmp_path):
 
 
 def test_a_crashing_probe_is_an_error_not_a_timeout(monkeypatch):
-    from cli import probe
-    from cli.store import HostConfig
+    from pulumi_docker_machine.cli import probe
+    from pulumi_docker_machine.store import HostConfig
 
     def crash(host, timeout):
         raise RuntimeError("boom")
@@ -63,7 +63,7 @@ def test_a_crashing_probe_is_an_error_not_a_timeout(monkeypatch):
 def test_cli_and_foundation_modules_do_not_import_pulumi():
     """The read-only commands must start fast: nothing below them may pull in the Pulumi SDKs."""
     code = (
-        "import sys, cli.app, components, components.cert, components.ssh, components.provision, components.engine;"
+        "import sys, pulumi_docker_machine.cli.app, components, pulumi_docker_machine.components.cert, pulumi_docker_machine.components.ssh, pulumi_docker_machine.components.provision, pulumi_docker_machine.components.engine;"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
         "('pulumi', 'pulumi_aws', 'pulumi_digitalocean', 'pulumi_command', 'grpc'));"
         "print(','.join(heavy))"
@@ -97,21 +97,21 @@ def test_create_exit_codes_are_docker_machines(tmp_path):
 
 def test_help_and_version_load_no_command_module():
     """click's lazy group: a command's module is imported only when it runs, and the help lists them all."""
-    code = ("import sys, io, contextlib\nfrom cli.app import main\nout = io.StringIO()\n"
+    code = ("import sys, io, contextlib\nfrom pulumi_docker_machine.cli.app import main\nout = io.StringIO()\n"
             "with contextlib.redirect_stdout(out):\n"
             "    try:\n        main(sys.argv[1:])\n    except SystemExit:\n        pass\n"
-            "loaded = sorted(m for m in sys.modules if m.startswith('cli.') and m.count('.') == 1)\n"
+            "loaded = sorted(m for m in sys.modules if m.startswith('pulumi_docker_machine.cli.') and m.count('.') == 2)\n"
             "print(','.join(loaded), file=sys.stderr)\nprint(out.getvalue())\n")
-    from cli.app import COMMANDS, cli as group
+    from pulumi_docker_machine.cli.app import COMMANDS, cli as group
 
-    command_modules = {f"cli.{module.split('.')[0]}" for module, _ in COMMANDS.values()}  # the package
+    command_modules = {f"pulumi_docker_machine.cli.{module.split('.')[0]}" for module, _ in COMMANDS.values()}  # the package
     for args in (["--help"], ["version"]):
         result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60)
         loaded = set(result.stderr.strip().split(","))
-        assert "cli.app" in loaded and not loaded & command_modules, result.stderr
+        assert "pulumi_docker_machine.cli.app" in loaded and not loaded & command_modules, result.stderr
     listed = subprocess.run([sys.executable, "-c", code, "--help"], capture_output=True, text=True).stdout
     ip = subprocess.run([sys.executable, "-c", code, "ip", "nosuch"], capture_output=True, text=True).stderr
-    assert set(ip.strip().split(",")) & command_modules == {"cli.ip"}, "only the command that runs"
+    assert set(ip.strip().split(",")) & command_modules == {"pulumi_docker_machine.cli.ip"}, "only the command that runs"
 
     for name, (_module, short_help) in COMMANDS.items():
         assert f"  {name} " in listed

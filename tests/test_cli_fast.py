@@ -9,11 +9,11 @@ import sys
 
 import pytest
 
-from cli.fast import plain_form
+from pulumi_docker_machine.cli.fast import plain_form
 from tests.conftest import add_legacy_machine, add_machine
 
-CLICK_MAIN = "import sys; from cli.app import main; sys.argv[0] = 'docker-machine'; main()"
-FAST_MAIN = ("import sys; from cli.fast import main; sys.argv[0] = 'docker-machine'\n"
+CLICK_MAIN = "import sys; from pulumi_docker_machine.cli.app import main; sys.argv[0] = 'docker-machine'; main()"
+FAST_MAIN = ("import sys; from pulumi_docker_machine.cli.fast import main; sys.argv[0] = 'docker-machine'\n"
              "try:\n    main()\nfinally:\n    print('CLICK-LOADED' if 'click' in sys.modules else '', file=sys.stderr)")
 
 

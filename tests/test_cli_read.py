@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli.app import cli
+from pulumi_docker_machine.cli.app import cli
 from tests.conftest import add_legacy_machine, add_machine, require
 
 NOT_FOUND = ('Docker machine "nope" does not exist. Use "docker-machine ls" to list machines. '
@@ -145,7 +145,7 @@ def test_env_on_a_stopped_machine(world, engine):
 
 def test_env_reports_a_certificate_that_does_not_fit(world, engine):
     host = world.store().load("dev")
-    from components.cert import create_ca, issue_client_certificate
+    from pulumi_docker_machine.components.cert import create_ca, issue_client_certificate
 
     other = create_ca("mallory")
     rogue = issue_client_certificate(other, "mallory.client")
@@ -317,7 +317,7 @@ def test_ls_quiet_filter_and_format(world, engine):
 
 def test_ls_shows_certificate_problems_in_errors(world, engine):
     host = world.store().load("dev")
-    from components.cert import create_ca, issue_server_certificate
+    from pulumi_docker_machine.components.cert import create_ca, issue_server_certificate
 
     # The machine's copy of the server certificate names another address: the IP changed.
     server = issue_server_certificate(create_ca("x"), "x.dev", ["203.0.113.9"])
@@ -352,7 +352,7 @@ def test_shell_completion_is_offered(world):
                                   ["inspect", "dev"], ["status", "dev"], ["active"], ["version", "dev"]])
 def test_read_commands_import_no_pulumi(world, engine, args):
     code = (
-        "import sys\nfrom cli.app import main\n"
+        "import sys\nfrom pulumi_docker_machine.cli.app import main\n"
         f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
         "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
         "{'pulumi', 'pulumi_aws', 'pulumi_digitalocean', 'pulumi_command', 'grpc', 'dill'})\n"
@@ -370,7 +370,7 @@ def test_mount_without_sshfs_says_so(world, engine, tmp_path):
 
 
 def test_ssh_builds_docker_machines_arguments(world, engine, tmp_path, monkeypatch):
-    from cli.sshargs import ssh_command
+    from pulumi_docker_machine.sshargs import ssh_command
 
     host = world.store().load("dev")
     host.driver["SSHKeyPath"] = "/keys/id"
@@ -379,7 +379,7 @@ def test_ssh_builds_docker_machines_arguments(world, engine, tmp_path, monkeypat
         "ssh", "-F", "/dev/null", "-o", "ConnectionAttempts=3", "-o", "ConnectTimeout=10", "-o", "ControlMaster=no",
         "-o", "ControlPath=none", "-o", "LogLevel=quiet", "-o", "PasswordAuthentication=no",
         "-o", "ServerAliveInterval=60",
-        # The machine's pinned host key (cli/knownhosts.py) where docker-machine checked none.
+        # The machine's pinned host key (pulumi_docker_machine/knownhosts.py) where docker-machine checked none.
         "-o", "HostKeyAlias=dev", "-o", f'UserKnownHostsFile="{known_hosts}"',
         "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=accept-new", "-o", "UpdateHostKeys=no",
         "-o", "CheckHostIP=no",
@@ -403,7 +403,7 @@ class Replies:
     ([b"HTTP/1.0 404 Not Found\r\n\r\nnope"], (404, "Not Found", b"nope")),
 ])
 def test_probe_reads_plain_and_chunked_answers(chunks, expected):
-    from cli.probe import read_response
+    from pulumi_docker_machine.cli.probe import read_response
 
     assert read_response(Replies(*chunks)) == expected
 
@@ -411,7 +411,7 @@ def test_probe_reads_plain_and_chunked_answers(chunks, expected):
 @pytest.mark.parametrize("chunks", [[b"SSH-2.0-OpenSSH_9.2\r\n"], [b""], [b"HTTP/1.1 abc\r\n\r\n"],
                                     [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"]])
 def test_probe_refuses_what_is_not_http(chunks):
-    from cli.probe import EngineError, read_response
+    from pulumi_docker_machine.cli.probe import EngineError, read_response
 
     with pytest.raises(EngineError, match="Unable to query docker version"):
         read_response(Replies(*chunks))

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from components.cert import create_ca
-from components.engine import EngineOptions
-from components.provision import provisioning
+from pulumi_docker_machine.components.cert import create_ca
+from pulumi_docker_machine.components.engine import EngineOptions
+from pulumi_docker_machine.components.provision import provisioning
 from tests.conftest import add_machine, require
 from tests.dockertools import busybox_image, docker, static_busybox
 

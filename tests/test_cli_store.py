@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cli.store import MachineNotFound, new_host_config
-from cli.store import dockercontext
+from pulumi_docker_machine.store import MachineNotFound, new_host_config
+from pulumi_docker_machine.store import dockercontext
 from tests.conftest import add_legacy_machine, add_machine
 
 
@@ -131,14 +131,14 @@ def test_new_host_config_has_docker_machines_shape(tmp_path):
 
 
 def test_docker_env_keys_are_what_env_unsets(world):
-    from cli.env import VARIABLES
+    from pulumi_docker_machine.cli.env import VARIABLES
 
     add_machine(world.root, "dev", ip="127.0.0.1", engine_port=2376)
     assert tuple(world.store().load("dev").docker_env()) == VARIABLES
 
 
 def test_driver_fields_variants():
-    from cli.store import driverfields
+    from pulumi_docker_machine.store import driverfields
 
     assert driverfields.address("amazonec2", {"IPAddress": "127.0.0.5", "PrivateIPAddress": "127.0.0.6",
                                               "UsePrivateIP": True}) == "127.0.0.6"

@@ -1,4 +1,4 @@
-"""The Pulumi CLI's version is checked once per binary (cli/operations/cliversion.py), not per command."""
+"""The Pulumi CLI's version is checked once per binary (pulumi_docker_machine/automation/cliversion.py), not per command."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import stat
 import pytest
 from pulumi.automation import PulumiCommand
 
-from cli.operations.cliversion import pulumi_command
+from pulumi_docker_machine.automation.cliversion import pulumi_command
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli.app import cli
-from cli.operations import MachineWorkspace
-from components.cert import chains_to
-from components.ssh import generate_ssh_key
+from pulumi_docker_machine.cli.app import cli
+from pulumi_docker_machine.automation import MachineWorkspace
+from pulumi_docker_machine.components.cert import chains_to
+from pulumi_docker_machine.components.ssh import generate_ssh_key
 from tests.conftest import add_legacy_machine
 from tests.fakes.pulumi_cli import FakePulumiCommand
 

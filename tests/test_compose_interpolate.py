@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from components.compose.interpolate import MAX_NODES, InterpolationError, interpolate
+from pulumi_docker_machine.components.compose.interpolate import MAX_NODES, InterpolationError, interpolate
 from tests.conftest import require
 
 VARIABLES = {"TAG": "1.2", "REPLICAS": "3", "PORT": "8080", "EMPTY": "", "DOLLAR": "a$b$$c${X}", "RO": "yes",

@@ -205,7 +205,7 @@ def test_stack_deploy_and_rm_on_a_single_node_swarm(dev, host, pulumi_engine, tm
             time.sleep(1)
 
         # The same file as a ComposeApp whose target is a swarm (is_swarm: docker stack deploy / stack rm).
-        from components import ComposeApp, ComposeAppArgs
+        from pulumi_docker_machine.components import ComposeApp, ComposeAppArgs
 
         folder = world.root / "machines" / "dev"
         swarm = SwarmTarget(docker_host=f"tcp://{host.address}:2376", ca_pem=(folder / "ca.pem").read_text(),
@@ -231,8 +231,8 @@ def test_stack_deploy_and_rm_on_a_single_node_swarm(dev, host, pulumi_engine, tm
 
 
 def test_compose_app_through_the_engine(world, host, pulumi_engine, compose_plugin, tmp_path, monkeypatch):
-    from components import ComposeApp, ComposeAppArgs, DockerMachine, DockerMachineArgs, GenericDriver
-    from components.engine import EngineOptions
+    from pulumi_docker_machine.components import ComposeApp, ComposeAppArgs, DockerMachine, DockerMachineArgs, GenericDriver
+    from pulumi_docker_machine.components.engine import EngineOptions
 
     monkeypatch.setenv("DOCKER_CONFIG", str(compose_plugin))  # where the provider's docker finds the plugin
     env_file = tmp_path / "app.env"

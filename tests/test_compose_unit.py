@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from components.compose import dockercli
-from components.compose.deploy import deploy, problems, remove, summary
-from components.compose.interpolate import InterpolationError
-from components.compose.dockercli import (
+from pulumi_docker_machine.components.compose import dockercli
+from pulumi_docker_machine.components.compose.deploy import deploy, problems, remove, summary
+from pulumi_docker_machine.components.compose.interpolate import InterpolationError
+from pulumi_docker_machine.components.compose.dockercli import (
     MISSING_DOCKER,
     MISSING_PLUGIN,
     DockerCLIError,
@@ -23,7 +23,7 @@ from components.compose.dockercli import (
     parse_env_file,
     service_inspect_summary,
 )
-from components.compose.provider import UNKNOWN, ComposeDeploymentProvider
+from pulumi_docker_machine.components.compose.provider import UNKNOWN, ComposeDeploymentProvider
 from tests.conftest import require
 from tests.test_cli_read import NOT_FOUND, run_script
 
@@ -203,8 +203,8 @@ class Target:
 def test_component_arguments(tmp_path):
     import pulumi
 
-    from components import ComposeAppArgs
-    from components.compose.component import ComposeArgumentError, build_props, default_project_name
+    from pulumi_docker_machine.components import ComposeAppArgs
+    from pulumi_docker_machine.components.compose.component import ComposeArgumentError, build_props, default_project_name
 
     compose_file = tmp_path / "app" / "compose.yaml"
     compose_file.parent.mkdir()
@@ -281,7 +281,7 @@ def test_stack_commands_take_a_manager_machine(world, engine, fake_docker, tmp_p
 
 
 def test_compose_and_stack_commands_import_no_pulumi(world, engine, fake_docker, tmp_path):
-    code = ("import sys\nfrom cli.app import main\n"
+    code = ("import sys\nfrom pulumi_docker_machine.cli.app import main\n"
             "for args in (['compose', 'dev', 'ps'], ['stack', 'ls', 'dev']):\n"
             "    try:\n        main(args)\n    except SystemExit:\n        pass\n"
             "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'pulumi', 'grpc', 'dill'})\n"

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 import pulumi
 import pytest
 
-from components import DockerMachine, DockerMachineArgs, MachineArgumentError
-from components.cert import covers
-from components.drivers.azure import AzureDriver
-from components.drivers.base import ClusterMember
-from components.machine import OUTPUTS
+from pulumi_docker_machine.components import DockerMachine, DockerMachineArgs, MachineArgumentError
+from pulumi_docker_machine.components.cert import covers
+from pulumi_docker_machine.components.drivers.azure import AzureDriver
+from pulumi_docker_machine.components.drivers.base import ClusterMember
+from pulumi_docker_machine.components.machine import OUTPUTS
 from tests.conftest import DEFAULT_VM_ADDRESS, MachineMocks, Registered, build_machine, run_program, unwrap_secrets
 from tests.dockertools import docker, hello_world
 
@@ -259,7 +259,7 @@ def test_a_new_public_address_gives_a_new_server_certificate(no_azure_env):
     old, new = first_mocks.one(DYNAMIC + "ServerCertificate"), second_mocks.one(DYNAMIC + "ServerCertificate")
     assert old.inputs["addresses"] == ["127.0.0.2"] and new.inputs["addresses"] == ["127.0.0.4"]
     # What the engine asks on the second run: the dynamic provider's diff of the stored state and the new inputs.
-    from components.material.providers import ServerCertificateProvider
+    from pulumi_docker_machine.components.material.providers import ServerCertificateProvider
 
     diff = ServerCertificateProvider().diff(old.id, old.state, new.inputs)
     assert "addresses" in diff.replaces, "a new address replaces the server certificate"
@@ -345,7 +345,7 @@ def test_azure_options_round_trip_without_the_secret():
 
 
 def test_azure_flags_name_the_driver_options():
-    from cli.create.flags_azure import FLAGS
+    from pulumi_docker_machine.cli.create.flags_azure import FLAGS
 
     fields = {f.name: f for f in dataclasses.fields(AzureDriver)}
     assert len({row[0] for row in FLAGS}) == len(FLAGS)
@@ -368,7 +368,7 @@ def _python(code: str) -> subprocess.CompletedProcess:
 
 
 def test_the_flags_and_the_driver_module_load_no_azure_sdk():
-    code = ("import sys\nimport cli.create.flags_azure\nimport components.drivers.azure\n"
+    code = ("import sys\nimport pulumi_docker_machine.cli.create.flags_azure\nimport pulumi_docker_machine.components.drivers.azure\n"
             "print('pulumi_azure_native' in sys.modules)")
     assert _python(code).stdout.strip() == "False"
 
@@ -376,7 +376,7 @@ def test_the_flags_and_the_driver_module_load_no_azure_sdk():
 def test_a_missing_sdk_is_named():
     code = (
         "import sys\nsys.modules['pulumi_azure_native'] = None  # as if not installed\n"
-        "from components.drivers.azure import AzureDriver\nfrom components.drivers.base import DriverArgumentError\n"
+        "from pulumi_docker_machine.components.drivers.azure import AzureDriver\nfrom pulumi_docker_machine.components.drivers.base import DriverArgumentError\n"
         f"for call in (lambda d: d.validate('az'), lambda d: d.create_host('az', None, 2376, None)):\n"
         f"    try:\n        call(AzureDriver(subscription_id={SUB!r}))\n"
         "    except DriverArgumentError as err:\n        print(err)\n"

@@ -23,21 +23,21 @@ import pulumi
 import pytest
 from pulumi.runtime import rpc
 
-from cli.create import flags as create_flags
-from cli.create.flags_google import FLAGS
-from components import DockerMachine, DockerMachineArgs, EngineOptions, MachineArgumentError
-from components.cert import covers, subject_alt_names
-from components.drivers.base import DriverArgumentError
-from components.drivers.digitalocean import DigitalOceanDriver
-from components.drivers.google import (
+from pulumi_docker_machine.cli.create import flags as create_flags
+from pulumi_docker_machine.cli.create.flags_google import FLAGS
+from pulumi_docker_machine.components import DockerMachine, DockerMachineArgs, EngineOptions, MachineArgumentError
+from pulumi_docker_machine.components.cert import covers, subject_alt_names
+from pulumi_docker_machine.components.drivers.base import DriverArgumentError
+from pulumi_docker_machine.components.drivers.digitalocean import DigitalOceanDriver
+from pulumi_docker_machine.components.drivers.google import (
     PROJECT_ENV,
     SDK_MISSING,
     UBUNTU_2404_IMAGE,
     GoogleDriver,
     machine_tag,
 )
-from components.machine import OUTPUTS
-from components.swarm.component import SWARM_PORTS, DockerSwarm, DockerSwarmArgs, SwarmNodeArgs
+from pulumi_docker_machine.components.machine import OUTPUTS
+from pulumi_docker_machine.components.swarm.component import SWARM_PORTS, DockerSwarm, DockerSwarmArgs, SwarmNodeArgs
 from tests.conftest import DEFAULT_VM_ADDRESS, MachineMocks, Registered, build_machine, run_program
 
 INSTANCE = "gcp:compute/instance:Instance"
@@ -432,7 +432,7 @@ def test_the_module_imports_without_the_sdk_and_the_flags_import_nothing_heavy()
         "heavy = sorted(m for m, mod in sys.modules.items() if mod is not None\n"
         "               and m.split('.')[0] in ('pulumi', 'pulumi_gcp', 'click', 'components'))\n"
         "print(heavy)\n"
-        "from components.drivers.google import GoogleDriver\n"
+        "from pulumi_docker_machine.components.drivers.google import GoogleDriver\n"
         "print(GoogleDriver.name)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)

@@ -14,11 +14,11 @@ from typing import Optional
 import pytest
 from pulumi.runtime import rpc
 
-from components import DockerMachine, DockerMachineArgs, MachineArgumentError
-from components.cert import covers
-from components.drivers.base import ClusterMember, DriverArgumentError
-from components.drivers.openstack import OpenStackDriver
-from components.material.providers import ServerCertificateProvider
+from pulumi_docker_machine.components import DockerMachine, DockerMachineArgs, MachineArgumentError
+from pulumi_docker_machine.components.cert import covers
+from pulumi_docker_machine.components.drivers.base import ClusterMember, DriverArgumentError
+from pulumi_docker_machine.components.drivers.openstack import OpenStackDriver
+from pulumi_docker_machine.components.material.providers import ServerCertificateProvider
 from tests.conftest import DEFAULT_VM_ADDRESS, MachineMocks, build_machine, run_program
 from tests.dockertools import hello_world
 
@@ -358,7 +358,7 @@ def test_flag_rows_match_the_driver():
     import dataclasses
     import subprocess
 
-    from cli.create.flags_openstack import FLAGS
+    from pulumi_docker_machine.cli.create.flags_openstack import FLAGS
 
     fields = {f.name: f for f in dataclasses.fields(OpenStackDriver)}
     for flag, dest, kind, default, env, help_text in FLAGS:
@@ -367,6 +367,6 @@ def test_flag_rows_match_the_driver():
         assert kind in ("str", "int", "bool", "multi")
         field_default = fields[dest].default
         assert default == ("" if field_default in (None, ()) or fields[dest].metadata.get("secret") else field_default)
-    code = "import sys, cli.create.flags_openstack; print(sorted(m for m in sys.modules if m.startswith('pulumi')))"
+    code = "import sys, pulumi_docker_machine.cli.create.flags_openstack; print(sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_openstack')))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]", "the flag rows import no SDK"

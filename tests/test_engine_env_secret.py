@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from cli.operations.settings import MachineSpec, from_config, to_config
-from components import DigitalOceanDriver, DockerMachine, DockerMachineArgs, EngineOptions
-from components.machine import OUTPUTS
+from pulumi_docker_machine.automation.settings import MachineSpec, from_config, to_config
+from pulumi_docker_machine.components import DigitalOceanDriver, DockerMachine, DockerMachineArgs, EngineOptions
+from pulumi_docker_machine.components.machine import OUTPUTS
 from tests.conftest import MachineMocks, run_program
 
 PROXY_PASSWORD = "Pr0xy-" + secrets.token_hex(8)

@@ -1,6 +1,6 @@
 import pytest
 
-from components.engine import DEFAULT_INSTALL_URL, EngineOptionError, EngineOptions
+from pulumi_docker_machine.components.engine import DEFAULT_INSTALL_URL, EngineOptionError, EngineOptions
 
 
 def test_defaults_match_docker_machine():

@@ -12,7 +12,7 @@ import hashlib
 
 import pytest
 
-from components.drivers.virtualbox.provider import FIRST_GUEST_HOST
+from pulumi_docker_machine.components.drivers.virtualbox.provider import FIRST_GUEST_HOST
 from tests.conftest import require
 from tests.test_engine_cli import machine, shell
 from tests.testbed import RemoteHost, TestNetwork, missing_prerequisites

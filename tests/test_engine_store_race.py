@@ -15,18 +15,18 @@ from pathlib import Path
 
 import pytest
 
-from components.cert import KeyAndCertificate, chains_to, create_ca, issue_client_certificate
+from pulumi_docker_machine.components.cert import KeyAndCertificate, chains_to, create_ca, issue_client_certificate
 
 pytestmark = pytest.mark.engine
 
 ROOT = Path(__file__).resolve().parent.parent
 OPEN_STACK = """
 import sys
-from cli.operations.settings import MachineSpec, to_config
-from cli.operations.certs import ensure_shared_certs
-from cli.operations.stackconfig import set_stack_config
-from cli.operations.workspace import MachineWorkspace
-from cli.store import Store
+from pulumi_docker_machine.automation.settings import MachineSpec, to_config
+from pulumi_docker_machine.automation.certs import ensure_shared_certs
+from pulumi_docker_machine.automation.stackconfig import set_stack_config
+from pulumi_docker_machine.automation.workspace import MachineWorkspace
+from pulumi_docker_machine.store import Store
 name = sys.argv[1]
 workspace = MachineWorkspace(Store())
 stack = workspace.stack(name)

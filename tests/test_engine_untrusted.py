@@ -15,13 +15,13 @@ import pulumi
 import pytest
 from pulumi import automation as auto
 
-from components.cert import create_ca, issue_client_certificate
-from components.ssh import generate_ssh_key
+from pulumi_docker_machine.components.cert import create_ca, issue_client_certificate
+from pulumi_docker_machine.components.ssh import generate_ssh_key
 from tests.test_engine_cli import machine
 
 pytestmark = pytest.mark.engine
 
-# A machine as a docker-machine stack exports it (stacks/machines_stack.py), on loopback.
+# A machine as a docker-machine stack exports it (pulumi_docker_machine/programs/declarative.py), on loopback.
 BASE = {"driver": "generic", "ip": "127.0.0.9", "ssh_host": "127.0.0.9", "ssh_port": 22, "ssh_user": "root",
         "docker_host": "tcp://127.0.0.9:2376", "server_cert_pem": "", "engine": {}, "power": "running"}
 NOT_A_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nbm90IGEga2V5\n-----END OPENSSH PRIVATE KEY-----\n"

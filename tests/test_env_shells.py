@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli.app import cli
-from cli.env import shells
+from pulumi_docker_machine.cli.app import cli
+from pulumi_docker_machine.cli.env import shells
 from tests.conftest import require
 
 # Each shell's own code in a double-quoted string, plus what would close the quote and start a command.

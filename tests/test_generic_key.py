@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from components import DockerMachine, DockerMachineArgs, EngineOptions, GenericDriver
-from components.material.providers import AuthorizedKeyProvider
-from components.ssh import generate_ssh_key
-from components.ssh.authorized import AuthorizedKeyError, install_public_key
+from pulumi_docker_machine.components import DockerMachine, DockerMachineArgs, EngineOptions, GenericDriver
+from pulumi_docker_machine.components.material.providers import AuthorizedKeyProvider
+from pulumi_docker_machine.components.ssh import generate_ssh_key
+from pulumi_docker_machine.components.ssh.authorized import AuthorizedKeyError, install_public_key
 from tests.conftest import MachineMocks, run_program
 
 DYNAMIC = "pulumi-python:dynamic/docker-machine:"

@@ -1,4 +1,4 @@
-"""cli/operations/guard.py with a stand-in for pulumi that behaves as it does on SIGINT (it cancels, writes a
+"""pulumi_docker_machine/automation/guard.py with a stand-in for pulumi that behaves as it does on SIGINT (it cancels, writes a
 line, saves and exits) and starts a plugin of its own, as pulumi starts its providers."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from cli.operations.guarded import GUARD
+from pulumi_docker_machine.automation.guarded import GUARD
 
 # SIGINT: say so, "unlock" (a file), exit 255. Its "plugin" is a grandchild that ignores SIGTERM's absence.
 FAKE_PULUMI = textwrap.dedent("""

@@ -1,4 +1,4 @@
-"""The guard (cli/operations/guard.py) ends the plugins pulumi leaves behind, but not a process that made a
+"""The guard (pulumi_docker_machine/automation/guard.py) ends the plugins pulumi leaves behind, but not a process that made a
 session of its own on purpose: a local VM daemonized by its driver (qemu -daemonize double-forks and calls
 setsid) must outlive the command that started it. Found by the real-VM test: the VM was ended after create."""
 
@@ -11,7 +11,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from cli.operations.guarded import GUARD
+from pulumi_docker_machine.automation.guarded import GUARD
 from tests.test_guard import alive, wait_for
 
 # A "pulumi" whose plugin stays in its session, and whose provider daemonizes a "VM" as qemu does, then exits.

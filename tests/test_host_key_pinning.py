@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from components import DigitalOceanDriver, DockerMachine, DockerMachineArgs, MachineArgumentError
-from components.machine import OUTPUTS
-from components.ssh.hostkeys import HOST_KEYS_BEGIN, HOST_KEYS_END, host_keys_from_output, parse_host_key, preferred
+from pulumi_docker_machine.components import DigitalOceanDriver, DockerMachine, DockerMachineArgs, MachineArgumentError
+from pulumi_docker_machine.components.machine import OUTPUTS
+from pulumi_docker_machine.components.ssh.hostkeys import HOST_KEYS_BEGIN, HOST_KEYS_END, host_keys_from_output, parse_host_key, preferred
 from tests.conftest import MachineMocks, add_machine, run_program
 
 
@@ -119,7 +119,7 @@ def test_a_pin_that_is_no_key_is_refused_before_any_resource(keys, monkeypatch):
 # ----- the store: the pin file, the outputs it comes from ---------------------------------------------------------
 
 def outputs_for(world, name: str, **extra) -> dict:
-    from cli.operations.storesync import outputs_plain
+    from pulumi_docker_machine.automation.storesync import outputs_plain
 
     folder = world.root / "machines" / name
     return outputs_plain({"ip": "127.0.0.9", "ssh_user": "root", "ssh_port": 22,
@@ -129,9 +129,9 @@ def outputs_for(world, name: str, **extra) -> dict:
 
 
 def test_write_machine_pins_the_keys_once_and_never_over_a_pin(world, keys):
-    from cli.knownhosts import HostKeyPin
-    from cli.operations.settings import MachineSpec
-    from cli.operations.storesync import write_machine
+    from pulumi_docker_machine.knownhosts import HostKeyPin
+    from pulumi_docker_machine.automation.settings import MachineSpec
+    from pulumi_docker_machine.automation.storesync import write_machine
 
     add_machine(world.root, "pinme", ip="127.0.0.9", engine_port=2376)
     store, spec = world.store(), MachineSpec(driver="generic")
@@ -148,7 +148,7 @@ def test_write_machine_pins_the_keys_once_and_never_over_a_pin(world, keys):
 
 
 def test_a_pin_file_is_read_as_untrusted(world, keys):
-    from cli.knownhosts import HostKeyPin
+    from pulumi_docker_machine.knownhosts import HostKeyPin
 
     add_machine(world.root, "pinme", ip="127.0.0.9", engine_port=2376)
     known = world.root / "machines" / "pinme" / "known_hosts"
@@ -161,7 +161,7 @@ def test_a_pin_file_is_read_as_untrusted(world, keys):
     "ssh-ed25519 AAAA", ["ssh-ed25519 AAAA"], [1], [None], ["x"] * 6, {"ssh-ed25519": "AAAA"},
 ])
 def test_outputs_whose_host_keys_are_no_keys_are_refused(world, keys, value):
-    from cli.operations.untrusted import machine_problems
+    from pulumi_docker_machine.automation.untrusted import machine_problems
 
     add_machine(world.root, "pinme", ip="127.0.0.9", engine_port=2376)
     problems = machine_problems("pinme", outputs_for(world, "pinme", ssh_host_keys=value))
@@ -170,7 +170,7 @@ def test_outputs_whose_host_keys_are_no_keys_are_refused(world, keys, value):
 
 
 def test_the_stack_config_carries_the_pin_as_plain_config(keys):
-    from cli.operations.settings import NAMESPACE, MachineSpec, to_config
+    from pulumi_docker_machine.automation.settings import NAMESPACE, MachineSpec, to_config
 
     certs = {"ca_pem": "c", "ca_key_pem": "k", "client_cert_pem": "c", "client_key_pem": "k"}
     assert to_config(MachineSpec(driver="generic"), certs, keys["ed25519"])[f"{NAMESPACE}:sshHostKey"] == \

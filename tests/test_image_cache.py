@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from components.drivers.imagecache import fetch_image
-from components.drivers.imageuse import cache_entries, prune
+from pulumi_docker_machine.components.drivers.imagecache import fetch_image
+from pulumi_docker_machine.components.drivers.imageuse import cache_entries, prune
 from tests.conftest import require
 
 IMAGE = "noble-server-cloudimg-amd64.img"

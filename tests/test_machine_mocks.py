@@ -7,7 +7,7 @@ import shlex
 import pulumi
 import pytest
 
-from components import (
+from pulumi_docker_machine.components import (
     AmazonEC2Driver,
     DigitalOceanDriver,
     DockerCertificates,
@@ -18,9 +18,9 @@ from components import (
     MachineArgumentError,
     VirtualBoxDriver,
 )
-from components.cert import chains_to, covers
-from components.machine import OUTPUTS
-from components.ssh import generate_ssh_key
+from pulumi_docker_machine.components.cert import chains_to, covers
+from pulumi_docker_machine.components.machine import OUTPUTS
+from pulumi_docker_machine.components.ssh import generate_ssh_key
 from tests.conftest import AMI_ID, DEFAULT_VM_ADDRESS, MachineMocks, run_program
 
 SECRET_OUTPUTS = {"ssh_private_key", "client_key_pem"}
@@ -391,7 +391,7 @@ def test_a_driver_imports_only_its_own_cloud_sdk(driver, foreign):
     import subprocess
     import sys
 
-    code = (f"import sys\nfrom components.drivers import driver_class\ndriver_class({driver!r})\n"
+    code = (f"import sys\nfrom pulumi_docker_machine.components.drivers import driver_class\ndriver_class({driver!r})\n"
             f"print({foreign!r} in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"

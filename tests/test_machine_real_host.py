@@ -13,8 +13,8 @@ import shlex
 
 import pytest
 
-from components import DigitalOceanDriver, DockerMachineArgs, EngineOptions, GenericDriver
-from components.material.providers import AuthorizedKeyProvider
+from pulumi_docker_machine.components import DigitalOceanDriver, DockerMachineArgs, EngineOptions, GenericDriver
+from pulumi_docker_machine.components.material.providers import AuthorizedKeyProvider
 from tests.conftest import MachineMocks, build_machine
 from tests.dockertools import docker, hello_world
 

@@ -10,15 +10,15 @@ import sys
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from components.cert import chains_to, covers
-from components.material.providers import (
+from pulumi_docker_machine.components.cert import chains_to, covers
+from pulumi_docker_machine.components.material.providers import (
     UNKNOWN,
     CertificateAuthorityProvider,
     ClientCertificateProvider,
     ServerCertificateProvider,
     SSHKeyProvider,
 )
-from components.ssh import md5_fingerprint, public_key_from_private
+from pulumi_docker_machine.components.ssh import md5_fingerprint, public_key_from_private
 
 
 # Providers are called directly below: the engine's round trip is test_providers_load_in_a_fresh_interpreter's
@@ -28,8 +28,8 @@ from components.ssh import md5_fingerprint, public_key_from_private
 def test_providers_load_in_a_fresh_interpreter(tmp_path):
     """What the engine's dynamic-provider process does: base64-decode and dill.loads the blob in a new
     Python: each class comes back by reference to its module, and works."""
-    from components.drivers.digitalocean import DropletPowerProvider
-    from components.drivers.virtualbox.provider import VirtualBoxVMProvider
+    from pulumi_docker_machine.components.drivers.digitalocean import DropletPowerProvider
+    from pulumi_docker_machine.components.drivers.virtualbox.provider import VirtualBoxVMProvider
 
     providers = [CertificateAuthorityProvider(), ClientCertificateProvider(), ServerCertificateProvider(),
                  SSHKeyProvider(), VirtualBoxVMProvider(), DropletPowerProvider()]
@@ -67,11 +67,11 @@ def server_inputs(ca, **changes):
 
 
 def test_providers_are_pickled_by_reference():
-    """The state holds a reference to components.material.providers: a stable contract, not code."""
+    """The state holds a reference to pulumi_docker_machine.components.material.providers: a stable contract, not code."""
     for provider in (CertificateAuthorityProvider(), ClientCertificateProvider(), ServerCertificateProvider(),
                      SSHKeyProvider()):
         blob = base64.b64decode(serialize_provider(provider))
-        assert b"components.material.providers" in blob
+        assert b"pulumi_docker_machine.components.material.providers" in blob
         assert type(provider).__name__.encode() in blob
         assert len(blob) < 200, "a provider must capture no state"
 

@@ -7,12 +7,12 @@ import json
 import pulumi
 from pulumi.automation import EngineEvent
 
-from cli.operations import MachineSpec, create_machine, machine_env
-from cli.operations.certs import ensure_shared_certs
-from cli.operations.program import machine_program
-from cli.operations.progress import Progress
-from cli.operations.settings import to_config
-from cli.store import Store
+from pulumi_docker_machine.automation import MachineSpec, create_machine, machine_env
+from pulumi_docker_machine.automation.certs import ensure_shared_certs
+from pulumi_docker_machine.programs.inline import machine_program
+from pulumi_docker_machine.automation.progress import Progress
+from pulumi_docker_machine.automation.settings import to_config
+from pulumi_docker_machine.store import Store
 from tests.conftest import MachineMocks, run_program
 from tests.fakes.pulumi_cli import FakePulumiCommand, step
 
@@ -127,7 +127,7 @@ def test_inline_program_under_mocks(tmp_path):
 
 
 def test_python_api(world, tmp_path):
-    from cli.operations import MachineWorkspace
+    from pulumi_docker_machine.automation import MachineWorkspace
 
     fake = FakePulumiCommand()
     workspace = MachineWorkspace(world.store(), pulumi_command=fake)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from cli import __version__
+from pulumi_docker_machine.cli import __version__
 from tests.wheelvenv import build_wheel
 
 PLUGIN_JSON = "pulumi_docker_machine/pulumi-plugin.json"
@@ -35,7 +35,7 @@ def test_the_wheel_says_it_is_no_resource_plugin(wheel):
         names = archive.namelist()
         assert PLUGIN_JSON in names, f"the wheel lacks {PLUGIN_JSON}: {sorted(n for n in names if '/' not in n)}"
         assert json.loads(archive.read(PLUGIN_JSON)) == {"resource": False}
-        assert "components/provision/provision.sh" in names, "the other package data stays"
+        assert "pulumi_docker_machine/components/provision/provision.sh" in names, "the other package data stays"
 
 
 @pytest.mark.engine

@@ -11,10 +11,10 @@ import dill
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from components import AmazonEC2Driver, DigitalOceanDriver, DockerMachine, DockerMachineArgs, GenericDriver
-from components import MachineArgumentError, VirtualBoxDriver
-from components.drivers.digitalocean import DropletPowerProvider
-from components.ssh import generate_ssh_key
+from pulumi_docker_machine.components import AmazonEC2Driver, DigitalOceanDriver, DockerMachine, DockerMachineArgs, GenericDriver
+from pulumi_docker_machine.components import MachineArgumentError, VirtualBoxDriver
+from pulumi_docker_machine.components.drivers.digitalocean import DropletPowerProvider
+from pulumi_docker_machine.components.ssh import generate_ssh_key
 from tests.conftest import MachineMocks, run_program
 
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from components.cert import create_ca, issue_server_certificate
-from components.engine import EngineOptions
-from components.provision import (
+from pulumi_docker_machine.components.cert import create_ca, issue_server_certificate
+from pulumi_docker_machine.components.engine import EngineOptions
+from pulumi_docker_machine.components.provision import (
     ENGINE_ENV_PATH,
     certificate_bundle,
     daemon_config,
@@ -16,7 +16,7 @@ from components.provision import (
     remote_command,
     render_script,
 )
-from components.provision.render import body, launcher, systemd_dropin
+from pulumi_docker_machine.components.provision.render import body, launcher, systemd_dropin
 
 OS_RELEASES = Path(__file__).parent / "fixtures" / "os-release"
 WEIRD = EngineOptions(

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from components.drivers.qemu import QemuDriver
-from components.drivers.qemu.backing import checked_chain
-from components.drivers.qemu.launch import QemuError
-from components.drivers.qemu.provider import QemuVMProvider, disk_chain, launch, stop, vm_state
-from components.drivers.qemu.qmp import qmp
+from pulumi_docker_machine.components.drivers.qemu import QemuDriver
+from pulumi_docker_machine.components.drivers.qemu.backing import checked_chain
+from pulumi_docker_machine.components.drivers.qemu.launch import QemuError
+from pulumi_docker_machine.components.drivers.qemu.provider import QemuVMProvider, disk_chain, launch, stop, vm_state
+from pulumi_docker_machine.components.drivers.qemu.qmp import qmp
 from tests.conftest import require
 
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from components.drivers.base import DriverArgumentError
-from components.drivers.qemu import QemuDriver
-from components.drivers.qemu.launch import command_cwd, command_line, resolve_accel
-from components.drivers.qemu.provider import QemuVMProvider, validate, vm_state
-from components.drivers.qemu.qmp import QMPError, qmp
+from pulumi_docker_machine.components.drivers.base import DriverArgumentError
+from pulumi_docker_machine.components.drivers.qemu import QemuDriver
+from pulumi_docker_machine.components.drivers.qemu.launch import command_cwd, command_line, resolve_accel
+from pulumi_docker_machine.components.drivers.qemu.provider import QemuVMProvider, validate, vm_state
+from pulumi_docker_machine.components.drivers.qemu.qmp import QMPError, qmp
 
 
 def props(tmp_path: Path, **extra) -> dict:
@@ -115,7 +115,7 @@ def test_qmp_client_negotiates_then_runs_one_command(tmp_path, deep):
 def test_create_help_lists_the_qemu_flags():
     from click.testing import CliRunner
 
-    from cli.app import cli
+    from pulumi_docker_machine.cli.app import cli
 
     out = CliRunner().invoke(cli, ["create", "-d", "qemu", "--help"]).output
     for flag in ("--qemu-memory", "--qemu-cpu-count", "--qemu-disk-size", "--qemu-image", "--qemu-image-sha256",
@@ -124,8 +124,8 @@ def test_create_help_lists_the_qemu_flags():
 
 
 def test_pre_create_check_names_the_packages_when_qemu_is_missing(monkeypatch):
-    from cli.operations.api import PreCreateCheckFailed, pre_create_checks
-    from cli.operations.settings import MachineSpec
+    from pulumi_docker_machine.automation.api import PreCreateCheckFailed, pre_create_checks
+    from pulumi_docker_machine.automation.settings import MachineSpec
 
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(PreCreateCheckFailed) as raised:

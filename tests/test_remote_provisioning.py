@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from components.cert import create_ca, issue_client_certificate, issue_server_certificate
-from components.engine import EngineOptions
-from components.provision import provisioning
+from pulumi_docker_machine.components.cert import create_ca, issue_client_certificate, issue_server_certificate
+from pulumi_docker_machine.components.engine import EngineOptions
+from pulumi_docker_machine.components.provision import provisioning
 from tests import dockertools
 from tests.conftest import require
 from tests.dockertools import busybox_image, static_busybox

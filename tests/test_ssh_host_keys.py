@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from components.cert import create_ca
+from pulumi_docker_machine.components.cert import create_ca
 from tests.conftest import add_machine, require
 from tests.test_cli_real_host import missing_for_delta_and_mount, mounted, shell
 
@@ -27,8 +27,8 @@ def option_values(args: list[str]) -> dict[str, str]:
 
 
 def test_ssh_pins_on_first_contact_then_requires_the_pinned_key(world, tmp_path):
-    from cli.knownhosts import HostKeyPin
-    from cli.sshargs import ssh_command
+    from pulumi_docker_machine.knownhosts import HostKeyPin
+    from pulumi_docker_machine.sshargs import ssh_command
 
     add_machine(world.root, "pinme", ip="127.0.0.9", engine_port=2376)
     store = world.store()
@@ -45,14 +45,14 @@ def test_ssh_pins_on_first_contact_then_requires_the_pinned_key(world, tmp_path)
 
 
 def test_a_store_path_ssh_options_cannot_carry_is_one_line(world, tmp_path):
-    from cli.knownhosts import HostKeyPin, UnusablePath
+    from pulumi_docker_machine.knownhosts import HostKeyPin, UnusablePath
 
     with pytest.raises(UnusablePath, match="double quote"):
         HostKeyPin("m", tmp_path / 'a"b' / "known_hosts").options()
 
 
 def test_sshfs_options_keep_commas_and_backslashes_literal():
-    from cli.mount import fuse_option
+    from pulumi_docker_machine.cli.mount import fuse_option
 
     # libfuse splits -o at commas: an unescaped one would start a new option (the ProxyCommand= of issue #19).
     assert fuse_option('IdentityFile="/s,tore/id",ProxyCommand=touch x') == \
@@ -61,8 +61,8 @@ def test_sshfs_options_keep_commas_and_backslashes_literal():
 
 
 def test_scp_config_gives_each_machine_its_own_address_port_key_and_pin(world):
-    from cli.knownhosts import HostKeyPin
-    from cli.sshargs import config_block
+    from pulumi_docker_machine.knownhosts import HostKeyPin
+    from pulumi_docker_machine.sshargs import config_block
 
     add_machine(world.root, "one", ip="127.0.0.5", engine_port=2376, ssh_port=2201, ssh_key=Path(__file__))
     store = world.store()
@@ -224,8 +224,8 @@ def test_provisioning_reports_the_key_its_own_sshd_serves(remote_host, user):
     """The script's block names the key of the sshd that serves the connection (the test host's own, from a
     HostKey outside /etc/ssh), not the /etc/ssh keys the host's file system also shows, as root and through sudo
     (where SSH_CONNECTION is read from the callers' environment)."""
-    from components.provision.render import body, remote_command
-    from components.ssh.hostkeys import host_keys_from_output
+    from pulumi_docker_machine.components.provision.render import body, remote_command
+    from pulumi_docker_machine.components.ssh.hostkeys import host_keys_from_output
     from tests.fakes.remote_command import run
 
     if user != "root" and remote_host.ssh(f"id {user}").returncode != 0:

@@ -6,7 +6,7 @@ import subprocess
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from components.ssh import (
+from pulumi_docker_machine.components.ssh import (
     SSHKeyType,
     aws_fingerprint,
     generate_ssh_key,

@@ -10,17 +10,14 @@ import pulumi
 import pytest
 import yaml
 
-from components.ssh import generate_ssh_key
+from pulumi_docker_machine.components.ssh import generate_ssh_key
 from tests.conftest import DEFAULT_VM_ADDRESS, MachineMocks, run_program
 
 STACKS = Path(__file__).resolve().parent.parent / "stacks"
 
 
 def load_program():
-    spec = importlib.util.spec_from_file_location("machines_stack", STACKS / "machines_stack.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module("pulumi_docker_machine.programs.declarative")
 
 
 def run_stack(machines, monkeypatch, mocks: MachineMocks | None = None, swarms=None) -> tuple[MachineMocks, dict]:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli.app import cli
+from pulumi_docker_machine.cli.app import cli
 from tests.conftest import LEGACY_FIXTURE, add_machine
 
 SEED = 19
@@ -165,8 +165,8 @@ def check_one_line_or_success(label: str, args: list[str], result) -> None:
 
 def ssh_arguments_are_safe(label: str, store) -> None:
     """ssh and scp get their host after "--" and no option from config.json's values."""
-    from cli.sshargs import identity_options, ssh_command
-    from cli.store import BrokenMachine
+    from pulumi_docker_machine.sshargs import identity_options, ssh_command
+    from pulumi_docker_machine.store import BrokenMachine
 
     try:
         host = store.load("m")
@@ -207,8 +207,8 @@ def swarm_base() -> dict:
 
 
 def test_every_swarm_command_on_every_corrupt_swarm_record(world, loopback_only, no_engine, tmp_path):
-    from cli.store.swarms import BrokenSwarm, load_swarm
-    from components.files import remove_tree
+    from pulumi_docker_machine.store.swarms import BrokenSwarm, load_swarm
+    from pulumi_docker_machine.components.files import remove_tree
 
     add_machine(world.root, "s-manager-1", ip="127.0.0.2", engine_port=1, docker_context=False)
     rng = random.Random(SEED)

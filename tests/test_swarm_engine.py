@@ -23,8 +23,8 @@ def hosts(swarm_hosts):
 
 def swarm_program(hosts, workers: int, labels=None):
     def program():
-        from components import EngineOptions, GenericDriver
-        from components.swarm.component import DockerSwarm, DockerSwarmArgs, SwarmNodeArgs
+        from pulumi_docker_machine.components import EngineOptions, GenericDriver
+        from pulumi_docker_machine.components.swarm.component import DockerSwarm, DockerSwarmArgs, SwarmNodeArgs
 
         nodes = [SwarmNodeArgs(GenericDriver(ip_address=h.address, ssh_key=str(h.ssh_key))) for h in hosts]
         swarm = DockerSwarm("lab", DockerSwarmArgs(

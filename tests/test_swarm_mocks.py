@@ -7,12 +7,12 @@ import json
 
 import pytest
 
-from components.drivers.amazonec2 import AmazonEC2Driver
-from components.drivers.digitalocean import DigitalOceanDriver
-from components.machine import MachineArgumentError
-from components.swarm.component import SWARM_PORTS, DockerSwarm, DockerSwarmArgs, SwarmNodeArgs
-from components.swarm.plan import quorum_problem
-from components.swarm.provider import SwarmNodeProvider, SwarmQuorumProvider
+from pulumi_docker_machine.components.drivers.amazonec2 import AmazonEC2Driver
+from pulumi_docker_machine.components.drivers.digitalocean import DigitalOceanDriver
+from pulumi_docker_machine.components.machine import MachineArgumentError
+from pulumi_docker_machine.components.swarm.component import SWARM_PORTS, DockerSwarm, DockerSwarmArgs, SwarmNodeArgs
+from pulumi_docker_machine.components.swarm.plan import quorum_problem
+from pulumi_docker_machine.components.swarm.provider import SwarmNodeProvider, SwarmQuorumProvider
 from tests.conftest import MachineMocks, run_program
 
 PORTS = {(p, str(n)) for p, n in SWARM_PORTS}
@@ -127,7 +127,7 @@ def test_mixed_drivers_open_each_cloud_to_the_others_public_addresses_only():
 
 @pytest.mark.parametrize("address", ["node.example.com", "10.20.0.7", "192.168.1.20", "fd00::7", "fe80::1"])
 def test_a_generic_member_by_host_name_or_private_address_is_no_firewall_source(address):
-    from components.drivers.generic import GenericDriver
+    from pulumi_docker_machine.components.drivers.generic import GenericDriver
 
     mocks = MachineMocks()
     generic = GenericDriver(ip_address=address, ssh_key=None, ssh_private_key="not used under mocks")
@@ -139,7 +139,7 @@ def test_a_generic_member_by_host_name_or_private_address_is_no_firewall_source(
 
 
 def test_an_ipv6_member_is_a_128_source():
-    from components.drivers.generic import GenericDriver
+    from pulumi_docker_machine.components.drivers.generic import GenericDriver
 
     mocks = MachineMocks()
     generic = GenericDriver(ip_address="::1", ssh_key=None, ssh_private_key="not used under mocks")
@@ -156,7 +156,7 @@ def test_an_ipv6_member_is_a_128_source():
     ("::ffff:10.0.0.5", None), ("0.0.0.0", None), ("::", None),
 ])
 def test_firewall_source_rule(address, cidr):
-    from components.swarm.sources import require_source, source_cidr
+    from pulumi_docker_machine.components.swarm.sources import require_source, source_cidr
 
     assert source_cidr(address) == cidr
     if cidr is None:
@@ -219,8 +219,8 @@ def test_node_diff_replaces_on_a_new_host_updates_labels_in_place_and_ignores_a_
 
 
 def test_swarm_records_from_the_store_are_untrusted(tmp_path):
-    from cli.store import Store, new_host_config
-    from cli.store.swarms import BrokenSwarm, SwarmNotFound, load_swarm, swarm_membership, swarms_dir
+    from pulumi_docker_machine.store import Store, new_host_config
+    from pulumi_docker_machine.store.swarms import BrokenSwarm, SwarmNotFound, load_swarm, swarm_membership, swarms_dir
 
     store = Store(tmp_path)
     folder = swarms_dir(store) / "lab"
@@ -265,7 +265,7 @@ CLUSTER_PROPS = {"docker_host": "tcp://127.0.0.2:2376", "advertise_addr": "127.0
 
 
 def test_a_host_managing_someone_elses_swarm_is_refused_not_adopted(monkeypatch):
-    from components.swarm import provider
+    from pulumi_docker_machine.components.swarm import provider
 
     stub = StubEngine({"owner": "someone"})
     monkeypatch.setattr(provider, "_api", lambda props, key="docker_host": stub)
@@ -275,7 +275,7 @@ def test_a_host_managing_someone_elses_swarm_is_refused_not_adopted(monkeypatch)
 
 
 def test_our_own_swarm_is_resumed_after_an_interruption(monkeypatch):
-    from components.swarm import provider
+    from pulumi_docker_machine.components.swarm import provider
 
     stub = StubEngine({provider.OWNER_LABEL: "lab"})
     monkeypatch.setattr(provider, "_api", lambda props, key="docker_host": stub)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from components import files
+from pulumi_docker_machine.components import files
 from tests.dockerenv import busybox_hello
 from tests.wheelvenv import ROOT, build_wheel, site_packages, wheel_venv
 
@@ -40,8 +40,8 @@ import sys
 
 import pulumi
 
-import components
-from components import DockerMachine, DockerMachineArgs, EngineOptions, GenericDriver
+from pulumi_docker_machine import components
+from pulumi_docker_machine.components import DockerMachine, DockerMachineArgs, EngineOptions, GenericDriver
 
 config = pulumi.Config()
 host = DockerMachine("box", DockerMachineArgs(
@@ -79,8 +79,8 @@ def pulumi(project: Path, env: dict, *args: str) -> subprocess.CompletedProcess:
 def test_the_wheel_not_the_repository(project):
     venv_site = site_packages(project / "venv" / "bin" / "python")
     where = subprocess.run([str(project / "venv" / "bin" / "python"), "-c",
-                            "import components, cli, importlib.metadata as m;"
-                            "print(components.__file__); print(cli.__file__);"
+                            "import pulumi_docker_machine.components, pulumi_docker_machine.cli, importlib.metadata as m;"
+                            "print(pulumi_docker_machine.components.__file__); print(pulumi_docker_machine.cli.__file__);"
                             "print(m.distribution('pulumi-docker-machine').locate_file(''))"],
                            cwd=project, env={"PATH": os.environ["PATH"]}, capture_output=True, text=True)
     assert where.returncode == 0, where.stderr

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from components.drivers.virtualbox import provider as vbox_provider
-from components.drivers.virtualbox.image import ImageError, fetch_image
-from components.drivers.virtualbox.provider import BOOT2DOCKER_MAGIC, VirtualBoxVMProvider
-from components.drivers.seed import read_seed_iso
-from components.drivers.virtualbox.vboxmanage import NOT_INSTALLED, VBoxManage, VBoxManageError
-from components.ssh import generate_ssh_key
+from pulumi_docker_machine.components.drivers.virtualbox import provider as vbox_provider
+from pulumi_docker_machine.components.drivers.virtualbox.image import ImageError, fetch_image
+from pulumi_docker_machine.components.drivers.virtualbox.provider import BOOT2DOCKER_MAGIC, VirtualBoxVMProvider
+from pulumi_docker_machine.components.drivers.seed import read_seed_iso
+from pulumi_docker_machine.components.drivers.virtualbox.vboxmanage import NOT_INSTALLED, VBoxManage, VBoxManageError
+from pulumi_docker_machine.components.ssh import generate_ssh_key
 
 IMAGE_NAME = "ubuntu-24.04-server-cloudimg-amd64.vmdk"
 PUBLIC_KEY = generate_ssh_key(comment="docker-machine@vm").public_key
@@ -71,7 +71,7 @@ def props(tmp_path, url, name="vm1", **changes):
 
 def test_provider_is_pickled_by_reference():
     blob = base64.b64decode(serialize_provider(VirtualBoxVMProvider()))
-    assert b"components.drivers.virtualbox.provider" in blob and b"VirtualBoxVMProvider" in blob
+    assert b"pulumi_docker_machine.components.drivers.virtualbox.provider" in blob and b"VirtualBoxVMProvider" in blob
     assert len(blob) < 200
 
 
@@ -270,8 +270,8 @@ def test_legacy_boot2docker_iso(provider, vboxmanage, tmp_path):
 
 
 def test_a_prune_during_create_waits_and_keeps_the_attached_iso(provider, vboxmanage, tmp_path, monkeypatch):
-    from components.drivers import imageuse
-    from components.drivers.virtualbox import provider as vbox_provider
+    from pulumi_docker_machine.components.drivers import imageuse
+    from pulumi_docker_machine.components.drivers.virtualbox import provider as vbox_provider
 
     iso = tmp_path / "boot2docker.iso"
     iso.write_bytes(b"simulated boot2docker iso")

@@ -18,10 +18,10 @@ import socket
 
 import pytest
 
-from components import DockerMachineArgs, VirtualBoxDriver
-from components.drivers.virtualbox import provider as vbox_provider
-from components.drivers.virtualbox.provider import VirtualBoxVMProvider
-from components.drivers.virtualbox.vboxmanage import networks_conf_ranges
+from pulumi_docker_machine.components import DockerMachineArgs, VirtualBoxDriver
+from pulumi_docker_machine.components.drivers.virtualbox import provider as vbox_provider
+from pulumi_docker_machine.components.drivers.virtualbox.provider import VirtualBoxVMProvider
+from pulumi_docker_machine.components.drivers.virtualbox.vboxmanage import networks_conf_ranges
 from tests.conftest import MachineMocks, build_machine, require
 from tests.dockertools import hello_world
 from tests.testbed import RemoteHost, missing_prerequisites

@@ -5,7 +5,7 @@ import shutil
 import subprocess
 
 from tests.conftest import require
-from components.drivers.seed import SeedConfig, documents, read_seed_iso, write_seed_iso
+from pulumi_docker_machine.components.drivers.seed import SeedConfig, documents, read_seed_iso, write_seed_iso
 
 CONFIG = SeedConfig(hostname="dev", ssh_user="docker", public_key="ssh-ed25519 AAAAC3Nza test@dev",
                     instance_id="iid-1234", nat_mac="08:00:27:00:00:01", hostonly_mac="08:00:27:00:00:02",

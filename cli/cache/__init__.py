@@ -32,7 +32,7 @@ def command() -> None:
 def list_images(app: Application, quiet: bool) -> None:
     """Which machines use an image is read from their disks (a qcow2 overlay's backing file, a VirtualBox
     machine's media), not from names."""
-    from components.drivers.imageuse import cache_entries
+    from pulumi_docker_machine.components.drivers.imageuse import cache_entries
 
     entries = cache_entries(app.store.root)
     if quiet:
@@ -51,7 +51,7 @@ def list_images(app: Application, quiet: bool) -> None:
 @click.pass_obj
 def prune_images(app: Application, dry_run: bool) -> None:
     """Waits for fetches and machine creations in progress; an image a machine's disk uses stays."""
-    from components.drivers.imageuse import prune
+    from pulumi_docker_machine.components.drivers.imageuse import prune
 
     try:
         removed, kept = prune(app.store.root, dry_run=dry_run)

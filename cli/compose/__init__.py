@@ -15,11 +15,11 @@ from typing import NoReturn, Sequence
 
 import click
 
-from components.compose.dockercli import MISSING_PLUGIN, DockerCLIError, compose_missing, docker_binary, machine_env
+from pulumi_docker_machine.components.compose.dockercli import MISSING_PLUGIN, DockerCLIError, compose_missing, docker_binary, machine_env
 
 from ..application import Application
 from ..connection import checked_connection
-from ..store import HostConfig
+from pulumi_docker_machine.store import HostConfig
 
 PASS_THROUGH = {"ignore_unknown_options": True, "allow_interspersed_args": False}
 

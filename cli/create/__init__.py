@@ -54,7 +54,7 @@ def command(app: Application, name, driver, engine_install_url, engine_opt, engi
             engine_registry_mirror, engine_label, engine_storage_driver, engine_env, tls_san, no_docker_context,
             backend_url, **flags) -> None:
     """Create a machine."""
-    from ..operations import MachineSpec, create_machine
+    from pulumi_docker_machine.automation import MachineSpec, create_machine
 
     options = to_driver_options(driver, flags)
     engine = {"install_url": engine_install_url, "opts": list(engine_opt), "env": list(engine_env),
@@ -65,7 +65,7 @@ def command(app: Application, name, driver, engine_install_url, engine_opt, engi
     if driver in ("virtualbox", "qemu"):
         options["storage_path"] = str(app.store.root)
     if driver == "qemu":  # inspect shows which accelerator it runs with
-        from components.drivers.qemu.launch import resolve_accel
+        from pulumi_docker_machine.components.drivers.qemu.launch import resolve_accel
 
         options["accel"] = resolve_accel(options.get("accel", "auto"))
     spec = MachineSpec(driver=driver, driver_options=options, engine=engine, tls_sans=list(tls_san))

@@ -150,7 +150,7 @@ def to_driver_options(driver: str, values: dict[str, Any]) -> dict[str, Any]:
                 raise click.BadParameter("give key,value pairs: key1,value1,key2,value2", param_hint="--amazonec2-tags")
             value = dict(zip(parts[0::2], parts[1::2]))
         elif dest == "user_data":
-            from components.drivers import driver_class  # the cloud SDK: at create only, never for --help
+            from pulumi_docker_machine.components.drivers import driver_class  # the cloud SDK: at create only, never for --help
 
             options["user_data_file"] = value
             value = read_user_data(value, driver_class(driver).user_data_limit)

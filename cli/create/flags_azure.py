@@ -1,7 +1,7 @@
-"""docker-machine's azure driver flags, as rows of cli.create.flags.DRIVER_FLAGS["azure"].
+"""docker-machine's azure driver flags, as rows of pulumi_docker_machine.cli.create.flags.DRIVER_FLAGS["azure"].
 
 Each row: (flag, driver option, type, default shown in help, environment variable, help). Imports
-nothing: ``create --help`` must not load the Azure SDK (and cli.create.flags imports this module).
+nothing: ``create --help`` must not load the Azure SDK (and pulumi_docker_machine.cli.create.flags imports this module).
 """
 
 FLAGS = [

@@ -1,7 +1,7 @@
-"""docker-machine's google driver flags, as rows of cli.create.flags.DRIVER_FLAGS["google"].
+"""docker-machine's google driver flags, as rows of pulumi_docker_machine.cli.create.flags.DRIVER_FLAGS["google"].
 
 Each row: (flag, driver option, type, default shown in help, environment variable, help). Types are
-the literal strings of cli.create.flags (INT, STR, BOOL, MULTI), not imported from it: that module
+the literal strings of pulumi_docker_machine.cli.create.flags (INT, STR, BOOL, MULTI), not imported from it: that module
 imports this one. Nothing heavy here (no SDK, no pulumi): ``create --help`` reads it.
 
 Comma lists (--google-tags, --google-scopes) are passed through as the string the user gave; the

@@ -13,7 +13,7 @@ import os
 from collections import namedtuple
 
 from ..application import CommandError
-from ..store.checks import text_problem
+from pulumi_docker_machine.store.checks import text_problem
 
 SHELLS = ("bash", "zsh", "fish", "powershell", "cmd", "tcsh", "emacs")
 

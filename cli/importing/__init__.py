@@ -19,7 +19,7 @@ def command(app: Application, names, stack_name, project_dir, backend_url) -> No
     """Bring machines (all, or those named) from the Pulumi backend into the local store."""
     from pulumi.automation.errors import CommandError
 
-    from ..operations import MachineError, import_machines, import_stack
+    from pulumi_docker_machine.automation import MachineError, import_machines, import_stack
 
     space = workspace(app, backend_url)
     try:
@@ -31,8 +31,8 @@ def command(app: Application, names, stack_name, project_dir, backend_url) -> No
     except MachineError as err:
         app.abort(str(err))
     except CommandError as err:  # reading the backend failed: one line, no traceback
-        from ..operations.api import _last_line
-        from ..operations.backenderrors import unreachable, where
+        from pulumi_docker_machine.automation.api import _last_line
+        from pulumi_docker_machine.automation.backenderrors import unreachable, where
 
         app.abort(unreachable(str(err), space.backend)
                   or f"Error reading the backend {where(space.backend)}: {_last_line(err)}")

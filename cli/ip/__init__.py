@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..application import Application
-from ..store.driverfields import missing_address
+from pulumi_docker_machine.store.driverfields import missing_address
 
 
 def run(app: Application, names) -> None:

@@ -8,8 +8,8 @@ import re
 from ..application import Application
 from ..gotemplate import TemplateError, render
 from ..engine_status import MAX_TIMEOUT, EngineStatus
-from ..store import HostConfig
-from ..store.swarms import swarm_membership
+from pulumi_docker_machine.store import HostConfig
+from pulumi_docker_machine.store.swarms import swarm_membership
 from .table import tabulate
 
 DEFAULT_FORMAT = ("table {{ .Name }}\t{{ .Active }}\t{{ .DriverName}}\t{{ .State }}\t{{ .URL }}\t{{ .Swarm }}\t"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from ..engine_status import EngineStatus
-from ..store.swarms import swarm_membership
+from pulumi_docker_machine.store.swarms import swarm_membership
 
 GONE = ("Error: machine does not exist in the backend any more (removed from another store): "
         "'docker-machine rm -f {name}' forgets it here")
@@ -32,7 +32,7 @@ def gone_from_backend(store, hosts, statuses: dict, timeout: float) -> dict:
 
     from pulumi.automation import errors
 
-    from ..operations.workspace import MachineWorkspace, PulumiUnavailable
+    from pulumi_docker_machine.automation.workspace import MachineWorkspace, PulumiUnavailable
 
     answer: list[set] = []
 

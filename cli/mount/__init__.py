@@ -10,8 +10,8 @@ import sys
 import click
 
 from ..application import Application
-from ..knownhosts import HostKeyPin, UnusablePath, call
-from ..sshargs import host_part, identity_options
+from pulumi_docker_machine.knownhosts import HostKeyPin, UnusablePath, call
+from pulumi_docker_machine.sshargs import host_part, identity_options
 
 
 def fuse_option(option: str) -> str:

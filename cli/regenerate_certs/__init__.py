@@ -16,13 +16,13 @@ from ..changing import backend_option, for_each, workspace
 @click.pass_obj
 def command(app: Application, names, force, client_certs, backend_url) -> None:
     """Regenerate TLS Certificates for a machine."""
-    from ..operations import regenerate_certs
+    from pulumi_docker_machine.automation import regenerate_certs
 
     if not force and not app.confirm("Regenerate TLS machine certs?  Warning: this is irreversible."):
         return
     space = workspace(app, backend_url)
     if client_certs:  # one new CA and client certificate for all the machines named, made once
-        from ..operations.certs import ensure_shared_certs
+        from pulumi_docker_machine.automation.certs import ensure_shared_certs
 
         for name in app.names_or_default(names):
             app.host(name)

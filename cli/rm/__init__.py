@@ -16,7 +16,7 @@ from ..changing import backend_option, for_each, workspace
 @click.pass_obj
 def command(app: Application, names, force, y, backend_url) -> None:
     """Remove a machine."""
-    from ..operations import remove_machine
+    from pulumi_docker_machine.automation import remove_machine
 
     if not names:
         app.abort("Error: No machine name(s) specified.")

@@ -8,12 +8,12 @@ import sys
 
 import click
 
-from components.files import PrivateTempFolder, write_private
+from pulumi_docker_machine.components.files import PrivateTempFolder, write_private
 
 from ..application import Application
-from ..knownhosts import HostKeyPin, UnusablePath, call
-from ..sshargs import BASE_SSH_ARGS, config_block
-from ..store import HostConfig
+from pulumi_docker_machine.knownhosts import HostKeyPin, UnusablePath, call
+from pulumi_docker_machine.sshargs import BASE_SSH_ARGS, config_block
+from pulumi_docker_machine.store import HostConfig
 
 
 def split_location(app: Application, arg: str) -> tuple[HostConfig | None, str | None, str]:

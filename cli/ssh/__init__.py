@@ -9,8 +9,8 @@ import sys
 import click
 
 from ..application import Application
-from ..knownhosts import HostKeyPin, UnusablePath
-from ..sshargs import ssh_command
+from pulumi_docker_machine.knownhosts import HostKeyPin, UnusablePath
+from pulumi_docker_machine.sshargs import ssh_command
 
 SSH_FAILED = 255  # ssh's own exit code (a remote command may exit 255 too: the pin's probe tells them apart)
 

@@ -15,16 +15,16 @@ import click
 
 from ..application import Application
 from ..compose import PASS_THROUGH, docker_env, docker_or_abort, run_docker
-from ..store import HostConfig, MachineNotFound
+from pulumi_docker_machine.store import HostConfig, MachineNotFound
 
 RM_RETRY_SECONDS = 120.0
 RM_PARTIAL = "failed to remove some resources from stack"
 
 
 def manager_host(app: Application, name: str) -> HostConfig:
-    """The swarm's manager (cli/store/swarms.py's swarm_manager), else the machine named ``name``."""
+    """The swarm's manager (pulumi_docker_machine/store/swarms.py's swarm_manager), else the machine named ``name``."""
     try:
-        from ..store.swarms import swarm_manager
+        from pulumi_docker_machine.store.swarms import swarm_manager
     except ImportError:  # no swarm store yet: a machine that is a manager is a valid target too
         swarm_manager = None
     if swarm_manager is not None:

@@ -44,8 +44,8 @@ def node_addresses(addresses) -> list[dict]:
 
 def run_one(app: Application, name: str, action) -> None:
     """One swarm operation, its errors (swarm not found, broken record, operation errors) as one line each."""
-    from ..operations import MachineError, PulumiUnavailable
-    from ..store.swarms import BrokenSwarm, SwarmNotFound
+    from pulumi_docker_machine.automation import MachineError, PulumiUnavailable
+    from pulumi_docker_machine.store.swarms import BrokenSwarm, SwarmNotFound
 
     try:
         action(name, app.echo)
@@ -78,7 +78,7 @@ def command() -> None:
 def create(app: Application, name, managers, workers, driver, engine_install_url, engine_label, backend_url,
            **flags) -> None:
     """Create a swarm: the first manager inits it, the other nodes join."""
-    from ..operations.swarm import SwarmSpec, create_swarm
+    from pulumi_docker_machine.automation.swarm import SwarmSpec, create_swarm
 
     addresses = list(flags.pop("driver_ip_addresses", ()) or ())
     options = to_driver_options(driver, flags)
@@ -105,7 +105,7 @@ def create(app: Application, name, managers, workers, driver, engine_install_url
 @click.pass_obj
 def scale(app: Application, name, managers, workers, backend_url, **flags) -> None:
     """Add nodes (they join) or remove the last ones (drained, demoted, removed from the swarm, then destroyed)."""
-    from ..operations.swarm import scale_swarm
+    from pulumi_docker_machine.automation.swarm import scale_swarm
 
     if managers is None and workers is None:
         app.abort("Error: give --managers and/or --workers: the new number of nodes")
@@ -125,7 +125,7 @@ def scale(app: Application, name, managers, workers, backend_url, **flags) -> No
 @click.pass_obj
 def remove(app: Application, names, force, y, backend_url) -> None:
     """Remove swarms: their nodes leave, their machines are destroyed."""
-    from ..store.swarms import load_swarm, swarm_names
+    from pulumi_docker_machine.store.swarms import load_swarm, swarm_names
 
     if not names:
         app.abort("Error: No swarm name(s) specified.")
@@ -136,7 +136,7 @@ def remove(app: Application, names, force, y, backend_url) -> None:
     app.echo("WARNING: This action will delete both local reference and remote instances.")
     if not (force or y) and not app.confirm("Are you sure?"):
         return
-    from ..operations.swarm import remove_swarm
+    from pulumi_docker_machine.automation.swarm import remove_swarm
 
     space = workspace(app, backend_url)
     for name in names:
@@ -150,7 +150,7 @@ def remove(app: Application, names, force, y, backend_url) -> None:
 def list_swarms(app: Application, quiet) -> None:
     """List swarms (from the store; no machine is probed)."""
     from ..ls.table import tabulate
-    from ..store.swarms import BrokenSwarm, load_swarm, swarm_names
+    from pulumi_docker_machine.store.swarms import BrokenSwarm, load_swarm, swarm_names
 
     rows = []
     for name in swarm_names(app.store):
@@ -184,7 +184,7 @@ def env(app: Application, name, shell_name) -> None:
     """The env of the swarm's first manager (docker commands then act on the swarm)."""
     from ..connection import checked_connection
     from ..env import shells
-    from ..store.swarms import BrokenSwarm, SwarmNotFound, swarm_manager
+    from pulumi_docker_machine.store.swarms import BrokenSwarm, SwarmNotFound, swarm_manager
 
     try:
         host = swarm_manager(app.store, name)

@@ -1,6 +1,6 @@
 """Compose applications on machines and swarms: the ComposeApp component and the docker CLI it drives.
 
-Nothing is imported eagerly: the CLI's compose and stack commands use ``components.compose.dockercli``
+Nothing is imported eagerly: the CLI's compose and stack commands use ``pulumi_docker_machine.components.compose.dockercli``
 and must not pay for importing Pulumi.
 """
 
@@ -10,9 +10,9 @@ from importlib import import_module
 from typing import Any
 
 _EXPORTS = {
-    "ComposeApp": "components.compose.component",
-    "ComposeAppArgs": "components.compose.component",
-    "ComposeArgumentError": "components.compose.component",
+    "ComposeApp": "pulumi_docker_machine.components.compose.component",
+    "ComposeAppArgs": "pulumi_docker_machine.components.compose.component",
+    "ComposeArgumentError": "pulumi_docker_machine.components.compose.component",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -20,5 +20,5 @@ __all__ = sorted(_EXPORTS)
 
 def __getattr__(name: str) -> Any:
     if name not in _EXPORTS:
-        raise AttributeError(f"module 'components.compose' has no attribute {name!r}")
+        raise AttributeError(f"module 'pulumi_docker_machine.components.compose' has no attribute {name!r}")
     return getattr(import_module(_EXPORTS[name]), name)

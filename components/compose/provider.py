@@ -1,6 +1,6 @@
 """ComposeApp's deployment as a Pulumi dynamic provider running the local ``docker`` CLI.
 
-The engine stores this provider pickled *by reference*: the module path ``components.compose.provider``
+The engine stores this provider pickled *by reference*: the module path ``pulumi_docker_machine.components.compose.provider``
 and the class name ``ComposeDeploymentProvider`` are a contract with every existing stack's state. The
 provider holds no state.
 

@@ -13,14 +13,14 @@ from typing import Any, Mapping
 from .base import Driver, DriverArgumentError, MachineHost
 
 REGISTRY: dict[str, str] = {
-    "amazonec2": "components.drivers.amazonec2:AmazonEC2Driver",
-    "azure": "components.drivers.azure:AzureDriver",
-    "digitalocean": "components.drivers.digitalocean:DigitalOceanDriver",
-    "generic": "components.drivers.generic:GenericDriver",
-    "google": "components.drivers.google:GoogleDriver",
-    "openstack": "components.drivers.openstack:OpenStackDriver",
-    "qemu": "components.drivers.qemu:QemuDriver",
-    "virtualbox": "components.drivers.virtualbox:VirtualBoxDriver",
+    "amazonec2": "pulumi_docker_machine.components.drivers.amazonec2:AmazonEC2Driver",
+    "azure": "pulumi_docker_machine.components.drivers.azure:AzureDriver",
+    "digitalocean": "pulumi_docker_machine.components.drivers.digitalocean:DigitalOceanDriver",
+    "generic": "pulumi_docker_machine.components.drivers.generic:GenericDriver",
+    "google": "pulumi_docker_machine.components.drivers.google:GoogleDriver",
+    "openstack": "pulumi_docker_machine.components.drivers.openstack:OpenStackDriver",
+    "qemu": "pulumi_docker_machine.components.drivers.qemu:QemuDriver",
+    "virtualbox": "pulumi_docker_machine.components.drivers.virtualbox:VirtualBoxDriver",
 }
 
 

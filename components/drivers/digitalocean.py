@@ -29,7 +29,7 @@ _TAG = re.compile(r"^[A-Za-z0-9:_\-.]{1,255}$")
 class DropletPowerProvider(ResourceProvider):
     """A droplet's wanted power state, through DigitalOcean's droplet actions API.
 
-    Pickled by reference into the state: ``components.drivers.digitalocean.DropletPowerProvider``
+    Pickled by reference into the state: ``pulumi_docker_machine.components.drivers.digitalocean.DropletPowerProvider``
     is a contract. The API token is a (secret) input, never captured by the provider.
     """
 

@@ -1,6 +1,6 @@
 """Swarm membership as Pulumi dynamic providers, driving each node's Docker Engine API over mutual TLS.
 
-The engine stores these providers pickled *by reference*: the module path ``components.swarm.provider``
+The engine stores these providers pickled *by reference*: the module path ``pulumi_docker_machine.components.swarm.provider``
 and the class names are a contract with every existing stack's state. The providers hold no state.
 
 - ``SwarmClusterProvider``: ``swarm init`` on the first manager; outputs the join tokens (secret).

@@ -1,6 +1,6 @@
 """The operations that change machines, for the CLI and for Python apps.
 
-    from cli.operations import MachineSpec, create_machine, remove_machine, machine_env
+    from pulumi_docker_machine.automation import MachineSpec, create_machine, remove_machine, machine_env
     create_machine("dev", MachineSpec(driver="digitalocean", driver_options={"region": "fra1"}))
     machine_env("dev")  # {"DOCKER_HOST": ..., "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": ..., ...}
 
@@ -14,7 +14,7 @@ import secrets as random
 import subprocess
 from typing import Callable, Optional
 
-from components.names import name_problem, valid_machine_name
+from pulumi_docker_machine.components.names import name_problem, valid_machine_name
 
 from ..knownhosts import HostKeyPin
 from ..store import INVALID_NAME, BrokenMachine, HostConfig, MachineNotFound, Store
@@ -76,11 +76,11 @@ def _interrupted(name: str) -> MachineError:
 def check_configuration(name: str, spec: MachineSpec) -> None:
     """What docker-machine checks before "Running pre-create checks...": the name, then the driver's flags
     (its SetConfigFromFlags), the engine options and SANs. Exit 1; nothing is created."""
-    from components.cert import san_entries
-    from components.drivers import DriverArgumentError, driver_from_dict
-    from components.drivers.base import check_driver
-    from components.engine import EngineOptionError, EngineOptions
-    from components.provision import check_command_size
+    from pulumi_docker_machine.components.cert import san_entries
+    from pulumi_docker_machine.components.drivers import DriverArgumentError, driver_from_dict
+    from pulumi_docker_machine.components.drivers.base import check_driver
+    from pulumi_docker_machine.components.engine import EngineOptionError, EngineOptions
+    from pulumi_docker_machine.components.provision import check_command_size
 
     if name_problem(name):
         raise MachineError(f"Error creating machine: {name_problem(name)}")
@@ -95,15 +95,15 @@ def check_configuration(name: str, spec: MachineSpec) -> None:
 def pre_create_checks(spec: MachineSpec) -> None:
     """The driver's PreCreateCheck (docker-machine's exit 3): what only the host around it can tell."""
     if spec.driver == "qemu":
-        from components.drivers.qemu.launch import INSTALL_HINT, missing_programs
+        from pulumi_docker_machine.components.drivers.qemu.launch import INSTALL_HINT, missing_programs
 
         missing = missing_programs()
         if missing:
             raise PreCreateCheckFailed(f'Error with pre-create check: "{" and ".join(missing)} not found: '
                                        f'{INSTALL_HINT}"')
     if spec.driver == "virtualbox":
-        from components.drivers.virtualbox.provider import DEFAULT_HOSTONLY_CIDR, check_hostonly_range
-        from components.drivers.virtualbox.vboxmanage import VBoxManage, VBoxManageError
+        from pulumi_docker_machine.components.drivers.virtualbox.provider import DEFAULT_HOSTONLY_CIDR, check_hostonly_range
+        from pulumi_docker_machine.components.drivers.virtualbox.vboxmanage import VBoxManage, VBoxManageError
 
         try:
             cidr = spec.driver_options.get("hostonly_cidr") or DEFAULT_HOSTONLY_CIDR
@@ -394,7 +394,7 @@ def import_machines(names: Optional[list[str]] = None, *, store: Optional[Store]
                     workspace: Optional[MachineWorkspace] = None, say: Say = _quiet) -> list[str]:
     """Rebuild the local store from the backend's stacks (a team's shared machines)."""
     workspace = _workspace(workspace, store, say)
-    from components.drivers import REGISTRY
+    from pulumi_docker_machine.components.drivers import REGISTRY
 
     wanted = names or workspace.stack_names()
     bad = [name for name in wanted if not valid_machine_name(name)]
@@ -434,7 +434,7 @@ def import_stack(stack_name: str, project_dir: str, *, store: Optional[Store] = 
     """A declarative stack's machines (stacks/, ``pulumi up``) into the local store, so env/ssh/ls work."""
     from pulumi.automation import LocalWorkspaceOptions, errors, select_stack
 
-    from components.drivers import REGISTRY
+    from pulumi_docker_machine.components.drivers import REGISTRY
 
     from .untrusted import machine_problems, rehearse
 

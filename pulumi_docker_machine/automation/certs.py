@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from components.cert import create_ca, issue_client_certificate
-from components.certificates import default_organization
+from pulumi_docker_machine.components.cert import create_ca, issue_client_certificate
+from pulumi_docker_machine.components.certificates import default_organization
 
 from ..store import BrokenMachine, MachineNotFound, Store
 from ..store.lock import store_lock

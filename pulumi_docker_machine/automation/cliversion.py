@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 from typing import Optional
 
-from components.files import write_public
+from pulumi_docker_machine.components.files import write_public
 
 CACHE_FILE = "pulumi-cli-version.json"
 

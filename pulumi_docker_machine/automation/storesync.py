@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional
 
-from components.engine import DEFAULT_ENGINE_PORT
-from components.ssh import public_key_from_private
+from pulumi_docker_machine.components.engine import DEFAULT_ENGINE_PORT
+from pulumi_docker_machine.components.ssh import public_key_from_private
 
 from ..knownhosts import HostKeyPin
 from ..store import HostConfig, Store, new_host_config

@@ -1,6 +1,6 @@
 """Swarms made from the CLI or a Python app: one stack per swarm (project ``docker-machine-swarm``).
 
-    from cli.operations.swarm import SwarmSpec, create_swarm, scale_swarm, remove_swarm, swarm_env
+    from pulumi_docker_machine.automation.swarm import SwarmSpec, create_swarm, scale_swarm, remove_swarm, swarm_env
     create_swarm("lab", SwarmSpec(driver="digitalocean", managers=3, workers=2,
                                   driver_options={"region": "fra1", "access_token": token}))
     scale_swarm("lab", workers=4)
@@ -16,7 +16,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-from components.swarm.plan import count_problem, node_name, quorum_problem, swarm_name_problem
+from pulumi_docker_machine.components.swarm.plan import count_problem, node_name, quorum_problem, swarm_name_problem
 
 from ..store import Store
 from ..store.lock import LockBusy, store_lock
@@ -78,7 +78,7 @@ class SwarmSpec:
 
 def swarm_workspace(store: Optional[Store] = None, workspace: Optional[MachineWorkspace] = None,
                     say: Say = _quiet) -> MachineWorkspace:
-    from .program import swarm_program
+    from ..programs.inline import swarm_program
 
     base = workspace or MachineWorkspace(store or Store(), say=say)
     return dataclasses.replace(base, project=SWARM_PROJECT, program=swarm_program, pulumi_command=base.pulumi_command)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Mapping
 
-from components.names import USER_NAME, is_address, is_port, name_problem
-from components.ssh.hostkeys import host_keys_problem
+from pulumi_docker_machine.components.names import USER_NAME, is_address, is_port, name_problem
+from pulumi_docker_machine.components.ssh.hostkeys import host_keys_problem
 
 _DOCKER_HOST = re.compile(r"tcp://(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})")
 
@@ -62,7 +62,7 @@ def rehearse(writes: Mapping[str, Callable[[Any], Any]]) -> list[str]:
     the problems, one line each (empty: every write works and its config.json loads). Nothing of the real
     store is touched, so an import writes all of its machines or none (a shaped but malformed output
     fails here, not half-way through the real writes)."""
-    from components.files import PrivateTempFolder
+    from pulumi_docker_machine.components.files import PrivateTempFolder
 
     from ..store import Store
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-from components.files import ensure_private_dir, write_private, write_public
+from pulumi_docker_machine.components.files import ensure_private_dir, write_private, write_public
 
 from ..store import Store
 from ..store.lock import store_lock
@@ -148,7 +148,7 @@ class MachineWorkspace:
         kept by ``rm -f``) is selected as before."""
         from pulumi.automation import create_stack, errors
 
-        from .program import machine_program
+        from ..programs.inline import machine_program
 
         try:
             return create_stack(stack_name=name, project_name=self.project, program=self.program or machine_program,
@@ -159,7 +159,7 @@ class MachineWorkspace:
     def stack(self, name: str, create: bool = True):
         from pulumi.automation import create_or_select_stack, select_stack
 
-        from .program import machine_program
+        from ..programs.inline import machine_program
 
         options = self._options()
         for line in remove_stale_locks(self.backend, self.project, name):

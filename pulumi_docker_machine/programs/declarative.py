@@ -33,9 +33,9 @@ from typing import Any
 
 import pulumi
 
-from components import DockerCertificates, DockerMachine, DockerMachineArgs, EngineOptions
-from components.drivers import REGISTRY, driver_from_dict
-from components.names import valid_machine_name
+from pulumi_docker_machine.components import DockerCertificates, DockerMachine, DockerMachineArgs, EngineOptions
+from pulumi_docker_machine.components.drivers import REGISTRY, driver_from_dict
+from pulumi_docker_machine.components.names import valid_machine_name
 
 CONFIG_KEY = "machines"
 SWARMS_KEY = "swarms"
@@ -87,7 +87,7 @@ def parse(machines: Any) -> tuple[list[tuple[str, DockerMachineArgs]], list[str]
                                  power=settings.get("power", "running"),
                                  ssh_key_type=settings.get("ssh_key_type", "ed25519"), hostname=settings.get("hostname"))
         try:
-            from components.machine import validate
+            from pulumi_docker_machine.components.machine import validate
 
             validate(str(name), args)
         except ValueError as err:
@@ -99,8 +99,8 @@ def parse(machines: Any) -> tuple[list[tuple[str, DockerMachineArgs]], list[str]
 
 def _node(path: str, name: str, settings: Any, problems: list[str]):
     """One swarm node's SwarmNodeArgs from its settings, or None with the problem recorded."""
-    from components.swarm.component import SwarmNodeArgs
-    from components.swarm.plan import availability_problem, labels_problem
+    from pulumi_docker_machine.components.swarm.component import SwarmNodeArgs
+    from pulumi_docker_machine.components.swarm.plan import availability_problem, labels_problem
 
     if not isinstance(settings, dict):
         problems.append(f"{path}: give the node's settings as a map, e.g. {{driver: digitalocean}}")
@@ -126,8 +126,8 @@ def _node(path: str, name: str, settings: Any, problems: list[str]):
 
 def parse_swarms(swarms: Any) -> tuple[list[tuple[str, Any]], list[str]]:
     """Every swarm's DockerSwarmArgs, and every problem as ``swarms.NAME.workers[1].key: reason``."""
-    from components.swarm.component import DockerSwarmArgs
-    from components.swarm.plan import count_problem, node_name, swarm_name_problem
+    from pulumi_docker_machine.components.swarm.component import DockerSwarmArgs
+    from pulumi_docker_machine.components.swarm.plan import count_problem, node_name, swarm_name_problem
 
     problems: list[str] = []
     parsed: list[tuple[str, Any]] = []
@@ -168,7 +168,7 @@ def parse_swarms(swarms: Any) -> tuple[list[tuple[str, Any]], list[str]]:
 
 
 def _node_names(name: str, args: Any) -> list[str]:
-    from components.swarm.plan import node_name
+    from pulumi_docker_machine.components.swarm.plan import node_name
 
     return [node_name(name, "manager", i + 1) for i in range(len(args.managers))] + \
         [node_name(name, "worker", i + 1) for i in range(len(args.workers))]
@@ -204,7 +204,7 @@ def main() -> None:
         keys[name] = machine.ssh_private_key
     swarms_out: dict[str, Any] = {}
     if swarms:
-        from components.swarm.component import DockerSwarm
+        from pulumi_docker_machine.components.swarm.component import DockerSwarm
 
         for name, args in swarms:
             args.certificates = certificates

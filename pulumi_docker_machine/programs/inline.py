@@ -7,12 +7,12 @@ import json
 
 import pulumi
 
-from components.certificates import ExistingCertificates
-from components.drivers import driver_from_dict
-from components.engine import EngineOptions
-from components.machine import OUTPUTS, DockerMachine, DockerMachineArgs
+from pulumi_docker_machine.components.certificates import ExistingCertificates
+from pulumi_docker_machine.components.drivers import driver_from_dict
+from pulumi_docker_machine.components.engine import EngineOptions
+from pulumi_docker_machine.components.machine import OUTPUTS, DockerMachine, DockerMachineArgs
 
-from .settings import NAMESPACE
+from ..automation.settings import NAMESPACE
 
 
 def driver_options(config: pulumi.Config) -> dict:
@@ -64,8 +64,8 @@ def machine_program() -> None:
 
 
 def swarm_program() -> None:
-    from components.swarm.component import OUTPUTS as SWARM_OUTPUTS
-    from components.swarm.component import DockerSwarm, DockerSwarmArgs, SwarmNodeArgs
+    from pulumi_docker_machine.components.swarm.component import OUTPUTS as SWARM_OUTPUTS
+    from pulumi_docker_machine.components.swarm.component import DockerSwarm, DockerSwarmArgs, SwarmNodeArgs
 
     config = pulumi.Config(NAMESPACE)
     name = pulumi.get_stack()

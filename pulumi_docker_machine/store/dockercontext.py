@@ -10,7 +10,7 @@ import json
 import os
 from pathlib import Path
 
-from components.files import ensure_private_dir, remove_tree, write_atomic, write_private
+from pulumi_docker_machine.components.files import ensure_private_dir, remove_tree, write_atomic, write_private
 
 MARK = "docker-machine"  # in the context's description: we only ever remove contexts we made
 

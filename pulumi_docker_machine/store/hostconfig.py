@@ -13,7 +13,7 @@ TYPE_CHECKING = False  # typing stays unimported at run time (start-up time)
 if TYPE_CHECKING:
     from typing import Any, Optional
 
-from components.names import DEFAULT_ENGINE_PORT, USER_NAME, is_address, is_port
+from pulumi_docker_machine.components.names import DEFAULT_ENGINE_PORT, USER_NAME, is_address, is_port
 
 from . import checks, driverfields
 

@@ -8,8 +8,8 @@ TYPE_CHECKING = False  # typing stays unimported at run time (start-up time)
 if TYPE_CHECKING:
     from typing import Iterator, Optional
 
-from components.files import ensure_dir, ensure_private_dir, remove_tree, write_private, write_public
-from components.names import default_store_root, valid_machine_name
+from pulumi_docker_machine.components.files import ensure_dir, ensure_private_dir, remove_tree, write_private, write_public
+from pulumi_docker_machine.components.names import default_store_root, valid_machine_name
 
 from . import dockercontext
 from .hostconfig import BrokenMachine, HostConfig, load
@@ -50,7 +50,7 @@ class Store:
         return self.machines_dir / name
 
     def known_hosts_path(self, name: str) -> Path:
-        """The machine's pinned SSH host key (cli/knownhosts.py)."""
+        """The machine's pinned SSH host key (pulumi_docker_machine/knownhosts.py)."""
         return self.machine_dir(name) / "known_hosts"
 
     def names(self) -> list[str]:

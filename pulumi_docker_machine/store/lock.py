@@ -6,8 +6,8 @@ import contextlib
 from pathlib import Path
 from typing import Iterator
 
-from components.files import ensure_dir
-from components.flock import FileLock
+from pulumi_docker_machine.components.files import ensure_dir
+from pulumi_docker_machine.components.flock import FileLock
 
 
 class LockBusy(RuntimeError):

@@ -13,8 +13,8 @@ TYPE_CHECKING = False  # typing stays unimported at run time (start-up time)
 if TYPE_CHECKING:
     from typing import Any, Optional
 
-from components.files import ensure_private_dir, remove_tree, write_public
-from components.names import valid_machine_name
+from pulumi_docker_machine.components.files import ensure_private_dir, remove_tree, write_public
+from pulumi_docker_machine.components.names import valid_machine_name
 
 from . import checks
 from .hostconfig import BrokenMachine, HostConfig
@@ -77,7 +77,7 @@ def swarm_names(store: Store) -> list[str]:
     return sorted(d.name for d in folder.iterdir() if (d / "config.json").is_file())
 
 
-# A record's Spec as SwarmSpec (cli/operations/swarm.py) takes it, each field's type when present.
+# A record's Spec as SwarmSpec (pulumi_docker_machine/automation/swarm.py) takes it, each field's type when present.
 _SPEC_FIELDS = {"driver": str, "managers": int, "workers": int, "driver_options": dict, "engine": dict,
                 "manager_options": list, "worker_options": list}
 _KINDS = {str: "a string", int: "a number", dict: "an object", list: "a list"}

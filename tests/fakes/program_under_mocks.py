@@ -1,4 +1,4 @@
-"""Run a machine stack's inline program (cli/operations/program.py) under the test suite's mocks.
+"""Run a machine stack's inline program (pulumi_docker_machine/programs/inline.py) under the test suite's mocks.
 
     python -m tests.fakes.program_under_mocks STACK < {"config": ..., "prior": [...]} > result.json
 
@@ -73,7 +73,7 @@ class StatefulMocks(MachineMocks):
 
 
 def main() -> None:
-    from cli.operations.program import machine_program
+    from pulumi_docker_machine.programs.inline import machine_program
     from tests.conftest import run_program
 
     stack = sys.argv[1]

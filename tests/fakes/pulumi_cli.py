@@ -358,7 +358,7 @@ class FakePulumiCommand(PulumiCommand):
         return self._ok()
 
     def run_with_input(self, args, cwd, additional_env, text: str) -> CommandResult:
-        """``config set --secret KEY`` with the value on standard input (cli/operations/stackconfig.py)."""
+        """``config set --secret KEY`` with the value on standard input (pulumi_docker_machine/automation/stackconfig.py)."""
         args = ["--non-interactive", *args]
         self.calls.append((args, dict(additional_env)))
         parsed = self._parse(args)

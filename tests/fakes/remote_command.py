@@ -52,7 +52,7 @@ import threading
 import time
 from typing import Callable, Iterator, Mapping, Optional
 
-from components.files import write_private
+from pulumi_docker_machine.components.files import write_private
 
 CONNECTION_DEFAULTS = {"user": "root", "port": 22, "dialErrorLimit": 10, "perDialTimeout": 15}
 BACKOFF_SCALE_VARIABLE = "PDM_TEST_STANDIN_BACKOFF_SCALE"

@@ -440,7 +440,7 @@ def cmd_guestproperty(args):
 
 
 def seed_files(vm: dict) -> dict:
-    from components.drivers.seed import read_seed_iso
+    from pulumi_docker_machine.components.drivers.seed import read_seed_iso
 
     for attachment in vm["attachments"].values():
         if attachment["type"] == "dvddrive" and attachment["medium"].endswith(".iso"):

@@ -1,6 +1,6 @@
 """The QEMU VM as a Pulumi dynamic provider: qemu-system driven directly, its state read through QMP.
 
-The engine stores this provider pickled *by reference*: the module path ``components.drivers.qemu.provider``
+The engine stores this provider pickled *by reference*: the module path ``pulumi_docker_machine.components.drivers.qemu.provider``
 and the class name ``QemuVMProvider`` are a contract with every existing stack's state. The provider
 holds no state: the VM is found again through the pidfile and QMP socket in the machine's folder.
 """

@@ -1,7 +1,7 @@
 """The VirtualBox VM as a Pulumi dynamic provider driving VBoxManage.
 
 The engine stores this provider pickled *by reference*: the module path
-``components.drivers.virtualbox.provider`` and the class name
+``pulumi_docker_machine.components.drivers.virtualbox.provider`` and the class name
 ``VirtualBoxVMProvider`` are a contract with every existing stack's state.
 The provider holds no state: VBoxManage is located again on every call.
 """
