@@ -10,10 +10,19 @@ from __future__ import annotations
 import os
 import sys
 
-# command: how many names it takes (None: any number), and the flags its plain form may carry.
+# command: how many names it takes (None: any number), the flags its plain form may carry, and its body's
+# arguments (by keyword, as its click command passes them) from the names and flags given.
 PLAIN = {
-    "ip": (None, ()), "url": (None, ()), "status": (None, ()), "config": (None, ()), "inspect": (None, ()),
-    "env": (1, ()), "active": (0, ()), "ls": (0, ("-q", "--quiet")),
+    "ip": (None, (), lambda names, flags: {"names": names}),
+    "url": (None, (), lambda names, flags: {"names": names}),
+    "status": (None, (), lambda names, flags: {"names": names}),
+    "config": (None, (), lambda names, flags: {"names": names, "swarm": False}),
+    "inspect": (None, (), lambda names, flags: {"names": names, "template": None}),
+    "env": (1, (), lambda names, flags: {"name": names[0] if names else None, "shell_name": None, "unset": False,
+                                         "no_proxy": False}),
+    "active": (0, (), lambda names, flags: {"timeout": 10}),
+    "ls": (0, ("-q", "--quiet"), lambda names, flags: {"quiet": bool(flags), "filters": (), "timeout": 10,
+                                                       "template": None}),
 }
 
 
@@ -28,7 +37,7 @@ def plain_form(argv: list[str]) -> tuple[str, list[str], list[str]] | None:
         return "help", [], []
     if command not in PLAIN:
         return None
-    most, allowed = PLAIN[command]
+    most, allowed, _ = PLAIN[command]
     flags = [arg for arg in rest if arg.startswith("-")]
     names = [arg for arg in rest if not arg.startswith("-")]
     if any(flag not in allowed for flag in flags) or (most is not None and len(names) > most):
@@ -55,18 +64,7 @@ def run_plain(command: str, names: list[str], flags: list[str]) -> None:
     storage = os.environ.get("MACHINE_STORAGE_PATH")
     app = Application(Path(storage) if storage else None)
     run = import_module(f".{command}", __package__).run
-    if command == "env":
-        run(app, names[0] if names else None, None, False, False)
-    elif command == "active":
-        run(app, 10)
-    elif command == "ls":
-        run(app, bool(flags), (), 10, None)
-    elif command == "inspect":
-        run(app, names, None)
-    elif command == "config":
-        run(app, names, False)
-    else:
-        run(app, names)
+    run(app, **PLAIN[command][2](names, flags))
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from pulumi_docker_machine.cli.app import cli
-from pulumi_docker_machine.cli.env import shells
+from pulumi_docker_machine.cli import shells
 from tests.conftest import require
 
 # Each shell's own code in a double-quoted string, plus what would close the quote and start a command.

@@ -9,7 +9,7 @@ from ..engine_status import MAX_TIMEOUT
 from ..probe import probe_all
 
 
-def run(app: Application, timeout) -> None:
+def run(app: Application, *, timeout) -> None:
     """Print which machine is active."""
     docker_host = os.environ.get("DOCKER_HOST", "")
     candidates = [host for host in app.store.hosts() if docker_host and host.url == docker_host]

@@ -15,4 +15,4 @@ from . import run
 @click.pass_obj
 def command(app: Application, timeout) -> None:
     """Print which machine is active."""
-    run(app, timeout)
+    run(app, timeout=timeout)

@@ -6,7 +6,7 @@ from ..application import Application
 from ..connection import checked_connection
 
 
-def run(app: Application, names, swarm) -> None:
+def run(app: Application, *, names, swarm) -> None:
     """Print the connection config for machine."""
     host = app.one_host(names)
     if swarm:

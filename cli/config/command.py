@@ -14,4 +14,4 @@ from . import run
 @click.pass_obj
 def command(app: Application, names, swarm) -> None:
     """Print the connection config for machine."""
-    run(app, names, swarm)
+    run(app, names=names, swarm=swarm)

@@ -6,7 +6,7 @@ import os
 
 from ..application import Application
 from ..connection import checked_connection
-from . import shells
+from .. import shells
 
 # What -u unsets: the keys of HostConfig.docker_env (which needs a machine; -u takes none).
 VARIABLES = ("DOCKER_TLS_VERIFY", "DOCKER_HOST", "DOCKER_CERT_PATH", "DOCKER_MACHINE_NAME")
@@ -22,7 +22,7 @@ def no_proxy_value(ip: str) -> tuple[str, str]:
     return "NO_PROXY", ip
 
 
-def run(app: Application, name, shell_name, unset, no_proxy) -> None:
+def run(app: Application, *, name, shell_name, unset, no_proxy) -> None:
     """Display the commands to set up the environment for the Docker client."""
     shell = shells.shell(shell_name or shells.detect())
     words = ["docker-machine", "env"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from ..application import Application
-from . import run, shells
+from .. import shells
+from . import run
 
 
 @click.command("env", short_help="Display the commands to set up the environment for the Docker client")
@@ -16,4 +17,4 @@ from . import run, shells
 @click.pass_obj
 def command(app: Application, name, shell_name, unset, no_proxy) -> None:
     """Display the commands to set up the environment for the Docker client."""
-    run(app, name, shell_name, unset, no_proxy)
+    run(app, name=name, shell_name=shell_name, unset=unset, no_proxy=no_proxy)

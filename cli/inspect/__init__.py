@@ -8,7 +8,7 @@ from ..application import Application
 from ..gotemplate import TemplateError, render
 
 
-def run(app: Application, names, template) -> None:
+def run(app: Application, *, names, template) -> None:
     """Inspect information about a machine."""
     host = app.one_host(names)
     if not template:

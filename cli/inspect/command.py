@@ -14,4 +14,4 @@ from . import run
 @click.pass_obj
 def command(app: Application, names, template) -> None:
     """Inspect information about a machine."""
-    run(app, names, template)
+    run(app, names=names, template=template)

@@ -6,7 +6,7 @@ from ..application import Application
 from pulumi_docker_machine.store.driverfields import missing_address
 
 
-def run(app: Application, names) -> None:
+def run(app: Application, *, names) -> None:
     """Get the IP address of one or more machines."""
     hosts = [app.host(name) for name in app.names_or_default(names)]
     for host in hosts:

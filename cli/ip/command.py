@@ -13,4 +13,4 @@ from . import run
 @click.pass_obj
 def command(app: Application, names) -> None:
     """Get the IP address of one or more machines."""
-    run(app, names)
+    run(app, names=names)

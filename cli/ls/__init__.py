@@ -10,7 +10,7 @@ from ..gotemplate import TemplateError, render
 from ..engine_status import MAX_TIMEOUT, EngineStatus
 from pulumi_docker_machine.store import HostConfig
 from pulumi_docker_machine.store.swarms import swarm_membership
-from .table import tabulate
+from ..table import tabulate
 
 DEFAULT_FORMAT = ("table {{ .Name }}\t{{ .Active }}\t{{ .DriverName}}\t{{ .State }}\t{{ .URL }}\t{{ .Swarm }}\t"
                   "{{ .DockerVersion }}\t{{ .Error}}")
@@ -87,7 +87,7 @@ def row(host: HostConfig, status: EngineStatus | None, docker_host: str) -> dict
     }
 
 
-def run(app: Application, quiet, filters, timeout, template) -> None:
+def run(app: Application, *, quiet, filters, timeout, template) -> None:
     """List machines."""
     wanted = parse_filters(app, filters)
     hosts, broken = [], {}

@@ -18,4 +18,4 @@ from . import run
 @click.pass_obj
 def command(app: Application, quiet, filters, timeout, template) -> None:
     """List machines."""
-    run(app, quiet, filters, timeout, template)
+    run(app, quiet=quiet, filters=filters, timeout=timeout, template=template)

@@ -14,7 +14,7 @@ from typing import Sequence
 import click
 
 from ..application import Application
-from ..compose import PASS_THROUGH, docker_env, docker_or_abort, run_docker
+from ..dockerrun import PASS_THROUGH, docker_env, docker_or_abort, run_docker
 from pulumi_docker_machine.store import HostConfig, MachineNotFound
 
 RM_RETRY_SECONDS = 120.0

@@ -8,6 +8,6 @@ from ..probe import probe
 STATUS_TIMEOUT = 10.0
 
 
-def run(app: Application, names) -> None:
+def run(app: Application, *, names) -> None:
     """Get the status of a machine."""
     app.echo(probe(app.one_host(names), STATUS_TIMEOUT).state)

@@ -13,7 +13,7 @@ from ..application import Application
 from ..changing import backend_option, for_each, workspace
 from ..create import driver_in
 from ..create.flags import DRIVER_FLAGS, driver_options, to_driver_options
-from ..env.shells import SHELLS
+from ..shells import SHELLS
 
 DRIVERS = sorted(DRIVER_FLAGS)
 ADDRESS_FLAG = "--generic-ip-address"
@@ -149,7 +149,7 @@ def remove(app: Application, names, force, y, backend_url) -> None:
 @click.pass_obj
 def list_swarms(app: Application, quiet) -> None:
     """List swarms (from the store; no machine is probed)."""
-    from ..ls.table import tabulate
+    from ..table import tabulate
     from pulumi_docker_machine.store.swarms import BrokenSwarm, load_swarm, swarm_names
 
     rows = []
@@ -183,7 +183,7 @@ def list_swarms(app: Application, quiet) -> None:
 def env(app: Application, name, shell_name) -> None:
     """The env of the swarm's first manager (docker commands then act on the swarm)."""
     from ..connection import checked_connection
-    from ..env import shells
+    from .. import shells
     from pulumi_docker_machine.store.swarms import BrokenSwarm, SwarmNotFound, swarm_manager
 
     try:

@@ -13,4 +13,4 @@ from . import run
 @click.pass_obj
 def command(app: Application, names) -> None:
     """Get the URL of a machine."""
-    run(app, names)
+    run(app, names=names)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections import namedtuple
 
-from ..application import CommandError
+from .application import CommandError
 from pulumi_docker_machine.store.checks import text_problem
 
 SHELLS = ("bash", "zsh", "fish", "powershell", "cmd", "tcsh", "emacs")
