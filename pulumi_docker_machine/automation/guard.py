@@ -54,9 +54,10 @@ def relay(source: int, target: int, reader_gone) -> None:
                 reader_gone()
 
 
-def children() -> list:
+def children() -> list[int]:
     """Our children, by the parent field of /proc/PID/stat (after ``comm``, which may hold spaces)."""
-    me, session, found = os.getpid(), os.getsid(0), []
+    me, session = os.getpid(), os.getsid(0)
+    found: list[int] = []
     if not LINUX:
         return found
     for entry in os.listdir("/proc"):
@@ -106,12 +107,13 @@ def end_leftovers() -> None:
 def main(argv: list) -> int:
     parent, command = int(argv[1]), argv[2:]
     cancelled, once = threading.Event(), threading.Lock()
-    state = {"child": None}
+    state: dict[str, subprocess.Popen[bytes] | None] = {"child": None}
 
     def deliver() -> None:
         # One SIGINT at the most: a second one would make pulumi terminate without saving.
-        if state["child"] is not None and cancelled.is_set() and once.acquire(blocking=False):
-            state["child"].send_signal(signal.SIGINT)
+        child = state["child"]
+        if child is not None and cancelled.is_set() and once.acquire(blocking=False):
+            child.send_signal(signal.SIGINT)
 
     def cancel(signum=None, frame=None) -> None:
         cancelled.set()
@@ -128,6 +130,7 @@ def main(argv: list) -> int:
     child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     state["child"] = child
     deliver()  # a signal that came while it was starting
+    assert child.stdout is not None and child.stderr is not None  # both are PIPE
     relays = [threading.Thread(target=relay, args=(stream.fileno(), fd, cancel), daemon=True)
               for stream, fd in ((child.stdout, 1), (child.stderr, 2))]
     for thread in relays:
