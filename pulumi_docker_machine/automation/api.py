@@ -10,6 +10,7 @@ Each call opens the machine's stack in the store's workspace and runs one Pulumi
 from __future__ import annotations
 
 import dataclasses
+import functools
 import secrets as random
 import subprocess
 from typing import Callable, Optional
@@ -159,7 +160,7 @@ def _run_update(workspace: MachineWorkspace, name: str, spec: MachineSpec, say: 
 
 
 def up_stack(workspace: MachineWorkspace, name: str, values: dict, say: Say, doing: str,
-             on_failure: Callable[[str], None], busy: Callable[[str], MachineError],
+             on_failure: Callable[[str], object], busy: Callable[[str], MachineError],
              replace: Optional[list[str]] = None, new: bool = False):
     """Set the stack's config and run one update with progress; a failure is one message, handed to
     ``on_failure`` (to keep the machine or swarm listed as Error) and raised as MachineError. ``new``: the
@@ -418,8 +419,9 @@ def import_machines(names: Optional[list[str]] = None, *, store: Optional[Store]
             problems.append(f"{name}: unknown driver {str(spec.driver)[:40]!r}")
             continue
         prepared[name] = (spec, outputs)
-    problems += rehearse({name: (lambda scratch, name=name: write_machine(
-        scratch, name, *prepared[name], workspace.backend, docker_context=False)) for name in prepared})
+    problems += rehearse({name: functools.partial(write_machine, name=name, spec=spec, outputs=outputs,
+                                                  backend=workspace.backend, docker_context=False)
+                          for name, (spec, outputs) in prepared.items()})
     if problems:  # nothing is written unless every machine checks out
         raise MachineError("Error: the backend has machines this store can't take (nothing was imported):\n"
                            + "\n".join(problems))
@@ -465,9 +467,9 @@ def import_stack(stack_name: str, project_dir: str, *, store: Optional[Store] = 
             specs[name] = MachineSpec(driver=outputs["driver"], engine=outputs.get("engine") or {})
         problems += found
     declared_in = f"{project_dir} (stack {stack_name})"
-    problems += rehearse({name: (lambda scratch, name=name: write_machine(
-        scratch, name, specs[name], imports[name], backend="", docker_context=False, declared_in=declared_in))
-        for name in specs})
+    problems += rehearse({name: functools.partial(write_machine, name=name, spec=specs[name], outputs=imports[name],
+                                                  backend="", docker_context=False, declared_in=declared_in)
+                          for name in specs})
     if problems:  # a stack's outputs are untrusted: nothing is written unless every machine checks out
         raise MachineError(f"Error: stack {stack_name!r} exports machines this store can't take "
                            "(nothing was imported):\n" + "\n".join(problems))

@@ -96,7 +96,7 @@ def check_swarm(name: str, spec: SwarmSpec, store: Store, existing: Optional[Swa
     if problem:
         raise MachineError(f"Error creating swarm: {problem}")
     if spec.driver == "generic":
-        for role, count in (("manager", spec.managers), ("worker", spec.workers)):
+        for role in ("manager", "worker"):
             missing = [i + 1 for i, node in enumerate(spec.nodes(role))
                        if not node.get("driver_options", {}).get("ip_address")]
             if missing:

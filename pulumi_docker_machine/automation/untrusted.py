@@ -49,7 +49,9 @@ def machine_problems(name: Any, out: Mapping[str, Any]) -> list[str]:
     keys_problem = host_keys_problem(out.get("ssh_host_keys"))
     if keys_problem:
         problems.append(f"{name}: ssh_host_keys {keys_problem}")
-    engine = out.get("engine") if isinstance(out.get("engine"), dict) else {}
+    engine = out.get("engine")
+    if not isinstance(engine, dict):
+        engine = {}
     for key in ("labels", "env", "opts", "insecure_registries", "registry_mirrors"):
         value = engine.get(key)
         if value is not None and not (isinstance(value, list) and all(isinstance(item, str) for item in value)):
