@@ -27,7 +27,7 @@ class ClickCommandError(click.ClickException):
 
     def __init__(self, error: CommandError) -> None:
         super().__init__(error.message)
-        self.exit_code = error.exit_code
+        self.exit_code = error.exit_code  # type: ignore[misc]  # click types it as a ClassVar; it reads the instance's
 
     def show(self, file=None) -> None:
         click.echo(self.message, err=True)

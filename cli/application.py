@@ -40,6 +40,7 @@ class Application:
     def __init__(self, storage_path: Optional[Path] = None, debug: bool = False) -> None:
         self.store = Store(storage_path)
         self.debug = debug
+        self.force_unlock = False  # --force-unlock (cli/changing.py)
 
     def echo(self, text: str = "", nl: bool = True) -> None:
         sys.stdout.write(text + "\n" if nl else text)
@@ -56,8 +57,9 @@ class Application:
         raise CommandError(message)
 
     def host(self, name: str) -> HostConfig:
-        if name_problem(name):
-            self.abort(name_problem(name))
+        problem = name_problem(name)
+        if problem:
+            self.abort(problem)
         try:
             return self.store.load(name)
         except (MachineNotFound, BrokenMachine) as err:

@@ -15,8 +15,9 @@ _backend_url_option = click.option("--backend-url", envvar="PULUMI_BACKEND_URL",
 
 
 def _note_force_unlock(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
-    if value:
-        ctx.find_object(Application).force_unlock = True
+    app = ctx.find_object(Application)
+    if value and app is not None:
+        app.force_unlock = True
     return value
 
 
@@ -42,10 +43,10 @@ def workspace(app: Application, backend_url: Optional[str]):
 
     debug = (lambda text: click.echo(text, err=True)) if app.debug else None
     return MachineWorkspace(app.store, backend_url=backend_url, say=app.echo, debug=debug,
-                            force_unlock=getattr(app, "force_unlock", False))
+                            force_unlock=app.force_unlock)
 
 
-def for_each(app: Application, names: Sequence[str], action: Callable[[str, Callable[[str], None]], None]) -> None:
+def for_each(app: Application, names: Sequence[str], action: Callable[[str, Callable[[str], None]], object]) -> None:
     """Run ``action`` for every machine at once; errors are collected and reported together."""
     from pulumi_docker_machine.automation import MachineError, PulumiUnavailable
     from pulumi_docker_machine.store import BrokenMachine, MachineNotFound

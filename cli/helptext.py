@@ -23,9 +23,10 @@ def terminal_width() -> int:
     except (KeyError, ValueError):
         columns = 0
     if columns <= 0:
+        stdout = sys.__stdout__  # None when Python was started without one
         try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
-        except (AttributeError, ValueError, OSError):
+            columns = (stdout and os.get_terminal_size(stdout.fileno()).columns) or 80
+        except (ValueError, OSError):
             columns = 80
     return max(min(columns, 80) - 2, 50)
 

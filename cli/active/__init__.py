@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 from ..application import Application
-from ..engine_status import MAX_TIMEOUT
 from ..probe import probe_all
 
 

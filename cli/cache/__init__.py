@@ -13,7 +13,7 @@ import click
 from ..application import Application
 
 
-def size(count: int) -> str:
+def size(count: float) -> str:
     for unit in ("B", "KiB", "MiB", "GiB"):
         if count < 1024 or unit == "GiB":
             return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"

@@ -102,7 +102,7 @@ def driver_options(driver: str) -> list[click.Option]:
     options = []
     for flag, dest, kind, default, env, help_text in DRIVER_FLAGS.get(driver, []):
         shown = f" [default: {default}]" if default not in ("", False) else ""
-        common = {"envvar": env or None, "help": help_text + shown, "show_envvar": bool(env)}
+        common: dict[str, Any] = {"envvar": env or None, "help": help_text + shown, "show_envvar": bool(env)}
         if kind == BOOL:
             options.append(click.Option([flag, f"driver_{dest}"], is_flag=True, default=None, **common))
         elif kind == MULTI:
@@ -148,7 +148,7 @@ def to_driver_options(driver: str, values: dict[str, Any]) -> dict[str, Any]:
             parts = [p.strip() for p in value.split(",")]
             if len(parts) % 2:
                 raise click.BadParameter("give key,value pairs: key1,value1,key2,value2", param_hint="--amazonec2-tags")
-            value = dict(zip(parts[0::2], parts[1::2]))
+            value = dict(zip(parts[0::2], parts[1::2], strict=True))
         elif dest == "user_data":
             from pulumi_docker_machine.components.drivers import driver_class  # the cloud SDK: at create only, never for --help
 

@@ -7,7 +7,7 @@ import re
 
 from ..application import Application
 from ..gotemplate import TemplateError, render
-from ..engine_status import MAX_TIMEOUT, EngineStatus
+from ..engine_status import EngineStatus
 from pulumi_docker_machine.store import HostConfig
 from pulumi_docker_machine.store.swarms import swarm_membership
 from ..table import tabulate
@@ -83,7 +83,7 @@ def row(host: HostConfig, status: EngineStatus | None, docker_host: str) -> dict
         "Swarm": swarm_column(host),
         "DockerVersion": status.docker_version if status else "",
         "Error": error_summary(status.error) if status else "",
-        "ResponseTime": f"{status.response_time_ms:.3f}ms" if running else "",
+        "ResponseTime": f"{status.response_time_ms:.3f}ms" if status is not None and running else "",
     }
 
 

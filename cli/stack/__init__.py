@@ -23,20 +23,14 @@ RM_PARTIAL = "failed to remove some resources from stack"
 
 def manager_host(app: Application, name: str) -> HostConfig:
     """The swarm's manager (pulumi_docker_machine/store/swarms.py's swarm_manager), else the machine named ``name``."""
+    from pulumi_docker_machine.store.swarms import swarm_manager
+
     try:
-        from pulumi_docker_machine.store.swarms import swarm_manager
-    except ImportError:  # no swarm store yet: a machine that is a manager is a valid target too
-        swarm_manager = None
-    if swarm_manager is not None:
-        try:
-            host = swarm_manager(app.store, name)
-        except (LookupError, MachineNotFound):
-            host = None  # not a swarm: maybe a machine
-        except (OSError, ValueError) as err:
-            app.abort(f"Error: {err}")
-        if host is not None:
-            return host
-    return app.host(name)
+        return swarm_manager(app.store, name)
+    except (LookupError, MachineNotFound):
+        return app.host(name)  # not a swarm: maybe a machine
+    except (OSError, ValueError) as err:
+        app.abort(f"Error: {err}")
 
 
 @click.group("stack", short_help="Deploy or remove a Compose stack on a swarm")

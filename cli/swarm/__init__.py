@@ -7,10 +7,12 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import click
 
 from ..application import Application
-from ..changing import backend_option, for_each, workspace
+from ..changing import backend_option, workspace
 from ..create import driver_in
 from ..create.flags import DRIVER_FLAGS, driver_options, to_driver_options
 from ..shells import SHELLS
@@ -139,9 +141,13 @@ def remove(app: Application, names, force, y, backend_url) -> None:
     from pulumi_docker_machine.automation.swarm import remove_swarm
 
     space = workspace(app, backend_url)
+
+    def remove(swarm: str, say: Callable[[str], None]) -> None:
+        remove_swarm(swarm, force=force, workspace=space, say=say)
+        say(f"Successfully removed swarm {swarm}")
+
     for name in names:
-        run_one(app, name, lambda swarm, say: (remove_swarm(swarm, force=force, workspace=space, say=say),
-                                               say(f"Successfully removed swarm {swarm}")))
+        run_one(app, name, remove)
 
 
 @command.command("ls", short_help="List swarms")
