@@ -25,10 +25,11 @@ import sys
 from pulumi_docker_machine.automation.settings import MachineSpec, to_config
 from pulumi_docker_machine.automation.certs import ensure_shared_certs
 from pulumi_docker_machine.automation.stackconfig import set_stack_config
+from pulumi_docker_machine.automation.api import machine_program
 from pulumi_docker_machine.automation.workspace import MachineWorkspace
 from pulumi_docker_machine.store import Store
 name = sys.argv[1]
-workspace = MachineWorkspace(Store())
+workspace = MachineWorkspace(Store(), program=machine_program)
 stack = workspace.stack(name)
 set_stack_config(workspace, stack, to_config(MachineSpec(driver="generic"), ensure_shared_certs(workspace.store)))
 """

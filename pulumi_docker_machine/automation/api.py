@@ -27,10 +27,10 @@ from .certs import ensure_shared_certs, signed_by_another_ca
 from .interrupt import interrupted
 from .progress import Progress
 from .stackconfig import set_stack_config
-from .settings import NAMESPACE, MachineSpec, from_config, from_outputs, to_config
+from .settings import NAMESPACE, MachineSpec, from_config, from_outputs, machine_args, to_config
 from .stalelock import release_stale_locks
 from .storesync import mark_error, outputs_plain, write_machine
-from .workspace import MachineWorkspace, PulumiUnavailable
+from .workspace import PROJECT, MachineWorkspace, PulumiUnavailable
 
 Say = Callable[[str], None]
 
@@ -53,8 +53,17 @@ def _quiet(_: str) -> None:
     pass
 
 
+def machine_program() -> None:
+    """The inline program of a machine's stack, imported when the engine runs it (it imports Pulumi)."""
+    from ..programs.inline import machine_program as program
+
+    program()
+
+
 def _workspace(workspace: Optional[MachineWorkspace], store: Optional[Store], say: Say) -> MachineWorkspace:
-    return workspace or MachineWorkspace(store or Store(), say=say)
+    """The store's workspace for machines' stacks (``workspace``: the caller's, for its backend and CLI)."""
+    base = workspace or MachineWorkspace(store or Store(), say=say)
+    return dataclasses.replace(base, project=PROJECT, program=machine_program, pulumi_command=base.pulumi_command)
 
 
 def _last_line(err: Exception) -> str:
@@ -76,20 +85,15 @@ def _interrupted(name: str) -> MachineError:
 
 def check_configuration(name: str, spec: MachineSpec) -> None:
     """What docker-machine checks before "Running pre-create checks...": the name, then the driver's flags
-    (its SetConfigFromFlags), the engine options and SANs. Exit 1; nothing is created."""
-    from pulumi_docker_machine.components.cert import san_entries
-    from pulumi_docker_machine.components.drivers import DriverArgumentError, driver_from_dict
-    from pulumi_docker_machine.components.drivers.base import check_driver
-    from pulumi_docker_machine.components.engine import EngineOptionError, EngineOptions
-    from pulumi_docker_machine.components.provision import check_command_size
+    (its SetConfigFromFlags), the engine options and SANs: the component's own checks of the arguments
+    ``spec`` makes. Exit 1; nothing is created."""
+    from pulumi_docker_machine.components.machine import validate
 
     if name_problem(name):
         raise MachineError(f"Error creating machine: {name_problem(name)}")
     try:
-        check_driver(driver_from_dict(spec.driver, spec.driver_options), name)
-        check_command_size(EngineOptions.from_dict(spec.engine), spec.driver)
-        san_entries(spec.tls_sans)
-    except (DriverArgumentError, EngineOptionError, ValueError, TypeError) as err:
+        validate(name, machine_args(spec))
+    except (ValueError, TypeError) as err:
         raise MachineError(f"Error setting machine configuration from flags provided: {err}") from None
 
 
@@ -464,7 +468,7 @@ def import_stack(stack_name: str, project_dir: str, *, store: Optional[Store] = 
         if outputs.get("driver") not in REGISTRY:
             found.append(f"{name}: unknown driver {str(outputs.get('driver'))[:40]!r}")
         if not found:
-            specs[name] = MachineSpec(driver=outputs["driver"], engine=outputs.get("engine") or {})
+            specs[name] = from_outputs(outputs)
         problems += found
     declared_in = f"{project_dir} (stack {stack_name})"
     problems += rehearse({name: functools.partial(write_machine, name=name, spec=specs[name], outputs=imports[name],

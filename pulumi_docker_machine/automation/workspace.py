@@ -43,7 +43,8 @@ class MachineWorkspace:
     debug: Optional[Callable[[str], None]] = None  # -D: where the commands run and the engine's log go
     # Swarms are stacks of their own project (so a swarm and a machine may share a name), in their own folder.
     project: str = PROJECT
-    program: Optional[Callable[[], None]] = None  # default: one machine from the stack's config
+    # The stacks' inline program, given by whoever opens them (machines: api's; swarms: swarm.py's).
+    program: Optional[Callable[[], None]] = None
     force_unlock: bool = False  # --force-unlock: remove the stack's lock first, whoever holds it (pulumi cancel)
 
     @property
@@ -148,10 +149,8 @@ class MachineWorkspace:
         kept by ``rm -f``) is selected as before."""
         from pulumi.automation import create_stack, errors
 
-        from ..programs.inline import machine_program
-
         try:
-            return create_stack(stack_name=name, project_name=self.project, program=self.program or machine_program,
+            return create_stack(stack_name=name, project_name=self.project, program=self._program(),
                                 opts=self._options()), True
         except errors.StackAlreadyExistsError:
             return self.stack(name), False
@@ -159,18 +158,20 @@ class MachineWorkspace:
     def stack(self, name: str, create: bool = True):
         from pulumi.automation import create_or_select_stack, select_stack
 
-        from ..programs.inline import machine_program
-
         options = self._options()
         for line in remove_stale_locks(self.backend, self.project, name):
             self.say(line)
         open_stack = create_or_select_stack if create else select_stack
-        stack = open_stack(stack_name=name, project_name=self.project, program=self.program or machine_program,
-                           opts=options)
+        stack = open_stack(stack_name=name, project_name=self.project, program=self._program(), opts=options)
         if self.force_unlock:
             stack.cancel()
             self.say(f"Unlocked the stack of {name!r} (--force-unlock)")
         return stack
+
+    def _program(self) -> Callable[[], None]:
+        if self.program is None:
+            raise ValueError(f"no program for the stacks of project {self.project!r}: give MachineWorkspace one")
+        return self.program
 
     def write_project(self) -> None:
         """STORE/pulumi/Pulumi.yaml, replaced atomically and only when it changes: other processes'

@@ -33,13 +33,17 @@ from typing import Any
 
 import pulumi
 
-from pulumi_docker_machine.components import DockerCertificates, DockerMachine, DockerMachineArgs, EngineOptions
-from pulumi_docker_machine.components.drivers import REGISTRY, driver_from_dict
+from pulumi_docker_machine.components import DockerCertificates, DockerMachine, DockerMachineArgs
+from pulumi_docker_machine.components.drivers import REGISTRY
+from pulumi_docker_machine.components.drivers.base import check_driver
+from pulumi_docker_machine.components.engine import EngineOptionError
+from pulumi_docker_machine.components.machine import validate
 from pulumi_docker_machine.components.names import valid_machine_name
+
+from ..automation.settings import MachineSpec, driver_of, engine_of, from_entry, machine_args
 
 CONFIG_KEY = "machines"
 SWARMS_KEY = "swarms"
-MACHINE_KEYS = ("driver", "engine", "tls_sans", "power", "ssh_key_type", "hostname")
 NODE_KEYS = ("driver", "labels", "availability")
 SWARM_KEYS = ("managers", "workers", "engine", "driver")
 
@@ -71,27 +75,15 @@ def parse(machines: Any) -> tuple[list[tuple[str, DockerMachineArgs]], list[str]
         if driver_name not in REGISTRY:
             problems.append(f"{path}.driver: {driver_name!r} is not a driver: use one of {', '.join(sorted(REGISTRY))}")
             continue
-        options = {k: v for k, v in settings.items() if k not in MACHINE_KEYS}
+        spec, component = from_entry(settings)
         try:
-            engine = EngineOptions.from_dict(settings.get("engine") or {})
-        except ValueError as err:
+            args = machine_args(spec, **component)
+            validate(str(name), args)
+        except EngineOptionError as err:
             problems.append(f"{path}.engine: {err}")
             continue
-        try:
-            driver = driver_from_dict(driver_name, options)
-            driver.validate(str(name))
         except (ValueError, TypeError) as err:
-            problems.append(f"{path}{_where(str(err), driver_name, options)}: {err}")
-            continue
-        args = DockerMachineArgs(driver=driver, engine=engine, tls_sans=list(settings.get("tls_sans") or []),
-                                 power=settings.get("power", "running"),
-                                 ssh_key_type=settings.get("ssh_key_type", "ed25519"), hostname=settings.get("hostname"))
-        try:
-            from pulumi_docker_machine.components.machine import validate
-
-            validate(str(name), args)
-        except ValueError as err:
-            problems.append(f"{path}: {err}")
+            problems.append(f"{path}{_where(str(err), driver_name, spec.driver_options)}: {err}")
             continue
         parsed.append((str(name), args))
     return parsed, problems
@@ -115,8 +107,8 @@ def _node(path: str, name: str, settings: Any, problems: list[str]):
         problems.append(f"{path}: {problem}")
         return None
     try:
-        driver = driver_from_dict(driver_name, options)
-        driver.validate(name)
+        driver = driver_of(MachineSpec(driver=driver_name, driver_options=options))
+        check_driver(driver, name)
     except (ValueError, TypeError) as err:
         problems.append(f"{path}{_where(str(err), driver_name, options)}: {err}")
         return None
@@ -158,7 +150,7 @@ def parse_swarms(swarms: Any) -> tuple[list[tuple[str, Any]], list[str]]:
             problems.append(f"{path}: {problem}")
             continue
         try:
-            engine = EngineOptions.from_dict(settings.get("engine") or {})
+            engine = engine_of(settings.get("engine") or {})
         except ValueError as err:
             problems.append(f"{path}.engine: {err}")
             continue

@@ -1,64 +1,20 @@
 """The inline Pulumi programs of the store's stacks: one DockerMachine (a machine's stack) or one
-DockerSwarm (a swarm's stack), built from the stack's config."""
+DockerSwarm (a swarm's stack), built from the stack's config (automation/settings.py reads it)."""
 
 from __future__ import annotations
 
-import json
+import dataclasses
 
 import pulumi
 
-from pulumi_docker_machine.components.certificates import ExistingCertificates
-from pulumi_docker_machine.components.drivers import driver_from_dict
-from pulumi_docker_machine.components.engine import EngineOptions
-from pulumi_docker_machine.components.machine import OUTPUTS, DockerMachine, DockerMachineArgs
+from pulumi_docker_machine.components.machine import OUTPUTS, DockerMachine
 
-from ..automation.settings import NAMESPACE
-
-
-def driver_options(config: pulumi.Config) -> dict:
-    """The driver's options, credentials (secret config) included."""
-    options = dict(config.get_object("driverOptions") or {})
-    for key in json.loads(config.get("driverSecretKeys") or "[]"):
-        options[key] = config.require_secret(f"driverSecret.{key}")
-    return options
-
-
-def engine_options(config: pulumi.Config) -> EngineOptions:
-    """The engine options; ``engineEnv`` (secret config: --engine-env) holds the environment."""
-    engine = dict(config.get_object("engine") or {})
-    env = config.get_object("engineEnv")
-    if env is not None:
-        engine["env"] = env
-    return EngineOptions.from_dict(engine)
-
-
-def store_certificates(config: pulumi.Config) -> ExistingCertificates:
-    """The store's CA and client certificate (STORE/certs), shared by all its machines."""
-    return ExistingCertificates(
-        ca_pem=config.require("caCert"),
-        ca_key_pem=config.require_secret("caKey"),
-        client_cert_pem=config.require("clientCert"),
-        client_key_pem=config.require_secret("clientKey"),
-    )
+from ..automation.settings import NAMESPACE, driver_of, engine_of, machine_args, program_config
 
 
 def machine_program() -> None:
-    config = pulumi.Config(NAMESPACE)
-    name = pulumi.get_stack()
-    machine = DockerMachine(
-        name,
-        DockerMachineArgs(
-            driver=driver_from_dict(config.require("driver"), driver_options(config)),
-            engine=engine_options(config),
-            tls_sans=list(config.get_object("tlsSans") or []),
-            certificates=store_certificates(config),
-            power=config.get("power") or "running",
-            force_stop=bool(config.get_bool("forceStop")),
-            reinstall_engine=bool(config.get_bool("reinstallEngine")),
-            provision_nonce=config.get("provisionNonce") or "",
-            ssh_host_key=config.get("sshHostKey") or None,
-        ),
-    )
+    spec, component = program_config(pulumi.Config(NAMESPACE))
+    machine = DockerMachine(pulumi.get_stack(), machine_args(spec, **component))
     for key in OUTPUTS:
         pulumi.export(key, getattr(machine, key))
 
@@ -68,20 +24,20 @@ def swarm_program() -> None:
     from pulumi_docker_machine.components.swarm.component import DockerSwarm, DockerSwarmArgs, SwarmNodeArgs
 
     config = pulumi.Config(NAMESPACE)
-    name = pulumi.get_stack()
-    driver, common = config.require("driver"), driver_options(config)
+    common, component = program_config(config)  # the settings every node shares
     layout = config.require_object("swarm")
 
-    def node(options: dict) -> SwarmNodeArgs:
-        return SwarmNodeArgs(driver_from_dict(driver, {**common, **options.get("driver_options", {})}),
-                             labels=dict(options.get("labels") or {}),
-                             availability=options.get("availability") or "active")
+    def node(settings: dict) -> SwarmNodeArgs:
+        own = dataclasses.replace(common, driver_options={**common.driver_options,
+                                                          **settings.get("driver_options", {})})
+        return SwarmNodeArgs(driver_of(own), labels=dict(settings.get("labels") or {}),
+                             availability=settings.get("availability") or "active")
 
-    swarm = DockerSwarm(name, DockerSwarmArgs(
+    swarm = DockerSwarm(pulumi.get_stack(), DockerSwarmArgs(
         managers=[node(n) for n in layout["managers"]],
         workers=[node(n) for n in layout["workers"]],
-        engine=engine_options(config),
-        certificates=store_certificates(config),
+        engine=engine_of(common.engine),
+        certificates=component["certificates"],
     ))
     for key in SWARM_OUTPUTS:
         pulumi.export(key, getattr(swarm, key))
