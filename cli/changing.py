@@ -34,12 +34,12 @@ def backend_option(command: Callable) -> Callable:
 
 def workspace(app: Application, backend_url: Optional[str]):
     from pulumi_docker_machine.automation import MachineWorkspace
-    from pulumi_docker_machine.automation.interrupt import defer_ctrl_c_to_engine
+    from pulumi_docker_machine.automation.interrupt import defer_ctrl_c_to_pulumi
 
     if app.store.root.exists() and not app.store.root.is_dir():
         app.abort(f"Error: the storage path {app.store.root} is not a folder: give -s/--storage-path "
                   "(or MACHINE_STORAGE_PATH) a folder")
-    defer_ctrl_c_to_engine()
+    defer_ctrl_c_to_pulumi()
 
     debug = (lambda text: click.echo(text, err=True)) if app.debug else None
     return MachineWorkspace(app.store, backend_url=backend_url, say=app.echo, debug=debug,

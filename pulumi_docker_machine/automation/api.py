@@ -179,7 +179,7 @@ def up_stack(workspace: MachineWorkspace, name: str, values: dict, say: Say, doi
         if interrupted():  # Ctrl-C came before the engine started: start nothing
             raise _interrupted(name)
         return update.up(stack, on_event=progress, color="never", replace=replace,
-                         **workspace.engine_log_options())
+                         **workspace.pulumi_log_options())
     except errors.ConcurrentUpdateError as err:
         if not release_stale_locks(stack, name, str(err), say):
             raise busy(name) from None
@@ -286,7 +286,7 @@ def _remove(workspace: MachineWorkspace, host: HostConfig, force: bool, say: Say
         return
     try:
         stack = workspace.stack(name, create=False)
-        update.destroy(stack, on_event=Progress(say), color="never", **workspace.engine_log_options())
+        update.destroy(stack, on_event=Progress(say), color="never", **workspace.pulumi_log_options())
         stack.workspace.remove_stack(name)
     except PulumiUnavailable as err:
         if not force:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import shlex
 from typing import Any, Callable, Optional
 
-# What the engine is asked for with -D: its log (glog, on stderr) at a verbosity that shows each step.
-ENGINE_LOG_OPTIONS = {"log_to_std_err": True, "log_verbosity": 3}
+# What the Pulumi engine is asked for with -D: its log (glog, on stderr) at a verbosity that shows each step.
+PULUMI_LOG_OPTIONS = {"log_to_std_err": True, "log_verbosity": 3}
 
 
 class DebugCommand:

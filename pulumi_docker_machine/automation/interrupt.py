@@ -47,8 +47,8 @@ def _on_signal(signum, frame) -> None:
         _cancel_all()
 
 
-def defer_ctrl_c_to_engine() -> None:
-    """From now on SIGINT, SIGTERM and SIGHUP cancel the engine's work (main thread only: that is where
+def defer_ctrl_c_to_pulumi() -> None:
+    """From now on SIGINT, SIGTERM and SIGHUP cancel the Pulumi engine's work (main thread only: that is where
     Python takes signals)."""
     if threading.current_thread() is threading.main_thread():
         for signum in SIGNALS:

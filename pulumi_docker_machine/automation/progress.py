@@ -27,7 +27,7 @@ STEPS: dict[str, tuple[Optional[str], Optional[str]]] = {
                 "Checking connection to Docker..."),
 }
 DELETING = "Removing {what}..."
-ENGINE_SUMMARY = "update failed"  # the engine's last diagnostic on any failed update: it says nothing more
+PULUMI_UPDATE_FAILED = "update failed"  # the Pulumi engine's last diagnostic on any failed update: it says nothing more
 # pulumi-command's error quotes the whole command (our provisioning script) on one line: keep the status.
 _COMMAND_FAILED = re.compile(r'^(Process exited with status \d+): running ".*":$')
 
@@ -101,7 +101,7 @@ class Progress:
 
     def failure(self, fallback: str, doing: str = "creating machine", tail: int = 15) -> str:
         """The failing step and the end of what it said (the remote output, for provisioning)."""
-        message = "\n".join(_raised(error) for error in self.errors if error != ENGINE_SUMMARY) or fallback
+        message = "\n".join(_raised(error) for error in self.errors if error != PULUMI_UPDATE_FAILED) or fallback
         lines = [_short(line) for line in message.splitlines() if line.strip()][-tail:]
         step = STEPS.get(self.failed_step or "", (None, None))[0]
         where = f" while {step.splitlines()[0].rstrip('.').lower()}" if step else ""

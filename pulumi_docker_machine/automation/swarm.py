@@ -258,7 +258,7 @@ def remove_swarm(name: str, *, force: bool = False, store: Optional[Store] = Non
                 try:
                     stack = workspace.stack(name, create=False)
                     update.destroy(stack, on_event=Progress(say), color="never",
-                                   **workspace.engine_log_options())
+                                   **workspace.pulumi_log_options())
                     stack.workspace.remove_stack(name)
                 except errors.StackNotFoundError:
                     pass

@@ -92,10 +92,10 @@ class MachineWorkspace:
             command = self.pulumi_command = DebugCommand(command, self.debug)
         return command
 
-    def engine_log_options(self) -> dict:
-        from .debugging import ENGINE_LOG_OPTIONS
+    def pulumi_log_options(self) -> dict:
+        from .debugging import PULUMI_LOG_OPTIONS
 
-        return dict(ENGINE_LOG_OPTIONS) if self.debug is not None else {}
+        return dict(PULUMI_LOG_OPTIONS) if self.debug is not None else {}
 
     def _command(self):
         """The Pulumi CLI (injected, on PATH, in the store, or installed into the store on first use), each
