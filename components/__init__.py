@@ -35,7 +35,7 @@ _EXPORTS = {
     "ComposeAppArgs": "pulumi_docker_machine.components.compose.component",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = tuple(sorted(_EXPORTS))
 
 
 def __getattr__(name: str) -> Any:

@@ -19,7 +19,7 @@ def default_organization() -> str:
     """docker-machine names certificates after the user: O=$USER."""
     try:
         return getpass.getuser()
-    except Exception:  # no USER and no passwd entry (some containers)
+    except (OSError, KeyError):  # no USER and no passwd entry (some containers); KeyError before Python 3.13
         return "docker-machine"
 
 
@@ -30,22 +30,16 @@ class DockerCertificatesArgs:
     validity_days: int = DEFAULT_VALIDITY_DAYS
 
 
-@dataclass
 class ExistingCertificates:
     """A CA and client certificate made elsewhere (docker-machine's STORE/certs), passed in as PEMs."""
 
-    ca_pem: pulumi.Input[str]
-    ca_key_pem: pulumi.Input[str]
-    client_cert_pem: pulumi.Input[str]
-    client_key_pem: pulumi.Input[str]
-    organization: str = ""
-
-    def __post_init__(self) -> None:
-        self.organization = self.organization or default_organization()
-        self.ca_pem = pulumi.Output.from_input(self.ca_pem)
-        self.ca_key_pem = pulumi.Output.secret(self.ca_key_pem)
-        self.client_cert_pem = pulumi.Output.from_input(self.client_cert_pem)
-        self.client_key_pem = pulumi.Output.secret(self.client_key_pem)
+    def __init__(self, ca_pem: pulumi.Input[str], ca_key_pem: pulumi.Input[str], client_cert_pem: pulumi.Input[str],
+                 client_key_pem: pulumi.Input[str], organization: str = "") -> None:
+        self.organization = organization or default_organization()
+        self.ca_pem = pulumi.Output.from_input(ca_pem)
+        self.ca_key_pem = pulumi.Output.secret(ca_key_pem)
+        self.client_cert_pem = pulumi.Output.from_input(client_cert_pem)
+        self.client_key_pem = pulumi.Output.secret(client_key_pem)
 
     @property
     def ca(self) -> "ExistingCertificates._CA":

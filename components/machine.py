@@ -152,6 +152,10 @@ class DockerMachine(pulumi.ComponentResource):
         # A host we did not create keeps its hostname unless one is asked for.
         hostname = args.hostname or (name if driver.owns_host else None)
         ssh_user = pulumi.Output.from_input(host.ssh_user)
+        # Typed as an Input: what Output.secret's signature can match.
+        stdin: pulumi.Input[str] = pulumi.Output.all(certs.ca_pem, server.cert_pem, server.key_pem).apply(
+            lambda pems: provisioning_stdin(engine, *pems)  # --engine-env values too: never in a command
+        )
         provision = None if not running else remote.Command(
             f"{name}-provision",
             connection=remote.ConnectionArgs(
@@ -178,11 +182,7 @@ class DockerMachine(pulumi.ComponentResource):
                 if driver.owns_host
                 else ssh_user.apply(lambda user: remote_command(render_deprovision_script(), user))
             ),
-            stdin=pulumi.Output.secret(
-                pulumi.Output.all(certs.ca_pem, server.cert_pem, server.key_pem).apply(
-                    lambda pems: provisioning_stdin(engine, *pems)  # --engine-env values too: never in a command
-                )
-            ),
+            stdin=pulumi.Output.secret(stdin),
             # The certificates ride on stdin: keep the step's output out of the engine's logs.
             logging=remote.Logging.NONE,
             add_previous_output_in_env=False,

@@ -24,8 +24,7 @@ from typing import Optional
 
 from pulumi import automation as auto
 
-from pulumi_docker_machine.components import GenericDriver, files
-from pulumi_docker_machine.components.drivers.base import DriverArgumentError
+from pulumi_docker_machine import DriverArgumentError, GenericDriver, write_client_certs
 
 PROJECT = "docker-app"  # the name in app-program/Pulumi.yaml: its config keys are docker-app:address, ...
 PROGRAM = Path(__file__).resolve().parent / "app-program"
@@ -40,7 +39,7 @@ def inline_program() -> None:
 def stack_for(state_dir: Path, work_dir: Optional[Path] = None,
               pulumi_command: Optional[auto.PulumiCommand] = None) -> auto.Stack:
     """The stack 'dev' with its state in ``state_dir``: inline, or the project in ``work_dir``."""
-    files.ensure_dir(state_dir)  # 0700 when new: the state holds the stack's (encrypted) secrets
+    state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # 0700 when new: the state holds the stack's secrets
     env_vars = {
         "PULUMI_CONFIG_PASSPHRASE": os.environ.get("PULUMI_CONFIG_PASSPHRASE", "app-passphrase"),
         # The language host and the dynamic providers run this python, which has pulumi-docker-machine.
@@ -66,8 +65,8 @@ def up(address: str, key_path: str, state_dir: Path, pulumi_command: Optional[au
     stack = stack_for(state_dir, work_dir, pulumi_command)
     stack.set_all_config({"address": auto.ConfigValue(address), "ssh_key": auto.ConfigValue(key_path)})
     outputs = stack.up(on_output=print).outputs
-    cert_dir = files.write_client_certs(tempfile.mkdtemp(prefix="docker-certs-"), outputs["ca_pem"].value,
-                                        outputs["client_cert_pem"].value, outputs["client_key_pem"].value)
+    cert_dir = write_client_certs(tempfile.mkdtemp(prefix="docker-certs-"), outputs["ca_pem"].value,
+                                  outputs["client_cert_pem"].value, outputs["client_key_pem"].value)
     return {**outputs["docker_env"].value, "DOCKER_CERT_PATH": str(cert_dir)}
 
 

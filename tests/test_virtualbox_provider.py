@@ -124,6 +124,8 @@ def test_hostonly_range_outside_what_virtualbox_allows(provider, vboxmanage, tmp
     assert "'* 10.10.0.0/24' in /etc/vbox/networks.conf" in failures[0].reason
     monkeypatch.setattr(vbox_provider, "networks_conf_ranges", lambda: ["10.0.0.0/8"])
     assert provider.check({}, props(tmp_path, "http://127.0.0.1:9/x.vmdk", hostonly_cidr="10.10.0.1/24")).failures == []
+    monkeypatch.setattr(vbox_provider, "networks_conf_ranges", lambda: ["fd00::/64", "10.0.0.0/8"])  # IPv6 lines too
+    assert provider.check({}, props(tmp_path, "http://127.0.0.1:9/x.vmdk", hostonly_cidr="10.10.0.1/24")).failures == []
     monkeypatch.setenv("VBOXSIM_VERSION", "6.1.26r145957")
     monkeypatch.setattr(vbox_provider, "networks_conf_ranges", lambda: None)
     assert provider.check({}, props(tmp_path, "http://127.0.0.1:9/x.vmdk", hostonly_cidr="10.10.0.1/24")).failures == []

@@ -4,7 +4,7 @@ The wheel is built offline from a copy of its sources (a build in the checkout w
 and the egg-info there, under the feet of other runs). The venv holds only the wheel; its dependencies
 (pulumi, the providers' SDKs, ...) are reached through one ``.pth`` line naming this environment's
 site-packages, which is appended to sys.path as a plain folder: the ``.pth`` files inside it (the
-repository's editable install among them) are not processed, so ``components`` and ``cli`` come from
+repository's editable install among them) are not processed, so ``pulumi_docker_machine`` comes from
 the wheel. Installing the dependencies themselves into the new venv would take minutes.
 """
 
@@ -35,8 +35,11 @@ def wheel_sources() -> list[str]:
     """pyproject.toml, the readme and the top-level packages its ``packages.find`` includes."""
     settings = tomllib.loads((ROOT / "pyproject.toml").read_text())
     patterns = settings["tool"]["setuptools"]["packages"]["find"]["include"]
-    packages = [path.name for path in ROOT.iterdir()
-                if (path / "__init__.py").is_file() and any(fnmatch.fnmatch(path.name, p) for p in patterns)]
+    packages = [
+        path.name
+        for path in ROOT.iterdir()
+        if (path / "__init__.py").is_file() and any(fnmatch.fnmatch(path.name, p) for p in patterns)
+    ]
     return ["pyproject.toml", settings["project"]["readme"], *sorted(packages)]
 
 
@@ -49,10 +52,33 @@ def build_wheel(folder: Path) -> Path:
             shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy(ROOT / name, source / name)
-    _run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "--no-index",
-         "-w", str(folder / "dist"), str(source))
+    _run(
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "-q",
+        "--no-deps",
+        "--no-build-isolation",
+        "--no-index",
+        "-w",
+        str(folder / "dist"),
+        str(source),
+    )
     (wheel,) = (folder / "dist").glob("pulumi_docker_machine-*.whl")
     return wheel
+
+
+_BUILT: dict[Path, Path] = {}
+
+
+def session_wheel(tmp_path_factory) -> Path:
+    """The wheel built once per pytest process (keyed by its session's base folder): every module that only
+    reads it shares one build."""
+    base = tmp_path_factory.getbasetemp()
+    if base not in _BUILT:
+        _BUILT[base] = build_wheel(tmp_path_factory.mktemp("wheel"))
+    return _BUILT[base]
 
 
 def site_packages(python: Path) -> Path:
@@ -64,8 +90,21 @@ def wheel_venv(wheels: Path, requirements: Path, venv: Path) -> Path:
     downloaded), their dependencies reached through a .pth; returns its python."""
     _run(sys.executable, "-m", "venv", "--without-pip", str(venv))
     python = venv / "bin" / "python"
-    _run(sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-index",
-         "--find-links", str(wheels), "-r", str(requirements))
+    _run(
+        sys.executable,
+        "-m",
+        "pip",
+        "--python",
+        str(python),
+        "install",
+        "-q",
+        "--no-deps",
+        "--no-index",
+        "--find-links",
+        str(wheels),
+        "-r",
+        str(requirements),
+    )
     ours = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
     (site_packages(python) / "pulumi-docker-machine-deps.pth").write_text("".join(f"{p}\n" for p in sorted(ours)))
     return python

@@ -15,7 +15,7 @@ _EXPORTS = {
     "ComposeArgumentError": "pulumi_docker_machine.components.compose.component",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = tuple(sorted(_EXPORTS))
 
 
 def __getattr__(name: str) -> Any:

@@ -49,8 +49,9 @@ def problems(props: Mapping[str, Any], unknown: object = None) -> list[tuple[str
         return props.get(key) is not None and props.get(key) != unknown
 
     found: list[tuple[str, str]] = []
-    if known("project_name") and project_name_problem(props["project_name"]):
-        found.append(("project_name", project_name_problem(props["project_name"])))
+    project_problem = project_name_problem(props["project_name"]) if known("project_name") else None
+    if project_problem:
+        found.append(("project_name", project_problem))
     if props.get("mode") not in MODES:
         found.append(("mode", f"mode must be one of {', '.join(MODES)}, not {props.get('mode')!r}"))
     if known("content") and (not isinstance(props["content"], str) or not props["content"].strip()):

@@ -8,7 +8,6 @@ environment, never into a command line or a message.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess

@@ -105,7 +105,7 @@ _FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def _matches(path: tuple[str, ...], pattern: tuple[str, ...]) -> bool:
-    return len(path) == len(pattern) and all(p in ("*", part) for part, p in zip(path, pattern))
+    return len(path) == len(pattern) and all(p in ("*", part) for part, p in zip(path, pattern, strict=True))
 
 
 def _cast(path: tuple[str, ...], value: str) -> Optional[yaml.ScalarNode]:
@@ -148,6 +148,7 @@ class _Rewriter:
         if isinstance(node, yaml.SequenceNode):
             return yaml.SequenceNode(node.tag, [self.node(item, (*path, "[]")) for item in node.value],
                                      flow_style=False)
+        assert isinstance(node, yaml.ScalarNode), node  # YAML's composer makes no other kind of node
         if node.tag != STR or "$" not in node.value:
             return yaml.ScalarNode(node.tag, node.value, style=node.style)
         try:

@@ -41,8 +41,11 @@ def _signed_props(ca: "CertificateAuthority | SigningCA", organization, key_type
 class SigningCA(Protocol):
     """What signing needs: the CA's certificate and (secret) key, a resource's or given ones."""
 
-    cert_pem: pulumi.Input[str]
-    key_pem: pulumi.Input[str]
+    @property
+    def cert_pem(self) -> pulumi.Input[str]: ...
+
+    @property
+    def key_pem(self) -> pulumi.Input[str]: ...
 
 
 class CertificateAuthority(Resource, module=MODULE, name="CertificateAuthority"):
@@ -148,12 +151,13 @@ class AuthorizedKey(Resource, module=MODULE, name="AuthorizedKey"):
         user_key_path: Optional[str],
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
+        private_key: pulumi.Input[str] = key.private_key  # an Input: what Output.secret's typing can match
         props = {
             "host": host,
             "port": port,
             "user": user,
             "public_key": key.public_key,
-            "private_key": pulumi.Output.secret(key.private_key),
+            "private_key": pulumi.Output.secret(private_key),
             "user_key_path": user_key_path,
         }
         super().__init__(AuthorizedKeyProvider(), name, props, _secret_opts(opts, "private_key"))

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from ..choices import parse_choice
 from ..files import write_private, write_public
@@ -56,6 +57,7 @@ def generate_ssh_key(key_type: SSHKeyType | str = DEFAULT_SSH_KEY_TYPE, comment:
 def public_key_from_private(private_key: str) -> str:
     """The ``authorized_keys`` line (without comment) for an OpenSSH or PEM private key."""
     data = private_key.encode()
+    key: PrivateKeyTypes | serialization.SSHPrivateKeyTypes
     try:
         key = serialization.load_ssh_private_key(data, password=None)
     except ValueError:  # PEM (PKCS#1, PKCS#8, SEC1): AWS key files, ssh-keygen -m PEM

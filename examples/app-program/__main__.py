@@ -12,7 +12,7 @@ Pulumi's Python language host. It also runs with the Pulumi CLI:
 
 import pulumi
 
-from pulumi_docker_machine.components import DockerMachine, DockerMachineArgs, GenericDriver
+from pulumi_docker_machine import DockerMachine, DockerMachineArgs, GenericDriver
 
 config = pulumi.Config()
 machine = DockerMachine("app-host", DockerMachineArgs(

@@ -7,7 +7,7 @@
 
 import pulumi
 
-from pulumi_docker_machine.components import DigitalOceanDriver, DockerCertificates, DockerMachine, DockerMachineArgs, EngineOptions
+from pulumi_docker_machine import DigitalOceanDriver, DockerCertificates, DockerMachine, DockerMachineArgs, EngineOptions
 
 certs = DockerCertificates("team")
 web = DockerMachine("web", DockerMachineArgs(

@@ -94,9 +94,11 @@ def validate(props: dict[str, Any], require_key: bool = True) -> list[tuple[str,
 def check_hostonly_range(cidr: str, version: tuple[int, ...]) -> None:
     if version < HOSTONLY_RANGE_CHECK_VERSION:
         return
-    network = ipaddress.ip_interface(cidr).network
+    network = ipaddress.IPv4Interface(cidr).network  # host-only networks are IPv4 (check() refuses others)
     allowed = networks_conf_ranges() or DEFAULT_ALLOWED_RANGES
-    if not any(network.subnet_of(ipaddress.ip_network(r, strict=False)) for r in allowed):
+    # networks.conf may list IPv6 ranges too: subnet_of raises TypeError for networks of two IP versions.
+    ranges = [ipaddress.ip_network(r, strict=False) for r in allowed]
+    if not any(isinstance(r, ipaddress.IPv4Network) and network.subnet_of(r) for r in ranges):
         raise VBoxManageError(
             f"host-only network {cidr} is outside the ranges VirtualBox >= 6.1.28 allows ({', '.join(allowed)}): "
             f"use --virtualbox-hostonly-cidr {DEFAULT_HOSTONLY_CIDR}, or allow it with the line "
