@@ -237,7 +237,7 @@ class AmazonEC2Driver(Driver):
             made.append(aws.ec2.NetworkInterfaceSecurityGroupAttachment(
                 f"{member.name}-swarm-sg",
                 security_group_id=group.id,
-                network_interface_id=member.host.vm.primary_network_interface_id,  # type: ignore[union-attr]
+                network_interface_id=member.host.vm.primary_network_interface_id,
                 opts=opts,
             ))
         return made

@@ -58,8 +58,9 @@ class Driver(abc.ABC):
     uses_generated_key: ClassVar[bool] = True
     owns_host: ClassVar[bool] = True  # False: the host outlives the stack (generic)
     supports_power: ClassVar[bool] = True  # start/stop/kill through the wanted power state
+    user_data_limit: ClassVar[int]  # the bytes of user data the cloud takes: drivers with a user_data field
 
-    def validate(self, machine_name: str) -> None:
+    def validate(self, machine_name: str) -> None:  # noqa: B027 - optional: a driver without checks of its own
         """Raise DriverArgumentError before any resource is registered."""
 
     @abc.abstractmethod
@@ -106,7 +107,7 @@ class Driver(abc.ABC):
             raise DriverArgumentError(
                 f"unknown {cls.name} option {unknown[0]!r}: use one of {', '.join(sorted(known))}"
             )
-        return cls(**options)  # type: ignore[call-arg]
+        return cls(**options)
 
 
 def check_driver(driver: Driver, machine_name: str) -> None:

@@ -243,7 +243,7 @@ class GoogleDriver(Driver):
         nat_ip: Optional[pulumi.Input[str]] = None
         static: Optional[pulumi.Resource] = None
         if self.static_address:
-            static = compute.Address(
+            reserved = compute.Address(
                 f"{machine_name}-address",
                 name=tag,
                 region=self.region,
@@ -252,7 +252,7 @@ class GoogleDriver(Driver):
                 project=project,
                 opts=opts,
             )
-            nat_ip = static.address
+            static, nat_ip = reserved, reserved.address
         elif self.address is not None:
             nat_ip = self.address if _is_ip(self.address) else compute.get_address_output(
                 name=self.address, region=self.region, project=project,

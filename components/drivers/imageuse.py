@@ -110,7 +110,7 @@ def cache_entries(store_root: Path) -> list[CacheEntry]:
         return next((entry for path, entry in entries.items() if _same(path, target)), None)
 
     for machine, path in _machine_files(Path(store_root) / "machines"):
-        targets = vbox_media(path) if path.suffix == ".vbox" else [qcow2_backing(path)]
+        targets: list[Path | None] = [*vbox_media(path)] if path.suffix == ".vbox" else [qcow2_backing(path)]
         seen: set[Path] = set()
         while targets:
             target = targets.pop()

@@ -322,7 +322,7 @@ class OpenStackDriver(Driver):
         for member in members:
             made.append(os_.networking.PortSecGroupAssociate(
                 f"{member.name}-swarm-secgroup",
-                port_id=instance_port(member.host.vm, member.host.provider, parent, region),  # type: ignore[arg-type]
+                port_id=instance_port(member.host.vm, member.host.provider, parent, region),
                 security_group_ids=[group.id],
                 enforce=False,
                 region=region,

@@ -49,7 +49,8 @@ class DockerSwarmArgs:
 
 def validate(name: str, args: DockerSwarmArgs) -> None:
     problem = swarm_name_problem(name) or count_problem(len(args.managers), len(args.workers))
-    for node in [*args.managers, *args.workers]:
+    nodes: list[object] = [*args.managers, *args.workers]  # a user's program: not type-checked
+    for node in nodes:
         if problem:
             break
         if not isinstance(node, SwarmNodeArgs):
@@ -80,6 +81,14 @@ class SwarmNode(Resource, module=MODULE, name="SwarmNode"):
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
             additional_secret_outputs=["join_token", "client_key_pem"]))
         super().__init__(SwarmNodeProvider(), name, {"node_id": None, **props}, opts)
+
+
+def _node_output(swarm_node: SwarmNode, machine_name: str, machine: DockerMachine, role: str,
+                 driver: str) -> pulumi.Output[dict]:
+    """One entry of DockerSwarm.nodes."""
+    return pulumi.Output.all(swarm_node.node_id, machine.docker_host, machine.ip).apply(
+        lambda v: {"name": machine_name, "role": role, "node_id": v[0], "docker_host": v[1], "ip": v[2],
+                   "driver": driver})
 
 
 class SwarmQuorum(Resource, module=MODULE, name="SwarmQuorum"):
@@ -122,11 +131,10 @@ class DockerSwarm(pulumi.ComponentResource):
                 DockerMachineArgs(driver=node.driver, engine=args.engine, certificates=certs),
                 opts=after_quorum,
             )
-        members = list(self.machines.values())
         advertise = {key: (m.private_ip if args.prefer_private_address else m.ip) for key, m in self.machines.items()}
         firewalls = self._firewalls(name, roles, advertise)
 
-        tls = {"ca_pem": certs.ca_pem, "client_cert_pem": certs.client_cert_pem,
+        tls: dict[str, pulumi.Input[str]] = {"ca_pem": certs.ca_pem, "client_cert_pem": certs.client_cert_pem,
                "client_key_pem": pulumi.Output.secret(certs.client_key_pem)}
         first_name = node_name(name, "manager", 1)
         first = self.machines[first_name]
@@ -164,11 +172,9 @@ class DockerSwarm(pulumi.ComponentResource):
         self.manager_docker_hosts = pulumi.Output.all(
             *[self.machines[node_name(name, "manager", i + 1)].docker_host for i in range(len(args.managers))])
         self.nodes = pulumi.Output.all(*[
-            pulumi.Output.all(swarm_node.node_id, self.machines[node_name(name, role, index)].docker_host,
-                              self.machines[node_name(name, role, index)].ip).apply(
-                lambda v, n=node_name(name, role, index), r=role, d=node.driver.name: {
-                    "name": n, "role": r, "node_id": v[0], "docker_host": v[1], "ip": v[2], "driver": d})
-            for swarm_node, (role, index, node) in zip(swarm_nodes, roles)
+            _node_output(swarm_node, node_name(name, role, index), self.machines[node_name(name, role, index)], role,
+                         node.driver.name)
+            for swarm_node, (role, index, node) in zip(swarm_nodes, roles, strict=True)
         ])
         self.swarm_id = cluster.swarm_id
         self.worker_token = pulumi.Output.secret(cluster.worker_token)

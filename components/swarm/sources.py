@@ -9,6 +9,7 @@ address, and an IPv6 scope id only means something on one link.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from typing import Optional
 
@@ -45,17 +46,17 @@ def source_cidr(address: str) -> Optional[str]:
 
 def require_source(address: str, member: str, swarm: str) -> str:
     """For an address known only during the update: refuse, rather than open a rule to the wrong machines."""
-    problem = source_problem(address)
-    if problem:
-        raise ValueError(f"swarm {swarm}: {member}'s address {str(address)[:80]!r} is {problem}: no other driver's "
-                         "firewall can admit it; give it a public address or keep the swarm to one driver")
-    return source_cidr(address)  # type: ignore[return-value]
+    cidr = source_cidr(address)
+    if cidr is None:
+        raise ValueError(f"swarm {swarm}: {member}'s address {str(address)[:80]!r} is {source_problem(address)}: no "
+                         "other driver's firewall can admit it; give it a public address or keep the swarm to one driver")
+    return cidr
 
 
 def other_sources(swarm: str, members: list, target_driver: str) -> list[pulumi.Output[str]]:
     """The sources (CIDR) for ``target_driver``'s firewall: the members of every other driver. An address
     known now that can't be one is left out with a warning; one known only later fails the update if it can't."""
-    sources = []
+    sources: list[pulumi.Output[str]] = []
     for member in members:
         if member.driver.name == target_driver:
             continue
@@ -70,5 +71,5 @@ def other_sources(swarm: str, members: list, target_driver: str) -> list[pulumi.
             sources.append(pulumi.Output.from_input(source_cidr(address)))
         else:
             sources.append(pulumi.Output.from_input(address).apply(
-                lambda value, name=member.name: require_source(value, name, swarm)))
+                functools.partial(require_source, member=member.name, swarm=swarm)))
     return sources

@@ -124,9 +124,8 @@ def disk_chain(outs: dict[str, Any]) -> list[dict[str, str]]:
         return chain
     base = qcow2_backing(Path(outs["machine_dir"]) / DISK)
     image = str(outs.get("image") or "")
-    allowed = base is not None and (base.resolve().is_relative_to(cache_dir.resolve())
-                                    or ("://" not in image and base.resolve() == Path(image).resolve()))
-    if not allowed:
+    if base is None or not (base.resolve().is_relative_to(cache_dir.resolve())
+                            or ("://" not in image and base.resolve() == Path(image).resolve())):
         raise QemuError(f"machine {outs.get('name')}: its disk's backing file {base} is neither in the image cache "
                         "nor the machine's image; recreate the machine")
     return checked_chain(base, cache_dir)
@@ -227,13 +226,13 @@ class QemuVMProvider(ResourceProvider):
 
         replaces = [key for key in REPLACE_ON if changed(key)]
         changes = replaces + [key for key in UPDATE_IN_PLACE if changed(key) and key != "accel"]
-        if changed("accel") and resolve_accel(news.get("accel")) != olds.get("accel"):
+        if changed("accel") and resolve_accel(news["accel"]) != olds.get("accel"):  # check() made it one of ACCELS
             changes.append("accel")
         return DiffResult(changes=bool(changes), replaces=replaces, delete_before_replace=True)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         machine_dir = Path(olds["machine_dir"])
-        keep = {key: olds[key] for key in ("ssh_port", "docker_port", "mac", "backing_chain") if key in olds}
+        keep: dict[str, Any] = {key: olds[key] for key in ("ssh_port", "docker_port", "mac", "backing_chain") if key in olds}
         outs = {**news, **keep, "accel": resolve_accel(news["accel"])}
         relaunch = any(olds.get(k) != outs.get(k) for k in ("memory", "cpus", "accel"))
         if news.get("state") == "stopped" or relaunch:

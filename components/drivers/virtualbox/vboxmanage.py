@@ -103,7 +103,8 @@ def parse_machinereadable(text: str) -> dict[str, str]:
 
 def parse_blocks(text: str) -> list[dict[str, str]]:
     """``list`` output: blank-line separated blocks of ``Key:   value`` lines."""
-    blocks, current = [], {}
+    blocks: list[dict[str, str]] = []
+    current: dict[str, str] = {}
     for line in text.splitlines():
         if not line.strip():
             if current:
