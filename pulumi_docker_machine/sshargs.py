@@ -3,12 +3,12 @@ host key (pulumi_docker_machine/knownhosts.py) where docker-machine checked none
 
 from __future__ import annotations
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Optional
-
 from pulumi_docker_machine.knownhosts import HostKeyPin
 from pulumi_docker_machine.store import HostConfig
+
+TYPE_CHECKING = False  # typing stays unimported at run time (start-up time)
+if TYPE_CHECKING:
+    from typing import Optional
 
 BASE_SSH_ARGS = [
     "-F", "/dev/null",

@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-TYPE_CHECKING = False  # typing stays unimported at run time (start-up time)
-if TYPE_CHECKING:
-    from typing import Any, Optional
 
 from pulumi_docker_machine.components.names import DEFAULT_ENGINE_PORT, USER_NAME, is_address, is_port
 
 from . import checks, driverfields
+
+TYPE_CHECKING = False  # typing stays unimported at run time (start-up time)
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 CONFIG_VERSION = 3
 PULUMI_SECTION = "Pulumi"
@@ -143,7 +144,7 @@ class BrokenMachine(ValueError):
 
 # What the commands read from config.json, and the type each must have when present. An object ("section")
 # must be one when present: null is no object. "strings": a list of strings.
-_SHAPE = {
+_SHAPE: dict[tuple[str, ...], dict[str, Any]] = {
     (): {"Name": str, "DriverName": str, "Driver": dict, "HostOptions": dict, PULUMI_SECTION: dict},
     ("Driver",): {"IPAddress": str, "MachineName": str, "SSHUser": str, "SSHPort": int, "SSHKeyPath": str,
                   "StorePath": str, "EnginePort": int, "DockerPort": int, "URL": str},
@@ -159,9 +160,9 @@ _SHAPE = {
                                          "opts": "strings", "env": "strings"},
 }
 # The paths the commands hand to ssh, sshfs, the shell (env) and the file system.
-_PATHS = (("Driver", "SSHKeyPath"), ("Driver", "StorePath"), ("HostOptions", "AuthOptions", "StorePath"))
+_PATHS: tuple[tuple[str, ...], ...] = (("Driver", "SSHKeyPath"), ("Driver", "StorePath"), ("HostOptions", "AuthOptions", "StorePath"))
 # Strings shown by ls or passed on; LastError may span lines (ls shows its first).
-_TEXTS = (("DriverName",), ("Driver", "MachineName"), ("Driver", "URL"), (PULUMI_SECTION, "State"), (PULUMI_SECTION, "Backend"),
+_TEXTS: tuple[tuple[str, ...], ...] = (("DriverName",), ("Driver", "MachineName"), ("Driver", "URL"), (PULUMI_SECTION, "State"), (PULUMI_SECTION, "Backend"),
           (PULUMI_SECTION, "Project"), (PULUMI_SECTION, "Stack"), (PULUMI_SECTION, "DeclaredIn"))
 DRIVER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
@@ -178,9 +179,10 @@ def _has_kind(value: Any, kind: Any) -> bool:
 
 
 def _lookup(data: dict[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = data
     for key in path:
-        data = data.get(key) if isinstance(data, dict) else None
-    return data
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
 
 
 def _type_problem(data: dict[str, Any]) -> Optional[str]:

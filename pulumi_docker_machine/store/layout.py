@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-TYPE_CHECKING = False  # typing stays unimported at run time (start-up time)
-if TYPE_CHECKING:
-    from typing import Iterator, Optional
 
 from pulumi_docker_machine.components.files import ensure_dir, ensure_private_dir, remove_tree, write_private, write_public
 from pulumi_docker_machine.components.names import default_store_root, valid_machine_name
 
 from . import dockercontext
 from .hostconfig import BrokenMachine, HostConfig, load
+
+TYPE_CHECKING = False  # typing stays unimported at run time (start-up time)
+if TYPE_CHECKING:
+    from typing import Iterator, Optional
 
 
 

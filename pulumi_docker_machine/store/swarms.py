@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-TYPE_CHECKING = False  # typing stays unimported at run time (start-up time)
-if TYPE_CHECKING:
-    from typing import Any, Optional
 
 from pulumi_docker_machine.components.files import ensure_private_dir, remove_tree, write_public
 from pulumi_docker_machine.components.names import valid_machine_name
@@ -19,6 +16,10 @@ from pulumi_docker_machine.components.names import valid_machine_name
 from . import checks
 from .hostconfig import BrokenMachine, HostConfig
 from .layout import MachineNotFound, Store
+
+TYPE_CHECKING = False  # typing stays unimported at run time (start-up time)
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 MAX_RECORD_BYTES = 1 << 20
 
