@@ -68,7 +68,7 @@ def other_sources(swarm: str, members: list, target_driver: str) -> list[pulumi.
                                 f"{target_driver} members' firewall does not admit it; open the swarm ports from "
                                 "its public address yourself")
                 continue
-            sources.append(pulumi.Output.from_input(source_cidr(address)))
+            sources.append(pulumi.Output.from_input(require_source(address, member.name, swarm)))
         else:
             sources.append(pulumi.Output.from_input(address).apply(
                 functools.partial(require_source, member=member.name, swarm=swarm)))
