@@ -59,7 +59,7 @@ def test_a_changed_binary_is_checked_again(fake_cli):
 
 def test_an_old_cli_is_still_refused_and_not_remembered(fake_cli):
     fake_cli.prints("v3.0.9")
-    with pytest.raises(Exception, match="(?i)minimum|version"):
+    with pytest.raises(Exception, match=r"(?i)minimum|version"):
         pulumi_command(fake_cli.cache)
     assert not fake_cli.cache.exists()
 

@@ -252,7 +252,7 @@ class ClosingListener:
             conn.close()
 
     def gaps(self) -> list[float]:
-        return [b - a for a, b in zip(self.times, self.times[1:])]
+        return [b - a for a, b in zip(self.times, self.times[1:], strict=False)]
 
     def close(self) -> None:
         self.server.close()
@@ -270,7 +270,7 @@ def test_dial_errors_are_retried_with_v121s_back_off(sshd, plugin, listener):
                                            "create": "true"}))
     assert err.details() == "after 3 failed attempts: ssh: handshake failed: EOF"
     assert len(listener.times) == 4, "dialErrorLimit 3: four dials"
-    for gap, delay in zip(listener.gaps(), (0.1, 0.15, 0.225)):
+    for gap, delay in zip(listener.gaps(), (0.1, 0.15, 0.225), strict=True):
         assert delay <= gap < delay + 0.5, listener.gaps()
 
 
@@ -358,5 +358,5 @@ def test_the_mocks_run_the_step_as_the_plugin_does(sshd, plugin):
     with pytest.raises(RemoteCommandError) as raised:
         mocks._run_command(step)
     assert str(raised.value) == failure(lambda: plugin().create(step)).details()
-    with pytest.raises(RemoteCommandError, match="^ssh: no key found$"):
+    with pytest.raises(RemoteCommandError, match=r"^ssh: no key found$"):
         mocks._run_command({"connection": sshd.connection(privateKey=""), "create": "true"})

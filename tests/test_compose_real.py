@@ -11,7 +11,6 @@ Requests go to the test host's address only, after checking that it is up.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time

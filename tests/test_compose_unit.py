@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from pulumi_docker_machine.components.compose import dockercli
 from pulumi_docker_machine.components.compose.deploy import deploy, problems, remove, summary
 from pulumi_docker_machine.components.compose.interpolate import InterpolationError
 from pulumi_docker_machine.components.compose.dockercli import (

@@ -171,7 +171,7 @@ def test_google_machine_graph(project_env):
     assert command["create"].startswith("sudo -n sh -c ")
     assert "MACHINE_HOSTNAME=web" in shlex.split(command["create"])[-1]
     assert any(urn.endswith(f"{FIREWALL}::web-firewall") for urn in
-               mocks.monitor.dependencies[f"command:remote:Command::web-provision"]), \
+               mocks.monitor.dependencies["command:remote:Command::web-provision"]), \
         "provisioning waits for the firewall that opens SSH"
 
 

@@ -111,7 +111,7 @@ def test_a_stopped_machine_keeps_its_pin(keys, monkeypatch):
 
 def test_a_pin_that_is_no_key_is_refused_before_any_resource(keys, monkeypatch):
     mocks = ReportingMocks("")
-    with pytest.raises(MachineArgumentError, match="ssh_host_key .* is not an SSH host key"):
+    with pytest.raises(MachineArgumentError, match=r"ssh_host_key .* is not an SSH host key"):
         machine_out(mocks, monkeypatch, ssh_host_key=keys["ed25519"] + "\nProxyCommand=touch /tmp/x")
     assert mocks.resources == []
 

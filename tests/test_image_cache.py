@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -28,11 +29,11 @@ class Served(http.server.BaseHTTPRequestHandler):
     """The folder layout Canonical publishes (the image, SHA256SUMS beside it), sent slowly in chunks so that
     concurrent downloads overlap."""
 
-    files: dict[str, bytes] = {}
+    files: ClassVar[dict[str, bytes]] = {}
     chunk, pause = 1 << 16, 0.0
-    requests: list[str] = []
+    requests: ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self.requests.append(self.path)
         body = self.files.get(self.path.lstrip("/"))
         if body is None:

@@ -228,7 +228,7 @@ def test_amazonec2_machine():
     assert_outputs(out, DEFAULT_VM_ADDRESS, "amazonec2", "api")
     ssh_key = mocks.one(DYNAMIC + "SSHKey").state
     assert mocks.one("aws:ec2/keyPair:KeyPair").inputs["publicKey"] == ssh_key["public_key"]
-    (token, ami_args), = [c for c in mocks.calls if c[0] == "aws:ec2/getAmi:getAmi"]
+    (_, ami_args), = [c for c in mocks.calls if c[0] == "aws:ec2/getAmi:getAmi"]
     assert ami_args["owners"] == ["099720109477"] and ami_args["mostRecent"] is True
     assert {f["name"]: f["values"] for f in ami_args["filters"]}["name"] == [
         "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*"]

@@ -95,7 +95,7 @@ def test_a_new_droplet_is_waited_for(do_api, monkeypatch):
 
 def test_api_errors_say_what_the_api_said(do_api):
     _, url = do_api
-    with pytest.raises(RuntimeError, match="DigitalOcean API GET /droplets/42 failed: 401 .*Unable to authenticate"):
+    with pytest.raises(RuntimeError, match=r"DigitalOcean API GET /droplets/42 failed: 401 .*Unable to authenticate"):
         DropletPowerProvider().create(props(url, token="wrong"))
 
 
@@ -135,6 +135,6 @@ def test_running_aws_machine_reads_its_address_after_the_power_change():
     out = run_program(mocks, lambda: {"ip": DockerMachine("aws", DockerMachineArgs(
         driver=AmazonEC2Driver(region="us-east-1"))).ip})
     assert out["ip"][0] == "198.51.100.77"
-    (token, args), = [c for c in mocks.calls if c[0] == "aws:ec2/getInstance:getInstance"]
+    (_, args), = [c for c in mocks.calls if c[0] == "aws:ec2/getInstance:getInstance"]
     assert args["instanceId"] == "i-0123456789abcdef0"
     assert mocks.one("aws:ec2transitgateway/instanceState:InstanceState").inputs["state"] == "running"

@@ -126,7 +126,7 @@ def test_settings_are_shell_quoted():
 
 @pytest.mark.parametrize("hostname", ["bad name", "-dash", "under_score"])
 def test_bad_hostname_is_refused(hostname):
-    with pytest.raises(ValueError, match="allowed hostname chars are 0-9a-zA-Z . -"):
+    with pytest.raises(ValueError, match=r"allowed hostname chars are 0-9a-zA-Z \. -"):
         render_script(EngineOptions(), "generic", hostname=hostname)
 
 

@@ -68,7 +68,7 @@ def test_a_base_image_with_an_external_data_file_is_refused(tmp_path):
 
 
 def test_a_raw_file_given_as_the_image_is_refused(tmp_path):
-    with pytest.raises(QemuError, match="cannot be used: .*qcow2"):
+    with pytest.raises(QemuError, match=r"cannot be used: .*qcow2"):
         checked_chain(host_secret(tmp_path), tmp_path / "store" / "cache")
 
 

@@ -56,7 +56,7 @@ def test_bad_settings_are_refused_with_the_setting_named(tmp_path, change, messa
     driver = QemuDriver(**{({"cpus": "cpu_count"}).get(k, k): v for k, v in change.items()
                            if k != "image"}, image=change.get("image", str(tmp_path / "base.qcow2")),
                         storage_path=str(tmp_path))
-    with pytest.raises(DriverArgumentError, match="^qemu "):
+    with pytest.raises(DriverArgumentError, match=r"^qemu "):
         driver.validate("dev")
 
 

@@ -67,7 +67,7 @@ def test_saved_private_key_is_0600_in_a_0700_folder(ed25519_key, tmp_path):
 
 def test_digitalocean_fingerprint_is_colon_hex_md5_of_the_key_blob(ed25519_key):
     blob = base64.b64decode(ed25519_key.public_key.split()[1])
-    digest = hashlib.md5(blob).hexdigest()
+    digest = hashlib.md5(blob, usedforsecurity=False).hexdigest()
     fingerprint = md5_fingerprint(ed25519_key.public_key)
     assert fingerprint.replace(":", "") == digest
     assert len(fingerprint) == 47 and fingerprint.count(":") == 15

@@ -129,7 +129,7 @@ def test_local_virtualbox_stack(credentials, monkeypatch):
 
 
 def test_generic_stack(credentials, monkeypatch):
-    mocks, out = run_stack(stack_file("generic"), monkeypatch)
+    mocks, _ = run_stack(stack_file("generic"), monkeypatch)
     command = mocks.one("command:remote:Command").inputs
     assert (command["connection"]["host"], command["connection"]["user"]) == ("127.0.0.1", "ubuntu")
     assert "deprovision" in command["delete"]

@@ -106,7 +106,7 @@ def project(remote_host, second_host, cluster, built_engine, tmp_path_factory) -
     # python first on PATH (Pulumi.yaml names no virtualenv; PULUMI_PYTHON_CMD, which .engine/env sets, is not needed).
     env.update(PATH=f"{Path(sys.executable).parent}:{env['PATH']}", VIRTUAL_ENV=sys.prefix,
                PULUMI_BACKEND_URL=backend.as_uri(), PULUMI_CONFIG_PASSPHRASE=PASSPHRASE)
-    return Project(folder, env, {"one": remote_host, "two": second_host, **dict(zip(NODES, cluster))}, backend, tmp)
+    return Project(folder, env, {"one": remote_host, "two": second_host, **dict(zip(NODES, cluster, strict=True))}, backend, tmp)
 
 
 def stack_config(project: Project) -> list[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -26,7 +25,7 @@ def swarm(world, *args: str):
     return machine(world, "swarm", *args, timeout=600)
 
 
-def test_swarm_create_ls_env_scale_stack_deploy_rm(world, hosts, pulumi_engine, compose_plugin, tmp_path):
+def test_swarm_create_ls_env_scale_stack_deploy_rm(world, hosts, pulumi_engine, compose_plugin, tmp_path):  # noqa: F811
     addresses = [arg for h in hosts for arg in ("--generic-ip-address", h.address)]
     created = swarm(world, "create", "-d", "generic", "--workers", "2", *addresses,
                     "--generic-ssh-key", str(hosts[0].ssh_key), "--engine-install-url", "none", "lab")

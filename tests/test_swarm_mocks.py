@@ -160,7 +160,7 @@ def test_firewall_source_rule(address, cidr):
 
     assert source_cidr(address) == cidr
     if cidr is None:
-        with pytest.raises(ValueError, match="swarm lab: lab-worker-1's address .* is .*give it a public address"):
+        with pytest.raises(ValueError, match=r"swarm lab: lab-worker-1's address .* is .*give it a public address"):
             require_source(address, "lab-worker-1", "lab")
     else:
         assert require_source(address, "lab-worker-1", "lab") == cidr
@@ -181,7 +181,7 @@ def test_bad_declarations_are_refused_before_any_resource(args, message):
 
 def test_a_swarm_name_leaves_room_for_its_node_names():
     mocks = MachineMocks()
-    with pytest.raises(MachineArgumentError, match="is too long: .* so use at most 52 characters"):
+    with pytest.raises(MachineArgumentError, match=r"is too long: .* so use at most 52 characters"):
         build(mocks, DockerSwarmArgs.uniform(DO), name="x" * 53)
     assert mocks.resources == [], "refused before any resource"
     longest = MachineMocks()

@@ -132,7 +132,7 @@ def test_hostonly_range_outside_what_virtualbox_allows(provider, vboxmanage, tmp
 
 
 def test_create_builds_the_vm(provider, vboxmanage, image_server, tmp_path):
-    server, url, _ = image_server
+    _, url, _ = image_server
     result = provider.create(props(tmp_path, url))
     outs = result.outs
     vm = vboxmanage.state()["vms"][result.id]

@@ -60,7 +60,7 @@ class StatefulMocks(MachineMocks):
             state = {**(result.outs or {}), "__provider": inputs["__provider"]}
             return self._keep(args, {**before, "state": state}, inputs, "update")
         self.ops[key] = "update"
-        id_, state = super().new_resource(args)
+        _, state = super().new_resource(args)
         return before["id"], state
 
     def _keep(self, args, before: dict, inputs: dict, op: str):

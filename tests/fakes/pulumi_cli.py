@@ -96,7 +96,7 @@ REAL_COMMANDS = {
     "": {"new", "config", "stack", "console", "import", "refresh", "state", "install", "up", "destroy", "preview",
          "cancel", "env", "login", "logout", "whoami", "org", "project", "deployment", "api", "insights", "do",
          "policy", "plugin", "schema", "package", "version", "about", "gen-completion", "convert", "watch", "logs",
-         "template", "neo", "update", "refresh"},
+         "template", "neo", "update"},
     "config": {"copy", "cp", "env", "get", "refresh", "remove", "rm", "delete", "remove-all", "rm-all", "set",
                "set-all"},
     "stack": {"change-secrets-provider", "drift", "export", "get", "graph", "history", "import", "list", "ls",

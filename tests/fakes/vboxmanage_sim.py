@@ -319,7 +319,7 @@ def cmd_clonemedium(args):
 
 # VBoxManage convertfromraw (the medium-conversion section after clonemedium): `convertfromraw <inputfile> <outputfile> --format VDI`
 def cmd_convertfromraw(args):
-    (source, target), options = parse(args, {"--format": ("VDI", "VMDK", "VHD")}, 2, "unknown option: {}")
+    (source, target), _ = parse(args, {"--format": ("VDI", "VMDK", "VHD")}, 2, "unknown option: {}")
     with state() as data:
         if not Path(source).exists():
             raise Fail(f"Cannot open file '{source}': VERR_FILE_NOT_FOUND")
@@ -379,7 +379,7 @@ def stop_forwarders(vm: dict) -> None:
 
 # 8.19 VBoxManage startvm (6.1: 8.12): `startvm <vm> --type headless`
 def cmd_startvm(args):
-    (ref,), options = parse(args, {"--type": ("gui", "headless", "sdl", "separate")}, 1, "unknown option: {}")
+    (ref,), _ = parse(args, {"--type": ("gui", "headless", "sdl", "separate")}, 1, "unknown option: {}")
     with state() as data:
         vm = find_vm(data, ref)
         if vm["state"] == "running":
@@ -440,13 +440,15 @@ def cmd_guestproperty(args):
 
 
 def seed_files(vm: dict) -> dict:
+    from pycdlib.pycdlibexception import PyCdlibException
+
     from pulumi_docker_machine.components.drivers.seed import read_seed_iso
 
     for attachment in vm["attachments"].values():
         if attachment["type"] == "dvddrive" and attachment["medium"].endswith(".iso"):
             try:
                 label, files = read_seed_iso(Path(attachment["medium"]))
-            except Exception:
+            except (PyCdlibException, OSError, ValueError):
                 continue  # not a seed ISO (boot2docker)
             if label == "cidata":
                 return files
