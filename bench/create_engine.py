@@ -87,7 +87,7 @@ def main() -> None:
         usable = time.perf_counter() - start
 
         print(f"{'step (create -d generic, until the next line)':<70} {'seconds':>8}")
-        for (at, text), (after, _) in zip(lines, [*lines[1:], (total, "")]):
+        for (at, text), (after, _) in zip(lines, [*lines[1:], (total, "")], strict=True):
             print(f"{text[:70]:<70} {after - at:>8.2f}")
         print(f"{'create, in all':<70} {total:>8.2f}")
         print(f"{'then docker $(docker-machine config) version':<70} {usable:>8.2f}")

@@ -170,7 +170,7 @@ class Sampler:
                 self._note(self.seen[name], pid, comm, start, now, cpu)
         self.peak_rss = max(self.peak_rss, total)
         self.peak_processes = max(self.peak_processes, count)
-        for pid, (ppid, comm, start, rss, cpu) in stats.items():
+        for pid, (_, comm, start, _, cpu) in stats.items():
             try:
                 inode = os.stat(f"/proc/{pid}/ns/net").st_ino
             except OSError:
@@ -327,7 +327,7 @@ def run_batch(size: int, folder: Path, image: Path) -> Batch:
         cpu_ours = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
         with ThreadPoolExecutor(max_workers=size) as pool:
             results = list(pool.map(lambda c: usable(c, env, image) if c.code == 0 else "", creates))
-        for create, problem in zip(creates, results):
+        for create, problem in zip(creates, results, strict=True):
             create.usable = problem
         start = time.perf_counter()
         removed = subprocess.run([script(), "rm", "-y", *(c.name for c in creates)], env=env, capture_output=True,
