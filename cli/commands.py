@@ -15,6 +15,7 @@ COMMANDS = {
     "ip": ("ip.command", "Get the IP address of a machine"),
     "kill": ("kill", "Kill a machine"),
     "ls": ("ls.command", "List machines"),
+    "migrate-state": ("migrate_state", "Move stacks' state onto the module paths of this version"),
     "mount": ("mount", "Mount or unmount a directory from a machine with SSHFS."),
     "provision": ("provision", "Re-provision existing machines"),
     "regenerate-certs": ("regenerate_certs", "Regenerate TLS Certificates for a machine"),

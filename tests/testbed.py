@@ -36,6 +36,10 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 GUARD_ROUTE = "10.213.0.0/16"
+# Never handed out by claim_subnet: a fixture recorded at a fixed address (tests/fixtures/prerename) claims
+# its own subnet from these, so its test hosts can be made again where the fixture's state expects them.
+FIXED_SUBNETS = range(240, 255)
+FIXED_WAIT = 900.0  # another run's test of the same fixture holds the subnet: wait for it this long
 # Copy-on-write inside the test host (/root too: a generic machine's key goes into ~/.ssh/authorized_keys).
 OVERLAYS = ("etc", "var", "usr", "home", "root")
 REQUIRED_COMMANDS = ("ip", "nsenter", "unshare", "mount", "ssh", "ssh-keygen", "dockerd", "docker", "containerd", "openssl",
@@ -91,20 +95,38 @@ def _ensure_guard_route() -> None:
         GUARD_MARK.touch()
 
 
-def claim_subnet(claim: Callable[[int], None]) -> int:
+def claim_subnet(claim: Callable[[int], None], fixed: int | None = None) -> int:
     """A free 10.213.N.0 subnet: ``claim(n)`` must put 10.213.N.1 on an interface of this machine.
 
     Scanning and claiming happen under the machine-wide lock, so no two processes take one subnet;
-    the guard route is in place before the subnet is used.
+    the guard route is in place before the subnet is used. ``fixed`` (one of FIXED_SUBNETS) claims that
+    subnet, waiting while another process holds it.
     """
+    if fixed is not None:
+        return _claim_fixed(claim, fixed)
     with machine_lock():
         _ensure_guard_route()
         used = _used_subnets()
-        for n in range(1, 255):
+        for n in range(1, FIXED_SUBNETS.start):
             if n not in used:
                 claim(n)
                 return n
     raise RuntimeError("no free 10.213.N.0 subnet for a test host")
+
+
+def _claim_fixed(claim: Callable[[int], None], n: int) -> int:
+    if n not in FIXED_SUBNETS:
+        raise ValueError(f"subnet {n} is not one of the fixed subnets {FIXED_SUBNETS.start}-{FIXED_SUBNETS.stop - 1}")
+    deadline = time.monotonic() + FIXED_WAIT
+    while True:
+        with machine_lock():
+            _ensure_guard_route()
+            if n not in _used_subnets():
+                claim(n)
+                return n
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"subnet 10.213.{n}.0 stayed in use for {FIXED_WAIT:g} s")
+        time.sleep(1)
 
 
 def release_subnet(undo: Callable[[], None]) -> None:
@@ -132,7 +154,8 @@ class TestNetwork:
 
     __test__ = False  # not a pytest class
 
-    def __init__(self) -> None:
+    def __init__(self, subnet: int | None = None) -> None:
+        """``subnet``: one of FIXED_SUBNETS (10.213.``subnet``.0/24) instead of a free one."""
         def claim(n: int) -> None:
             self.bridge = f"dmb{os.getpid() % 10000}n{n}"[:15]
             _run("ip", "link", "add", self.bridge, "type", "bridge")
@@ -142,7 +165,7 @@ class TestNetwork:
                 _run("ip", "link", "del", self.bridge, check=False)
                 raise
 
-        self.n = claim_subnet(claim)
+        self.n = claim_subnet(claim, fixed=subnet)
         self.gateway = f"10.213.{self.n}.1"
         self._closed = False
         try:
@@ -187,7 +210,13 @@ class RemoteHost:
     """A test host reachable at ``address`` over SSH as root with ``ssh_key``."""
 
     def __init__(self, hide_dockerd: bool = False, hostname: str = "dmtest-host",
-                 network: TestNetwork | None = None) -> None:
+                 network: TestNetwork | None = None, subnet: int | None = None, host_key: Path | None = None,
+                 client_key: Path | None = None, upper: Path | None = None) -> None:
+        """A host made again where a recorded fixture expects it: ``subnet`` (one of FIXED_SUBNETS) is its
+        /30 when it has no ``network``; ``host_key`` and ``client_key`` are ed25519 private keys (with
+        ``client_key``.pub) used instead of new ones; ``upper`` holds files laid into its copy-on-write
+        layers before it starts (``upper``/etc/..., ``upper``/root/...: what it had written then)."""
+        self._fixed = {"subnet": subnet, "host_key": host_key, "client_key": client_key, "upper": upper}
         self.workdir = Path(tempfile.mkdtemp(prefix="dmtest-", dir="/tmp"))
         # sshd reads authorized_keys as the user logging in, and /tmp may be closed to others (0700 here).
         self.keys_dir = Path(tempfile.mkdtemp(prefix="dmtest-keys-", dir="/dev/shm"))
@@ -226,7 +255,7 @@ class RemoteHost:
             self._claimed = True
             _run("ip", "addr", "add", f"10.213.{n}.1/30", "dev", self._veth_host)
 
-        n = claim_subnet(claim)
+        n = claim_subnet(claim, fixed=self._fixed["subnet"])
         self.gateway, self.address, self._prefix = f"10.213.{n}.1", f"10.213.{n}.2", 30
 
     def _network(self) -> None:
@@ -241,8 +270,14 @@ class RemoteHost:
 
     def _start_sshd(self, hide_dockerd: bool, hostname: str) -> None:
         w = self.workdir
-        _run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(w / "host_ed25519"))
-        _run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "dmtest-client", "-f", str(self.ssh_key))
+        for key, path, comment in ((self._fixed["host_key"], w / "host_ed25519", ""),
+                                   (self._fixed["client_key"], self.ssh_key, "dmtest-client")):
+            if key is None:
+                _run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path))
+            else:
+                shutil.copy(key, path)
+                path.chmod(0o600)
+                path.with_name(f"{path.name}.pub").write_text(_run("ssh-keygen", "-y", "-f", str(path)).stdout)
         shutil.copy(f"{self.ssh_key}.pub", self.authorized_keys)
         self.authorized_keys.chmod(0o644)
         (w / "sshd_config").write_text(
@@ -259,6 +294,10 @@ class RemoteHost:
         # sshd's bash sources root's ~/.bashrc even for `ssh host cmd`; this machine's (pyenv init, whose
         # rehash lock, left by a killed session, made every later command wait 60 s) is not a remote host's.
         (w / "root.up" / ".bashrc").write_text("# a test host's root: nothing of this machine's shell setup\n")
+        if self._fixed["upper"] is not None:
+            for layer in OVERLAYS:
+                if (self._fixed["upper"] / layer).is_dir():
+                    _run("cp", "-a", "--", f"{self._fixed['upper'] / layer}/.", str(w / f"{layer}.up"))
         if hide_dockerd:
             # An overlay whiteout: inside the test host, dockerd is simply not installed.
             for path in ("sbin/dockerd", "bin/dockerd"):

@@ -20,14 +20,19 @@ def command(app: Application, names, stack_name, project_dir, backend_url) -> No
     from pulumi.automation.errors import CommandError
 
     from pulumi_docker_machine.automation import MachineError, import_machines, import_stack
+    from pulumi_docker_machine.automation.migrate import migrate_imported, unmigrated_note
 
     space = workspace(app, backend_url)
     try:
         if stack_name:
             imported = import_stack(stack_name, project_dir, store=app.store, say=app.echo,
                                     pulumi_command=space.command())
+            note = unmigrated_note(stack_name, project_dir, pulumi_command=space.command())
+            if note:
+                app.echo(note)
         else:
             imported = import_machines(list(names) or None, workspace=space, say=app.echo)
+            migrate_imported(space, imported, say=app.echo)
     except MachineError as err:
         app.abort(str(err))
     except CommandError as err:  # reading the backend failed: one line, no traceback

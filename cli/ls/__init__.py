@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 
 from ..application import Application
 from ..gotemplate import TemplateError, render
 from ..engine_status import EngineStatus
 from pulumi_docker_machine.store import HostConfig
+from pulumi_docker_machine.store.migrated import DUE, migration_state, store_backend
 from pulumi_docker_machine.store.swarms import swarm_membership
 from ..table import tabulate
 
@@ -87,9 +89,21 @@ def row(host: HostConfig, status: EngineStatus | None, docker_host: str) -> dict
     }
 
 
+def migrate_state_once(app: Application) -> None:
+    """A store from before the pulumi_docker_machine namespace: its stacks migrated by the first ls (its one
+    line on standard error, away from the table); otherwise two stats, no Pulumi."""
+    if migration_state(app.store.root, store_backend(app.store.root)) != DUE:
+        return
+    from pulumi_docker_machine.automation.migrate import migrate_store_once
+    from pulumi_docker_machine.automation.workspace import MachineWorkspace
+
+    migrate_store_once(MachineWorkspace(app.store), say=lambda text: print(text, file=sys.stderr, flush=True))
+
+
 def run(app: Application, *, quiet, filters, timeout, template) -> None:
     """List machines."""
     wanted = parse_filters(app, filters)
+    migrate_state_once(app)
     hosts, broken = [], {}
     for name, entry in app.store.entries():
         if isinstance(entry, HostConfig):

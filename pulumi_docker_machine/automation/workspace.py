@@ -149,6 +149,7 @@ class MachineWorkspace:
         kept by ``rm -f``) is selected as before."""
         from pulumi.automation import create_stack, errors
 
+        self.migrate_state_once()
         try:
             return create_stack(stack_name=name, project_name=self.project, program=self._program(),
                                 opts=self._options()), True
@@ -158,6 +159,7 @@ class MachineWorkspace:
     def stack(self, name: str, create: bool = True):
         from pulumi.automation import create_or_select_stack, select_stack
 
+        self.migrate_state_once()
         options = self._options()
         for line in remove_stale_locks(self.backend, self.project, name):
             self.say(line)
@@ -186,7 +188,14 @@ class MachineWorkspace:
     def stack_names(self) -> list[str]:
         from pulumi.automation import LocalWorkspace
 
+        self.migrate_state_once()
         self.write_project()
         workspace = LocalWorkspace(work_dir=str(self.work_dir), env_vars=self.env_vars(),
                                    secrets_provider="passphrase", pulumi_command=self.command())
         return [summary.name for summary in workspace.list_stacks()]
+
+    def migrate_state_once(self) -> None:
+        """State written before pulumi_docker_machine's module paths: migrated before any stack is opened."""
+        from .migrate import migrate_store_once
+
+        migrate_store_once(self)
