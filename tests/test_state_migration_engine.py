@@ -118,9 +118,21 @@ def start_dockerd(host: RemoteHost) -> None:
         time.sleep(0.5)
 
 
+# What the provisioning puts into /etc/docker and deprovisioning takes away (dockerd's own key.json stays).
+MACHINE_FILES = (
+    ".docker-machine",
+    "ca.pem",
+    "daemon.json",
+    "docker-machine-dockerd.sh",
+    "server-key.pem",
+    "server.pem",
+)
+
+
 def tls_setup(host: RemoteHost) -> list[str]:
-    """What the provisioning put on the host and deprovisioning takes away."""
-    return host.output("ls -A /etc/docker").split()
+    """Which of MACHINE_FILES the host has."""
+    present = host.output("ls -A /etc/docker").split()
+    return [name for name in MACHINE_FILES if name in present]
 
 
 @pytest.fixture(scope="module")
@@ -247,11 +259,11 @@ def test_rm_removes_the_generic_machine_made_before(prerename):
     prerename.after("ls")
     host = prerename.hosts["gen"]
     machine_key = (prerename.store / "machines" / "gen" / "id_rsa.pub").read_text().split()[1]
-    assert "daemon.json" in tls_setup(host) and machine_key in host.output("cat /root/.ssh/authorized_keys")
+    assert tls_setup(host) == list(MACHINE_FILES) and machine_key in host.output("cat /root/.ssh/authorized_keys")
     removed = prerename.machine("rm", "-y", "gen")
     assert removed.returncode == 0, removed.stdout + removed.stderr
     assert "Successfully removed gen" in removed.stdout
-    assert tls_setup(host) == ["key.json"], "the TLS setup and the launcher are gone (dockerd's own key stays)"
+    assert tls_setup(host) == [], "the TLS setup and the launcher are gone"
     assert machine_key not in host.output("cat /root/.ssh/authorized_keys"), "the machine's own key taken out"
     assert not (prerename.store / "machines" / "gen").exists()
     assert not (prerename.store / "state" / ".pulumi" / "stacks" / "docker-machine" / "gen.json").exists()
@@ -260,9 +272,10 @@ def test_rm_removes_the_generic_machine_made_before(prerename):
 def test_swarm_rm_and_the_virtualbox_machine(prerename):
     prerename.after("ls")
     host = prerename.hosts["swarm"]
+    assert tls_setup(host) == list(MACHINE_FILES)
     removed = prerename.machine("swarm", "rm", "-y", "sw")
     assert removed.returncode == 0, removed.stdout + removed.stderr
-    assert tls_setup(host) == ["key.json"]
+    assert tls_setup(host) == []
     assert (
         not (prerename.store / "swarms" / "sw").exists()
         and not (prerename.store / "machines" / "sw-manager-1").exists()
@@ -366,10 +379,10 @@ def test_refresh_and_destroy_the_declarative_stack_after_migration(prerename, de
     host = prerename.hosts["decl"]
     refresh = pulumi(folder, env, "refresh", "--yes")
     assert refresh.returncode == 0, refresh.stdout + refresh.stderr
-    assert "daemon.json" in tls_setup(host)
+    assert tls_setup(host) == list(MACHINE_FILES)
     destroy = pulumi(folder, env, "destroy", "--yes")
     assert destroy.returncode == 0, destroy.stdout + destroy.stderr
-    assert tls_setup(host) == ["key.json"]
+    assert tls_setup(host) == []
     exported = json.loads(pulumi(folder, env, "stack", "export").stdout)["deployment"]
     assert not exported.get("resources"), "no resource left"
 
@@ -406,7 +419,8 @@ def test_an_own_program_stack_through_the_python_api(prerename, monkeypatch):
     assert migrate_stack(stack, backups) == 0, "once"
     assert len(list(backups.iterdir())) == 1
     host = prerename.hosts["own"]
+    assert tls_setup(host) == list(MACHINE_FILES)
     start_dockerd(host)  # docker compose down asks it
     stack.destroy()
-    assert tls_setup(host) == ["key.json"]
+    assert tls_setup(host) == []
     assert not stack.export_stack().deployment.get("resources")

@@ -26,5 +26,14 @@ PROVIDERS: dict[str, tuple[str, ...]] = {
     f"{PACKAGE}.components.compose.provider": ("ComposeDeploymentProvider",),
 }
 
-# Up to commit c7a701e these modules were the top-level package ``components``: old path -> new path.
-MOVED: dict[str, str] = {path.removeprefix(f"{PACKAGE}."): path for path in PROVIDERS}
+# Every earlier module path -> the current one (a class keeps its name). Up to commit c7a701e they were the
+# top-level package ``components``. A later move adds its old paths here, and points the older ones at the
+# new path too, so state of any age is rewritten in one step.
+MOVED: dict[str, str] = {
+    "components.material.providers": f"{PACKAGE}.components.material.providers",
+    "components.drivers.virtualbox.provider": f"{PACKAGE}.components.drivers.virtualbox.provider",
+    "components.drivers.qemu.provider": f"{PACKAGE}.components.drivers.qemu.provider",
+    "components.drivers.digitalocean": f"{PACKAGE}.components.drivers.digitalocean",
+    "components.swarm.provider": f"{PACKAGE}.components.swarm.provider",
+    "components.compose.provider": f"{PACKAGE}.components.compose.provider",
+}
