@@ -6,7 +6,7 @@ Floors, measured in the same run: the venv's bare ``python -c pass``, ``python -
 a bare script (ssl, one context, a thread per engine) doing the TLS GET /version to 1 and to 50 engines.
 Budget (issue 12): each read command within 2.5x the bare floor; ls over 50 machines within 2x ls over
 one (ls probes every machine at once). Medians of 21 runs. Engines are stand-ins on loopback
-(tests/fakes/engine.py, one Python process per machine, sharing this machine's cores with the client)
+(bench/fakeengine.py, one Python process per machine, sharing this machine's cores with the client)
 that answer over mutual TLS. The stores are as create makes them: one CA and client certificate.
 
 Run: .venv/bin/python bench/cli_read.py
@@ -25,8 +25,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import add_machine  # noqa: E402
-
 
 def timed(command: list[str], env: dict, rounds: int = 21) -> float:
     samples = []
@@ -38,26 +36,35 @@ def timed(command: list[str], env: dict, rounds: int = 21) -> float:
 
 
 def store_with(count: int, folder: Path) -> tuple[dict, list[subprocess.Popen]]:
-    """A store of ``count`` machines, each engine a process of its own (a shared one would serialize the
-    TLS handshakes on its interpreter lock, which no real set of machines does)."""
-    from pulumi_docker_machine.components.cert import create_ca, issue_client_certificate
+    """A store of ``count`` machines, written by create's own write path (one CA and one client certificate for
+    every machine, each its own server certificate), each engine a process of its own (a shared one would
+    serialize the TLS handshakes on its interpreter lock, which no real set of machines does)."""
+    from pulumi_docker_machine.automation.settings import MachineSpec
+    from pulumi_docker_machine.automation.storesync import write_machine
+    from pulumi_docker_machine.components.cert import create_ca, issue_client_certificate, issue_server_certificate
+    from pulumi_docker_machine.store import Store
 
-    root = folder / f"store-{count}"
+    store = Store(folder / f"store-{count}")
     engines = []
-    # As a store made by create: one CA and one client certificate for every machine, each its own server cert.
     ca = create_ca("bench")
     client = issue_client_certificate(ca, "bench.client")
     for index in range(count):
         name = f"m{index}"
-        machine = add_machine(root, name, ip="127.0.0.1", engine_port=0, docker_context=False, ca=ca, client=client)
-        engine = subprocess.Popen([sys.executable, "-m", "tests.fakes.engine", str(machine / "ca.pem"),
-                                   str(machine / "server.pem"), str(machine / "server-key.pem")],
+        server = issue_server_certificate(ca, f"bench.{name}", ["127.0.0.1"], [])
+        keys = folder / f"engine-{count}-{name}"  # the engine's own files: the store keeps no server key
+        keys.mkdir()
+        for file, pem in (("ca.pem", ca.cert_pem), ("server.pem", server.cert_pem), ("server-key.pem", server.key_pem)):
+            (keys / file).write_text(pem)
+        engine = subprocess.Popen([sys.executable, "-m", "bench.fakeengine", str(keys / "ca.pem"),
+                                   str(keys / "server.pem"), str(keys / "server-key.pem")],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
-        engine.port = int(engine.stdout.readline())  # type: ignore[attr-defined]
+        port = int(engine.stdout.readline())
+        engine.port = port  # type: ignore[attr-defined]
         engines.append(engine)
-        config = machine / "config.json"
-        config.write_text(config.read_text().replace('"EnginePort": 0', f'"EnginePort": {engine.port}'))
-    env = {**os.environ, "MACHINE_STORAGE_PATH": str(root), "DOCKER_CONFIG": str(folder / "docker")}
+        outputs = {"ca_pem": ca.cert_pem, "client_cert_pem": client.cert_pem, "client_key_pem": client.key_pem,
+                   "server_cert_pem": server.cert_pem, "ip": "127.0.0.1", "docker_host": f"tcp://127.0.0.1:{port}"}
+        write_machine(store, name, MachineSpec(driver="generic"), outputs, backend="", docker_context=False)
+    env = {**os.environ, "MACHINE_STORAGE_PATH": str(store.root), "DOCKER_CONFIG": str(folder / "docker")}
     return env, engines
 
 

@@ -1,6 +1,6 @@
 """Time from ``docker-machine create -d generic`` to a usable engine on a test host, by step.
 
-Through the real engine (make engine) with the stand-in command provider, on a network-namespace
+Through the Pulumi engine built by make engine, with the stand-in command provider, on a network-namespace
 test host (root needed). Each step is the time from one progress line to the next, as the user sees
 them; the floors beside them are measured in the same run on the same host:
 - ``pulumi version``: starting the Go CLI once;
@@ -23,19 +23,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.testbed import RemoteHost, missing_prerequisites  # noqa: E402
+from bench.testbed import RemoteHost, missing_prerequisites  # noqa: E402
 
-ENGINE_BIN = ROOT / ".engine" / "bin"
+PULUMI_BIN = ROOT / ".engine" / "bin"
 
 
-def engine_env(folder: Path) -> dict:
+def pulumi_env(folder: Path) -> dict:
     plugins = folder / "plugins"
     plugins.mkdir()
     wrapper = plugins / "pulumi-resource-command"
     wrapper.write_text(f"#!/bin/sh\nPYTHONPATH={ROOT} exec {sys.executable} "
                        f"{ROOT / 'tests' / 'fakes' / 'command_provider.py'} \"$@\"\n")
     wrapper.chmod(0o755)
-    return {**os.environ, "PATH": f"{ENGINE_BIN}:{plugins}:{os.environ['PATH']}", "PULUMI_HOME": str(folder / "home"),
+    return {**os.environ, "PATH": f"{PULUMI_BIN}:{plugins}:{os.environ['PATH']}", "PULUMI_HOME": str(folder / "home"),
             "PULUMI_SKIP_UPDATE_CHECK": "true", "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
             "MACHINE_STORAGE_PATH": str(folder / "store"), "DOCKER_CONFIG": str(folder / "docker")}
 
@@ -65,13 +65,13 @@ def timed_lines(command: list[str], env: dict) -> tuple[list[tuple[float, str]],
 
 
 def main() -> None:
-    missing = missing_prerequisites() + ([] if (ENGINE_BIN / "pulumi").exists() else ["make engine"])
+    missing = missing_prerequisites() + ([] if (PULUMI_BIN / "pulumi").exists() else ["make engine"])
     if missing:
         raise SystemExit(f"bench/create_engine.py needs: {', '.join(missing)}")
     script = str(Path(sys.executable).parent / "docker-machine")
     with tempfile.TemporaryDirectory() as tmp, RemoteHost() as host:
         folder = Path(tmp)
-        env = engine_env(folder)
+        env = pulumi_env(folder)
         (folder / "empty").mkdir()
         floors = {
             "pulumi version": seconds(["pulumi", "version"], env),

@@ -1,7 +1,7 @@
 """Many creates at once: N ``docker-machine create -d generic`` processes started together on N test hosts.
 
 Through the real engine (make engine) with the stand-in command provider, on network-namespace test hosts
-(tests/testbed.py; root needed). For each N (default 1, 5, 10): N fresh test hosts, one fresh store (a user
+(bench/testbed.py; root needed). For each N (default 1, 5, 10): N fresh test hosts, one fresh store (a user
 has one store, ~/.docker/machine, and each machine is its own stack in it), N creates started at the same
 moment, each machine checked usable afterwards (``docker-machine env`` evaluated by bash, then the real
 ``docker`` client's ``version``, ``import`` of a busybox image and ``run``), then one ``docker-machine rm -y``
@@ -41,10 +41,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-from create_engine import ENGINE_BIN, empty_update, engine_env, seconds  # noqa: E402
-from tests.testbed import RemoteHost, missing_prerequisites  # noqa: E402
+from bench.create_engine import PULUMI_BIN, empty_update, pulumi_env, seconds  # noqa: E402
+from bench.testbed import RemoteHost, missing_prerequisites  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -305,7 +304,7 @@ def marks_of(create: Create, sampler: Sampler) -> dict[str, float]:
 def run_batch(size: int, folder: Path, image: Path) -> Batch:
     with contextlib.ExitStack() as stack:
         hosts = build_hosts(size, stack)
-        env = engine_env(folder)
+        env = pulumi_env(folder)
         env.pop("SSH_AUTH_SOCK", None)
         creates = [Create(f"m{index}", host) for index, host in enumerate(hosts)]
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -390,8 +389,8 @@ def main(argv: list[str] | None = None) -> int:
             raise ValueError
     except ValueError:
         parser.error(f"--sizes {options.sizes!r}: give whole numbers from 1 to 50 separated by commas, e.g. 1,5,10")
-    missing = missing_prerequisites() + ([] if (ENGINE_BIN / "pulumi").exists() else ["make engine"])
-    from tests.dockertools import busybox_image, is_static_elf
+    missing = missing_prerequisites() + ([] if (PULUMI_BIN / "pulumi").exists() else ["make engine"])
+    from bench.testbed import busybox_image, is_static_elf
     import shutil
     busybox = shutil.which("busybox")
     if not busybox or not is_static_elf(Path(busybox)):
@@ -405,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
         image.write_bytes(busybox_image(Path(busybox)))
         with RemoteHost() as host:
             (folder / "floor").mkdir()
-            env = engine_env(folder / "floor")
+            env = pulumi_env(folder / "floor")
             (folder / "floor" / "empty").mkdir()
             floors = {
                 "pulumi version": seconds(["pulumi", "version"], env),

@@ -26,9 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-from create_engine import ENGINE_BIN, empty_update, engine_env, timed_lines  # noqa: E402
+from bench.create_engine import PULUMI_BIN, empty_update, pulumi_env, timed_lines  # noqa: E402
 
 APPEND = "root=/dev/vda rw console=ttyS0"
 
@@ -90,13 +89,13 @@ def steps(image: Path, accel: str, folder: Path) -> dict[str, float]:
 
 def main() -> None:
     accel = sys.argv[1] if len(sys.argv) > 1 else "tcg"
-    if os.geteuid() != 0 or not (ENGINE_BIN / "pulumi").exists():
+    if os.geteuid() != 0 or not (PULUMI_BIN / "pulumi").exists():
         raise SystemExit("bench/qemu_create.py needs root and make engine")
     image = image_folder()
     script = str(Path(sys.executable).parent / "docker-machine")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        env = engine_env(folder)
+        env = pulumi_env(folder)
         (folder / "empty").mkdir()
         empty = empty_update(env, folder / "empty")
         figures = steps(image, accel, folder)

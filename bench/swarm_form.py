@@ -19,10 +19,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-from create_engine import ENGINE_BIN, empty_update, engine_env, timed_lines  # noqa: E402
-from tests.testbed import RemoteHost, TestNetwork, missing_prerequisites  # noqa: E402
+from bench.create_engine import PULUMI_BIN, empty_update, pulumi_env, timed_lines  # noqa: E402
+from bench.testbed import RemoteHost, TestNetwork, missing_prerequisites  # noqa: E402
 
 
 def ready_nodes(script: str, env: dict) -> list[str]:
@@ -32,7 +31,7 @@ def ready_nodes(script: str, env: dict) -> list[str]:
 
 
 def main() -> None:
-    missing = missing_prerequisites() + ([] if (ENGINE_BIN / "pulumi").exists() else ["make engine"])
+    missing = missing_prerequisites() + ([] if (PULUMI_BIN / "pulumi").exists() else ["make engine"])
     if missing:
         raise SystemExit(f"bench/swarm_form.py needs: {', '.join(missing)}")
     script = str(Path(sys.executable).parent / "docker-machine")
@@ -43,7 +42,7 @@ def main() -> None:
             for host in hosts[1:]:
                 host.authorize(key)
             folder = Path(tmp)
-            env = engine_env(folder)
+            env = pulumi_env(folder)
             (folder / "empty").mkdir()
             empty = empty_update(env, folder / "empty")
             common = ["--generic-ssh-key", str(hosts[0].ssh_key), "--engine-install-url", "none"]

@@ -371,7 +371,7 @@ def world(tmp_path, monkeypatch) -> StoreWorld:
 @pytest.fixture
 def engine(world):
     """A machine 'dev' whose (stand-in) engine answers over mutual TLS on 127.0.0.1."""
-    from tests.fakes.engine import FakeEngine
+    from bench.fakeengine import FakeEngine
 
     folder = add_machine(world.root, "dev", ip="127.0.0.1", engine_port=0, labels=("env=test",))
     fake = FakeEngine(folder / "ca.pem", folder / "server.pem", folder / "server-key.pem")
@@ -384,8 +384,8 @@ def engine(world):
 
 @pytest.fixture(scope="module")
 def remote_host():
-    """A test host with Docker installed (see tests/testbed.py), one per test module."""
-    from tests.testbed import RemoteHost, missing_prerequisites
+    """A test host with Docker installed (see bench/testbed.py), one per test module."""
+    from bench.testbed import RemoteHost, missing_prerequisites
 
     require(missing_prerequisites(), "the real remote-host tests")
     with RemoteHost() as host:

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
-import struct
 import subprocess
-import tarfile
 from pathlib import Path
 
+from bench.testbed import busybox_image, is_static_elf
 from pulumi_docker_machine.components import files
 from tests.conftest import require
 
-
-def is_static_elf(binary: Path) -> bool:
-    """True when the 64-bit ELF file has no PT_INTERP program header (needs no dynamic loader)."""
-    data = binary.read_bytes()
-    if data[:4] != b"\x7fELF" or data[4] != 2:
-        return False
-    (phoff,) = struct.unpack_from("<Q", data, 0x20)
-    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
-    return all(struct.unpack_from("<I", data, phoff + i * phentsize)[0] != 3 for i in range(phnum))
+__all__ = ["busybox_image", "docker", "hello_world", "is_static_elf", "static_busybox", "write_client_certs"]
 
 
 def static_busybox() -> Path:
@@ -29,18 +19,6 @@ def static_busybox() -> Path:
     require([] if path and is_static_elf(Path(path)) else ["a static busybox (Debian package busybox-static)"],
             "the busybox test image")
     return Path(path)  # type: ignore[arg-type]
-
-
-def busybox_image(busybox: Path) -> bytes:
-    """A root filesystem tarball for ``docker import``: busybox with sh and echo."""
-    image = io.BytesIO()
-    with tarfile.open(fileobj=image, mode="w") as tar:
-        tar.add(busybox, arcname="bin/busybox")
-        for applet in ("sh", "echo"):
-            link = tarfile.TarInfo(f"bin/{applet}")
-            link.type, link.linkname = tarfile.SYMTYPE, "busybox"
-            tar.addfile(link)
-    return image.getvalue()
 
 
 def write_client_certs(folder: Path, ca_pem: str, cert_pem: str, key_pem: str) -> Path:

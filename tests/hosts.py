@@ -11,7 +11,7 @@ plugin
   VM) gets the shortest units queued behind it, not the next long one (an xdist worker always
   holds one queued unit besides the one it runs).
 
-Test hosts are built by tests/testbed.py; the subnets and the guard route are claimed under a
+Test hosts are built by bench/testbed.py; the subnets and the guard route are claimed under a
 machine-wide lock there, so workers (and two pytest runs) build hosts side by side.
 """
 

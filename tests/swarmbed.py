@@ -9,7 +9,7 @@ from typing import Iterator
 
 from tests.conftest import require
 from tests.dockertools import busybox_image, docker, static_busybox, write_client_certs
-from tests.testbed import RemoteHost, TestNetwork, missing_prerequisites
+from bench.testbed import RemoteHost, TestNetwork, missing_prerequisites
 
 
 @contextlib.contextmanager

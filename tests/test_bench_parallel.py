@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import require
 from tests.dockertools import static_busybox
-from tests.testbed import missing_prerequisites
+from bench.testbed import missing_prerequisites
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "parallel_create.py"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from pulumi_docker_machine.components.cert import create_ca, issue_client_certificate, issue_server_certificate
-from tests.fakes.engine import FakeEngine
+from bench.fakeengine import FakeEngine
 
 FIXTURES = Path(__file__).parent / "fixtures" / "docker-machine-0.16"
 SCRIPT = Path(sys.executable).parent / "docker-machine"

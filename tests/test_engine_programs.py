@@ -15,7 +15,7 @@ import pytest
 from pulumi_docker_machine.components.drivers.virtualbox.provider import FIRST_GUEST_HOST
 from tests.conftest import require
 from tests.test_engine_cli import machine, shell
-from tests.testbed import RemoteHost, TestNetwork, missing_prerequisites
+from bench.testbed import RemoteHost, TestNetwork, missing_prerequisites
 
 pytestmark = [pytest.mark.remote_host, pytest.mark.engine]
 

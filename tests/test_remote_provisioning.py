@@ -20,7 +20,7 @@ from pulumi_docker_machine.components.provision import provisioning
 from tests import dockertools
 from tests.conftest import require
 from tests.dockertools import busybox_image, static_busybox
-from tests.testbed import RemoteHost, missing_prerequisites
+from bench.testbed import RemoteHost, missing_prerequisites
 
 pytestmark = pytest.mark.remote_host
 

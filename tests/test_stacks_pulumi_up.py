@@ -34,7 +34,7 @@ from tests.dockerenv import docker_in_env
 from tests.dockertools import busybox_image, static_busybox, write_client_certs
 from tests.test_engine_cli import machine, shell
 from tests.swarmbed import cluster_hosts
-from tests.testbed import RemoteHost, missing_prerequisites
+from bench.testbed import RemoteHost, missing_prerequisites
 
 pytestmark = [pytest.mark.remote_host, pytest.mark.engine]
 

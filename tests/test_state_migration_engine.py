@@ -3,7 +3,7 @@
 tests/fixtures/prerename holds what commit c7a701e wrote (README.txt there): a store with a generic machine,
 a one-node swarm and a VirtualBox machine (the VBoxManage simulator), a declarative stack's export and an own
 program's (a generic machine and a ComposeApp). Its test hosts are made again at the same addresses with the
-same sshd host keys, authorized key and written files (tests/testbed.py's fixed subnets), dockerd started
+same sshd host keys, authorized key and written files (bench/testbed.py's fixed subnets), dockerd started
 as the machines left it where a deletion needs it. Every process the engine starts finds a top-level
 ``components`` that cannot be imported (as in an installed wheel, where only pulumi_docker_machine is on
 the path; a checkout would find the old folder), so state that still names the old paths fails as it would
@@ -37,7 +37,7 @@ import pytest
 
 from tests.conftest import require
 from tests.test_compose_real import link_compose_plugin
-from tests.testbed import RemoteHost, missing_prerequisites
+from bench.testbed import RemoteHost, missing_prerequisites
 
 pytestmark = [pytest.mark.remote_host, pytest.mark.engine]
 

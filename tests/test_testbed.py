@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require
-from tests.testbed import GUARD_ROUTE, RemoteHost, _alive, missing_prerequisites
+from bench.testbed import GUARD_ROUTE, RemoteHost, _alive, missing_prerequisites
 
 pytestmark = pytest.mark.remote_host
 
@@ -20,7 +20,7 @@ ROOT = Path(__file__).parent.parent
 # closes the host when a line arrives on stdin, and says so.
 HOLDER = """
 import sys
-from tests.testbed import RemoteHost
+from bench.testbed import RemoteHost
 with RemoteHost(hostname=sys.argv[1]) as host:
     print(host.address, host.output("hostname").strip(), flush=True)
     sys.stdin.readline()

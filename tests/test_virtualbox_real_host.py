@@ -24,7 +24,7 @@ from pulumi_docker_machine.components.drivers.virtualbox.provider import Virtual
 from pulumi_docker_machine.components.drivers.virtualbox.vboxmanage import networks_conf_ranges
 from tests.conftest import MachineMocks, build_machine, require
 from tests.dockertools import hello_world
-from tests.testbed import RemoteHost, missing_prerequisites
+from bench.testbed import RemoteHost, missing_prerequisites
 
 pytestmark = pytest.mark.remote_host
 

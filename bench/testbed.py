@@ -1,4 +1,5 @@
-"""A real "remote host" on this machine: a network namespace with its own sshd (and later dockerd).
+"""A real "remote host" on this machine: a network namespace with its own sshd (and later dockerd). The
+tests (tests/conftest.py's ``remote_host``...) and the benchmarks that create machines run on these hosts.
 
 The host is joined to this machine by a veth pair with a 10.213.N.0/30 subnet
 and no other route, so it reaches nothing but this machine's side of the pair.
@@ -25,10 +26,13 @@ import contextlib
 import fcntl
 import functools
 import http.server
+import io
 import os
 import shutil
 import signal
+import struct
 import subprocess
+import tarfile
 import tempfile
 import threading
 import time
@@ -475,3 +479,27 @@ class RemoteHost:
     def __exit__(self, *exc) -> None:
         self.close()
 
+
+# ----- the busybox image the test hosts' dockerd runs (no registry is reachable) -------------------------------
+
+
+def is_static_elf(binary: Path) -> bool:
+    """True when the 64-bit ELF file has no PT_INTERP program header (needs no dynamic loader)."""
+    data = binary.read_bytes()
+    if data[:4] != b"\x7fELF" or data[4] != 2:
+        return False
+    (phoff,) = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    return all(struct.unpack_from("<I", data, phoff + i * phentsize)[0] != 3 for i in range(phnum))
+
+
+def busybox_image(busybox: Path) -> bytes:
+    """A root filesystem tarball for ``docker import``: busybox with sh and echo."""
+    image = io.BytesIO()
+    with tarfile.open(fileobj=image, mode="w") as tar:
+        tar.add(busybox, arcname="bin/busybox")
+        for applet in ("sh", "echo"):
+            link = tarfile.TarInfo(f"bin/{applet}")
+            link.type, link.linkname = tarfile.SYMTYPE, "busybox"
+            tar.addfile(link)
+    return image.getvalue()

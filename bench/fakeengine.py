@@ -1,6 +1,7 @@
 """A stand-in Docker engine on loopback: mutual TLS exactly as dockerd --tlsverify, and GET /version.
 
-For the CLI tests that need an engine to answer but not a whole Docker (those run on the test host).
+For the read commands' figures (bench/cli_read.py) and the CLI tests that need an engine to answer but not a
+whole Docker (those run on the test host).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class FakeEngine:
 
 def main(argv: list[str]) -> None:
     """One stand-in engine in a process of its own (as every real dockerd is): prints its port, serves
-    until its standard input closes. ``python -m tests.fakes.engine CA SERVER_CERT SERVER_KEY``"""
+    until its standard input closes. ``python -m bench.fakeengine CA SERVER_CERT SERVER_KEY``"""
     import sys
 
     engine = FakeEngine(Path(argv[0]), Path(argv[1]), Path(argv[2]))
