@@ -49,7 +49,7 @@ def ssh(key: Path, port: int, command: str, stdin: str = "") -> subprocess.Compl
 
 def steps(image: Path, accel: str, folder: Path) -> dict[str, float]:
     from pulumi_docker_machine.components.cert import create_ca, issue_server_certificate
-    from pulumi_docker_machine.components.drivers.qemu import QemuDriver
+    from pulumi_docker_machine.components.drivers.qemu.driver import QemuDriver
     from pulumi_docker_machine.components.drivers.qemu.provider import QemuVMProvider
     from pulumi_docker_machine.components.engine import EngineOptions
     from pulumi_docker_machine.components.provision import certificate_bundle, remote_command, render_script

@@ -135,11 +135,13 @@ class DockerMachine(pulumi.ComponentResource):
         )
         # A host that exists already (generic) gets the machine's own key put on it first.
         authorized = driver.authorize_key(name, host, ssh_key, self) if ssh_key is not None else []
-        private_key = host.private_key if host.private_key is not None else ssh_key.private_key  # type: ignore[union-attr]
+        private_key = (host.private_key if host.private_key is not None
+                       else ssh_key.private_key if ssh_key is not None else "")  # "": no SSH (none)
         address = pulumi.Output.from_input(host.address)
         ssh_address = pulumi.Output.from_input(host.ssh_address) if host.ssh_address is not None else address
 
-        server = ServerCertificate(
+        # An engine we do not provision serves its own certificate (none): no server certificate of ours.
+        server = None if not driver.provisions else ServerCertificate(
             f"{name}-server-cert",
             certs.ca,
             f"{certs.organization}.{name}",
@@ -153,10 +155,11 @@ class DockerMachine(pulumi.ComponentResource):
         hostname = args.hostname or (name if driver.owns_host else None)
         ssh_user = pulumi.Output.from_input(host.ssh_user)
         # Typed as an Input: what Output.secret's signature can match.
-        stdin: pulumi.Input[str] = pulumi.Output.all(certs.ca_pem, server.cert_pem, server.key_pem).apply(
+        stdin: pulumi.Input[str] = "" if server is None else pulumi.Output.all(
+            certs.ca_pem, server.cert_pem, server.key_pem).apply(
             lambda pems: provisioning_stdin(engine, *pems)  # --engine-env values too: never in a command
         )
-        provision = None if not running else remote.Command(
+        provision = None if not (running and server is not None) else remote.Command(
             f"{name}-provision",
             connection=remote.ConnectionArgs(
                 host=ssh_address,
@@ -211,7 +214,7 @@ class DockerMachine(pulumi.ComponentResource):
         self.ca_pem = certs.ca_pem
         self.client_cert_pem = certs.client_cert_pem
         self.client_key_pem = certs.client_key_pem
-        self.server_cert_pem = server.cert_pem
+        self.server_cert_pem = server.cert_pem if server is not None else pulumi.Output.from_input("")
         self.driver = pulumi.Output.from_input(driver.name)
         self.driver_options = pulumi.Output.from_input(driver.to_dict())
         self.engine = _secret_if(bool(engine.env), engine.to_dict())  # --engine-env values are secrets

@@ -13,7 +13,8 @@ import pytest
 
 from pulumi_docker_machine.components import DockerMachine, DockerMachineArgs, MachineArgumentError
 from pulumi_docker_machine.components.cert import covers
-from pulumi_docker_machine.components.drivers.azure import AzureDriver
+from pulumi_docker_machine.components.drivers.azure.driver import AzureDriver
+from pulumi_docker_machine.components.drivers.info import BOOL, INT, MULTI, STR
 from pulumi_docker_machine.components.drivers.base import ClusterMember
 from pulumi_docker_machine.components.machine import OUTPUTS
 from tests.conftest import DEFAULT_VM_ADDRESS, MachineMocks, Registered, build_machine, run_program, unwrap_secrets
@@ -345,16 +346,16 @@ def test_azure_options_round_trip_without_the_secret():
 
 
 def test_azure_flags_name_the_driver_options():
-    from pulumi_docker_machine.cli.create.flags_azure import FLAGS
+    from pulumi_docker_machine.components.drivers.azure.flags import FLAGS
 
     fields = {f.name: f for f in dataclasses.fields(AzureDriver)}
     assert len({row[0] for row in FLAGS}) == len(FLAGS)
     for flag, dest, kind, _default, env, help_text in FLAGS:
         assert flag.startswith("--azure-") and dest in fields, flag
-        assert kind in ("str", "int", "bool", "multi") and help_text
+        assert kind in (STR, INT, BOOL, MULTI) and help_text
         assert env == "" or env.startswith("AZURE_")
     kinds = {row[1]: row[2] for row in FLAGS}
-    assert kinds["disk_size"] == "int" and kinds["open_ports"] == "multi" and kinds["no_public_ip"] == "bool"
+    assert kinds["disk_size"] == INT and kinds["open_ports"] == MULTI and kinds["no_public_ip"] == BOOL
     assert fields["client_secret"].metadata.get("secret"), "the client secret is a secret field"
     assert {row[0] for row in FLAGS} >= {
         "--azure-subscription-id", "--azure-client-id", "--azure-client-secret", "--azure-tenant-id", "--azure-location",
@@ -368,7 +369,8 @@ def _python(code: str) -> subprocess.CompletedProcess:
 
 
 def test_the_flags_and_the_driver_module_load_no_azure_sdk():
-    code = ("import sys\nimport pulumi_docker_machine.cli.create.flags_azure\nimport pulumi_docker_machine.components.drivers.azure\n"
+    code = ("import sys\nimport pulumi_docker_machine.components.drivers.azure.flags\n"
+            "import pulumi_docker_machine.components.drivers.azure.driver\n"
             "print('pulumi_azure_native' in sys.modules)")
     assert _python(code).stdout.strip() == "False"
 
@@ -376,7 +378,7 @@ def test_the_flags_and_the_driver_module_load_no_azure_sdk():
 def test_a_missing_sdk_is_named():
     code = (
         "import sys\nsys.modules['pulumi_azure_native'] = None  # as if not installed\n"
-        "from pulumi_docker_machine.components.drivers.azure import AzureDriver\nfrom pulumi_docker_machine.components.drivers.base import DriverArgumentError\n"
+        "from pulumi_docker_machine.components.drivers.azure.driver import AzureDriver\nfrom pulumi_docker_machine.components.drivers.base import DriverArgumentError\n"
         f"for call in (lambda d: d.validate('az'), lambda d: d.create_host('az', None, 2376, None)):\n"
         f"    try:\n        call(AzureDriver(subscription_id={SUB!r}))\n"
         "    except DriverArgumentError as err:\n        print(err)\n"

@@ -23,13 +23,14 @@ import pulumi
 import pytest
 from pulumi.runtime import rpc
 
-from pulumi_docker_machine.cli.create import flags as create_flags
-from pulumi_docker_machine.cli.create.flags_google import FLAGS
+from pulumi_docker_machine.cli import driverflags
 from pulumi_docker_machine.components import DockerMachine, DockerMachineArgs, EngineOptions, MachineArgumentError
 from pulumi_docker_machine.components.cert import covers, subject_alt_names
 from pulumi_docker_machine.components.drivers.base import DriverArgumentError
-from pulumi_docker_machine.components.drivers.digitalocean import DigitalOceanDriver
-from pulumi_docker_machine.components.drivers.google import (
+from pulumi_docker_machine.components.drivers.digitalocean.driver import DigitalOceanDriver
+from pulumi_docker_machine.components.drivers.google.flags import FLAGS
+from pulumi_docker_machine.components.drivers.info import BOOL, INT, MULTI, STR
+from pulumi_docker_machine.components.drivers.google.driver import (
     PROJECT_ENV,
     SDK_MISSING,
     UBUNTU_2404_IMAGE,
@@ -425,14 +426,13 @@ def test_without_the_sdk_the_error_names_the_extra(monkeypatch, project_env):
 
 def test_the_module_imports_without_the_sdk_and_the_flags_import_nothing_heavy():
     code = (
-        "import importlib.util, sys\n"
+        "import sys\n"
         "sys.modules['pulumi_gcp'] = None\n"
-        "spec = importlib.util.spec_from_file_location('flags_google', 'cli/create/flags_google.py')\n"
-        "spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
+        "import pulumi_docker_machine.components.drivers.google.flags\n"
         "heavy = sorted(m for m, mod in sys.modules.items() if mod is not None\n"
-        "               and m.split('.')[0] in ('pulumi', 'pulumi_gcp', 'click', 'components'))\n"
+        "               and m.split('.')[0] in ('pulumi', 'pulumi_gcp', 'click'))\n"
         "print(heavy)\n"
-        "from pulumi_docker_machine.components.drivers.google import GoogleDriver\n"
+        "from pulumi_docker_machine.components.drivers.google.driver import GoogleDriver\n"
         "print(GoogleDriver.name)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
@@ -442,12 +442,12 @@ def test_the_module_imports_without_the_sdk_and_the_flags_import_nothing_heavy()
 # ----- the flag rows -----------------------------------------------------------------------------------------
 
 
-def test_flag_rows_match_the_driver(monkeypatch):
+def test_flag_rows_match_the_driver():
     fields = {f.name: f for f in dataclasses.fields(GoogleDriver)}
     for row in FLAGS:
         assert len(row) == 6
         flag, dest, kind, default, env, help_text = row
-        assert flag.startswith("--google-") and dest in fields and kind in ("str", "int", "bool", "multi")
+        assert flag.startswith("--google-") and dest in fields and kind in (STR, INT, BOOL, MULTI)
         assert help_text
         if default not in ("", False) and dest not in ("scopes",):
             assert fields[dest].default == default, flag
@@ -459,13 +459,12 @@ def test_flag_rows_match_the_driver(monkeypatch):
                       ("--google-subnetwork", "GOOGLE_SUBNETWORK"), ("--google-preemptible", "GOOGLE_PREEMPTIBLE"),
                       ("--google-address", "GOOGLE_ADDRESS"), ("--google-tags", "GOOGLE_TAGS")]:
         assert names[flag][4] == env
-    assert names["--google-open-port"][2] == "multi"
-    assert names["--google-use-internal-ip"][2] == names["--google-use-internal-ip-only"][2] == "bool"
+    assert names["--google-open-port"][2] == MULTI
+    assert names["--google-use-internal-ip"][2] == names["--google-use-internal-ip-only"][2] == BOOL
 
-    # Wired as the integrator will: the rows in DRIVER_FLAGS, the CLI's parsing, then the driver.
-    monkeypatch.setitem(create_flags.DRIVER_FLAGS, "google", FLAGS)
-    assert len(create_flags.driver_options("google")) == len(FLAGS)
-    options = create_flags.to_driver_options("google", {
+    # The CLI's parsing of the rows, then the driver.
+    assert len(driverflags.driver_options("google")) == len(FLAGS)
+    options = driverflags.to_driver_options("google", {
         "driver_project": PROJECT, "driver_zone": "europe-west1-b", "driver_disk_size": 30,
         "driver_tags": "web, frontend", "driver_open_ports": ("8080", "53/udp"), "driver_preemptible": True,
         "driver_ssh_user": "ops", "driver_scopes": "cloud-platform",

@@ -17,7 +17,7 @@ from pulumi.runtime import rpc
 from pulumi_docker_machine.components import DockerMachine, DockerMachineArgs, MachineArgumentError
 from pulumi_docker_machine.components.cert import covers
 from pulumi_docker_machine.components.drivers.base import ClusterMember, DriverArgumentError
-from pulumi_docker_machine.components.drivers.openstack import OpenStackDriver
+from pulumi_docker_machine.components.drivers.openstack.driver import OpenStackDriver
 from pulumi_docker_machine.components.material.providers import ServerCertificateProvider
 from tests.conftest import DEFAULT_VM_ADDRESS, MachineMocks, build_machine, run_program
 from tests.dockertools import hello_world
@@ -358,15 +358,17 @@ def test_flag_rows_match_the_driver():
     import dataclasses
     import subprocess
 
-    from pulumi_docker_machine.cli.create.flags_openstack import FLAGS
+    from pulumi_docker_machine.components.drivers.info import BOOL, INT, MULTI, STR
+    from pulumi_docker_machine.components.drivers.openstack.flags import FLAGS
 
     fields = {f.name: f for f in dataclasses.fields(OpenStackDriver)}
     for flag, dest, kind, default, env, help_text in FLAGS:
         assert flag.startswith("--openstack-") and env.startswith("OS_") and help_text
         assert dest in fields, dest
-        assert kind in ("str", "int", "bool", "multi")
+        assert kind in (STR, INT, BOOL, MULTI)
         field_default = fields[dest].default
         assert default == ("" if field_default in (None, ()) or fields[dest].metadata.get("secret") else field_default)
-    code = "import sys, pulumi_docker_machine.cli.create.flags_openstack; print(sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_openstack')))"
+    code = ("import sys, pulumi_docker_machine.components.drivers.openstack.flags; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_openstack')))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]", "the flag rows import no SDK"

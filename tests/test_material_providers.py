@@ -28,7 +28,7 @@ from pulumi_docker_machine.components.ssh import md5_fingerprint, public_key_fro
 def test_providers_load_in_a_fresh_interpreter(tmp_path):
     """What the engine's dynamic-provider process does: base64-decode and dill.loads the blob in a new
     Python: each class comes back by reference to its module, and works."""
-    from pulumi_docker_machine.components.drivers.digitalocean import DropletPowerProvider
+    from pulumi_docker_machine.components.drivers.digitalocean.provider import DropletPowerProvider
     from pulumi_docker_machine.components.drivers.virtualbox.provider import VirtualBoxVMProvider
 
     providers = [CertificateAuthorityProvider(), ClientCertificateProvider(), ServerCertificateProvider(),

@@ -13,7 +13,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 
 from pulumi_docker_machine.components import AmazonEC2Driver, DigitalOceanDriver, DockerMachine, DockerMachineArgs, GenericDriver
 from pulumi_docker_machine.components import MachineArgumentError, VirtualBoxDriver
-from pulumi_docker_machine.components.drivers.digitalocean import DropletPowerProvider
+from pulumi_docker_machine.components.drivers.digitalocean.provider import DropletPowerProvider
 from pulumi_docker_machine.components.ssh import generate_ssh_key
 from tests.conftest import MachineMocks, run_program
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pulumi_docker_machine.components.drivers.qemu import QemuDriver
+from pulumi_docker_machine.components.drivers.qemu.driver import QemuDriver
 from pulumi_docker_machine.components.drivers.qemu.backing import checked_chain
 from pulumi_docker_machine.components.drivers.qemu.launch import QemuError
 from pulumi_docker_machine.components.drivers.qemu.provider import QemuVMProvider, disk_chain, launch, stop, vm_state

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pulumi_docker_machine.components.drivers.base import DriverArgumentError
-from pulumi_docker_machine.components.drivers.qemu import QemuDriver
+from pulumi_docker_machine.components.drivers.qemu.driver import QemuDriver
 from pulumi_docker_machine.components.drivers.qemu.launch import command_cwd, command_line, resolve_accel
 from pulumi_docker_machine.components.drivers.qemu.provider import QemuVMProvider, validate, vm_state
 from pulumi_docker_machine.components.drivers.qemu.qmp import QMPError, qmp

@@ -24,6 +24,7 @@ from pulumi_docker_machine.automation.picklerewrite import (
     provider_class,
     rewrite,
 )
+from pulumi_docker_machine.automation.providerpaths import MOVED
 from pulumi_docker_machine.automation.staterewrite import SECRET_KEY, SECRET_SIG, migrate_deployment
 from pulumi_docker_machine.automation.workspace import MachineWorkspace
 from pulumi_docker_machine.store import Store
@@ -44,9 +45,9 @@ def test_each_old_pickle_becomes_what_this_version_writes(path):
     old = blob(OLD[path])
     assert provider_class(old) == (module, name)
     new = rewrite(old)
-    cls = getattr(importlib.import_module(f"pulumi_docker_machine.{module}"), name)
+    cls = getattr(importlib.import_module(MOVED[module]), name)  # pulumi_docker_machine.{module}, but for a move
     assert new == blob(serialize_provider(cls()))
-    assert provider_class(new) == (f"pulumi_docker_machine.{module}", name)
+    assert provider_class(new) == (MOVED[module], name)
     assert rewrite(new) is None, "a current path is left alone"
     assert not mentions_moved_module(new) and mentions_moved_module(old)
 

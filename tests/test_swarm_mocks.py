@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from pulumi_docker_machine.components.drivers.amazonec2 import AmazonEC2Driver
-from pulumi_docker_machine.components.drivers.digitalocean import DigitalOceanDriver
+from pulumi_docker_machine.components.drivers.amazonec2.driver import AmazonEC2Driver
+from pulumi_docker_machine.components.drivers.digitalocean.driver import DigitalOceanDriver
 from pulumi_docker_machine.components.machine import MachineArgumentError
 from pulumi_docker_machine.components.swarm.component import SWARM_PORTS, DockerSwarm, DockerSwarmArgs, SwarmNodeArgs
 from pulumi_docker_machine.components.swarm.plan import quorum_problem
@@ -127,7 +127,7 @@ def test_mixed_drivers_open_each_cloud_to_the_others_public_addresses_only():
 
 @pytest.mark.parametrize("address", ["node.example.com", "10.20.0.7", "192.168.1.20", "fd00::7", "fe80::1"])
 def test_a_generic_member_by_host_name_or_private_address_is_no_firewall_source(address):
-    from pulumi_docker_machine.components.drivers.generic import GenericDriver
+    from pulumi_docker_machine.components.drivers.generic.driver import GenericDriver
 
     mocks = MachineMocks()
     generic = GenericDriver(ip_address=address, ssh_key=None, ssh_private_key="not used under mocks")
@@ -139,7 +139,7 @@ def test_a_generic_member_by_host_name_or_private_address_is_no_firewall_source(
 
 
 def test_an_ipv6_member_is_a_128_source():
-    from pulumi_docker_machine.components.drivers.generic import GenericDriver
+    from pulumi_docker_machine.components.drivers.generic.driver import GenericDriver
 
     mocks = MachineMocks()
     generic = GenericDriver(ip_address="::1", ssh_key=None, ssh_private_key="not used under mocks")

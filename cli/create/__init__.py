@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import os
-
 import click
+
+from pulumi_docker_machine.components.drivers import DEFAULT_DRIVER
+from pulumi_docker_machine.components.drivers.info import ENGINE_PORT
 
 from ..application import Application
 from ..changing import backend_option, for_each, workspace
-from .flags import DRIVER_FLAGS, driver_options, to_driver_options
-
-DRIVERS = sorted(DRIVER_FLAGS)
-
-
-def driver_in(args: list[str]) -> str:
-    """The -d/--driver value among the arguments (before parsing: it decides which flags exist)."""
-    for index, arg in enumerate(args):
-        if arg in ("-d", "--driver") and index + 1 < len(args):
-            return args[index + 1]
-        if arg.startswith("--driver="):
-            return arg.split("=", 1)[1]
-        if arg.startswith("-d") and len(arg) > 2 and not arg.startswith("--"):
-            return arg[2:]
-    return os.environ.get("MACHINE_DRIVER") or "virtualbox"
+from ..driverflags import DRIVERS, driver_in, driver_options, to_driver_options
 
 
 class CreateCommand(click.Command):
@@ -36,7 +23,7 @@ class CreateCommand(click.Command):
 
 @click.command("create", cls=CreateCommand, short_help="Create a machine")
 @click.argument("name")
-@click.option("-d", "--driver", envvar="MACHINE_DRIVER", default="virtualbox", show_default=True,
+@click.option("-d", "--driver", envvar="MACHINE_DRIVER", default=DEFAULT_DRIVER, show_default=True,
               type=click.Choice(DRIVERS), help="Driver to create machine with.")
 @click.option("--engine-install-url", envvar="MACHINE_DOCKER_INSTALL_URL", default="https://get.docker.com",
               show_default=True, help="Custom URL to use for engine installation ('distro': the OS package; 'none')")
@@ -56,18 +43,12 @@ def command(app: Application, name, driver, engine_install_url, engine_opt, engi
     """Create a machine."""
     from pulumi_docker_machine.automation import MachineSpec, create_machine
 
-    options = to_driver_options(driver, flags)
+    options = to_driver_options(driver, flags, store_root=str(app.store.root))
     engine = {"install_url": engine_install_url, "opts": list(engine_opt), "env": list(engine_env),
               "labels": list(engine_label), "registry_mirrors": list(engine_registry_mirror),
               "insecure_registries": list(engine_insecure_registry), "storage_driver": engine_storage_driver}
-    if "engine_port" in options:
-        engine["port"] = options.pop("engine_port")
-    if driver in ("virtualbox", "qemu"):
-        options["storage_path"] = str(app.store.root)
-    if driver == "qemu":  # inspect shows which accelerator it runs with
-        from pulumi_docker_machine.components.drivers.qemu.launch import resolve_accel
-
-        options["accel"] = resolve_accel(options.get("accel", "auto"))
+    if ENGINE_PORT in options:
+        engine["port"] = options.pop(ENGINE_PORT)
     spec = MachineSpec(driver=driver, driver_options=options, engine=engine, tls_sans=list(tls_san))
     space = workspace(app, backend_url)
     for_each(app, [name], lambda machine, say: create_machine(machine, spec, workspace=space, say=say,

@@ -25,6 +25,8 @@ def command(app: Application, name, command) -> None:
     host = app.one_host([name] if name else [])
     if host.stopped_by_us:
         app.abort(f'Error: Cannot run SSH command: Host "{host.name}" is not running')
+    if not host.ssh_host:  # the none driver's machines: only their Docker engine is reached
+        app.abort(f'Error: Cannot run SSH command: Host "{host.name}" has no SSH address ({host.driver_name} driver)')
     if shutil.which("ssh") is None:
         app.abort("Error: no ssh client found: install OpenSSH (the openssh-client package)")
     words = list(command)

@@ -11,24 +11,19 @@ from typing import Callable
 
 import click
 
+from pulumi_docker_machine.components.drivers import DEFAULT_DRIVER
+from pulumi_docker_machine.components.drivers.info import ENGINE_PORT
+
 from ..application import Application
 from ..changing import backend_option, workspace
-from ..create import driver_in
-from ..create.flags import DRIVER_FLAGS, driver_options, to_driver_options
+from ..driverflags import DRIVERS, driver_in, driver_options, per_node_options, per_node_values, to_driver_options
 from ..shells import SHELLS
-
-DRIVERS = sorted(DRIVER_FLAGS)
-ADDRESS_FLAG = "--generic-ip-address"
 
 
 def swarm_driver_options(driver: str) -> list[click.Option]:
-    """The driver's create flags; the generic driver's address is given once per node."""
-    options = driver_options(driver)
-    for i, option in enumerate(options):
-        if ADDRESS_FLAG in option.opts:
-            options[i] = click.Option([ADDRESS_FLAG, "driver_ip_addresses"], multiple=True, envvar=None,
-                                      help="IP address of a host: once per node, managers first, then workers")
-    return options
+    """The driver's create flags; those it takes per node (the generic driver's addresses) once per node."""
+    each = {option.opts[0]: option for option in per_node_options([driver] if driver in DRIVERS else [])}
+    return [each.get(option.opts[0], option) for option in driver_options(driver)]
 
 
 class SwarmDriverCommand(click.Command):
@@ -36,12 +31,9 @@ class SwarmDriverCommand(click.Command):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         self.params = [p for p in self.params if not (p.name or "").startswith("driver_")]
-        self.params += swarm_driver_options(driver_in(args) if self.name == "create" else "generic")
+        # scale does not know the swarm's driver before parsing: every driver's per-node flags.
+        self.params += (swarm_driver_options(driver_in(args)) if self.name == "create" else per_node_options(DRIVERS))
         return super().parse_args(ctx, args)
-
-
-def node_addresses(addresses) -> list[dict]:
-    return [{"driver_options": {"ip_address": address}} for address in addresses]
 
 
 def run_one(app: Application, name: str, action) -> None:
@@ -70,7 +62,7 @@ def command() -> None:
 @click.argument("name")
 @click.option("--managers", default=1, show_default=True, type=int, help="Number of manager nodes")
 @click.option("--workers", default=0, show_default=True, type=int, help="Number of worker nodes")
-@click.option("-d", "--driver", envvar="MACHINE_DRIVER", default="virtualbox", show_default=True,
+@click.option("-d", "--driver", envvar="MACHINE_DRIVER", default=DEFAULT_DRIVER, show_default=True,
               type=click.Choice(DRIVERS), help="Driver to create the nodes with.")
 @click.option("--engine-install-url", envvar="MACHINE_DOCKER_INSTALL_URL", default="https://get.docker.com",
               show_default=True, help="Custom URL to use for engine installation ('distro': the OS package; 'none')")
@@ -82,16 +74,13 @@ def create(app: Application, name, managers, workers, driver, engine_install_url
     """Create a swarm: the first manager inits it, the other nodes join."""
     from pulumi_docker_machine.automation.swarm import SwarmSpec, create_swarm
 
-    addresses = list(flags.pop("driver_ip_addresses", ()) or ())
-    options = to_driver_options(driver, flags)
+    nodes, each = per_node_values(flags, driver)
+    options = to_driver_options(driver, flags, store_root=str(app.store.root))
     engine = {"install_url": engine_install_url, "labels": list(engine_label)}
-    if "engine_port" in options:
-        engine["port"] = options.pop("engine_port")
-    if driver in ("virtualbox", "qemu"):
-        options["storage_path"] = str(app.store.root)
-    nodes = node_addresses(addresses)
-    if driver == "generic" and len(nodes) != managers + workers:
-        app.abort(f"Error creating swarm: {len(nodes)} --generic-ip-address given for {managers + workers} nodes: "
+    if ENGINE_PORT in options:
+        engine["port"] = options.pop(ENGINE_PORT)
+    if each and len(nodes) != managers + workers:
+        app.abort(f"Error creating swarm: {len(nodes)} {each[0]} given for {managers + workers} nodes: "
                   "give one per node, managers first, then workers")
     spec = SwarmSpec(driver=driver, managers=managers, workers=workers, driver_options=options, engine=engine,
                      manager_options=nodes[:managers], worker_options=nodes[managers:])
@@ -111,10 +100,10 @@ def scale(app: Application, name, managers, workers, backend_url, **flags) -> No
 
     if managers is None and workers is None:
         app.abort("Error: give --managers and/or --workers: the new number of nodes")
-    addresses = list(flags.pop("driver_ip_addresses", ()) or ())
+    nodes, _ = per_node_values(flags)
     space = workspace(app, backend_url)
     run_one(app, name, lambda swarm, say: scale_swarm(swarm, managers=managers, workers=workers,
-                                                      new_node_options=node_addresses(addresses),
+                                                      new_node_options=nodes,
                                                       workspace=space, say=say))
 
 

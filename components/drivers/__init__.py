@@ -1,42 +1,75 @@
-"""Drivers: one module each, registered here by name.
+"""Drivers: one folder each, named here.
 
-The registry names modules instead of importing them, so choosing a driver
-imports only that driver's cloud SDK. Adding a driver: one module with a
-``Driver`` subclass, and one line below.
+A driver's folder holds everything about it: its ``__init__.py`` answers what the command line and the
+Automation API ask (``INFO``, an info.DriverInfo: create flags, pre-create check, progress lines, power
+verbs, ...) without importing Pulumi or its cloud SDK, and the module ``INFO.driver`` names is its Pulumi
+side (a ``Driver`` dataclass: its resources, its swarm firewall, its secret options). Adding a driver: its
+folder, and its line below. Nothing outside a driver's folder branches on its name
+(tests/test_driver_ownership.py).
 """
 
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any, Mapping
 
-from .base import Driver, DriverArgumentError, MachineHost
+from .info import DriverArgumentError, DriverInfo
 
-REGISTRY: dict[str, str] = {
-    "amazonec2": "pulumi_docker_machine.components.drivers.amazonec2:AmazonEC2Driver",
-    "azure": "pulumi_docker_machine.components.drivers.azure:AzureDriver",
-    "digitalocean": "pulumi_docker_machine.components.drivers.digitalocean:DigitalOceanDriver",
-    "generic": "pulumi_docker_machine.components.drivers.generic:GenericDriver",
-    "google": "pulumi_docker_machine.components.drivers.google:GoogleDriver",
-    "openstack": "pulumi_docker_machine.components.drivers.openstack:OpenStackDriver",
-    "qemu": "pulumi_docker_machine.components.drivers.qemu:QemuDriver",
-    "virtualbox": "pulumi_docker_machine.components.drivers.virtualbox:VirtualBoxDriver",
-}
+TYPE_CHECKING = False  # typing stays unimported at run time (start-up time)
+if TYPE_CHECKING:
+    from typing import Any, Mapping, Optional
+
+    from .base import Driver
+
+REGISTRY: tuple[str, ...] = (
+    "amazonec2",
+    "azure",
+    "digitalocean",
+    "generic",
+    "google",
+    "openstack",
+    "qemu",
+    "virtualbox",
+)
+DEFAULT_DRIVER = "virtualbox"  # docker-machine's --driver when none is given
+
+
+def describe(name: str) -> DriverInfo:
+    """The driver's INFO (its folder's ``__init__.py``): no Pulumi, no cloud SDK."""
+    if name not in REGISTRY:
+        raise DriverArgumentError(f"unknown driver {name!r}: use one of {', '.join(REGISTRY)}")
+    return import_module(f"{__name__}.{name}").INFO
 
 
 def driver_class(name: str) -> type[Driver]:
-    try:
-        module, cls = REGISTRY[name].split(":")
-    except KeyError:
-        raise DriverArgumentError(
-            f"unknown driver {name!r}: use one of {', '.join(sorted(REGISTRY))}"
-        ) from None
-    return getattr(import_module(module), cls)
+    """The driver's Pulumi side: its Driver dataclass (imports Pulumi, and its cloud SDK where that is not lazy)."""
+    module, cls = describe(name).driver.split(":")
+    return getattr(import_module(f"{__name__}.{name}.{module}"), cls)
 
 
-def driver_from_dict(name: str, options: Mapping[str, Any] | None = None) -> Driver:
+def driver_from_dict(name: str, options: Optional[Mapping[str, Any]] = None) -> Driver:
     """A driver from plain settings (stack config, CLI flags)."""
     return driver_class(name).from_dict(dict(options or {}))
 
 
-__all__ = ["REGISTRY", "Driver", "DriverArgumentError", "MachineHost", "driver_class", "driver_from_dict"]
+def secret_options(name: str) -> frozenset[str]:
+    """The driver's options that are credentials (its dataclass's secret fields): secret config, never in the store."""
+    return driver_class(name).secret_fields()
+
+
+def all_steps() -> dict[str, tuple[Optional[str], Optional[str]]]:
+    """Every driver's progress lines by resource type (types are the providers' own, so no two drivers share one)."""
+    steps: dict[str, tuple[Optional[str], Optional[str]]] = {}
+    for name in REGISTRY:
+        steps.update(describe(name).steps)
+    return steps
+
+
+def __getattr__(name: str) -> Any:
+    """The Pulumi side's shared names (base.py imports Pulumi), on first use."""
+    if name in ("Driver", "MachineHost", "ClusterMember"):
+        return getattr(import_module(f"{__name__}.base"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["DEFAULT_DRIVER", "REGISTRY", "Driver", "DriverArgumentError", "DriverInfo", "MachineHost", "all_steps",
+           "describe", "driver_class", "driver_from_dict", "secret_options"]

@@ -11,10 +11,7 @@ from typing import Any, ClassVar, Mapping, Optional, Sequence
 import pulumi
 
 from ..names import USER_NAME
-
-
-class DriverArgumentError(ValueError):
-    """A driver argument that can't work; the message names it and the fix."""
+from .info import DriverArgumentError
 
 
 @dataclass(frozen=True)
@@ -52,13 +49,17 @@ class ClusterMember:
 
 
 class Driver(abc.ABC):
-    """A way to get a Linux host: one frozen dataclass of arguments per driver, in its own module."""
+    """A way to get a Linux host: one frozen dataclass of arguments per driver, in its own folder (the Pulumi side;
+    what the CLI asks before any Pulumi code runs is the folder's info.DriverInfo)."""
 
     name: ClassVar[str]
     uses_generated_key: ClassVar[bool] = True
     owns_host: ClassVar[bool] = True  # False: the host outlives the stack (generic)
     supports_power: ClassVar[bool] = True  # start/stop/kill through the wanted power state
     user_data_limit: ClassVar[int]  # the bytes of user data the cloud takes: drivers with a user_data field
+    # Docker is installed and configured over SSH (False: an engine that runs already, the none driver's): without
+    # it, no SSH key, server certificate or provisioning step is made.
+    provisions: ClassVar[bool] = True
 
     def validate(self, machine_name: str) -> None:  # noqa: B027 - optional: a driver without checks of its own
         """Raise DriverArgumentError before any resource is registered."""
@@ -86,14 +87,19 @@ class Driver(abc.ABC):
         """Open ``ports`` ((protocol, port) pairs) between a cluster's members made by this driver, and
         from the ``others`` (CIDR sources, ``/32`` or ``/128``, of the public addresses of members made by other
         drivers, as components/swarm/sources.py admits them); nothing else. The default: no firewall of the
-        driver's own to open (generic, virtualbox)."""
+        driver's own to open (each registered driver states its own answer: tests/test_driver_ownership.py)."""
         return []
+
+    @classmethod
+    def secret_fields(cls) -> frozenset[str]:
+        """The arguments that are credentials (``secret_field``): secret config, never in the store or outputs."""
+        return frozenset(f.name for f in dataclasses.fields(cls) if f.metadata.get("secret"))  # type: ignore[arg-type]
 
     def to_dict(self) -> dict[str, Any]:
         """The arguments, credentials left out (for the store's config.json and stack outputs)."""
         settings: dict[str, Any] = {}
         for f in dataclasses.fields(self):  # type: ignore[arg-type]
-            if f.metadata.get("secret"):
+            if f.name in self.secret_fields():
                 continue
             value = getattr(self, f.name)
             settings[f.name] = list(value) if isinstance(value, tuple) else value

@@ -15,6 +15,8 @@ import secrets as random
 import subprocess
 from typing import Callable, Optional
 
+from pulumi_docker_machine.components.drivers import DriverArgumentError, DriverInfo, describe
+from pulumi_docker_machine.components.drivers.info import POWER_STATE, SSH_REBOOT, PreCreateCheckError
 from pulumi_docker_machine.components.names import name_problem, valid_machine_name
 
 from ..knownhosts import HostKeyPin
@@ -97,24 +99,25 @@ def check_configuration(name: str, spec: MachineSpec) -> None:
         raise MachineError(f"Error setting machine configuration from flags provided: {err}") from None
 
 
-def pre_create_checks(spec: MachineSpec) -> None:
-    """The driver's PreCreateCheck (docker-machine's exit 3): what only the host around it can tell."""
-    if spec.driver == "qemu":
-        from pulumi_docker_machine.components.drivers.qemu.launch import INSTALL_HINT, missing_programs
+def pre_create_checks(spec: MachineSpec) -> MachineSpec:
+    """The driver's PreCreateCheck (docker-machine's exit 3): what only the host around it can tell. The spec to
+    create with: the driver may settle an option here (qemu's accelerator)."""
+    check = _driver_info(spec.driver).check
+    if check is None:
+        return spec
+    try:
+        return dataclasses.replace(spec, driver_options=check(dict(spec.driver_options)))
+    except PreCreateCheckError as err:
+        raise PreCreateCheckFailed(f'Error with pre-create check: "{err}"') from None
 
-        missing = missing_programs()
-        if missing:
-            raise PreCreateCheckFailed(f'Error with pre-create check: "{" and ".join(missing)} not found: '
-                                       f'{INSTALL_HINT}"')
-    if spec.driver == "virtualbox":
-        from pulumi_docker_machine.components.drivers.virtualbox.provider import DEFAULT_HOSTONLY_CIDR, check_hostonly_range
-        from pulumi_docker_machine.components.drivers.virtualbox.vboxmanage import VBoxManage, VBoxManageError
 
-        try:
-            cidr = spec.driver_options.get("hostonly_cidr") or DEFAULT_HOSTONLY_CIDR
-            check_hostonly_range(cidr, VBoxManage().version())
-        except VBoxManageError as err:
-            raise PreCreateCheckFailed(f'Error with pre-create check: "{err}"') from None
+def _driver_info(driver: str) -> DriverInfo:
+    """What the driver answers (components/drivers/<name>/__init__.py); a driver name from a store or a stack
+    that no driver has is one line."""
+    try:
+        return describe(driver)
+    except DriverArgumentError as err:
+        raise MachineError(f"Error: {err}") from None
 
 
 def not_ours(name: str) -> MachineError:
@@ -234,7 +237,7 @@ def create_machine(name: str, spec: MachineSpec, *, store: Optional[Store] = Non
         raise MachineError(f'Docker machine "{name}" already exists')
     check_configuration(name, spec)
     say("Running pre-create checks...")
-    pre_create_checks(spec)
+    spec = pre_create_checks(spec)
     say("Creating machine...")
     host = _run_update(workspace, name, spec, say, "creating machine", docker_context=docker_context)
     say("Docker is up and running!")
@@ -320,8 +323,9 @@ def set_power(name: str, action: str, *, store: Optional[Store] = None,
     workspace = _workspace(workspace, store, say)
     host = workspace.store.load(name)
     spec = spec_of(host)
-    if spec.driver == "generic":
-        raise MachineError(f"generic driver does not support {action}")
+    info = _driver_info(spec.driver)
+    if info.power.get(action) != POWER_STATE:
+        raise MachineError(info.refusal(action))
     power, force = POWER[action]
     if action == "start" and not host.stopped_by_us and host.pulumi.get("State") == "Running":
         raise MachineError(f'Machine "{name}" is already running.')
@@ -335,10 +339,13 @@ def restart_machine(name: str, *, store: Optional[Store] = None, workspace: Opti
                     say: Say = _quiet) -> HostConfig:
     workspace = _workspace(workspace, store, say)
     host = workspace.store.load(name)
-    if spec_of(host).driver == "generic":
+    info = _driver_info(spec_of(host).driver)
+    if info.power.get("restart") == SSH_REBOOT:
         say(f'Restarting "{name}"...')
         _reboot_over_ssh(host)
         return host
+    if info.power.get("restart") != POWER_STATE:
+        raise MachineError(info.refusal("restart"))
     if not host.stopped_by_us:
         set_power(name, "stop", workspace=workspace, say=say)
     return set_power(name, "start", workspace=workspace, say=say)

@@ -5,26 +5,17 @@ from __future__ import annotations
 import re
 from typing import Callable, Optional
 
-# Resource type (its last part) -> (line when it starts, line when it is done); None: say nothing.
+# Resource type -> (line when it starts, line when it is done); None: say nothing. The steps every machine has;
+# each driver's own are in its folder (components/drivers/<name>/__init__.py, INFO.steps).
 STEPS: dict[str, tuple[Optional[str], Optional[str]]] = {
-    "CertificateAuthority": ("Creating CA: making the certificate authority...", None),
-    "ClientCertificate": ("Creating client certificate...", None),
-    "SSHKey": ("Creating SSH key...", None),
-    "SshKey": ("Registering the SSH key with DigitalOcean...", None),
-    "KeyPair": ("Importing the SSH key into EC2...", None),
-    "Droplet": ("Creating machine...", "Waiting for machine to be running, this may take a few minutes..."),
-    "Instance": ("Creating machine...", "Waiting for machine to be running, this may take a few minutes..."),
-    "VirtualBoxVM": ("Creating VirtualBox VM...", "Waiting for machine to be running, this may take a few minutes..."),
-    "Firewall": ("Opening SSH and the Docker port in the firewall...", None),
-    "SecurityGroup": ("Creating the security group...", None),
-    "SecurityGroupIngressRule": (None, None),
-    "SecurityGroupEgressRule": (None, None),
-    "InstanceState": ("Setting the machine's power state...", None),
-    "DropletPower": ("Setting the machine's power state...", None),
-    "ServerCertificate": ("Copying certs to the local machine directory...", None),
-    "Command": ("Waiting for SSH to be available...\nProvisioning: installing Docker where needed, copying certs "
-                "to the remote machine, setting Docker configuration on the remote daemon...",
-                "Checking connection to Docker..."),
+    "pulumi-python:dynamic/docker-machine:CertificateAuthority": ("Creating CA: making the certificate authority...",
+                                                                  None),
+    "pulumi-python:dynamic/docker-machine:ClientCertificate": ("Creating client certificate...", None),
+    "pulumi-python:dynamic/docker-machine:SSHKey": ("Creating SSH key...", None),
+    "pulumi-python:dynamic/docker-machine:ServerCertificate": ("Copying certs to the local machine directory...", None),
+    "command:remote:Command": ("Waiting for SSH to be available...\nProvisioning: installing Docker where needed, "
+                               "copying certs to the remote machine, setting Docker configuration on the remote "
+                               "daemon...", "Checking connection to Docker..."),
 }
 DELETING = "Removing {what}..."
 PULUMI_UPDATE_FAILED = "update failed"  # the Pulumi engine's last diagnostic on any failed update: it says nothing more
@@ -70,7 +61,10 @@ class Progress:
     """An ``on_event`` callback for Stack.up/destroy; keeps the failing step and its message."""
 
     def __init__(self, say: Callable[[str], None]) -> None:
+        from pulumi_docker_machine.components.drivers import all_steps
+
         self.say = say
+        self.steps = {**all_steps(), **STEPS}
         self.failed_step: Optional[str] = None
         self.errors: list[str] = []
 
@@ -80,22 +74,21 @@ class Progress:
             op = getattr(meta.op, "value", meta.op)
             if op in ("same", "read", "refresh", "discard"):
                 return
-            kind = _kind(meta.type)
             if op in ("delete", "delete-replaced"):
-                if kind in STEPS and STEPS[kind][0]:
-                    self.say(DELETING.format(what=kind))
+                if self.steps.get(meta.type, (None, None))[0]:
+                    self.say(DELETING.format(what=_kind(meta.type)))
                 return
-            start = STEPS.get(kind, (None, None))[0]
+            start = self.steps.get(meta.type, (None, None))[0]
             if start:
                 self.say(start)
         elif event.res_outputs_event is not None:
             meta = event.res_outputs_event.metadata
             op = getattr(meta.op, "value", meta.op)
-            done = STEPS.get(_kind(meta.type), (None, None))[1]
+            done = self.steps.get(meta.type, (None, None))[1]
             if done and op not in ("same", "read", "delete"):
                 self.say(done)
         elif event.res_op_failed_event is not None:
-            self.failed_step = _kind(event.res_op_failed_event.metadata.type)
+            self.failed_step = event.res_op_failed_event.metadata.type
         elif event.diagnostic_event is not None and event.diagnostic_event.severity == "error":
             self.errors.append(event.diagnostic_event.message.strip())
 
@@ -103,6 +96,6 @@ class Progress:
         """The failing step and the end of what it said (the remote output, for provisioning)."""
         message = "\n".join(_raised(error) for error in self.errors if error != PULUMI_UPDATE_FAILED) or fallback
         lines = [_short(line) for line in message.splitlines() if line.strip()][-tail:]
-        step = STEPS.get(self.failed_step or "", (None, None))[0]
+        step = self.steps.get(self.failed_step or "", (None, None))[0]
         where = f" while {step.splitlines()[0].rstrip('.').lower()}" if step else ""
         return f"Error {doing}: the update failed{where}:\n" + "\n".join(lines)

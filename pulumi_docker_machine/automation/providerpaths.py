@@ -21,7 +21,7 @@ PROVIDERS: dict[str, tuple[str, ...]] = {
     ),
     f"{PACKAGE}.components.drivers.virtualbox.provider": ("VirtualBoxVMProvider",),
     f"{PACKAGE}.components.drivers.qemu.provider": ("QemuVMProvider",),
-    f"{PACKAGE}.components.drivers.digitalocean": ("DropletPowerProvider",),
+    f"{PACKAGE}.components.drivers.digitalocean.provider": ("DropletPowerProvider",),
     f"{PACKAGE}.components.swarm.provider": ("SwarmClusterProvider", "SwarmNodeProvider", "SwarmQuorumProvider"),
     f"{PACKAGE}.components.compose.provider": ("ComposeDeploymentProvider",),
 }
@@ -33,7 +33,10 @@ MOVED: dict[str, str] = {
     "components.material.providers": f"{PACKAGE}.components.material.providers",
     "components.drivers.virtualbox.provider": f"{PACKAGE}.components.drivers.virtualbox.provider",
     "components.drivers.qemu.provider": f"{PACKAGE}.components.drivers.qemu.provider",
-    "components.drivers.digitalocean": f"{PACKAGE}.components.drivers.digitalocean",
+    "components.drivers.digitalocean": f"{PACKAGE}.components.drivers.digitalocean.provider",
     "components.swarm.provider": f"{PACKAGE}.components.swarm.provider",
     "components.compose.provider": f"{PACKAGE}.components.compose.provider",
+    # Each driver became a folder whose __init__.py imports no Pulumi: DigitalOcean's power provider left the
+    # package itself for its provider.py.
+    f"{PACKAGE}.components.drivers.digitalocean": f"{PACKAGE}.components.drivers.digitalocean.provider",
 }

@@ -22,9 +22,17 @@ if TYPE_CHECKING:
 
 NAMESPACE = "docker-machine"
 
-# Driver options that are credentials: kept as secret config, left out of the store.
-SECRET_OPTIONS = ("access_token", "access_key", "secret_key", "session_token", "ssh_private_key", "user_data",
-                  "client_secret", "password", "credentials")
+
+def secret_option_names(driver: str) -> Optional[frozenset[str]]:
+    """The driver's options that are credentials (its dataclass's secret fields): kept as secret config, left out
+    of the store. None for a driver no folder has (an untrusted store's): then every option is kept secret."""
+    from pulumi_docker_machine.components.drivers import DriverArgumentError, secret_options as of_driver
+
+    try:
+        return of_driver(driver)
+    except DriverArgumentError:
+        return None
+
 
 # A declarative stack's machine entry: these keys are settings of the machine; every other key is an option
 # of its driver. ``ssh_key_type`` and ``hostname`` go to the component as they are (the CLI has no flags).
@@ -46,14 +54,16 @@ class MachineSpec:
     provision_nonce: str = ""
 
     def public_options(self) -> dict[str, Any]:
-        return {k: v for k, v in self.driver_options.items() if k not in SECRET_OPTIONS}
+        secret = secret_option_names(self.driver)
+        return {k: v for k, v in self.driver_options.items() if secret is not None and k not in secret}
 
     def public_dict(self) -> dict[str, Any]:
         """The spec as the store keeps it: everything but the credentials."""
         return {**dataclasses.asdict(self), "driver_options": self.public_options()}
 
     def secret_options(self) -> dict[str, Any]:
-        return {k: v for k, v in self.driver_options.items() if k in SECRET_OPTIONS and v is not None}
+        secret = secret_option_names(self.driver)
+        return {k: v for k, v in self.driver_options.items() if (secret is None or k in secret) and v is not None}
 
 
 def from_entry(entry: Mapping[str, Any]) -> tuple[MachineSpec, dict[str, Any]]:

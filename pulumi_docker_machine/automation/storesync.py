@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional
 
+from pulumi_docker_machine.components.drivers import REGISTRY, describe
+from pulumi_docker_machine.components.drivers.info import GENERATED_KEY_FILE
 from pulumi_docker_machine.components.engine import DEFAULT_ENGINE_PORT
 from pulumi_docker_machine.components.ssh import public_key_from_private
 
@@ -12,19 +14,16 @@ from ..store import HostConfig, Store, new_host_config
 from .settings import MachineSpec
 from .untrusted import check_machine
 
-SSH_KEY_FILE = "id_ed25519"
-# docker-machine's generic driver keeps the machine's key as id_rsa (whatever its type): so does this store.
-KEY_FILES = {"generic": "id_rsa"}
-
 
 def ssh_key_file(driver: str) -> str:
-    return KEY_FILES.get(driver, SSH_KEY_FILE)
+    """The machine's key's file name in its folder, as the driver's docker-machine keeps it (generic: id_rsa)."""
+    return describe(driver).key_file if driver in REGISTRY else GENERATED_KEY_FILE
 
 
 def _drop_other_keys(folder, keep: str) -> None:
-    """A key file under the other name is left from an earlier version (for generic: a copy of the user's own
+    """A key file under another name is left from an earlier version (for generic: a copy of the user's own
     key, which the machine no longer uses): only the machine's key stays in its folder."""
-    for name in {SSH_KEY_FILE, *KEY_FILES.values()} - {keep}:
+    for name in {GENERATED_KEY_FILE, *(describe(driver).key_file for driver in REGISTRY)} - {keep}:
         for path in (folder / name, folder / f"{name}.pub"):
             try:
                 path.unlink()
@@ -70,7 +69,7 @@ def write_machine(store: Store, name: str, spec: MachineSpec, outputs: Mapping[s
         store_root=store.root,
         ip=out.get("ip") or "",
         ssh_user=out.get("ssh_user") or "root",
-        ssh_port=int(out.get("ssh_port") or 22),
+        ssh_port=int(out["ssh_port"] if out.get("ssh_port") is not None else 22),  # 0: no SSH
         ssh_key_path=folder / key_file if private_key else None,
         engine=spec.engine,
         tls_sans=spec.tls_sans,
@@ -79,7 +78,8 @@ def write_machine(store: Store, name: str, spec: MachineSpec, outputs: Mapping[s
             "Project": "docker-machine",
             "Stack": name,
             "EnginePort": engine_port(out.get("docker_host"), spec),
-            "SSHHost": out.get("ssh_host") or out.get("ip") or "",
+            # "": no SSH (the none driver's machines); the read side then asks the driver's stored fields.
+            "SSHHost": out["ssh_host"] if isinstance(out.get("ssh_host"), str) else out.get("ip") or "",
             "State": "Stopped" if out.get("power") == "stopped" else "Running",
             "Spec": spec.public_dict(),
             "Outputs": {k: v for k, v in out.items() if k not in SECRET_OUTPUTS},

@@ -23,7 +23,7 @@ from ..store.lock import LockBusy, store_lock
 from ..store.swarms import (SwarmNotFound, SwarmRecord, forget_swarm, load_swarm, save_swarm, swarm_manager,
                             swarm_membership)
 from . import update
-from .api import MachineError, _last_line, check_configuration, pre_create_checks, up_stack
+from .api import MachineError, _driver_info, _last_line, check_configuration, pre_create_checks, up_stack
 from .certs import ensure_shared_certs
 from .progress import Progress
 from .settings import NAMESPACE, MachineSpec, to_config
@@ -95,14 +95,15 @@ def check_swarm(name: str, spec: SwarmSpec, store: Store, existing: Optional[Swa
     problem = swarm_name_problem(name) or count_problem(spec.managers, spec.workers)
     if problem:
         raise MachineError(f"Error creating swarm: {problem}")
-    if spec.driver == "generic":
+    info = _driver_info(spec.driver)
+    for option in info.per_node:  # what differs per node: the generic driver's address of each host
         for role in ("manager", "worker"):
             missing = [i + 1 for i, node in enumerate(spec.nodes(role))
-                       if not node.get("driver_options", {}).get("ip_address")]
+                       if not node.get("driver_options", {}).get(option)]
             if missing:
-                raise MachineError(f"Error creating swarm: the generic driver needs one --generic-ip-address per node: "
-                                   f"{len(missing)} {role}(s) have none (give the addresses of managers first, "
-                                   "then workers)")
+                raise MachineError(f"Error creating swarm: the {spec.driver} driver needs one {info.flag_of(option)} "
+                                   f"per node: {len(missing)} {role}(s) have none (give them for the managers first, "
+                                   "then the workers)")
     for role, count in (("manager", spec.managers), ("worker", spec.workers)):
         for index in range(count):
             machine = node_name(name, role, index + 1)
@@ -196,7 +197,8 @@ def create_swarm(name: str, spec: SwarmSpec, *, store: Optional[Store] = None,
         raise MachineError(f'Docker swarm "{name}" already exists')
     check_swarm(name, spec, store, existing)
     say("Running pre-create checks...")
-    pre_create_checks(spec.machine_spec("manager", 0))
+    checked = pre_create_checks(MachineSpec(driver=spec.driver, driver_options=spec.driver_options))
+    spec = dataclasses.replace(spec, driver_options=checked.driver_options)
     say(f"Creating swarm {name} ({spec.managers} manager(s), {spec.workers} worker(s))...")
     record = _update(workspace, name, spec, say, "creating swarm")
     say(f"Swarm {name} is up and running!")

@@ -30,7 +30,8 @@ def machine_problems(name: Any, out: Mapping[str, Any]) -> list[str]:
     for key in ("ip", "ssh_host"):
         if out.get(key) and not is_address(out[key]):
             problems.append(f"{name}: {key} {str(out[key])[:80]!r} is neither an IP address nor a host name")
-    if out.get("ssh_port") is not None and not is_port(out["ssh_port"]):
+    port = out.get("ssh_port")
+    if port is not None and not (is_port(port) or (type(port) is int and port == 0)):  # 0: no SSH (none driver)
         problems.append(f"{name}: ssh_port {str(out['ssh_port'])[:20]!r} is not a TCP port")
     docker_host = out.get("docker_host") or ""
     url = _DOCKER_HOST.fullmatch(docker_host) if isinstance(docker_host, str) else None

@@ -62,14 +62,12 @@ class HostConfig:
 
     @property
     def ssh_host(self) -> str:
-        """Where SSH connects: the VirtualBox NAT forward on 127.0.0.1, else the machine's address
-        (the none driver has no SSH)."""
+        """Where SSH connects: ours say; else as the machine's docker-machine driver would (driverfields: the
+        VirtualBox NAT forward on 127.0.0.1, none for the none driver, else the machine's address)."""
         pulumi = self.pulumi
         if pulumi.get("SSHHost"):
             return pulumi["SSHHost"]
-        if self.driver_name == "none":
-            return ""
-        return "127.0.0.1" if self.driver_name == "virtualbox" else self.ip
+        return driverfields.ssh_host(self.driver_name, self.ip)
 
     @property
     def ssh_key_path(self) -> str:

@@ -74,3 +74,8 @@ class QemuDriver(Driver):
             extra_sans=("localhost",),
             vm=vm,
         )
+
+    def cluster_firewall(self, cluster, members, others, ports, parent) -> list[pulumi.Resource]:
+        """None to open: each VM has user-mode networking, reached only through ports forwarded from this
+        computer's loopback; qemu has no firewall of its own."""
+        return []

@@ -83,3 +83,7 @@ class VirtualBoxDriver(Driver):
             ssh_port=vm.ssh_port,
             ssh_address=vm.ssh_host,
         )
+
+    def cluster_firewall(self, cluster, members, others, ports, parent) -> list[pulumi.Resource]:
+        """None: the VMs share this computer's host-only network, which no firewall of VirtualBox's closes."""
+        return []

@@ -2,99 +2,29 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from typing import Any, ClassVar, Optional, Sequence
 
 import pulumi
-import pulumi_digitalocean as do
-from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
-from .base import Driver, DriverArgumentError, MachineHost, check_cidrs, child_opts, secret_field
+from ..base import Driver, DriverArgumentError, MachineHost, check_cidrs, child_opts, secret_field
+from .provider import API_URL, DropletPower
 
 ANYWHERE = ("0.0.0.0/0", "::/0")
-API_URL = "https://api.digitalocean.com/v2"
-POWER_TIMEOUT = 300
 TOKEN_ENV = ("DIGITALOCEAN_ACCESS_TOKEN", "DIGITALOCEAN_TOKEN")
 _REGION = re.compile(r"^[a-z]{3}[0-9]$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 _TAG = re.compile(r"^[A-Za-z0-9:_\-.]{1,255}$")
 
 
-class DropletPowerProvider(ResourceProvider):
-    """A droplet's wanted power state, through DigitalOcean's droplet actions API.
+def do_sdk() -> Any:
+    """pulumi_digitalocean, imported when resources are made: the store and the settings read this dataclass's
+    fields (its secret options) without paying for the SDK."""
+    import pulumi_digitalocean
 
-    Pickled by reference into the state: ``pulumi_docker_machine.components.drivers.digitalocean.DropletPowerProvider``
-    is a contract. The API token is a (secret) input, never captured by the provider.
-    """
-
-    def _call(self, props: dict[str, Any], method: str, path: str, body: Optional[dict] = None) -> dict:
-        request = urllib.request.Request(  # noqa: S310 - https API (or a test's loopback)
-            f"{props.get('api_url') or API_URL}{path}", method=method,
-            data=json.dumps(body).encode() if body is not None else None,
-            headers={"Authorization": f"Bearer {props['token']}", "Content-Type": "application/json"},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - https API (or a test's loopback)
-                return json.loads(response.read() or b"{}")
-        except urllib.error.HTTPError as err:
-            detail = err.read().decode(errors="replace")
-            raise RuntimeError(f"DigitalOcean API {method} {path} failed: {err.code} {detail}") from None
-
-    def _status(self, props: dict[str, Any]) -> str:
-        return self._call(props, "GET", f"/droplets/{props['droplet_id']}")["droplet"]["status"]
-
-    def _apply(self, props: dict[str, Any]) -> str:
-        deadline = time.monotonic() + float(props.get("timeout") or POWER_TIMEOUT)
-        status = self._status(props)
-        while status == "new":  # still being created: it comes up on its own
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"droplet {props['droplet_id']} is still being created")
-            time.sleep(2)
-            status = self._status(props)
-        wanted = "active" if props["state"] == "running" else "off"
-        if status == wanted:
-            return status
-        kind = "power_on" if wanted == "active" else ("power_off" if props.get("force") else "shutdown")
-        action = self._call(props, "POST", f"/droplets/{props['droplet_id']}/actions", {"type": kind})["action"]
-        while action["status"] == "in-progress":
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"droplet {props['droplet_id']}: {kind} did not finish in time")
-            time.sleep(2)
-            action = self._call(props, "GET", f"/actions/{action['id']}")["action"]
-        if action["status"] != "completed":
-            raise RuntimeError(f"droplet {props['droplet_id']}: {kind} ended {action['status']}")
-        return wanted
-
-    def _outs(self, props: dict[str, Any], status: str) -> dict[str, Any]:
-        return {"droplet_id": props["droplet_id"], "state": props["state"], "force": bool(props.get("force")),
-                "status": status}
-
-    def create(self, props: dict[str, Any]) -> CreateResult:
-        return CreateResult(f"{props['droplet_id']}-power", self._outs(props, self._apply(props)))
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = ["droplet_id"] if str(news.get("droplet_id")) != str(olds.get("droplet_id")) else []
-        changed = replaces or news.get("state") != olds.get("state") or bool(news.get("force")) != bool(olds.get("force"))
-        return DiffResult(changes=bool(changed), replaces=replaces)
-
-    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self._outs(news, self._apply(news)))
-
-    def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        """Nothing to undo: the droplet keeps whatever power state it has."""
-
-
-class DropletPower(Resource, module="docker-machine", name="DropletPower"):
-    status: pulumi.Output[str]
-
-    def __init__(self, name: str, props: dict, opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        super().__init__(DropletPowerProvider(), name, {"status": None, **props}, opts)
+    return pulumi_digitalocean
 
 
 def api_token(explicit: Optional[pulumi.Input[str]]) -> Optional[pulumi.Input[str]]:
@@ -151,6 +81,7 @@ class DigitalOceanDriver(Driver):
             raise DriverArgumentError(f"digitalocean user data is larger than the {self.user_data_limit} bytes it takes")
 
     def create_host(self, machine_name, public_key, engine_port, parent, power="running", force=False) -> MachineHost:
+        do = do_sdk()
         provider = None
         if self.access_token is not None:
             provider = do.Provider(
@@ -208,6 +139,7 @@ class DigitalOceanDriver(Driver):
     def cluster_firewall(self, cluster, members, others, ports, parent) -> list[pulumi.Resource]:
         """One firewall over the members' droplets, its sources the same droplets (and other drivers'
         members by address). DigitalOcean adds up a droplet's firewalls, so each machine's own stays."""
+        do = do_sdk()
         droplet_ids = [member.host.vm.id.apply(int) for member in members]
         sources = list(others)  # CIDRs already (components/swarm/sources.py)
         return [do.Firewall(

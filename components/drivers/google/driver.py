@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Optional, Sequence
 
 import pulumi
 
-from .base import Driver, DriverArgumentError, MachineHost, check_cidrs, child_opts, secret_field
+from ..base import Driver, DriverArgumentError, MachineHost, check_cidrs, child_opts, secret_field
 
 SDK_MISSING = "the google driver needs its SDK: pip install 'pulumi-docker-machine[google]'"
 UBUNTU_2404_IMAGE = "ubuntu-os-cloud/ubuntu-2404-lts-amd64"

@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Optional, Sequence
 
 import pulumi
 
-from .base import ClusterMember, Driver, DriverArgumentError, MachineHost, check_cidrs, child_opts, secret_field
+from ..base import ClusterMember, Driver, DriverArgumentError, MachineHost, check_cidrs, child_opts, secret_field
 
 SDK_MISSING = "the azure driver needs its SDK: pip install 'pulumi-docker-machine[azure]'"
 SUBSCRIPTION_ENV = ("AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID")

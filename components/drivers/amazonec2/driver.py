@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import ClassVar, Mapping, Optional, Sequence
+from typing import Any, ClassVar, Mapping, Optional, Sequence
 
 import pulumi
-import pulumi_aws as aws
 
-from .base import Driver, DriverArgumentError, MachineHost, check_cidrs, child_opts, secret_field
+from ..base import Driver, DriverArgumentError, MachineHost, check_cidrs, child_opts, secret_field
 
 CANONICAL_OWNER_ID = "099720109477"
 UBUNTU_2404_AMI_NAME = "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-{arch}-server-*"
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
 _OPEN_PORT = re.compile(r"^(\d{1,5})(?:/(tcp|udp))?$")
+
+
+def aws_sdk() -> Any:
+    """pulumi_aws, imported when resources are made: the store and the settings read this dataclass's fields
+    (its secret options) without paying for the SDK."""
+    import pulumi_aws
+
+    return pulumi_aws
 
 
 def is_arm_instance_type(instance_type: str) -> bool:
@@ -91,7 +98,7 @@ class AmazonEC2Driver(Driver):
     def _availability_zone(self) -> Optional[str]:
         if self.zone is None or len(self.zone) > 1:
             return self.zone
-        region = self.region or aws.config.region
+        region = self.region or aws_sdk().config.region
         return f"{region}{self.zone}" if region else None
 
     def _ports(self, engine_port: int) -> list[tuple[int, str]]:
@@ -102,6 +109,7 @@ class AmazonEC2Driver(Driver):
         return list(dict.fromkeys(ports))
 
     def create_host(self, machine_name, public_key, engine_port, parent, power="running", force=False) -> MachineHost:
+        aws = aws_sdk()
         provider = None
         if self.access_key is not None:
             provider = aws.Provider(
@@ -211,6 +219,7 @@ class AmazonEC2Driver(Driver):
     def cluster_firewall(self, cluster, members, others, ports, parent) -> list[pulumi.Resource]:
         """A security group whose rules reference itself (only its members), attached to each member's
         primary network interface beside the machine's own group; other drivers' members by address."""
+        aws = aws_sdk()
         opts = child_opts(parent, members[0].host.provider)
         group = aws.ec2.SecurityGroup(
             f"{cluster}-swarm-sg",

@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Optional, Sequence
 
 import pulumi
 
-from .base import Driver, DriverArgumentError, MachineHost, check_cidrs, child_opts, secret_field
+from ..base import Driver, DriverArgumentError, MachineHost, check_cidrs, child_opts, secret_field
 
 SDK_MISSING = "the openstack driver needs its SDK: pip install 'pulumi-docker-machine[openstack]'"
 DEFAULT_IMAGE = "Ubuntu 24.04"

@@ -17,8 +17,8 @@ from typing import Any, ClassVar, Optional
 
 import pulumi
 
-from ..names import USER_NAME, is_address
-from .base import Driver, DriverArgumentError, MachineHost, child_opts, secret_field
+from ...names import USER_NAME, is_address
+from ..base import Driver, DriverArgumentError, MachineHost, child_opts, secret_field
 
 
 
@@ -66,7 +66,7 @@ class GenericDriver(Driver):
             self._check_private_key(self.key_path)
 
     def _check_private_key(self, path: Path) -> None:
-        from ..ssh import public_key_from_private
+        from ...ssh import public_key_from_private
 
         with open(path, "rb") as handle:
             data = handle.read(MAX_KEY_BYTES + 1)
@@ -98,11 +98,15 @@ class GenericDriver(Driver):
             private_key=None if self.ssh_private_key is None else pulumi.Output.secret(self.ssh_private_key),
         )
 
+    def cluster_firewall(self, cluster, members, others, ports, parent) -> list[pulumi.Resource]:
+        """None: the hosts' firewalls are their owner's (open the swarm ports there)."""
+        return []
+
     def authorize_key(self, machine_name: str, host: MachineHost, key: Any, parent: pulumi.Resource) -> list:
         """The machine's generated key onto the host, with your key from ``ssh_key``."""
         if self.ssh_private_key is not None:
             return []
-        from ..material import AuthorizedKey
+        from ...material import AuthorizedKey
 
         return [AuthorizedKey(f"{machine_name}-authorized-key", host.address, host.ssh_port, host.ssh_user, key,
                               self.ssh_key, opts=child_opts(parent))]

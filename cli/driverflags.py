@@ -1,0 +1,121 @@
+"""The chosen driver's ``create`` flags as click options, and the values given as the driver's options: shared by
+``create`` and ``swarm``. The rows are the driver's own (components/drivers/<name>/flags.py, through its INFO):
+``create -d X --help`` imports neither Pulumi nor X's cloud SDK."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+
+from pulumi_docker_machine.components.drivers import DEFAULT_DRIVER, REGISTRY, describe
+from pulumi_docker_machine.components.drivers.info import BOOL, CSV, INT, MULTI, PAIRS
+
+DRIVERS = sorted(REGISTRY)
+PER_NODE_PREFIX = "driver_each_"  # a swarm's per-node flags: given once per node
+
+
+def driver_in(args: list[str]) -> str:
+    """The -d/--driver value among the arguments (before parsing: it decides which flags exist)."""
+    for index, arg in enumerate(args):
+        if arg in ("-d", "--driver") and index + 1 < len(args):
+            return args[index + 1]
+        if arg.startswith("--driver="):
+            return arg.split("=", 1)[1]
+        if arg.startswith("-d") and len(arg) > 2 and not arg.startswith("--"):
+            return arg[2:]
+    return os.environ.get("MACHINE_DRIVER") or DEFAULT_DRIVER
+
+
+def _rows(driver: str) -> tuple:
+    return describe(driver).flags if driver in REGISTRY else ()  # an unknown -d: click.Choice says so
+
+
+def driver_options(driver: str) -> list[click.Option]:
+    options = []
+    for flag, dest, kind, default, env, help_text in _rows(driver):
+        shown = f" [default: {default}]" if default not in ("", False) else ""
+        common: dict[str, Any] = {"envvar": env or None, "help": help_text + shown, "show_envvar": bool(env)}
+        if kind == BOOL:
+            options.append(click.Option([flag, f"driver_{dest}"], is_flag=True, default=None, **common))
+        elif kind == MULTI:
+            options.append(click.Option([flag, f"driver_{dest}"], multiple=True, **common))
+        else:
+            options.append(click.Option([flag, f"driver_{dest}"], type=int if kind == INT else str, default=None,
+                                        **common))
+    return options
+
+
+def per_node_options(drivers: list[str]) -> list[click.Option]:
+    """The flags a swarm takes once per node (the generic driver's host addresses), of each of ``drivers``."""
+    options = []
+    for driver in drivers:
+        info = describe(driver)
+        for flag, dest, _kind, _default, _env, help_text in info.flags:
+            if dest in info.per_node:
+                options.append(click.Option([flag, f"{PER_NODE_PREFIX}{dest}"], multiple=True, envvar=None,
+                                            help=f"{help_text}: once per node, managers first, then workers"))
+    return options
+
+
+def per_node_values(values: dict[str, Any], driver: str = "") -> tuple[list[dict[str, Any]], list[str]]:
+    """Each node's own driver options from the per-node flags (popped from ``values``), and the driver's per-node
+    flags (no ``driver``: a swarm's, not known before it is loaded: the flags given)."""
+    given = {key.removeprefix(PER_NODE_PREFIX): list(values.pop(key) or ()) for key in list(values)
+             if key.startswith(PER_NODE_PREFIX)}
+    per_node = describe(driver).per_node if driver in REGISTRY else tuple(dest for dest in given if given[dest])
+    count = max((len(given.get(dest, ())) for dest in per_node), default=0)
+    nodes = [{"driver_options": {dest: given[dest][i] for dest in per_node if i < len(given.get(dest, ()))}}
+             for i in range(count)]
+    return nodes, [describe(driver).flag_of(dest) for dest in per_node] if driver in REGISTRY else []
+
+
+def read_user_data(path: str, limit: int) -> str:
+    """The user-data file's text, read no further than the cloud's limit (a FIFO or /dev/zero ends here)."""
+    hint = "user data"
+    if not os.path.isfile(path):
+        raise click.BadParameter(f"{path} is not a regular file: give the path of a cloud-init user-data file",
+                                 param_hint=hint)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as err:
+        raise click.BadParameter(f"cannot read {path}: {err.strerror}", param_hint=hint) from None
+    if len(data) > limit:
+        raise click.BadParameter(f"{path} is larger than the {limit} bytes this cloud takes", param_hint=hint)
+    try:
+        return data.decode()
+    except UnicodeDecodeError:
+        raise click.BadParameter(f"{path} is not UTF-8 text", param_hint=hint) from None
+
+
+def to_driver_options(driver: str, values: dict[str, Any], store_root: str = "") -> dict[str, Any]:
+    """The flags the user gave (or their environment variables set), as the driver's arguments; with the store's
+    path where the driver keeps files there."""
+    options: dict[str, Any] = {}
+    for flag, dest, kind, _default, _env, _help in _rows(driver):
+        value = values.get(f"driver_{dest}")
+        if value in (None, ()):
+            continue
+        if value == "":  # given, but empty: the driver's default would silently stand in for it
+            raise click.BadParameter("is empty: give a value, or leave the flag out for the default",
+                                     param_hint=flag)
+        if kind == CSV:
+            value = [item.strip() for item in value.split(",") if item.strip()]
+        elif kind == PAIRS:
+            parts = [part.strip() for part in value.split(",")]
+            if len(parts) % 2:
+                raise click.BadParameter("give key,value pairs: key1,value1,key2,value2", param_hint=flag)
+            value = dict(zip(parts[0::2], parts[1::2], strict=True))
+        elif dest == "user_data":
+            from pulumi_docker_machine.components.drivers import driver_class  # Pulumi: at create only, not --help
+
+            options["user_data_file"] = value
+            value = read_user_data(value, driver_class(driver).user_data_limit)
+        elif kind == MULTI:
+            value = list(value)
+        options[dest] = value
+    if store_root and driver in REGISTRY and describe(driver).needs_store_path:
+        options["storage_path"] = store_root
+    return options

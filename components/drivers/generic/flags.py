@@ -1,0 +1,12 @@
+"""docker-machine's generic driver flags, as rows (components/drivers/info.py): data only, so ``create --help``
+imports no Pulumi."""
+
+from ..info import INT, STR
+
+FLAGS = (
+    ("--generic-ip-address", "ip_address", STR, "", "GENERIC_IP_ADDRESS", "IP Address of machine"),
+    ("--generic-ssh-user", "ssh_user", STR, "root", "GENERIC_SSH_USER", "SSH user"),
+    ("--generic-ssh-key", "ssh_key", STR, "~/.ssh/id_rsa", "GENERIC_SSH_KEY", "SSH private key path"),
+    ("--generic-ssh-port", "ssh_port", INT, 22, "GENERIC_SSH_PORT", "SSH port"),
+    ("--generic-engine-port", "engine_port", INT, 2376, "GENERIC_ENGINE_PORT", "Docker engine port"),
+)

@@ -1,0 +1,19 @@
+"""docker-machine's qemu driver flags, as rows (components/drivers/info.py): data only, so ``create --help``
+imports no Pulumi (the VM provider)."""
+
+from ..info import INT, STR
+
+FLAGS = (
+    ("--qemu-memory", "memory", INT, 2048, "QEMU_MEMORY_SIZE", "Size of memory for host in MB"),
+    ("--qemu-cpu-count", "cpu_count", INT, 1, "QEMU_CPU_COUNT", "number of CPUs for the machine"),
+    ("--qemu-disk-size", "disk_size", INT, 20000, "QEMU_DISK_SIZE", "Size of disk for host in MB"),
+    ("--qemu-image", "image", STR, "Ubuntu 24.04 cloud image", "QEMU_IMAGE",
+         "URL or path of the qcow2 base image (a URL is cached, its SHA256SUMS beside it)"),
+    ("--qemu-image-sha256", "image_sha256", STR, "", "QEMU_IMAGE_SHA256", "SHA256 the base image must have"),
+    ("--qemu-kernel", "kernel", STR, "", "QEMU_KERNEL", "Kernel to boot directly (images without a boot loader)"),
+    ("--qemu-initrd", "initrd", STR, "", "QEMU_INITRD", "Initrd for --qemu-kernel"),
+    ("--qemu-append", "append", STR, "", "QEMU_APPEND", "Kernel command line for --qemu-kernel"),
+    ("--qemu-accel", "accel", STR, "auto", "QEMU_ACCEL", "Accelerator: auto (KVM where /dev/kvm is usable), kvm or tcg"),
+    ("--qemu-ssh-user", "ssh_user", STR, "docker", "QEMU_SSH_USER", "SSH user cloud-init creates"),
+    ("--qemu-boot-timeout", "boot_timeout", INT, 900, "QEMU_BOOT_TIMEOUT", "Seconds to wait for SSH after boot"),
+)
