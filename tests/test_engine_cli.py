@@ -199,6 +199,35 @@ def test_regenerate_certs_provision_upgrade(made, host, pulumi_engine, openssl):
     assert shell(world, "docker $(docker-machine config cycle) version").returncode == 0
 
 
+def test_none_driver_names_an_existing_engine(made, host, pulumi_engine, tmp_path):
+    """docker-machine's ``create -d none --url``: the engine 'cycle' serves (a certificate of this store's CA), under
+    a second name. Nothing is made or changed on the host, and rm leaves it serving."""
+    world, created = made
+    assert created.returncode == 0, created.stdout + created.stderr
+    url = f"tcp://{host.address}:2376"
+    named = machine(world, "create", "-d", "none", "--url", url, "alias")
+    assert named.returncode == 0, named.stdout + named.stderr
+    ls = machine(world, "ls", "--filter", "name=alias", "--format", "{{.Name}} {{.DriverName}} {{.State}} {{.URL}}")
+    assert ls.stdout == f"alias none Running {url}\n", ls.stdout + ls.stderr
+    image = tmp_path / "busybox.tar"
+    image.write_bytes(busybox_image(static_busybox()))
+    imported = shell(world, f'eval "$(docker-machine env alias)" && docker import - busybox:latest < {image} >/dev/null')
+    assert imported.returncode == 0, imported.stderr
+    ran = shell(world, "docker $(docker-machine config alias) run --rm busybox echo hello world")
+    assert ran.returncode == 0 and ran.stdout == "hello world\n", ran.stderr
+    ids = [shell(world, f"docker $(docker-machine config {name}) info --format '{{{{.ID}}}}'").stdout for name in
+           ("alias", "cycle")]
+    assert ids[0].strip() and ids[0] == ids[1], "the same engine under both names"
+    stop = machine(world, "stop", "alias")
+    assert (stop.returncode, stop.stderr.strip().splitlines()[-1]) == (1, "hosts without a driver cannot be stopped")
+
+    removed = machine(world, "rm", "-y", "alias")
+    assert removed.returncode == 0, removed.stdout + removed.stderr
+    assert not (world.root / "machines" / "alias").exists()
+    assert not [r for r in state_resources(world) if r.get("urn", "").startswith("urn:pulumi:alias::")]
+    assert shell(world, "docker $(docker-machine config cycle) version").returncode == 0, "the engine still serves"
+
+
 def test_rm_asks_then_removes_the_machine_its_stack_and_the_hosts_setup(made, host, pulumi_engine):
     world, created = made
     assert created.returncode == 0, created.stdout + created.stderr

@@ -26,6 +26,7 @@ REGISTRY: tuple[str, ...] = (
     "digitalocean",
     "generic",
     "google",
+    "none",
     "openstack",
     "qemu",
     "virtualbox",

@@ -4,40 +4,22 @@ docker-machine's drivers answer GetURL/GetIP/GetSSHHostname each their own way (
 drivers/<name>/*.go of v0.16.2). The read commands here ask no cloud or hypervisor, so they use what
 the driver stored. A driver of ours says how its docker-machine namesake stored it (its folder's
 ``INFO.stored``, components/drivers/info.py's StoredFields); docker-machine's drivers we do not have
-are below: none keeps the engine's URL in ``URL`` (and has no SSH); vmwarevcloudair keeps its address
-in ``PublicIP`` and the engine port in ``DockerPort``; hyperv and the vmware drivers keep ``IPAddress``
-as a cache of what they ask their hypervisor; every other driver ``IPAddress``, engine port 2376.
-Fields that look like addresses but are not (exoscale's ``URL`` is its API, vmwarevsphere's ``IP`` is
-vCenter) are never read.
+are below: vmwarevcloudair keeps its address in ``PublicIP`` and the engine port in ``DockerPort``;
+hyperv and the vmware drivers keep ``IPAddress`` as a cache of what they ask their hypervisor; every
+other driver ``IPAddress``, engine port 2376. Fields that look like addresses but are not (exoscale's
+``URL`` is its API, vmwarevsphere's ``IP`` is vCenter) are never read.
 """
 
 from __future__ import annotations
 
 from pulumi_docker_machine.components.drivers import REGISTRY, describe
-from pulumi_docker_machine.components.drivers.info import (AskedForAddress, StoredFields, host_of, text, url_host,
-                                                           url_port)
+from pulumi_docker_machine.components.drivers.info import AskedForAddress, StoredFields, host_of, text, url_host
 
 TYPE_CHECKING = False  # typing stays unimported at run time (start-up time)
 if TYPE_CHECKING:
     from typing import Any, Mapping, Optional
 
 __all__ = ["address", "engine_port", "engine_url", "missing_address", "ssh_host", "url_host"]
-
-
-class _NoneFields(StoredFields):
-    """The engine URL in ``Driver.URL``, verbatim; ``IPAddress`` holds its ``host:port`` (net/url's Host)."""
-
-    def address(self, driver: Mapping[str, Any]) -> str:
-        return url_host(text(driver, "URL")) or host_of(text(driver, "IPAddress"))
-
-    def engine_port(self, driver: Mapping[str, Any]) -> Optional[int]:
-        return url_port(text(driver, "URL"))
-
-    def engine_url(self, driver: Mapping[str, Any]) -> Optional[str]:
-        return text(driver, "URL") or None
-
-    def ssh_host(self, address: str) -> str:
-        return ""  # no SSH
 
 
 class _VCloudAirFields(StoredFields):
@@ -49,7 +31,6 @@ class _VCloudAirFields(StoredFields):
 
 # docker-machine 0.16's built-in drivers that have no folder here (their machines are read, never made).
 _OTHERS: dict[str, StoredFields] = {
-    "none": _NoneFields(),
     "vmwarevcloudair": _VCloudAirFields(),
     "hyperv": AskedForAddress(),
     "vmwarefusion": AskedForAddress(),
