@@ -49,6 +49,7 @@ def workspace(app: Application, backend_url: Optional[str]):
 def for_each(app: Application, names: Sequence[str], action: Callable[[str, Callable[[str], None]], object]) -> None:
     """Run ``action`` for every machine at once; errors are collected and reported together."""
     from pulumi_docker_machine.automation import MachineError, PulumiUnavailable
+    from pulumi_docker_machine.automation.errors import exit_status
     from pulumi_docker_machine.store import BrokenMachine, MachineNotFound
 
     names = app.names_or_default(names)
@@ -67,10 +68,8 @@ def for_each(app: Application, names: Sequence[str], action: Callable[[str, Call
     def run(name: str) -> None:
         try:
             action(name, say_for(name))
-        except (MachineNotFound, BrokenMachine) as err:
-            errors.append((str(err), 1))
-        except (MachineError, PulumiUnavailable) as err:
-            errors.append((str(err), getattr(err, "exit_code", 1)))
+        except (MachineNotFound, BrokenMachine, MachineError, PulumiUnavailable) as err:
+            errors.append((str(err), exit_status(err)))
 
     if len(names) == 1:
         run(names[0])

@@ -25,7 +25,7 @@ import sys
 from pulumi_docker_machine.automation.settings import MachineSpec, to_config
 from pulumi_docker_machine.automation.certs import ensure_shared_certs
 from pulumi_docker_machine.automation.stackconfig import set_stack_config
-from pulumi_docker_machine.automation.api import machine_program
+from pulumi_docker_machine.automation.runner import machine_program
 from pulumi_docker_machine.automation.workspace import MachineWorkspace
 from pulumi_docker_machine.store import Store
 name = sys.argv[1]

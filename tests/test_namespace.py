@@ -127,7 +127,7 @@ def test_the_wheel_installs_only_the_namespace(tmp_path_factory):
         "pulumi_docker_machine/__init__.py",
         "pulumi_docker_machine/cli/fast.py",
         "pulumi_docker_machine/components/machine.py",
-        "pulumi_docker_machine/automation/api.py",
+        "pulumi_docker_machine/automation/machines.py",
         "pulumi_docker_machine/programs/declarative.py",
         "pulumi_docker_machine/store/__init__.py",
     ):
@@ -141,7 +141,7 @@ def test_no_module_imports_a_top_level_name_of_ours():
         "cli/fast.py",
         "components/machine.py",
         "pulumi_docker_machine/__init__.py",
-        "pulumi_docker_machine/automation/api.py",
+        "pulumi_docker_machine/automation/machines.py",
         "stacks/__main__.py",
         "examples/automation_app.py",
         "examples/app-program/__main__.py",
@@ -252,7 +252,7 @@ def test_the_dev_install_imports_ours_beside_a_users_packages(tmp_path):
     for module in (
         "pulumi_docker_machine.cli.fast",
         "pulumi_docker_machine.components.machine",
-        "pulumi_docker_machine.automation.api",
+        "pulumi_docker_machine.automation.machines",
         "pulumi_docker_machine.programs.inline",
         "pulumi_docker_machine.components.drivers.qemu.provider",
     ):

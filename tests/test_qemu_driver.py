@@ -124,7 +124,8 @@ def test_create_help_lists_the_qemu_flags():
 
 
 def test_pre_create_check_names_the_packages_when_qemu_is_missing(monkeypatch):
-    from pulumi_docker_machine.automation.api import PreCreateCheckFailed, pre_create_checks
+    from pulumi_docker_machine.automation.errors import PreCreateCheckFailed
+    from pulumi_docker_machine.automation.machines import pre_create_checks
     from pulumi_docker_machine.automation.settings import MachineSpec
 
     monkeypatch.setenv("PATH", "/nonexistent")

@@ -36,10 +36,10 @@ def command(app: Application, names, stack_name, project_dir, backend_url) -> No
     except MachineError as err:
         app.abort(str(err))
     except CommandError as err:  # reading the backend failed: one line, no traceback
-        from pulumi_docker_machine.automation.api import _last_line
+        from pulumi_docker_machine.automation.errors import last_line
         from pulumi_docker_machine.automation.backenderrors import unreachable, where
 
         app.abort(unreachable(str(err), space.backend)
-                  or f"Error reading the backend {where(space.backend)}: {_last_line(err)}")
+                  or f"Error reading the backend {where(space.backend)}: {last_line(err)}")
     if not imported:
         app.echo("No machines found in the backend")

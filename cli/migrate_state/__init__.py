@@ -33,7 +33,7 @@ def command(app: Application, stack_name, project_dir, backend_url) -> None:
     from pulumi.automation.errors import CommandError
 
     from pulumi_docker_machine.automation import PulumiUnavailable
-    from pulumi_docker_machine.automation.api import _last_line
+    from pulumi_docker_machine.automation.errors import last_line
     from pulumi_docker_machine.automation.migrate import MigrationRefused, migrate_project_stack, migrate_store
 
     space = workspace(app, backend_url)
@@ -50,4 +50,4 @@ def command(app: Application, stack_name, project_dir, backend_url) -> None:
         app.abort(str(err))
     except CommandError as err:
         where = f"stack {stack_name!r} in {project_dir}" if stack_name else "this store's stacks"
-        app.abort(f"Error migrating {where}: {_last_line(err)}")
+        app.abort(f"Error migrating {where}: {last_line(err)}")

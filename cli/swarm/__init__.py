@@ -39,6 +39,7 @@ class SwarmDriverCommand(click.Command):
 def run_one(app: Application, name: str, action) -> None:
     """One swarm operation, its errors (swarm not found, broken record, operation errors) as one line each."""
     from pulumi_docker_machine.automation import MachineError, PulumiUnavailable
+    from pulumi_docker_machine.automation.errors import exit_status
     from pulumi_docker_machine.store.swarms import BrokenSwarm, SwarmNotFound
 
     try:
@@ -49,7 +50,7 @@ def run_one(app: Application, name: str, action) -> None:
         from ..application import CommandError
 
         error = CommandError(str(err))
-        error.exit_code = getattr(err, "exit_code", 1)
+        error.exit_code = exit_status(err)
         raise error from None
 
 

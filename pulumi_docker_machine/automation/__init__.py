@@ -1,12 +1,12 @@
-"""Creating, removing and changing machines through the Pulumi Automation API (imports pulumi when used)."""
+"""Creating, removing and changing machines and swarms through the Pulumi Automation API (imports pulumi when
+used). By job: errors.py (what is raised, and the exit-code table), runner.py (one stack update or removal, for
+machines and swarms alike), machines.py (the machine verbs), swarm.py (the swarm verbs), importing.py (machines
+made elsewhere into the store), settings.py (a machine's settings and their translation)."""
 
-from .api import (
-    MachineBusy,
-    MachineError,
-    PreCreateCheckFailed,
+from .errors import MachineBusy, MachineError, PreCreateCheckFailed
+from .importing import import_machines, import_stack
+from .machines import (
     create_machine,
-    import_machines,
-    import_stack,
     machine_env,
     provision_machine,
     regenerate_certs,
@@ -19,7 +19,8 @@ from .swarm import SwarmSpec, create_swarm, remove_swarm, scale_swarm, swarm_env
 from .workspace import MachineWorkspace, PulumiUnavailable
 
 __all__ = [
-    "MachineBusy", "MachineError", "MachineSpec", "SwarmSpec", "create_swarm", "remove_swarm", "scale_swarm", "swarm_env", "MachineWorkspace", "PreCreateCheckFailed", "PulumiUnavailable",
-    "create_machine", "import_machines", "import_stack", "machine_env", "provision_machine", "regenerate_certs", "remove_machine",
-    "restart_machine", "set_power",
+    "MachineBusy", "MachineError", "MachineSpec", "MachineWorkspace", "PreCreateCheckFailed", "PulumiUnavailable",
+    "SwarmSpec", "create_machine", "create_swarm", "import_machines", "import_stack", "machine_env",
+    "provision_machine", "regenerate_certs", "remove_machine", "remove_swarm", "restart_machine", "scale_swarm",
+    "set_power", "swarm_env",
 ]

@@ -30,12 +30,11 @@ from ..store.migrated import DONE, EVERY_BACKEND, MARKER, NEW, migrated_backends
 from ..store.swarms import load_swarm, swarm_membership, swarm_names
 from .picklerewrite import Refused
 from .staterewrite import migrate_deployment
-from .workspace import PROJECT, MachineWorkspace, PulumiUnavailable
+from .workspace import PROJECT, SWARM_PROJECT, MachineWorkspace, PulumiUnavailable
 
 Say = Callable[[str], None]
 COMMAND = "docker-machine migrate-state"
 BACKUPS = "state-backups"
-SWARM_PROJECT = "docker-machine-swarm"  # automation/swarm.py's (importing it would import the swarm program)
 
 
 class MigrationRefused(RuntimeError):
@@ -140,7 +139,7 @@ def _migrate(workspace: MachineWorkspace, stacks: list[tuple[str, str]], say: Sa
     """(resources rewritten, whether a stack is left to try again); one line for what was done."""
     from pulumi.automation import errors, select_stack
 
-    from .api import _last_line
+    from .errors import last_line
     from .stalelock import remove_stale_locks
 
     backups = workspace.store.root / BACKUPS
@@ -160,7 +159,7 @@ def _migrate(workspace: MachineWorkspace, stacks: list[tuple[str, str]], say: Sa
         except (errors.CommandError, PulumiUnavailable) as err:
             say(
                 f"Could not migrate the state of {name!r} to the pulumi_docker_machine module paths yet "
-                f"({_last_line(err)}): the next command tries again, or run '{COMMAND}'"
+                f"({last_line(err)}): the next command tries again, or run '{COMMAND}'"
             )
             retry = True
             continue

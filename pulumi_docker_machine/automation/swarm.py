@@ -14,28 +14,20 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from pulumi_docker_machine.components.swarm.plan import count_problem, node_name, quorum_problem, swarm_name_problem
 
 from ..store import Store
-from ..store.lock import LockBusy, store_lock
 from ..store.swarms import (SwarmNotFound, SwarmRecord, forget_swarm, load_swarm, save_swarm, swarm_manager,
                             swarm_membership)
-from . import update
-from .api import MachineError, _driver_info, _last_line, check_configuration, pre_create_checks, up_stack
 from .certs import ensure_shared_certs
-from .progress import Progress
+from .errors import MachineError
+from .machines import check_configuration, driver_info, pre_create_checks
+from .runner import SWARMS, Say, destroy_stack, locked, quiet, up_stack, workspace_for
 from .settings import NAMESPACE, MachineSpec, to_config
 from .storesync import outputs_plain, write_machine
-from .workspace import MachineWorkspace
-
-SWARM_PROJECT = "docker-machine-swarm"
-Say = Callable[[str], None]
-
-
-def _quiet(_: str) -> None:
-    pass
+from .workspace import SWARM_PROJECT, MachineWorkspace
 
 
 def members_in_store(store: Store, swarm: str) -> list[str]:
@@ -77,17 +69,8 @@ class SwarmSpec:
 
 
 def swarm_workspace(store: Optional[Store] = None, workspace: Optional[MachineWorkspace] = None,
-                    say: Say = _quiet) -> MachineWorkspace:
-    from ..programs.inline import swarm_program
-
-    base = workspace or MachineWorkspace(store or Store(), say=say)
-    return dataclasses.replace(base, project=SWARM_PROJECT, program=swarm_program, pulumi_command=base.pulumi_command)
-
-
-def _busy(name: str) -> MachineError:
-    return MachineError(f"Error: swarm {name!r} is busy: another command is changing it (its stack is locked); "
-                        "try again when that one has finished, or, if none is running (it was killed on another "
-                        "host), run this one again with --force-unlock")
+                    say: Say = quiet) -> MachineWorkspace:
+    return workspace_for(SWARMS, workspace, store, say)
 
 
 def check_swarm(name: str, spec: SwarmSpec, store: Store, existing: Optional[SwarmRecord] = None) -> None:
@@ -95,7 +78,7 @@ def check_swarm(name: str, spec: SwarmSpec, store: Store, existing: Optional[Swa
     problem = swarm_name_problem(name) or count_problem(spec.managers, spec.workers)
     if problem:
         raise MachineError(f"Error creating swarm: {problem}")
-    info = _driver_info(spec.driver)
+    info = driver_info(spec.driver)
     for option in info.per_node:  # what differs per node: the generic driver's address of each host
         for role in ("manager", "worker"):
             missing = [i + 1 for i, node in enumerate(spec.nodes(role))
@@ -127,14 +110,11 @@ def _swarm_config(spec: SwarmSpec, certs: dict) -> dict:
 
 def _update(workspace: MachineWorkspace, name: str, spec: SwarmSpec, say: Say, doing: str) -> SwarmRecord:
     store = workspace.store
-    try:
-        with store_lock(store.root, f"swarm.{name}", wait=False):
-            result = up_stack(workspace, name, _swarm_config(spec, ensure_shared_certs(store)), say, doing,
-                              lambda message: _save_record(store, name, spec, workspace.backend, state="Error",
-                                                           error=message), _busy)
-            return _write_nodes(store, name, spec, result.outputs, workspace.backend)
-    except LockBusy:
-        raise _busy(name) from None
+    with locked(SWARMS, store, name):
+        result = up_stack(workspace, SWARMS, name, _swarm_config(spec, ensure_shared_certs(store)), say, doing,
+                          lambda message: _save_record(store, name, spec, workspace.backend, state="Error",
+                                                       error=message))
+        return _write_nodes(store, name, spec, result.outputs, workspace.backend)
 
 
 def _save_record(store: Store, name: str, spec: SwarmSpec, backend: str, state: str, error: str = "") -> SwarmRecord:
@@ -185,7 +165,7 @@ def _write_nodes(store: Store, name: str, spec: SwarmSpec, outputs: Any, backend
 
 
 def create_swarm(name: str, spec: SwarmSpec, *, store: Optional[Store] = None,
-                 workspace: Optional[MachineWorkspace] = None, say: Say = _quiet) -> SwarmRecord:
+                 workspace: Optional[MachineWorkspace] = None, say: Say = quiet) -> SwarmRecord:
     workspace = swarm_workspace(store, workspace, say)
     store = workspace.store
     existing = None
@@ -215,7 +195,7 @@ def spec_of_swarm(record: SwarmRecord) -> SwarmSpec:
 
 def scale_swarm(name: str, *, managers: Optional[int] = None, workers: Optional[int] = None,
                 new_node_options: Optional[list[dict[str, Any]]] = None, store: Optional[Store] = None,
-                workspace: Optional[MachineWorkspace] = None, say: Say = _quiet) -> SwarmRecord:
+                workspace: Optional[MachineWorkspace] = None, say: Say = quiet) -> SwarmRecord:
     """New counts; removed nodes (the highest numbers) are drained and leave before their VMs go.
     ``new_node_options``: the settings of the nodes added, new managers first (generic: their addresses)."""
     workspace = swarm_workspace(store, workspace, say)
@@ -243,9 +223,7 @@ def scale_swarm(name: str, *, managers: Optional[int] = None, workers: Optional[
 
 
 def remove_swarm(name: str, *, force: bool = False, store: Optional[Store] = None,
-                 workspace: Optional[MachineWorkspace] = None, say: Say = _quiet) -> None:
-    from pulumi.automation import errors
-
+                 workspace: Optional[MachineWorkspace] = None, say: Say = quiet) -> None:
     workspace = swarm_workspace(store, workspace, say)
     store = workspace.store
     try:
@@ -254,27 +232,12 @@ def remove_swarm(name: str, *, force: bool = False, store: Optional[Store] = Non
         if not force:
             raise
         record = None
-    try:
-        with store_lock(store.root, f"swarm.{name}", wait=False):
-            if record is not None:
-                try:
-                    stack = workspace.stack(name, create=False)
-                    update.destroy(stack, on_event=Progress(say), color="never",
-                                   **workspace.pulumi_log_options())
-                    stack.workspace.remove_stack(name)
-                except errors.StackNotFoundError:
-                    pass
-                except errors.ConcurrentUpdateError:
-                    raise _busy(name) from None
-                except errors.CommandError as err:
-                    if not force:
-                        raise MachineError(f"Error removing swarm {name!r}: {_last_line(err)}") from None
-                    say(f"WARNING: swarm {name!r} could not be destroyed ({_last_line(err)}); its stack is kept")
-            for machine in members_in_store(store, name):
-                store.remove(machine)
-            forget_swarm(store, name)
-    except LockBusy:
-        raise _busy(name) from None
+    with locked(SWARMS, store, name):
+        if record is not None:
+            destroy_stack(workspace, SWARMS, name, force, say)
+        for machine in members_in_store(store, name):
+            store.remove(machine)
+        forget_swarm(store, name)
 
 
 def swarm_env(name: str, *, store: Optional[Store] = None) -> dict[str, str]:

@@ -24,7 +24,8 @@ from ..store import Store
 from ..store.lock import store_lock
 from .stalelock import remove_stale_locks
 
-PROJECT = "docker-machine"
+PROJECT = "docker-machine"  # machines' stacks
+SWARM_PROJECT = "docker-machine-swarm"  # swarms' stacks (a swarm and a machine may share a name)
 PASSPHRASE_FILE = "passphrase"
 MANUAL_INSTALL = "curl -fsSL https://get.pulumi.com | sh"
 NO_INSTALL_VARIABLE = "DOCKER_MACHINE_PULUMI_INSTALL"  # "never": no download on first use (offline, CI, tests)
