@@ -95,3 +95,35 @@ def test_a_declarative_entry_is_a_spec():
     assert component == {"ssh_key_type": "rsa", "hostname": "web"}
     args = machine_args(spec, **component)
     assert (args.driver.ip_address, args.ssh_key_type, args.hostname) == ("203.0.113.5", "rsa", "web")
+
+
+def test_the_generic_key_file_is_read_once_for_the_check_and_the_program(tmp_path, monkeypatch):
+    """create checks the arguments, then its inline program (in the same process) builds and checks them again:
+    the user's key is read for the first check only, and again once it changes."""
+    import builtins
+
+    from pulumi_docker_machine.components.machine import validate
+    from pulumi_docker_machine.components.ssh import generate_ssh_key
+
+    key = tmp_path / "id_ed25519"
+    generate_ssh_key().save(key)
+    opened = []
+    real_open = builtins.open
+
+    def counting_open(file, *args, **kwargs):
+        if str(file) == str(key):
+            opened.append(file)
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting_open)
+    spec = MachineSpec(driver="generic", driver_options={"ip_address": "203.0.113.5", "ssh_key": str(key)})
+    validate("box", machine_args(spec))  # create's configuration check
+    plain = {k: v for k, (v, _) in to_config(spec, CERTS).items()}
+    validate("box", machine_args(from_config(plain)))  # what the program builds from the stack's config
+    assert len(opened) == 1
+    generate_ssh_key().save(key)  # another key in its place: checked again
+    validate("box", machine_args(spec))
+    assert len(opened) == 2
+    key.write_text("not a key")
+    with pytest.raises(ValueError, match="is not an unencrypted private key"):
+        validate("box", machine_args(spec))

@@ -10,6 +10,7 @@ on the host) and is kept in state like a generated one.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,19 +67,8 @@ class GenericDriver(Driver):
             self._check_private_key(self.key_path)
 
     def _check_private_key(self, path: Path) -> None:
-        from ...ssh import public_key_from_private
-
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_KEY_BYTES + 1)
-        try:
-            if len(data) > MAX_KEY_BYTES:
-                raise ValueError("too large")
-            public_key_from_private(data.decode())
-        except (ValueError, TypeError, UnicodeDecodeError):
-            raise DriverArgumentError(
-                f"generic ssh key {path} is not an unencrypted private key (the .pub file, or one with a "
-                "passphrase?): give --generic-ssh-key the private key file"
-            ) from None
+        found = path.stat()
+        _check_key_file(str(path), (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns))
 
     @property
     def key_path(self) -> Path:
@@ -110,3 +100,23 @@ class GenericDriver(Driver):
 
         return [AuthorizedKey(f"{machine_name}-authorized-key", host.address, host.ssh_port, host.ssh_user, key,
                               self.ssh_key, opts=child_opts(parent))]
+
+
+# The arguments are checked before anything is made and again where DockerMachine is built (create's inline
+# program runs in the same process; a declarative stack checks every entry first): each version of the key file
+# is read once. A key that fails is not remembered.
+@functools.lru_cache(maxsize=16)
+def _check_key_file(path: str, version: tuple[int, int, int, int]) -> None:
+    from ...ssh import public_key_from_private
+
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_KEY_BYTES + 1)
+    try:
+        if len(data) > MAX_KEY_BYTES:
+            raise ValueError("too large")
+        public_key_from_private(data.decode())
+    except (ValueError, TypeError, UnicodeDecodeError):
+        raise DriverArgumentError(
+            f"generic ssh key {path} is not an unencrypted private key (the .pub file, or one with a "
+            "passphrase?): give --generic-ssh-key the private key file"
+        ) from None
