@@ -14,7 +14,7 @@ from pathlib import Path
 MARKER = Path("pulumi") / "state-migrated.json"
 EVERY_BACKEND = "*"
 # The workspace folders of the machines' and the swarms' projects (MachineWorkspace.work_dir).
-ENGINE_FOLDERS = ("pulumi", "pulumi-docker-machine-swarm")
+WORKSPACE_FOLDERS = ("pulumi", "pulumi-docker-machine-swarm")
 DONE, NEW, DUE = "done", "new", "due"
 
 
@@ -37,6 +37,6 @@ def migration_state(root: Path, backend: str) -> str:
     done = migrated_backends(root)
     if EVERY_BACKEND in done or backend in done:
         return DONE
-    if not any((root / folder).is_dir() for folder in ENGINE_FOLDERS):
+    if not any((root / folder).is_dir() for folder in WORKSPACE_FOLDERS):
         return NEW
     return DUE
