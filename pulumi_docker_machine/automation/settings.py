@@ -2,10 +2,11 @@
 
 ``MachineSpec`` is what ``create`` takes, from flags, from a Python app or from a declarative stack's entry
 (``from_entry``). ``to_config`` writes it into the stack's config under the ``docker-machine`` namespace;
-``from_config`` reads it back, both for ``import`` (plain values) and for the inline program (credentials
-as secrets); ``machine_args`` turns it into DockerMachineArgs: the only place a driver and EngineOptions
-are built from settings. Credentials and private keys are secret config: the engine encrypts them with the
-stack's passphrase, and they never reach config.json in the store.
+``read_config`` reads it back, for ``import`` (``from_config``: plain values, credentials left out) and for the
+inline program (``program_config``: credentials as secrets); ``machine_args`` turns it into DockerMachineArgs,
+the only place a driver and EngineOptions are built from settings. Credentials and private keys are secret
+config: the Pulumi engine encrypts them with the stack's passphrase, and they never reach config.json in the
+store.
 """
 
 from __future__ import annotations
