@@ -55,14 +55,31 @@ def store_with(count: int, folder: Path) -> tuple[dict, list[subprocess.Popen]]:
         keys.mkdir()
         for file, pem in (("ca.pem", ca.cert_pem), ("server.pem", server.cert_pem), ("server-key.pem", server.key_pem)):
             (keys / file).write_text(pem)
-        engine = subprocess.Popen([sys.executable, "-m", "bench.fakeengine", str(keys / "ca.pem"),
-                                   str(keys / "server.pem"), str(keys / "server-key.pem")],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        engine = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bench.fakeengine",
+                str(keys / "ca.pem"),
+                str(keys / "server.pem"),
+                str(keys / "server-key.pem"),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
         port = int(engine.stdout.readline())
         engine.port = port  # type: ignore[attr-defined]
         engines.append(engine)
-        outputs = {"ca_pem": ca.cert_pem, "client_cert_pem": client.cert_pem, "client_key_pem": client.key_pem,
-                   "server_cert_pem": server.cert_pem, "ip": "127.0.0.1", "docker_host": f"tcp://127.0.0.1:{port}"}
+        outputs = {
+            "ca_pem": ca.cert_pem,
+            "client_cert_pem": client.cert_pem,
+            "client_key_pem": client.key_pem,
+            "server_cert_pem": server.cert_pem,
+            "ip": "127.0.0.1",
+            "docker_host": f"tcp://127.0.0.1:{port}",
+        }
         write_machine(store, name, MachineSpec(driver="generic"), outputs, backend="", docker_context=False)
     env = {**os.environ, "MACHINE_STORAGE_PATH": str(store.root), "DOCKER_CONFIG": str(folder / "docker")}
     return env, engines
@@ -89,8 +106,15 @@ for thread in threads:
 
 def round_trips(env: dict, engines: list) -> list[str]:
     folder = Path(env["MACHINE_STORAGE_PATH"]) / "machines" / "m0"
-    return [sys.executable, "-c", ROUND_TRIPS, str(folder / "ca.pem"), str(folder / "cert.pem"),
-            str(folder / "key.pem"), *(str(engine.port) for engine in engines)]
+    return [
+        sys.executable,
+        "-c",
+        ROUND_TRIPS,
+        str(folder / "ca.pem"),
+        str(folder / "cert.pem"),
+        str(folder / "key.pem"),
+        *(str(engine.port) for engine in engines),
+    ]
 
 
 def main() -> None:
@@ -105,11 +129,26 @@ def main() -> None:
         print(f"{'python -c pass (the floor)':<44} {floor:>10.1f} {1.0:>8.2f}")
         ssl_floor = timed([sys.executable, "-c", "import ssl"], env1)
         tls1, tls50 = timed(round_trips(env1, engines1), env1), timed(round_trips(env50, engines50), env50)
-        for label, ms in (('python -c "import click"', click_floor), ('python -c "import ssl"', ssl_floor),
-                          ("bare TLS GET /version, 1 engine", tls1), ("bare TLS GET /version, 50 engines", tls50)):
+        for label, ms in (
+            ('python -c "import click"', click_floor),
+            ('python -c "import ssl"', ssl_floor),
+            ("bare TLS GET /version, 1 engine", tls1),
+            ("bare TLS GET /version, 50 engines", tls50),
+        ):
             print(f"{label:<44} {ms:>10.1f} {ms / floor:>8.2f}")
-        commands = [["version"], ["--help"], ["ip", "m0"], ["url", "m0"], ["inspect", "m0"], ["status", "m0"],
-                    ["env", "m0"], ["config", "m0"], ["active"], ["ls", "-q"], ["ls"]]
+        commands = [
+            ["version"],
+            ["--help"],
+            ["ip", "m0"],
+            ["url", "m0"],
+            ["inspect", "m0"],
+            ["status", "m0"],
+            ["env", "m0"],
+            ["config", "m0"],
+            ["active"],
+            ["ls", "-q"],
+            ["ls"],
+        ]
         probing = {"status", "env", "config", "active", "ls"}
         worst, worst_local, worst_probe = 0.0, 0.0, 0.0
         for args in commands:
@@ -117,18 +156,26 @@ def main() -> None:
             worst = max(worst, ms / floor)
             if args[0] in probing and args != ["ls", "-q"]:
                 worst_probe = max(worst_probe, ms / tls1)
-                print(f"{'docker-machine ' + ' '.join(args):<44} {ms:>10.1f} {ms / floor:>8.2f}   "
-                      f"{ms / tls1:.2f}x the bare TLS floor")
+                print(
+                    f"{'docker-machine ' + ' '.join(args):<44} {ms:>10.1f} {ms / floor:>8.2f}   "
+                    f"{ms / tls1:.2f}x the bare TLS floor"
+                )
             else:
                 worst_local = max(worst_local, ms / floor)
                 print(f"{'docker-machine ' + ' '.join(args):<44} {ms:>10.1f} {ms / floor:>8.2f}")
         one, fifty = timed([script, "ls"], env1), timed([script, "ls"], env50)
-        print(f"{'docker-machine ls, 50 machines':<44} {fifty:>10.1f} {fifty / floor:>8.2f}   "
-              f"{fifty / tls50:.2f}x the bare TLS floor")
-        print(f"worst read command: {worst:.2f}x the floor (budget 2.5x); those that ask no engine: "
-              f"{worst_local:.2f}x; those that do: {worst_probe:.2f}x the bare TLS floor")
-        print(f"ls 50 vs 1 machine: {fifty / one:.2f}x (budget 2x); the bare TLS floor, 50 vs 1 engine: "
-              f"{tls50 / tls1:.2f}x")
+        print(
+            f"{'docker-machine ls, 50 machines':<44} {fifty:>10.1f} {fifty / floor:>8.2f}   "
+            f"{fifty / tls50:.2f}x the bare TLS floor"
+        )
+        print(
+            f"worst read command: {worst:.2f}x the floor (budget 2.5x); those that ask no engine: "
+            f"{worst_local:.2f}x; those that do: {worst_probe:.2f}x the bare TLS floor"
+        )
+        print(
+            f"ls 50 vs 1 machine: {fifty / one:.2f}x (budget 2x); the bare TLS floor, 50 vs 1 engine: "
+            f"{tls50 / tls1:.2f}x"
+        )
         for engine in engines1 + engines50:
             engine.stdin.close()
             engine.wait(timeout=30)

@@ -32,12 +32,19 @@ def pulumi_env(folder: Path) -> dict:
     plugins = folder / "plugins"
     plugins.mkdir()
     wrapper = plugins / "pulumi-resource-command"
-    wrapper.write_text(f"#!/bin/sh\nPYTHONPATH={ROOT} exec {sys.executable} "
-                       f"{ROOT / 'tests' / 'fakes' / 'command_provider.py'} \"$@\"\n")
+    wrapper.write_text(
+        f'#!/bin/sh\nPYTHONPATH={ROOT} exec {sys.executable} {ROOT / "tests" / "fakes" / "command_provider.py"} "$@"\n'
+    )
     wrapper.chmod(0o755)
-    return {**os.environ, "PATH": f"{PULUMI_BIN}:{plugins}:{os.environ['PATH']}", "PULUMI_HOME": str(folder / "home"),
-            "PULUMI_SKIP_UPDATE_CHECK": "true", "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-            "MACHINE_STORAGE_PATH": str(folder / "store"), "DOCKER_CONFIG": str(folder / "docker")}
+    return {
+        **os.environ,
+        "PATH": f"{PULUMI_BIN}:{plugins}:{os.environ['PATH']}",
+        "PULUMI_HOME": str(folder / "home"),
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+        "MACHINE_STORAGE_PATH": str(folder / "store"),
+        "DOCKER_CONFIG": str(folder / "docker"),
+    }
 
 
 def seconds(command: list[str], env: dict) -> float:
@@ -47,11 +54,13 @@ def seconds(command: list[str], env: dict) -> float:
 
 
 def empty_update(env: dict, folder: Path) -> float:
-    code = ("import pulumi.automation as a, sys\n"
-            f"s = a.create_or_select_stack('bench', project_name='bench', program=lambda: None, "
-            f"opts=a.LocalWorkspaceOptions(work_dir={str(folder)!r}, env_vars={{'PULUMI_CONFIG_PASSPHRASE': 'x', "
-            f"'PULUMI_BACKEND_URL': {folder.as_uri()!r}}}))\n"
-            "s.up()\n")
+    code = (
+        "import pulumi.automation as a, sys\n"
+        f"s = a.create_or_select_stack('bench', project_name='bench', program=lambda: None, "
+        f"opts=a.LocalWorkspaceOptions(work_dir={str(folder)!r}, env_vars={{'PULUMI_CONFIG_PASSPHRASE': 'x', "
+        f"'PULUMI_BACKEND_URL': {folder.as_uri()!r}}}))\n"
+        "s.up()\n"
+    )
     return seconds([sys.executable, "-c", code], env)
 
 
@@ -78,12 +87,26 @@ def main() -> None:
             "empty inline up": empty_update(env, folder / "empty"),
             "ssh HOST true": seconds(["ssh", *host.ssh_options(), f"root@{host.address}", "true"], env),
         }
-        lines, total = timed_lines([script, "create", "-d", "generic", "--generic-ip-address", host.address,
-                                    "--generic-ssh-key", str(host.ssh_key), "--engine-install-url", "none", "bench"],
-                                   env)
+        lines, total = timed_lines(
+            [
+                script,
+                "create",
+                "-d",
+                "generic",
+                "--generic-ip-address",
+                host.address,
+                "--generic-ssh-key",
+                str(host.ssh_key),
+                "--engine-install-url",
+                "none",
+                "bench",
+            ],
+            env,
+        )
         start = time.perf_counter()
-        subprocess.run(["bash", "-c", f"docker $({script} config bench) version"], env=env, capture_output=True,
-                       check=True)
+        subprocess.run(
+            ["bash", "-c", f"docker $({script} config bench) version"], env=env, capture_output=True, check=True
+        )
         usable = time.perf_counter() - start
 
         print(f"{'step (create -d generic, until the next line)':<70} {'seconds':>8}")

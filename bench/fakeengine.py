@@ -30,8 +30,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 class FakeEngine:
-    def __init__(self, ca: Path, server_cert: Path, server_key: Path, version: str = "24.0.7",
-                 address: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        ca: Path,
+        server_cert: Path,
+        server_key: Path,
+        version: str = "24.0.7",
+        address: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
         assert address.startswith("127."), "a stand-in engine listens on loopback only"
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(server_cert, server_key)

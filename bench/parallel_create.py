@@ -66,6 +66,7 @@ def machine_cpu_seconds() -> float:
 
 # ----- the process sampler -------------------------------------------------------------------------------------
 
+
 @dataclass
 class Seen:
     """A process seen under one create: what it is, when it started and when it was last seen (bench seconds)."""
@@ -144,13 +145,18 @@ class Sampler:
                 raw = Path(f"/proc/{entry.name}/stat").read_text()
             except OSError:
                 continue
-            comm = raw[raw.index("(") + 1:raw.rindex(")")]
-            rest = raw[raw.rindex(")") + 2:].split()
+            comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+            rest = raw[raw.rindex(")") + 2 :].split()
             if rest[0] in ("Z", "X"):
                 continue
             # fields after comm: state(0) ppid(1) ... utime(11) stime(12) ... starttime(19) vsize(20) rss(21)
-            stats[int(entry.name)] = (int(rest[1]), comm, int(rest[19]) / TICKS - self.origin, int(rest[21]) * PAGE,
-                                      (int(rest[11]) + int(rest[12])) / TICKS)
+            stats[int(entry.name)] = (
+                int(rest[1]),
+                comm,
+                int(rest[19]) / TICKS - self.origin,
+                int(rest[21]) * PAGE,
+                (int(rest[11]) + int(rest[12])) / TICKS,
+            )
         children: dict[int, list[int]] = {}
         for pid, (ppid, *_rest) in stats.items():
             children.setdefault(ppid, []).append(pid)
@@ -190,6 +196,7 @@ class Sampler:
 
 # ----- one batch -----------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Create:
     name: str
@@ -214,18 +221,31 @@ def script() -> str:
 
 
 def create_command(create: Create) -> list[str]:
-    return [script(), "create", "-d", "generic", "--generic-ip-address", create.host.address,
-            "--generic-ssh-key", str(create.host.ssh_key), "--engine-install-url", "none", create.name]
+    return [
+        script(),
+        "create",
+        "-d",
+        "generic",
+        "--generic-ip-address",
+        create.host.address,
+        "--generic-ssh-key",
+        str(create.host.ssh_key),
+        "--engine-install-url",
+        "none",
+        create.name,
+    ]
 
 
 def usable(create: Create, env: dict, image: Path) -> str:
     """Empty when ``docker-machine env`` + the real docker client work against the machine; else why not."""
     create.host.assert_up()
-    check = (f'eval "$({shlex.quote(script())} env {shlex.quote(create.name)})" && '
-             f'case "$DOCKER_HOST" in tcp://{create.host.address}:*) ;; *) echo "DOCKER_HOST=$DOCKER_HOST" >&2; '
-             'exit 9;; esac && docker version --format "{{.Server.Version}}" && '
-             f"docker import - dmbench/busybox:latest < {shlex.quote(str(image))} >/dev/null && "
-             "docker run --rm dmbench/busybox echo hello world")
+    check = (
+        f'eval "$({shlex.quote(script())} env {shlex.quote(create.name)})" && '
+        f'case "$DOCKER_HOST" in tcp://{create.host.address}:*) ;; *) echo "DOCKER_HOST=$DOCKER_HOST" >&2; '
+        'exit 9;; esac && docker version --format "{{.Server.Version}}" && '
+        f"docker import - dmbench/busybox:latest < {shlex.quote(str(image))} >/dev/null && "
+        "docker run --rm dmbench/busybox echo hello world"
+    )
     result = subprocess.run(["bash", "-c", check], env=env, capture_output=True, text=True, timeout=180)
     lines = result.stdout.splitlines()
     if result.returncode != 0 or not lines or lines[-1] != "hello world":
@@ -234,8 +254,11 @@ def usable(create: Create, env: dict, image: Path) -> str:
 
 
 def dockerd_started(create: Create, sampler: Sampler) -> float | None:
-    starts = [seen.started for seen in sampler.in_host[create.name].values() if seen.label.startswith("dockerd")
-              and seen.label != "dockerd --version"]
+    starts = [
+        seen.started
+        for seen in sampler.in_host[create.name].values()
+        if seen.label.startswith("dockerd") and seen.label != "dockerd --version"
+    ]
     return min(starts) if starts else None
 
 
@@ -256,8 +279,9 @@ class Batch:
 
     @property
     def failures(self) -> list[str]:
-        failed = [f"{c.name}: create exit {c.code}: {c.lines[-1][1] if c.lines else ''}" for c in self.creates
-                  if c.code != 0]
+        failed = [
+            f"{c.name}: create exit {c.code}: {c.lines[-1][1] if c.lines else ''}" for c in self.creates if c.code != 0
+        ]
         failed += [f"{c.name}: not usable: {c.usable}" for c in self.creates if c.code == 0 and c.usable]
         return failed + ([f"rm: {self.rm_failed}"] if self.rm_failed else [])
 
@@ -311,8 +335,9 @@ def run_batch(size: int, folder: Path, image: Path) -> Batch:
         machine_before = machine_cpu_seconds()
         origin = boottime()
         for create in creates:
-            create.process = subprocess.Popen(create_command(create), env=env, stdout=subprocess.PIPE,
-                                              stderr=subprocess.STDOUT, text=True)
+            create.process = subprocess.Popen(
+                create_command(create), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            )
         readers = [threading.Thread(target=follow, args=(c, origin), daemon=True) for c in creates]
         for reader in readers:
             reader.start()
@@ -329,35 +354,58 @@ def run_batch(size: int, folder: Path, image: Path) -> Batch:
         for create, problem in zip(creates, results, strict=True):
             create.usable = problem
         start = time.perf_counter()
-        removed = subprocess.run([script(), "rm", "-y", *(c.name for c in creates)], env=env, capture_output=True,
-                                 text=True, timeout=600)
+        removed = subprocess.run(
+            [script(), "rm", "-y", *(c.name for c in creates)], env=env, capture_output=True, text=True, timeout=600
+        )
         rm_seconds = time.perf_counter() - start
         rm_failed = "" if removed.returncode == 0 else (removed.stderr.strip() or removed.stdout.strip())
         phases: dict[str, list[float]] = {}
         for create in creates:
             for name, value in marks_of(create, sampler).items():
                 phases.setdefault(name, []).append(value)
-        cpu_hosts = sum(seen.cpu for table in sampler.in_host.values() for seen in table.values()
-                        if seen.started >= 0)  # the hosts' own sshd ran before
-        return Batch(size, wall, creates, sampler.peak_rss, sampler.peak_processes, cpu_ours, cpu_hosts, machine_cpu,
-                     rm_seconds, rm_failed, {k: statistics.median(v) for k, v in phases.items()}, sampler)
+        cpu_hosts = sum(
+            seen.cpu for table in sampler.in_host.values() for seen in table.values() if seen.started >= 0
+        )  # the hosts' own sshd ran before
+        return Batch(
+            size,
+            wall,
+            creates,
+            sampler.peak_rss,
+            sampler.peak_processes,
+            cpu_ours,
+            cpu_hosts,
+            machine_cpu,
+            rm_seconds,
+            rm_failed,
+            {k: statistics.median(v) for k, v in phases.items()},
+            sampler,
+        )
 
 
 # ----- report --------------------------------------------------------------------------------------------------
 
+
 def print_batch(batch: Batch) -> None:
     times = sorted(c.seconds for c in batch.creates)
-    print(f"\nN={batch.size}: wall {batch.wall:.2f} s (each create: min {times[0]:.2f}, median "
-          f"{statistics.median(times):.2f}, max {times[-1]:.2f}); failures {len(batch.failures)}")
-    print(f"  peak memory {batch.peak_rss / 2**20:.0f} MiB (sampled RSS sum of {batch.peak_processes} processes "
-          f"at most), {batch.peak_rss / 2**20 / batch.size:.0f} MiB per create")
+    print(
+        f"\nN={batch.size}: wall {batch.wall:.2f} s (each create: min {times[0]:.2f}, median "
+        f"{statistics.median(times):.2f}, max {times[-1]:.2f}); failures {len(batch.failures)}"
+    )
+    print(
+        f"  peak memory {batch.peak_rss / 2**20:.0f} MiB (sampled RSS sum of {batch.peak_processes} processes "
+        f"at most), {batch.peak_rss / 2**20 / batch.size:.0f} MiB per create"
+    )
     cores = os.cpu_count() or 1
-    print(f"  CPU: the creates' processes {batch.cpu_ours:.1f} s, their test hosts' (sshd sessions, provisioning, "
-          f"dockerd) {batch.cpu_hosts:.1f} s, anything else on this machine "
-          f"{max(0.0, batch.cpu_machine - batch.cpu_ours - batch.cpu_hosts):.1f} s; busy {batch.cpu_machine:.1f} s of "
-          f"{batch.wall * cores:.1f} s ({cores} cores x wall)")
-    print(f"  on this machine alone the CPU floor would be {(batch.cpu_ours + batch.cpu_hosts) / cores:.1f} s "
-          f"(the creates' and hosts' CPU / {cores} cores)")
+    print(
+        f"  CPU: the creates' processes {batch.cpu_ours:.1f} s, their test hosts' (sshd sessions, provisioning, "
+        f"dockerd) {batch.cpu_hosts:.1f} s, anything else on this machine "
+        f"{max(0.0, batch.cpu_machine - batch.cpu_ours - batch.cpu_hosts):.1f} s; busy {batch.cpu_machine:.1f} s of "
+        f"{batch.wall * cores:.1f} s ({cores} cores x wall)"
+    )
+    print(
+        f"  on this machine alone the CPU floor would be {(batch.cpu_ours + batch.cpu_hosts) / cores:.1f} s "
+        f"(the creates' and hosts' CPU / {cores} cores)"
+    )
     print(f"  rm -y of all {batch.size}: {batch.rm_seconds:.2f} s")
     for failure in batch.failures:
         print(f"  FAILED {failure}")
@@ -392,6 +440,7 @@ def main(argv: list[str] | None = None) -> int:
     missing = missing_prerequisites() + ([] if (PULUMI_BIN / "pulumi").exists() else ["make engine"])
     from bench.testbed import busybox_image, is_static_elf
     import shutil
+
     busybox = shutil.which("busybox")
     if not busybox or not is_static_elf(Path(busybox)):
         missing.append("a static busybox (Debian package busybox-static)")
@@ -427,21 +476,42 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{batch.size:>4} {batch.wall:>8.2f} {ratio} {batch.peak_rss / 2**20:>9.0f} {len(batch.failures):>9}")
     largest = max(batches, key=lambda b: b.size)
     if one and largest.size > 1:
-        print(f"N={largest.size} / N=1: {largest.wall / one.wall:.2f}x on {os.cpu_count()} cores "
-              f"(goal for N=10 on 2 cores: within 4x, zero failures)")
+        print(
+            f"N={largest.size} / N=1: {largest.wall / one.wall:.2f}x on {os.cpu_count()} cores "
+            f"(goal for N=10 on 2 cores: within 4x, zero failures)"
+        )
         floor = (largest.cpu_ours + largest.cpu_hosts) / (os.cpu_count() or 1)
         others = max(0.0, largest.cpu_machine - largest.cpu_ours - largest.cpu_hosts)
-        print(f"N={largest.size}'s CPU floor on an otherwise idle machine: {floor:.1f} s, {floor / one.wall:.2f}x N=1 "
-              f"(this run's other processes used {others:.1f} CPU s meanwhile)")
+        print(
+            f"N={largest.size}'s CPU floor on an otherwise idle machine: {floor:.1f} s, {floor / one.wall:.2f}x N=1 "
+            f"(this run's other processes used {others:.1f} CPU s meanwhile)"
+        )
     if options.json:
-        Path(options.json).write_text(json.dumps({
-            "cores": os.cpu_count(), "floors": floors,
-            "batches": [{"size": b.size, "wall": b.wall, "creates": [c.seconds for c in b.creates],
-                         "peak_rss": b.peak_rss, "cpu_ours": b.cpu_ours, "cpu_hosts": b.cpu_hosts,
-                         "cpu_machine": b.cpu_machine,
-                         "rm_seconds": b.rm_seconds, "failures": b.failures, "phases": b.phases,
-                         "usable": [c.name for c in b.creates if c.code == 0 and not c.usable]}
-                        for b in batches]}, indent=1))
+        Path(options.json).write_text(
+            json.dumps(
+                {
+                    "cores": os.cpu_count(),
+                    "floors": floors,
+                    "batches": [
+                        {
+                            "size": b.size,
+                            "wall": b.wall,
+                            "creates": [c.seconds for c in b.creates],
+                            "peak_rss": b.peak_rss,
+                            "cpu_ours": b.cpu_ours,
+                            "cpu_hosts": b.cpu_hosts,
+                            "cpu_machine": b.cpu_machine,
+                            "rm_seconds": b.rm_seconds,
+                            "failures": b.failures,
+                            "phases": b.phases,
+                            "usable": [c.name for c in b.creates if c.code == 0 and not c.usable],
+                        }
+                        for b in batches
+                    ],
+                },
+                indent=1,
+            )
+        )
     return 1 if any(b.failures for b in batches) else 0
 
 

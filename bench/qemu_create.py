@@ -41,10 +41,29 @@ def image_folder() -> Path:
 
 
 def ssh(key: Path, port: int, command: str, stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run(["ssh", "-i", str(key), "-p", str(port), "-o", "StrictHostKeyChecking=no",
-                           "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5",
-                           "-o", "LogLevel=error", "docker@127.0.0.1", command], input=stdin.encode(),
-                          capture_output=True)
+    return subprocess.run(
+        [
+            "ssh",
+            "-i",
+            str(key),
+            "-p",
+            str(port),
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "ConnectTimeout=5",
+            "-o",
+            "LogLevel=error",
+            "docker@127.0.0.1",
+            command,
+        ],
+        input=stdin.encode(),
+        capture_output=True,
+    )
 
 
 def steps(image: Path, accel: str, folder: Path) -> dict[str, float]:
@@ -57,9 +76,17 @@ def steps(image: Path, accel: str, folder: Path) -> dict[str, float]:
 
     key = generate_ssh_key()
     key.save(folder / "key")
-    driver = QemuDriver(image=str(image / "disk.qcow2"), kernel=str(image / "vmlinuz"),
-                        initrd=str(image / "initrd.img"), append=APPEND, accel=accel, memory=1024, cpu_count=2,
-                        disk_size=4000, storage_path=str(folder / "store"))
+    driver = QemuDriver(
+        image=str(image / "disk.qcow2"),
+        kernel=str(image / "vmlinuz"),
+        initrd=str(image / "initrd.img"),
+        append=APPEND,
+        accel=accel,
+        memory=1024,
+        cpu_count=2,
+        disk_size=4000,
+        storage_path=str(folder / "store"),
+    )
     props = {**driver.props("bench"), "public_key": key.public_key, "state": "running", "force_stop": False}
     provider, figures = QemuVMProvider(), {}
     start = time.perf_counter()
@@ -74,11 +101,13 @@ def steps(image: Path, accel: str, folder: Path) -> dict[str, float]:
         figures["cloud-init: until the seed's user logs in"] = time.perf_counter() - start
         ca = create_ca("bench")
         server = issue_server_certificate(ca, "bench.server", ["127.0.0.1"], ["localhost"])
-        script = remote_command(render_script(EngineOptions(install_url="none"), "qemu", hostname="bench",
-                                              ssh_user="docker"), "docker")
+        script = remote_command(
+            render_script(EngineOptions(install_url="none"), "qemu", hostname="bench", ssh_user="docker"), "docker"
+        )
         start = time.perf_counter()
-        done = ssh(folder / "key", outs["ssh_port"], script, certificate_bundle(ca.cert_pem, server.cert_pem,
-                                                                                server.key_pem))
+        done = ssh(
+            folder / "key", outs["ssh_port"], script, certificate_bundle(ca.cert_pem, server.cert_pem, server.key_pem)
+        )
         if done.returncode != 0:
             raise SystemExit(f"provisioning failed: {done.stderr.decode()[-2000:]}")
         figures["provisioning: TLS and dockerd over SSH (systemd)"] = time.perf_counter() - start
@@ -99,14 +128,38 @@ def main() -> None:
         (folder / "empty").mkdir()
         empty = empty_update(env, folder / "empty")
         figures = steps(image, accel, folder)
-        _, total = timed_lines([script, "create", "-d", "qemu", "--qemu-image", str(image / "disk.qcow2"),
-                                "--qemu-kernel", str(image / "vmlinuz"), "--qemu-initrd", str(image / "initrd.img"),
-                                "--qemu-append", APPEND, "--qemu-accel", accel, "--qemu-memory", "1024",
-                                "--qemu-cpu-count", "2", "--qemu-disk-size", "4000", "--engine-install-url", "none",
-                                "bench"], env)
+        _, total = timed_lines(
+            [
+                script,
+                "create",
+                "-d",
+                "qemu",
+                "--qemu-image",
+                str(image / "disk.qcow2"),
+                "--qemu-kernel",
+                str(image / "vmlinuz"),
+                "--qemu-initrd",
+                str(image / "initrd.img"),
+                "--qemu-append",
+                APPEND,
+                "--qemu-accel",
+                accel,
+                "--qemu-memory",
+                "1024",
+                "--qemu-cpu-count",
+                "2",
+                "--qemu-disk-size",
+                "4000",
+                "--engine-install-url",
+                "none",
+                "bench",
+            ],
+            env,
+        )
         start = time.perf_counter()
-        subprocess.run(["bash", "-c", f"eval \"$({script} env bench)\" && docker version"], env=env,
-                       capture_output=True, check=True)
+        subprocess.run(
+            ["bash", "-c", f'eval "$({script} env bench)" && docker version'], env=env, capture_output=True, check=True
+        )
         usable = time.perf_counter() - start
         subprocess.run([script, "rm", "-y", "bench"], env=env, capture_output=True, check=True)
     print(f"{'qemu driver, accel ' + accel + ', each step alone':<60} {'seconds':>8}")

@@ -25,8 +25,12 @@ from bench.testbed import RemoteHost, TestNetwork, missing_prerequisites  # noqa
 
 
 def ready_nodes(script: str, env: dict) -> list[str]:
-    done = subprocess.run(["bash", "-c", f"eval \"$({script} swarm env bench)\" && docker node ls --format "
-                                         "'{{.Status}}'"], env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        ["bash", "-c", f"eval \"$({script} swarm env bench)\" && docker node ls --format '{{{{.Status}}}}'"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     return done.stdout.split()
 
 
@@ -46,13 +50,15 @@ def main() -> None:
             (folder / "empty").mkdir()
             empty = empty_update(env, folder / "empty")
             common = ["--generic-ssh-key", str(hosts[0].ssh_key), "--engine-install-url", "none"]
-            _, single = timed_lines([script, "create", "-d", "generic", "--generic-ip-address", hosts[0].address,
-                                     *common, "single"], env)
+            _, single = timed_lines(
+                [script, "create", "-d", "generic", "--generic-ip-address", hosts[0].address, *common, "single"], env
+            )
             subprocess.run([script, "rm", "-y", "single"], env=env, capture_output=True, check=True)
 
             addresses = [arg for h in hosts for arg in ("--generic-ip-address", h.address)]
-            _, create = timed_lines([script, "swarm", "create", "-d", "generic", "--workers", "2", *addresses,
-                                         *common, "bench"], env)
+            _, create = timed_lines(
+                [script, "swarm", "create", "-d", "generic", "--workers", "2", *addresses, *common, "bench"], env
+            )
             start = time.perf_counter()
             while ready_nodes(script, env) != ["Ready"] * 3:
                 if time.perf_counter() - start > 120:
@@ -71,8 +77,10 @@ def main() -> None:
             print(f"{'floor, same run':<64} {'seconds':>8}")
             print(f"{'one machine: create -d generic on one of these hosts':<64} {single:>8.2f}")
             print(f"{'empty inline up':<64} {empty:>8.2f}")
-            print(f"swarm create / one machine's create: {create / single:.2f}x (three machines, provisioned in "
-                  "parallel, then init and two joins)")
+            print(
+                f"swarm create / one machine's create: {create / single:.2f}x (three machines, provisioned in "
+                "parallel, then init and two joins)"
+            )
         finally:
             for host in hosts:
                 host.close()

@@ -46,8 +46,20 @@ FIXED_SUBNETS = range(240, 255)
 FIXED_WAIT = 900.0  # another run's test of the same fixture holds the subnet: wait for it this long
 # Copy-on-write inside the test host (/root too: a generic machine's key goes into ~/.ssh/authorized_keys).
 OVERLAYS = ("etc", "var", "usr", "home", "root")
-REQUIRED_COMMANDS = ("ip", "nsenter", "unshare", "mount", "ssh", "ssh-keygen", "dockerd", "docker", "containerd", "openssl",
-                     "sudo", "useradd")
+REQUIRED_COMMANDS = (
+    "ip",
+    "nsenter",
+    "unshare",
+    "mount",
+    "ssh",
+    "ssh-keygen",
+    "dockerd",
+    "docker",
+    "containerd",
+    "openssl",
+    "sudo",
+    "useradd",
+)
 SSHD = "/usr/sbin/sshd"
 
 
@@ -150,7 +162,7 @@ def _alive(pid: int) -> bool:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except (FileNotFoundError, ProcessLookupError):
         return False
-    return stat[stat.rindex(")") + 2:].split(" ", 1)[0] not in ("Z", "X")
+    return stat[stat.rindex(")") + 2 :].split(" ", 1)[0] not in ("Z", "X")
 
 
 class TestNetwork:
@@ -160,6 +172,7 @@ class TestNetwork:
 
     def __init__(self, subnet: int | None = None) -> None:
         """``subnet``: one of FIXED_SUBNETS (10.213.``subnet``.0/24) instead of a free one."""
+
         def claim(n: int) -> None:
             self.bridge = f"dmb{os.getpid() % 10000}n{n}"[:15]
             _run("ip", "link", "add", self.bridge, "type", "bridge")
@@ -213,9 +226,16 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 class RemoteHost:
     """A test host reachable at ``address`` over SSH as root with ``ssh_key``."""
 
-    def __init__(self, hide_dockerd: bool = False, hostname: str = "dmtest-host",
-                 network: TestNetwork | None = None, subnet: int | None = None, host_key: Path | None = None,
-                 client_key: Path | None = None, upper: Path | None = None) -> None:
+    def __init__(
+        self,
+        hide_dockerd: bool = False,
+        hostname: str = "dmtest-host",
+        network: TestNetwork | None = None,
+        subnet: int | None = None,
+        host_key: Path | None = None,
+        client_key: Path | None = None,
+        upper: Path | None = None,
+    ) -> None:
         """A host made again where a recorded fixture expects it: ``subnet`` (one of FIXED_SUBNETS) is its
         /30 when it has no ``network``; ``host_key`` and ``client_key`` are ed25519 private keys (with
         ``client_key``.pub) used instead of new ones; ``upper`` holds files laid into its copy-on-write
@@ -245,6 +265,7 @@ class RemoteHost:
 
     def _link(self) -> None:
         """The veth pair; on its own subnet, claimed machine-wide by putting the gateway address on it."""
+
         def make(tag: str) -> None:
             self._veth_host, self._veth_remote = f"dmh{tag}"[:15], f"dmr{tag}"[:15]
             _run("ip", "link", "add", self._veth_host, "type", "veth", "peer", "name", self._veth_remote)
@@ -274,8 +295,10 @@ class RemoteHost:
 
     def _start_sshd(self, hide_dockerd: bool, hostname: str) -> None:
         w = self.workdir
-        for key, path, comment in ((self._fixed["host_key"], w / "host_ed25519", ""),
-                                   (self._fixed["client_key"], self.ssh_key, "dmtest-client")):
+        for key, path, comment in (
+            (self._fixed["host_key"], w / "host_ed25519", ""),
+            (self._fixed["client_key"], self.ssh_key, "dmtest-client"),
+        ):
             if key is None:
                 _run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path))
             else:
@@ -323,9 +346,21 @@ class RemoteHost:
         (w / "boot.sh").write_text("\n".join(boot) + "\n")
         log = open(w / "sshd.log", "wb")
         self._sshd = subprocess.Popen(
-            ["nsenter", f"--net=/run/netns/{self.name}", "unshare", "--mount", "--uts", "--propagation", "private",
-             "sh", str(w / "boot.sh")],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                "nsenter",
+                f"--net=/run/netns/{self.name}",
+                "unshare",
+                "--mount",
+                "--uts",
+                "--propagation",
+                "private",
+                "sh",
+                str(w / "boot.sh"),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def _wait_for_ssh(self) -> None:
@@ -342,9 +377,22 @@ class RemoteHost:
 
     def ssh_options(self) -> list[str]:
         return [
-            "-F", "/dev/null", "-i", str(self.ssh_key), "-o", "IdentitiesOnly=yes",
-            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=error",
-            "-o", "BatchMode=yes", "-o", "ConnectTimeout=5",
+            "-F",
+            "/dev/null",
+            "-i",
+            str(self.ssh_key),
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "LogLevel=error",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "ConnectTimeout=5",
         ]
 
     def assert_up(self) -> None:
@@ -358,7 +406,9 @@ class RemoteHost:
         data = stdin.encode() if isinstance(stdin, str) else stdin
         return subprocess.run(
             ["ssh", *self.ssh_options(), f"root@{self.address}", command],
-            input=data, capture_output=True, timeout=timeout,
+            input=data,
+            capture_output=True,
+            timeout=timeout,
         )
 
     def output(self, command: str) -> str:

@@ -18,6 +18,7 @@ from . import __version__, version_line
 from .application import Application, CommandError
 from .commands import COMMANDS, DEBUG_HELP, DESCRIPTION, STORAGE_HELP, VERSION_HELP
 
+
 def tool_version() -> str:
     return __version__
 
@@ -49,16 +50,17 @@ class LazyGroup(click.Group):
         return self.commands.get(name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, COMMANDS[name][1] if name in COMMANDS else self.commands[name].get_short_help_str())
-                for name in self.list_commands(ctx)]
+        rows = [
+            (name, COMMANDS[name][1] if name in COMMANDS else self.commands[name].get_short_help_str())
+            for name in self.list_commands(ctx)
+        ]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}, help=DESCRIPTION)
 @click.version_option(tool_version(), "-v", "--version", message=version_line())
-@click.option("-s", "--storage-path", envvar="MACHINE_STORAGE_PATH", type=click.Path(path_type=Path),
-              help=STORAGE_HELP)
+@click.option("-s", "--storage-path", envvar="MACHINE_STORAGE_PATH", type=click.Path(path_type=Path), help=STORAGE_HELP)
 @click.option("-D", "--debug", envvar="MACHINE_DEBUG", is_flag=True, help=DEBUG_HELP)
 @click.pass_context
 def cli(ctx: click.Context, storage_path: Optional[Path], debug: bool) -> None:

@@ -10,8 +10,11 @@ import click
 
 from .application import Application, CommandError
 
-_backend_url_option = click.option("--backend-url", envvar="PULUMI_BACKEND_URL",
-                                   help="Pulumi backend for the machines' stacks (default: file://STORE/state)")
+_backend_url_option = click.option(
+    "--backend-url",
+    envvar="PULUMI_BACKEND_URL",
+    help="Pulumi backend for the machines' stacks (default: file://STORE/state)",
+)
 
 
 def _note_force_unlock(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
@@ -22,9 +25,13 @@ def _note_force_unlock(ctx: click.Context, param: click.Parameter, value: bool) 
 
 
 _force_unlock_option = click.option(
-    "--force-unlock", is_flag=True, expose_value=False, callback=_note_force_unlock,
+    "--force-unlock",
+    is_flag=True,
+    expose_value=False,
+    callback=_note_force_unlock,
     help="Remove the lock of each machine's stack first (what 'pulumi cancel' does): for a lock left by a command "
-         "killed on another host or in a shared backend; only when no command is running on it")
+    "killed on another host or in a shared backend; only when no command is running on it",
+)
 
 
 def backend_option(command: Callable) -> Callable:
@@ -37,13 +44,16 @@ def workspace(app: Application, backend_url: Optional[str]):
     from pulumi_docker_machine.automation.interrupt import defer_ctrl_c_to_pulumi
 
     if app.store.root.exists() and not app.store.root.is_dir():
-        app.abort(f"Error: the storage path {app.store.root} is not a folder: give -s/--storage-path "
-                  "(or MACHINE_STORAGE_PATH) a folder")
+        app.abort(
+            f"Error: the storage path {app.store.root} is not a folder: give -s/--storage-path "
+            "(or MACHINE_STORAGE_PATH) a folder"
+        )
     defer_ctrl_c_to_pulumi()
 
     debug = (lambda text: click.echo(text, err=True)) if app.debug else None
-    return MachineWorkspace(app.store, backend_url=backend_url, say=app.echo, debug=debug,
-                            force_unlock=app.force_unlock)
+    return MachineWorkspace(
+        app.store, backend_url=backend_url, say=app.echo, debug=debug, force_unlock=app.force_unlock
+    )
 
 
 def for_each(app: Application, names: Sequence[str], action: Callable[[str, Callable[[str], None]], object]) -> None:
@@ -63,6 +73,7 @@ def for_each(app: Application, names: Sequence[str], action: Callable[[str, Call
             with lock:
                 for line in text.splitlines():
                     click.echo(prefix + line)
+
         return say
 
     def run(name: str) -> None:
@@ -82,8 +93,9 @@ def for_each(app: Application, names: Sequence[str], action: Callable[[str, Call
         raise error
 
 
-def machine_command(name: str, short_help: str, before: str, after: str,
-                    action: Callable[..., object]) -> click.Command:
+def machine_command(
+    name: str, short_help: str, before: str, after: str, action: Callable[..., object]
+) -> click.Command:
     """A command over machine names that runs one operation per machine, between two of its messages.
 
     ``action(name, workspace=..., say=...)``; ``before``/``after`` may use ``{name}``.

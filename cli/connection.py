@@ -14,8 +14,10 @@ def running_url(app: Application, host: HostConfig) -> str:
     if host.stopped_by_us:
         app.abort(HOST_NOT_RUNNING)
     if not host.url:
-        app.abort(f"Error getting driver URL: the machine {host.name!r} has no IP address yet: "
-                  f"{missing_address(host.driver_name)}")
+        app.abort(
+            f"Error getting driver URL: the machine {host.name!r} has no IP address yet: "
+            f"{missing_address(host.driver_name)}"
+        )
     return host.url
 
 

@@ -42,8 +42,9 @@ def driver_options(driver: str) -> list[click.Option]:
         elif kind == MULTI:
             options.append(click.Option([flag, f"driver_{dest}"], multiple=True, **common))
         else:
-            options.append(click.Option([flag, f"driver_{dest}"], type=int if kind == INT else str, default=None,
-                                        **common))
+            options.append(
+                click.Option([flag, f"driver_{dest}"], type=int if kind == INT else str, default=None, **common)
+            )
     return options
 
 
@@ -54,20 +55,31 @@ def per_node_options(drivers: list[str]) -> list[click.Option]:
         info = describe(driver)
         for flag, dest, _kind, _default, _env, help_text in info.flags:
             if dest in info.per_node:
-                options.append(click.Option([flag, f"{PER_NODE_PREFIX}{dest}"], multiple=True, envvar=None,
-                                            help=f"{help_text}: once per node, managers first, then workers"))
+                options.append(
+                    click.Option(
+                        [flag, f"{PER_NODE_PREFIX}{dest}"],
+                        multiple=True,
+                        envvar=None,
+                        help=f"{help_text}: once per node, managers first, then workers",
+                    )
+                )
     return options
 
 
 def per_node_values(values: dict[str, Any], driver: str = "") -> tuple[list[dict[str, Any]], list[str]]:
     """Each node's own driver options from the per-node flags (popped from ``values``), and the driver's per-node
     flags (no ``driver``: a swarm's, not known before it is loaded: the flags given)."""
-    given = {key.removeprefix(PER_NODE_PREFIX): list(values.pop(key) or ()) for key in list(values)
-             if key.startswith(PER_NODE_PREFIX)}
+    given = {
+        key.removeprefix(PER_NODE_PREFIX): list(values.pop(key) or ())
+        for key in list(values)
+        if key.startswith(PER_NODE_PREFIX)
+    }
     per_node = describe(driver).per_node if driver in REGISTRY else tuple(dest for dest in given if given[dest])
     count = max((len(given.get(dest, ())) for dest in per_node), default=0)
-    nodes = [{"driver_options": {dest: given[dest][i] for dest in per_node if i < len(given.get(dest, ()))}}
-             for i in range(count)]
+    nodes = [
+        {"driver_options": {dest: given[dest][i] for dest in per_node if i < len(given.get(dest, ()))}}
+        for i in range(count)
+    ]
     return nodes, [describe(driver).flag_of(dest) for dest in per_node] if driver in REGISTRY else []
 
 
@@ -75,8 +87,9 @@ def read_user_data(path: str, limit: int) -> str:
     """The user-data file's text, read no further than the cloud's limit (a FIFO or /dev/zero ends here)."""
     hint = "user data"
     if not os.path.isfile(path):
-        raise click.BadParameter(f"{path} is not a regular file: give the path of a cloud-init user-data file",
-                                 param_hint=hint)
+        raise click.BadParameter(
+            f"{path} is not a regular file: give the path of a cloud-init user-data file", param_hint=hint
+        )
     try:
         with open(path, "rb") as handle:
             data = handle.read(limit + 1)
@@ -99,8 +112,7 @@ def to_driver_options(driver: str, values: dict[str, Any], store_root: str = "")
         if value in (None, ()):
             continue
         if value == "":  # given, but empty: the driver's default would silently stand in for it
-            raise click.BadParameter("is empty: give a value, or leave the flag out for the default",
-                                     param_hint=flag)
+            raise click.BadParameter("is empty: give a value, or leave the flag out for the default", param_hint=flag)
         if kind == CSV:
             value = [item.strip() for item in value.split(",") if item.strip()]
         elif kind == PAIRS:

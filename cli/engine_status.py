@@ -9,5 +9,6 @@ MAX_TIMEOUT = 86400  # -t: one day at most (a socket takes no more)
 
 # state: Running, Stopped, Timeout, Error (docker-machine's names). collections' namedtuple, not typing's:
 # typing costs the read commands milliseconds at start-up.
-EngineStatus = namedtuple("EngineStatus", ("state", "docker_version", "error", "response_time_ms"),
-                          defaults=(UNKNOWN_VERSION, "", 0.0))
+EngineStatus = namedtuple(
+    "EngineStatus", ("state", "docker_version", "error", "response_time_ms"), defaults=(UNKNOWN_VERSION, "", 0.0)
+)

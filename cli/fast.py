@@ -18,11 +18,22 @@ PLAIN = {
     "status": (None, (), lambda names, flags: {"names": names}),
     "config": (None, (), lambda names, flags: {"names": names, "swarm": False}),
     "inspect": (None, (), lambda names, flags: {"names": names, "template": None}),
-    "env": (1, (), lambda names, flags: {"name": names[0] if names else None, "shell_name": None, "unset": False,
-                                         "no_proxy": False}),
+    "env": (
+        1,
+        (),
+        lambda names, flags: {
+            "name": names[0] if names else None,
+            "shell_name": None,
+            "unset": False,
+            "no_proxy": False,
+        },
+    ),
     "active": (0, (), lambda names, flags: {"timeout": 10}),
-    "ls": (0, ("-q", "--quiet"), lambda names, flags: {"quiet": bool(flags), "filters": (), "timeout": 10,
-                                                       "template": None}),
+    "ls": (
+        0,
+        ("-q", "--quiet"),
+        lambda names, flags: {"quiet": bool(flags), "filters": (), "timeout": 10, "template": None},
+    ),
 }
 
 

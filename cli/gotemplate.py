@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+
 TYPE_CHECKING = False  # typing stays unimported at run time (start-up time)
 if TYPE_CHECKING:
     from typing import Any
@@ -54,14 +55,16 @@ def render(template: str, data: Any) -> str:
         return text
 
     for match in _ACTION.finditer(template):
-        out.append(literal(template[position:match.start()]))
+        out.append(literal(template[position : match.start()]))
         position = match.end()
         words = match.group(1).split()
         if len(words) == 1 and _PATH.match(words[0]):
             out.append(go_format(_lookup(data, words[0])))
         elif len(words) == 2 and words[0] in ("json", "prettyjson") and _PATH.match(words[1]):
             value = _lookup(data, words[1])
-            out.append(json.dumps(value, indent=4) if words[0] == "prettyjson" else json.dumps(value, separators=(",", ":")))
+            out.append(
+                json.dumps(value, indent=4) if words[0] == "prettyjson" else json.dumps(value, separators=(",", ":"))
+            )
         else:
             raise TemplateError(f"unsupported template action {match.group(0)!r}: use {SUPPORTED}")
     out.append(literal(template[position:]))

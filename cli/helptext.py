@@ -11,8 +11,12 @@ from textwrap import TextWrapper
 from .commands import COMMANDS, DEBUG_HELP, DESCRIPTION, STORAGE_HELP, VERSION_HELP
 
 USAGE = ("docker-machine", "[OPTIONS] COMMAND [ARGS]...")
-OPTIONS = [("-v, --version", "Show the version and exit."), ("-s, --storage-path PATH", STORAGE_HELP),
-           ("-D, --debug", DEBUG_HELP), ("-h, --help", "Show this message and exit.")]
+OPTIONS = [
+    ("-v, --version", "Show the version and exit."),
+    ("-s, --storage-path PATH", STORAGE_HELP),
+    ("-D, --debug", DEBUG_HELP),
+    ("-h, --help", "Show this message and exit."),
+]
 INDENT = 2
 
 

@@ -51,8 +51,10 @@ def engine_version(host: HostConfig, timeout: float) -> str:
         try:
             context = tls_context(host.machine_dir)
         except OSError as err:
-            raise EngineError(f"Unable to query docker version: cannot read the machine's certificates: "
-                              f"{err.strerror}: {err.filename}") from None
+            raise EngineError(
+                f"Unable to query docker version: cannot read the machine's certificates: "
+                f"{err.strerror}: {err.filename}"
+            ) from None
         with context.wrap_socket(raw, server_hostname=host.ip) as tls:
             tls.sendall(b"GET /version HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n")
             status, reason, body = read_response(tls)
@@ -92,7 +94,7 @@ def read_response(tls: ssl.SSLSocket) -> tuple[int, str, bytes]:
     if headers.get("transfer-encoding", "").lower() == "chunked":
         body = dechunk(body)
     elif headers.get("content-length", "").isdigit():
-        body = body[:int(headers["content-length"])]
+        body = body[: int(headers["content-length"])]
     return int(parts[1]), parts[2] if len(parts) > 2 else "", body
 
 
@@ -107,7 +109,7 @@ def dechunk(body: bytes) -> bytes:
         if size == 0:
             break
         out += rest[:size]
-        body = rest[size + 2:]
+        body = rest[size + 2 :]
     return out
 
 
@@ -133,8 +135,11 @@ def probe(host: HostConfig, timeout: float) -> EngineStatus:
         return EngineStatus("Timeout", error=f"the engine did not answer within {timeout:g}s")
     except ConnectionRefusedError:
         if ssh_port_open(host, timeout):
-            return EngineStatus("Error", error="Unable to query docker version: Cannot connect to the docker engine "
-                                               "endpoint (connection refused)")
+            return EngineStatus(
+                "Error",
+                error="Unable to query docker version: Cannot connect to the docker engine "
+                "endpoint (connection refused)",
+            )
         return EngineStatus("Stopped")
     except ssl.SSLError as err:
         return EngineStatus("Error", error=f"Unable to query docker version: {tls_reason(host, err)}")

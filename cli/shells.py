@@ -22,8 +22,11 @@ class UnsafeValue(CommandError):
     """A value the shell can't be given safely: one line naming it and what to do, exit 1."""
 
     def __init__(self, shell: str, key: str, value: str, why: str) -> None:
-        fix = ("use another --shell (powershell), or move the store to a path without it" if shell == "cmd" else
-               "fix it where it comes from (the machine's config.json, or no_proxy/NO_PROXY in your environment)")
+        fix = (
+            "use another --shell (powershell), or move the store to a path without it"
+            if shell == "cmd"
+            else "fix it where it comes from (the machine's config.json, or no_proxy/NO_PROXY in your environment)"
+        )
         super().__init__(f"Error: {key} {value[:80]!r} can't be printed for {shell} safely: it {why}: {fix}")
 
 
@@ -77,8 +80,22 @@ def quote_cmd(value: str) -> str:
     return value
 
 
-class Shell(namedtuple("Shell", ("name", "set_prefix", "set_delimiter", "set_suffix", "unset_prefix",
-                                  "unset_suffix", "comment", "eval_hint", "quote"))):
+class Shell(
+    namedtuple(
+        "Shell",
+        (
+            "name",
+            "set_prefix",
+            "set_delimiter",
+            "set_suffix",
+            "unset_prefix",
+            "unset_suffix",
+            "comment",
+            "eval_hint",
+            "quote",
+        ),
+    )
+):
     """One shell's syntax (eval_hint: {command} is the command line; quote: a value as it goes between
     set_delimiter and set_suffix). A namedtuple, not a dataclass: dataclasses imports inspect, which costs
     the read commands milliseconds at start-up."""
@@ -99,8 +116,10 @@ class Shell(namedtuple("Shell", ("name", "set_prefix", "set_delimiter", "set_suf
         return f"{self.unset_prefix}{key}{self.unset_suffix}"
 
     def usage_hint(self, command: str) -> str:
-        return (f"{self.comment} Run this command to configure your shell: \n"
-                f"{self.comment} {self.eval_hint.format(command=command)}\n")
+        return (
+            f"{self.comment} Run this command to configure your shell: \n"
+            f"{self.comment} {self.eval_hint.format(command=command)}\n"
+        )
 
 
 POSIX = Shell("bash", "export ", '="', '"\n', "unset ", "\n", "#", "eval $({command})", quote_posix)
@@ -108,13 +127,32 @@ TABLE = {
     "bash": POSIX,
     "zsh": POSIX._replace(name="zsh"),
     "fish": Shell("fish", "set -gx ", ' "', '";\n', "set -e ", ";\n", "#", "eval ({command})", quote_fish),
-    "powershell": Shell("powershell", "$Env:", ' = "', '"\n', "Remove-Item Env:\\\\", "\n", "#",
-                        "& {command} | Invoke-Expression", quote_powershell),
-    "cmd": Shell("cmd", "SET ", "=", "\n", "SET ", "=\n", "REM",
-                 '\t@FOR /f "tokens=*" %i IN (\'{command}\') DO @%i', quote_cmd),
+    "powershell": Shell(
+        "powershell",
+        "$Env:",
+        ' = "',
+        '"\n',
+        "Remove-Item Env:\\\\",
+        "\n",
+        "#",
+        "& {command} | Invoke-Expression",
+        quote_powershell,
+    ),
+    "cmd": Shell(
+        "cmd", "SET ", "=", "\n", "SET ", "=\n", "REM", "\t@FOR /f \"tokens=*\" %i IN ('{command}') DO @%i", quote_cmd
+    ),
     "tcsh": Shell("tcsh", "setenv ", ' "', '";\n', "unsetenv ", ";\n", ":", "eval `{command}`", quote_tcsh),
-    "emacs": Shell("emacs", '(setenv "', '" "', '")\n', '(setenv "', '" nil)\n', ";;",
-                   '(with-temp-buffer (shell-command "{command}" (current-buffer)) (eval-buffer))', quote_emacs),
+    "emacs": Shell(
+        "emacs",
+        '(setenv "',
+        '" "',
+        '")\n',
+        '(setenv "',
+        '" nil)\n',
+        ";;",
+        '(with-temp-buffer (shell-command "{command}" (current-buffer)) (eval-buffer))',
+        quote_emacs,
+    ),
 }
 
 

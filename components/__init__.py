@@ -8,6 +8,7 @@ below (cert, ssh, engine, provision) and must not pay for importing Pulumi.
 from __future__ import annotations
 
 from importlib import import_module
+
 TYPE_CHECKING = False  # typing stays unimported at run time (start-up time)
 if TYPE_CHECKING:
     from typing import Any

@@ -33,8 +33,14 @@ class DockerCertificatesArgs:
 class ExistingCertificates:
     """A CA and client certificate made elsewhere (docker-machine's STORE/certs), passed in as PEMs."""
 
-    def __init__(self, ca_pem: pulumi.Input[str], ca_key_pem: pulumi.Input[str], client_cert_pem: pulumi.Input[str],
-                 client_key_pem: pulumi.Input[str], organization: str = "") -> None:
+    def __init__(
+        self,
+        ca_pem: pulumi.Input[str],
+        ca_key_pem: pulumi.Input[str],
+        client_cert_pem: pulumi.Input[str],
+        client_key_pem: pulumi.Input[str],
+        organization: str = "",
+    ) -> None:
         self.organization = organization or default_organization()
         self.ca_pem = pulumi.Output.from_input(ca_pem)
         self.ca_key_pem = pulumi.Output.secret(ca_key_pem)
@@ -62,7 +68,9 @@ class DockerCertificates(pulumi.ComponentResource):
     client_cert_pem: pulumi.Output[str]
     client_key_pem: pulumi.Output[str]  # secret
 
-    def __init__(self, name: str, args: Optional[DockerCertificatesArgs] = None, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(
+        self, name: str, args: Optional[DockerCertificatesArgs] = None, opts: Optional[pulumi.ResourceOptions] = None
+    ):
         args = args or DockerCertificatesArgs()
         key_type = KeyType.parse(args.key_type)
         super().__init__(TYPE, name, None, opts)

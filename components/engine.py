@@ -10,6 +10,7 @@ DEFAULT_INSTALL_URL = "https://get.docker.com"
 INSTALL_NONE = "none"  # Docker must already be on the host
 INSTALL_DISTRO = "distro"  # the distribution's own package (docker.io, moby-engine, docker)
 from .names import DEFAULT_ENGINE_PORT  # noqa: E402 - re-exported: one home for the port
+
 DEFAULT_STORAGE_DRIVER = "overlay2"
 
 _FLAG = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -126,7 +127,5 @@ class EngineOptions:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise EngineOptionError(
-                f"unknown engine option {unknown[0]!r}: use one of {', '.join(sorted(known))}"
-            )
+            raise EngineOptionError(f"unknown engine option {unknown[0]!r}: use one of {', '.join(sorted(known))}")
         return cls(**data)

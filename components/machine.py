@@ -53,9 +53,7 @@ class DockerMachineArgs:
 
 def validate(name: str, args: DockerMachineArgs) -> None:
     if name_problem(name):
-        raise MachineArgumentError(
-            f"Error creating machine: {name_problem(name)} (got {name[:80]!r})"
-        )
+        raise MachineArgumentError(f"Error creating machine: {name_problem(name)} (got {name[:80]!r})")
     if not isinstance(args.driver, Driver):
         raise MachineArgumentError(
             f"driver must be a driver object such as GenericDriver(...), not {type(args.driver).__name__}"
@@ -135,72 +133,90 @@ class DockerMachine(pulumi.ComponentResource):
         )
         # A host that exists already (generic) gets the machine's own key put on it first.
         authorized = driver.authorize_key(name, host, ssh_key, self) if ssh_key is not None else []
-        private_key = (host.private_key if host.private_key is not None
-                       else ssh_key.private_key if ssh_key is not None else "")  # "": no SSH (none)
+        private_key = (
+            host.private_key if host.private_key is not None else ssh_key.private_key if ssh_key is not None else ""
+        )  # "": no SSH (none)
         address = pulumi.Output.from_input(host.address)
         ssh_address = pulumi.Output.from_input(host.ssh_address) if host.ssh_address is not None else address
 
         # An engine we do not provision serves its own certificate (none): no server certificate of ours.
-        server = None if not driver.provisions else ServerCertificate(
-            f"{name}-server-cert",
-            certs.ca,
-            f"{certs.organization}.{name}",
-            addresses=address.apply(lambda a: [a] if a else []),
-            extra_sans=[*args.tls_sans, *host.extra_sans],
-            key_type=args.tls_key_type,
-            # A stopped VM may have no address: keep the certificate until it runs again.
-            opts=child if running else pulumi.ResourceOptions(parent=self, ignore_changes=["addresses"]),
+        server = (
+            None
+            if not driver.provisions
+            else ServerCertificate(
+                f"{name}-server-cert",
+                certs.ca,
+                f"{certs.organization}.{name}",
+                addresses=address.apply(lambda a: [a] if a else []),
+                extra_sans=[*args.tls_sans, *host.extra_sans],
+                key_type=args.tls_key_type,
+                # A stopped VM may have no address: keep the certificate until it runs again.
+                opts=child if running else pulumi.ResourceOptions(parent=self, ignore_changes=["addresses"]),
+            )
         )
         # A host we did not create keeps its hostname unless one is asked for.
         hostname = args.hostname or (name if driver.owns_host else None)
         ssh_user = pulumi.Output.from_input(host.ssh_user)
         # Typed as an Input: what Output.secret's signature can match.
-        stdin: pulumi.Input[str] = "" if server is None else pulumi.Output.all(
-            certs.ca_pem, server.cert_pem, server.key_pem).apply(
-            lambda pems: provisioning_stdin(engine, *pems)  # --engine-env values too: never in a command
+        stdin: pulumi.Input[str] = (
+            ""
+            if server is None
+            else pulumi.Output.all(certs.ca_pem, server.cert_pem, server.key_pem).apply(
+                lambda pems: provisioning_stdin(engine, *pems)  # --engine-env values too: never in a command
+            )
         )
-        provision = None if not (running and server is not None) else remote.Command(
-            f"{name}-provision",
-            connection=remote.ConnectionArgs(
-                host=ssh_address,
-                port=host.ssh_port,
-                user=ssh_user,
-                private_key=pulumi.Output.secret(private_key),
-                dial_error_limit=args.ssh_dial_error_limit,
-                per_dial_timeout=args.ssh_per_dial_timeout,
-                host_key=args.ssh_host_key,
-            ),
-            create=ssh_user.apply(
-                lambda user: remote_command(
-                    render_script(
-                        engine, driver.name, hostname=hostname, ssh_user=user, daemon_timeout=args.daemon_timeout,
-                        reinstall=args.reinstall_engine,
-                    ),
-                    user,
-                )
-            ),
-            # Destroying a machine we created destroys its VM; on a host we were only lent, undo our setup.
-            delete=(
-                None
-                if driver.owns_host
-                else ssh_user.apply(lambda user: remote_command(render_deprovision_script(), user))
-            ),
-            stdin=pulumi.Output.secret(stdin),
-            # The certificates ride on stdin: keep the step's output out of the engine's logs.
-            logging=remote.Logging.NONE,
-            add_previous_output_in_env=False,
-            # A new certificate or CA replaces the step; an engine option changes `create` or `stdin`, an
-            # update that re-runs `create` in place (no deprovisioning of the host first).
-            triggers=[server.id, certs.ca_id, args.provision_nonce],
-            # On a lent host the old command's delete undoes the setup: it must run before the new create.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*host.depends_on, *authorized],
-                                        delete_before_replace=not driver.owns_host),
+        provision = (
+            None
+            if not (running and server is not None)
+            else remote.Command(
+                f"{name}-provision",
+                connection=remote.ConnectionArgs(
+                    host=ssh_address,
+                    port=host.ssh_port,
+                    user=ssh_user,
+                    private_key=pulumi.Output.secret(private_key),
+                    dial_error_limit=args.ssh_dial_error_limit,
+                    per_dial_timeout=args.ssh_per_dial_timeout,
+                    host_key=args.ssh_host_key,
+                ),
+                create=ssh_user.apply(
+                    lambda user: remote_command(
+                        render_script(
+                            engine,
+                            driver.name,
+                            hostname=hostname,
+                            ssh_user=user,
+                            daemon_timeout=args.daemon_timeout,
+                            reinstall=args.reinstall_engine,
+                        ),
+                        user,
+                    )
+                ),
+                # Destroying a machine we created destroys its VM; on a host we were only lent, undo our setup.
+                delete=(
+                    None
+                    if driver.owns_host
+                    else ssh_user.apply(lambda user: remote_command(render_deprovision_script(), user))
+                ),
+                stdin=pulumi.Output.secret(stdin),
+                # The certificates ride on stdin: keep the step's output out of the engine's logs.
+                logging=remote.Logging.NONE,
+                add_previous_output_in_env=False,
+                # A new certificate or CA replaces the step; an engine option changes `create` or `stdin`, an
+                # update that re-runs `create` in place (no deprovisioning of the host first).
+                triggers=[server.id, certs.ca_id, args.provision_nonce],
+                # On a lent host the old command's delete undoes the setup: it must run before the new create.
+                opts=pulumi.ResourceOptions(
+                    parent=self, depends_on=[*host.depends_on, *authorized], delete_before_replace=not driver.owns_host
+                ),
+            )
         )
 
         self.host = host  # for a cluster's firewall; not an output
         self.ip = address
-        self.private_ip = (pulumi.Output.from_input(host.private_address) if host.private_address is not None
-                           else address)
+        self.private_ip = (
+            pulumi.Output.from_input(host.private_address) if host.private_address is not None else address
+        )
         # Known only once Docker answers: a consumer of docker_host waits for provisioning.
         provisioned = provision.id if provision is not None else pulumi.Output.from_input("stopped")
         port = host.engine_port if host.engine_port is not None else engine.port
@@ -226,7 +242,8 @@ class DockerMachine(pulumi.ComponentResource):
         pinned = [args.ssh_host_key] if args.ssh_host_key else []
         self.ssh_host_keys = (
             pulumi.Output.unsecret(provision.stdout.apply(lambda out: host_keys_from_output(out) or pinned))
-            if provision is not None else pulumi.Output.from_input(pinned)
+            if provision is not None
+            else pulumi.Output.from_input(pinned)
         )
         self.register_outputs({key: getattr(self, key) for key in OUTPUTS})
 

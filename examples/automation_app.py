@@ -36,8 +36,9 @@ def inline_program() -> None:
     runpy.run_path(str(PROGRAM / "__main__.py"))
 
 
-def stack_for(state_dir: Path, work_dir: Optional[Path] = None,
-              pulumi_command: Optional[auto.PulumiCommand] = None) -> auto.Stack:
+def stack_for(
+    state_dir: Path, work_dir: Optional[Path] = None, pulumi_command: Optional[auto.PulumiCommand] = None
+) -> auto.Stack:
     """The stack 'dev' with its state in ``state_dir``: inline, or the project in ``work_dir``."""
     state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # 0700 when new: the state holds the stack's secrets
     env_vars = {
@@ -47,31 +48,45 @@ def stack_for(state_dir: Path, work_dir: Optional[Path] = None,
     }
     if work_dir is not None:
         # The project's own Pulumi.yaml is left as it is: the backend comes from the environment.
-        opts = auto.LocalWorkspaceOptions(secrets_provider="passphrase", pulumi_command=pulumi_command,
-                                          env_vars={**env_vars, "PULUMI_BACKEND_URL": state_dir.as_uri()})
+        opts = auto.LocalWorkspaceOptions(
+            secrets_provider="passphrase",
+            pulumi_command=pulumi_command,
+            env_vars={**env_vars, "PULUMI_BACKEND_URL": state_dir.as_uri()},
+        )
         return auto.create_or_select_stack(stack_name=STACK, work_dir=str(work_dir), opts=opts)
     opts = auto.LocalWorkspaceOptions(
         work_dir=str(state_dir),
-        project_settings=auto.ProjectSettings(name=PROJECT, runtime="python",
-                                              backend=auto.ProjectBackend(url=state_dir.as_uri())),
-        secrets_provider="passphrase", env_vars=env_vars, pulumi_command=pulumi_command,
+        project_settings=auto.ProjectSettings(
+            name=PROJECT, runtime="python", backend=auto.ProjectBackend(url=state_dir.as_uri())
+        ),
+        secrets_provider="passphrase",
+        env_vars=env_vars,
+        pulumi_command=pulumi_command,
     )
     return auto.create_or_select_stack(stack_name=STACK, project_name=PROJECT, program=inline_program, opts=opts)
 
 
-def up(address: str, key_path: str, state_dir: Path, pulumi_command: Optional[auto.PulumiCommand] = None,
-       work_dir: Optional[Path] = None) -> dict:
+def up(
+    address: str,
+    key_path: str,
+    state_dir: Path,
+    pulumi_command: Optional[auto.PulumiCommand] = None,
+    work_dir: Optional[Path] = None,
+) -> dict:
     """Create (or update) the host; returns the environment that points docker at it."""
     stack = stack_for(state_dir, work_dir, pulumi_command)
     stack.set_all_config({"address": auto.ConfigValue(address), "ssh_key": auto.ConfigValue(key_path)})
     outputs = stack.up(on_output=print).outputs
-    cert_dir = write_client_certs(tempfile.mkdtemp(prefix="docker-certs-"), outputs["ca_pem"].value,
-                                  outputs["client_cert_pem"].value, outputs["client_key_pem"].value)
+    cert_dir = write_client_certs(
+        tempfile.mkdtemp(prefix="docker-certs-"),
+        outputs["ca_pem"].value,
+        outputs["client_cert_pem"].value,
+        outputs["client_key_pem"].value,
+    )
     return {**outputs["docker_env"].value, "DOCKER_CERT_PATH": str(cert_dir)}
 
 
-def down(state_dir: Path, pulumi_command: Optional[auto.PulumiCommand] = None,
-         work_dir: Optional[Path] = None) -> None:
+def down(state_dir: Path, pulumi_command: Optional[auto.PulumiCommand] = None, work_dir: Optional[Path] = None) -> None:
     """Undo the host (Docker's TLS setup on it) and remove the stack."""
     stack = stack_for(state_dir, work_dir, pulumi_command)
     stack.destroy(on_output=print)
@@ -107,8 +122,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("address", nargs="?", help="the host's address (its sshd lets root in with the key)")
     parser.add_argument("ssh_key", nargs="?", help="the path of your private key for root on that host")
-    parser.add_argument("--work-dir", type=Path, help="run the program in this project folder through the "
-                                                       "language host (e.g. examples/app-program), not inline")
+    parser.add_argument(
+        "--work-dir",
+        type=Path,
+        help="run the program in this project folder through the language host (e.g. examples/app-program), not inline",
+    )
     parser.add_argument("--state", type=Path, default=Path.home() / ".docker-app-state", help="the state folder")
     parser.add_argument("--destroy", action="store_true", help="undo the host (no address or key needed)")
     args = parser.parse_args()

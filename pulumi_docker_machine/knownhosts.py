@@ -32,8 +32,10 @@ def _quoted(path: Path) -> str:
     """ssh splits an option's value at spaces unless it is in double quotes, which can't hold ``"``."""
     text = str(path)
     if any(c in text for c in '"\n\r\0'):
-        raise UnusablePath(f"Error: the store path {text!r} holds a double quote or a line break, which ssh's "
-                           "options can't carry: move the store (-s/MACHINE_STORAGE_PATH) to a plainer path")
+        raise UnusablePath(
+            f"Error: the store path {text!r} holds a double quote or a line break, which ssh's "
+            "options can't carry: move the store (-s/MACHINE_STORAGE_PATH) to a plainer path"
+        )
     return f'"{text}"'
 
 
@@ -69,8 +71,13 @@ class HostKeyPin:
             lines = self.path.read_text(errors="replace").splitlines()
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             return []
-        return ordered([" ".join(fields[1:3]) for fields in (line.split() for line in lines)
-                        if len(fields) >= 3 and fields[0] == self.name])
+        return ordered(
+            [
+                " ".join(fields[1:3])
+                for fields in (line.split() for line in lines)
+                if len(fields) >= 3 and fields[0] == self.name
+            ]
+        )
 
     def preferred_key(self) -> str:
         """The pinned key provisioning requires (ed25519 first); empty when none is pinned."""
@@ -114,23 +121,61 @@ class HostKeyPin:
         at all (host keys are checked before it), so its answer is the one the failed command got."""
         if not self.pinned:
             return False
-        probe = ["ssh", "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "LogLevel=error", "-o", "ConnectTimeout=10",
-                 "-o", "ControlMaster=no", "-o", "ControlPath=none", "-o", "PreferredAuthentications=none",
-                 "-o", "PubkeyAuthentication=no", "-o", "PasswordAuthentication=no",
-                 "-o", "KbdInteractiveAuthentication=no", "-o", "GSSAPIAuthentication=no",
-                 "-o", "HostbasedAuthentication=no", *self.ssh_options(),
-                 "-p", str(port), "-l", user, "--", address, "true"]
+        probe = [
+            "ssh",
+            "-F",
+            "/dev/null",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "LogLevel=error",
+            "-o",
+            "ConnectTimeout=10",
+            "-o",
+            "ControlMaster=no",
+            "-o",
+            "ControlPath=none",
+            "-o",
+            "PreferredAuthentications=none",
+            "-o",
+            "PubkeyAuthentication=no",
+            "-o",
+            "PasswordAuthentication=no",
+            "-o",
+            "KbdInteractiveAuthentication=no",
+            "-o",
+            "GSSAPIAuthentication=no",
+            "-o",
+            "HostbasedAuthentication=no",
+            *self.ssh_options(),
+            "-p",
+            str(port),
+            "-l",
+            user,
+            "--",
+            address,
+            "true",
+        ]
         try:
-            result = subprocess.run(probe, capture_output=True, text=True, errors="replace", timeout=30,
-                                    stdin=subprocess.DEVNULL, env={**os.environ, "LC_ALL": "C"})
+            result = subprocess.run(
+                probe,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=30,
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, "LC_ALL": "C"},
+            )
         except (OSError, subprocess.TimeoutExpired):
             return False
         return any(marker in result.stderr for marker in HOST_KEY_FAILED)
 
     def mismatch_message(self) -> str:
-        return (f'Error: the SSH host key of machine "{self.name}" is not the one pinned in {self.path}: the machine '
-                "was rebuilt, or someone is intercepting the connection; if you know it was rebuilt, delete that file "
-                "and connect again to pin the new key")
+        return (
+            f'Error: the SSH host key of machine "{self.name}" is not the one pinned in {self.path}: the machine '
+            "was rebuilt, or someone is intercepting the connection; if you know it was rebuilt, delete that file "
+            "and connect again to pin the new key"
+        )
 
 
 def call(args: list[str], pins: list[tuple[HostKeyPin, str, int, str]]) -> tuple[int, str | None]:

@@ -11,14 +11,22 @@ if TYPE_CHECKING:
     from typing import Optional
 
 BASE_SSH_ARGS = [
-    "-F", "/dev/null",
-    "-o", "ConnectionAttempts=3",
-    "-o", "ConnectTimeout=10",
-    "-o", "ControlMaster=no",
-    "-o", "ControlPath=none",
-    "-o", "LogLevel=quiet",
-    "-o", "PasswordAuthentication=no",
-    "-o", "ServerAliveInterval=60",
+    "-F",
+    "/dev/null",
+    "-o",
+    "ConnectionAttempts=3",
+    "-o",
+    "ConnectTimeout=10",
+    "-o",
+    "ControlMaster=no",
+    "-o",
+    "ControlPath=none",
+    "-o",
+    "LogLevel=quiet",
+    "-o",
+    "PasswordAuthentication=no",
+    "-o",
+    "ServerAliveInterval=60",
 ]
 
 
@@ -54,8 +62,12 @@ def config_block(alias: str, host: HostConfig, pin: HostKeyPin) -> str:
     """One ``Host`` block of an ssh config file: what scp and rsync need per machine (``-o`` settings would
     apply to both ends of a machine-to-machine copy). Values were checked when config.json was read; paths are
     double-quoted (HostKeyPin refuses a path a double quote can't hold)."""
-    lines = [f"Host {alias}", f"  HostName {host.ssh_host}", f"  Port {int(host.ssh_port)}",
-             *(f"  {key} {value}" for key, value in pin.options())]
+    lines = [
+        f"Host {alias}",
+        f"  HostName {host.ssh_host}",
+        f"  Port {int(host.ssh_port)}",
+        *(f"  {key} {value}" for key, value in pin.options()),
+    ]
     if host.ssh_key_path:
         key_path = str(host.ssh_key_path)
         if any(c in key_path for c in '"\n\r\0'):

@@ -71,8 +71,6 @@ def ssh_keygen() -> str:
 # ----- Pulumi mocks ---------------------------------------------------------------------------------------------
 
 
-
-
 DEFAULT_VM_ADDRESS = "127.0.0.2"  # loopback: a probe of a mocked VM never leaves this machine
 AMI_ID = "ami-0abcdef1234567890"
 
@@ -143,8 +141,12 @@ class MachineMocks(pulumi.runtime.Mocks):
         elif typ == "digitalocean:index/droplet:Droplet":
             with self._lock:
                 id_ = str(412345678 + len(self.of_type(typ)))  # the first droplet is 412345678
-            state.update(ipv4Address=self.vm_address, ipv4AddressPrivate=self.private_address, status="active",
-                         urn=f"do:droplet:{id_}")
+            state.update(
+                ipv4Address=self.vm_address,
+                ipv4AddressPrivate=self.private_address,
+                status="active",
+                urn=f"do:droplet:{id_}",
+            )
         elif typ == "aws:ec2/keyPair:KeyPair":
             state["keyName"] = inputs.get("keyName") or f"{inputs.get('keyNamePrefix', '')}20261125"
             self._public_key(inputs["publicKey"])
@@ -153,8 +155,9 @@ class MachineMocks(pulumi.runtime.Mocks):
         elif typ == "aws:ec2/instance:Instance":
             id_ = "i-0123456789abcdef0"
             id_ = f"i-0123456789abcdef{len(self.of_type(typ))}"
-            state.update(publicIp=self.vm_address, privateIp=self.private_address,
-                         primaryNetworkInterfaceId=f"eni-{name}")
+            state.update(
+                publicIp=self.vm_address, privateIp=self.private_address, primaryNetworkInterfaceId=f"eni-{name}"
+            )
         elif typ == "aws:ec2transitgateway/instanceState:InstanceState":
             id_ = inputs["instanceId"]
         elif typ == "command:remote:Command":
@@ -186,8 +189,12 @@ class MachineMocks(pulumi.runtime.Mocks):
         host.assert_up()
         if inputs.get("create") is None:
             return {"stdout": "", "stderr": ""}
-        stdout, stderr = run(inputs["connection"], inputs["create"], inputs.get("stdin"),
-                             allowed=lambda address: address in (host.address, "127.0.0.1"))
+        stdout, stderr = run(
+            inputs["connection"],
+            inputs["create"],
+            inputs.get("stdin"),
+            allowed=lambda address: address in (host.address, "127.0.0.1"),
+        )
         return {"stdout": stdout, "stderr": stderr}
 
 
@@ -281,7 +288,7 @@ def vboxmanage(tmp_path, monkeypatch):
     wrapper = folder / "VBoxManage"
     wrapper.write_text(
         f"#!/bin/sh\nPYTHONPATH={shlex.quote(str(Path(__file__).parent.parent))} "
-        f"exec {shlex.quote(sys.executable)} {shlex.quote(str(FAKES / 'vboxmanage_sim.py'))} \"$@\"\n"
+        f'exec {shlex.quote(sys.executable)} {shlex.quote(str(FAKES / "vboxmanage_sim.py"))} "$@"\n'
     )
     wrapper.chmod(0o755)
     sim = VBoxSim(folder, tmp_path / "vbox-state.json")
@@ -312,9 +319,23 @@ class StoreWorld:
         return Store(self.root)
 
 
-def add_machine(root: Path, name: str, *, ip: str, engine_port: int, driver: str = "generic", ssh_key: Path | None = None,
-                ssh_user: str = "root", ssh_port: int = 22, labels: tuple = (), ca=None, server_sans=(),
-                pulumi_extra: dict | None = None, docker_context: bool = True, client=None) -> Path:
+def add_machine(
+    root: Path,
+    name: str,
+    *,
+    ip: str,
+    engine_port: int,
+    driver: str = "generic",
+    ssh_key: Path | None = None,
+    ssh_user: str = "root",
+    ssh_port: int = 22,
+    labels: tuple = (),
+    ca=None,
+    server_sans=(),
+    pulumi_extra: dict | None = None,
+    docker_context: bool = True,
+    client=None,
+) -> Path:
     """A machine as the write side will store it: certificates, config.json, Docker context."""
     from pulumi_docker_machine.store import Store, new_host_config
     from pulumi_docker_machine.components.cert import create_ca, issue_client_certificate, issue_server_certificate
@@ -323,18 +344,30 @@ def add_machine(root: Path, name: str, *, ip: str, engine_port: int, driver: str
     ca = ca or create_ca("tester")
     client = client or issue_client_certificate(ca, "tester.client")
     server = issue_server_certificate(ca, f"tester.{name}", [ip], list(server_sans))
-    folder = store.write_machine_files(name, ca_pem=ca.cert_pem, client_cert_pem=client.cert_pem,
-                                       client_key_pem=client.key_pem, server_cert_pem=server.cert_pem,
-                                       server_key_pem=server.key_pem)
+    folder = store.write_machine_files(
+        name,
+        ca_pem=ca.cert_pem,
+        client_cert_pem=client.cert_pem,
+        client_key_pem=client.key_pem,
+        server_cert_pem=server.cert_pem,
+        server_key_pem=server.key_pem,
+    )
     key_path = None
     if ssh_key is not None:
         key_path = folder / "id_ed25519"
         shutil.copy(ssh_key, key_path)
         key_path.chmod(0o600)
-    host = new_host_config(name=name, driver_name=driver, store_root=root, ip=ip, ssh_user=ssh_user, ssh_port=ssh_port,
-                           ssh_key_path=key_path, engine={"labels": list(labels)},
-                           pulumi={"Project": "docker-machine", "Stack": name, "EnginePort": engine_port,
-                                   **(pulumi_extra or {})})
+    host = new_host_config(
+        name=name,
+        driver_name=driver,
+        store_root=root,
+        ip=ip,
+        ssh_user=ssh_user,
+        ssh_port=ssh_port,
+        ssh_key_path=key_path,
+        engine={"labels": list(labels)},
+        pulumi={"Project": "docker-machine", "Stack": name, "EnginePort": engine_port, **(pulumi_extra or {})},
+    )
     store.save(host, docker_context=docker_context)
     return folder
 
@@ -423,7 +456,7 @@ def built_engine(tmp_path_factory) -> Engine:
     wrapper = plugins / "pulumi-resource-command"
     wrapper.write_text(
         f"#!/bin/sh\nPYTHONPATH={shlex.quote(str(ROOT))} "
-        f"exec {shlex.quote(sys.executable)} {shlex.quote(str(FAKES / 'command_provider.py'))} \"$@\"\n"
+        f'exec {shlex.quote(sys.executable)} {shlex.quote(str(FAKES / "command_provider.py"))} "$@"\n'
     )
     wrapper.chmod(0o755)
     return Engine(ENGINE_BIN, plugins, tmp_path_factory.mktemp("pulumi-home"))
@@ -434,7 +467,11 @@ def pulumi_engine(built_engine, monkeypatch) -> Engine:
     """The real engine for this test: first on PATH, its own PULUMI_HOME, no plugin downloads."""
     for key, value in built_engine.env().items():
         monkeypatch.setenv(key, value)
-    for key in ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_BACKEND_URL",
-                "PULUMI_ACCESS_TOKEN"):
+    for key in (
+        "PULUMI_CONFIG_PASSPHRASE",
+        "PULUMI_CONFIG_PASSPHRASE_FILE",
+        "PULUMI_BACKEND_URL",
+        "PULUMI_ACCESS_TOKEN",
+    ):
         monkeypatch.delenv(key, raising=False)
     return built_engine

@@ -11,8 +11,9 @@ from tests.dockertools import busybox_image, static_busybox
 DOCKER_ENV = ("DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_MACHINE_NAME")
 
 
-def docker_in_env(host, env: dict[str, str], home: Path, *args: str, stdin: bytes | None = None,
-                  timeout: float = 120) -> subprocess.CompletedProcess:
+def docker_in_env(
+    host, env: dict[str, str], home: Path, *args: str, stdin: bytes | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
     """``docker ARGS`` with no flag of ours: the client finds the engine and its TLS files in ``env`` alone."""
     host.assert_up()
     assert env["DOCKER_HOST"].startswith(f"tcp://{host.address}:"), f"refusing to reach {env['DOCKER_HOST']}"

@@ -83,8 +83,11 @@ def seconds_of(unit: str, known: dict | None = None) -> float:
 def recorded_seconds(config) -> dict:
     cache = getattr(config, "cache", None)
     found = cache.get(CACHE_KEY, {}) if cache is not None else {}
-    return {path: float(value) for path, value in found.items() if isinstance(value, (int, float))} \
-        if isinstance(found, dict) else {}
+    return (
+        {path: float(value) for path, value in found.items() if isinstance(value, (int, float))}
+        if isinstance(found, dict)
+        else {}
+    )
 
 
 class FileTimer:
@@ -99,14 +102,20 @@ class FileTimer:
     def pytest_sessionfinish(self, session) -> None:
         cache = getattr(session.config, "cache", None)
         if cache is not None and self.seconds:
-            cache.set(CACHE_KEY, {**recorded_seconds(session.config), **{k: round(v, 1) for k, v in self.seconds.items()}})
+            cache.set(
+                CACHE_KEY, {**recorded_seconds(session.config), **{k: round(v, 1) for k, v in self.seconds.items()}}
+            )
 
 
 def pytest_configure(config) -> None:
     # Recorded by the controller of a loadfile run (it gets every report) that ran files whole: no
     # selection by keyword, marker or last failures, nothing deselected by node id.
-    whole_files = not (config.getoption("keyword", "") or config.getoption("markexpr", "")
-                       or config.getoption("lf", False) or config.getoption("deselect", None))
+    whole_files = not (
+        config.getoption("keyword", "")
+        or config.getoption("markexpr", "")
+        or config.getoption("lf", False)
+        or config.getoption("deselect", None)
+    )
     if not hasattr(config, "workerinput") and config.getoption("dist", "no") == "loadfile" and whole_files:
         config.pluginmanager.register(FileTimer(), "pdm-file-timer")
 
@@ -136,8 +145,10 @@ def _file_scheduling():
                 self.workqueue.update(ordered)
                 self._order_units = False
             busy = [scope for scope, work in self.assigned_work.get(node, {}).items() if not all(work.values())]
-            if sum(seconds_of(scope, getattr(self, "_known", {})) for scope in busy) >= LONG_SECONDS \
-                    and len(self.workqueue) > 1:
+            if (
+                sum(seconds_of(scope, getattr(self, "_known", {})) for scope in busy) >= LONG_SECONDS
+                and len(self.workqueue) > 1
+            ):
                 shortest = next(reversed(self.workqueue))
                 self.workqueue.move_to_end(shortest, last=False)
             super()._assign_work_unit(node)
@@ -155,9 +166,11 @@ def pytest_xdist_make_scheduler(config, log):
 # ----- shared hosts ------------------------------------------------------------------------------------------------
 
 # What a swarm test file must leave on each host for the next one: no TLS setup and no swarm membership.
-LEFT_OVER = ("test ! -e /etc/docker/server.pem || echo 'a TLS setup'; "
-             "if [ -S /var/run/docker.sock ]; then state=$(docker info --format '{{.Swarm.LocalNodeState}}' 2>&1); "
-             "[ \"$state\" = inactive ] || echo \"swarm state $state\"; fi")
+LEFT_OVER = (
+    "test ! -e /etc/docker/server.pem || echo 'a TLS setup'; "
+    "if [ -S /var/run/docker.sock ]; then state=$(docker info --format '{{.Swarm.LocalNodeState}}' 2>&1); "
+    '[ "$state" = inactive ] || echo "swarm state $state"; fi'
+)
 
 
 class SwarmHosts:

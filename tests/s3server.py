@@ -20,11 +20,23 @@ from typing import Optional
 ADDRESS = "127.0.0.1"  # the rule: tests talk to 127.0.0.0/8 and their own namespaces only
 REGION = "us-east-1"
 # moto accepts any key; these are what moto's own documentation uses, so nothing real can be here.
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": REGION,
-               "AWS_DEFAULT_REGION": REGION}
+CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_REGION": REGION,
+    "AWS_DEFAULT_REGION": REGION,
+}
 # What the AWS SDKs read besides those: none of the developer's own configuration may leak in.
-AWS_NOISE = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CONFIG_FILE",
-             "AWS_SHARED_CREDENTIALS_FILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_CA_BUNDLE")
+AWS_NOISE = (
+    "AWS_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_CA_BUNDLE",
+)
 
 
 def _serve() -> None:  # the child process
@@ -64,10 +76,14 @@ class S3Server:
     process: Optional[subprocess.Popen] = field(default=None, repr=False)
 
     def __enter__(self) -> "S3Server":
-        self.process = subprocess.Popen([sys.executable, "-c", "from tests.s3server import _serve; _serve()",
-                                         "serve", str(self.port)],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                                        env=aws_env(), cwd=os.path.dirname(os.path.dirname(__file__)))
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", "from tests.s3server import _serve; _serve()", "serve", str(self.port)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=aws_env(),
+            cwd=os.path.dirname(os.path.dirname(__file__)),
+        )
         line = self._answer()
         if not line.startswith("listening "):
             raise RuntimeError(f"the S3 server did not start: {line!r}")
@@ -109,9 +125,13 @@ class S3Server:
         """A boto3 S3 client of this server (the S3 API, as any tool would read the bucket)."""
         import boto3
 
-        return boto3.client("s3", endpoint_url=self.endpoint, region_name=REGION,
-                            aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
-                            aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name=REGION,
+            aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        )
 
     def keys(self, bucket: str) -> list[str]:
         """The keys of ``bucket``'s objects (listed, not read)."""

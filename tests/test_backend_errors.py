@@ -16,18 +16,24 @@ from pulumi_docker_machine.automation.backenderrors import unreachable, where
 from pulumi_docker_machine.automation.stalelock import release_stale_locks, stale_locks_in_error
 
 BACKEND = "s3://team?endpoint=http%3A%2F%2F127.0.0.1%3A34515&region=us-east-1&use_path_style=true"
-READ_FAILED = ('error: read ".pulumi/meta.yaml": blob (key ".pulumi/meta.yaml") (code=Unknown): operation error S3: '
-               'GetObject, exceeded maximum number of attempts, 3, https response error StatusCode: 0, RequestID: , '
-               'HostID: , request send failed, Get "http://127.0.0.1:34515/team/.pulumi/meta.yaml?x-id=GetObject": '
-               'dial tcp 127.0.0.1:34515: connect: connection refused')
-SSH_FAILED = ("error: Dial failed: dial tcp 10.213.1.2:22: connect: connection refused\n"
-              "Error creating machine: the update failed while waiting for ssh to be available")
+READ_FAILED = (
+    'error: read ".pulumi/meta.yaml": blob (key ".pulumi/meta.yaml") (code=Unknown): operation error S3: '
+    "GetObject, exceeded maximum number of attempts, 3, https response error StatusCode: 0, RequestID: , "
+    'HostID: , request send failed, Get "http://127.0.0.1:34515/team/.pulumi/meta.yaml?x-id=GetObject": '
+    "dial tcp 127.0.0.1:34515: connect: connection refused"
+)
+SSH_FAILED = (
+    "error: Dial failed: dial tcp 10.213.1.2:22: connect: connection refused\n"
+    "Error creating machine: the update failed while waiting for ssh to be available"
+)
 
 
 def test_an_unreachable_bucket_is_one_line_without_the_query():
     message = unreachable("code: 255\nstdout: \nstderr: " + READ_FAILED, BACKEND)
-    assert message == ("Error: the Pulumi backend s3://team can't be reached (connection refused): check the "
-                       "network and --backend-url/PULUMI_BACKEND_URL, then run the command again")
+    assert message == (
+        "Error: the Pulumi backend s3://team can't be reached (connection refused): check the "
+        "network and --backend-url/PULUMI_BACKEND_URL, then run the command again"
+    )
 
 
 def test_the_machines_own_dial_error_is_not_the_backend():
@@ -38,16 +44,22 @@ def test_the_machines_own_dial_error_is_not_the_backend():
 def test_a_cloud_backend_is_known_by_its_host():
     text = 'error: Get "https://api.pulumi.com/api/user": dial tcp: lookup api.pulumi.com: no such host'
     assert "https://api.pulumi.com can't be reached (its host name does not resolve)" in unreachable(
-        text, "https://api.pulumi.com")
+        text, "https://api.pulumi.com"
+    )
     assert where("azblob://machines?storage_account=x") == "azblob://machines"
     assert where("https://user:secret@pulumi.example.com/x") == "https://pulumi.example.com"
 
 
 def _locked(*locks: tuple[str, str, int, str]) -> str:
-    lines = [f"the stack is currently locked by {len(locks)} lock(s). Either wait for the other process(es) to end "
-             "or delete the lock file with `pulumi cancel`."]
-    lines += [f"  s3://team/.pulumi/locks/organization/docker-machine/dev/{n}.json?endpoint=x: created by "
-              f"{user}@{host} (pid {pid}) at {taken}" for n, (user, host, pid, taken) in enumerate(locks)]
+    lines = [
+        f"the stack is currently locked by {len(locks)} lock(s). Either wait for the other process(es) to end "
+        "or delete the lock file with `pulumi cancel`."
+    ]
+    lines += [
+        f"  s3://team/.pulumi/locks/organization/docker-machine/dev/{n}.json?endpoint=x: created by "
+        f"{user}@{host} (pid {pid}) at {taken}"
+        for n, (user, host, pid, taken) in enumerate(locks)
+    ]
     return "\n".join(lines)
 
 

@@ -34,8 +34,12 @@ def pki(request):
     ca = create_ca("alice", key_type=request.param, now=NOW)
     client = issue_client_certificate(ca, "alice.client", key_type=request.param, now=NOW)
     server = issue_server_certificate(
-        ca, "alice.dev", ["203.0.113.10", "2001:db8::10"], ["docker.example.com", "198.51.100.7"],
-        key_type=request.param, now=NOW,
+        ca,
+        "alice.dev",
+        ["203.0.113.10", "2001:db8::10"],
+        ["docker.example.com", "198.51.100.7"],
+        key_type=request.param,
+        now=NOW,
     )
     return request.param, ca, client, server
 
@@ -143,7 +147,9 @@ def test_certificate_problems_name_what_is_wrong(pki):
         f"certificate expired on {NOW + dt.timedelta(days=1080):%Y-%m-%d %H:%M} UTC"
     ]
     earlier = NOW - dt.timedelta(hours=1)
-    assert certificate_problems(server.cert_pem, ca.cert_pem, now=earlier)[0].startswith("certificate is not valid before")
+    assert certificate_problems(server.cert_pem, ca.cert_pem, now=earlier)[0].startswith(
+        "certificate is not valid before"
+    )
 
 
 def test_expiry_questions(pki):
@@ -157,8 +163,11 @@ def test_cryptography_verifier_accepts_the_server_certificate(pki):
     """An independent check: cryptography's RFC 5280 path validation, as a TLS client would do it."""
     _, ca, _, server = pki
     store = verification.Store([ca.certificate])
-    verifier = verification.PolicyBuilder().store(store).time(NOW).build_server_verifier(
-        x509.IPAddress(ipaddress.ip_address("203.0.113.10"))
+    verifier = (
+        verification.PolicyBuilder()
+        .store(store)
+        .time(NOW)
+        .build_server_verifier(x509.IPAddress(ipaddress.ip_address("203.0.113.10")))
     )
     chain = verifier.verify(server.certificate, [])
     assert chain[-1] == ca.certificate
@@ -173,8 +182,18 @@ def test_openssl_verifies_chain_and_purpose(pki, tmp_path, openssl):
 
     def verify(purpose, cert):
         return subprocess.run(
-            [openssl, "verify", *attime, "-CAfile", str(tmp_path / "ca.pem"), "-purpose", purpose, str(tmp_path / cert)],
-            capture_output=True, text=True,
+            [
+                openssl,
+                "verify",
+                *attime,
+                "-CAfile",
+                str(tmp_path / "ca.pem"),
+                "-purpose",
+                purpose,
+                str(tmp_path / cert),
+            ],
+            capture_output=True,
+            text=True,
         )
 
     assert verify("sslserver", "server.pem").returncode == 0
@@ -182,7 +201,9 @@ def test_openssl_verifies_chain_and_purpose(pki, tmp_path, openssl):
     assert verify("sslserver", "cert.pem").returncode != 0  # a client certificate can't serve
     sans = subprocess.run(
         [openssl, "x509", "-in", str(tmp_path / "server.pem"), "-noout", "-ext", "subjectAltName"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert "IP Address:203.0.113.10" in sans and "DNS:localhost" in sans and "DNS:docker.example.com" in sans
 

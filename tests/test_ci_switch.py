@@ -26,15 +26,22 @@ def test_unset_or_a_no_is_not_ci(value):
 
 def outcome_of_a_missing_prerequisite(tmp_path: Path, ci: str | None) -> subprocess.CompletedProcess:
     test = tmp_path / "test_needs_a_thing.py"
-    test.write_text("from tests.conftest import require\n\n\n"
-                    "def test_it():\n    require(['the thing (Debian package thing)'], 'this test')\n")
+    test.write_text(
+        "from tests.conftest import require\n\n\n"
+        "def test_it():\n    require(['the thing (Debian package thing)'], 'this test')\n"
+    )
     env = {k: v for k, v in os.environ.items() if k != "CI"}
     if ci is not None:
         env["CI"] = ci
     env["PYTHONPATH"] = str(ROOT)
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "--rootdir",
-                           str(tmp_path), str(test)], capture_output=True, text=True, cwd=tmp_path, env=env,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "--rootdir", str(tmp_path), str(test)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
 
 
 def test_ci_1_fails_on_a_missing_prerequisite(tmp_path):

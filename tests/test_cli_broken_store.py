@@ -17,8 +17,9 @@ SCRIPT = Path(sys.executable).parent / "docker-machine"
 
 
 def dm(world, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, **world.env})
+    return subprocess.run(
+        [str(SCRIPT), *args], capture_output=True, text=True, timeout=60, env={**os.environ, **world.env}
+    )
 
 
 @pytest.fixture
@@ -28,10 +29,16 @@ def broken_store(world):
     for name, text in {
         "truncated": '{"ConfigVersion": 3, "Driver": {',
         "wrongtypes": json.dumps({"Name": "wrongtypes", "Driver": "not an object"}),
-        "badport": json.dumps({"Name": "badport", "DriverName": "generic",
-                               "Driver": {"IPAddress": "127.0.0.1", "SSHPort": "22"}}),
-        "baduser": json.dumps({"Name": "baduser", "DriverName": "generic",
-                               "Driver": {"IPAddress": "127.0.0.1", "SSHUser": "-oProxyCommand=x"}}),
+        "badport": json.dumps(
+            {"Name": "badport", "DriverName": "generic", "Driver": {"IPAddress": "127.0.0.1", "SSHPort": "22"}}
+        ),
+        "baduser": json.dumps(
+            {
+                "Name": "baduser",
+                "DriverName": "generic",
+                "Driver": {"IPAddress": "127.0.0.1", "SSHUser": "-oProxyCommand=x"},
+            }
+        ),
         "bad_name": json.dumps({"Name": "bad_name", "DriverName": "generic"}),
     }.items():
         (machines / name).mkdir(mode=0o700)
@@ -53,14 +60,16 @@ def test_ls_lists_every_machine_with_the_broken_ones_reasons(broken_store):
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("command", [["inspect"], ["env"], ["ip"], ["url"], ["config"], ["ssh"], ["rm", "-y"],
-                                     ["stop"], ["provision"]])
+@pytest.mark.parametrize(
+    "command", [["inspect"], ["env"], ["ip"], ["url"], ["config"], ["ssh"], ["rm", "-y"], ["stop"], ["provision"]]
+)
 def test_every_command_gives_one_line_and_exit_1(broken_store, command):
     result = dm(broken_store, *command, "truncated")
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         'Error loading host "truncated": config.json is not valid JSON at line 1: fix its config.json, '
-        'or remove it with "docker-machine rm -f truncated"'], result.stderr
+        'or remove it with "docker-machine rm -f truncated"'
+    ], result.stderr
 
 
 def test_rm_force_removes_broken_machines_and_leaves_the_rest(broken_store):
@@ -101,7 +110,8 @@ def test_a_spec_with_unknown_fields_is_one_line(world):
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "Error: machine 'odd': config.json's Pulumi.Spec is not a machine spec: run 'docker-machine import odd' "
-        "to rebuild it from the backend"]
+        "to rebuild it from the backend"
+    ]
 
 
 LEGACY = Path(__file__).parent / "fixtures" / "docker-machine-0.16" / "machines" / "legacy" / "config.json"
@@ -119,20 +129,29 @@ CORRUPT = {
     "config.json nests more than 32 levels deep": lambda world: "[" * 150_000,
     "config.json's Driver is not an object": lambda world: legacy_config(world, lambda d: d.update(Driver=None)),
     "config.json's Driver.URL 'tcp://[::1' is not tcp://ADDRESS:PORT": lambda world: legacy_config(
-        world, lambda d: (d.update(DriverName="none"), d["Driver"].update(URL="tcp://[::1"))),
-    "config.json's HostOptions is not an object": lambda world: legacy_config(world, lambda d: d.update(HostOptions=None)),
+        world, lambda d: (d.update(DriverName="none"), d["Driver"].update(URL="tcp://[::1"))
+    ),
+    "config.json's HostOptions is not an object": lambda world: legacy_config(
+        world, lambda d: d.update(HostOptions=None)
+    ),
     "config.json's HostOptions.EngineOptions is not an object": lambda world: legacy_config(
-        world, lambda d: d["HostOptions"].update(EngineOptions=None)),
+        world, lambda d: d["HostOptions"].update(EngineOptions=None)
+    ),
     "config.json's Pulumi.Spec.driver_options is not an object": lambda world: legacy_config(
-        world, lambda d: d.update(Pulumi={"Spec": {"driver": "generic", "driver_options": "x"}})),
-    "config.json's Driver.SSHKeyPath '/k\",ProxyCommand=touch /tmp/x' holds a double quote": lambda world: legacy_config(
-        world, lambda d: d["Driver"].update(SSHKeyPath='/k",ProxyCommand=touch /tmp/x')),
+        world, lambda d: d.update(Pulumi={"Spec": {"driver": "generic", "driver_options": "x"}})
+    ),
+    "config.json's Driver.SSHKeyPath '/k\",ProxyCommand=touch /tmp/x' holds a double quote": lambda world: (
+        legacy_config(world, lambda d: d["Driver"].update(SSHKeyPath='/k",ProxyCommand=touch /tmp/x'))
+    ),
     "config.json's Driver.SSHKeyPath 'id_rsa' is not an absolute path": lambda world: legacy_config(
-        world, lambda d: d["Driver"].update(SSHKeyPath="id_rsa")),
-    "config.json's HostOptions.AuthOptions.StorePath '/x\\n;id' holds a control character ('\\n')": lambda world:
-        legacy_config(world, lambda d: d["HostOptions"]["AuthOptions"].update(StorePath="/x\n;id")),
+        world, lambda d: d["Driver"].update(SSHKeyPath="id_rsa")
+    ),
+    "config.json's HostOptions.AuthOptions.StorePath '/x\\n;id' holds a control character ('\\n')": lambda world: (
+        legacy_config(world, lambda d: d["HostOptions"]["AuthOptions"].update(StorePath="/x\n;id"))
+    ),
     "config.json's address 'fe80::1%$(id)' is neither an IP address nor a host name": lambda world: legacy_config(
-        world, lambda d: d["Driver"].update(IPAddress="fe80::1%$(id)")),
+        world, lambda d: d["Driver"].update(IPAddress="fe80::1%$(id)")
+    ),
 }
 
 
@@ -143,7 +162,8 @@ def test_corrupt_configs_are_one_line_listed_and_removable(world, reason):
     result = dm(world, "ip", "m")
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
-        f'Error loading host "m": {reason}: fix its config.json, or remove it with "docker-machine rm -f m"']
+        f'Error loading host "m": {reason}: fix its config.json, or remove it with "docker-machine rm -f m"'
+    ]
     listed = dm(world, "ls", "--format", "{{.Name}}|{{.State}}|{{.Error}}")
     assert listed.returncode == 0 and listed.stdout == f"m|Error|{reason}\n", listed.stderr
     removed = dm(world, "rm", "-f", "m")

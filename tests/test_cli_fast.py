@@ -13,14 +13,18 @@ from pulumi_docker_machine.cli.fast import plain_form
 from tests.conftest import add_legacy_machine, add_machine
 
 CLICK_MAIN = "import sys; from pulumi_docker_machine.cli.app import main; sys.argv[0] = 'docker-machine'; main()"
-FAST_MAIN = ("import sys; from pulumi_docker_machine.cli.fast import main; sys.argv[0] = 'docker-machine'\n"
-             "try:\n    main()\nfinally:\n    print('CLICK-LOADED' if 'click' in sys.modules else '', file=sys.stderr)")
+FAST_MAIN = (
+    "import sys; from pulumi_docker_machine.cli.fast import main; sys.argv[0] = 'docker-machine'\n"
+    "try:\n    main()\nfinally:\n    print('CLICK-LOADED' if 'click' in sys.modules else '', file=sys.stderr)"
+)
 
 
 def both(world, args: list[str], extra_env: dict | None = None) -> tuple[subprocess.CompletedProcess, ...]:
     env = {"PATH": os.environ["PATH"], "HOME": str(world.root.parent), **world.env, **(extra_env or {})}
-    runs = [subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=60)
-            for code in (CLICK_MAIN, FAST_MAIN)]
+    runs = [
+        subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=60)
+        for code in (CLICK_MAIN, FAST_MAIN)
+    ]
     return runs[0], runs[1]
 
 
@@ -33,15 +37,36 @@ def store(world, engine):
 
 
 PLAIN = [
-    ["ip", "dev"], ["ip", "dev", "off"], ["ip"], ["ip", "nope"], ["ip", "bad/name"],
-    ["url", "dev"], ["url", "off"], ["url", "dev", "off"], ["url"],
-    ["status", "dev"], ["status", "off"], ["status", "legacy"],
-    ["config", "dev"], ["config", "off"], ["config", "nope"],
-    ["inspect", "dev"], ["inspect", "nope"],
-    ["env", "dev"], ["env", "off"], ["env"], ["env", "nope"],
+    ["ip", "dev"],
+    ["ip", "dev", "off"],
+    ["ip"],
+    ["ip", "nope"],
+    ["ip", "bad/name"],
+    ["url", "dev"],
+    ["url", "off"],
+    ["url", "dev", "off"],
+    ["url"],
+    ["status", "dev"],
+    ["status", "off"],
+    ["status", "legacy"],
+    ["config", "dev"],
+    ["config", "off"],
+    ["config", "nope"],
+    ["inspect", "dev"],
+    ["inspect", "nope"],
+    ["env", "dev"],
+    ["env", "off"],
+    ["env"],
+    ["env", "nope"],
     ["active"],
-    ["ls"], ["ls", "-q"], ["ls", "--quiet"],
-    ["version"], ["-v"], ["--version"], ["--help"], ["-h"],
+    ["ls"],
+    ["ls", "-q"],
+    ["ls", "--quiet"],
+    ["version"],
+    ["-v"],
+    ["--version"],
+    ["--help"],
+    ["-h"],
 ]
 
 
@@ -61,11 +86,27 @@ def test_active_matches_with_docker_host_set(store):
     assert (fast.returncode, fast.stdout) == (clicked.returncode, clicked.stdout) == (0, "dev\n")
 
 
-@pytest.mark.parametrize("args", [
-    [], ["--help", "ls"], ["ip", "--help"], ["ls", "--filter", "name=dev"], ["ls", "-t", "5"], ["ls", "-qq"],
-    ["env", "--shell", "fish", "dev"], ["env", "a", "b"], ["inspect", "-f", "{{.Name}}", "dev"], ["active", "-t", "3"],
-    ["-s", "/tmp/x", "ls"], ["-D", "ls"], ["version", "dev"], ["create", "x"], ["ip", "--", "dev"], ["nosuch"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["--help", "ls"],
+        ["ip", "--help"],
+        ["ls", "--filter", "name=dev"],
+        ["ls", "-t", "5"],
+        ["ls", "-qq"],
+        ["env", "--shell", "fish", "dev"],
+        ["env", "a", "b"],
+        ["inspect", "-f", "{{.Name}}", "dev"],
+        ["active", "-t", "3"],
+        ["-s", "/tmp/x", "ls"],
+        ["-D", "ls"],
+        ["version", "dev"],
+        ["create", "x"],
+        ["ip", "--", "dev"],
+        ["nosuch"],
+    ],
+)
 def test_every_other_form_goes_to_click(args):
     assert plain_form(args) is None
 
@@ -77,8 +118,11 @@ def test_machine_debug_goes_to_click(monkeypatch):
 
 def test_a_form_handed_to_click_behaves_as_click(store):
     clicked, fast = both(store, ["ls", "--filter", "name=^de", "-q"])
-    assert (fast.returncode, fast.stdout, fast.stderr.strip()) == (clicked.returncode, clicked.stdout,
-                                                                    "CLICK-LOADED") and fast.stdout == "dev\n"
+    assert (fast.returncode, fast.stdout, fast.stderr.strip()) == (
+        clicked.returncode,
+        clicked.stdout,
+        "CLICK-LOADED",
+    ) and fast.stdout == "dev\n"
 
 
 @pytest.mark.parametrize("columns", ["30", "50", "61", "72", "79", "80", "200", "", "junk"])

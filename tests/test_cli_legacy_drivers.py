@@ -72,11 +72,17 @@ def test_every_read_command_on_a_machine_the_driver_made(driver_name, tmp_path):
     ca = create_ca("legacy")
     client = issue_client_certificate(ca, "legacy.client")
     server = issue_server_certificate(ca, f"legacy.{name}", [ip])
-    for file, text in (("ca.pem", ca.cert_pem), ("cert.pem", client.cert_pem), ("key.pem", client.key_pem),
-                       ("server.pem", server.cert_pem), ("server-key.pem", server.key_pem)):
+    for file, text in (
+        ("ca.pem", ca.cert_pem),
+        ("cert.pem", client.cert_pem),
+        ("key.pem", client.key_pem),
+        ("server.pem", server.cert_pem),
+        ("server-key.pem", server.key_pem),
+    ):
         (folder / file).write_text(text)
-    engine = FakeEngine(folder / "ca.pem", folder / "server.pem", folder / "server-key.pem",
-                        address=ip, port=int(url.rsplit(":", 1)[1]))
+    engine = FakeEngine(
+        folder / "ca.pem", folder / "server.pem", folder / "server-key.pem", address=ip, port=int(url.rsplit(":", 1)[1])
+    )
     try:
         assert dm(root, "ip", name).stdout == f"{ip}\n"
         assert dm(root, "url", name).stdout == f"{url}\n"

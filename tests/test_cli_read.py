@@ -15,8 +15,10 @@ from click.testing import CliRunner
 from pulumi_docker_machine.cli.app import cli
 from tests.conftest import add_legacy_machine, add_machine, require
 
-NOT_FOUND = ('Docker machine "nope" does not exist. Use "docker-machine ls" to list machines. '
-             'Use "docker-machine create" to add a new one.\n')
+NOT_FOUND = (
+    'Docker machine "nope" does not exist. Use "docker-machine ls" to list machines. '
+    'Use "docker-machine create" to add a new one.\n'
+)
 
 
 def run(*args: str, env: dict | None = None):
@@ -36,30 +38,31 @@ def run_script(world, *args: str, extra_env: dict | None = None) -> subprocess.C
 
 # ----- env ------------------------------------------------------------------------------------------------------
 
+
 def expected_env(world, shell: str, port: int, name: str = "dev") -> dict[str, str]:
     cert_path = world.root / "machines" / name
     url = f"tcp://127.0.0.1:{port}"
     return {
         "bash": f'export DOCKER_TLS_VERIFY="1"\nexport DOCKER_HOST="{url}"\nexport DOCKER_CERT_PATH="{cert_path}"\n'
-                f'export DOCKER_MACHINE_NAME="{name}"\n# Run this command to configure your shell: \n'
-                f"# eval $(docker-machine env {name})\n",
+        f'export DOCKER_MACHINE_NAME="{name}"\n# Run this command to configure your shell: \n'
+        f"# eval $(docker-machine env {name})\n",
         "fish": f'set -gx DOCKER_TLS_VERIFY "1";\nset -gx DOCKER_HOST "{url}";\nset -gx DOCKER_CERT_PATH "{cert_path}";\n'
-                f'set -gx DOCKER_MACHINE_NAME "{name}";\n# Run this command to configure your shell: \n'
-                f"# eval (docker-machine env --shell fish {name})\n",
+        f'set -gx DOCKER_MACHINE_NAME "{name}";\n# Run this command to configure your shell: \n'
+        f"# eval (docker-machine env --shell fish {name})\n",
         "powershell": f'$Env:DOCKER_TLS_VERIFY = "1"\n$Env:DOCKER_HOST = "{url}"\n$Env:DOCKER_CERT_PATH = "{cert_path}"\n'
-                      f'$Env:DOCKER_MACHINE_NAME = "{name}"\n# Run this command to configure your shell: \n'
-                      f"# & docker-machine env --shell powershell {name} | Invoke-Expression\n",
+        f'$Env:DOCKER_MACHINE_NAME = "{name}"\n# Run this command to configure your shell: \n'
+        f"# & docker-machine env --shell powershell {name} | Invoke-Expression\n",
         "cmd": f"SET DOCKER_TLS_VERIFY=1\nSET DOCKER_HOST={url}\nSET DOCKER_CERT_PATH={cert_path}\n"
-               f"SET DOCKER_MACHINE_NAME={name}\nREM Run this command to configure your shell: \n"
-               f"REM \t@FOR /f \"tokens=*\" %i IN ('docker-machine env --shell cmd {name}') DO @%i\n",
+        f"SET DOCKER_MACHINE_NAME={name}\nREM Run this command to configure your shell: \n"
+        f"REM \t@FOR /f \"tokens=*\" %i IN ('docker-machine env --shell cmd {name}') DO @%i\n",
         "tcsh": f'setenv DOCKER_TLS_VERIFY "1";\nsetenv DOCKER_HOST "{url}";\nsetenv DOCKER_CERT_PATH "{cert_path}";\n'
-                f'setenv DOCKER_MACHINE_NAME "{name}";\n: Run this command to configure your shell: \n'
-                f": eval `docker-machine env --shell tcsh {name}`\n",
+        f'setenv DOCKER_MACHINE_NAME "{name}";\n: Run this command to configure your shell: \n'
+        f": eval `docker-machine env --shell tcsh {name}`\n",
         "emacs": f'(setenv "DOCKER_TLS_VERIFY" "1")\n(setenv "DOCKER_HOST" "{url}")\n'
-                 f'(setenv "DOCKER_CERT_PATH" "{cert_path}")\n(setenv "DOCKER_MACHINE_NAME" "{name}")\n'
-                 f";; Run this command to configure your shell: \n"
-                 f';; (with-temp-buffer (shell-command "docker-machine env --shell emacs {name}" (current-buffer)) '
-                 f"(eval-buffer))\n",
+        f'(setenv "DOCKER_CERT_PATH" "{cert_path}")\n(setenv "DOCKER_MACHINE_NAME" "{name}")\n'
+        f";; Run this command to configure your shell: \n"
+        f';; (with-temp-buffer (shell-command "docker-machine env --shell emacs {name}" (current-buffer)) '
+        f"(eval-buffer))\n",
     }[shell]
 
 
@@ -71,8 +74,9 @@ def test_env_for_every_shell(world, engine, shell):
     assert result.output == expected_env(world, shell, engine.port)
 
 
-@pytest.mark.parametrize(("login_shell", "syntax"), [("/usr/bin/fish", "set -gx "), ("/bin/zsh", "export "),
-                                                     ("/usr/bin/nushell", "export ")])
+@pytest.mark.parametrize(
+    ("login_shell", "syntax"), [("/usr/bin/fish", "set -gx "), ("/bin/zsh", "export "), ("/usr/bin/nushell", "export ")]
+)
 def test_env_shell_comes_from_SHELL(world, engine, login_shell, syntax):
     result = run("env", "dev", env={"SHELL": login_shell})
     assert result.output.startswith(f"{syntax}DOCKER_TLS_VERIFY")
@@ -81,24 +85,42 @@ def test_env_shell_comes_from_SHELL(world, engine, login_shell, syntax):
 @pytest.mark.parametrize(
     ("shell", "expected"),
     [
-        ("bash", "unset DOCKER_TLS_VERIFY\nunset DOCKER_HOST\nunset DOCKER_CERT_PATH\nunset DOCKER_MACHINE_NAME\n"
-                 "# Run this command to configure your shell: \n# eval $(docker-machine env -u)\n"),
-        ("fish", "set -e DOCKER_TLS_VERIFY;\nset -e DOCKER_HOST;\nset -e DOCKER_CERT_PATH;\nset -e DOCKER_MACHINE_NAME;\n"
-                 "# Run this command to configure your shell: \n# eval (docker-machine env --shell fish -u)\n"),
-        ("powershell", "Remove-Item Env:\\\\DOCKER_TLS_VERIFY\nRemove-Item Env:\\\\DOCKER_HOST\n"
-                       "Remove-Item Env:\\\\DOCKER_CERT_PATH\nRemove-Item Env:\\\\DOCKER_MACHINE_NAME\n"
-                       "# Run this command to configure your shell: \n"
-                       "# & docker-machine env --shell powershell -u | Invoke-Expression\n"),
-        ("cmd", "SET DOCKER_TLS_VERIFY=\nSET DOCKER_HOST=\nSET DOCKER_CERT_PATH=\nSET DOCKER_MACHINE_NAME=\n"
-                "REM Run this command to configure your shell: \n"
-                "REM \t@FOR /f \"tokens=*\" %i IN ('docker-machine env --shell cmd -u') DO @%i\n"),
-        ("tcsh", "unsetenv DOCKER_TLS_VERIFY;\nunsetenv DOCKER_HOST;\nunsetenv DOCKER_CERT_PATH;\n"
-                 "unsetenv DOCKER_MACHINE_NAME;\n: Run this command to configure your shell: \n"
-                 ": eval `docker-machine env --shell tcsh -u`\n"),
-        ("emacs", '(setenv "DOCKER_TLS_VERIFY" nil)\n(setenv "DOCKER_HOST" nil)\n(setenv "DOCKER_CERT_PATH" nil)\n'
-                  '(setenv "DOCKER_MACHINE_NAME" nil)\n;; Run this command to configure your shell: \n'
-                  ';; (with-temp-buffer (shell-command "docker-machine env --shell emacs -u" (current-buffer)) '
-                  "(eval-buffer))\n"),
+        (
+            "bash",
+            "unset DOCKER_TLS_VERIFY\nunset DOCKER_HOST\nunset DOCKER_CERT_PATH\nunset DOCKER_MACHINE_NAME\n"
+            "# Run this command to configure your shell: \n# eval $(docker-machine env -u)\n",
+        ),
+        (
+            "fish",
+            "set -e DOCKER_TLS_VERIFY;\nset -e DOCKER_HOST;\nset -e DOCKER_CERT_PATH;\nset -e DOCKER_MACHINE_NAME;\n"
+            "# Run this command to configure your shell: \n# eval (docker-machine env --shell fish -u)\n",
+        ),
+        (
+            "powershell",
+            "Remove-Item Env:\\\\DOCKER_TLS_VERIFY\nRemove-Item Env:\\\\DOCKER_HOST\n"
+            "Remove-Item Env:\\\\DOCKER_CERT_PATH\nRemove-Item Env:\\\\DOCKER_MACHINE_NAME\n"
+            "# Run this command to configure your shell: \n"
+            "# & docker-machine env --shell powershell -u | Invoke-Expression\n",
+        ),
+        (
+            "cmd",
+            "SET DOCKER_TLS_VERIFY=\nSET DOCKER_HOST=\nSET DOCKER_CERT_PATH=\nSET DOCKER_MACHINE_NAME=\n"
+            "REM Run this command to configure your shell: \n"
+            "REM \t@FOR /f \"tokens=*\" %i IN ('docker-machine env --shell cmd -u') DO @%i\n",
+        ),
+        (
+            "tcsh",
+            "unsetenv DOCKER_TLS_VERIFY;\nunsetenv DOCKER_HOST;\nunsetenv DOCKER_CERT_PATH;\n"
+            "unsetenv DOCKER_MACHINE_NAME;\n: Run this command to configure your shell: \n"
+            ": eval `docker-machine env --shell tcsh -u`\n",
+        ),
+        (
+            "emacs",
+            '(setenv "DOCKER_TLS_VERIFY" nil)\n(setenv "DOCKER_HOST" nil)\n(setenv "DOCKER_CERT_PATH" nil)\n'
+            '(setenv "DOCKER_MACHINE_NAME" nil)\n;; Run this command to configure your shell: \n'
+            ';; (with-temp-buffer (shell-command "docker-machine env --shell emacs -u" (current-buffer)) '
+            "(eval-buffer))\n",
+        ),
     ],
 )
 def test_env_unset(world, shell, expected):
@@ -115,10 +137,14 @@ def test_env_unset_refuses_a_name(world):
 
 @pytest.mark.parametrize(
     ("existing", "variable", "value"),
-    [({}, "NO_PROXY", "127.0.0.1"), ({"NO_PROXY": "example.com"}, "NO_PROXY", "example.com,127.0.0.1"),
-     ({"no_proxy": "a,b"}, "no_proxy", "a,b,127.0.0.1"), ({"NO_PROXY": "x,127.0.0.1"}, "NO_PROXY", "x,127.0.0.1"),
-     ({"no_proxy": "localhost", "NO_PROXY": "other"}, "no_proxy", "localhost,127.0.0.1"),
-     ({"no_proxy": "", "NO_PROXY": "other"}, "NO_PROXY", "other,127.0.0.1")],
+    [
+        ({}, "NO_PROXY", "127.0.0.1"),
+        ({"NO_PROXY": "example.com"}, "NO_PROXY", "example.com,127.0.0.1"),
+        ({"no_proxy": "a,b"}, "no_proxy", "a,b,127.0.0.1"),
+        ({"NO_PROXY": "x,127.0.0.1"}, "NO_PROXY", "x,127.0.0.1"),
+        ({"no_proxy": "localhost", "NO_PROXY": "other"}, "no_proxy", "localhost,127.0.0.1"),
+        ({"no_proxy": "", "NO_PROXY": "other"}, "NO_PROXY", "other,127.0.0.1"),
+    ],
 )
 def test_env_no_proxy_adds_the_ip_once(world, engine, existing, variable, value):
     result = run("env", "--no-proxy", "dev", env=existing)
@@ -153,20 +179,25 @@ def test_env_reports_a_certificate_that_does_not_fit(world, engine):
     (host.machine_dir / "key.pem").write_text(rogue.key_pem)
     result = run("env", "dev")
     assert result.exit_code == 1
-    assert result.output.startswith("Error checking TLS connection: Error checking and/or regenerating the certs: "
-                                    f'There was an error validating certificates for host "127.0.0.1:{engine.port}": ')
+    assert result.output.startswith(
+        "Error checking TLS connection: Error checking and/or regenerating the certs: "
+        f'There was an error validating certificates for host "127.0.0.1:{engine.port}": '
+    )
     assert "certificate is not signed by the machine's CA" in result.output
     assert "docker-machine regenerate-certs dev" in result.output
 
 
 # ----- config, url, ip, status, inspect, active, version ----------------------------------------------------------
 
+
 def test_config(world, engine):
     folder = world.root / "machines" / "dev"
     result = run("config", "dev")
     assert result.exit_code == 0
-    assert result.output == (f'--tlsverify\n--tlscacert="{folder}/ca.pem"\n--tlscert="{folder}/cert.pem"\n'
-                             f'--tlskey="{folder}/key.pem"\n-H=tcp://127.0.0.1:{engine.port}\n')
+    assert result.output == (
+        f'--tlsverify\n--tlscacert="{folder}/ca.pem"\n--tlscert="{folder}/cert.pem"\n'
+        f'--tlskey="{folder}/key.pem"\n-H=tcp://127.0.0.1:{engine.port}\n'
+    )
 
 
 def test_one_name_only(world, engine):
@@ -231,7 +262,9 @@ def test_unknown_machine(world):
 def test_invalid_name(world):
     result = run("ip", "bad_name")
     assert (result.exit_code, result.output) == (
-        1, "Invalid hostname specified. Allowed hostname chars are: 0-9a-zA-Z . -\n")
+        1,
+        "Invalid hostname specified. Allowed hostname chars are: 0-9a-zA-Z . -\n",
+    )
 
 
 def test_inspect(world, engine):
@@ -240,13 +273,17 @@ def test_inspect(world, engine):
     assert run("inspect", "dev").output.startswith('{\n    "ConfigVersion": 3')
     assert run("inspect", "-f", "{{.DriverName}}", "dev").output == "generic\n"
     assert run("inspect", "--format", "{{ .Driver.IPAddress }}", "dev").output == "127.0.0.1\n"
-    assert json.loads(run("inspect", "-f", "{{json .HostOptions}}", "dev").output)["EngineOptions"]["Labels"] == ["env=test"]
+    assert json.loads(run("inspect", "-f", "{{json .HostOptions}}", "dev").output)["EngineOptions"]["Labels"] == [
+        "env=test"
+    ]
     pretty = run("inspect", "-f", "{{prettyjson .Driver}}", "dev").output
     assert pretty.startswith('{\n    "IPAddress": "127.0.0.1"')
     assert run("inspect", "-f", "{{.HostOptions.EngineOptions.Labels}}", "dev").output == "[env=test]\n"
 
 
-@pytest.mark.parametrize("template", ["{{range .Driver}}x{{end}}", "{{.Driver.Nope}}", "{{index .Driver 1}}", "{{.Name"])
+@pytest.mark.parametrize(
+    "template", ["{{range .Driver}}x{{end}}", "{{.Driver.Nope}}", "{{index .Driver 1}}", "{{.Name"]
+)
 def test_inspect_refuses_templates_it_does_not_support(world, engine, template):
     result = run("inspect", "-f", template, "dev")
     assert result.exit_code == 1
@@ -274,12 +311,25 @@ def test_version(world, engine):
 
 # ----- ls ---------------------------------------------------------------------------------------------------------
 
+
 def test_ls(world, engine):
     add_stopped_legacy_machine(world.root)
-    add_machine(world.root, "node10", ip="127.0.0.4", engine_port=engine.port, driver="digitalocean",
-                pulumi_extra={"State": "Stopped"})
-    add_machine(world.root, "node9", ip="127.0.0.3", engine_port=closed_port("127.0.0.3"), driver="amazonec2",
-                ssh_port=closed_port("127.0.0.3"))
+    add_machine(
+        world.root,
+        "node10",
+        ip="127.0.0.4",
+        engine_port=engine.port,
+        driver="digitalocean",
+        pulumi_extra={"State": "Stopped"},
+    )
+    add_machine(
+        world.root,
+        "node9",
+        ip="127.0.0.3",
+        engine_port=closed_port("127.0.0.3"),
+        driver="amazonec2",
+        ssh_port=closed_port("127.0.0.3"),
+    )
     result = run("ls", env={"DOCKER_HOST": f"tcp://127.0.0.1:{engine.port}"})
     assert result.exit_code == 0
     lines = result.output.splitlines()
@@ -297,7 +347,9 @@ def test_ls(world, engine):
 
 def test_ls_quiet_filter_and_format(world, engine):
     add_stopped_legacy_machine(world.root)
-    add_machine(world.root, "web1", ip="127.0.0.1", engine_port=engine.port, driver="digitalocean", labels=("role=web",))
+    add_machine(
+        world.root, "web1", ip="127.0.0.1", engine_port=engine.port, driver="digitalocean", labels=("role=web",)
+    )
     assert run("ls", "-q").output == "dev\nlegacy\nweb1\n"
     assert run("ls", "-q", "--filter", "driver=virtualbox").output == "legacy\n"
     assert run("ls", "-q", "--filter", "driver=virtualbox", "--filter", "driver=generic").output == "dev\nlegacy\n"
@@ -330,6 +382,7 @@ def test_ls_shows_certificate_problems_in_errors(world, engine):
 
 # ----- through the installed script; no Pulumi imported --------------------------------------------------------------
 
+
 def test_installed_script_exit_codes(world, engine):
     assert run_script(world, "ls", "-q").stdout == "dev\n"
     missing = run_script(world, "env", "nope")
@@ -338,7 +391,20 @@ def test_installed_script_exit_codes(world, engine):
     assert usage.returncode == 1 and "No such option" in usage.stderr and "--bogus" in usage.stderr
     assert run_script(world, "env", "dev").stdout == expected_env(world, "bash", engine.port)
     assert run_script(world, "--help").returncode == 0
-    for command in ("active", "config", "env", "inspect", "ip", "ls", "mount", "scp", "ssh", "status", "url", "version"):
+    for command in (
+        "active",
+        "config",
+        "env",
+        "inspect",
+        "ip",
+        "ls",
+        "mount",
+        "scp",
+        "ssh",
+        "status",
+        "url",
+        "version",
+    ):
         helped = run_script(world, command, "--help")
         assert helped.returncode == 0 and helped.stdout.startswith(f"Usage: docker-machine {command}"), command
 
@@ -348,8 +414,20 @@ def test_shell_completion_is_offered(world):
     assert result.returncode == 0 and "_docker_machine_completion" in result.stdout
 
 
-@pytest.mark.parametrize("args", [["ls"], ["env", "dev"], ["config", "dev"], ["ip", "dev"], ["url", "dev"],
-                                  ["inspect", "dev"], ["status", "dev"], ["active"], ["version", "dev"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ls"],
+        ["env", "dev"],
+        ["config", "dev"],
+        ["ip", "dev"],
+        ["url", "dev"],
+        ["inspect", "dev"],
+        ["status", "dev"],
+        ["active"],
+        ["version", "dev"],
+    ],
+)
 def test_read_commands_import_no_pulumi(world, engine, args):
     code = (
         "import sys\nfrom pulumi_docker_machine.cli.app import main\n"
@@ -366,7 +444,9 @@ def test_read_commands_import_no_pulumi(world, engine, args):
 def test_mount_without_sshfs_says_so(world, engine, tmp_path):
     result = run("mount", "dev:/srv", str(tmp_path / "srv"), env={"PATH": str(tmp_path)})
     assert (result.exit_code, result.output) == (
-        1, "Error: You must have a copy of the sshfs binary locally to use the mount feature\n")
+        1,
+        "Error: You must have a copy of the sshfs binary locally to use the mount feature\n",
+    )
 
 
 def test_ssh_builds_docker_machines_arguments(world, engine, tmp_path, monkeypatch):
@@ -376,17 +456,53 @@ def test_ssh_builds_docker_machines_arguments(world, engine, tmp_path, monkeypat
     host.driver["SSHKeyPath"] = "/keys/id"
     known_hosts = world.root / "machines" / "dev" / "known_hosts"
     assert ssh_command(host, ["ls", "/"]) == [
-        "ssh", "-F", "/dev/null", "-o", "ConnectionAttempts=3", "-o", "ConnectTimeout=10", "-o", "ControlMaster=no",
-        "-o", "ControlPath=none", "-o", "LogLevel=quiet", "-o", "PasswordAuthentication=no",
-        "-o", "ServerAliveInterval=60",
+        "ssh",
+        "-F",
+        "/dev/null",
+        "-o",
+        "ConnectionAttempts=3",
+        "-o",
+        "ConnectTimeout=10",
+        "-o",
+        "ControlMaster=no",
+        "-o",
+        "ControlPath=none",
+        "-o",
+        "LogLevel=quiet",
+        "-o",
+        "PasswordAuthentication=no",
+        "-o",
+        "ServerAliveInterval=60",
         # The machine's pinned host key (pulumi_docker_machine/knownhosts.py) where docker-machine checked none.
-        "-o", "HostKeyAlias=dev", "-o", f'UserKnownHostsFile="{known_hosts}"',
-        "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=accept-new", "-o", "UpdateHostKeys=no",
-        "-o", "CheckHostIP=no",
-        "-o", "IdentitiesOnly=yes", "-i", "/keys/id", "-p", "22", "-l", "root", "--", "127.0.0.1", "ls", "/"]
+        "-o",
+        "HostKeyAlias=dev",
+        "-o",
+        f'UserKnownHostsFile="{known_hosts}"',
+        "-o",
+        "GlobalKnownHostsFile=/dev/null",
+        "-o",
+        "StrictHostKeyChecking=accept-new",
+        "-o",
+        "UpdateHostKeys=no",
+        "-o",
+        "CheckHostIP=no",
+        "-o",
+        "IdentitiesOnly=yes",
+        "-i",
+        "/keys/id",
+        "-p",
+        "22",
+        "-l",
+        "root",
+        "--",
+        "127.0.0.1",
+        "ls",
+        "/",
+    ]
 
 
 # ----- the probe's HTTP reading (no http.client: its imports cost start-up) ---------------------------------------
+
 
 class Replies:
     def __init__(self, *chunks: bytes) -> None:
@@ -396,20 +512,35 @@ class Replies:
         return self.chunks.pop(0) if self.chunks else b""
 
 
-@pytest.mark.parametrize("chunks, expected", [
-    ([b"HTTP/1.1 200 OK\r\nContent-Length: 17\r\n\r\n", b'{"Version":"2"}\r\nextra'], (200, "OK", b'{"Version":"2"}\r\n')),
-    ([b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"Ver\r\n", b'a\r\nsion":"3"}\r\n0\r\n\r\n'],
-     (200, "OK", b'{"Version":"3"}')),
-    ([b"HTTP/1.0 404 Not Found\r\n\r\nnope"], (404, "Not Found", b"nope")),
-])
+@pytest.mark.parametrize(
+    "chunks, expected",
+    [
+        (
+            [b"HTTP/1.1 200 OK\r\nContent-Length: 17\r\n\r\n", b'{"Version":"2"}\r\nextra'],
+            (200, "OK", b'{"Version":"2"}\r\n'),
+        ),
+        (
+            [b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"Ver\r\n', b'a\r\nsion":"3"}\r\n0\r\n\r\n'],
+            (200, "OK", b'{"Version":"3"}'),
+        ),
+        ([b"HTTP/1.0 404 Not Found\r\n\r\nnope"], (404, "Not Found", b"nope")),
+    ],
+)
 def test_probe_reads_plain_and_chunked_answers(chunks, expected):
     from pulumi_docker_machine.cli.probe import read_response
 
     assert read_response(Replies(*chunks)) == expected
 
 
-@pytest.mark.parametrize("chunks", [[b"SSH-2.0-OpenSSH_9.2\r\n"], [b""], [b"HTTP/1.1 abc\r\n\r\n"],
-                                    [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"]])
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        [b"SSH-2.0-OpenSSH_9.2\r\n"],
+        [b""],
+        [b"HTTP/1.1 abc\r\n\r\n"],
+        [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"],
+    ],
+)
 def test_probe_refuses_what_is_not_http(chunks):
     from pulumi_docker_machine.cli.probe import EngineError, read_response
 

@@ -33,22 +33,42 @@ def engine_on_host(host, tmp_path_factory):
     """The test host's engine provisioned once for the module with a CA of its own, busybox imported; returns
     that CA and a function that provisions again when a test stopped the engine."""
     ca = create_ca("tester")
-    folder = add_machine(tmp_path_factory.mktemp("provisioner") / "store", "bed", ip=host.address, engine_port=2376,
-                         ssh_key=host.ssh_key, labels=("env=bed",), ca=ca, docker_context=False)
-    plan = provisioning(EngineOptions(install_url="none", labels=["env=bed"]), "generic",
-                        ca_pem=(folder / "ca.pem").read_text(), server_cert_pem=(folder / "server.pem").read_text(),
-                        server_key_pem=(folder / "server-key.pem").read_text(), daemon_timeout=60)
+    folder = add_machine(
+        tmp_path_factory.mktemp("provisioner") / "store",
+        "bed",
+        ip=host.address,
+        engine_port=2376,
+        ssh_key=host.ssh_key,
+        labels=("env=bed",),
+        ca=ca,
+        docker_context=False,
+    )
+    plan = provisioning(
+        EngineOptions(install_url="none", labels=["env=bed"]),
+        "generic",
+        ca_pem=(folder / "ca.pem").read_text(),
+        server_cert_pem=(folder / "server.pem").read_text(),
+        server_key_pem=(folder / "server-key.pem").read_text(),
+        daemon_timeout=60,
+    )
 
     def provision() -> None:
         result = host.ssh(plan.command, plan.stdin)
         assert result.returncode == 0, result.stderr.decode()
 
     def running() -> bool:
-        return host.output("kill -0 \"$(cat /var/run/docker.pid 2>/dev/null)\" 2>/dev/null && echo up || true") == "up\n"
+        return host.output('kill -0 "$(cat /var/run/docker.pid 2>/dev/null)" 2>/dev/null && echo up || true') == "up\n"
 
     provision()
-    imported = docker(host, f"tcp://{host.address}:2376", folder, "import", "-", "busybox:latest",
-                      stdin=busybox_image(static_busybox()))
+    imported = docker(
+        host,
+        f"tcp://{host.address}:2376",
+        folder,
+        "import",
+        "-",
+        "busybox:latest",
+        stdin=busybox_image(static_busybox()),
+    )
     assert imported.returncode == 0, imported.stderr
     return ca, lambda: running() or provision()
 
@@ -59,16 +79,21 @@ def bed(world, host, engine_on_host):
     with (the engine is provisioned again when an earlier test stopped it)."""
     ca, ensure_running = engine_on_host
     ensure_running()
-    return add_machine(world.root, "bed", ip=host.address, engine_port=2376, ssh_key=host.ssh_key,
-                       labels=("env=bed",), ca=ca)
+    return add_machine(
+        world.root, "bed", ip=host.address, engine_port=2376, ssh_key=host.ssh_key, labels=("env=bed",), ca=ca
+    )
 
 
 def shell(world, command: str, timeout: float = 120) -> subprocess.CompletedProcess:
     """bash with the installed docker-machine first on PATH, as a user types it."""
     scripts = Path(sys.executable).parent
     require([] if (scripts / "docker-machine").exists() else ["the installed docker-machine script"], "shell tests")
-    env = {"PATH": f"{scripts}:{os.environ['PATH']}", "HOME": str(world.root.parent), **world.env,
-           "DOCKER_CONFIG": str(world.docker_config)}
+    env = {
+        "PATH": f"{scripts}:{os.environ['PATH']}",
+        "HOME": str(world.root.parent),
+        **world.env,
+        "DOCKER_CONFIG": str(world.docker_config),
+    }
     return subprocess.run(["bash", "-c", command], capture_output=True, text=True, env=env, timeout=timeout)
 
 
@@ -207,8 +232,10 @@ def test_generic_restart_reboots_over_ssh_and_reports_a_failure(world, host, bed
     assert failed.returncode == 1
     assert "Error restarting 'bed': 'sudo shutdown -r now' failed:" in failed.stderr, failed.stderr
     # A shutdown that works (recording its arguments): restart succeeds.
-    host.output("mkdir -p /usr/local/sbin && printf '#!/bin/sh\\necho \"$*\" >/tmp/dmtest-shutdown\\n' "
-                ">/usr/local/sbin/shutdown && chmod 755 /usr/local/sbin/shutdown")
+    host.output(
+        "mkdir -p /usr/local/sbin && printf '#!/bin/sh\\necho \"$*\" >/tmp/dmtest-shutdown\\n' "
+        ">/usr/local/sbin/shutdown && chmod 755 /usr/local/sbin/shutdown"
+    )
     try:
         done = shell(world, "docker-machine restart bed")
         assert done.returncode == 0, done.stderr

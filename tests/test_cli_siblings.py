@@ -28,15 +28,24 @@ def test_no_command_imports_another():
     commands = {module.split(".")[0] for module, _ in COMMANDS.values()}
     packages = {path.name for path in CLI.iterdir() if (path / "__init__.py").is_file()}
     assert packages == commands, "every package under cli/ is a command of the table"
-    crossing = {f"{path.relative_to(CLI)} imports {', '.join(sorted(names))}"
-                for command in commands for path in (CLI / command).rglob("*.py")
-                if (names := imported_commands(path, command, commands))}
+    crossing = {
+        f"{path.relative_to(CLI)} imports {', '.join(sorted(names))}"
+        for command in commands
+        for path in (CLI / command).rglob("*.py")
+        if (names := imported_commands(path, command, commands))
+    }
     assert crossing == set()
 
 
 def test_the_check_sees_a_sibling_import(tmp_path):
     sample = tmp_path / "command.py"
-    sample.write_text("from ..env import shells\nfrom .. import table\nfrom ..ls.command import x\n"
-                      "from pulumi_docker_machine.cli.create import y\nfrom . import run\n")
-    assert imported_commands(sample, "swarm", {"env", "ls", "create", "swarm", "table"}) == {"env", "ls", "create",
-                                                                                             "table"}
+    sample.write_text(
+        "from ..env import shells\nfrom .. import table\nfrom ..ls.command import x\n"
+        "from pulumi_docker_machine.cli.create import y\nfrom . import run\n"
+    )
+    assert imported_commands(sample, "swarm", {"env", "ls", "create", "swarm", "table"}) == {
+        "env",
+        "ls",
+        "create",
+        "table",
+    }

@@ -32,8 +32,14 @@ def test_round_trip_and_modes(world):
         assert mode(folder / name) == 0o600, name
     assert not list(folder.glob(".*.tmp")), "atomic writes leave no temporary files"
     data = json.loads((folder / "config.json").read_text())
-    assert data["ConfigVersion"] == 3 and set(data) == {"ConfigVersion", "Driver", "DriverName", "HostOptions", "Name",
-                                                         "Pulumi"}
+    assert data["ConfigVersion"] == 3 and set(data) == {
+        "ConfigVersion",
+        "Driver",
+        "DriverName",
+        "HostOptions",
+        "Name",
+        "Pulumi",
+    }
     assert (folder / "config.json").read_text().startswith('{\n    "ConfigVersion": 3,'), "indented with 4 spaces"
     host.data["Pulumi"]["State"] = "Stopped"
     store.save(host)
@@ -73,8 +79,10 @@ def test_reads_a_store_written_by_docker_machine_0_16(world):
 def test_unknown_and_invalid_names(world):
     with pytest.raises(MachineNotFound) as err:
         world.store().load("nope")
-    assert str(err.value) == ('Docker machine "nope" does not exist. Use "docker-machine ls" to list machines. '
-                              'Use "docker-machine create" to add a new one.')
+    assert str(err.value) == (
+        'Docker machine "nope" does not exist. Use "docker-machine ls" to list machines. '
+        'Use "docker-machine create" to add a new one.'
+    )
     with pytest.raises(MachineNotFound):
         world.store().load("../certs")
 
@@ -118,10 +126,17 @@ def test_a_context_we_did_not_make_is_never_touched(world):
 
 
 def test_new_host_config_has_docker_machines_shape(tmp_path):
-    host = new_host_config(name="m", driver_name="digitalocean", store_root=tmp_path, ip="127.0.0.5", ssh_user="root",
-                           ssh_port=22, ssh_key_path=tmp_path / "machines" / "m" / "id_ed25519",
-                           engine={"labels": ["a=b"], "install_url": "https://get.docker.com"},
-                           tls_sans=["m.example.com"])
+    host = new_host_config(
+        name="m",
+        driver_name="digitalocean",
+        store_root=tmp_path,
+        ip="127.0.0.5",
+        ssh_user="root",
+        ssh_port=22,
+        ssh_key_path=tmp_path / "machines" / "m" / "id_ed25519",
+        engine={"labels": ["a=b"], "install_url": "https://get.docker.com"},
+        tls_sans=["m.example.com"],
+    )
     options = host.data["HostOptions"]
     assert set(options) == {"Driver", "Memory", "Disk", "EngineOptions", "SwarmOptions", "AuthOptions"}
     assert options["EngineOptions"]["Labels"] == ["a=b"]
@@ -140,8 +155,12 @@ def test_docker_env_keys_are_what_env_unsets(world):
 def test_driver_fields_variants():
     from pulumi_docker_machine.store import driverfields
 
-    assert driverfields.address("amazonec2", {"IPAddress": "127.0.0.5", "PrivateIPAddress": "127.0.0.6",
-                                              "UsePrivateIP": True}) == "127.0.0.6"
+    assert (
+        driverfields.address(
+            "amazonec2", {"IPAddress": "127.0.0.5", "PrivateIPAddress": "127.0.0.6", "UsePrivateIP": True}
+        )
+        == "127.0.0.6"
+    )
     assert driverfields.address("amazonec2", {"IPAddress": "127.0.0.5", "PrivateIPAddress": "127.0.0.6"}) == "127.0.0.5"
     assert driverfields.address("azure", {"PrivateIPAddr": "127.0.0.7", "NoPublicIP": True}) == "127.0.0.7"
     assert driverfields.address("azure", {"DNSLabel": "web", "Location": "westus"}) == "web.westus.cloudapp.azure.com"

@@ -64,10 +64,17 @@ def test_an_old_cli_is_still_refused_and_not_remembered(fake_cli):
     assert not fake_cli.cache.exists()
 
 
-@pytest.mark.parametrize("content", [
-    "not json", "[]", '{"binary": "elsewhere", "version": "3.260.0"}', None, '{"version": 3}',
-    '{"version": "3.0.9"}',  # below the SDK's minimum: checked again, never trusted
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        "not json",
+        "[]",
+        '{"binary": "elsewhere", "version": "3.260.0"}',
+        None,
+        '{"version": 3}',
+        '{"version": "3.0.9"}',  # below the SDK's minimum: checked again, never trusted
+    ],
+)
 def test_a_cache_that_is_not_this_binarys_is_not_trusted(fake_cli, content):
     pulumi_command(fake_cli.cache)
     entry = json.loads(fake_cli.cache.read_text())

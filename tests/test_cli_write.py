@@ -45,8 +45,19 @@ def run(*args, input=None, env=None):
 
 
 def create_do(name="dev", *extra):
-    return run("create", "-d", "digitalocean", "--digitalocean-access-token", TOKEN, "--digitalocean-region", "fra1",
-               "--engine-label", "role=web", *extra, name)
+    return run(
+        "create",
+        "-d",
+        "digitalocean",
+        "--digitalocean-access-token",
+        TOKEN,
+        "--digitalocean-region",
+        "fra1",
+        "--engine-label",
+        "role=web",
+        *extra,
+        name,
+    )
 
 
 def test_create_runs_one_stack_per_machine(world, fake):
@@ -59,10 +70,14 @@ def test_create_runs_one_stack_per_machine(world, fake):
     assert not any(c[:1] == ["config"] and c[1:2] not in (["set"], ["set-all"]) for c in commands)
     assert not any(c[:2] in (["stack", "select"], ["stack", "history"]) for c in commands)
     assert [c for c in commands if c[:2] == ["stack", "output"]] == [
-        ["stack", "output", "--json", "--show-secrets", "--stack", "dev"]], "the outputs read once"
+        ["stack", "output", "--json", "--show-secrets", "--stack", "dev"]
+    ], "the outputs read once"
     set_all = next(c for c in commands if c[:2] == ["config", "set-all"])
-    pairs = {set_all[i + 1].split("=", 1)[0]: (set_all[i], set_all[i + 1].split("=", 1)[1])
-             for i in range(len(set_all) - 1) if set_all[i] in ("--plaintext", "--secret")}
+    pairs = {
+        set_all[i + 1].split("=", 1)[0]: (set_all[i], set_all[i + 1].split("=", 1)[1])
+        for i in range(len(set_all) - 1)
+        if set_all[i] in ("--plaintext", "--secret")
+    }
     assert pairs["docker-machine:driver"] == ("--plaintext", "digitalocean")
     assert not any(flag == "--secret" for flag, _ in pairs.values()), "no secret among the arguments"
     assert not any(TOKEN in word or "PRIVATE KEY" in word for command in commands for word in command)
@@ -90,9 +105,11 @@ def test_create_runs_one_stack_per_machine(world, fake):
     lines = result.output.splitlines()
     assert lines[:2] == ["Running pre-create checks...", "Creating machine..."]
     assert lines.index("Creating SSH key...") < lines.index("Waiting for SSH to be available...")
-    assert lines[-2:] == ["Docker is up and running!",
-                          "To see how to connect your Docker Client to the Docker Engine running on this virtual "
-                          "machine, run: docker-machine env dev"]
+    assert lines[-2:] == [
+        "Docker is up and running!",
+        "To see how to connect your Docker Client to the Docker Engine running on this virtual "
+        "machine, run: docker-machine env dev",
+    ]
 
     host = world.store().load("dev")
     assert (host.driver_name, host.ip, host.url) == ("digitalocean", "127.0.0.2", "tcp://127.0.0.2:2376")
@@ -108,39 +125,118 @@ def test_create_runs_one_stack_per_machine(world, fake):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["create", "-d", "digitalocean", "dev"],
-         "Error setting machine configuration from flags provided: digitalocean driver requires the --digitalocean-access-token option"),
-        (["create", "-d", "generic", "dev"], "Error setting machine configuration from flags provided: generic driver requires the --generic-ip-address option"),
-        (["create", "-d", "digitalocean", "--digitalocean-access-token", "t", "--digitalocean-region", "Mars", "dev"],
-         "Error setting machine configuration from flags provided: digitalocean region 'Mars' is not a region slug"),
-        (["create", "-d", "digitalocean", "--digitalocean-access-token", "t", "--tls-san", "bad name", "dev"],
-         "Error setting machine configuration from flags provided: invalid TLS SAN 'bad name'"),
-        (["create", "-d", "digitalocean", "--digitalocean-access-token", "t", "--engine-opt", "tlsverify=false", "dev"],
-         "Error setting machine configuration from flags provided: --engine-opt 'tlsverify=false' can't be set this way"),
-        (["create", "-d", "digitalocean", "--digitalocean-access-token", "t", "bad_name"],
-         "Error creating machine: Invalid hostname specified. Allowed hostname chars are: 0-9a-zA-Z . -"),
-        (["create", "dev"], 'Error with pre-create check: "VirtualBox is not installed; install it or pick another --driver"'),
-        (["create", "-d", "digitalocean", "--digitalocean-access-token", "t", *["--engine-label", "x=" + "y" * 1000] * 130,
-          "dev"], "Error setting machine configuration from flags provided: the engine options make the provisioning script"),
-        (["create", "-d", "amazonec2", "--amazonec2-root-size", "100000", "dev"],
-         "Error setting machine configuration from flags provided: amazonec2 root size 100000 is not a whole number of GiB from 8 to 65536"),
-        (["create", "-d", "amazonec2", "--amazonec2-tags", ",value", "dev"],
-         "Error setting machine configuration from flags provided: amazonec2 tag ''='value': a tag needs a non-empty key"),
-        (["create", "-d", "generic", "--generic-ip-address", "127.0.0.5", "--generic-ssh-key", "PUBKEY", "dev"],
-         "Error setting machine configuration from flags provided: generic ssh key PUBKEY is not an unencrypted private key"),
-        (["create", "-d", "generic", "--generic-ip-address", "127.0.0.5", "--generic-ssh-user", "-oProxyCommand=x",
-          "--generic-ssh-key", "PRIVKEY", "dev"],
-         "Error setting machine configuration from flags provided: generic ssh_user '-oProxyCommand=x' is not a user name"),
-        (["create", "-d", "generic", "--generic-ip-address", "300.1.1.1", "--generic-ssh-key", "PRIVKEY", "dev"],
-         "Error setting machine configuration from flags provided: generic ip_address '300.1.1.1' is neither an IP "
-         "address nor a host name"),
-        (["create", "-d", "generic", "--generic-ip-address", "-oProxyCommand=x", "--generic-ssh-key", "PRIVKEY", "dev"],
-         "Error setting machine configuration from flags provided: generic ip_address '-oProxyCommand=x' is neither "
-         "an IP address nor a host name"),
-        (["create", "-d", "digitalocean", "--digitalocean-access-token", "t", "x" * 64],
-         "Error creating machine: Invalid hostname specified: at most 63 characters"),
-        (["create", "-d", "digitalocean", "--digitalocean-access-token", "t", "dev\n"],
-         "Error creating machine: Invalid hostname specified. Allowed hostname chars are: 0-9a-zA-Z . -"),
+        (
+            ["create", "-d", "digitalocean", "dev"],
+            "Error setting machine configuration from flags provided: digitalocean driver requires the --digitalocean-access-token option",
+        ),
+        (
+            ["create", "-d", "generic", "dev"],
+            "Error setting machine configuration from flags provided: generic driver requires the --generic-ip-address option",
+        ),
+        (
+            [
+                "create",
+                "-d",
+                "digitalocean",
+                "--digitalocean-access-token",
+                "t",
+                "--digitalocean-region",
+                "Mars",
+                "dev",
+            ],
+            "Error setting machine configuration from flags provided: digitalocean region 'Mars' is not a region slug",
+        ),
+        (
+            ["create", "-d", "digitalocean", "--digitalocean-access-token", "t", "--tls-san", "bad name", "dev"],
+            "Error setting machine configuration from flags provided: invalid TLS SAN 'bad name'",
+        ),
+        (
+            [
+                "create",
+                "-d",
+                "digitalocean",
+                "--digitalocean-access-token",
+                "t",
+                "--engine-opt",
+                "tlsverify=false",
+                "dev",
+            ],
+            "Error setting machine configuration from flags provided: --engine-opt 'tlsverify=false' can't be set this way",
+        ),
+        (
+            ["create", "-d", "digitalocean", "--digitalocean-access-token", "t", "bad_name"],
+            "Error creating machine: Invalid hostname specified. Allowed hostname chars are: 0-9a-zA-Z . -",
+        ),
+        (
+            ["create", "dev"],
+            'Error with pre-create check: "VirtualBox is not installed; install it or pick another --driver"',
+        ),
+        (
+            [
+                "create",
+                "-d",
+                "digitalocean",
+                "--digitalocean-access-token",
+                "t",
+                *["--engine-label", "x=" + "y" * 1000] * 130,
+                "dev",
+            ],
+            "Error setting machine configuration from flags provided: the engine options make the provisioning script",
+        ),
+        (
+            ["create", "-d", "amazonec2", "--amazonec2-root-size", "100000", "dev"],
+            "Error setting machine configuration from flags provided: amazonec2 root size 100000 is not a whole number of GiB from 8 to 65536",
+        ),
+        (
+            ["create", "-d", "amazonec2", "--amazonec2-tags", ",value", "dev"],
+            "Error setting machine configuration from flags provided: amazonec2 tag ''='value': a tag needs a non-empty key",
+        ),
+        (
+            ["create", "-d", "generic", "--generic-ip-address", "127.0.0.5", "--generic-ssh-key", "PUBKEY", "dev"],
+            "Error setting machine configuration from flags provided: generic ssh key PUBKEY is not an unencrypted private key",
+        ),
+        (
+            [
+                "create",
+                "-d",
+                "generic",
+                "--generic-ip-address",
+                "127.0.0.5",
+                "--generic-ssh-user",
+                "-oProxyCommand=x",
+                "--generic-ssh-key",
+                "PRIVKEY",
+                "dev",
+            ],
+            "Error setting machine configuration from flags provided: generic ssh_user '-oProxyCommand=x' is not a user name",
+        ),
+        (
+            ["create", "-d", "generic", "--generic-ip-address", "300.1.1.1", "--generic-ssh-key", "PRIVKEY", "dev"],
+            "Error setting machine configuration from flags provided: generic ip_address '300.1.1.1' is neither an IP "
+            "address nor a host name",
+        ),
+        (
+            [
+                "create",
+                "-d",
+                "generic",
+                "--generic-ip-address",
+                "-oProxyCommand=x",
+                "--generic-ssh-key",
+                "PRIVKEY",
+                "dev",
+            ],
+            "Error setting machine configuration from flags provided: generic ip_address '-oProxyCommand=x' is neither "
+            "an IP address nor a host name",
+        ),
+        (
+            ["create", "-d", "digitalocean", "--digitalocean-access-token", "t", "x" * 64],
+            "Error creating machine: Invalid hostname specified: at most 63 characters",
+        ),
+        (
+            ["create", "-d", "digitalocean", "--digitalocean-access-token", "t", "dev\n"],
+            "Error creating machine: Invalid hostname specified. Allowed hostname chars are: 0-9a-zA-Z . -",
+        ),
     ],
 )
 def test_bad_names_flags_and_pre_create_checks_create_nothing(world, fake, args, message, monkeypatch, tmp_path):
@@ -231,8 +327,9 @@ def test_stop_start_kill_through_the_wanted_power_state(world, fake):
     started = run("start", "dev")
     assert started.exit_code == 0 and started.output.endswith('Machine "dev" was started.\n')
     assert fake.stacks["dev"].config["docker-machine:power"]["value"] == "running"
-    assert fake.stacks["dev"].config["docker-machine:driverSecret.access_token"]["value"] == TOKEN, \
+    assert fake.stacks["dev"].config["docker-machine:driverSecret.access_token"]["value"] == TOKEN, (
         "a later update keeps the stack's credentials"
+    )
     killed = run("kill", "dev")
     assert killed.exit_code == 0
     assert fake.stacks["dev"].config["docker-machine:forceStop"]["value"] == "true"
@@ -241,8 +338,12 @@ def test_stop_start_kill_through_the_wanted_power_state(world, fake):
 def test_generic_machines_do_not_start_or_stop(world, fake, tmp_path):
     key = tmp_path / "id"
     key.write_text(generate_ssh_key().private_key)
-    assert run("create", "-d", "generic", "--generic-ip-address", "127.0.0.5", "--generic-ssh-key", str(key),
-               "box").exit_code == 0
+    assert (
+        run(
+            "create", "-d", "generic", "--generic-ip-address", "127.0.0.5", "--generic-ssh-key", str(key), "box"
+        ).exit_code
+        == 0
+    )
     for action in ("start", "stop", "kill"):
         result = run(action, "box")
         assert (result.exit_code, result.output.splitlines()[-1]) == (1, f"generic driver does not support {action}")
@@ -253,7 +354,7 @@ def test_several_machines_at_once_errors_collected(world, fake):
     assert create_do("b").exit_code == 0
     result = run("stop", "a", "b", "nope")
     assert result.exit_code == 1
-    assert "(a) Machine \"a\" was stopped." in result.output and "(b) Machine \"b\" was stopped." in result.output
+    assert '(a) Machine "a" was stopped.' in result.output and '(b) Machine "b" was stopped.' in result.output
     assert 'Docker machine "nope" does not exist.' in result.output
 
 
@@ -279,16 +380,19 @@ def test_no_pulumi_cli_and_no_way_to_install_it(world, monkeypatch, tmp_path):
     result = run("create", "-d", "digitalocean", "--digitalocean-access-token", "t", "dev")
     assert result.exit_code == 1
     assert "The Pulumi CLI is not installed: installing it into" in result.output
-    assert result.output.splitlines()[-1] == ("Error: could not install the Pulumi CLI (network is unreachable): "
-                                              "install it by hand with 'curl -fsSL https://get.pulumi.com | sh'")
+    assert result.output.splitlines()[-1] == (
+        "Error: could not install the Pulumi CLI (network is unreachable): "
+        "install it by hand with 'curl -fsSL https://get.pulumi.com | sh'"
+    )
 
 
 def test_never_install_refuses_to_fetch_the_cli(world, monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     result = run("create", "-d", "digitalocean", "--digitalocean-access-token", "t", "dev")
     assert result.exit_code == 1
-    assert result.output.splitlines()[-1].startswith("Error: the Pulumi CLI is not installed, and "
-                                                     "DOCKER_MACHINE_PULUMI_INSTALL=never forbids fetching it")
+    assert result.output.splitlines()[-1].startswith(
+        "Error: the Pulumi CLI is not installed, and DOCKER_MACHINE_PULUMI_INSTALL=never forbids fetching it"
+    )
 
 
 def test_create_help_lists_the_chosen_drivers_flags(world):
@@ -297,8 +401,6 @@ def test_create_help_lists_the_chosen_drivers_flags(world):
     aws = run("create", "--driver=amazonec2", "--help").output
     assert "--amazonec2-instance-type" in aws and "--digitalocean-region" not in aws
     assert "--virtualbox-memory" in run("create", "--help").output, "virtualbox is the default driver"
-
-
 
 
 def test_an_existing_storage_folder_keeps_its_mode(world, fake):
@@ -314,13 +416,27 @@ def test_a_storage_path_that_is_a_file_is_one_line(world, tmp_path):
 
     not_a_folder = tmp_path / "a-file"
     not_a_folder.write_text("x")
-    result = subprocess.run([str(Path(sys.executable).parent / "docker-machine"), "-s", str(not_a_folder), "create",
-                             "-d", "generic", "--generic-ip-address", "127.0.0.5", "box"], capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "docker-machine"),
+            "-s",
+            str(not_a_folder),
+            "create",
+            "-d",
+            "generic",
+            "--generic-ip-address",
+            "127.0.0.5",
+            "box",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         f"Error: the storage path {not_a_folder} is not a folder: give -s/--storage-path (or MACHINE_STORAGE_PATH) "
-        "a folder"]
+        "a folder"
+    ]
 
 
 def test_user_data_is_a_secret_and_its_path_is_kept(world, fake, tmp_path):
@@ -344,5 +460,6 @@ def test_user_data_that_is_not_a_small_file_is_refused(world, fake, tmp_path, ma
         os.truncate(path if os.path.exists(path) else open(path, "w").name, 65 * 1024)
     result = create_do("dev", "--digitalocean-userdata", path)
     assert result.exit_code != 0 and fake.calls == []  # the installed script makes it 1: test_cli_app.py
-    assert ("is larger than the 65536 bytes this cloud takes" if make == "too-big" else "is not a regular file") \
-        in result.output
+    assert (
+        "is larger than the 65536 bytes this cloud takes" if make == "too-big" else "is not a regular file"
+    ) in result.output

@@ -49,12 +49,16 @@ class LocalSshd:
         (folder / "sshd_config").write_text(
             f"Port {self.port}\nListenAddress 127.0.0.1\nHostKey {folder / 'host_key'}\n"
             f"AuthorizedKeysFile {folder / 'authorized_keys'}\nStrictModes no\nPermitRootLogin prohibit-password\n"
-            "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nPidFile none\n")
+            "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nPidFile none\n"
+        )
         if os.geteuid() == 0:
             os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # sshd's privilege-separation folder
-        self.process = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", str(folder / "sshd_config")],
-                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        stderr=open(folder / "sshd.log", "wb"))
+        self.process = subprocess.Popen(
+            ["/usr/sbin/sshd", "-D", "-e", "-f", str(folder / "sshd_config")],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=open(folder / "sshd.log", "wb"),
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -91,9 +95,12 @@ class Plugin:
     """The stand-in plugin, started and spoken to as the engine does."""
 
     def __init__(self, env: dict) -> None:
-        self.process = subprocess.Popen([sys.executable, str(FAKES / "command_provider.py")],
-                                        env={**env, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
-                                        stdin=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [sys.executable, str(FAKES / "command_provider.py")],
+            env={**env, "PYTHONPATH": str(ROOT)},
+            stdout=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+        )
         port = int(self.process.stdout.readline())  # type: ignore[union-attr]
         self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
         self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
@@ -142,14 +149,17 @@ def failure(call) -> grpc.RpcError:
 
 # ----- the command runs once ---------------------------------------------------------------------------------
 
+
 def test_exit_255_with_a_connection_like_message_runs_once(sshd, plugin, tmp_path):
     runs = tmp_path / "runs"
     command = f"echo ran >> {runs}; echo 'ssh: connect to host 10.213.9.9 port 22: Connection refused' >&2; exit 255"
     err = failure(lambda: plugin().create({"connection": sshd.connection(), "create": command}))
     assert runs.read_text() == "ran\n", "v1.2.1 runs the command once, whatever it exits with"
-    assert err.details() == (f'Process exited with status 255: running "echo ran >> {runs}; echo \'ssh: connect to '
-                             'host 10.213.9.9 port 22: Connection refused\' >&2; exit 255":\n'
-                             "ssh: connect to host 10.213.9.9 port 22: Connection refused\n")
+    assert err.details() == (
+        f"Process exited with status 255: running \"echo ran >> {runs}; echo 'ssh: connect to "
+        "host 10.213.9.9 port 22: Connection refused' >&2; exit 255\":\n"
+        "ssh: connect to host 10.213.9.9 port 22: Connection refused\n"
+    )
 
 
 def test_outputs_keep_all_but_one_trailing_newline_and_the_failure_quotes_as_go(sshd, plugin):
@@ -202,14 +212,22 @@ def test_the_agent_authenticates_when_no_private_key_is_given(sshd, plugin, tmp_
     try:
         while not sock.exists():
             time.sleep(0.05)
-        subprocess.run(["ssh-add", "-q", str(sshd.folder / "key")], env={**os.environ, "SSH_AUTH_SOCK": str(sock)},
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["ssh-add", "-q", str(sshd.folder / "key")],
+            env={**os.environ, "SSH_AUTH_SOCK": str(sock)},
+            check=True,
+            capture_output=True,
+        )
         connection = {k: v for k, v in sshd.connection().items() if k != "privateKey"}
-        assert plugin(SSH_AUTH_SOCK=str(sock)).create({"connection": connection, "create": "echo via agent"})[
-            "stdout"] == "via agent"
+        assert (
+            plugin(SSH_AUTH_SOCK=str(sock)).create({"connection": connection, "create": "echo via agent"})["stdout"]
+            == "via agent"
+        )
         err = failure(lambda: plugin().create({"connection": {**connection, "dialErrorLimit": 0}, "create": "true"}))
-        assert err.details() == ("after 0 failed attempts: ssh: handshake failed: ssh: unable to authenticate, "
-                                 "attempted methods [none], no supported methods remain")
+        assert err.details() == (
+            "after 0 failed attempts: ssh: handshake failed: ssh: unable to authenticate, "
+            "attempted methods [none], no supported methods remain"
+        )
     finally:
         agent.terminate()
         agent.wait(10)
@@ -217,16 +235,19 @@ def test_the_agent_authenticates_when_no_private_key_is_given(sshd, plugin, tmp_
 
 # ----- output ---------------------------------------------------------------------------------------------
 
+
 def test_output_that_is_not_utf8_fails_the_step_as_grpc_does(sshd, plugin, tmp_path):
     ran = tmp_path / "ran"
-    err = failure(lambda: plugin().create({"connection": sshd.connection(),
-                                           "create": f"touch {ran}; printf 'ok\\377\\n'"}))
+    err = failure(
+        lambda: plugin().create({"connection": sshd.connection(), "create": f"touch {ran}; printf 'ok\\377\\n'"})
+    )
     assert err.code() == grpc.StatusCode.INTERNAL
     assert err.details() == "grpc: error while marshaling: string field contains invalid UTF-8"
     assert ran.exists(), "the command ran; only its result could not be returned"
 
 
 # ----- dial retries and their back-off -----------------------------------------------------------------------
+
 
 class ClosingListener:
     """Accepts TCP connections, closed once the client has spoken (its handshake fails with EOF), noting when."""
@@ -266,8 +287,9 @@ def listener():
 
 
 def test_dial_errors_are_retried_with_v121s_back_off(sshd, plugin, listener):
-    err = failure(lambda: plugin().create({"connection": sshd.connection(port=listener.port, dialErrorLimit=3),
-                                           "create": "true"}))
+    err = failure(
+        lambda: plugin().create({"connection": sshd.connection(port=listener.port, dialErrorLimit=3), "create": "true"})
+    )
     assert err.details() == "after 3 failed attempts: ssh: handshake failed: EOF"
     assert len(listener.times) == 4, "dialErrorLimit 3: four dials"
     for gap, delay in zip(listener.gaps(), (0.1, 0.15, 0.225), strict=True):
@@ -291,20 +313,25 @@ def test_the_machines_limit_of_30_waits_111_seconds_unless_a_test_shortens_it(ss
     waits = list(backoff_delays(30, {}))
     assert len(waits) == 30 and round(sum(waits), 2) == 111.33 and max(waits) == 5.0
     began = time.monotonic()
-    err = failure(lambda: plugin(**{BACKOFF_VARIABLE: "0.01"}).create(
-        {"connection": sshd.connection(port=listener.port, dialErrorLimit=30), "create": "true"}))
+    err = failure(
+        lambda: plugin(**{BACKOFF_VARIABLE: "0.01"}).create(
+            {"connection": sshd.connection(port=listener.port, dialErrorLimit=30), "create": "true"}
+        )
+    )
     assert err.details() == "after 30 failed attempts: ssh: handshake failed: EOF" and len(listener.times) == 31
     assert time.monotonic() - began < 30
 
 
 def test_a_refused_port_reads_as_gos_dial_error(sshd, plugin):
     port = free_port()
-    err = failure(lambda: plugin().create({"connection": sshd.connection(port=port, dialErrorLimit=1),
-                                           "create": "true"}))
+    err = failure(
+        lambda: plugin().create({"connection": sshd.connection(port=port, dialErrorLimit=1), "create": "true"})
+    )
     assert err.details() == f"after 1 failed attempts: dial tcp 127.0.0.1:{port}: connect: connection refused"
 
 
 # ----- previews ---------------------------------------------------------------------------------------------
+
 
 def test_a_preview_accepts_unknown_inputs_and_runs_nothing(sshd, plugin, tmp_path):
     started = plugin()
@@ -327,17 +354,28 @@ def test_preview_and_up_of_a_stack_whose_stdin_comes_from_another_resource(sshd,
     written = tmp_path / "written"
 
     def program() -> None:
-        connection = remote.ConnectionArgs(host=sshd.address, port=sshd.port, user=sshd.user,
-                                           private_key=pulumi.Output.secret(sshd.key))
+        connection = remote.ConnectionArgs(
+            host=sshd.address, port=sshd.port, user=sshd.user, private_key=pulumi.Output.secret(sshd.key)
+        )
         first = remote.Command("first", connection=connection, create="echo hello")
-        second = remote.Command("second", connection=connection, create=f"cat > {written}; echo done",
-                                stdin=first.stdout.apply(lambda out: f"{out} again"))
+        second = remote.Command(
+            "second",
+            connection=connection,
+            create=f"cat > {written}; echo done",
+            stdin=first.stdout.apply(lambda out: f"{out} again"),
+        )
         pulumi.export("second", second.stdout)
 
     work = tmp_path / "work"
     work.mkdir()
-    stack = auto.create_stack("standin", project_name="standin", program=program, opts=auto.LocalWorkspaceOptions(
-        work_dir=str(work), env_vars={"PULUMI_CONFIG_PASSPHRASE": "x", "PULUMI_BACKEND_URL": f"file://{work}"}))
+    stack = auto.create_stack(
+        "standin",
+        project_name="standin",
+        program=program,
+        opts=auto.LocalWorkspaceOptions(
+            work_dir=str(work), env_vars={"PULUMI_CONFIG_PASSPHRASE": "x", "PULUMI_BACKEND_URL": f"file://{work}"}
+        ),
+    )
     preview = stack.preview()
     assert preview.change_summary == {"create": 3}
     assert not written.exists()
@@ -348,12 +386,15 @@ def test_preview_and_up_of_a_stack_whose_stdin_comes_from_another_resource(sshd,
 
 # ----- the executing mocks run the same implementation ---------------------------------------------------------
 
+
 def test_the_mocks_run_the_step_as_the_plugin_does(sshd, plugin):
     from tests.fakes.remote_command import RemoteCommandError
 
     mocks = MachineMocks(ssh_host=sshd)
     assert mocks._run_command({"connection": sshd.connection(), "create": "cat", "stdin": "x\n"}) == {
-        "stdout": "x", "stderr": ""}
+        "stdout": "x",
+        "stderr": "",
+    }
     step = {"connection": sshd.connection(), "create": "echo out; exit 4"}
     with pytest.raises(RemoteCommandError) as raised:
         mocks._run_command(step)

@@ -13,8 +13,19 @@ import pytest
 from pulumi_docker_machine.components.compose.interpolate import MAX_NODES, InterpolationError, interpolate
 from tests.conftest import require
 
-VARIABLES = {"TAG": "1.2", "REPLICAS": "3", "PORT": "8080", "EMPTY": "", "DOLLAR": "a$b$$c${X}", "RO": "yes",
-             "RATIO": "0.25", "QUOTE": "it's \"quoted\"\\", "NL": "two\nlines", "LIMIT": "1024", "EXT": "false"}
+VARIABLES = {
+    "TAG": "1.2",
+    "REPLICAS": "3",
+    "PORT": "8080",
+    "EMPTY": "",
+    "DOLLAR": "a$b$$c${X}",
+    "RO": "yes",
+    "RATIO": "0.25",
+    "QUOTE": 'it\'s "quoted"\\',
+    "NL": "two\nlines",
+    "LIMIT": "1024",
+    "EXT": "false",
+}
 
 CASES = {
     "plain values and defaults": """
@@ -84,8 +95,14 @@ services:
 
 
 def stack_config(content: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(["docker", "stack", "config", "--compose-file", "-"], input=content, env=env,
-                           capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        ["docker", "stack", "config", "--compose-file", "-"],
+        input=content,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -107,25 +124,33 @@ def test_errors_are_dockers_and_one_line(tmp_path):
     require([] if shutil.which("docker") else ["command docker"], "the Compose interpolation test")
     clean = {k: v for k, v in os.environ.items() if k not in VARIABLES and not k.startswith("DOCKER_")}
     clean["DOCKER_CONFIG"] = str(tmp_path)
-    for content in ("services:\n  web:\n    image: busybox:${TAG:?give a tag}\n",
-                    "services:\n  web:\n    image: busybox:${EMPTY:?must not be empty}\n",
-                    "services:\n  web:\n    image: busybox:$ 1\n",
-                    "services:\n  web:\n    image: busybox\n    deploy: {replicas: $TAG}\n"):
+    for content in (
+        "services:\n  web:\n    image: busybox:${TAG:?give a tag}\n",
+        "services:\n  web:\n    image: busybox:${EMPTY:?must not be empty}\n",
+        "services:\n  web:\n    image: busybox:$ 1\n",
+        "services:\n  web:\n    image: busybox\n    deploy: {replicas: $TAG}\n",
+    ):
         with pytest.raises(InterpolationError) as raised:
             interpolate(content, {k: v for k, v in VARIABLES.items() if k != "TAG" or "replicas" in content})
-        docker = stack_config(content, {**clean, **{k: v for k, v in VARIABLES.items()
-                                                    if k != "TAG" or "replicas" in content}})
+        docker = stack_config(
+            content, {**clean, **{k: v for k, v in VARIABLES.items() if k != "TAG" or "replicas" in content}}
+        )
         assert docker.returncode != 0, content
         assert "\n" not in str(raised.value)
         assert str(raised.value) in docker.stderr, (str(raised.value), docker.stderr)
 
 
 def test_refused_files():
-    for content, message in (("- a list\n", "not a YAML mapping"), ("services: [\n", "not valid YAML"),
-                             ("a: 1\n---\nb: 2\n", "not valid YAML"), ("", "not a YAML mapping")):
+    for content, message in (
+        ("- a list\n", "not a YAML mapping"),
+        ("services: [\n", "not valid YAML"),
+        ("a: 1\n---\nb: 2\n", "not valid YAML"),
+        ("", "not a YAML mapping"),
+    ):
         with pytest.raises(InterpolationError, match=message):
             interpolate(content, {})
     bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(6))
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(6)
+    )
     with pytest.raises(InterpolationError, match=f"more than {MAX_NODES} values"):
         interpolate(bomb, {})

@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.remote_host, pytest.mark.engine]
 
 PLUGIN = ROOT / ".engine" / "docker-config" / "cli-plugins" / "docker-compose"
 IMAGE = "dmtest/busybox:latest"
-HTTPD = ("busybox mkdir -p /www && echo {text} > /www/index.html && exec busybox httpd -f -p 80 -h /www")
+HTTPD = "busybox mkdir -p /www && echo {text} > /www/index.html && exec busybox httpd -f -p 80 -h /www"
 
 
 def compose_file(text: str = "hello-from-web", port: int = 8080) -> str:
@@ -53,7 +53,7 @@ def stack_file(web_deploy: str = "{endpoint_mode: dnsrr}") -> str:
     return f"""services:
   web:
     image: {IMAGE}
-    command: ["/bin/busybox", "sh", "-c", "{HTTPD.format(text='hello-from-the-swarm')}"]
+    command: ["/bin/busybox", "sh", "-c", "{HTTPD.format(text="hello-from-the-swarm")}"]
     stop_signal: SIGKILL
     ports:
       - {{target: 80, published: 8090, protocol: tcp, mode: host}}
@@ -77,8 +77,10 @@ def host(remote_host):
 def link_compose_plugin(docker_config: Path) -> Path:
     """The plugin from make compose, where the docker CLI of these tests looks (DOCKER_CONFIG/cli-plugins)."""
     require([] if PLUGIN.exists() else ["the Docker Compose plugin in .engine/ (run 'make compose')"], "compose tests")
-    require([] if any((Path(p) / "docker").exists() for p in os.environ["PATH"].split(":")) else ["the docker CLI"],
-            "compose tests")
+    require(
+        [] if any((Path(p) / "docker").exists() for p in os.environ["PATH"].split(":")) else ["the docker CLI"],
+        "compose tests",
+    )
     plugins = docker_config / "cli-plugins"
     plugins.mkdir(parents=True, exist_ok=True)
     (plugins / "docker-compose").symlink_to(PLUGIN)
@@ -151,10 +153,12 @@ def inline_stack(tmp_path: Path, program) -> auto.Stack:
     state.mkdir(exist_ok=True)
     opts = auto.LocalWorkspaceOptions(
         work_dir=str(state),
-        project_settings=auto.ProjectSettings(name="compose-test", runtime="python",
-                                              backend=auto.ProjectBackend(url=state.as_uri())),
+        project_settings=auto.ProjectSettings(
+            name="compose-test", runtime="python", backend=auto.ProjectBackend(url=state.as_uri())
+        ),
         secrets_provider="passphrase",
-        env_vars={"PULUMI_CONFIG_PASSPHRASE": "compose passphrase", "PULUMI_PYTHON_CMD": sys.executable})
+        env_vars={"PULUMI_CONFIG_PASSPHRASE": "compose passphrase", "PULUMI_PYTHON_CMD": sys.executable},
+    )
     return auto.create_or_select_stack("dev", project_name="compose-test", program=program, opts=opts)
 
 
@@ -188,8 +192,9 @@ def test_stack_deploy_and_rm_on_a_single_node_swarm(dev, host, pulumi_engine, tm
     assert initialized.returncode == 0, initialized.stderr
     try:
         (tmp_path / "stack.yml").write_text(STACK_FILE)
-        deployed = machine(world, "stack", "deploy", "dev", "-c", str(tmp_path / "stack.yml"), "--resolve-image",
-                           "never", "shop")
+        deployed = machine(
+            world, "stack", "deploy", "dev", "-c", str(tmp_path / "stack.yml"), "--resolve-image", "never", "shop"
+        )
         assert deployed.returncode == 0, deployed.stdout + deployed.stderr
         assert get(host, 8090, timeout=120) == "hello-from-the-swarm\n"
         services = machine(world, "stack", "services", "dev", "shop", "--format", "{{.Name}}")
@@ -207,17 +212,28 @@ def test_stack_deploy_and_rm_on_a_single_node_swarm(dev, host, pulumi_engine, tm
         from pulumi_docker_machine.components import ComposeApp, ComposeAppArgs
 
         folder = world.root / "machines" / "dev"
-        swarm = SwarmTarget(docker_host=f"tcp://{host.address}:2376", ca_pem=(folder / "ca.pem").read_text(),
-                            client_cert_pem=(folder / "cert.pem").read_text(),
-                            client_key_pem=(folder / "key.pem").read_text())
+        swarm = SwarmTarget(
+            docker_host=f"tcp://{host.address}:2376",
+            ca_pem=(folder / "ca.pem").read_text(),
+            client_cert_pem=(folder / "cert.pem").read_text(),
+            client_key_pem=(folder / "key.pem").read_text(),
+        )
         # Its variables from an env file, substituted before docker runs (none reaches docker's environment).
         env_file = tmp_path / "swarm.env"
         env_file.write_text("GREETING=hello-from-the-swarm\nWEB_PORT=8090\nLD_PRELOAD=/nonexistent/evil.so\n")
-        content = STACK_FILE.replace("hello-from-the-swarm", "${GREETING}").replace("published: 8090",
-                                                                                    "published: '${WEB_PORT}'")
+        content = STACK_FILE.replace("hello-from-the-swarm", "${GREETING}").replace(
+            "published: 8090", "published: '${WEB_PORT}'"
+        )
         assert "${GREETING}" in content and "${WEB_PORT}" in content
-        stack = inline_stack(tmp_path, lambda: export_app(ComposeApp("shop", ComposeAppArgs(
-            target=swarm, content=content, env_files=[str(env_file)], resolve_image="never"))))
+        stack = inline_stack(
+            tmp_path,
+            lambda: export_app(
+                ComposeApp(
+                    "shop",
+                    ComposeAppArgs(target=swarm, content=content, env_files=[str(env_file)], resolve_image="never"),
+                )
+            ),
+        )
         up = stack.up()
         assert up.outputs["services"].value == ["web", "worker"]
         assert up.outputs["published_ports"].value == {"web": ["8090->80/tcp"]}
@@ -230,7 +246,13 @@ def test_stack_deploy_and_rm_on_a_single_node_swarm(dev, host, pulumi_engine, tm
 
 
 def test_compose_app_through_the_engine(world, host, pulumi_engine, compose_plugin, tmp_path, monkeypatch):
-    from pulumi_docker_machine.components import ComposeApp, ComposeAppArgs, DockerMachine, DockerMachineArgs, GenericDriver
+    from pulumi_docker_machine.components import (
+        ComposeApp,
+        ComposeAppArgs,
+        DockerMachine,
+        DockerMachineArgs,
+        GenericDriver,
+    )
     from pulumi_docker_machine.components.engine import EngineOptions
 
     monkeypatch.setenv("DOCKER_CONFIG", str(compose_plugin))  # where the provider's docker finds the plugin
@@ -239,9 +261,13 @@ def test_compose_app_through_the_engine(world, host, pulumi_engine, compose_plug
 
     def program_for(content: str | None):
         def program() -> None:
-            box = DockerMachine("box", DockerMachineArgs(
-                driver=GenericDriver(ip_address=host.address, ssh_key=str(host.ssh_key)),
-                engine=EngineOptions(install_url="none")))
+            box = DockerMachine(
+                "box",
+                DockerMachineArgs(
+                    driver=GenericDriver(ip_address=host.address, ssh_key=str(host.ssh_key)),
+                    engine=EngineOptions(install_url="none"),
+                ),
+            )
             import pulumi
 
             pulumi.export("docker_host", box.docker_host)
@@ -252,15 +278,18 @@ def test_compose_app_through_the_engine(world, host, pulumi_engine, compose_plug
                 app = ComposeApp("shop", ComposeAppArgs(target=box, content=content, env_files=[str(env_file)]))
                 pulumi.export("services", app.services)
                 pulumi.export("published_ports", app.published_ports)
+
         return program
 
     stack = inline_stack(tmp_path, program_for(None))
     state = tmp_path / "state"
     outputs = stack.up().outputs
-    certs = write_client_certs(tmp_path / "certs", outputs["ca_pem"].value, outputs["client_cert_pem"].value,
-                               outputs["client_key_pem"].value)
-    imported = docker(host, outputs["docker_host"].value, certs, "import", "-", IMAGE,
-                      stdin=busybox_image(static_busybox()))
+    certs = write_client_certs(
+        tmp_path / "certs", outputs["ca_pem"].value, outputs["client_cert_pem"].value, outputs["client_key_pem"].value
+    )
+    imported = docker(
+        host, outputs["docker_host"].value, certs, "import", "-", IMAGE, stdin=busybox_image(static_busybox())
+    )
     assert imported.returncode == 0, imported.stderr
 
     # ${WEB_PORT} comes from the env file.
@@ -299,6 +328,7 @@ def test_compose_app_through_the_engine(world, host, pulumi_engine, compose_plug
 
     stack.destroy(on_event=on_event)
     order = [t.rsplit(":", 1)[1] for t in deleted]
-    assert "ComposeDeployment" in order and order.index("ComposeDeployment") < order.index("Command"), \
+    assert "ComposeDeployment" in order and order.index("ComposeDeployment") < order.index("Command"), (
         f"the app goes before the machine is deprovisioned: {deleted}"
+    )
     assert host.output("ls /etc/docker/server.pem 2>/dev/null || true") == "", "and then the machine was undone"

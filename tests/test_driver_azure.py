@@ -25,8 +25,13 @@ CLIENT = "00000000-0000-4000-8000-000000000002"
 TENANT = "00000000-0000-4000-8000-000000000003"
 DYNAMIC = "pulumi-python:dynamic/docker-machine:"
 AZ = "azure-native:"
-NSG, RULE, NIC, PIP, VM = (AZ + "network:NetworkSecurityGroup", AZ + "network:SecurityRule",
-                           AZ + "network:NetworkInterface", AZ + "network:PublicIPAddress", AZ + "compute:VirtualMachine")
+NSG, RULE, NIC, PIP, VM = (
+    AZ + "network:NetworkSecurityGroup",
+    AZ + "network:SecurityRule",
+    AZ + "network:NetworkInterface",
+    AZ + "network:PublicIPAddress",
+    AZ + "compute:VirtualMachine",
+)
 # Each Azure type: (the input holding its name, its resource provider path).
 KINDS = {
     AZ + "network:VirtualNetwork": ("virtualNetworkName", "Microsoft.Network/virtualNetworks"),
@@ -62,13 +67,16 @@ class AzureMocks(MachineMocks):
         else:
             name_key, path = KINDS[typ]
             state["name"] = inputs[name_key]
-            id_ = (f"/subscriptions/{SUB}/resourceGroups/{inputs['resourceGroupName']}/providers/"
-                   f"{path.format(**inputs)}/{state['name']}")
+            id_ = (
+                f"/subscriptions/{SUB}/resourceGroups/{inputs['resourceGroupName']}/providers/"
+                f"{path.format(**inputs)}/{state['name']}"
+            )
         if typ == PIP:
             state["ipAddress"] = self.vm_address
         elif typ == NIC:
-            state["ipConfigurations"] = [{**c, "privateIPAddress": self.private_address}
-                                         for c in inputs["ipConfigurations"]]
+            state["ipConfigurations"] = [
+                {**c, "privateIPAddress": self.private_address} for c in inputs["ipConfigurations"]
+            ]
         elif typ == VM:
             state["vmId"] = "11111111-2222-4333-8444-555555555555"
             self._public_key(inputs["osProfile"]["linuxConfiguration"]["ssh"]["publicKeys"][0]["keyData"])
@@ -84,8 +92,13 @@ def outputs(machine: DockerMachine) -> dict:
 
 @pytest.fixture
 def no_azure_env(monkeypatch):
-    for variable in ("AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET",
-                     "AZURE_TENANT_ID"):
+    for variable in (
+        "AZURE_SUBSCRIPTION_ID",
+        "ARM_SUBSCRIPTION_ID",
+        "AZURE_CLIENT_ID",
+        "AZURE_CLIENT_SECRET",
+        "AZURE_TENANT_ID",
+    ):
         monkeypatch.delenv(variable, raising=False)
 
 
@@ -94,8 +107,13 @@ def no_azure_env(monkeypatch):
 
 def test_azure_machine_graph(no_azure_env):
     mocks = AzureMocks()
-    driver = AzureDriver(subscription_id=SUB, client_id=CLIENT, tenant_id=TENANT, client_secret="sp-s3cr3t",
-                         source_ranges=["203.0.113.0/24", "198.51.100.0/24"])
+    driver = AzureDriver(
+        subscription_id=SUB,
+        client_id=CLIENT,
+        tenant_id=TENANT,
+        client_secret="sp-s3cr3t",
+        source_ranges=["203.0.113.0/24", "198.51.100.0/24"],
+    )
     out = run_program(mocks, lambda: outputs(DockerMachine("az", DockerMachineArgs(driver=driver))))
     assert out["ip"] == (DEFAULT_VM_ADDRESS, False)
     assert out["private_ip"] == ("127.0.0.3", False)
@@ -105,10 +123,16 @@ def test_azure_machine_graph(no_azure_env):
 
     # The credentials: an explicit provider, the secret kept secret, and never in the driver's options.
     provider = mocks.one("pulumi:providers:azure-native")
-    assert (provider.inputs["subscriptionId"], provider.inputs["clientId"], provider.inputs["tenantId"],
-            provider.inputs["clientSecret"], provider.inputs["location"]) == (SUB, CLIENT, TENANT, "sp-s3cr3t", "westus")
-    assert pulumi.runtime.rpc._special_secret_sig in str(mocks.raw_inputs["az-azure-native"]["clientSecret"]), \
+    assert (
+        provider.inputs["subscriptionId"],
+        provider.inputs["clientId"],
+        provider.inputs["tenantId"],
+        provider.inputs["clientSecret"],
+        provider.inputs["location"],
+    ) == (SUB, CLIENT, TENANT, "sp-s3cr3t", "westus")
+    assert pulumi.runtime.rpc._special_secret_sig in str(mocks.raw_inputs["az-azure-native"]["clientSecret"]), (
         "the client secret reaches the provider as a secret"
+    )
     assert "clientSecret" not in str({k: v for k, v in mocks.raw_inputs.items() if k != "az-azure-native"})
     options, secret = out["driver_options"]
     assert not secret and "client_secret" not in options and options["subscription_id"] == SUB
@@ -123,13 +147,24 @@ def test_azure_machine_graph(no_azure_env):
     assert vnet["addressSpace"] == {"addressPrefixes": ["10.0.0.0/16"]}
     subnet = mocks.one(AZ + "network:Subnet").inputs
     assert (subnet["subnetName"], subnet["addressPrefix"], subnet["virtualNetworkName"]) == (
-        "docker-machine", "10.0.0.0/24", "az-vnet")
+        "docker-machine",
+        "10.0.0.0/24",
+        "az-vnet",
+    )
 
     # Inbound: only SSH and the Docker port, only from the source ranges (Azure's defaults deny the rest).
     nsg = mocks.one(NSG)
     assert "securityRules" not in nsg.inputs, "no inline rules: a cluster's rules join the group as resources"
-    rules = {(r.inputs["protocol"], r.inputs["destinationPortRange"], tuple(r.inputs["sourceAddressPrefixes"]),
-              r.inputs["access"], r.inputs["direction"]) for r in mocks.of_type(RULE)}
+    rules = {
+        (
+            r.inputs["protocol"],
+            r.inputs["destinationPortRange"],
+            tuple(r.inputs["sourceAddressPrefixes"]),
+            r.inputs["access"],
+            r.inputs["direction"],
+        )
+        for r in mocks.of_type(RULE)
+    }
     sources = ("203.0.113.0/24", "198.51.100.0/24")
     assert rules == {("Tcp", "22", sources, "Allow", "Inbound"), ("Tcp", "2376", sources, "Allow", "Inbound")}
     assert all(r.inputs["networkSecurityGroupName"] == "az-nsg" for r in mocks.of_type(RULE))
@@ -139,7 +174,7 @@ def test_azure_machine_graph(no_azure_env):
     assert (pip["publicIPAllocationMethod"], pip["sku"]["name"]) == ("Static", "Standard")
     nic = mocks.one(NIC).inputs
     assert nic["networkSecurityGroup"] == {"id": nsg.id}
-    config, = nic["ipConfigurations"]
+    (config,) = nic["ipConfigurations"]
     assert config["publicIPAddress"] == {"id": mocks.one(PIP).id}
     assert config["subnet"] == {"id": mocks.one(AZ + "network:Subnet").id}
 
@@ -148,33 +183,52 @@ def test_azure_machine_graph(no_azure_env):
     linux = vm["osProfile"]["linuxConfiguration"]
     assert linux["disablePasswordAuthentication"] is True
     ssh_key = mocks.one(DYNAMIC + "SSHKey").state
-    assert linux["ssh"]["publicKeys"] == [{"path": "/home/docker-user/.ssh/authorized_keys",
-                                           "keyData": ssh_key["public_key"]}]
+    assert linux["ssh"]["publicKeys"] == [
+        {"path": "/home/docker-user/.ssh/authorized_keys", "keyData": ssh_key["public_key"]}
+    ]
     assert vm["osProfile"]["adminUsername"] == "docker-user" and "adminPassword" not in vm["osProfile"]
     assert vm["storageProfile"]["imageReference"] == {
-        "publisher": "canonical", "offer": "ubuntu-24_04-lts", "sku": "server", "version": "latest"}
+        "publisher": "canonical",
+        "offer": "ubuntu-24_04-lts",
+        "sku": "server",
+        "version": "latest",
+    }
     disk = vm["storageProfile"]["osDisk"]
     assert (disk["createOption"], disk["managedDisk"], disk["deleteOption"]) == (
-        "FromImage", {"storageAccountType": "Standard_LRS"}, "Delete")
+        "FromImage",
+        {"storageAccountType": "Standard_LRS"},
+        "Delete",
+    )
     assert "diskSizeGB" not in disk, "the image's own disk size unless one is asked for"
-    assert vm["networkProfile"]["networkInterfaces"] == [{"id": mocks.one(NIC).id, "primary": True,
-                                                          "deleteOption": "Detach"}]
+    assert vm["networkProfile"]["networkInterfaces"] == [
+        {"id": mocks.one(NIC).id, "primary": True, "deleteOption": "Detach"}
+    ]
 
     command = mocks.one("command:remote:Command").inputs
     assert (command["connection"]["host"], command["connection"]["user"]) == (DEFAULT_VM_ADDRESS, "docker-user")
     assert command["connection"]["privateKey"] == ssh_key["private_key"]
     assert command["create"].startswith("sudo -n sh -c ")
     waits = mocks.monitor.dependencies["command:remote:Command::az-provision"]
-    assert any(urn.endswith("::az-nsg") for urn in waits) and sum("SecurityRule" in urn for urn in waits) == 2, \
+    assert any(urn.endswith("::az-nsg") for urn in waits) and sum("SecurityRule" in urn for urn in waits) == 2, (
         "provisioning waits for the rules that open port 22"
+    )
 
 
 def test_azure_options_existing_group_and_vnet_private_ip(no_azure_env, monkeypatch):
     monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", SUB)
     mocks = AzureMocks()
-    driver = AzureDriver(resource_group="shared-rg", vnet="net-rg:corp", subnet="machines", no_public_ip=True,
-                         location="westeurope", size="Standard_D2s_v5", disk_size=64, storage_type="Premium_LRS",
-                         open_ports=["8080", "53/udp"], image="Debian:debian-12:12-gen2:latest")
+    driver = AzureDriver(
+        resource_group="shared-rg",
+        vnet="net-rg:corp",
+        subnet="machines",
+        no_public_ip=True,
+        location="westeurope",
+        size="Standard_D2s_v5",
+        disk_size=64,
+        storage_type="Premium_LRS",
+        open_ports=["8080", "53/udp"],
+        image="Debian:debian-12:12-gen2:latest",
+    )
     out = run_program(mocks, lambda: {"ip": DockerMachine("db", DockerMachineArgs(driver=driver)).ip})
     assert out["ip"][0] == "127.0.0.3", "no public IP: the machine is reached at its private address"
     assert not mocks.of_type(AZ + "resources:ResourceGroup") and not mocks.of_type(PIP)
@@ -184,16 +238,21 @@ def test_azure_options_existing_group_and_vnet_private_ip(no_azure_env, monkeypa
     assert "clientSecret" not in provider
     nic = mocks.one(NIC).inputs
     assert nic["resourceGroupName"] == "shared-rg"
-    config, = nic["ipConfigurations"]
-    assert config["subnet"]["id"] == (f"/subscriptions/{SUB}/resourceGroups/net-rg/providers/Microsoft.Network/"
-                                      "virtualNetworks/corp/subnets/machines")
+    (config,) = nic["ipConfigurations"]
+    assert config["subnet"]["id"] == (
+        f"/subscriptions/{SUB}/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/corp/subnets/machines"
+    )
     assert "publicIPAddress" not in config
     vm = mocks.one(VM).inputs
     assert vm["storageProfile"]["osDisk"]["diskSizeGB"] == 64
     assert vm["storageProfile"]["osDisk"]["managedDisk"] == {"storageAccountType": "Premium_LRS"}
     assert vm["storageProfile"]["imageReference"]["publisher"] == "Debian"
     assert {(r.inputs["protocol"], r.inputs["destinationPortRange"]) for r in mocks.of_type(RULE)} == {
-        ("Tcp", "22"), ("Tcp", "2376"), ("Tcp", "8080"), ("Udp", "53")}
+        ("Tcp", "22"),
+        ("Tcp", "2376"),
+        ("Tcp", "8080"),
+        ("Udp", "53"),
+    }
 
 
 def test_azure_default_provider_without_credentials(no_azure_env, monkeypatch):
@@ -211,16 +270,27 @@ def test_azure_cluster_firewall_opens_ports_on_each_members_group(no_azure_env):
         driver = AzureDriver(subscription_id=SUB)
         machines = {n: DockerMachine(n, DockerMachineArgs(driver=driver)) for n in ("m1", "m2")}
         members = [ClusterMember(n, driver, m.host, m.private_ip) for n, m in machines.items()]
-        made["rules"] = driver.cluster_firewall("sw", members, [pulumi.Output.from_input("198.51.100.7/32")],
-                                                (("tcp", 2377), ("udp", 4789)), machines["m1"])
+        made["rules"] = driver.cluster_firewall(
+            "sw", members, [pulumi.Output.from_input("198.51.100.7/32")], (("tcp", 2377), ("udp", 4789)), machines["m1"]
+        )
         return {}
 
     run_program(mocks, program)
     assert len(made["rules"]) == 4
     swarm = [r for r in mocks.of_type(RULE) if "-swarm-" in r.name]
-    assert {(r.inputs["networkSecurityGroupName"], r.inputs["resourceGroupName"], r.inputs["protocol"],
-             r.inputs["destinationPortRange"]) for r in swarm} == {
-        (f"{m}-nsg", f"docker-machine-{m}", p, port) for m in ("m1", "m2") for p, port in (("Tcp", "2377"), ("Udp", "4789"))}
+    assert {
+        (
+            r.inputs["networkSecurityGroupName"],
+            r.inputs["resourceGroupName"],
+            r.inputs["protocol"],
+            r.inputs["destinationPortRange"],
+        )
+        for r in swarm
+    } == {
+        (f"{m}-nsg", f"docker-machine-{m}", p, port)
+        for m in ("m1", "m2")
+        for p, port in (("Tcp", "2377"), ("Udp", "4789"))
+    }
     for rule in swarm:
         assert rule.inputs["sourceAddressPrefixes"] == ["127.0.0.3/32", "198.51.100.7/32"]
         assert rule.inputs["priority"] in (2000, 2001) and rule.inputs["access"] == "Allow"
@@ -234,7 +304,9 @@ def test_azure_machine_on_a_real_host(remote_host, tmp_path, no_azure_env):
     host = remote_host
     host.add_user("docker-user")  # what Azure's agent makes from osProfile.adminUsername
     mocks = AzureMocks(vm_address=host.address, ssh_host=host, on_public_key=host.authorize)
-    out = build_machine(mocks, "azvm", DockerMachineArgs(driver=AzureDriver(subscription_id=SUB, location="northeurope")))
+    out = build_machine(
+        mocks, "azvm", DockerMachineArgs(driver=AzureDriver(subscription_id=SUB, location="northeurope"))
+    )
     connection = mocks.one("command:remote:Command").inputs["connection"]
     assert connection["user"] == "docker-user" and connection["privateKey"] == out["ssh_private_key"]
     assert out["ip"] == host.address and out["docker_host"] == f"tcp://{host.address}:2376"
@@ -250,8 +322,9 @@ def test_azure_machine_on_a_real_host(remote_host, tmp_path, no_azure_env):
 def test_a_new_public_address_gives_a_new_server_certificate(no_azure_env):
     def run(address: str) -> tuple[AzureMocks, dict]:
         mocks = AzureMocks(vm_address=address)
-        out = run_program(mocks, lambda: outputs(DockerMachine("az", DockerMachineArgs(
-            driver=AzureDriver(subscription_id=SUB)))))
+        out = run_program(
+            mocks, lambda: outputs(DockerMachine("az", DockerMachineArgs(driver=AzureDriver(subscription_id=SUB))))
+        )
         return mocks, {k: v for k, (v, _) in out.items()}
 
     first_mocks, first = run("127.0.0.2")
@@ -280,29 +353,55 @@ def test_a_new_public_address_gives_a_new_server_certificate(no_azure_env):
     [
         (lambda: AzureDriver(), "azure driver requires the --azure-subscription-id option (or AZURE_SUBSCRIPTION_ID)"),
         (lambda: AzureDriver(subscription_id="my-sub"), "azure subscription ID 'my-sub' is not a GUID"),
-        (lambda: AzureDriver(subscription_id=SUB, image="ubuntu-24.04"),
-         "azure image 'ubuntu-24.04' is not publisher:offer:sku:version: give one such as "
-         "canonical:ubuntu-24_04-lts:server:latest"),
-        (lambda: AzureDriver(subscription_id=SUB, image="canonical:ubuntu 24:server:latest"),
-         "is not publisher:offer:sku:version"),
-        (lambda: AzureDriver(subscription_id=SUB, location="West US"),
-         "azure location 'West US' is not a region name such as westus"),
-        (lambda: AzureDriver(subscription_id=SUB, size="B1s"), "azure size 'B1s' is not a VM size such as Standard_B1s"),
-        (lambda: AzureDriver(subscription_id=SUB, disk_size=10), "azure disk size 10 is not a whole number of GiB from 30"),
-        (lambda: AzureDriver(subscription_id=SUB, storage_type="gp3"), "azure storage type 'gp3' is not an OS disk type"),
-        (lambda: AzureDriver(subscription_id=SUB, subnet_prefix="10.0.0.0/33"),
-         "azure subnet prefix '10.0.0.0/33' is not a CIDR range"),
-        (lambda: AzureDriver(subscription_id=SUB, subnet_prefix="8.8.8.0/24"), "must be a private IPv4 range (RFC 1918)"),
-        (lambda: AzureDriver(subscription_id=SUB, source_ranges=["everywhere"]),
-         "azure source range 'everywhere' is not a CIDR range"),
-        (lambda: AzureDriver(subscription_id=SUB, client_secret="x"),
-         "azure client secret needs --azure-client-id and --azure-tenant-id"),
+        (
+            lambda: AzureDriver(subscription_id=SUB, image="ubuntu-24.04"),
+            "azure image 'ubuntu-24.04' is not publisher:offer:sku:version: give one such as "
+            "canonical:ubuntu-24_04-lts:server:latest",
+        ),
+        (
+            lambda: AzureDriver(subscription_id=SUB, image="canonical:ubuntu 24:server:latest"),
+            "is not publisher:offer:sku:version",
+        ),
+        (
+            lambda: AzureDriver(subscription_id=SUB, location="West US"),
+            "azure location 'West US' is not a region name such as westus",
+        ),
+        (
+            lambda: AzureDriver(subscription_id=SUB, size="B1s"),
+            "azure size 'B1s' is not a VM size such as Standard_B1s",
+        ),
+        (
+            lambda: AzureDriver(subscription_id=SUB, disk_size=10),
+            "azure disk size 10 is not a whole number of GiB from 30",
+        ),
+        (
+            lambda: AzureDriver(subscription_id=SUB, storage_type="gp3"),
+            "azure storage type 'gp3' is not an OS disk type",
+        ),
+        (
+            lambda: AzureDriver(subscription_id=SUB, subnet_prefix="10.0.0.0/33"),
+            "azure subnet prefix '10.0.0.0/33' is not a CIDR range",
+        ),
+        (
+            lambda: AzureDriver(subscription_id=SUB, subnet_prefix="8.8.8.0/24"),
+            "must be a private IPv4 range (RFC 1918)",
+        ),
+        (
+            lambda: AzureDriver(subscription_id=SUB, source_ranges=["everywhere"]),
+            "azure source range 'everywhere' is not a CIDR range",
+        ),
+        (
+            lambda: AzureDriver(subscription_id=SUB, client_secret="x"),
+            "azure client secret needs --azure-client-id and --azure-tenant-id",
+        ),
         (lambda: AzureDriver(subscription_id=SUB, ssh_user="admin"), "azure ssh user 'admin' is reserved by Azure"),
         (lambda: AzureDriver(subscription_id=SUB, ssh_user="-oProxyCommand=x"), "is not a user name"),
         (lambda: AzureDriver(subscription_id=SUB, open_ports=["http"]), "azure open port 'http' must look like 8080"),
         (lambda: AzureDriver(subscription_id=SUB, vnet="corp"), "azure vnet 'corp' names no resource group"),
-        (lambda: AzureDriver(subscription_id=SUB, create_resource_group=True),
-         "azure create_resource_group needs --azure-resource-group"),
+        (
+            lambda: AzureDriver(subscription_id=SUB, create_resource_group=True),
+            "azure create_resource_group needs --azure-resource-group",
+        ),
     ],
 )
 def test_bad_azure_arguments_fail_before_any_resource(make_driver, message, no_azure_env):
@@ -337,8 +436,9 @@ def test_azure_cannot_stop(no_azure_env):
 
 
 def test_azure_options_round_trip_without_the_secret():
-    driver = AzureDriver(subscription_id=SUB, client_id=CLIENT, tenant_id=TENANT, client_secret="s3cr3t",
-                         open_ports=["80"])
+    driver = AzureDriver(
+        subscription_id=SUB, client_id=CLIENT, tenant_id=TENANT, client_secret="s3cr3t", open_ports=["80"]
+    )
     options = driver.to_dict()
     assert "client_secret" not in options and options["open_ports"] == ["80"]
     again = AzureDriver.from_dict(options)
@@ -358,10 +458,25 @@ def test_azure_flags_name_the_driver_options():
     assert kinds["disk_size"] == INT and kinds["open_ports"] == MULTI and kinds["no_public_ip"] == BOOL
     assert fields["client_secret"].metadata.get("secret"), "the client secret is a secret field"
     assert {row[0] for row in FLAGS} >= {
-        "--azure-subscription-id", "--azure-client-id", "--azure-client-secret", "--azure-tenant-id", "--azure-location",
-        "--azure-resource-group", "--azure-size", "--azure-image", "--azure-ssh-user", "--azure-vnet", "--azure-subnet",
-        "--azure-subnet-prefix", "--azure-static-public-ip", "--azure-no-public-ip", "--azure-use-private-ip",
-        "--azure-open-port", "--azure-disk-size", "--azure-storage-type"}
+        "--azure-subscription-id",
+        "--azure-client-id",
+        "--azure-client-secret",
+        "--azure-tenant-id",
+        "--azure-location",
+        "--azure-resource-group",
+        "--azure-size",
+        "--azure-image",
+        "--azure-ssh-user",
+        "--azure-vnet",
+        "--azure-subnet",
+        "--azure-subnet-prefix",
+        "--azure-static-public-ip",
+        "--azure-no-public-ip",
+        "--azure-use-private-ip",
+        "--azure-open-port",
+        "--azure-disk-size",
+        "--azure-storage-type",
+    }
 
 
 def _python(code: str) -> subprocess.CompletedProcess:
@@ -369,9 +484,11 @@ def _python(code: str) -> subprocess.CompletedProcess:
 
 
 def test_the_flags_and_the_driver_module_load_no_azure_sdk():
-    code = ("import sys\nimport pulumi_docker_machine.components.drivers.azure.flags\n"
-            "import pulumi_docker_machine.components.drivers.azure.driver\n"
-            "print('pulumi_azure_native' in sys.modules)")
+    code = (
+        "import sys\nimport pulumi_docker_machine.components.drivers.azure.flags\n"
+        "import pulumi_docker_machine.components.drivers.azure.driver\n"
+        "print('pulumi_azure_native' in sys.modules)"
+    )
     assert _python(code).stdout.strip() == "False"
 
 

@@ -60,13 +60,18 @@ class GoogleMocks(MachineMocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         raw = dict(args.inputs)
-        secret = {key for key, value in raw.items()
-                  if isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig}
+        secret = {
+            key
+            for key, value in raw.items()
+            if isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig
+        }
         self.secret_inputs[f"{args.typ}::{args.name}"] = secret
         id_, state = self._answer(args, raw)
         # As the engine does: an output whose input of the same name was secret stays secret.
-        return id_, {key: ({rpc._special_sig_key: rpc._special_secret_sig, "value": value} if key in secret else value)
-                     for key, value in state.items()}
+        return id_, {
+            key: ({rpc._special_sig_key: rpc._special_secret_sig, "value": value} if key in secret else value)
+            for key, value in state.items()
+        }
 
     def _answer(self, args: pulumi.runtime.MockResourceArgs, raw: dict):
         if args.typ not in (INSTANCE, ADDRESS):
@@ -82,8 +87,10 @@ class GoogleMocks(MachineMocks):
             id_ = f"projects/{inputs.get('project', PROJECT)}/zones/{inputs['zone']}/instances/{inputs['name']}"
             nics = []
             for nic in inputs.get("networkInterfaces", []):
-                configs = [{**config, "natIp": config.get("natIp") or self.nat_ip or self.vm_address}
-                           for config in nic.get("accessConfigs", [])]
+                configs = [
+                    {**config, "natIp": config.get("natIp") or self.nat_ip or self.vm_address}
+                    for config in nic.get("accessConfigs", [])
+                ]
                 nics.append({**nic, "networkIp": self.private_address, "accessConfigs": configs})
             state.update(networkInterfaces=nics, instanceId="4123456789012345678", currentStatus="RUNNING")
             # GCE's guest agent: each "user:key" line of the instance's ssh-keys metadata, for that user.
@@ -99,8 +106,12 @@ class GoogleMocks(MachineMocks):
         if args.token == "gcp:compute/getAddress:getAddress":
             with self._lock:
                 self.calls.append((args.token, dict(args.args)))
-            return {"name": args.args["name"], "address": self.vm_address, "region": args.args.get("region"),
-                    "status": "RESERVED"}
+            return {
+                "name": args.args["name"],
+                "address": self.vm_address,
+                "region": args.args.get("region"),
+                "status": "RESERVED",
+            }
         return super().call(args)
 
 
@@ -148,16 +159,19 @@ def test_google_machine_graph(project_env):
     assert instance["metadata"]["ssh-keys"].startswith("docker-user:ssh-")
     assert instance["metadata"]["block-project-ssh-keys"] == "true"
     assert instance["tags"] == ["docker-machine-web"] == [machine_tag("web")]
-    nic, = instance["networkInterfaces"]
+    (nic,) = instance["networkInterfaces"]
     assert nic["network"] == "default" and "subnetwork" not in nic
     assert nic["accessConfigs"] == [{}], "one access config: an ephemeral external IP"
     assert "scheduling" not in instance
     assert instance["desiredStatus"] == "RUNNING" and instance["allowStoppingForUpdate"] is True
     assert instance["serviceAccount"]["scopes"] == [
-        "https://www.googleapis.com/auth/devstorage.read_only", "https://www.googleapis.com/auth/logging.write"]
+        "https://www.googleapis.com/auth/devstorage.read_only",
+        "https://www.googleapis.com/auth/logging.write",
+    ]
     assert mocks.guest_users == ["docker-user"]
-    assert not [c for c in mocks.calls if "project" in c[0].lower() and "metadata" in c[0].lower()], \
+    assert not [c for c in mocks.calls if "project" in c[0].lower() and "metadata" in c[0].lower()], (
         "no project-wide metadata is touched"
+    )
 
     firewall = mocks.one(FIREWALL).inputs
     assert firewall["allows"] == [{"protocol": "tcp", "ports": ["22", "2376"]}]
@@ -171,37 +185,61 @@ def test_google_machine_graph(project_env):
     assert command["connection"]["user"] == "docker-user" and command["connection"]["port"] == 22
     assert command["create"].startswith("sudo -n sh -c ")
     assert "MACHINE_HOSTNAME=web" in shlex.split(command["create"])[-1]
-    assert any(urn.endswith(f"{FIREWALL}::web-firewall") for urn in
-               mocks.monitor.dependencies["command:remote:Command::web-provision"]), \
-        "provisioning waits for the firewall that opens SSH"
+    assert any(
+        urn.endswith(f"{FIREWALL}::web-firewall")
+        for urn in mocks.monitor.dependencies["command:remote:Command::web-provision"]
+    ), "provisioning waits for the firewall that opens SSH"
 
 
 def test_options_open_ports_tags_and_source_ranges(project_env):
     mocks = GoogleMocks()
     driver = GoogleDriver(
-        project="other-project-42", zone="europe-west4-b", machine_type="n2-standard-2", machine_image="debian-cloud/debian-12",
-        disk_size=50, disk_type="pd-ssd", network="lab", subnetwork="lab-eu", tags="web,frontend",
-        open_ports=["8080", "53/udp"], source_ranges=["203.0.113.0/24"], ssh_user="ops",
-        service_account="vm@other-project-42.iam.gserviceaccount.com", scopes="cloud-platform",
+        project="other-project-42",
+        zone="europe-west4-b",
+        machine_type="n2-standard-2",
+        machine_image="debian-cloud/debian-12",
+        disk_size=50,
+        disk_type="pd-ssd",
+        network="lab",
+        subnetwork="lab-eu",
+        tags="web,frontend",
+        open_ports=["8080", "53/udp"],
+        source_ranges=["203.0.113.0/24"],
+        ssh_user="ops",
+        service_account="vm@other-project-42.iam.gserviceaccount.com",
+        scopes="cloud-platform",
     )
-    out = run_program(mocks, lambda: {"docker_host": DockerMachine(
-        "api", DockerMachineArgs(driver=driver, engine=EngineOptions(port=12376))).docker_host})
+    out = run_program(
+        mocks,
+        lambda: {
+            "docker_host": DockerMachine(
+                "api", DockerMachineArgs(driver=driver, engine=EngineOptions(port=12376))
+            ).docker_host
+        },
+    )
     assert out["docker_host"][0] == f"tcp://{DEFAULT_VM_ADDRESS}:12376"
     instance = mocks.one(INSTANCE).inputs
     assert (instance["project"], instance["zone"], instance["machineType"]) == (
-        "other-project-42", "europe-west4-b", "n2-standard-2")
+        "other-project-42",
+        "europe-west4-b",
+        "n2-standard-2",
+    )
     params = instance["bootDisk"]["initializeParams"]
     assert (params["image"], params["size"], params["type"]) == ("debian-cloud/debian-12", 50, "pd-ssd")
     assert instance["networkInterfaces"][0]["network"] == "lab"
     assert instance["networkInterfaces"][0]["subnetwork"] == "lab-eu"
     assert instance["tags"] == ["docker-machine-api", "web", "frontend"]
     assert instance["metadata"]["ssh-keys"].startswith("ops:ssh-")
-    assert instance["serviceAccount"] == {"email": "vm@other-project-42.iam.gserviceaccount.com",
-                                          "scopes": ["https://www.googleapis.com/auth/cloud-platform"]}
+    assert instance["serviceAccount"] == {
+        "email": "vm@other-project-42.iam.gserviceaccount.com",
+        "scopes": ["https://www.googleapis.com/auth/cloud-platform"],
+    }
     firewall = mocks.one(FIREWALL).inputs
     assert firewall["project"] == "other-project-42" and firewall["network"] == "lab"
-    assert firewall["allows"] == [{"protocol": "tcp", "ports": ["22", "12376", "8080"]},
-                                  {"protocol": "udp", "ports": ["53"]}]
+    assert firewall["allows"] == [
+        {"protocol": "tcp", "ports": ["22", "12376", "8080"]},
+        {"protocol": "udp", "ports": ["53"]},
+    ]
     assert firewall["targetTags"] == ["docker-machine-api"], "open only to this machine, not to its other tags"
     assert firewall["sourceRanges"] == ["203.0.113.0/24"]
     assert mocks.one("command:remote:Command").inputs["connection"]["user"] == "ops"
@@ -214,8 +252,7 @@ def test_secret_credentials_stay_secret(no_project):
 
     def program():
         machine = DockerMachine("web", DockerMachineArgs(driver=driver))
-        return {"credentials": machine.host.provider.credentials, "options": machine.driver_options,
-                "ip": machine.ip}
+        return {"credentials": machine.host.provider.credentials, "options": machine.driver_options, "ip": machine.ip}
 
     out = run_program(mocks, program)
     assert out["credentials"] == (key_json, True), "the provider's credentials are a secret"
@@ -229,11 +266,22 @@ def test_secret_credentials_stay_secret(no_project):
     assert out["ip"][0] == DEFAULT_VM_ADDRESS
 
 
-@pytest.mark.parametrize(("options", "scheduling"), [
-    ({"preemptible": True}, {"preemptible": True, "automaticRestart": False, "onHostMaintenance": "TERMINATE"}),
-    ({"spot": True}, {"preemptible": True, "automaticRestart": False, "onHostMaintenance": "TERMINATE",
-                      "provisioningModel": "SPOT", "instanceTerminationAction": "STOP"}),
-])
+@pytest.mark.parametrize(
+    ("options", "scheduling"),
+    [
+        ({"preemptible": True}, {"preemptible": True, "automaticRestart": False, "onHostMaintenance": "TERMINATE"}),
+        (
+            {"spot": True},
+            {
+                "preemptible": True,
+                "automaticRestart": False,
+                "onHostMaintenance": "TERMINATE",
+                "provisioningModel": "SPOT",
+                "instanceTerminationAction": "STOP",
+            },
+        ),
+    ],
+)
 def test_preemptible_and_spot_set_scheduling(project_env, options, scheduling):
     mocks = GoogleMocks()
     run_program(mocks, lambda: {"ip": DockerMachine("web", DockerMachineArgs(driver=GoogleDriver(**options))).ip})
@@ -244,7 +292,9 @@ def test_static_address_named_address_and_internal_ip(project_env):
     mocks = GoogleMocks(vm_address="127.0.0.5")
 
     def program():
-        static = DockerMachine("fixed", DockerMachineArgs(driver=GoogleDriver(static_address=True, zone="asia-east1-c")))
+        static = DockerMachine(
+            "fixed", DockerMachineArgs(driver=GoogleDriver(static_address=True, zone="asia-east1-c"))
+        )
         named = DockerMachine("named", DockerMachineArgs(driver=GoogleDriver(address="dm-ip")))
         by_ip = DockerMachine("byip", DockerMachineArgs(driver=GoogleDriver(address="127.0.0.9")))
         internal = DockerMachine("inside", DockerMachineArgs(driver=GoogleDriver(use_internal_ip=True)))
@@ -254,11 +304,14 @@ def test_static_address_named_address_and_internal_ip(project_env):
     out = run_program(mocks, program)
     address = mocks.one(ADDRESS).inputs
     assert (address["name"], address["region"], address["addressType"]) == (
-        "docker-machine-fixed", "asia-east1", "EXTERNAL")
+        "docker-machine-fixed",
+        "asia-east1",
+        "EXTERNAL",
+    )
     instances = {r.name: r.inputs for r in mocks.of_type(INSTANCE)}
     assert instances["fixed"]["networkInterfaces"][0]["accessConfigs"] == [{"natIp": "127.0.0.5"}]
     assert out["fixed"][0] == "127.0.0.5"
-    (_, lookup), = [c for c in mocks.calls if c[0] == "gcp:compute/getAddress:getAddress"]
+    ((_, lookup),) = [c for c in mocks.calls if c[0] == "gcp:compute/getAddress:getAddress"]
     assert (lookup["name"], lookup["region"]) == ("dm-ip", "us-central1")
     assert instances["named"]["networkInterfaces"][0]["accessConfigs"] == [{"natIp": "127.0.0.5"}]
     assert instances["byip"]["networkInterfaces"][0]["accessConfigs"] == [{"natIp": "127.0.0.9"}]
@@ -271,7 +324,9 @@ def test_static_address_named_address_and_internal_ip(project_env):
 
 def test_stopped_machine_is_terminated(project_env):
     mocks = GoogleMocks()
-    run_program(mocks, lambda: {"ip": DockerMachine("web", DockerMachineArgs(driver=GoogleDriver(), power="stopped")).ip})
+    run_program(
+        mocks, lambda: {"ip": DockerMachine("web", DockerMachineArgs(driver=GoogleDriver(), power="stopped")).ip}
+    )
     assert mocks.one(INSTANCE).inputs["desiredStatus"] == "TERMINATED"
     assert not mocks.of_type("command:remote:Command")
 
@@ -281,8 +336,12 @@ def test_swarm_firewall_between_the_members_tags_only(project_env):
     do = DigitalOceanDriver(access_token="dop_v1_secret_token", region="fra1")
 
     def program():
-        swarm = DockerSwarm("lab", DockerSwarmArgs(
-            managers=[SwarmNodeArgs(GoogleDriver())], workers=[SwarmNodeArgs(GoogleDriver()), SwarmNodeArgs(do)]))
+        swarm = DockerSwarm(
+            "lab",
+            DockerSwarmArgs(
+                managers=[SwarmNodeArgs(GoogleDriver())], workers=[SwarmNodeArgs(GoogleDriver()), SwarmNodeArgs(do)]
+            ),
+        )
         return {"nodes": swarm.nodes}
 
     run_program(mocks, program)
@@ -290,7 +349,8 @@ def test_swarm_firewall_between_the_members_tags_only(project_env):
     tags = ["docker-machine-lab-manager-1", "docker-machine-lab-worker-1"]
     assert swarm_rule["sourceTags"] == tags and swarm_rule["targetTags"] == tags
     assert {(a["protocol"], port) for a in swarm_rule["allows"] for port in a["ports"]} == {
-        (p, str(n)) for p, n in SWARM_PORTS}
+        (p, str(n)) for p, n in SWARM_PORTS
+    }
     # The droplet by its own (public) address, never its private one (components/swarm/sources.py).
     assert swarm_rule["sourceRanges"] == [f"{mocks.vm_address}/32"], "the droplet, by its address"
     for rule in mocks.of_type(FIREWALL):
@@ -337,27 +397,42 @@ def test_a_new_external_ip_gives_a_new_server_certificate(project_env):
 # ----- validation ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "driver", "message"), [
-    ("web", GoogleDriver(zone="us-central1"), "google zone 'us-central1' is not a zone name such as us-central1-a"),
-    ("web", GoogleDriver(zone="Frankfurt"), "google zone 'Frankfurt' is not a zone name"),
-    ("web", GoogleDriver(machine_type="small"), "google machine type 'small' is not a machine type such as e2-small"),
-    ("web", GoogleDriver(disk_size=5), "google disk size 5 is not a whole number of GB from 10 to 65536"),
-    ("web", GoogleDriver(disk_size="20"), "google disk size '20' is not a whole number of GB"),
-    ("web", GoogleDriver(disk_type="ssd"), "google disk type 'ssd' is not a disk type such as pd-standard"),
-    ("web", GoogleDriver(machine_image="ubuntu 24.04"), "google machine image 'ubuntu 24.04' is not an image"),
-    ("web", GoogleDriver(tags=["Web_Servers"]), "google tag 'Web_Servers' is not a network tag"),
-    ("web", GoogleDriver(tags="ok,-bad"), "google tag '-bad' is not a network tag"),
-    ("web", GoogleDriver(source_ranges=["everywhere"]), "google source range 'everywhere' is not a CIDR range"),
-    ("web", GoogleDriver(open_ports=["http"]), "google open port 'http' must look like 8080 or 53/udp"),
-    ("web", GoogleDriver(address="my ip"), "google address 'my ip' is neither an IPv4 address nor the name"),
-    ("web", GoogleDriver(address="dm-ip", static_address=True), "google address and static_address exclude each other"),
-    ("web", GoogleDriver(use_internal_ip_only=True, static_address=True), "google use_internal_ip_only gives the"),
-    ("web", GoogleDriver(preemptible=True, spot=True), "google preemptible and spot exclude each other"),
-    ("web", GoogleDriver(project="My Project"), "google project 'My Project' is not a project ID"),
-    ("web", GoogleDriver(ssh_user="-oProxyCommand=x"), "google ssh user '-oProxyCommand=x' is not a user name"),
-    ("web", GoogleDriver(scopes=["all of them"]), "google scope 'all of them' is not an OAuth scope"),
-    ("Web.Server", GoogleDriver(), "google instance name 'Web.Server' must be lower case letters, digits and hyphens"),
-])
+@pytest.mark.parametrize(
+    ("name", "driver", "message"),
+    [
+        ("web", GoogleDriver(zone="us-central1"), "google zone 'us-central1' is not a zone name such as us-central1-a"),
+        ("web", GoogleDriver(zone="Frankfurt"), "google zone 'Frankfurt' is not a zone name"),
+        (
+            "web",
+            GoogleDriver(machine_type="small"),
+            "google machine type 'small' is not a machine type such as e2-small",
+        ),
+        ("web", GoogleDriver(disk_size=5), "google disk size 5 is not a whole number of GB from 10 to 65536"),
+        ("web", GoogleDriver(disk_size="20"), "google disk size '20' is not a whole number of GB"),
+        ("web", GoogleDriver(disk_type="ssd"), "google disk type 'ssd' is not a disk type such as pd-standard"),
+        ("web", GoogleDriver(machine_image="ubuntu 24.04"), "google machine image 'ubuntu 24.04' is not an image"),
+        ("web", GoogleDriver(tags=["Web_Servers"]), "google tag 'Web_Servers' is not a network tag"),
+        ("web", GoogleDriver(tags="ok,-bad"), "google tag '-bad' is not a network tag"),
+        ("web", GoogleDriver(source_ranges=["everywhere"]), "google source range 'everywhere' is not a CIDR range"),
+        ("web", GoogleDriver(open_ports=["http"]), "google open port 'http' must look like 8080 or 53/udp"),
+        ("web", GoogleDriver(address="my ip"), "google address 'my ip' is neither an IPv4 address nor the name"),
+        (
+            "web",
+            GoogleDriver(address="dm-ip", static_address=True),
+            "google address and static_address exclude each other",
+        ),
+        ("web", GoogleDriver(use_internal_ip_only=True, static_address=True), "google use_internal_ip_only gives the"),
+        ("web", GoogleDriver(preemptible=True, spot=True), "google preemptible and spot exclude each other"),
+        ("web", GoogleDriver(project="My Project"), "google project 'My Project' is not a project ID"),
+        ("web", GoogleDriver(ssh_user="-oProxyCommand=x"), "google ssh user '-oProxyCommand=x' is not a user name"),
+        ("web", GoogleDriver(scopes=["all of them"]), "google scope 'all of them' is not an OAuth scope"),
+        (
+            "Web.Server",
+            GoogleDriver(),
+            "google instance name 'Web.Server' must be lower case letters, digits and hyphens",
+        ),
+    ],
+)
 def test_bad_arguments_fail_before_any_resource(project_env, name, driver, message):
     mocks = GoogleMocks()
     raised = {}
@@ -387,7 +462,9 @@ def test_missing_project_is_named(no_project):
         return {}
 
     run_program(mocks, program)
-    assert raised["err"] == "google driver requires the --google-project option (or GOOGLE_PROJECT / gcp:project config)"
+    assert (
+        raised["err"] == "google driver requires the --google-project option (or GOOGLE_PROJECT / gcp:project config)"
+    )
     assert mocks.resources == []
 
 
@@ -452,23 +529,39 @@ def test_flag_rows_match_the_driver():
         if default not in ("", False) and dest not in ("scopes",):
             assert fields[dest].default == default, flag
     names = {row[0]: row for row in FLAGS}
-    for flag, env in [("--google-project", "GOOGLE_PROJECT"), ("--google-zone", "GOOGLE_ZONE"),
-                      ("--google-machine-type", "GOOGLE_MACHINE_TYPE"), ("--google-machine-image", "GOOGLE_MACHINE_IMAGE"),
-                      ("--google-username", "GOOGLE_USERNAME"), ("--google-disk-size", "GOOGLE_DISK_SIZE"),
-                      ("--google-disk-type", "GOOGLE_DISK_TYPE"), ("--google-network", "GOOGLE_NETWORK"),
-                      ("--google-subnetwork", "GOOGLE_SUBNETWORK"), ("--google-preemptible", "GOOGLE_PREEMPTIBLE"),
-                      ("--google-address", "GOOGLE_ADDRESS"), ("--google-tags", "GOOGLE_TAGS")]:
+    for flag, env in [
+        ("--google-project", "GOOGLE_PROJECT"),
+        ("--google-zone", "GOOGLE_ZONE"),
+        ("--google-machine-type", "GOOGLE_MACHINE_TYPE"),
+        ("--google-machine-image", "GOOGLE_MACHINE_IMAGE"),
+        ("--google-username", "GOOGLE_USERNAME"),
+        ("--google-disk-size", "GOOGLE_DISK_SIZE"),
+        ("--google-disk-type", "GOOGLE_DISK_TYPE"),
+        ("--google-network", "GOOGLE_NETWORK"),
+        ("--google-subnetwork", "GOOGLE_SUBNETWORK"),
+        ("--google-preemptible", "GOOGLE_PREEMPTIBLE"),
+        ("--google-address", "GOOGLE_ADDRESS"),
+        ("--google-tags", "GOOGLE_TAGS"),
+    ]:
         assert names[flag][4] == env
     assert names["--google-open-port"][2] == MULTI
     assert names["--google-use-internal-ip"][2] == names["--google-use-internal-ip-only"][2] == BOOL
 
     # The CLI's parsing of the rows, then the driver.
     assert len(driverflags.driver_options("google")) == len(FLAGS)
-    options = driverflags.to_driver_options("google", {
-        "driver_project": PROJECT, "driver_zone": "europe-west1-b", "driver_disk_size": 30,
-        "driver_tags": "web, frontend", "driver_open_ports": ("8080", "53/udp"), "driver_preemptible": True,
-        "driver_ssh_user": "ops", "driver_scopes": "cloud-platform",
-    })
+    options = driverflags.to_driver_options(
+        "google",
+        {
+            "driver_project": PROJECT,
+            "driver_zone": "europe-west1-b",
+            "driver_disk_size": 30,
+            "driver_tags": "web, frontend",
+            "driver_open_ports": ("8080", "53/udp"),
+            "driver_preemptible": True,
+            "driver_ssh_user": "ops",
+            "driver_scopes": "cloud-platform",
+        },
+    )
     driver = GoogleDriver.from_dict(options)
     driver.validate("web")
     assert driver.tags == ("web", "frontend") and driver.open_ports == ("8080", "53/udp")
@@ -488,8 +581,13 @@ def test_google_machine_on_a_real_host(remote_host, project_env, tmp_path):
     if host.ssh("id -u docker-user").returncode != 0:
         host.add_user("docker-user")
     mocks = GoogleMocks(vm_address=host.address, ssh_host=host, on_public_key=host.authorize)
-    out = build_machine(mocks, "gce", DockerMachineArgs(driver=GoogleDriver(), tls_sans=["gce.dmtest.example"],
-                                                         engine=EngineOptions(labels=["via=google"])))
+    out = build_machine(
+        mocks,
+        "gce",
+        DockerMachineArgs(
+            driver=GoogleDriver(), tls_sans=["gce.dmtest.example"], engine=EngineOptions(labels=["via=google"])
+        ),
+    )
     assert mocks.guest_users == ["docker-user"]
     connection = mocks.one("command:remote:Command").inputs["connection"]
     assert connection["user"] == "docker-user" and connection["host"] == host.address

@@ -29,9 +29,19 @@ def test_a_tcp_url_is_its_address_and_port(url):
     NoneDriver(url=url).validate("dev")
 
 
-@pytest.mark.parametrize("url", ["http://203.0.113.10:2376", "tcp://203.0.113.10", "tcp://203.0.113.10:99999",
-                                 "tcp://-oProxyCommand=x:2376", "tcp://203.0.113.10:2376/v1.40", "tcp://u@h.example:2376",
-                                 "tcp://[::1:2376", "unix:///var/run/docker.sock"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://203.0.113.10:2376",
+        "tcp://203.0.113.10",
+        "tcp://203.0.113.10:99999",
+        "tcp://-oProxyCommand=x:2376",
+        "tcp://203.0.113.10:2376/v1.40",
+        "tcp://u@h.example:2376",
+        "tcp://[::1:2376",
+        "unix:///var/run/docker.sock",
+    ],
+)
 def test_anything_else_is_refused(url):
     with pytest.raises(DriverArgumentError, match="is not tcp://ADDRESS:PORT"):
         NoneDriver(url=url).validate("dev")
@@ -55,14 +65,16 @@ def test_a_machine_is_the_url_and_nothing_is_made():
 def test_create_flags_ls_refusals_rm(world, fake):  # noqa: F811 - the fixture
     missing = run("create", "-d", "none", "dev")
     assert (missing.exit_code, missing.output.splitlines()[-1]) == (
-        1, "Error setting machine configuration from flags provided: --url option is required when no driver is "
-           "selected")
+        1,
+        "Error setting machine configuration from flags provided: --url option is required when no driver is selected",
+    )
     assert fake.calls == []
 
     # An engine with a certificate of the store's CA: what docker-machine's none driver expects (it makes none).
     certs = ensure_shared_certs(world.store())
-    server = issue_server_certificate(KeyAndCertificate(certs["ca_pem"], certs["ca_key_pem"]), "existing",
-                                      ["127.0.0.1"])
+    server = issue_server_certificate(
+        KeyAndCertificate(certs["ca_pem"], certs["ca_key_pem"]), "existing", ["127.0.0.1"]
+    )
     (world.root / "server.pem").write_text(server.cert_pem)
     (world.root / "server-key.pem").write_text(server.key_pem)
     engine = FakeEngine(world.root / "certs" / "ca.pem", world.root / "server.pem", world.root / "server-key.pem")
@@ -71,7 +83,9 @@ def test_create_flags_ls_refusals_rm(world, fake):  # noqa: F811 - the fixture
         created = run("create", "-d", "none", "--url", url, "dev")
         assert created.exit_code == 0, created.output
         assert [line for line in created.output.splitlines() if "..." in line] == [
-            "Running pre-create checks...", "Creating machine..."], "no step of a VM, key or provisioning"
+            "Running pre-create checks...",
+            "Creating machine...",
+        ], "no step of a VM, key or provisioning"
         assert run("url", "dev").output == f"{url}\n"
         assert run("ip", "dev").output == "127.0.0.1\n"
         assert run("status", "dev").output == "Running\n"
@@ -82,10 +96,15 @@ def test_create_flags_ls_refusals_rm(world, fake):  # noqa: F811 - the fixture
         assert not (host.machine_dir / "server.pem").exists(), "the host serves its own certificate"
         for verb, done in (("start", "started"), ("stop", "stopped"), ("kill", "killed"), ("restart", "restarted")):
             refused = run(verb, "dev")
-            assert (refused.exit_code, refused.output.splitlines()[-1]) == (1, f"hosts without a driver cannot be {done}")
+            assert (refused.exit_code, refused.output.splitlines()[-1]) == (
+                1,
+                f"hosts without a driver cannot be {done}",
+            )
         ssh = run("ssh", "dev", "true")
         assert (ssh.exit_code, ssh.output.splitlines()[-1]) == (
-            1, 'Error: Cannot run SSH command: Host "dev" has no SSH address (none driver)')
+            1,
+            'Error: Cannot run SSH command: Host "dev" has no SSH address (none driver)',
+        )
         removed = run("rm", "-y", "dev")
         assert removed.exit_code == 0 and not (world.root / "machines" / "dev").exists(), removed.output
     finally:

@@ -32,9 +32,23 @@ PORT_SECGROUP = "openstack:networking/portSecGroupAssociate:PortSecGroupAssociat
 PROVIDER = "pulumi:providers:openstack"
 GET_PORT = "openstack:networking/getPort:getPort"
 FIXED_ADDRESS = "127.0.0.3"  # the server's own address when a floating IP fronts it: loopback, never reached
-OS_ENV = ("OS_AUTH_URL", "OS_CLOUD", "OS_USERNAME", "OS_USER_ID", "OS_PASSWORD", "OS_TENANT_NAME", "OS_TENANT_ID",
-          "OS_PROJECT_NAME", "OS_PROJECT_ID", "OS_TOKEN", "OS_AUTH_TOKEN", "OS_APPLICATION_CREDENTIAL_ID",
-          "OS_APPLICATION_CREDENTIAL_NAME", "OS_REGION_NAME", "OS_DOMAIN_NAME")
+OS_ENV = (
+    "OS_AUTH_URL",
+    "OS_CLOUD",
+    "OS_USERNAME",
+    "OS_USER_ID",
+    "OS_PASSWORD",
+    "OS_TENANT_NAME",
+    "OS_TENANT_ID",
+    "OS_PROJECT_NAME",
+    "OS_PROJECT_ID",
+    "OS_TOKEN",
+    "OS_AUTH_TOKEN",
+    "OS_APPLICATION_CREDENTIAL_ID",
+    "OS_APPLICATION_CREDENTIAL_NAME",
+    "OS_REGION_NAME",
+    "OS_DOMAIN_NAME",
+)
 
 
 @dataclass
@@ -45,15 +59,20 @@ class OpenStackMocks(MachineMocks):
     secret_inputs: Optional[dict] = None  # "TYPE::NAME" -> the input names that arrived as secrets
 
     def new_resource(self, args):
-        secrets = [k for k, v in dict(args.inputs).items()
-                   if isinstance(v, dict) and v.get(rpc._special_sig_key) == rpc._special_secret_sig]
+        secrets = [
+            k
+            for k, v in dict(args.inputs).items()
+            if isinstance(v, dict) and v.get(rpc._special_sig_key) == rpc._special_secret_sig
+        ]
         if self.secret_inputs is None:
             self.secret_inputs = {}
         self.secret_inputs[f"{args.typ}::{args.name}"] = secrets
         id_, state = self._new_resource(args)
         # As the engine does: an output whose input was a secret stays a secret.
-        return id_, {k: ({rpc._special_sig_key: rpc._special_secret_sig, "value": v} if k in secrets else v)
-                     for k, v in state.items()}
+        return id_, {
+            k: ({rpc._special_sig_key: rpc._special_secret_sig, "value": v} if k in secrets else v)
+            for k, v in state.items()
+        }
 
     def _new_resource(self, args):
         if not args.typ.startswith("openstack:"):
@@ -98,8 +117,14 @@ def os_env(monkeypatch):
 
 def machine(name: str, driver: OpenStackDriver) -> dict:
     m = DockerMachine(name, DockerMachineArgs(driver=driver))
-    return {"ip": m.ip, "private_ip": m.private_ip, "docker_host": m.docker_host, "server_cert_pem": m.server_cert_pem,
-            "driver_options": m.driver_options, "ssh_user": m.ssh_user}
+    return {
+        "ip": m.ip,
+        "private_ip": m.private_ip,
+        "docker_host": m.docker_host,
+        "server_cert_pem": m.server_cert_pem,
+        "driver_options": m.driver_options,
+        "ssh_user": m.ssh_user,
+    }
 
 
 # ----- (1) the graph under mocks -------------------------------------------------------------------------------
@@ -116,9 +141,17 @@ def test_graph_from_the_environment(os_env):
 
     group = mocks.one(SECGROUP)
     rules = mocks.of_type(RULE)
-    assert {(r.inputs["direction"], r.inputs["ethertype"], r.inputs["protocol"], r.inputs["portRangeMin"],
-             r.inputs["portRangeMax"], r.inputs["remoteIpPrefix"]) for r in rules} == {
-        ("ingress", "IPv4", "tcp", 22, 22, "0.0.0.0/0"), ("ingress", "IPv4", "tcp", 2376, 2376, "0.0.0.0/0")}
+    assert {
+        (
+            r.inputs["direction"],
+            r.inputs["ethertype"],
+            r.inputs["protocol"],
+            r.inputs["portRangeMin"],
+            r.inputs["portRangeMax"],
+            r.inputs["remoteIpPrefix"],
+        )
+        for r in rules
+    } == {("ingress", "IPv4", "tcp", 22, 22, "0.0.0.0/0"), ("ingress", "IPv4", "tcp", 2376, 2376, "0.0.0.0/0")}
     assert len(rules) == 2 and all(r.inputs["securityGroupId"] == group.id for r in rules)
 
     key = mocks.one(KEYPAIR)
@@ -144,16 +177,31 @@ def test_graph_with_options_floating_ip_and_secret_password(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     mocks = OpenStackMocks(floating=True)
     driver = OpenStackDriver(
-        auth_url="https://keystone.example.com:5000/v3", username="alice", password="s3cr3t-pw", tenant_name="team",
-        domain_name="Default", region="RegionTwo", flavor_id="f-42", image_id="img-7", net_id="net-uuid-1",
-        sec_groups="default, monitoring", floating_ip_pool="public", availability_zone="nova",
-        source_ranges=["203.0.113.0/24", "2001:db8::/32"], ssh_port=2222,
+        auth_url="https://keystone.example.com:5000/v3",
+        username="alice",
+        password="s3cr3t-pw",
+        tenant_name="team",
+        domain_name="Default",
+        region="RegionTwo",
+        flavor_id="f-42",
+        image_id="img-7",
+        net_id="net-uuid-1",
+        sec_groups="default, monitoring",
+        floating_ip_pool="public",
+        availability_zone="nova",
+        source_ranges=["203.0.113.0/24", "2001:db8::/32"],
+        ssh_port=2222,
     )
 
     def program():
         m = DockerMachine("api", DockerMachineArgs(driver=driver))
-        return {"ip": m.ip, "private_ip": m.private_ip, "opts": m.driver_options, "server_cert_pem": m.server_cert_pem,
-                "password": m.host.provider.password}
+        return {
+            "ip": m.ip,
+            "private_ip": m.private_ip,
+            "opts": m.driver_options,
+            "server_cert_pem": m.server_cert_pem,
+            "password": m.host.provider.password,
+        }
 
     out = run_program(mocks, program)
     assert out["ip"][0] == DEFAULT_VM_ADDRESS, "the machine is reached at its floating IP"
@@ -162,8 +210,12 @@ def test_graph_with_options_floating_ip_and_secret_password(monkeypatch):
 
     provider = mocks.one(PROVIDER)
     assert provider.inputs["authUrl"] == "https://keystone.example.com:5000/v3"
-    assert (provider.inputs["userName"], provider.inputs["tenantName"], provider.inputs["domainName"],
-            provider.inputs["region"]) == ("alice", "team", "Default", "RegionTwo")
+    assert (
+        provider.inputs["userName"],
+        provider.inputs["tenantName"],
+        provider.inputs["domainName"],
+        provider.inputs["region"],
+    ) == ("alice", "team", "Default", "RegionTwo")
     assert provider.inputs["password"] == "s3cr3t-pw"
     assert mocks.secret_inputs["pulumi:providers:openstack::api-openstack"] == ["password"]
     assert out["password"] == ("s3cr3t-pw", True), "the password stays a secret"
@@ -180,8 +232,12 @@ def test_graph_with_options_floating_ip_and_secret_password(monkeypatch):
     assert server["securityGroups"] == [mocks.one(SECGROUP).state["name"], "default", "monitoring"]
     assert server["availabilityZone"] == "nova" and server["region"] == "RegionTwo"
     rules = {(r.inputs["ethertype"], r.inputs["portRangeMin"], r.inputs["remoteIpPrefix"]) for r in mocks.of_type(RULE)}
-    assert rules == {("IPv4", 2222, "203.0.113.0/24"), ("IPv6", 2222, "2001:db8::/32"),
-                     ("IPv4", 2376, "203.0.113.0/24"), ("IPv6", 2376, "2001:db8::/32")}
+    assert rules == {
+        ("IPv4", 2222, "203.0.113.0/24"),
+        ("IPv6", 2222, "2001:db8::/32"),
+        ("IPv4", 2376, "203.0.113.0/24"),
+        ("IPv6", 2376, "2001:db8::/32"),
+    }
 
     floating = mocks.one(FLOATING_IP)
     assert floating.inputs["pool"] == "public"
@@ -197,8 +253,14 @@ def test_graph_with_options_floating_ip_and_secret_password(monkeypatch):
 
 def test_stopped_machine_asks_for_shutoff(os_env):
     mocks = OpenStackMocks()
-    run_program(mocks, lambda: {"ip": DockerMachine("web", DockerMachineArgs(
-        driver=OpenStackDriver(net_name="private"), power="stopped")).ip})
+    run_program(
+        mocks,
+        lambda: {
+            "ip": DockerMachine(
+                "web", DockerMachineArgs(driver=OpenStackDriver(net_name="private"), power="stopped")
+            ).ip
+        },
+    )
     assert mocks.one(INSTANCE).inputs["powerState"] == "shutoff"
     assert not mocks.of_type("command:remote:Command")
 
@@ -227,7 +289,11 @@ def test_cluster_firewall_admits_only_its_members(os_env):
     assert all(r["securityGroupId"] == group.id for r in rules)
     attached = {r.name: r.inputs for r in mocks.of_type(PORT_SECGROUP)}
     assert attached == {
-        f"node-{x}-swarm-secgroup": {"portId": f"port-of-server-node-{x}", "securityGroupIds": [group.id], "enforce": False}
+        f"node-{x}-swarm-secgroup": {
+            "portId": f"port-of-server-node-{x}",
+            "securityGroupIds": [group.id],
+            "enforce": False,
+        }
         for x in ("a", "b")
     }
 
@@ -240,8 +306,9 @@ def test_openstack_machine_on_a_real_host(remote_host, os_env, tmp_path):
     host = remote_host
     host.add_user("ubuntu")  # what cloud-init makes on Ubuntu's cloud image
     mocks = OpenStackMocks(vm_address=host.address, ssh_host=host, on_public_key=host.authorize, floating=True)
-    out = build_machine(mocks, "web", DockerMachineArgs(driver=OpenStackDriver(net_name="private",
-                                                                               floating_ip_pool="public")))
+    out = build_machine(
+        mocks, "web", DockerMachineArgs(driver=OpenStackDriver(net_name="private", floating_ip_pool="public"))
+    )
     assert out["ip"] == host.address and out["private_ip"] == FIXED_ADDRESS
     assert out["docker_host"] == f"tcp://{host.address}:2376"
     connection = mocks.one("command:remote:Command").inputs["connection"]
@@ -269,8 +336,11 @@ def test_a_new_floating_ip_gets_a_new_server_certificate(os_env):
     # The engine diffs the kept certificate (the first run's outputs) against the next run's inputs.
     moved = provider.diff(cert1.id, cert1.state, cert2.inputs)
     assert "addresses" in moved.replaces, "a different floating IP replaces the server certificate"
-    same = provider.diff(cert2.id, cert2.state, {**cert3.inputs, "ca_cert_pem": cert2.state["ca_cert_pem"],
-                                                 "organization": cert2.state["organization"]})
+    same = provider.diff(
+        cert2.id,
+        cert2.state,
+        {**cert3.inputs, "ca_cert_pem": cert2.state["ca_cert_pem"], "organization": cert2.state["organization"]},
+    )
     assert not same.replaces and not same.changes, "the same address keeps it"
 
 
@@ -299,7 +369,8 @@ def test_no_auth_url_is_named(monkeypatch):
     for name in OS_ENV:
         monkeypatch.delenv(name, raising=False)
     assert raised(OpenStackDriver(net_name="private")) == (
-        "openstack driver requires the --openstack-auth-url option (or OS_AUTH_URL / OS_CLOUD with clouds.yaml)")
+        "openstack driver requires the --openstack-auth-url option (or OS_AUTH_URL / OS_CLOUD with clouds.yaml)"
+    )
 
 
 def test_os_cloud_alone_is_enough(monkeypatch):
@@ -312,11 +383,16 @@ def test_os_cloud_alone_is_enough(monkeypatch):
 @pytest.mark.parametrize(
     ("driver", "message"),
     [
-        (dict(flavor_name=None), "openstack driver requires the --openstack-flavor-name or --openstack-flavor-id option"),
+        (
+            dict(flavor_name=None),
+            "openstack driver requires the --openstack-flavor-name or --openstack-flavor-id option",
+        ),
         (dict(flavor_name=""), "openstack driver requires the --openstack-flavor-name or --openstack-flavor-id option"),
         (dict(image_name=None), "openstack driver requires the --openstack-image-name or --openstack-image-id option"),
-        (dict(flavor_name="m1.large", flavor_id="f-1"),
-         "openstack flavor: give --openstack-flavor-name or --openstack-flavor-id, not both"),
+        (
+            dict(flavor_name="m1.large", flavor_id="f-1"),
+            "openstack flavor: give --openstack-flavor-name or --openstack-flavor-id, not both",
+        ),
         (dict(net_name=None), "openstack driver requires the --openstack-net-name or --openstack-net-id option"),
         (dict(net_id="n-1"), "openstack network: give --openstack-net-name or --openstack-net-id, not both"),
         (dict(auth_url="keystone:5000"), "openstack --openstack-auth-url 'keystone:5000' is not a URL"),
@@ -368,7 +444,9 @@ def test_flag_rows_match_the_driver():
         assert kind in (STR, INT, BOOL, MULTI)
         field_default = fields[dest].default
         assert default == ("" if field_default in (None, ()) or fields[dest].metadata.get("secret") else field_default)
-    code = ("import sys, pulumi_docker_machine.components.drivers.openstack.flags; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_openstack')))")
+    code = (
+        "import sys, pulumi_docker_machine.components.drivers.openstack.flags; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_openstack')))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]", "the flag rows import no SDK"

@@ -27,8 +27,15 @@ from pulumi_docker_machine.automation.progress import Progress
 from pulumi_docker_machine.automation.settings import MachineSpec
 from pulumi_docker_machine.components.drivers import REGISTRY, describe, driver_class, secret_options
 from pulumi_docker_machine.components.drivers.base import ClusterMember, Driver
-from pulumi_docker_machine.components.drivers.info import (ENGINE_PORT, KINDS, POWER_STATE, POWER_VERBS, SSH_REBOOT,
-                                                           DriverInfo, StoredFields)
+from pulumi_docker_machine.components.drivers.info import (
+    ENGINE_PORT,
+    KINDS,
+    POWER_STATE,
+    POWER_VERBS,
+    SSH_REBOOT,
+    DriverInfo,
+    StoredFields,
+)
 from tests.conftest import MachineMocks, run_program
 from tests.test_driver_azure import AzureMocks
 
@@ -65,13 +72,17 @@ def branches(source: str, names: set[str]) -> list[tuple[int, str]]:
 
 def shipped_modules() -> list[Path]:
     """Every module of the package (cli/ and components/ are in it through their links) and the stacks' program."""
-    found = {(Path(folder) / file).resolve() for folder, _dirs, files in os.walk(PACKAGE, followlinks=True)
-             for file in files if file.endswith(".py")}
+    found = {
+        (Path(folder) / file).resolve()
+        for folder, _dirs, files in os.walk(PACKAGE, followlinks=True)
+        for file in files
+        if file.endswith(".py")
+    }
     return sorted(found) + sorted((ROOT / "stacks").glob("*.py"))
 
 
 def test_the_scan_finds_each_kind_of_branch():
-    source = '''
+    source = """
 if spec.driver == "qemu": pass
 if driver in ("virtualbox", "amazonec2"): pass
 KEY_FILES = {"generic": "id_rsa"}
@@ -80,9 +91,15 @@ match name:
     case "azure": pass
 say("create -d google")  # a name in text is no branch
 default = "openstack"  # nor is a name given as a value
-'''
-    assert branches(source, set(REGISTRY)) == [(2, "qemu"), (3, "amazonec2"), (3, "virtualbox"), (4, "generic"),
-                                               (5, "digitalocean"), (7, "azure")]
+"""
+    assert branches(source, set(REGISTRY)) == [
+        (2, "qemu"),
+        (3, "amazonec2"),
+        (3, "virtualbox"),
+        (4, "generic"),
+        (5, "digitalocean"),
+        (7, "azure"),
+    ]
 
 
 def test_nothing_outside_a_drivers_folder_branches_on_its_name():
@@ -149,10 +166,12 @@ def test_every_driver_provides_every_piece(name):
 
 def test_the_registry_and_every_info_import_no_pulumi_no_sdk_no_click():
     """``create -d X --help`` and the read commands load them: start-up time."""
-    code = ("import sys\nfrom pulumi_docker_machine.components.drivers import REGISTRY, describe\n"
-            "[describe(name) for name in REGISTRY]\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'click', 'typing', 'dataclasses', "
-            "'grpc') or m.startswith('pulumi_') and not m.startswith('pulumi_docker_machine')))")
+    code = (
+        "import sys\nfrom pulumi_docker_machine.components.drivers import REGISTRY, describe\n"
+        "[describe(name) for name in REGISTRY]\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'click', 'typing', 'dataclasses', "
+        "'grpc') or m.startswith('pulumi_') and not m.startswith('pulumi_docker_machine')))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
 
@@ -174,8 +193,13 @@ class VMMocks(MachineMocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         id_, state = super().new_resource(args)
         if args.typ.endswith((":QemuVM", ":VirtualBoxVM")):
-            state = {**state, "ssh_port": 2222, "docker_port": 2376, "ssh_host": "127.0.0.1",
-                     "host_only_ip": self.vm_address}
+            state = {
+                **state,
+                "ssh_port": 2222,
+                "docker_port": 2376,
+                "ssh_host": "127.0.0.1",
+                "host_only_ip": self.vm_address,
+            }
         return id_, state
 
 
@@ -186,10 +210,20 @@ def full_options(name: str, tmp_path: Path) -> dict:
         "digitalocean": {"access_token": "dop_v1_x"},
         "amazonec2": {"access_key": "AKIAEXAMPLE", "secret_key": "x", "region": "eu-west-1"},
         "google": {"project": "my-project-123", "credentials": "{}", "static_address": True},
-        "azure": {"subscription_id": "00000000-0000-0000-0000-000000000000", "tenant_id": "11111111-1111-1111-1111-"
-                  "111111111111", "client_id": "22222222-2222-2222-2222-222222222222", "client_secret": "s"},
-        "openstack": {"auth_url": "https://keystone.example:5000/v3", "username": "u", "password": "p",
-                      "tenant_name": "t", "net_name": "private", "floating_ip_pool": "public"},
+        "azure": {
+            "subscription_id": "00000000-0000-0000-0000-000000000000",
+            "tenant_id": "11111111-1111-1111-1111-111111111111",
+            "client_id": "22222222-2222-2222-2222-222222222222",
+            "client_secret": "s",
+        },
+        "openstack": {
+            "auth_url": "https://keystone.example:5000/v3",
+            "username": "u",
+            "password": "p",
+            "tenant_name": "t",
+            "net_name": "private",
+            "floating_ip_pool": "public",
+        },
         "virtualbox": {"storage_path": str(tmp_path)},
         "qemu": {"storage_path": str(tmp_path)},
         "none": {"url": "tcp://127.0.0.1:2376"},
@@ -227,7 +261,9 @@ def test_a_drivers_lines_are_printed_for_its_resources():
         for typ, (start, done) in describe(name).steps.items():
             lines: list[str] = []
             progress = Progress(lines.append)
-            for event in (step("resourcePreEvent", "create", typ, "dev-x", "dev"),
-                          step("resOutputsEvent", "create", typ, "dev-x", "dev")):
+            for event in (
+                step("resourcePreEvent", "create", typ, "dev-x", "dev"),
+                step("resOutputsEvent", "create", typ, "dev-x", "dev"),
+            ):
                 progress(EngineEvent.from_json({"sequence": 0, "timestamp": 0, **event}))
             assert lines == [line for line in (start, done) if line], typ

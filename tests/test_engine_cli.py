@@ -40,30 +40,62 @@ def machine(world, *args: str, input: str | None = None, timeout: float = 300) -
     """The installed docker-machine script with the test's environment (real engine first on PATH)."""
     require([] if (SCRIPTS / "docker-machine").exists() else ["the installed docker-machine script"], "engine tests")
     env = {**os.environ, **world.env, "DOCKER_CONFIG": str(world.docker_config)}
-    return subprocess.run([str(SCRIPTS / "docker-machine"), *args], capture_output=True, text=True, input=input,
-                          env=env, timeout=timeout)
+    return subprocess.run(
+        [str(SCRIPTS / "docker-machine"), *args], capture_output=True, text=True, input=input, env=env, timeout=timeout
+    )
 
 
 def shell(world, command: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    env = {**os.environ, **world.env, "PATH": f"{SCRIPTS}:{os.environ['PATH']}",
-           "DOCKER_CONFIG": str(world.docker_config)}
+    env = {
+        **os.environ,
+        **world.env,
+        "PATH": f"{SCRIPTS}:{os.environ['PATH']}",
+        "DOCKER_CONFIG": str(world.docker_config),
+    }
     return subprocess.run(["bash", "-c", command], capture_output=True, text=True, env=env, timeout=timeout)
 
 
 def create_generic(world, host, name: str, *extra: str) -> subprocess.CompletedProcess:
-    return machine(world, "create", "-d", "generic", "--generic-ip-address", host.address,
-                   "--generic-ssh-key", str(host.ssh_key), "--engine-install-url", "none", *extra, name)
+    return machine(
+        world,
+        "create",
+        "-d",
+        "generic",
+        "--generic-ip-address",
+        host.address,
+        "--generic-ssh-key",
+        str(host.ssh_key),
+        "--engine-install-url",
+        "none",
+        *extra,
+        name,
+    )
 
 
 def engine_world(tmp_path_factory, built_engine, name: str) -> tuple[StoreWorld, dict]:
     """A store of a module's own (for a machine its tests share), and the environment the ``world`` and
     ``pulumi_engine`` fixtures give a test, to make that machine with."""
     base = tmp_path_factory.mktemp(name)
-    world = StoreWorld(base / "machine-store", base / "docker-config",
-                       {"MACHINE_STORAGE_PATH": str(base / "machine-store"),
-                        "DOCKER_CONFIG": str(base / "docker-config"), "SHELL": "/bin/bash"})
-    unset = ("DOCKER_HOST", "NO_PROXY", "no_proxy", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "PULUMI_CONFIG_PASSPHRASE",
-             "PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_BACKEND_URL", "PULUMI_ACCESS_TOKEN")
+    world = StoreWorld(
+        base / "machine-store",
+        base / "docker-config",
+        {
+            "MACHINE_STORAGE_PATH": str(base / "machine-store"),
+            "DOCKER_CONFIG": str(base / "docker-config"),
+            "SHELL": "/bin/bash",
+        },
+    )
+    unset = (
+        "DOCKER_HOST",
+        "NO_PROXY",
+        "no_proxy",
+        "DOCKER_TLS_VERIFY",
+        "DOCKER_CERT_PATH",
+        "PULUMI_CONFIG_PASSPHRASE",
+        "PULUMI_CONFIG_PASSPHRASE_FILE",
+        "PULUMI_BACKEND_URL",
+        "PULUMI_ACCESS_TOKEN",
+    )
     return world, {"set": {**world.env, **built_engine.env()}, "unset": unset}
 
 
@@ -83,9 +115,13 @@ def made(host, built_engine, tmp_path_factory):
     label), for the tests that read it or leave it as they found it; the last test of the file removes it.
     Tests whose subject is create or rm itself make their own machines."""
     world, settings = engine_world(tmp_path_factory, built_engine, "made")
-    installer = host.serve("install.sh", INSTALLER.format(binary_url=host.serve("dockerd", Path(shutil.which("dockerd")))))
+    installer = host.serve(
+        "install.sh", INSTALLER.format(binary_url=host.serve("dockerd", Path(shutil.which("dockerd"))))
+    )
     with environment(settings):
-        created = create_generic(world, host, "cycle", "--engine-install-url", installer, "--engine-label", "via=engine")
+        created = create_generic(
+            world, host, "cycle", "--engine-install-url", installer, "--engine-label", "via=engine"
+        )
     yield world, created
     if (world.root / "machines" / "cycle").exists():  # its rm test did not run or failed: leave the host clean
         with environment(settings):
@@ -116,8 +152,9 @@ def test_create_env_run_through_the_engine(made, host, pulumi_engine, tmp_path):
 
 def served_certificate(host, openssl: str) -> str:
     host.assert_up()
-    handshake = subprocess.run([openssl, "s_client", "-connect", f"{host.address}:2376"], input=b"",
-                               capture_output=True, timeout=30).stdout.decode()
+    handshake = subprocess.run(
+        [openssl, "s_client", "-connect", f"{host.address}:2376"], input=b"", capture_output=True, timeout=30
+    ).stdout.decode()
     served = re.search(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", handshake, re.S)
     assert served, handshake
     return served.group(0).strip()
@@ -157,8 +194,13 @@ def test_two_commands_at_once_one_is_busy(made, host, pulumi_engine):
     world, created = made
     assert created.returncode == 0, created.stdout + created.stderr
     env = {**os.environ, **world.env, "DOCKER_CONFIG": str(world.docker_config)}
-    first = subprocess.Popen([str(SCRIPTS / "docker-machine"), "provision", "cycle"], stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True, env=env)
+    first = subprocess.Popen(
+        [str(SCRIPTS / "docker-machine"), "provision", "cycle"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
     deadline = time.monotonic() + 60
     while not list((world.root / "state").rglob("locks/**/*.json")) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -211,12 +253,16 @@ def test_none_driver_names_an_existing_engine(made, host, pulumi_engine, tmp_pat
     assert ls.stdout == f"alias none Running {url}\n", ls.stdout + ls.stderr
     image = tmp_path / "busybox.tar"
     image.write_bytes(busybox_image(static_busybox()))
-    imported = shell(world, f'eval "$(docker-machine env alias)" && docker import - busybox:latest < {image} >/dev/null')
+    imported = shell(
+        world, f'eval "$(docker-machine env alias)" && docker import - busybox:latest < {image} >/dev/null'
+    )
     assert imported.returncode == 0, imported.stderr
     ran = shell(world, "docker $(docker-machine config alias) run --rm busybox echo hello world")
     assert ran.returncode == 0 and ran.stdout == "hello world\n", ran.stderr
-    ids = [shell(world, f"docker $(docker-machine config {name}) info --format '{{{{.ID}}}}'").stdout for name in
-           ("alias", "cycle")]
+    ids = [
+        shell(world, f"docker $(docker-machine config {name}) info --format '{{{{.ID}}}}'").stdout
+        for name in ("alias", "cycle")
+    ]
     assert ids[0].strip() and ids[0] == ids[1], "the same engine under both names"
     stop = machine(world, "stop", "alias")
     assert (stop.returncode, stop.stderr.strip().splitlines()[-1]) == (1, "hosts without a driver cannot be stopped")
@@ -235,14 +281,24 @@ def test_rm_asks_then_removes_the_machine_its_stack_and_the_hosts_setup(made, ho
     assert "Are you sure? (y/n): " in declined.stdout and (world.root / "machines" / "cycle").exists()
     removed = machine(world, "rm", "cycle", input="y\n")
     assert removed.returncode == 0, removed.stdout + removed.stderr
-    assert removed.stdout.startswith("About to remove cycle\nWARNING: This action will delete both local reference "
-                                     "and remote instance.\nAre you sure? (y/n): ")
+    assert removed.stdout.startswith(
+        "About to remove cycle\nWARNING: This action will delete both local reference "
+        "and remote instance.\nAre you sure? (y/n): "
+    )
     assert removed.stdout.endswith("Successfully removed cycle\n")
     assert not (world.root / "machines" / "cycle").exists()
     assert state_resources(world) == [], "the state holds no resource"
-    stacks = subprocess.run(["pulumi", "stack", "ls", "--json"], cwd=world.root / "pulumi", capture_output=True,
-                            text=True, env={**os.environ, "PULUMI_BACKEND_URL": (world.root / "state").as_uri(),
-                                            "PULUMI_CONFIG_PASSPHRASE_FILE": str(world.root / "pulumi" / "passphrase")})
+    stacks = subprocess.run(
+        ["pulumi", "stack", "ls", "--json"],
+        cwd=world.root / "pulumi",
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "PULUMI_BACKEND_URL": (world.root / "state").as_uri(),
+            "PULUMI_CONFIG_PASSPHRASE_FILE": str(world.root / "pulumi" / "passphrase"),
+        },
+    )
     assert stacks.returncode == 0 and json.loads(stacks.stdout) == [], stacks.stdout + stacks.stderr
     assert host.output("ls /etc/docker/server.pem 2>/dev/null || true") == "", "the host's TLS setup is undone"
     assert host.ssh("command -v dockerd").returncode == 0, "Docker stays installed on a lent host"
@@ -254,8 +310,11 @@ def test_second_store_imports_reaches_and_removes(world, host, pulumi_engine, tm
     created = create_generic(world, host, "shared", "--backend-url", backend)
     assert created.returncode == 0, created.stdout + created.stderr
 
-    other = dataclasses.replace(world, root=tmp_path / "colleague-store",
-                                env={**world.env, "MACHINE_STORAGE_PATH": str(tmp_path / "colleague-store")})
+    other = dataclasses.replace(
+        world,
+        root=tmp_path / "colleague-store",
+        env={**world.env, "MACHINE_STORAGE_PATH": str(tmp_path / "colleague-store")},
+    )
     imported = machine(other, "import", "--backend-url", backend)
     assert imported.returncode == 0 and "Imported shared" in imported.stdout, imported.stdout + imported.stderr
     ls = machine(other, "ls", "--format", "{{.Name}} {{.State}}")
@@ -270,10 +329,26 @@ def test_second_store_imports_reaches_and_removes(world, host, pulumi_engine, tm
 
 def test_ctrl_c_during_provisioning_then_create_again(world, host, pulumi_engine):
     env = {**os.environ, **world.env, "DOCKER_CONFIG": str(world.docker_config)}
-    args = ["create", "-d", "generic", "--generic-ip-address", host.address, "--generic-ssh-key", str(host.ssh_key),
-            "--engine-install-url", "none", "interrupted"]
-    process = subprocess.Popen([str(SCRIPTS / "docker-machine"), *args], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True)
+    args = [
+        "create",
+        "-d",
+        "generic",
+        "--generic-ip-address",
+        host.address,
+        "--generic-ssh-key",
+        str(host.ssh_key),
+        "--engine-install-url",
+        "none",
+        "interrupted",
+    ]
+    process = subprocess.Popen(
+        [str(SCRIPTS / "docker-machine"), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
     lines = []
     for line in process.stdout:  # type: ignore[union-attr]
         lines.append(line)
@@ -294,8 +369,9 @@ def test_ctrl_c_during_provisioning_then_create_again(world, host, pulumi_engine
 def test_provisioning_failure_names_the_step_and_the_daemons_error(world, host, pulumi_engine):
     failed = create_generic(world, host, "broken", "--engine-opt", "dmtest-no-such-flag=1")
     assert failed.returncode == 1
-    assert "Error creating machine: the update failed while waiting for ssh to be available" in failed.stderr, \
+    assert "Error creating machine: the update failed while waiting for ssh to be available" in failed.stderr, (
         failed.stdout + failed.stderr
+    )
     assert "unknown flag: --dmtest-no-such-flag" in failed.stderr
     assert "Process exited with status 1\n" in failed.stderr and "#!/bin/sh" not in failed.stderr, "no script dump"
     assert not failed.stderr.rstrip().endswith("update failed")
@@ -350,8 +426,9 @@ def test_no_secret_in_any_process_arguments(world, host, pulumi_engine, tmp_path
     recorded = tmp_path / "pulumi-argv.log"
     wrappers = tmp_path / "argv-bin"
     wrappers.mkdir()
-    (wrappers / "pulumi").write_text(f'#!/bin/sh\nprintf "%s " "$@" >>{recorded}\necho >>{recorded}\n'
-                                     f'exec {pulumi_engine.bin / "pulumi"} "$@"\n')
+    (wrappers / "pulumi").write_text(
+        f'#!/bin/sh\nprintf "%s " "$@" >>{recorded}\necho >>{recorded}\nexec {pulumi_engine.bin / "pulumi"} "$@"\n'
+    )
     (wrappers / "pulumi").chmod(0o755)
     monkeypatch.setenv("PATH", f"{wrappers}:{os.environ['PATH']}")
 
@@ -369,8 +446,10 @@ def test_no_secret_in_any_process_arguments(world, host, pulumi_engine, tmp_path
         second = secrets()
         assert machine(world, "rm", "-y", "quiet").returncode == 0
     invocations = recorded.read_text().splitlines()
-    assert any(line.startswith("--non-interactive config set --secret --raw --stack quiet docker-machine:caKey")
-               for line in invocations), "the CA key went through config set's standard input"
+    assert any(
+        line.startswith("--non-interactive config set --secret --raw --stack quiet docker-machine:caKey")
+        for line in invocations
+    ), "the CA key went through config set's standard input"
     assert len([line for line in invocations if line.startswith("--non-interactive up ")]) == 2
     everything = invocations + sorted(sampler.seen)
     assert any("command_provider.py" in line for line in sampler.seen), "the sampler saw the engine's plugins"
@@ -380,13 +459,28 @@ def test_no_secret_in_any_process_arguments(world, host, pulumi_engine, tmp_path
 
 
 def test_debug_shows_the_commands_run_and_the_engine_log(world, host, pulumi_engine):
-    created = machine(world, "-D", "create", "-d", "generic", "--generic-ip-address", host.address,
-                      "--generic-ssh-key", str(host.ssh_key), "--engine-install-url", "none", "loud")
+    created = machine(
+        world,
+        "-D",
+        "create",
+        "-d",
+        "generic",
+        "--generic-ip-address",
+        host.address,
+        "--generic-ssh-key",
+        str(host.ssh_key),
+        "--engine-install-url",
+        "none",
+        "loud",
+    )
     assert created.returncode == 0, created.stdout + created.stderr
     lines = created.stderr.splitlines()
     assert any(line.startswith("[debug] pulumi up --yes ") and "--logtostderr" in line for line in lines)
-    assert any(line.startswith("[debug] pulumi config set --secret --raw --stack loud docker-machine:caKey ")
-               and line.endswith("(the value on standard input)") for line in lines)
+    assert any(
+        line.startswith("[debug] pulumi config set --secret --raw --stack loud docker-machine:caKey ")
+        and line.endswith("(the value on standard input)")
+        for line in lines
+    )
     engine_log = [line for line in lines if line.startswith('[pulumi] {"time":')]
     assert len(engine_log) > 10, "the engine's own log (JSON lines on stderr)"
     key_body = "".join((world.root / "certs" / "ca-key.pem").read_text().strip().splitlines()[1:-1])[:48]

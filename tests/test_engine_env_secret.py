@@ -44,8 +44,7 @@ def test_the_component_keeps_the_environment_secret_and_off_the_command(monkeypa
     mocks = MachineMocks()
 
     def program():
-        machine = DockerMachine("envy", DockerMachineArgs(driver=DigitalOceanDriver(),
-                                                          engine=EngineOptions(env=ENV)))
+        machine = DockerMachine("envy", DockerMachineArgs(driver=DigitalOceanDriver(), engine=EngineOptions(env=ENV)))
         return {name: getattr(machine, name) for name in OUTPUTS}
 
     outputs = run_program(mocks, program)
@@ -58,6 +57,7 @@ def test_the_component_keeps_the_environment_secret_and_off_the_command(monkeypa
 
 
 # ----- through the real engine, watching every process's command line --------------------------------------------
+
 
 class ArgvWatch:
     """``ps -ww -eo args`` over and over (the test host shares this machine's process table: its sshd and the
@@ -72,8 +72,9 @@ class ArgvWatch:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _lines(self) -> list[str]:
-        lines = subprocess.run(["ps", "-ww", "-eo", "args"], capture_output=True, text=True,
-                               errors="replace").stdout.splitlines()
+        lines = subprocess.run(
+            ["ps", "-ww", "-eo", "args"], capture_output=True, text=True, errors="replace"
+        ).stdout.splitlines()
         for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
             try:
                 lines.append(cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace"))
@@ -101,24 +102,33 @@ class ArgvWatch:
 
 @pytest.mark.remote_host
 @pytest.mark.engine
-def test_engine_env_is_in_no_argv_no_plaintext_state_and_in_dockerds_environment(world, remote_host,
-                                                                                 pulumi_engine):
+def test_engine_env_is_in_no_argv_no_plaintext_state_and_in_dockerds_environment(world, remote_host, pulumi_engine):
     from tests.test_engine_cli import SCRIPTS, machine
 
     host = remote_host
-    args = ["create", "-d", "generic", "--generic-ip-address", host.address, "--generic-ssh-key", str(host.ssh_key),
-            "--engine-install-url", "none"]
+    args = [
+        "create",
+        "-d",
+        "generic",
+        "--generic-ip-address",
+        host.address,
+        "--generic-ssh-key",
+        str(host.ssh_key),
+        "--engine-install-url",
+        "none",
+    ]
     for item in ENV:
         args += ["--engine-env", item]
     env = {**os.environ, **world.env, "DOCKER_CONFIG": str(world.docker_config)}
     with ArgvWatch(PROXY_PASSWORD) as watch:
         # The docker-machine process itself is given the value on its command line by the test (as a user
         # types it): what must not happen is any process it starts, here or on the host, showing it.
-        created = subprocess.run([str(SCRIPTS / "docker-machine"), *args, "envy"], capture_output=True, text=True,
-                                 env=env, timeout=600)
+        created = subprocess.run(
+            [str(SCRIPTS / "docker-machine"), *args, "envy"], capture_output=True, text=True, env=env, timeout=600
+        )
     assert created.returncode == 0, created.stdout + created.stderr
     own = [line for line in watch.leaks if "docker-machine create" in line]
-    assert watch.leaks == own, f"an --engine-env value in a command line: {watch.leaks[len(own):][:3]}"
+    assert watch.leaks == own, f"an --engine-env value in a command line: {watch.leaks[len(own) :][:3]}"
     assert watch.saw_provisioning and watch.rounds > 5, "ps was watched while the provisioning command ran"
 
     pid = host.pid_of("dockerd")

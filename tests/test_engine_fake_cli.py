@@ -23,8 +23,12 @@ SDK_ENV = {"PULUMI_DEBUG_COMMANDS": "true", "PULUMI_AUTOMATION_API": "true"}
 
 def accepts(command: tuple[str, ...], *flags: str) -> bool:
     """The built CLI parses every one of ``flags`` (hidden ones too): ``--help`` after them stops before anything runs."""
-    done = subprocess.run(["pulumi", *command, *(f"{flag}=1" for flag in flags), "--help"], capture_output=True,
-                          text=True, env={**os.environ, **SDK_ENV})
+    done = subprocess.run(
+        ["pulumi", *command, *(f"{flag}=1" for flag in flags), "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **SDK_ENV},
+    )
     return done.returncode == 0
 
 

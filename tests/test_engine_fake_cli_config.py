@@ -43,13 +43,15 @@ def test_the_fake_answers_config_and_refusals_as_the_built_cli(pulumi_engine, tm
         (folder / "Pulumi.yaml").write_text("name: docker-machine\nruntime: python\n")
     (tmp_path / "state").mkdir()
     env = {**os.environ, "PULUMI_BACKEND_URL": (tmp_path / "state").as_uri(), "PULUMI_CONFIG_PASSPHRASE": "x"}
-    subprocess.run(["pulumi", "--non-interactive", "stack", "init", "s"], cwd=real_dir, env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["pulumi", "--non-interactive", "stack", "init", "s"], cwd=real_dir, env=env, check=True, capture_output=True
+    )
     fake = FakePulumiCommand()
     fake.run(["stack", "init", "s"], str(fake_dir), {"PULUMI_CONFIG_PASSPHRASE": "x"})
     for args in CASES:
-        real = subprocess.run(["pulumi", "--non-interactive", *args], cwd=real_dir, env=env, capture_output=True,
-                              text=True)
+        real = subprocess.run(
+            ["pulumi", "--non-interactive", *args], cwd=real_dir, env=env, capture_output=True, text=True
+        )
         try:
             done = fake.run(args, str(fake_dir), {})
             faked = (done.code, done.stdout.strip(), "")
@@ -57,10 +59,17 @@ def test_the_fake_answers_config_and_refusals_as_the_built_cli(pulumi_engine, tm
             text = str(err)
             code = int(re.search(r"^ code: (-?\d+)$", text, re.M).group(1))
             faked = (code, "", text.split("\n stderr: ", 1)[1].strip().splitlines()[0])
-        expected = (real.returncode, real.stdout.strip() if real.returncode == 0 else "",
-                    real.stderr.strip().splitlines()[-1] if real.returncode else "")
+        expected = (
+            real.returncode,
+            real.stdout.strip() if real.returncode == 0 else "",
+            real.stderr.strip().splitlines()[-1] if real.returncode else "",
+        )
         if real.returncode and "Usage:" in real.stderr:  # cobra prints the usage first, the error last
-            expected = (real.returncode, "", next(line for line in real.stderr.splitlines() if line.startswith("error:")))
+            expected = (
+                real.returncode,
+                "",
+                next(line for line in real.stderr.splitlines() if line.startswith("error:")),
+            )
         elif real.returncode:
             expected = (real.returncode, "", real.stderr.strip().splitlines()[0])
         assert faked == expected, args

@@ -30,8 +30,18 @@ def host(remote_host):
 
 
 def create_args(host, name: str) -> list[str]:
-    return ["create", "-d", "generic", "--generic-ip-address", host.address, "--generic-ssh-key", str(host.ssh_key),
-            "--engine-install-url", "none", name]
+    return [
+        "create",
+        "-d",
+        "generic",
+        "--generic-ip-address",
+        host.address,
+        "--generic-ssh-key",
+        str(host.ssh_key),
+        "--engine-install-url",
+        "none",
+        name,
+    ]
 
 
 def engine_processes(world) -> list[int]:
@@ -63,8 +73,14 @@ def wait_until(check, timeout: float, what: str) -> None:
 
 def start_create_and_stop_it_while_provisioning(world, host, name: str, stop) -> str:
     env = {**os.environ, **world.env, "DOCKER_CONFIG": str(world.docker_config)}
-    process = subprocess.Popen([str(SCRIPTS / "docker-machine"), *create_args(host, name)], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True)
+    process = subprocess.Popen(
+        [str(SCRIPTS / "docker-machine"), *create_args(host, name)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
     lines = []
     for line in process.stdout:  # type: ignore[union-attr]
         lines.append(line)
@@ -116,8 +132,9 @@ def test_hangup_while_provisioning_cancels_like_ctrl_c(world, host, pulumi_engin
 
 
 def test_sigterm_while_provisioning_is_reported_as_an_interrupt(world, host, pulumi_engine):
-    out = start_create_and_stop_it_while_provisioning(world, host, "termed",
-                                                      lambda process: process.send_signal(signal.SIGTERM))
+    out = start_create_and_stop_it_while_provisioning(
+        world, host, "termed", lambda process: process.send_signal(signal.SIGTERM)
+    )
     assert "Interrupted: the update of 'termed' was cancelled" in out, out
     usable_afterwards(world, host, "termed")
 
@@ -134,8 +151,16 @@ def plant_lock(world, name: str, hostname: str, pid: int) -> Path:
     assert folder.parent.is_dir() or lock_files(world) == [], "the backend's lock layout is as expected"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "0f0f0f0f-dead-4bad-8bad-0f0f0f0f0f0f.json"
-    path.write_text(json.dumps({"pid": pid, "username": "root", "hostname": hostname,
-                                "timestamp": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")}))
+    path.write_text(
+        json.dumps(
+            {
+                "pid": pid,
+                "username": "root",
+                "hostname": hostname,
+                "timestamp": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
+            }
+        )
+    )
     return path
 
 
@@ -160,14 +185,16 @@ def test_a_lock_whose_pulumi_is_gone_is_removed_with_one_line(locked, pulumi_eng
     provisioned = machine(world, "provision", "held")
     assert provisioned.returncode == 0, provisioned.stdout + provisioned.stderr
     said = [line for line in provisioned.stdout.splitlines() if "stale lock" in line]
-    assert said == [f"Removed a stale lock of 'held' left by a command that was killed (pid {pid} is gone)"], \
+    assert said == [f"Removed a stale lock of 'held' left by a command that was killed (pid {pid} is gone)"], (
         provisioned.stdout
+    )
     assert not planted.exists()
     assert not lock_files(world)
 
 
-def test_a_stale_agent_socket_in_the_users_environment_does_not_fail_provisioning(locked, host, pulumi_engine,
-                                                                                  tmp_path, monkeypatch):
+def test_a_stale_agent_socket_in_the_users_environment_does_not_fail_provisioning(
+    locked, host, pulumi_engine, tmp_path, monkeypatch
+):
     # A closed SSH session leaves SSH_AUTH_SOCK naming a socket nobody answers; pulumi-command v1.2.1 (and
     # the stand-in) would fail every step on it at once. Machines are reached with their own keys.
     world, created = locked

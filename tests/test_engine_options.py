@@ -20,7 +20,12 @@ def test_lists_become_tuples_and_round_trip_through_dicts():
 
 def test_engine_opts_become_dockerd_flags():
     engine = EngineOptions(opts=["dns=8.8.8.8", "--max-concurrent-downloads=6", "debug", "log-opt=max-size=10m"])
-    assert engine.dockerd_flags() == ["--dns=8.8.8.8", "--max-concurrent-downloads=6", "--debug", "--log-opt=max-size=10m"]
+    assert engine.dockerd_flags() == [
+        "--dns=8.8.8.8",
+        "--max-concurrent-downloads=6",
+        "--debug",
+        "--log-opt=max-size=10m",
+    ]
 
 
 def test_provider_label_comes_first_and_once():

@@ -20,8 +20,9 @@ from bench.testbed import RemoteHost, TestNetwork, missing_prerequisites
 pytestmark = [pytest.mark.remote_host, pytest.mark.engine]
 
 
-def test_virtualbox_create_with_the_simulator_through_the_engine(world, vboxmanage, pulumi_engine, tmp_path,
-                                                                 monkeypatch):
+def test_virtualbox_create_with_the_simulator_through_the_engine(
+    world, vboxmanage, pulumi_engine, tmp_path, monkeypatch
+):
     require(missing_prerequisites(), "the VirtualBox engine test")
     # The guest is the first address the driver gives on its host-only network (.100, as docker-machine's
     # DHCP range began), on a test network whose bridge is that network's host side. A VirtualBox from
@@ -37,8 +38,19 @@ def test_virtualbox_create_with_the_simulator_through_the_engine(world, vboxmana
         image = images / "ubuntu.vmdk"
         image.write_bytes(b"simulated vmdk\n" * 1024)
         (images / "SHA256SUMS").write_text(f"{hashlib.sha256(image.read_bytes()).hexdigest()} *ubuntu.vmdk\n")
-        created = machine(world, "create", "-d", "virtualbox", "--virtualbox-image-url", image.as_uri(),
-                          "--virtualbox-hostonly-cidr", f"{network.gateway}/24", "--engine-install-url", "none", "vbox")
+        created = machine(
+            world,
+            "create",
+            "-d",
+            "virtualbox",
+            "--virtualbox-image-url",
+            image.as_uri(),
+            "--virtualbox-hostonly-cidr",
+            f"{network.gateway}/24",
+            "--engine-install-url",
+            "none",
+            "vbox",
+        )
         assert created.returncode == 0, created.stdout + created.stderr
         assert "Creating VirtualBox VM..." in created.stdout
         vms = vboxmanage.state()["vms"]

@@ -38,8 +38,16 @@ set_stack_config(workspace, stack, to_config(MachineSpec(driver="generic"), ensu
 def test_parallel_first_commands_share_one_ca_and_one_passphrase(world, pulumi_engine):
     names = [f"race{i}" for i in range(8)]
     env = {**os.environ, **world.env, "PYTHONPATH": str(ROOT)}
-    processes = [subprocess.Popen([sys.executable, "-c", OPEN_STACK, name], env=env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True) for name in names]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", OPEN_STACK, name],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for name in names
+    ]
     for process in processes:
         out, _ = process.communicate(timeout=300)
         assert process.returncode == 0, out
@@ -52,10 +60,17 @@ def test_parallel_first_commands_share_one_ca_and_one_passphrase(world, pulumi_e
     assert not chains_to((certs / "cert.pem").read_text(), create_ca("other").cert_pem), "the check can fail"
     passphrase_file = world.root / "pulumi" / "passphrase"
     for name in names:
-        shown = subprocess.run(["pulumi", "config", "--show-secrets", "--json", "--stack", name],
-                               cwd=world.root / "pulumi", capture_output=True, text=True,
-                               env={**os.environ, "PULUMI_CONFIG_PASSPHRASE_FILE": str(passphrase_file),
-                                    "PULUMI_BACKEND_URL": (world.root / "state").as_uri()})
+        shown = subprocess.run(
+            ["pulumi", "config", "--show-secrets", "--json", "--stack", name],
+            cwd=world.root / "pulumi",
+            capture_output=True,
+            text=True,
+            env={
+                **os.environ,
+                "PULUMI_CONFIG_PASSPHRASE_FILE": str(passphrase_file),
+                "PULUMI_BACKEND_URL": (world.root / "state").as_uri(),
+            },
+        )
         assert shown.returncode == 0, f"{name}: {shown.stderr}"
         config = json.loads(shown.stdout)
         assert config["docker-machine:caCert"]["value"] == ca.cert_pem

@@ -22,8 +22,17 @@ from tests.test_engine_cli import machine
 pytestmark = pytest.mark.engine
 
 # A machine as a docker-machine stack exports it (pulumi_docker_machine/programs/declarative.py), on loopback.
-BASE = {"driver": "generic", "ip": "127.0.0.9", "ssh_host": "127.0.0.9", "ssh_port": 22, "ssh_user": "root",
-        "docker_host": "tcp://127.0.0.9:2376", "server_cert_pem": "", "engine": {}, "power": "running"}
+BASE = {
+    "driver": "generic",
+    "ip": "127.0.0.9",
+    "ssh_host": "127.0.0.9",
+    "ssh_port": 22,
+    "ssh_user": "root",
+    "docker_host": "tcp://127.0.0.9:2376",
+    "server_cert_pem": "",
+    "engine": {},
+    "power": "running",
+}
 NOT_A_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nbm90IGEga2V5\n-----END OPENSSH PRIVATE KEY-----\n"
 
 
@@ -50,8 +59,9 @@ def up_exporting(tmp_path: Path, name: str, machines: dict, keys: dict | None = 
 
     project = tmp_path / name
     project.mkdir()
-    auto.create_or_select_stack(name, project_name=name, program=program,
-                                opts=auto.LocalWorkspaceOptions(work_dir=str(project))).up()
+    auto.create_or_select_stack(
+        name, project_name=name, program=program, opts=auto.LocalWorkspaceOptions(work_dir=str(project))
+    ).up()
     return project
 
 
@@ -64,11 +74,15 @@ def assert_nothing_imported(world) -> None:
 
 
 def test_import_of_a_hostile_stack_writes_nothing(world, backend, tmp_path):
-    project = up_exporting(tmp_path, "hostile", {
-        "../../escape": BASE,
-        "sneaky": {**BASE, "ssh_user": "-oProxyCommand=touch /tmp/dmtest-pwned"},
-        "fine": BASE,
-    })
+    project = up_exporting(
+        tmp_path,
+        "hostile",
+        {
+            "../../escape": BASE,
+            "sneaky": {**BASE, "ssh_user": "-oProxyCommand=touch /tmp/dmtest-pwned"},
+            "fine": BASE,
+        },
+    )
     result = import_stack(world, "hostile", project)
     assert result.returncode == 1
     assert "nothing was imported" in result.stderr
@@ -79,9 +93,12 @@ def test_import_of_a_hostile_stack_writes_nothing(world, backend, tmp_path):
 
 
 def test_import_of_a_shaped_but_malformed_stack_writes_nothing(world, backend, tmp_path):
-    project = up_exporting(tmp_path, "shaped", {"aaa-fine": BASE, "mmm-badkey": BASE,
-                                                "zzz-labels": {**BASE, "engine": {"labels": 5}}},
-                           keys={"mmm-badkey": NOT_A_KEY})
+    project = up_exporting(
+        tmp_path,
+        "shaped",
+        {"aaa-fine": BASE, "mmm-badkey": BASE, "zzz-labels": {**BASE, "engine": {"labels": 5}}},
+        keys={"mmm-badkey": NOT_A_KEY},
+    )
     result = import_stack(world, "shaped", project)
     assert result.returncode == 1, result.stdout + result.stderr
     lines = result.stderr.strip().splitlines()
@@ -101,8 +118,9 @@ def host_key(tmp_path: Path) -> str:
 
 def test_import_stack_pins_each_machines_host_key(world, backend, tmp_path):
     key = host_key(tmp_path)
-    project = up_exporting(tmp_path, "pins", {"web": {**BASE, "ssh_host_keys": [key]},
-                                              "old": {**BASE, "ssh_host_keys": []}})
+    project = up_exporting(
+        tmp_path, "pins", {"web": {**BASE, "ssh_host_keys": [key]}, "old": {**BASE, "ssh_host_keys": []}}
+    )
     result = import_stack(world, "pins", project)
     assert result.returncode == 0, result.stdout + result.stderr
     assert (world.root / "machines" / "web" / "known_hosts").read_text() == f"web {key}\n"
@@ -111,8 +129,14 @@ def test_import_stack_pins_each_machines_host_key(world, backend, tmp_path):
 
 def test_host_keys_that_are_no_keys_import_nothing(world, backend, tmp_path):
     key = host_key(tmp_path)
-    project = up_exporting(tmp_path, "badpins", {"aaa": {**BASE, "ssh_host_keys": [key]},
-                                                 "zzz": {**BASE, "ssh_host_keys": [key + "\nProxyCommand=touch /tmp/x"]}})
+    project = up_exporting(
+        tmp_path,
+        "badpins",
+        {
+            "aaa": {**BASE, "ssh_host_keys": [key]},
+            "zzz": {**BASE, "ssh_host_keys": [key + "\nProxyCommand=touch /tmp/x"]},
+        },
+    )
     result = import_stack(world, "badpins", project)
     assert result.returncode == 1, result.stdout + result.stderr
     lines = result.stderr.strip().splitlines()

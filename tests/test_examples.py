@@ -49,8 +49,18 @@ def test_automation_app_refuses_bad_arguments_in_one_line(args, problem, tmp_pat
     (tmp_path / "empty").mkdir()
     names = {"key": key, "missing": tmp_path / "missing", "empty": tmp_path / "empty"}
     state = tmp_path / "state"
-    run = subprocess.run([sys.executable, str(EXAMPLES / "automation_app.py"), "--state", str(state),
-                          *(arg.format(**names) for arg in args)], capture_output=True, text=True, cwd=tmp_path)
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(EXAMPLES / "automation_app.py"),
+            "--state",
+            str(state),
+            *(arg.format(**names) for arg in args),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert run.returncode == 1 and run.stdout == "", run.stdout + run.stderr
     assert run.stderr.startswith("automation_app: ") and run.stderr.count("\n") == 1 and problem in run.stderr
     assert not state.exists(), "nothing was created"
@@ -59,7 +69,19 @@ def test_automation_app_refuses_bad_arguments_in_one_line(args, problem, tmp_pat
 def test_automation_app_without_pulumi_says_how_to_get_it(tmp_path):
     key = tmp_path / "id_ed25519"
     key.write_text("unused\n")
-    run = subprocess.run([sys.executable, str(EXAMPLES / "automation_app.py"), "--state", str(tmp_path / "state"),
-                          "203.0.113.5", str(key)], capture_output=True, text=True, env={"PATH": str(tmp_path)})
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(EXAMPLES / "automation_app.py"),
+            "--state",
+            str(tmp_path / "state"),
+            "203.0.113.5",
+            str(key),
+        ],
+        capture_output=True,
+        text=True,
+        env={"PATH": str(tmp_path)},
+    )
     assert run.returncode == 1 and run.stderr == (
-        "automation_app: no pulumi on PATH: install the Pulumi CLI (in a checkout of this project: . .engine/env)\n")
+        "automation_app: no pulumi on PATH: install the Pulumi CLI (in a checkout of this project: . .engine/env)\n"
+    )

@@ -34,8 +34,7 @@ def host_undone(host) -> bool:
 
 
 @pytest.mark.parametrize("mode", ["inline", "work_dir"])
-def test_automation_app_makes_uses_and_destroys_a_host(mode, app, remote_host, pulumi_engine, tmp_path,
-                                                       monkeypatch):
+def test_automation_app_makes_uses_and_destroys_a_host(mode, app, remote_host, pulumi_engine, tmp_path, monkeypatch):
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "app passphrase")
     state = tmp_path / "state"
     work_dir = None

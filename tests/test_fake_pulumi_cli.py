@@ -45,8 +45,9 @@ def stack(tmp_path):
 def test_config_subcommands(stack):
     run_, pulumi = stack
     run_("config", "set", "a", "--plaintext", "--stack", "s", "--non-interactive", "--", "--1")
-    assert pulumi.stacks["s"].config == {"docker-machine:a": {"value": "--1", "secret": False}}, \
+    assert pulumi.stacks["s"].config == {"docker-machine:a": {"value": "--1", "secret": False}}, (
         "a key without namespace is the project's; after -- a value may start with dashes"
+    )
     assert run_("config", "get", "a", "--json", "--stack", "s").stdout == '{\n  "value": "--1",\n  "secret": false\n}'
     run_("config", "set-all", "--stack", "s", "--secret", "docker-machine:b=x=y")
     shown = run_("config", "--json", "--stack", "s").stdout
@@ -60,15 +61,18 @@ def test_config_subcommands(stack):
         run_("config", "refresh", "--force", "--stack", "s")
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["config", "bogus", "--stack", "s"], 'unknown command "bogus" for "pulumi config"'),
-    (["stack", "frob"], 'unknown command "frob" for "pulumi stack"'),
-    (["frob"], 'unknown command "frob" for "pulumi"'),
-    (["config", "get", "a", "b", "--stack", "s"], "accepts 1 arg(s), received 2"),
-    (["config", "set", "--no-such-flag", "a", "b", "--stack", "s"], "unknown flag: --no-such-flag"),
-    (["config", "set-all", "--stack"], "flag needs an argument: --stack"),
-    (["config", "--json", "--stack", "nosuch"], "no stack named 'nosuch' found"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["config", "bogus", "--stack", "s"], 'unknown command "bogus" for "pulumi config"'),
+        (["stack", "frob"], 'unknown command "frob" for "pulumi stack"'),
+        (["frob"], 'unknown command "frob" for "pulumi"'),
+        (["config", "get", "a", "b", "--stack", "s"], "accepts 1 arg(s), received 2"),
+        (["config", "set", "--no-such-flag", "a", "b", "--stack", "s"], "unknown flag: --no-such-flag"),
+        (["config", "set-all", "--stack"], "flag needs an argument: --stack"),
+        (["config", "--json", "--stack", "nosuch"], "no stack named 'nosuch' found"),
+    ],
+)
 def test_what_the_real_cli_refuses_is_refused(stack, args, message):
     run_, _ = stack
     with pytest.raises(CommandError) as raised:

@@ -44,8 +44,9 @@ def holds(blob: str, private_key: str) -> bool:
 def ssh_with(host, key_file: Path, command: str, user: str = "root") -> subprocess.CompletedProcess:
     host.assert_up()
     options = [o if o != str(host.ssh_key) else str(key_file) for o in host.ssh_options()]
-    return subprocess.run(["ssh", *options, f"{user}@{host.address}", command], capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run(
+        ["ssh", *options, f"{user}@{host.address}", command], capture_output=True, text=True, timeout=60
+    )
 
 
 def private_file(folder: Path, name: str, content: str) -> Path:
@@ -69,8 +70,14 @@ def test_the_machine_key_is_installed_with_the_users_key_then_taken_out(remote_h
     machine_key = private_file(tmp_path / "keys", "machine", pair.private_key)
     assert ssh_with(host, machine_key, "true", user).returncode == 255, "not authorized before"
 
-    props = {"host": host.address, "port": 22, "user": user, "user_key_path": str(host.ssh_key),
-             "public_key": pair.public_key, "private_key": pair.private_key}
+    props = {
+        "host": host.address,
+        "port": 22,
+        "user": user,
+        "user_key_path": str(host.ssh_key),
+        "public_key": pair.public_key,
+        "private_key": pair.private_key,
+    }
     home = "/root" if user == "root" else f"/home/{user}"
     before = host.output(f"cat {home}/.ssh/authorized_keys 2>/dev/null || true").splitlines()
     provider = AuthorizedKeyProvider()
@@ -92,8 +99,7 @@ def test_the_machine_key_is_installed_with_the_users_key_then_taken_out(remote_h
 
     provider.delete(created.id, created.outs)
     assert ssh_with(host, machine_key, "true", user).returncode == 255, "the machine's key is gone"
-    assert host.output(f"cat {home}/.ssh/authorized_keys").splitlines() == [*before, other.public_key], \
-        "the rest stays"
+    assert host.output(f"cat {home}/.ssh/authorized_keys").splitlines() == [*before, other.public_key], "the rest stays"
     assert host.ssh("true").returncode == 0, "the user's own key still works"
     provider.delete(created.id, created.outs)  # already gone: not an error
 
@@ -108,18 +114,26 @@ def test_a_key_the_host_refuses_is_one_line_naming_host_and_key(remote_host, tmp
     assert "Permission denied" in message
 
 
-@pytest.mark.parametrize("props, message", [
-    ({"identity_path": None}, "no SSH key of yours to install the machine's own key"),
-    ({"identity_path": "/nonexistent/id_rsa"}, "SSH key /nonexistent/id_rsa does not exist"),
-    ({"host": "-oProxyCommand=touch /tmp/x"}, "is not an IP address or host name"),
-    ({"user": "root;id"}, "is not a user name"),
-    ({"port": 0}, "is not a TCP port"),
-    ({"public_key": "ssh-ed25519 AAAA\ncommand=\"id\" ssh-ed25519 AAAA"}, "is not an OpenSSH public key line"),
-])
+@pytest.mark.parametrize(
+    "props, message",
+    [
+        ({"identity_path": None}, "no SSH key of yours to install the machine's own key"),
+        ({"identity_path": "/nonexistent/id_rsa"}, "SSH key /nonexistent/id_rsa does not exist"),
+        ({"host": "-oProxyCommand=touch /tmp/x"}, "is not an IP address or host name"),
+        ({"user": "root;id"}, "is not a user name"),
+        ({"port": 0}, "is not a TCP port"),
+        ({"public_key": 'ssh-ed25519 AAAA\ncommand="id" ssh-ed25519 AAAA'}, "is not an OpenSSH public key line"),
+    ],
+)
 def test_what_state_hands_the_installer_is_checked_before_ssh(props, message, monkeypatch):
     monkeypatch.setattr(subprocess, "run", lambda *a, **k: pytest.fail("ssh must not run"))
-    base = {"host": "127.0.0.1", "port": 22, "user": "root", "identity_path": "/dev/null",
-            "public_key": generate_ssh_key().public_key}
+    base = {
+        "host": "127.0.0.1",
+        "port": 22,
+        "user": "root",
+        "identity_path": "/dev/null",
+        "public_key": generate_ssh_key().public_key,
+    }
     with pytest.raises(AuthorizedKeyError, match=message):
         install_public_key(**{**base, **props})
 
@@ -135,6 +149,7 @@ def generic_program(driver: GenericDriver):
     def program():
         machine = DockerMachine("box", DockerMachineArgs(driver=driver, engine=EngineOptions(install_url="none")))
         return {"ssh_private_key": machine.ssh_private_key, "driver_options": machine.driver_options}
+
     return program
 
 
@@ -177,8 +192,14 @@ def test_a_key_given_by_value_is_the_machines_own():
 
 def exported_state(root: Path, stack: str) -> str:
     """The stack's state with its secrets decrypted, as anyone with the backend and passphrase sees it."""
-    done = subprocess.run(["pulumi", "stack", "export", "--show-secrets", "--stack", stack], cwd=root / "pulumi",
-                          capture_output=True, text=True, timeout=120, env=os.environ.copy())
+    done = subprocess.run(
+        ["pulumi", "stack", "export", "--show-secrets", "--stack", stack],
+        cwd=root / "pulumi",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ.copy(),
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -189,8 +210,9 @@ def files_of(root: Path) -> str:
 
 @pytest.mark.remote_host
 @pytest.mark.engine
-def test_a_teammate_imports_the_machines_key_never_the_creators(world, remote_host, pulumi_engine, tmp_path,
-                                                                monkeypatch):
+def test_a_teammate_imports_the_machines_key_never_the_creators(
+    world, remote_host, pulumi_engine, tmp_path, monkeypatch
+):
     from tests.test_engine_cli import create_generic, machine
 
     host = remote_host
@@ -204,17 +226,20 @@ def test_a_teammate_imports_the_machines_key_never_the_creators(world, remote_ho
     assert not holds(exported_state(world.root, "shared"), alice_key), "A's key is not in the shared state"
     folder = world.root / "machines" / "shared"
     machine_key = (folder / "id_rsa").read_text()
-    assert machine_key.strip() != alice_key.strip() and not (folder / "id_ed25519").exists(), \
+    assert machine_key.strip() != alice_key.strip() and not (folder / "id_ed25519").exists(), (
         "the machine's own key, where docker-machine's generic driver keeps it"
+    )
     assert json.loads((folder / "config.json").read_text())["Driver"]["SSHKeyPath"] == str(folder / "id_rsa")
 
     bob = generate_ssh_key()
     bob_home = tmp_path / "bob"
     private_file(bob_home / ".ssh", "id_rsa", bob.private_key)
     host.authorize(bob.public_key)  # B could log in with B's own key too: it must still stay on B's disk
-    other = dataclasses.replace(world, root=tmp_path / "bob-store",
-                                env={**world.env, "MACHINE_STORAGE_PATH": str(tmp_path / "bob-store"),
-                                     "HOME": str(bob_home)})
+    other = dataclasses.replace(
+        world,
+        root=tmp_path / "bob-store",
+        env={**world.env, "MACHINE_STORAGE_PATH": str(tmp_path / "bob-store"), "HOME": str(bob_home)},
+    )
     imported = machine(other, "import")
     assert imported.returncode == 0 and "Imported shared" in imported.stdout, imported.stdout + imported.stderr
     assert not holds(files_of(other.root), alice_key), "B's store holds nothing of A's key"
@@ -236,6 +261,7 @@ def test_a_teammate_imports_the_machines_key_never_the_creators(world, remote_ho
 
     removed = machine(other, "rm", "-y", "shared")
     assert removed.returncode == 0, removed.stdout + removed.stderr
-    assert ssh_with(host, world.root / "machines" / "shared" / "id_rsa", "true").returncode == 255, \
+    assert ssh_with(host, world.root / "machines" / "shared" / "id_rsa", "true").returncode == 255, (
         "rm took the machine's key off the host"
+    )
     assert host.ssh("true").returncode == 0, "A's own key still lets A in"

@@ -36,9 +36,14 @@ FAKE_PULUMI = textwrap.dedent("""
 def guard(tmp_path: Path, parent: int, **kwargs) -> subprocess.Popen:
     script = tmp_path / "pulumi.py"
     script.write_text(FAKE_PULUMI)
-    return subprocess.Popen([sys.executable, "-I", "-S", str(GUARD), str(parent), sys.executable, str(script),
-                             str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True, **kwargs)
+    return subprocess.Popen(
+        [sys.executable, "-I", "-S", str(GUARD), str(parent), sys.executable, str(script), str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        **kwargs,
+    )
 
 
 def alive(pid: int) -> bool:
@@ -72,15 +77,23 @@ def test_sigterm_becomes_one_sigint_and_leftover_plugins_end(tmp_path):
 
 def test_the_death_of_docker_machine_cancels_and_nothing_dies_of_sigpipe(tmp_path):
     # docker-machine is a process between us and the guard; SIGKILL it, and close the pipe it read.
-    middle = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    middle = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import os, subprocess, sys
         proc = subprocess.Popen([sys.executable, "-I", "-S", {str(GUARD)!r}, str(os.getpid()), sys.executable,
-                                 {str(tmp_path / 'pulumi.py')!r}, {str(tmp_path)!r}], stdout=subprocess.PIPE,
+                                 {str(tmp_path / "pulumi.py")!r}, {str(tmp_path)!r}], stdout=subprocess.PIPE,
                                 start_new_session=True)
         print(proc.pid, flush=True)
         print(proc.stdout.readline().decode().strip(), flush=True)
         import time; time.sleep(600)
-    """)], stdout=subprocess.PIPE, text=True)
+    """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     (tmp_path / "pulumi.py").write_text(FAKE_PULUMI)
     guard_pid = int(middle.stdout.readline())
     assert middle.stdout.readline() == "started\n"

@@ -35,9 +35,22 @@ FAKE_PULUMI = textwrap.dedent("""
 
 def test_a_daemonized_vm_outlives_the_command_and_the_plugins_do_not(tmp_path: Path):
     (tmp_path / "pulumi.py").write_text(FAKE_PULUMI)
-    done = subprocess.run([sys.executable, "-I", "-S", str(GUARD), str(os.getpid()), sys.executable,
-                           str(tmp_path / "pulumi.py"), str(tmp_path)], capture_output=True, text=True, timeout=60,
-                          start_new_session=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-S",
+            str(GUARD),
+            str(os.getpid()),
+            sys.executable,
+            str(tmp_path / "pulumi.py"),
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        start_new_session=True,
+    )
     assert done.returncode == 0, done.stderr
     plugin, vm = (int((tmp_path / f"{name}.pid").read_text()) for name in ("plugin", "vm"))
     try:

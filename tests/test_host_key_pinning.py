@@ -12,7 +12,13 @@ import pytest
 
 from pulumi_docker_machine.components import DigitalOceanDriver, DockerMachine, DockerMachineArgs, MachineArgumentError
 from pulumi_docker_machine.components.machine import OUTPUTS
-from pulumi_docker_machine.components.ssh.hostkeys import HOST_KEYS_BEGIN, HOST_KEYS_END, host_keys_from_output, parse_host_key, preferred
+from pulumi_docker_machine.components.ssh.hostkeys import (
+    HOST_KEYS_BEGIN,
+    HOST_KEYS_END,
+    host_keys_from_output,
+    parse_host_key,
+    preferred,
+)
 from tests.conftest import MachineMocks, add_machine, run_program
 
 
@@ -34,9 +40,15 @@ def block(*lines: str) -> str:
 
 # ----- parsing what the script printed ----------------------------------------------------------------------------
 
+
 def test_the_block_gives_valid_keys_ed25519_first(keys):
-    out = "\n".join(["Provisioning with Debian...", "Docker is up and running on port 2376!",
-                     block(keys["rsa"], keys["ecdsa"] + " root@host", keys["ed25519"])])
+    out = "\n".join(
+        [
+            "Provisioning with Debian...",
+            "Docker is up and running on port 2376!",
+            block(keys["rsa"], keys["ecdsa"] + " root@host", keys["ed25519"]),
+        ]
+    )
     assert host_keys_from_output(out) == [keys["ed25519"], keys["ecdsa"], keys["rsa"]]
     assert preferred(host_keys_from_output(out)) == keys["ed25519"]
 
@@ -68,6 +80,7 @@ def test_only_the_last_whole_block_counts(keys):
 
 
 # ----- the component ----------------------------------------------------------------------------------------------
+
 
 class ReportingMocks(MachineMocks):
     """The provisioning step's output carries a host-key block, as the script prints it."""
@@ -118,14 +131,24 @@ def test_a_pin_that_is_no_key_is_refused_before_any_resource(keys, monkeypatch):
 
 # ----- the store: the pin file, the outputs it comes from ---------------------------------------------------------
 
+
 def outputs_for(world, name: str, **extra) -> dict:
     from pulumi_docker_machine.automation.storesync import outputs_plain
 
     folder = world.root / "machines" / name
-    return outputs_plain({"ip": "127.0.0.9", "ssh_user": "root", "ssh_port": 22,
-                          "docker_host": "tcp://127.0.0.9:2376", "ca_pem": (folder / "ca.pem").read_text(),
-                          "client_cert_pem": (folder / "cert.pem").read_text(),
-                          "client_key_pem": (folder / "key.pem").read_text(), "power": "running", **extra})
+    return outputs_plain(
+        {
+            "ip": "127.0.0.9",
+            "ssh_user": "root",
+            "ssh_port": 22,
+            "docker_host": "tcp://127.0.0.9:2376",
+            "ca_pem": (folder / "ca.pem").read_text(),
+            "client_cert_pem": (folder / "cert.pem").read_text(),
+            "client_key_pem": (folder / "key.pem").read_text(),
+            "power": "running",
+            **extra,
+        }
+    )
 
 
 def test_write_machine_pins_the_keys_once_and_never_over_a_pin(world, keys):
@@ -136,8 +159,9 @@ def test_write_machine_pins_the_keys_once_and_never_over_a_pin(world, keys):
     add_machine(world.root, "pinme", ip="127.0.0.9", engine_port=2376)
     store, spec = world.store(), MachineSpec(driver="generic")
     known = world.root / "machines" / "pinme" / "known_hosts"
-    write_machine(store, "pinme", spec, outputs_for(world, "pinme", ssh_host_keys=[keys["rsa"], keys["ed25519"]]),
-                  backend="")
+    write_machine(
+        store, "pinme", spec, outputs_for(world, "pinme", ssh_host_keys=[keys["rsa"], keys["ed25519"]]), backend=""
+    )
     assert known.read_text() == f"pinme {keys['ed25519']}\npinme {keys['rsa']}\n"
     assert stat.S_IMODE(known.stat().st_mode) == 0o600
     pin = HostKeyPin.of(store, "pinme")
@@ -152,14 +176,24 @@ def test_a_pin_file_is_read_as_untrusted(world, keys):
 
     add_machine(world.root, "pinme", ip="127.0.0.9", engine_port=2376)
     known = world.root / "machines" / "pinme" / "known_hosts"
-    known.write_text(f"other {keys['ed25519']}\npinme {keys['rsa'].split()[0]} {keys['ed25519'].split()[1]}\n"
-                     f"# pinme {keys['ecdsa']}\npinme {keys['ecdsa']} a comment\n")
+    known.write_text(
+        f"other {keys['ed25519']}\npinme {keys['rsa'].split()[0]} {keys['ed25519'].split()[1]}\n"
+        f"# pinme {keys['ecdsa']}\npinme {keys['ecdsa']} a comment\n"
+    )
     assert HostKeyPin.of(world.store(), "pinme").keys() == [keys["ecdsa"]]
 
 
-@pytest.mark.parametrize("value", [
-    "ssh-ed25519 AAAA", ["ssh-ed25519 AAAA"], [1], [None], ["x"] * 6, {"ssh-ed25519": "AAAA"},
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "ssh-ed25519 AAAA",
+        ["ssh-ed25519 AAAA"],
+        [1],
+        [None],
+        ["x"] * 6,
+        {"ssh-ed25519": "AAAA"},
+    ],
+)
 def test_outputs_whose_host_keys_are_no_keys_are_refused(world, keys, value):
     from pulumi_docker_machine.automation.untrusted import machine_problems
 
@@ -173,6 +207,8 @@ def test_the_stack_config_carries_the_pin_as_plain_config(keys):
     from pulumi_docker_machine.automation.settings import NAMESPACE, MachineSpec, to_config
 
     certs = {"ca_pem": "c", "ca_key_pem": "k", "client_cert_pem": "c", "client_key_pem": "k"}
-    assert to_config(MachineSpec(driver="generic"), certs, keys["ed25519"])[f"{NAMESPACE}:sshHostKey"] == \
-        (keys["ed25519"], False)
+    assert to_config(MachineSpec(driver="generic"), certs, keys["ed25519"])[f"{NAMESPACE}:sshHostKey"] == (
+        keys["ed25519"],
+        False,
+    )
     assert to_config(MachineSpec(driver="generic"), certs)[f"{NAMESPACE}:sshHostKey"] == ("", False)

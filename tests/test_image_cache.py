@@ -43,7 +43,7 @@ class Served(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         for start in range(0, len(body), self.chunk):
-            self.wfile.write(body[start:start + self.chunk])
+            self.wfile.write(body[start : start + self.chunk])
             self.wfile.flush()
             time.sleep(self.pause)
 
@@ -80,14 +80,18 @@ def overlay(store: Path, machine: str, base: Path) -> Path:
     folder = store / "machines" / machine
     folder.mkdir(parents=True, exist_ok=True)
     disk = folder / "disk.qcow2"
-    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", str(base), str(disk), "64M"],
-                   check=True)
+    subprocess.run(
+        ["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", str(base), str(disk), "64M"], check=True
+    )
     return disk
 
 
 def backing_of(disk: Path) -> str:
-    info = json.loads(subprocess.run(["qemu-img", "info", "--output=json", str(disk)], check=True,
-                                     capture_output=True, text=True).stdout)
+    info = json.loads(
+        subprocess.run(
+            ["qemu-img", "info", "--output=json", str(disk)], check=True, capture_output=True, text=True
+        ).stdout
+    )
     return info["full-backing-filename"]
 
 
@@ -163,8 +167,9 @@ def test_prune_keeps_the_bases_machines_use_and_drops_the_rest(server, tmp_path)
     iso.write_bytes(b"CD001" * 100)
     vbox = store / "machines" / "vb" / "vb"
     vbox.mkdir(parents=True)
-    (vbox / "vb.vbox").write_text(f'<VirtualBox><DVDImages><Image uuid="{{1}}" location="{iso}"/></DVDImages>'
-                                  '</VirtualBox>')
+    (vbox / "vb.vbox").write_text(
+        f'<VirtualBox><DVDImages><Image uuid="{{1}}" location="{iso}"/></DVDImages></VirtualBox>'
+    )
     # Names are not trusted: a file named after a machine, or a machine folder holding a file named like a
     # cached image, keeps nothing.
     decoy = cache / f"sha256-{'0' * 64}-dev"
@@ -217,8 +222,9 @@ def test_the_cache_command_lists_users_and_prunes_only_unused_images(server, tmp
     script = Path(sys.executable).with_name("docker-machine")
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([str(script), "-s", str(store), "cache", *args], capture_output=True, text=True,
-                              timeout=60)
+        return subprocess.run(
+            [str(script), "-s", str(store), "cache", *args], capture_output=True, text=True, timeout=60
+        )
 
     listing = run("ls")
     assert listing.returncode == 0, listing.stderr

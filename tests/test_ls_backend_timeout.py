@@ -24,16 +24,31 @@ def test_ls_does_not_wait_for_a_backend_past_its_timeout(tmp_path):
     bin_dir.mkdir()
     asked = tmp_path / "asked"
     fake = bin_dir / "pulumi"
-    fake.write_text(f'#!/bin/sh\ncase "$*" in *"stack ls"*) echo $$ >"{asked}"; exec sleep 60;; esac\n'
-                    'echo v3.260.0\n')
+    fake.write_text(f'#!/bin/sh\ncase "$*" in *"stack ls"*) echo $$ >"{asked}"; exec sleep 60;; esac\necho v3.260.0\n')
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
-    add_machine(store, "shared", ip="127.0.0.2", engine_port=1,  # nothing listens: not Running
-                pulumi_extra={"Backend": BACKEND})
-    env = {**os.environ, "MACHINE_STORAGE_PATH": str(store), "PULUMI_BACKEND_URL": BACKEND,
-           "PATH": f"{bin_dir}:{os.environ['PATH']}", "PULUMI_CONFIG_PASSPHRASE": "test", "HOME": str(tmp_path)}
+    add_machine(
+        store,
+        "shared",
+        ip="127.0.0.2",
+        engine_port=1,  # nothing listens: not Running
+        pulumi_extra={"Backend": BACKEND},
+    )
+    env = {
+        **os.environ,
+        "MACHINE_STORAGE_PATH": str(store),
+        "PULUMI_BACKEND_URL": BACKEND,
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "PULUMI_CONFIG_PASSPHRASE": "test",
+        "HOME": str(tmp_path),
+    }
     started = time.monotonic()
-    done = subprocess.run([str(Path(sys.executable).parent / "docker-machine"), "ls", "-t", "2"], env=env,
-                          capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "docker-machine"), "ls", "-t", "2"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     took = time.monotonic() - started
     assert done.returncode == 0, done.stderr
     assert asked.exists(), "the backend was asked (the machine is not Running and names the shared backend)"
@@ -42,9 +57,12 @@ def test_ls_does_not_wait_for_a_backend_past_its_timeout(tmp_path):
     assert "does not exist in the backend" not in row and "Running" not in row, row
     pid = int(asked.read_text())
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and Path(f"/proc/{pid}").exists() \
-            and "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[:1]:
+    while (
+        time.monotonic() < deadline
+        and Path(f"/proc/{pid}").exists()
+        and "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[:1]
+    ):
         time.sleep(0.1)
-    assert not Path(f"/proc/{pid}").exists() or \
-        Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] == "Z", \
-        "the pulumi still asking the backend is cancelled after ls exits"
+    assert (
+        not Path(f"/proc/{pid}").exists() or Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] == "Z"
+    ), "the pulumi still asking the backend is cancelled after ls exits"

@@ -81,21 +81,24 @@ def test_generic_machine(generic_key):
     out = run_program(mocks, program)
     assert_outputs(out, "127.0.0.20", "generic", "box")
     machine_key = mocks.one(DYNAMIC + "SSHKey").state
-    assert out["ssh_private_key"][0] == machine_key["private_key"] != pair.private_key, \
+    assert out["ssh_private_key"][0] == machine_key["private_key"] != pair.private_key, (
         "the machine's own key, never the user's"
+    )
     assert out["ssh_user"][0] == "admin" and out["ssh_port"][0] == 2222
     assert covers(out["server_cert_pem"][0], "box.example.com")
     types = sorted(r.typ for r in mocks.resources)
-    assert types == sorted([
-        "docker-machine:index:DockerMachine",
-        "docker-machine:index:Certificates",
-        DYNAMIC + "CertificateAuthority",
-        DYNAMIC + "ClientCertificate",
-        DYNAMIC + "ServerCertificate",
-        DYNAMIC + "SSHKey",
-        DYNAMIC + "AuthorizedKey",
-        "command:remote:Command",
-    ]), "a generic machine creates nothing in a cloud; its own key is authorized on the host"
+    assert types == sorted(
+        [
+            "docker-machine:index:DockerMachine",
+            "docker-machine:index:Certificates",
+            DYNAMIC + "CertificateAuthority",
+            DYNAMIC + "ClientCertificate",
+            DYNAMIC + "ServerCertificate",
+            DYNAMIC + "SSHKey",
+            DYNAMIC + "AuthorizedKey",
+            "command:remote:Command",
+        ]
+    ), "a generic machine creates nothing in a cloud; its own key is authorized on the host"
     authorized = mocks.one(DYNAMIC + "AuthorizedKey").inputs
     assert (authorized["host"], authorized["port"], authorized["user"]) == ("127.0.0.20", 2222, "admin")
     assert authorized["user_key_path"] == str(key_path) and authorized["public_key"] == machine_key["public_key"]
@@ -107,9 +110,10 @@ def test_generic_machine(generic_key):
     assert command["connection"]["dialErrorLimit"] == 30 and command["connection"]["perDialTimeout"] == 15
     assert command["create"].startswith("sudo -n sh -c ")
     pem, env_block = command["stdin"].split("-----BEGIN DOCKER-MACHINE ENGINE ENV-----\n")
-    assert pem.count("-----BEGIN ") == 3 and env_block == "-----END DOCKER-MACHINE ENGINE ENV-----\n", \
+    assert pem.count("-----BEGIN ") == 3 and env_block == "-----END DOCKER-MACHINE ENGINE ENV-----\n", (
         "three PEM blocks, then an empty environment (which clears an old one)"
-    server_key = pem[pem.rindex("-----BEGIN "):]
+    )
+    server_key = pem[pem.rindex("-----BEGIN ") :]
     assert "PRIVATE KEY-----" in server_key
     assert server_key.strip() not in command["create"]
     assert "-----BEGIN PRIVATE KEY-----" not in command["create"]
@@ -117,11 +121,13 @@ def test_generic_machine(generic_key):
     assert command["addPreviousOutputInEnv"] is False
     server_id = mocks.one(DYNAMIC + "ServerCertificate").id
     ca_id = mocks.one(DYNAMIC + "CertificateAuthority").id
-    assert command["triggers"] == [server_id, ca_id, ""], \
+    assert command["triggers"] == [server_id, ca_id, ""], (
         "a new server certificate or CA replaces provisioning; engine options are inputs an update re-runs"
+    )
     assert "deprovision" in command["delete"], "destroying a generic machine undoes our setup, never the host"
-    assert mocks.monitor.delete_before_replace["box-provision"] is True, \
+    assert mocks.monitor.delete_before_replace["box-provision"] is True, (
         "re-provisioning replaces the command: the old one's deprovision must run before the new create"
+    )
     assert "MACHINE_HOSTNAME=''" in shlex.split(command["create"])[-1], "a lent host keeps its hostname"
 
 
@@ -160,7 +166,11 @@ def test_digitalocean_machine(do_token):
     assert do_key["publicKey"] == ssh_key["public_key"]
     droplet = mocks.one("digitalocean:index/droplet:Droplet").inputs
     assert (droplet["region"], droplet["size"], droplet["image"], droplet["name"]) == (
-        "nyc3", "s-1vcpu-1gb", "ubuntu-24-04-x64", "web")
+        "nyc3",
+        "s-1vcpu-1gb",
+        "ubuntu-24-04-x64",
+        "web",
+    )
     assert droplet["sshKeys"] == [ssh_key["md5_fingerprint"]]
     firewall = mocks.one("digitalocean:index/firewall:Firewall").inputs
     assert firewall["dropletIds"] == [412345678]
@@ -182,7 +192,9 @@ def test_digitalocean_token_from_stack_config(monkeypatch):
     mocks = MachineMocks()
     pulumi.runtime.set_config("digitalocean:token", "dop_v1_from_config")
     try:
-        out = run_program(mocks, lambda: {"ip": DockerMachine("web", DockerMachineArgs(driver=DigitalOceanDriver())).ip})
+        out = run_program(
+            mocks, lambda: {"ip": DockerMachine("web", DockerMachineArgs(driver=DigitalOceanDriver())).ip}
+        )
     finally:
         pulumi.runtime.config.CONFIG.get().pop("digitalocean:token", None)
     assert out["ip"][0] == DEFAULT_VM_ADDRESS
@@ -196,8 +208,15 @@ def test_digitalocean_options_and_explicit_token(monkeypatch):
 
     def program():
         driver = DigitalOceanDriver(
-            access_token="dop_v1_explicit", region="fra1", size="s-2vcpu-2gb", ipv6=True, backups=True,
-            monitoring=True, tags=["team:web"], vpc_uuid="vpc-1", source_ranges=["203.0.113.0/24"],
+            access_token="dop_v1_explicit",
+            region="fra1",
+            size="s-2vcpu-2gb",
+            ipv6=True,
+            backups=True,
+            monitoring=True,
+            tags=["team:web"],
+            vpc_uuid="vpc-1",
+            source_ranges=["203.0.113.0/24"],
         )
         machine = DockerMachine("web", DockerMachineArgs(driver=driver, engine=EngineOptions(port=12376)))
         return {"docker_host": machine.docker_host}
@@ -210,7 +229,14 @@ def test_digitalocean_options_and_explicit_token(monkeypatch):
     assert "pulumi:providers:digitalocean::web-digitalocean::" in droplet.provider
     d = droplet.inputs
     assert (d["region"], d["size"], d["ipv6"], d["backups"], d["monitoring"], d["tags"], d["vpcUuid"]) == (
-        "fra1", "s-2vcpu-2gb", True, True, True, ["team:web"], "vpc-1")
+        "fra1",
+        "s-2vcpu-2gb",
+        True,
+        True,
+        True,
+        ["team:web"],
+        "vpc-1",
+    )
     firewall = mocks.one("digitalocean:index/firewall:Firewall").inputs
     assert {r["portRange"] for r in firewall["inboundRules"]} == {"22", "12376"}
     assert all(r["sourceAddresses"] == ["203.0.113.0/24"] for r in firewall["inboundRules"])
@@ -228,10 +254,11 @@ def test_amazonec2_machine():
     assert_outputs(out, DEFAULT_VM_ADDRESS, "amazonec2", "api")
     ssh_key = mocks.one(DYNAMIC + "SSHKey").state
     assert mocks.one("aws:ec2/keyPair:KeyPair").inputs["publicKey"] == ssh_key["public_key"]
-    (_, ami_args), = [c for c in mocks.calls if c[0] == "aws:ec2/getAmi:getAmi"]
+    ((_, ami_args),) = [c for c in mocks.calls if c[0] == "aws:ec2/getAmi:getAmi"]
     assert ami_args["owners"] == ["099720109477"] and ami_args["mostRecent"] is True
     assert {f["name"]: f["values"] for f in ami_args["filters"]}["name"] == [
-        "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*"]
+        "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*"
+    ]
     instance = mocks.one("aws:ec2/instance:Instance").inputs
     assert instance["ami"] == AMI_ID and instance["instanceType"] == "t3.micro"
     assert instance["keyName"].startswith("docker-machine-api-")
@@ -242,12 +269,20 @@ def test_amazonec2_machine():
     assert instance["tags"] == {"Name": "api", "team": "web"}
     assert instance["region"] == "eu-west-1"
     assert "instanceMarketOptions" not in instance
-    ingress = {(r.inputs["ipProtocol"], r.inputs["fromPort"], r.inputs["toPort"], r.inputs["cidrIpv4"])
-               for r in mocks.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")}
-    assert ingress == {("tcp", 22, 22, "0.0.0.0/0"), ("tcp", 2376, 2376, "0.0.0.0/0"),
-                       ("tcp", 8080, 8080, "0.0.0.0/0"), ("udp", 53, 53, "0.0.0.0/0")}
-    assert all(r.inputs["securityGroupId"] == "sg-0123456789abcdef0"
-               for r in mocks.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"))
+    ingress = {
+        (r.inputs["ipProtocol"], r.inputs["fromPort"], r.inputs["toPort"], r.inputs["cidrIpv4"])
+        for r in mocks.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    }
+    assert ingress == {
+        ("tcp", 22, 22, "0.0.0.0/0"),
+        ("tcp", 2376, 2376, "0.0.0.0/0"),
+        ("tcp", 8080, 8080, "0.0.0.0/0"),
+        ("udp", 53, 53, "0.0.0.0/0"),
+    }
+    assert all(
+        r.inputs["securityGroupId"] == "sg-0123456789abcdef0"
+        for r in mocks.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    )
     egress = mocks.one("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").inputs
     assert (egress["ipProtocol"], egress["cidrIpv4"]) == ("-1", "0.0.0.0/0")
     command = provision_inputs(mocks)
@@ -261,14 +296,24 @@ def test_amazonec2_spot_arm_and_given_ami():
 
     def program():
         arm = DockerMachine("arm", DockerMachineArgs(driver=AmazonEC2Driver(instance_type="t4g.small")))
-        spot = DockerMachine("spot", DockerMachineArgs(driver=AmazonEC2Driver(
-            ami="ami-0fedcba9876543210", request_spot_instance=True, spot_price="0.01", zone="b", region="us-west-2",
-            use_private_address=True)))
+        spot = DockerMachine(
+            "spot",
+            DockerMachineArgs(
+                driver=AmazonEC2Driver(
+                    ami="ami-0fedcba9876543210",
+                    request_spot_instance=True,
+                    spot_price="0.01",
+                    zone="b",
+                    region="us-west-2",
+                    use_private_address=True,
+                )
+            ),
+        )
         return {"arm": arm.ip, "spot": spot.ip}
 
     out = run_program(mocks, program)
     assert out["spot"][0] == "127.0.0.3"
-    (_, ami_args), = [c for c in mocks.calls if c[0] == "aws:ec2/getAmi:getAmi"]
+    ((_, ami_args),) = [c for c in mocks.calls if c[0] == "aws:ec2/getAmi:getAmi"]
     assert "arm64" in {f["name"]: f["values"] for f in ami_args["filters"]}["name"][0]
     spot = next(r for r in mocks.of_type("aws:ec2/instance:Instance") if r.name == "spot").inputs
     assert spot["ami"] == "ami-0fedcba9876543210"
@@ -295,44 +340,100 @@ def test_machines_can_share_one_ca(do_token):
 @pytest.mark.parametrize(
     ("name", "make_args", "message"),
     [
-        ("bad_name", lambda k: DockerMachineArgs(driver=GenericDriver(ip_address="10.0.0.1", ssh_key=k)),
-         "Invalid hostname specified. Allowed hostname chars are: 0-9a-zA-Z . -"),
+        (
+            "bad_name",
+            lambda k: DockerMachineArgs(driver=GenericDriver(ip_address="10.0.0.1", ssh_key=k)),
+            "Invalid hostname specified. Allowed hostname chars are: 0-9a-zA-Z . -",
+        ),
         ("ok", lambda k: DockerMachineArgs(driver="digitalocean"), "driver must be a driver object"),
-        ("ok", lambda k: DockerMachineArgs(driver=GenericDriver(ssh_key=k)),
-         "generic driver requires the --generic-ip-address option"),
-        ("ok", lambda k: DockerMachineArgs(driver=GenericDriver(ip_address="10.0.0.1", ssh_key="/nonexistent/key")),
-         "does not exist: give --generic-ssh-key"),
-        ("ok", lambda k: DockerMachineArgs(driver=GenericDriver(ip_address="10.0.0.1", ssh_key=k), tls_sans=["bad name"]),
-         "invalid TLS SAN 'bad name'"),
-        ("ok", lambda k: DockerMachineArgs(driver=DigitalOceanDriver(access_token="t", region="Frankfurt")),
-         "digitalocean region 'Frankfurt' is not a region slug"),
-        ("ok", lambda k: DockerMachineArgs(driver=DigitalOceanDriver(access_token="t", size="2 CPUs")),
-         "digitalocean size '2 CPUs' is not a size slug"),
-        ("ok", lambda k: DockerMachineArgs(driver=AmazonEC2Driver(region="mars-1")),
-         "amazonec2 region 'mars-1' is not a region name"),
-        ("ok", lambda k: DockerMachineArgs(driver=AmazonEC2Driver(instance_type="large")),
-         "amazonec2 instance type 'large' is not an instance type"),
-        ("ok", lambda k: DockerMachineArgs(driver=AmazonEC2Driver(open_ports=["http"])),
-         "amazonec2 open port 'http' must look like 8080 or 53/udp"),
-        ("ok", lambda k: DockerMachineArgs(driver=GenericDriver(ip_address="10.0.0.1", ssh_key=k), ssh_key_type="dsa"),
-         "unknown SSH key type 'dsa'"),
-        ("ok", lambda k: DockerMachineArgs(driver=GenericDriver(ip_address="10.0.0.1", ssh_key=k), hostname="my_host"),
-         "invalid hostname 'my_host': Invalid hostname specified."),
-        ("ok", lambda k: DockerMachineArgs(driver=VirtualBoxDriver(memory=64)),
-         "virtualbox memory must be a whole number from 256"),
-        ("ok", lambda k: DockerMachineArgs(driver=VirtualBoxDriver(hostonly_cidr="192.168.56.0/24")),
-         "virtualbox hostonly_cidr '192.168.56.0/24' must look like 192.168.56.1/24"),
-        ("ok", lambda k: DockerMachineArgs(driver=GenericDriver(ip_address="10.0.0.1", ssh_key=k),
-                                           engine=EngineOptions(labels=["x=" + "y" * 200_000])),
-         "the engine options make the provisioning script"),
-        ("ok", lambda k: DockerMachineArgs(driver=AmazonEC2Driver(root_size=10**23)),
-         "amazonec2 root size 100000000000000000000000 is not a whole number of GiB from 8 to 65536"),
-        ("ok", lambda k: DockerMachineArgs(driver=AmazonEC2Driver(ssh_user="-oProxyCommand=x")),
-         "amazonec2 ssh user '-oProxyCommand=x' is not a user name"),
-        ("ok", lambda k: DockerMachineArgs(driver=DigitalOceanDriver(access_token="t", user_data="x" * 70000)),
-         "digitalocean user data is larger than the 65536 bytes it takes"),
-        ("dev\n", lambda k: DockerMachineArgs(driver=GenericDriver(ip_address="10.0.0.1", ssh_key=k)),
-         "Invalid hostname specified. Allowed hostname chars are: 0-9a-zA-Z . -"),
+        (
+            "ok",
+            lambda k: DockerMachineArgs(driver=GenericDriver(ssh_key=k)),
+            "generic driver requires the --generic-ip-address option",
+        ),
+        (
+            "ok",
+            lambda k: DockerMachineArgs(driver=GenericDriver(ip_address="10.0.0.1", ssh_key="/nonexistent/key")),
+            "does not exist: give --generic-ssh-key",
+        ),
+        (
+            "ok",
+            lambda k: DockerMachineArgs(driver=GenericDriver(ip_address="10.0.0.1", ssh_key=k), tls_sans=["bad name"]),
+            "invalid TLS SAN 'bad name'",
+        ),
+        (
+            "ok",
+            lambda k: DockerMachineArgs(driver=DigitalOceanDriver(access_token="t", region="Frankfurt")),
+            "digitalocean region 'Frankfurt' is not a region slug",
+        ),
+        (
+            "ok",
+            lambda k: DockerMachineArgs(driver=DigitalOceanDriver(access_token="t", size="2 CPUs")),
+            "digitalocean size '2 CPUs' is not a size slug",
+        ),
+        (
+            "ok",
+            lambda k: DockerMachineArgs(driver=AmazonEC2Driver(region="mars-1")),
+            "amazonec2 region 'mars-1' is not a region name",
+        ),
+        (
+            "ok",
+            lambda k: DockerMachineArgs(driver=AmazonEC2Driver(instance_type="large")),
+            "amazonec2 instance type 'large' is not an instance type",
+        ),
+        (
+            "ok",
+            lambda k: DockerMachineArgs(driver=AmazonEC2Driver(open_ports=["http"])),
+            "amazonec2 open port 'http' must look like 8080 or 53/udp",
+        ),
+        (
+            "ok",
+            lambda k: DockerMachineArgs(driver=GenericDriver(ip_address="10.0.0.1", ssh_key=k), ssh_key_type="dsa"),
+            "unknown SSH key type 'dsa'",
+        ),
+        (
+            "ok",
+            lambda k: DockerMachineArgs(driver=GenericDriver(ip_address="10.0.0.1", ssh_key=k), hostname="my_host"),
+            "invalid hostname 'my_host': Invalid hostname specified.",
+        ),
+        (
+            "ok",
+            lambda k: DockerMachineArgs(driver=VirtualBoxDriver(memory=64)),
+            "virtualbox memory must be a whole number from 256",
+        ),
+        (
+            "ok",
+            lambda k: DockerMachineArgs(driver=VirtualBoxDriver(hostonly_cidr="192.168.56.0/24")),
+            "virtualbox hostonly_cidr '192.168.56.0/24' must look like 192.168.56.1/24",
+        ),
+        (
+            "ok",
+            lambda k: DockerMachineArgs(
+                driver=GenericDriver(ip_address="10.0.0.1", ssh_key=k),
+                engine=EngineOptions(labels=["x=" + "y" * 200_000]),
+            ),
+            "the engine options make the provisioning script",
+        ),
+        (
+            "ok",
+            lambda k: DockerMachineArgs(driver=AmazonEC2Driver(root_size=10**23)),
+            "amazonec2 root size 100000000000000000000000 is not a whole number of GiB from 8 to 65536",
+        ),
+        (
+            "ok",
+            lambda k: DockerMachineArgs(driver=AmazonEC2Driver(ssh_user="-oProxyCommand=x")),
+            "amazonec2 ssh user '-oProxyCommand=x' is not a user name",
+        ),
+        (
+            "ok",
+            lambda k: DockerMachineArgs(driver=DigitalOceanDriver(access_token="t", user_data="x" * 70000)),
+            "digitalocean user data is larger than the 65536 bytes it takes",
+        ),
+        (
+            "dev\n",
+            lambda k: DockerMachineArgs(driver=GenericDriver(ip_address="10.0.0.1", ssh_key=k)),
+            "Invalid hostname specified. Allowed hostname chars are: 0-9a-zA-Z . -",
+        ),
     ],
 )
 def test_bad_arguments_fail_before_any_resource(name, make_args, message, generic_key):
@@ -385,13 +486,22 @@ def test_driver_options_output_leaves_credentials_out():
     assert mocks.one("pulumi:providers:aws").inputs["secretKey"] == "s3cr3t"
 
 
-@pytest.mark.parametrize(("driver", "foreign"), [("amazonec2", "pulumi_digitalocean"), ("digitalocean", "pulumi_aws"),
-                                                 ("generic", "pulumi_aws"), ("virtualbox", "pulumi_digitalocean")])
+@pytest.mark.parametrize(
+    ("driver", "foreign"),
+    [
+        ("amazonec2", "pulumi_digitalocean"),
+        ("digitalocean", "pulumi_aws"),
+        ("generic", "pulumi_aws"),
+        ("virtualbox", "pulumi_digitalocean"),
+    ],
+)
 def test_a_driver_imports_only_its_own_cloud_sdk(driver, foreign):
     import subprocess
     import sys
 
-    code = (f"import sys\nfrom pulumi_docker_machine.components.drivers import driver_class\ndriver_class({driver!r})\n"
-            f"print({foreign!r} in sys.modules)")
+    code = (
+        f"import sys\nfrom pulumi_docker_machine.components.drivers import driver_class\ndriver_class({driver!r})\n"
+        f"print({foreign!r} in sys.modules)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"

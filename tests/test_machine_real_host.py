@@ -30,12 +30,15 @@ def host(remote_host):
 def test_generic_machine_on_a_real_host(host, tmp_path):
     # The machine's own key is authorized on the host with the user's (the installer really runs).
     mocks = MachineMocks(ssh_host=host, run_dynamic=(*MachineMocks.run_dynamic, "AuthorizedKey"))
-    args = DockerMachineArgs(driver=GenericDriver(ip_address=host.address, ssh_key=str(host.ssh_key)),
-                             engine=EngineOptions(labels=["via=generic"]))
+    args = DockerMachineArgs(
+        driver=GenericDriver(ip_address=host.address, ssh_key=str(host.ssh_key)),
+        engine=EngineOptions(labels=["via=generic"]),
+    )
     out = build_machine(mocks, "box", args)
     users_key = "".join(host.ssh_key.read_text().split("\n")[1:-2])
-    assert users_key not in json.dumps([[r.inputs, r.state] for r in mocks.resources] + [out]).replace("\\n", ""), \
+    assert users_key not in json.dumps([[r.inputs, r.state] for r in mocks.resources] + [out]).replace("\\n", ""), (
         "the user's private key is in no resource and no output"
+    )
     connection = mocks.one("command:remote:Command").inputs["connection"]
     assert connection["privateKey"] == out["ssh_private_key"] == mocks.one(DYNAMIC + "SSHKey").state["private_key"]
     assert out["docker_host"] == f"tcp://{host.address}:2376"
@@ -66,8 +69,9 @@ def test_generic_machine_on_a_real_host(host, tmp_path):
 def test_digitalocean_machine_on_a_real_host(host, tmp_path, monkeypatch):
     monkeypatch.setenv("DIGITALOCEAN_ACCESS_TOKEN", "dop_v1_mock")
     mocks = MachineMocks(vm_address=host.address, ssh_host=host, on_public_key=host.authorize)
-    out = build_machine(mocks, "web", DockerMachineArgs(driver=DigitalOceanDriver(region="fra1"),
-                                                 tls_sans=["web.dmtest.example"]))
+    out = build_machine(
+        mocks, "web", DockerMachineArgs(driver=DigitalOceanDriver(region="fra1"), tls_sans=["web.dmtest.example"])
+    )
     connection = mocks.one("command:remote:Command").inputs["connection"]
     assert connection["privateKey"] == out["ssh_private_key"], "provisioned with the generated key"
     assert out["ip"] == host.address

@@ -28,8 +28,9 @@ sys.exit(int(code))
 
 
 def unmarked_engine_tests(*paths: str) -> list[str]:
-    done = subprocess.run([sys.executable, "-c", COLLECT, *paths], capture_output=True, text=True, cwd=ROOT,
-                          timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", COLLECT, *paths], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     return json.loads(done.stdout.rsplit("UNMARKED=", 1)[1])
 

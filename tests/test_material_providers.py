@@ -31,8 +31,14 @@ def test_providers_load_in_a_fresh_interpreter(tmp_path):
     from pulumi_docker_machine.components.drivers.digitalocean.provider import DropletPowerProvider
     from pulumi_docker_machine.components.drivers.virtualbox.provider import VirtualBoxVMProvider
 
-    providers = [CertificateAuthorityProvider(), ClientCertificateProvider(), ServerCertificateProvider(),
-                 SSHKeyProvider(), VirtualBoxVMProvider(), DropletPowerProvider()]
+    providers = [
+        CertificateAuthorityProvider(),
+        ClientCertificateProvider(),
+        ServerCertificateProvider(),
+        SSHKeyProvider(),
+        VirtualBoxVMProvider(),
+        DropletPowerProvider(),
+    ]
     blobs = [serialize_provider(provider) for provider in providers]
     code = (
         "import base64, json, sys, dill\n"
@@ -41,8 +47,9 @@ def test_providers_load_in_a_fresh_interpreter(tmp_path):
         "ca = loaded[0].create({'organization': 'o', 'key_type': 'ecdsa-p256', 'validity_days': 1})\n"
         "print(ca.outs['cert_pem'].splitlines()[0])\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], input=json.dumps(blobs), capture_output=True, text=True,
-                            cwd=tmp_path, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], input=json.dumps(blobs), capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     names, first_line = result.stdout.splitlines()
     assert json.loads(names) == [f"{type(p).__module__}.{type(p).__qualname__}" for p in providers]
@@ -60,16 +67,25 @@ def ca():
 
 def server_inputs(ca, **changes):
     return {
-        "ca_cert_pem": ca["cert_pem"], "ca_key_pem": ca["key_pem"], "organization": "alice.dev",
-        "addresses": ["203.0.113.10"], "extra_sans": ["dev.example.com"], "key_type": "ecdsa-p256",
-        "validity_days": 1080, **changes,
+        "ca_cert_pem": ca["cert_pem"],
+        "ca_key_pem": ca["key_pem"],
+        "organization": "alice.dev",
+        "addresses": ["203.0.113.10"],
+        "extra_sans": ["dev.example.com"],
+        "key_type": "ecdsa-p256",
+        "validity_days": 1080,
+        **changes,
     }
 
 
 def test_providers_are_pickled_by_reference():
     """The state holds a reference to pulumi_docker_machine.components.material.providers: a stable contract, not code."""
-    for provider in (CertificateAuthorityProvider(), ClientCertificateProvider(), ServerCertificateProvider(),
-                     SSHKeyProvider()):
+    for provider in (
+        CertificateAuthorityProvider(),
+        ClientCertificateProvider(),
+        ServerCertificateProvider(),
+        SSHKeyProvider(),
+    ):
         blob = base64.b64decode(serialize_provider(provider))
         assert b"pulumi_docker_machine.components.material.providers" in blob
         assert type(provider).__name__.encode() in blob
@@ -84,8 +100,15 @@ def test_ca_create(ca):
 
 def test_client_certificate_chains_to_the_ca(ca):
     provider = ClientCertificateProvider()
-    result = provider.create({"ca_cert_pem": ca["cert_pem"], "ca_key_pem": ca["key_pem"], "organization": "alice.client",
-                              "key_type": "ecdsa-p256", "validity_days": 30})
+    result = provider.create(
+        {
+            "ca_cert_pem": ca["cert_pem"],
+            "ca_key_pem": ca["key_pem"],
+            "organization": "alice.client",
+            "key_type": "ecdsa-p256",
+            "validity_days": 30,
+        }
+    )
     assert chains_to(result.outs["cert_pem"], ca["cert_pem"])
     assert "ca_key_pem" not in result.outs, "the CA key is an input, never echoed into outputs"
 
@@ -124,8 +147,11 @@ def test_update_keeps_the_material(ca):
 
 
 def test_new_ca_replaces_the_certificates_it_signed(ca):
-    other = CertificateAuthorityProvider().create(
-        {"organization": "alice", "key_type": "ecdsa-p256", "validity_days": 1080}).outs
+    other = (
+        CertificateAuthorityProvider()
+        .create({"organization": "alice", "key_type": "ecdsa-p256", "validity_days": 1080})
+        .outs
+    )
     provider = ServerCertificateProvider()
     olds = provider.create(server_inputs(ca)).outs
     diff = provider.diff("id", olds, server_inputs(other))

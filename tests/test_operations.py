@@ -34,10 +34,18 @@ def events(stack="dev", fail_at=None):
         name = f"{stack}-{suffix}" if suffix else stack
         recorded.append(step("resourcePreEvent", "create", type_, name, stack))
         if index == fail_at:
-            recorded.append({"diagnosticEvent": {"message": "Process exited with status 1\nError: the Docker installer "
-                                                            "failed\n", "severity": "error", "color": "never"}})
-            recorded.append({"resOpFailedEvent": {**step("x", "create", type_, name, stack)["x"], "status": 1,
-                                                  "steps": 1}})
+            recorded.append(
+                {
+                    "diagnosticEvent": {
+                        "message": "Process exited with status 1\nError: the Docker installer failed\n",
+                        "severity": "error",
+                        "color": "never",
+                    }
+                }
+            )
+            recorded.append(
+                {"resOpFailedEvent": {**step("x", "create", type_, name, stack)["x"], "status": 1, "steps": 1}}
+            )
             break
         recorded.append(step("resOutputsEvent", "create", type_, name, stack))
     recorded.append(step("resourcePreEvent", "same", "digitalocean:index/droplet:Droplet", "x", stack))
@@ -68,30 +76,38 @@ def test_progress_names_the_failing_step_and_the_tail():
     progress = Progress(lambda line: None)
     for event in events(fail_at=6):
         progress(event)
-    assert progress.failure("fallback") == ("Error creating machine: the update failed while waiting for ssh to be "
-                                            "available:\nProcess exited with status 1\nError: the Docker installer failed")
+    assert progress.failure("fallback") == (
+        "Error creating machine: the update failed while waiting for ssh to be "
+        "available:\nProcess exited with status 1\nError: the Docker installer failed"
+    )
 
 
 # What the engine reported here for a dynamic provider whose create raised (pulumi.dynamic sends format_exc()).
 PROVIDER_TRACEBACK = (
     'Traceback (most recent call last):\n  File "/venv/lib/python3.11/site-packages/pulumi/dynamic/__main__.py", '
-    'line 84, in wrapper\n    return fn(self, request, context)\n           ^^^^^^^^^^^^^^^^^^^^^^^^^^\n  File '
+    "line 84, in wrapper\n    return fn(self, request, context)\n           ^^^^^^^^^^^^^^^^^^^^^^^^^^\n  File "
     '"/venv/lib/python3.11/site-packages/pulumi/dynamic/__main__.py", line 170, in Create\n    result = '
     'provider.create(props)\n             ^^^^^^^^^^^^^^^^^^^^^^\n  File "/tmp/dynx/run.py", line 7, in create\n'
     '    raise RuntimeError("QEMU refused to start: could not open disk\\n  second line")\nRuntimeError: QEMU '
-    'refused to start: could not open disk\n  second line\n\n')
+    "refused to start: could not open disk\n  second line\n\n"
+)
 
 
 def test_a_providers_traceback_is_reduced_to_what_it_raised():
     progress = Progress(lambda line: None)
     progress.errors = [PROVIDER_TRACEBACK, "update failed"]
-    assert progress.failure("fallback") == ("Error creating machine: the update failed:\n"
-                                            "QEMU refused to start: could not open disk\n  second line")
-    chained = ("Traceback (most recent call last):\n  File \"a.py\", line 1, in f\n    g()\nOSError: gone\n\n"
-               "During handling of the above exception, another exception occurred:\n\n" + PROVIDER_TRACEBACK)
+    assert progress.failure("fallback") == (
+        "Error creating machine: the update failed:\nQEMU refused to start: could not open disk\n  second line"
+    )
+    chained = (
+        'Traceback (most recent call last):\n  File "a.py", line 1, in f\n    g()\nOSError: gone\n\n'
+        "During handling of the above exception, another exception occurred:\n\n" + PROVIDER_TRACEBACK
+    )
     progress.errors = [chained]
-    assert progress.failure("fallback").splitlines()[1:] == ["QEMU refused to start: could not open disk",
-                                                             "  second line"]
+    assert progress.failure("fallback").splitlines()[1:] == [
+        "QEMU refused to start: could not open disk",
+        "  second line",
+    ]
     progress.errors = ["error: Traceback (most recent call last): is only quoted here"]
     assert progress.failure("x").endswith("is only quoted here"), "no frames: the message as it came"
 
@@ -99,14 +115,19 @@ def test_a_providers_traceback_is_reduced_to_what_it_raised():
 def test_inline_program_under_mocks(tmp_path):
     store = Store(tmp_path / "store")
     certs = ensure_shared_certs(store)
-    spec = MachineSpec(driver="digitalocean", driver_options={"region": "fra1", "access_token": "dop_v1_x"},
-                       engine={"labels": ["role=web"]}, tls_sans=["web.example.com"])
+    spec = MachineSpec(
+        driver="digitalocean",
+        driver_options={"region": "fra1", "access_token": "dop_v1_x"},
+        engine={"labels": ["role=web"]},
+        tls_sans=["web.example.com"],
+    )
     config = {key: value for key, (value, _) in to_config(spec, certs).items()}
     secrets = [key for key, (_, secret) in to_config(spec, certs).items() if secret]
     pulumi.runtime.set_all_config(config, secrets)
     mocks = MachineMocks()
     mocks.run_dynamic = ("ServerCertificate", "SSHKey")
     try:
+
         def program():
             machine_program()
             return {}
@@ -136,5 +157,8 @@ def test_python_api(world, tmp_path):
     host = create_machine("api", spec, workspace=workspace, say=said.append)
     assert host.url == "tcp://127.0.0.2:2376" and said[-2] == "Docker is up and running!"
     assert machine_env("api", store=world.store()) == {
-        "DOCKER_TLS_VERIFY": "1", "DOCKER_HOST": "tcp://127.0.0.2:2376",
-        "DOCKER_CERT_PATH": str(world.root / "machines" / "api"), "DOCKER_MACHINE_NAME": "api"}
+        "DOCKER_TLS_VERIFY": "1",
+        "DOCKER_HOST": "tcp://127.0.0.2:2376",
+        "DOCKER_CERT_PATH": str(world.root / "machines" / "api"),
+        "DOCKER_MACHINE_NAME": "api",
+    }

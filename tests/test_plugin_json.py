@@ -43,16 +43,23 @@ def test_the_language_host_asks_for_no_docker_machine_plugin(wheel, pulumi_engin
     """``pulumi about`` lists the plugins the language host says the project needs (GetRequiredPlugins)."""
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
-    installed = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "--no-deps", "--no-index", str(wheel)],
-                               capture_output=True, text=True)
+    installed = subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "-q", "--no-deps", "--no-index", str(wheel)],
+        capture_output=True,
+        text=True,
+    )
     assert installed.returncode == 0, installed.stderr
     project = tmp_path / "project"
     project.mkdir()
     (project / "Pulumi.yaml").write_text("name: plugin-check\nruntime: python\n")
     (project / "__main__.py").write_text("")
     (tmp_path / "state").mkdir()
-    env = {**os.environ, "PULUMI_PYTHON_CMD": str(venv / "bin" / "python"),
-           "PULUMI_BACKEND_URL": (tmp_path / "state").as_uri(), "PULUMI_CONFIG_PASSPHRASE": "unused"}
+    env = {
+        **os.environ,
+        "PULUMI_PYTHON_CMD": str(venv / "bin" / "python"),
+        "PULUMI_BACKEND_URL": (tmp_path / "state").as_uri(),
+        "PULUMI_CONFIG_PASSPHRASE": "unused",
+    }
 
     def plugins() -> list[tuple[str, str, str]]:
         about = subprocess.run(["pulumi", "about", "--json"], cwd=project, env=env, capture_output=True, text=True)

@@ -11,7 +11,13 @@ import dill
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from pulumi_docker_machine.components import AmazonEC2Driver, DigitalOceanDriver, DockerMachine, DockerMachineArgs, GenericDriver
+from pulumi_docker_machine.components import (
+    AmazonEC2Driver,
+    DigitalOceanDriver,
+    DockerMachine,
+    DockerMachineArgs,
+    GenericDriver,
+)
 from pulumi_docker_machine.components import MachineArgumentError, VirtualBoxDriver
 from pulumi_docker_machine.components.drivers.digitalocean.provider import DropletPowerProvider
 from pulumi_docker_machine.components.ssh import generate_ssh_key
@@ -64,8 +70,15 @@ def do_api():
 
 
 def props(url, **changes):
-    return {"droplet_id": "42", "state": "running", "force": False, "api_url": url, "token": "dop_v1_test",
-            "timeout": 10, **changes}
+    return {
+        "droplet_id": "42",
+        "state": "running",
+        "force": False,
+        "api_url": url,
+        "token": "dop_v1_test",
+        "timeout": 10,
+        **changes,
+    }
 
 
 def test_droplet_power_actions(do_api, monkeypatch):
@@ -104,8 +117,9 @@ def test_stopped_machines_per_driver(monkeypatch):
     mocks = MachineMocks()
 
     def program():
-        aws = DockerMachine("aws", DockerMachineArgs(driver=AmazonEC2Driver(region="us-east-1"), power="stopped",
-                                                     force_stop=True))
+        aws = DockerMachine(
+            "aws", DockerMachineArgs(driver=AmazonEC2Driver(region="us-east-1"), power="stopped", force_stop=True)
+        )
         DockerMachine("do", DockerMachineArgs(driver=DigitalOceanDriver(), power="stopped"))
         DockerMachine("vb", DockerMachineArgs(driver=VirtualBoxDriver(), power="stopped"))
         return {"aws": aws.docker_host, "power": aws.power}
@@ -126,15 +140,17 @@ def test_generic_driver_cannot_stop(tmp_path):
     key = tmp_path / "id"
     key.write_text(generate_ssh_key().private_key)
     with pytest.raises(MachineArgumentError, match="generic driver does not support stop"):
-        DockerMachine("g", DockerMachineArgs(driver=GenericDriver(ip_address="10.0.0.1", ssh_key=str(key)),
-                                             power="stopped"))
+        DockerMachine(
+            "g", DockerMachineArgs(driver=GenericDriver(ip_address="10.0.0.1", ssh_key=str(key)), power="stopped")
+        )
 
 
 def test_running_aws_machine_reads_its_address_after_the_power_change():
     mocks = MachineMocks(vm_address="198.51.100.77")
-    out = run_program(mocks, lambda: {"ip": DockerMachine("aws", DockerMachineArgs(
-        driver=AmazonEC2Driver(region="us-east-1"))).ip})
+    out = run_program(
+        mocks, lambda: {"ip": DockerMachine("aws", DockerMachineArgs(driver=AmazonEC2Driver(region="us-east-1"))).ip}
+    )
     assert out["ip"][0] == "198.51.100.77"
-    (_, args), = [c for c in mocks.calls if c[0] == "aws:ec2/getInstance:getInstance"]
+    ((_, args),) = [c for c in mocks.calls if c[0] == "aws:ec2/getInstance:getInstance"]
     assert args["instanceId"] == "i-0123456789abcdef0"
     assert mocks.one("aws:ec2transitgateway/instanceState:InstanceState").inputs["state"] == "running"

@@ -31,8 +31,9 @@ PINNED = {
     "pulumi_docker_machine.components.compose.provider.ComposeDeploymentProvider",
 }
 # Where the same classes were up to commit c7a701e (tests/fixtures/prerename holds state written there).
-BEFORE_THE_NAMESPACE = {path.removeprefix("pulumi_docker_machine.").replace(".digitalocean.provider.", ".digitalocean.")
-                        for path in PINNED}
+BEFORE_THE_NAMESPACE = {
+    path.removeprefix("pulumi_docker_machine.").replace(".digitalocean.provider.", ".digitalocean.") for path in PINNED
+}
 
 
 def defined_providers() -> set[str]:
@@ -74,9 +75,8 @@ def test_the_old_paths_map_onto_the_pinned_ones():
     assert set(MOVED.values()) <= set(PROVIDERS)
     assert not set(MOVED) & set(PROVIDERS), "a current path is never rewritten"
     assert {f"{old}.{name}" for old, new in MOVED.items() for name in PROVIDERS[new]} >= BEFORE_THE_NAMESPACE
-    assert all(
-        f"{MOVED[path.rsplit('.', 1)[0]]}.{path.rsplit('.', 1)[1]}" in PINNED for path in BEFORE_THE_NAMESPACE
-    )
+    assert all(f"{MOVED[path.rsplit('.', 1)[0]]}.{path.rsplit('.', 1)[1]}" in PINNED for path in BEFORE_THE_NAMESPACE)
     # The DigitalOcean driver's folder: its power provider left the package (its path since the namespace too).
     assert MOVED["pulumi_docker_machine.components.drivers.digitalocean"] == (
-        "pulumi_docker_machine.components.drivers.digitalocean.provider")
+        "pulumi_docker_machine.components.drivers.digitalocean.provider"
+    )

@@ -20,7 +20,7 @@ from pulumi_docker_machine.components.provision.render import body, launcher, sy
 
 OS_RELEASES = Path(__file__).parent / "fixtures" / "os-release"
 WEIRD = EngineOptions(
-    labels=["role=web", "quote='\"x\""],
+    labels=["role=web", 'quote=\'"x"'],
     registry_mirrors=["https://mirror.example.com"],
     insecure_registries=["10.0.0.5:5000"],
     opts=["log-level=debug", "debug", "default-ulimit=nofile=1024:2048", "dns-search=a b"],
@@ -28,12 +28,17 @@ WEIRD = EngineOptions(
 )
 # --engine-env values are secrets (proxy passwords): they must appear in no command line.
 SECRET = "pr0xy-S3cret"
-SECRET_ENV = ["HTTPS_PROXY=http://user:" + SECRET + "@proxy:3128", "PLAIN=" + SECRET + "2",
-              "ODD=" + SECRET + "3\"`$(id)`\\n%h $HOME 'q'"]
+SECRET_ENV = [
+    "HTTPS_PROXY=http://user:" + SECRET + "@proxy:3128",
+    "PLAIN=" + SECRET + "2",
+    "ODD=" + SECRET + "3\"`$(id)`\\n%h $HOME 'q'",
+]
 
 
 @pytest.mark.parametrize(
-    "engine", [EngineOptions(), WEIRD, EngineOptions(install_url="none", storage_driver="")], ids=["default", "weird", "none"]
+    "engine",
+    [EngineOptions(), WEIRD, EngineOptions(install_url="none", storage_driver="")],
+    ids=["default", "weird", "none"],
 )
 @pytest.mark.parametrize("user", ["root", "ubuntu"])
 def test_rendered_script_passes_shellcheck(engine, user, shellcheck, tmp_path):
@@ -56,8 +61,11 @@ def test_daemon_json_listens_on_socket_and_tls_port():
     assert config["hosts"] == ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2376"]
     assert config["tls"] is True and config["tlsverify"] is True
     assert (config["tlscacert"], config["tlscert"], config["tlskey"]) == (
-        "/etc/docker/ca.pem", "/etc/docker/server.pem", "/etc/docker/server-key.pem")
-    assert config["labels"] == ["provider=amazonec2", "role=web", "quote='\"x\""]
+        "/etc/docker/ca.pem",
+        "/etc/docker/server.pem",
+        "/etc/docker/server-key.pem",
+    )
+    assert config["labels"] == ["provider=amazonec2", "role=web", 'quote=\'"x"']
     assert config["registry-mirrors"] == ["https://mirror.example.com"]
     assert config["insecure-registries"] == ["10.0.0.5:5000"]
     assert config["storage-driver"] == "overlay2"
@@ -67,16 +75,22 @@ def test_daemon_json_listens_on_socket_and_tls_port():
 
 def test_daemon_json_in_the_script_is_the_rendered_config():
     script = render_script(WEIRD, "generic")
-    start = script.index("daemon_json() {\n    cat <<'DOCKER_MACHINE_EOF'\n") + len("daemon_json() {\n    cat <<'DOCKER_MACHINE_EOF'\n")
+    start = script.index("daemon_json() {\n    cat <<'DOCKER_MACHINE_EOF'\n") + len(
+        "daemon_json() {\n    cat <<'DOCKER_MACHINE_EOF'\n"
+    )
     end = script.index("\nDOCKER_MACHINE_EOF", start)
     assert json.loads(script[start:end]) == daemon_config(WEIRD, "generic")
 
 
 def test_systemd_dropin_clears_exec_start_and_escapes_values():
     dropin = systemd_dropin(WEIRD).splitlines()
-    assert dropin == ["[Service]", "EnvironmentFile=/etc/docker/docker-machine.env", "ExecStart=",
-                      'ExecStart=@DOCKERD@ --config-file=/etc/docker/daemon.json "--log-level=debug" "--debug" '
-                      '"--default-ulimit=nofile=1024:2048" "--dns-search=a b"'], "no Environment= line: no value here"
+    assert dropin == [
+        "[Service]",
+        "EnvironmentFile=/etc/docker/docker-machine.env",
+        "ExecStart=",
+        'ExecStart=@DOCKERD@ --config-file=/etc/docker/daemon.json "--log-level=debug" "--debug" '
+        '"--default-ulimit=nofile=1024:2048" "--dns-search=a b"',
+    ], "no Environment= line: no value here"
 
 
 def test_launcher_passes_flags_and_env_exactly(tmp_path):
@@ -102,15 +116,25 @@ def test_launcher_passes_flags_and_env_exactly(tmp_path):
 def test_certificates_travel_on_stdin_never_in_the_command():
     ca = create_ca("x")
     server = issue_server_certificate(ca, "x.dev", ["192.0.2.4"])
-    plan = provisioning(EngineOptions(), "generic", ca_pem=ca.cert_pem, server_cert_pem=server.cert_pem,
-                        server_key_pem=server.key_pem, ssh_user="ubuntu")
+    plan = provisioning(
+        EngineOptions(),
+        "generic",
+        ca_pem=ca.cert_pem,
+        server_cert_pem=server.cert_pem,
+        server_key_pem=server.key_pem,
+        ssh_user="ubuntu",
+    )
     assert server.key_pem.strip() not in plan.command
     assert "PRIVATE KEY-----\n" not in plan.command
     assert plan.stdin == certificate_bundle(ca.cert_pem, server.cert_pem, server.key_pem) + engine_environment(
-        EngineOptions())
+        EngineOptions()
+    )
     assert plan.stdin.count("-----BEGIN ") == 4
-    assert plan.stdin.index(ca.cert_pem.strip()) < plan.stdin.index(server.cert_pem.strip()) < plan.stdin.index(
-        server.key_pem.strip())
+    assert (
+        plan.stdin.index(ca.cert_pem.strip())
+        < plan.stdin.index(server.cert_pem.strip())
+        < plan.stdin.index(server.key_pem.strip())
+    )
 
 
 def test_root_runs_sh_directly_and_others_use_passwordless_sudo():
@@ -132,8 +156,9 @@ def test_bad_hostname_is_refused(hostname):
 
 def run_body(snippet: str, env: dict | None = None, stdin: str | None = None, cwd=None) -> subprocess.CompletedProcess:
     """Run provision.sh's functions (not main) with a snippet in plain sh."""
-    return subprocess.run(["/bin/sh", "-c", body() + "\n" + snippet], capture_output=True, text=True, env=env,
-                          input=stdin, cwd=cwd)
+    return subprocess.run(
+        ["/bin/sh", "-c", body() + "\n" + snippet], capture_output=True, text=True, env=env, input=stdin, cwd=cwd
+    )
 
 
 @pytest.mark.parametrize(
@@ -183,20 +208,26 @@ def test_reinstall_runs_the_installer_over_an_installed_engine(tmp_path):
     fake = tmp_path / "dockerd"
     fake.write_text("#!/bin/sh\necho 'Docker version 1.0'\n")
     fake.chmod(0o755)
-    snippet = ("ENGINE_REINSTALL=yes; ENGINE_INSTALL_URL=none; install_engine")
+    snippet = "ENGINE_REINSTALL=yes; ENGINE_INSTALL_URL=none; install_engine"
     result = run_body(snippet, env={"PATH": f"{tmp_path}:/usr/bin:/bin"})
     assert result.returncode == 1
     assert "cannot upgrade Docker with --engine-install-url none" in result.stderr
-    kept = run_body("ENGINE_REINSTALL=no; ENGINE_INSTALL_URL=none; install_engine", env={"PATH": f"{tmp_path}:/usr/bin:/bin"})
+    kept = run_body(
+        "ENGINE_REINSTALL=no; ENGINE_INSTALL_URL=none; install_engine", env={"PATH": f"{tmp_path}:/usr/bin:/bin"}
+    )
     assert kept.returncode == 0 and "not reinstalling" in kept.stdout
     assert "ENGINE_REINSTALL=yes" in render_script(EngineOptions(), "generic", reinstall=True)
 
 
 # ----- --engine-env: on standard input only ----------------------------------------------------------------------
 
+
 def env_file_of(engine: EngineOptions) -> str:
     block = engine_environment(engine).splitlines()
-    assert block[0] == "-----BEGIN DOCKER-MACHINE ENGINE ENV-----" and block[-1] == "-----END DOCKER-MACHINE ENGINE ENV-----"
+    assert (
+        block[0] == "-----BEGIN DOCKER-MACHINE ENGINE ENV-----"
+        and block[-1] == "-----END DOCKER-MACHINE ENGINE ENV-----"
+    )
     return "".join(line + "\n" for line in block[1:-1])
 
 
@@ -205,8 +236,14 @@ def test_engine_env_values_are_in_no_command_line_only_on_stdin():
     ca = create_ca("x")
     server = issue_server_certificate(ca, "x.dev", ["192.0.2.4"])
     for user in ("root", "ubuntu"):
-        plan = provisioning(engine, "generic", ca_pem=ca.cert_pem, server_cert_pem=server.cert_pem,
-                            server_key_pem=server.key_pem, ssh_user=user)
+        plan = provisioning(
+            engine,
+            "generic",
+            ca_pem=ca.cert_pem,
+            server_cert_pem=server.cert_pem,
+            server_key_pem=server.key_pem,
+            ssh_user=user,
+        )
         assert SECRET not in plan.command, "an --engine-env value in the remote command line (ps shows it)"
         assert plan.stdin.count(SECRET) == 3
         assert plan.stdin.index(server.key_pem.strip()) < plan.stdin.index(SECRET)
@@ -217,24 +254,33 @@ def test_engine_env_values_are_in_no_command_line_only_on_stdin():
 def install_from_stdin(tmp_path, stdin: str) -> subprocess.CompletedProcess:
     """provision.sh's install_certificates run for real, with /etc/docker moved into tmp_path."""
     docker_dir = tmp_path / "etc-docker"
-    return run_body(f'DOCKER_DIR={docker_dir}; ENGINE_ENV=$DOCKER_DIR/docker-machine.env; '
-                    'read_certificate_bundle; install_certificates; echo "CHANGED=$CHANGED"', stdin=stdin, cwd=tmp_path)
+    return run_body(
+        f"DOCKER_DIR={docker_dir}; ENGINE_ENV=$DOCKER_DIR/docker-machine.env; "
+        'read_certificate_bundle; install_certificates; echo "CHANGED=$CHANGED"',
+        stdin=stdin,
+        cwd=tmp_path,
+    )
 
 
 def test_the_script_writes_the_environment_to_a_private_file_that_sh_reads_back_exactly(tmp_path):
     engine = EngineOptions(env=SECRET_ENV + ["EMPTY="])
     ca = create_ca("x")
     server = issue_server_certificate(ca, "x.dev", ["192.0.2.4"])
-    stdin = provisioning(engine, "generic", ca_pem=ca.cert_pem, server_cert_pem=server.cert_pem,
-                         server_key_pem=server.key_pem).stdin
+    stdin = provisioning(
+        engine, "generic", ca_pem=ca.cert_pem, server_cert_pem=server.cert_pem, server_key_pem=server.key_pem
+    ).stdin
     result = install_from_stdin(tmp_path, stdin)
     assert result.returncode == 0, result.stderr
     env_file = tmp_path / "etc-docker" / "docker-machine.env"
     assert oct(env_file.stat().st_mode & 0o777) == "0o600"
     assert env_file.read_text() == env_file_of(engine)
     assert not (tmp_path / "marker").exists()
-    read = subprocess.run(["sh", "-c", f'set -a; . {env_file}; set +a; exec env -0'], capture_output=True,
-                          env={"PATH": "/usr/bin:/bin"}, cwd=tmp_path)
+    read = subprocess.run(
+        ["sh", "-c", f"set -a; . {env_file}; set +a; exec env -0"],
+        capture_output=True,
+        env={"PATH": "/usr/bin:/bin"},
+        cwd=tmp_path,
+    )
     environ = dict(item.split("=", 1) for item in read.stdout.decode().split("\0") if "=" in item)
     for name, value in engine.env_pairs():
         assert environ[name] == value, name
@@ -247,20 +293,27 @@ def test_the_script_writes_the_environment_to_a_private_file_that_sh_reads_back_
     assert env_file.read_text() == "", "no environment block: the old values are gone"
 
 
-@pytest.mark.parametrize("block", [
-    'A="$(touch marker)"\n',  # unescaped: would run when sourced
-    'A="x"; touch marker\n',
-    "touch marker\n",
-    'A=plain\n',
-    'A="x"\n-----END DOCKER-MACHINE ENGINE ENV-----\nB="y"\n',  # something after the block
-    'A="x"\n',  # no end marker (cut below)
-])
+@pytest.mark.parametrize(
+    "block",
+    [
+        'A="$(touch marker)"\n',  # unescaped: would run when sourced
+        'A="x"; touch marker\n',
+        "touch marker\n",
+        "A=plain\n",
+        'A="x"\n-----END DOCKER-MACHINE ENGINE ENV-----\nB="y"\n',  # something after the block
+        'A="x"\n',  # no end marker (cut below)
+    ],
+)
 def test_an_environment_block_that_is_not_name_quoted_value_is_refused_and_nothing_written(tmp_path, block):
     ca = create_ca("x")
     server = issue_server_certificate(ca, "x.dev", ["192.0.2.4"])
     end = "" if block == 'A="x"\n' else "-----END DOCKER-MACHINE ENGINE ENV-----\n"
-    stdin = (certificate_bundle(ca.cert_pem, server.cert_pem, server.key_pem)
-             + "-----BEGIN DOCKER-MACHINE ENGINE ENV-----\n" + block + end)
+    stdin = (
+        certificate_bundle(ca.cert_pem, server.cert_pem, server.key_pem)
+        + "-----BEGIN DOCKER-MACHINE ENGINE ENV-----\n"
+        + block
+        + end
+    )
     result = install_from_stdin(tmp_path, stdin)
     assert result.returncode == 1
     assert "then the engine's environment" in result.stderr
@@ -272,7 +325,7 @@ def test_what_the_script_prints_is_plain_ascii_whatever_the_daemons_log_holds(tm
     # pulumi-command v1.2.1 cannot return output that is not UTF-8 (gRPC refuses to marshal it): the step
     # would fail after the work was done. The script runs in the C locale and masks the log it quotes.
     log = tmp_path / "docker.log"
-    log.write_bytes(b"level=fatal msg=\"bad \xff\xfe bytes\" caf\xc3\xa9\tok\n")
+    log.write_bytes(b'level=fatal msg="bad \xff\xfe bytes" caf\xc3\xa9\tok\n')
     snippet = f"DAEMON_LOG={log}; uses_systemd() {{ return 1; }}; printf 'LC_ALL=%s\\n' \"$LC_ALL\"; daemon_log_tail"
     out = subprocess.run(["/bin/sh", "-c", body() + "\n" + snippet], capture_output=True).stdout
     assert out == b'LC_ALL=C\nlevel=fatal msg="bad ?? bytes" caf??\tok\n'

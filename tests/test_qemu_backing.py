@@ -78,8 +78,10 @@ def test_a_backing_chain_inside_the_cache_is_accepted_and_listed_whole(tmp_path)
     lower, upper = cache / "lower.qcow2", tmp_path / "upper.qcow2"
     qemu_img_create("-f", "qcow2", str(lower), "1M")
     qemu_img_create("-f", "qcow2", "-F", "qcow2", "-b", str(lower), str(upper), "1M")
-    assert checked_chain(upper, cache) == [{"path": str(upper), "format": "qcow2"},
-                                           {"path": str(lower), "format": "qcow2"}]
+    assert checked_chain(upper, cache) == [
+        {"path": str(upper), "format": "qcow2"},
+        {"path": str(lower), "format": "qcow2"},
+    ]
 
 
 def test_a_machine_made_before_chains_were_recorded_is_refused_when_its_overlay_names_a_host_file(tmp_path):
@@ -89,8 +91,19 @@ def test_a_machine_made_before_chains_were_recorded_is_refused_when_its_overlay_
     outs = QemuVMProvider().create(machine_props(store, base)).outs
     legacy = {k: v for k, v in outs.items() if k != "backing_chain"}
     assert disk_chain(legacy) == [{"path": str(base), "format": "qcow2"}]
-    subprocess.run(["qemu-img", "rebase", "-u", "-F", "raw", "-b", str(host_secret(tmp_path)),
-                    str(Path(outs["machine_dir"]) / "disk.qcow2")], check=True)
+    subprocess.run(
+        [
+            "qemu-img",
+            "rebase",
+            "-u",
+            "-F",
+            "raw",
+            "-b",
+            str(host_secret(tmp_path)),
+            str(Path(outs["machine_dir"]) / "disk.qcow2"),
+        ],
+        check=True,
+    )
     with pytest.raises(QemuError, match="neither in the image cache nor the machine's image"):
         disk_chain(legacy)
 
@@ -103,8 +116,10 @@ def forwards(folder: Path) -> set[tuple[int, int]]:
 
 
 def test_qemu_runs_in_a_store_path_with_commas_on_the_recorded_chain_only_and_moves_taken_ports(tmp_path):
-    require([] if shutil.which("qemu-system-x86_64") else ["qemu-system-x86_64 (Debian package qemu-system-x86)"],
-            "running QEMU")
+    require(
+        [] if shutil.which("qemu-system-x86_64") else ["qemu-system-x86_64 (Debian package qemu-system-x86)"],
+        "running QEMU",
+    )
     store = tmp_path / "a,store,file=x"
     base = tmp_path / "base.qcow2"
     qemu_img_create("-f", "qcow2", str(base), "64M")
@@ -112,8 +127,10 @@ def test_qemu_runs_in_a_store_path_with_commas_on_the_recorded_chain_only_and_mo
     folder = Path(outs["machine_dir"])
     assert outs["backing_chain"] == [{"path": str(base), "format": "qcow2"}]
     # The overlay's header is rewritten to name a host file: QEMU is told the chain, it does not read it.
-    subprocess.run(["qemu-img", "rebase", "-u", "-F", "raw", "-b", str(host_secret(tmp_path)),
-                    str(folder / "disk.qcow2")], check=True)
+    subprocess.run(
+        ["qemu-img", "rebase", "-u", "-F", "raw", "-b", str(host_secret(tmp_path)), str(folder / "disk.qcow2")],
+        check=True,
+    )
     taken = socket.socket()
     taken.bind(("127.0.0.1", int(outs["ssh_port"])))
     taken.listen(1)
@@ -122,8 +139,11 @@ def test_qemu_runs_in_a_store_path_with_commas_on_the_recorded_chain_only_and_mo
         try:
             assert vm_state(folder) == "Running"
             assert (folder / "serial.log").exists() and (folder / "qmp.sock").exists()
-            disks = [b["inserted"]["image"] for b in qmp(folder / "qmp.sock", "query-block")
-                     if b.get("inserted", {}).get("node-name") == "disk0"]
+            disks = [
+                b["inserted"]["image"]
+                for b in qmp(folder / "qmp.sock", "query-block")
+                if b.get("inserted", {}).get("node-name") == "disk0"
+            ]
             assert len(disks) == 1 and disks[0]["backing-image"]["filename"] == str(base)
             assert "backing-image" not in disks[0]["backing-image"]
             opened = {node["image"]["filename"] for node in qmp(folder / "qmp.sock", "query-named-block-nodes")}

@@ -21,9 +21,16 @@ def props(tmp_path: Path, **extra) -> dict:
     image = tmp_path / "base.qcow2"
     image.write_bytes(b"QFI\xfb")
     base = QemuDriver(image=str(image), storage_path=str(tmp_path / "store")).props("dev")
-    return {**base, "public_key": "ssh-ed25519 AAAA test", "ssh_port": 40022, "docker_port": 42376,
-            "mac": "52:54:00:12:34:56", "accel": "tcg", "backing_chain": [{"path": str(image), "format": "qcow2"}],
-            **extra}
+    return {
+        **base,
+        "public_key": "ssh-ed25519 AAAA test",
+        "ssh_port": 40022,
+        "docker_port": 42376,
+        "mac": "52:54:00:12:34:56",
+        "accel": "tcg",
+        "backing_chain": [{"path": str(image), "format": "qcow2"}],
+        **extra,
+    }
 
 
 def test_command_line_forwards_only_from_loopback_and_keeps_its_files_in_the_machine_folder(tmp_path):
@@ -41,21 +48,26 @@ def test_command_line_forwards_only_from_loopback_and_keeps_its_files_in_the_mac
     assert "-cpu" in command_line({**p, "accel": "kvm"})
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"memory": 100}, "memory must be a whole number of at least 256"),
-    ({"cpus": 0}, "cpus must be a whole number of at least 1"),
-    ({"cpus": 4096}, "more than this machine's"),
-    ({"accel": "hvf"}, "accel must be one of auto, kvm, tcg"),
-    ({"image": "/nonexistent/disk.qcow2"}, "cannot be read: give the path or URL"),
-    ({"kernel": "/nonexistent/vmlinuz"}, "kernel /nonexistent/vmlinuz cannot be read"),
-    ({"append": "console=ttyS0"}, "initrd and append need kernel"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"memory": 100}, "memory must be a whole number of at least 256"),
+        ({"cpus": 0}, "cpus must be a whole number of at least 1"),
+        ({"cpus": 4096}, "more than this machine's"),
+        ({"accel": "hvf"}, "accel must be one of auto, kvm, tcg"),
+        ({"image": "/nonexistent/disk.qcow2"}, "cannot be read: give the path or URL"),
+        ({"kernel": "/nonexistent/vmlinuz"}, "kernel /nonexistent/vmlinuz cannot be read"),
+        ({"append": "console=ttyS0"}, "initrd and append need kernel"),
+    ],
+)
 def test_bad_settings_are_refused_with_the_setting_named(tmp_path, change, message):
     problems = validate(props(tmp_path, **change))
     assert problems and message in problems[0][1]
-    driver = QemuDriver(**{({"cpus": "cpu_count"}).get(k, k): v for k, v in change.items()
-                           if k != "image"}, image=change.get("image", str(tmp_path / "base.qcow2")),
-                        storage_path=str(tmp_path))
+    driver = QemuDriver(
+        **{({"cpus": "cpu_count"}).get(k, k): v for k, v in change.items() if k != "image"},
+        image=change.get("image", str(tmp_path / "base.qcow2")),
+        storage_path=str(tmp_path),
+    )
     with pytest.raises(DriverArgumentError, match=r"^qemu "):
         driver.validate("dev")
 
@@ -118,8 +130,17 @@ def test_create_help_lists_the_qemu_flags():
     from pulumi_docker_machine.cli.app import cli
 
     out = CliRunner().invoke(cli, ["create", "-d", "qemu", "--help"]).output
-    for flag in ("--qemu-memory", "--qemu-cpu-count", "--qemu-disk-size", "--qemu-image", "--qemu-image-sha256",
-                 "--qemu-kernel", "--qemu-initrd", "--qemu-append", "--qemu-accel"):
+    for flag in (
+        "--qemu-memory",
+        "--qemu-cpu-count",
+        "--qemu-disk-size",
+        "--qemu-image",
+        "--qemu-image-sha256",
+        "--qemu-kernel",
+        "--qemu-initrd",
+        "--qemu-append",
+        "--qemu-accel",
+    ):
         assert flag in out
 
 
@@ -133,13 +154,17 @@ def test_pre_create_check_names_the_packages_when_qemu_is_missing(monkeypatch):
         pre_create_checks(MachineSpec(driver="qemu"))
     assert raised.value.exit_code == 3
     assert "qemu-system-x86_64 and qemu-img not found" in str(raised.value)
-    assert "apt-get install qemu-system-x86 qemu-utils" in str(raised.value) and "brew install qemu" in str(raised.value)
+    assert "apt-get install qemu-system-x86 qemu-utils" in str(raised.value) and "brew install qemu" in str(
+        raised.value
+    )
 
 
 def test_paths_in_option_strings_have_their_commas_doubled_and_the_disk_chain_is_explicit(tmp_path):
     (tmp_path / "a,b").mkdir()
-    p = props(tmp_path / "a,b", backing_chain=[{"path": "/cache/x,y.qcow2", "format": "qcow2"},
-                                               {"path": "/cache/z.raw", "format": "raw"}])
+    p = props(
+        tmp_path / "a,b",
+        backing_chain=[{"path": "/cache/x,y.qcow2", "format": "qcow2"}, {"path": "/cache/z.raw", "format": "raw"}],
+    )
     args = command_line(p)
     folder = p["machine_dir"].replace(",", ",,")
     assert "socket,id=qmp0,path=qmp.sock,server=on,wait=off" in args  # relative to the machine's folder
@@ -147,8 +172,10 @@ def test_paths_in_option_strings_have_their_commas_doubled_and_the_disk_chain_is
     assert f"file={folder}/seed.iso,format=raw,media=cdrom,readonly=on" in args
     disk = json.loads(args[args.index("-blockdev") + 1])  # JSON: commas need no escaping
     assert disk["file"] == {"driver": "file", "filename": f"{p['machine_dir']}/disk.qcow2"}
-    assert disk["backing"] == {"driver": "qcow2", "read-only": True,
-                               "file": {"driver": "file", "filename": "/cache/x,y.qcow2"},
-                               "backing": {"driver": "raw", "read-only": True,
-                                           "file": {"driver": "file", "filename": "/cache/z.raw"}}}
+    assert disk["backing"] == {
+        "driver": "qcow2",
+        "read-only": True,
+        "file": {"driver": "file", "filename": "/cache/x,y.qcow2"},
+        "backing": {"driver": "raw", "read-only": True, "file": {"driver": "file", "filename": "/cache/z.raw"}},
+    }
     assert not any(arg.startswith("file=") and "disk.qcow2" in arg for arg in args), "no -drive header-following"

@@ -28,7 +28,9 @@ APPEND = "root=/dev/vda rw console=ttyS0"
 @pytest.fixture(scope="session")
 def qemu_image() -> Path:
     """The image from tests/images/build-qemu-image.sh, cached per version of the script."""
-    missing = [tool for tool in ("qemu-system-x86_64", "qemu-img", "debootstrap", "mkfs.ext4") if not shutil.which(tool)]
+    missing = [
+        tool for tool in ("qemu-system-x86_64", "qemu-img", "debootstrap", "mkfs.ext4") if not shutil.which(tool)
+    ]
     missing += [] if os.geteuid() == 0 else ["root (debootstrap)"]
     require([f"command {m}" if " " not in m else m for m in missing], "the real-VM test")
     version = hashlib.sha256(BUILD_SCRIPT.read_bytes()).hexdigest()[:12]
@@ -67,11 +69,32 @@ def test_create_env_run_stop_start_rm_on_a_real_vm(world, pulumi_engine, qemu_im
     root = tmp_path / "machine,store,x=y"
     world = dataclasses.replace(world, root=root, env={**world.env, "MACHINE_STORAGE_PATH": str(root)})
     folder = world.root / "machines" / "dev"
-    created = machine(world, "create", "-d", "qemu", "--qemu-image", str(qemu_image / "disk.qcow2"),
-                      "--qemu-kernel", str(qemu_image / "vmlinuz"), "--qemu-initrd", str(qemu_image / "initrd.img"),
-                      "--qemu-append", APPEND, "--qemu-accel", "tcg", "--qemu-memory", "1024",
-                      "--qemu-cpu-count", "2", "--qemu-disk-size", "4000", "--engine-install-url", "none", "dev",
-                      timeout=1800)
+    created = machine(
+        world,
+        "create",
+        "-d",
+        "qemu",
+        "--qemu-image",
+        str(qemu_image / "disk.qcow2"),
+        "--qemu-kernel",
+        str(qemu_image / "vmlinuz"),
+        "--qemu-initrd",
+        str(qemu_image / "initrd.img"),
+        "--qemu-append",
+        APPEND,
+        "--qemu-accel",
+        "tcg",
+        "--qemu-memory",
+        "1024",
+        "--qemu-cpu-count",
+        "2",
+        "--qemu-disk-size",
+        "4000",
+        "--engine-install-url",
+        "none",
+        "dev",
+        timeout=1800,
+    )
     assert created.returncode == 0, created.stdout + created.stderr
     try:
         inspect = machine(world, "inspect", "--format", "{{.Pulumi.Spec.driver_options.accel}}", "dev")
@@ -79,8 +102,12 @@ def test_create_env_run_stop_start_rm_on_a_real_vm(world, pulumi_engine, qemu_im
         assert machine(world, "ls", "--format", "{{.Name}} {{.State}}").stdout.split() == ["dev", "Running"]
 
         (tmp_path / "busybox.tar").write_bytes(busybox_image(static_busybox()))
-        hello = shell(world, f"eval \"$(docker-machine env dev)\" && docker import - dmtest/busybox < {tmp_path}/busybox.tar"
-                             " >/dev/null && docker run --rm dmtest/busybox echo hello world", timeout=600)
+        hello = shell(
+            world,
+            f'eval "$(docker-machine env dev)" && docker import - dmtest/busybox < {tmp_path}/busybox.tar'
+            " >/dev/null && docker run --rm dmtest/busybox echo hello world",
+            timeout=600,
+        )
         assert hello.returncode == 0 and hello.stdout == "hello world\n", hello.stdout + hello.stderr
         ssh = machine(world, "ssh", "dev", "hostname")
         assert ssh.stdout.strip() == "dev", "cloud-init applied the seed's hostname" + ssh.stderr

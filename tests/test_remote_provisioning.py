@@ -78,15 +78,23 @@ def pki(host, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def engine(host) -> EngineOptions:
-    installer = host.serve("install.sh", INSTALLER.format(binary_url=host.serve("dockerd", Path(shutil.which("dockerd")))))
+    installer = host.serve(
+        "install.sh", INSTALLER.format(binary_url=host.serve("dockerd", Path(shutil.which("dockerd"))))
+    )
     return EngineOptions(install_url=installer, labels=["role=test"], env=["DMTEST_MARKER=yes"])
 
 
 def provision(host, pki, engine, *, stdin=None, hostname=HOSTNAME):
     plan = provisioning(
-        engine, "generic",
-        ca_pem=pki["ca"].cert_pem, server_cert_pem=pki["server"].cert_pem, server_key_pem=pki["server"].key_pem,
-        hostname=hostname, ssh_user="root", daemon_timeout=60, cloud_init_timeout=30,
+        engine,
+        "generic",
+        ca_pem=pki["ca"].cert_pem,
+        server_cert_pem=pki["server"].cert_pem,
+        server_key_pem=pki["server"].key_pem,
+        hostname=hostname,
+        ssh_user="root",
+        daemon_timeout=60,
+        cloud_init_timeout=30,
     )
     result = host.ssh(plan.command, plan.stdin if stdin is None else stdin)
     return result.returncode, result.stdout.decode(), result.stderr.decode()
@@ -103,7 +111,9 @@ def served_certificate(host, openssl) -> str:
     host.assert_up()
     handshake = subprocess.run(
         [openssl, "s_client", "-connect", f"{host.address}:2376", "-showcerts"],
-        input=b"", capture_output=True, timeout=30,
+        input=b"",
+        capture_output=True,
+        timeout=30,
     ).stdout.decode()
     served = re.search(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", handshake, re.S)
     assert served, handshake
@@ -119,14 +129,23 @@ def test_first_run_installs_docker_and_starts_it_behind_tls(tmp_path):
         result = fresh.ssh("cat >/usr/local/bin/cloud-init && chmod 755 /usr/local/bin/cloud-init", FAKE_CLOUD_INIT)
         assert result.returncode == 0, result.stderr
         assert fresh.ssh("command -v dockerd").returncode != 0, "the test host must start without Docker"
-        installer = fresh.serve("install.sh",
-                                INSTALLER.format(binary_url=fresh.serve("dockerd", Path(shutil.which("dockerd")))))
+        installer = fresh.serve(
+            "install.sh", INSTALLER.format(binary_url=fresh.serve("dockerd", Path(shutil.which("dockerd"))))
+        )
         engine = EngineOptions(install_url=installer, labels=["role=test"])
         ca = create_ca("dmtest")
         server = issue_server_certificate(ca, f"dmtest.{HOSTNAME}", [fresh.address], EXTRA_SANS)
-        plan = provisioning(engine, "generic", ca_pem=ca.cert_pem, server_cert_pem=server.cert_pem,
-                            server_key_pem=server.key_pem, hostname=HOSTNAME, ssh_user="root", daemon_timeout=60,
-                            cloud_init_timeout=30)
+        plan = provisioning(
+            engine,
+            "generic",
+            ca_pem=ca.cert_pem,
+            server_cert_pem=server.cert_pem,
+            server_key_pem=server.key_pem,
+            hostname=HOSTNAME,
+            ssh_user="root",
+            daemon_timeout=60,
+            cloud_init_timeout=30,
+        )
         result = fresh.ssh(plan.command, plan.stdin)
         out = result.stdout.decode()
         assert result.returncode == 0, out + result.stderr.decode()
@@ -183,16 +202,23 @@ def test_client_with_a_certificate_from_another_ca_is_refused(host, pki, provisi
 
 
 def test_served_certificate_has_the_machine_sans(host, openssl, provisioned):
-    sans = subprocess.run([openssl, "x509", "-noout", "-ext", "subjectAltName"],
-                          input=served_certificate(host, openssl).encode(), capture_output=True, check=True).stdout.decode()
+    sans = subprocess.run(
+        [openssl, "x509", "-noout", "-ext", "subjectAltName"],
+        input=served_certificate(host, openssl).encode(),
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
     assert f"IP Address:{host.address}" in sans
     assert "DNS:localhost" in sans and "DNS:docker.dmtest.example" in sans and "IP Address:192.0.2.77" in sans
 
 
 def test_server_key_is_private_on_the_host(host, provisioned):
     modes = host.output("stat -c '%a %n' /etc/docker/server-key.pem /etc/docker/server.pem /etc/docker/ca.pem")
-    assert modes.split("\n")[:3] == ["600 /etc/docker/server-key.pem", "644 /etc/docker/server.pem",
-                                     "644 /etc/docker/ca.pem"]
+    assert modes.split("\n")[:3] == [
+        "600 /etc/docker/server-key.pem",
+        "644 /etc/docker/server.pem",
+        "644 /etc/docker/ca.pem",
+    ]
 
 
 def test_second_run_changes_nothing_and_keeps_the_daemon_up(host, pki, engine, provisioned):
@@ -234,8 +260,9 @@ def test_unrecognized_os_is_fine_when_docker_is_there_and_an_error_when_not(host
         host.output("rm -f /etc/os-release && ln -s ../usr/lib/os-release /etc/os-release")
 
 
-def test_bad_engine_option_fails_with_the_daemons_own_error_and_a_good_run_repairs(host, pki, engine, provisioned,
-                                                                                   busybox):
+def test_bad_engine_option_fails_with_the_daemons_own_error_and_a_good_run_repairs(
+    host, pki, engine, provisioned, busybox
+):
     broken = EngineOptions(**{**engine.to_dict(), "opts": ["no-such-flag=1"]})
     code, out, err = provision(host, pki, broken)
     assert code == 1, out
@@ -264,8 +291,15 @@ def test_new_server_certificate_restarts_the_daemon_and_is_served(host, pki, eng
     renewed = issue_server_certificate(ca, f"dmtest.{HOSTNAME}", [host.address], ["renewed.dmtest.example"])
     assert served_certificate(host, openssl).strip() == pki["server"].cert_pem.strip()
     before = host.pid_of("dockerd")
-    plan = provisioning(engine, "generic", ca_pem=ca.cert_pem, server_cert_pem=renewed.cert_pem,
-                        server_key_pem=renewed.key_pem, hostname=HOSTNAME, daemon_timeout=60)
+    plan = provisioning(
+        engine,
+        "generic",
+        ca_pem=ca.cert_pem,
+        server_cert_pem=renewed.cert_pem,
+        server_key_pem=renewed.key_pem,
+        hostname=HOSTNAME,
+        daemon_timeout=60,
+    )
     result = host.ssh(plan.command, plan.stdin)
     assert result.returncode == 0, result.stderr
     assert host.pid_of("dockerd") != before

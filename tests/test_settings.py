@@ -10,18 +10,32 @@ import typing
 import pulumi
 import pytest
 
-from pulumi_docker_machine.automation.settings import (NAMESPACE, MachineSpec, from_config, from_entry, machine_args,
-                                                       program_config, read_config, to_config)
+from pulumi_docker_machine.automation.settings import (
+    NAMESPACE,
+    MachineSpec,
+    from_config,
+    from_entry,
+    machine_args,
+    program_config,
+    read_config,
+    to_config,
+)
 from pulumi_docker_machine.components.certificates import ExistingCertificates
 from pulumi_docker_machine.components.engine import EngineOptions
 from pulumi_docker_machine.store.hostconfig import _SHAPE, PULUMI_SECTION
 from tests.conftest import MachineMocks, run_program
 
 CERTS = {"ca_pem": "CA", "ca_key_pem": "CA KEY", "client_cert_pem": "CLIENT", "client_key_pem": "CLIENT KEY"}
-SPEC = MachineSpec(driver="digitalocean", driver_options={"region": "fra1", "access_token": "dop_v1_secret"},
-                   engine={"labels": ["role=web"], "env": ["HTTPS_PROXY=http://u:pw@proxy:3128"], "port": 2377},
-                   tls_sans=["web.example.com"], power="stopped", force_stop=True, reinstall_engine=True,
-                   provision_nonce="n1")
+SPEC = MachineSpec(
+    driver="digitalocean",
+    driver_options={"region": "fra1", "access_token": "dop_v1_secret"},
+    engine={"labels": ["role=web"], "env": ["HTTPS_PROXY=http://u:pw@proxy:3128"], "port": 2377},
+    tls_sans=["web.example.com"],
+    power="stopped",
+    force_stop=True,
+    reinstall_engine=True,
+    provision_nonce="n1",
+)
 
 
 def _kind(hint) -> object:
@@ -39,8 +53,9 @@ def test_the_stores_spec_shape_is_the_spec():
     hints = typing.get_type_hints(MachineSpec)
     assert spec_shape == {f.name: _kind(hints[f.name]) for f in dataclasses.fields(MachineSpec)}
     engine_hints = typing.get_type_hints(EngineOptions)
-    assert _SHAPE[(PULUMI_SECTION, "Spec", "engine")] == {f.name: _kind(engine_hints[f.name])
-                                                          for f in dataclasses.fields(EngineOptions)}
+    assert _SHAPE[(PULUMI_SECTION, "Spec", "engine")] == {
+        f.name: _kind(engine_hints[f.name]) for f in dataclasses.fields(EngineOptions)
+    }
 
 
 def test_config_round_trip_keeps_credentials_secret():
@@ -52,8 +67,9 @@ def test_config_round_trip_keeps_credentials_secret():
     # import: everything back but the credentials, which stay in the stack's secret config
     assert from_config(plain) == dataclasses.replace(SPEC, driver_options={"region": "fra1"})
     # the inline program: the credentials too, through its secret getter
-    program = read_config(lambda key: plain.get(f"{NAMESPACE}:{key}"),
-                          lambda key: ("secret", plain[f"{NAMESPACE}:{key}"]))
+    program = read_config(
+        lambda key: plain.get(f"{NAMESPACE}:{key}"), lambda key: ("secret", plain[f"{NAMESPACE}:{key}"])
+    )
     assert program.driver_options == {"region": "fra1", "access_token": ("secret", "dop_v1_secret")}
     with pytest.raises(KeyError):
         from_config({key: value for key, value in plain.items() if key != f"{NAMESPACE}:driver"})
@@ -64,10 +80,12 @@ def test_the_program_builds_the_arguments_create_checked():
     the same driver, engine and settings; the credentials reach the program as secrets."""
     checked = machine_args(SPEC)
     values = to_config(SPEC, CERTS, "ssh-ed25519 AAAA")
-    pulumi.runtime.set_all_config({key: value for key, (value, _) in values.items()},
-                                  [key for key, (_, is_secret) in values.items() if is_secret])
+    pulumi.runtime.set_all_config(
+        {key: value for key, (value, _) in values.items()}, [key for key, (_, is_secret) in values.items() if is_secret]
+    )
     built = {}
     try:
+
         def program() -> dict:
             spec, component = program_config(pulumi.Config(NAMESPACE))
             built["args"] = machine_args(spec, **component)
@@ -87,11 +105,24 @@ def test_the_program_builds_the_arguments_create_checked():
 
 
 def test_a_declarative_entry_is_a_spec():
-    spec, component = from_entry({"driver": "generic", "ip_address": "203.0.113.5", "ssh_user": "admin",
-                                  "engine": {"labels": ["a=b"]}, "tls_sans": ["x.example"], "power": "running",
-                                  "ssh_key_type": "rsa", "hostname": "web"})
-    assert spec == MachineSpec(driver="generic", driver_options={"ip_address": "203.0.113.5", "ssh_user": "admin"},
-                               engine={"labels": ["a=b"]}, tls_sans=["x.example"])
+    spec, component = from_entry(
+        {
+            "driver": "generic",
+            "ip_address": "203.0.113.5",
+            "ssh_user": "admin",
+            "engine": {"labels": ["a=b"]},
+            "tls_sans": ["x.example"],
+            "power": "running",
+            "ssh_key_type": "rsa",
+            "hostname": "web",
+        }
+    )
+    assert spec == MachineSpec(
+        driver="generic",
+        driver_options={"ip_address": "203.0.113.5", "ssh_user": "admin"},
+        engine={"labels": ["a=b"]},
+        tls_sans=["x.example"],
+    )
     assert component == {"ssh_key_type": "rsa", "hostname": "web"}
     args = machine_args(spec, **component)
     assert (args.driver.ip_address, args.ssh_key_type, args.hostname) == ("203.0.113.5", "rsa", "web")

@@ -55,9 +55,11 @@ def test_sshfs_options_keep_commas_and_backslashes_literal():
     from pulumi_docker_machine.cli.mount import fuse_option
 
     # libfuse splits -o at commas: an unescaped one would start a new option (the ProxyCommand= of issue #19).
-    assert fuse_option('IdentityFile="/s,tore/id",ProxyCommand=touch x') == \
-        'IdentityFile="/s\\,tore/id"\\,ProxyCommand=touch x'
-    assert fuse_option("UserKnownHostsFile=\"/a\\b\"") == 'UserKnownHostsFile="/a\\\\b"'
+    assert (
+        fuse_option('IdentityFile="/s,tore/id",ProxyCommand=touch x')
+        == 'IdentityFile="/s\\,tore/id"\\,ProxyCommand=touch x'
+    )
+    assert fuse_option('UserKnownHostsFile="/a\\b"') == 'UserKnownHostsFile="/a\\\\b"'
 
 
 def test_scp_config_gives_each_machine_its_own_address_port_key_and_pin(world):
@@ -68,13 +70,22 @@ def test_scp_config_gives_each_machine_its_own_address_port_key_and_pin(world):
     store = world.store()
     block = config_block("docker-machine.one", store.load("one"), HostKeyPin.of(store, "one"))
     assert block.splitlines() == [
-        "Host docker-machine.one", "  HostName 127.0.0.5", "  Port 2201", "  HostKeyAlias one",
-        f'  UserKnownHostsFile "{store.machine_dir("one") / "known_hosts"}"', "  GlobalKnownHostsFile /dev/null",
-        "  StrictHostKeyChecking accept-new", "  UpdateHostKeys no", "  CheckHostIP no",
-        f'  IdentityFile "{store.machine_dir("one") / "id_ed25519"}"', "  IdentitiesOnly yes"]
+        "Host docker-machine.one",
+        "  HostName 127.0.0.5",
+        "  Port 2201",
+        "  HostKeyAlias one",
+        f'  UserKnownHostsFile "{store.machine_dir("one") / "known_hosts"}"',
+        "  GlobalKnownHostsFile /dev/null",
+        "  StrictHostKeyChecking accept-new",
+        "  UpdateHostKeys no",
+        "  CheckHostIP no",
+        f'  IdentityFile "{store.machine_dir("one") / "id_ed25519"}"',
+        "  IdentitiesOnly yes",
+    ]
 
 
 # ----- against a real test host ------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def host(remote_host):
@@ -119,15 +130,19 @@ def test_first_contact_pins_and_a_changed_host_key_is_refused_by_ssh_scp_and_mou
 
     regenerate_host_key(host)
     pinned = known.read_text()
-    line = (f'Error: the SSH host key of machine "pinned" is not the one pinned in {known}: the machine was rebuilt, '
-            "or someone is intercepting the connection; if you know it was rebuilt, delete that file and connect "
-            "again to pin the new key\n")
+    line = (
+        f'Error: the SSH host key of machine "pinned" is not the one pinned in {known}: the machine was rebuilt, '
+        "or someone is intercepting the connection; if you know it was rebuilt, delete that file and connect "
+        "again to pin the new key\n"
+    )
     refused = shell(world, "docker-machine ssh pinned -- touch /tmp/dmtest-ran")
     assert (refused.returncode, refused.stdout, refused.stderr) == (1, "", line)
     assert host.ssh("test -e /tmp/dmtest-ran").returncode == 1, "nothing ran on the host"
-    for copy in (f"docker-machine scp -q {source} pinned:/tmp/dmtest-pin2.txt",
-                 f"docker-machine scp -q pinned:/tmp/dmtest-pin.txt {tmp_path / 'back.txt'}",
-                 f"docker-machine scp -d -q {source} pinned:/tmp/dmtest-pin2.txt"):
+    for copy in (
+        f"docker-machine scp -q {source} pinned:/tmp/dmtest-pin2.txt",
+        f"docker-machine scp -q pinned:/tmp/dmtest-pin.txt {tmp_path / 'back.txt'}",
+        f"docker-machine scp -d -q {source} pinned:/tmp/dmtest-pin2.txt",
+    ):
         result = shell(world, copy)
         assert (result.returncode, result.stderr) == (1, line), copy
     assert host.ssh("test -e /tmp/dmtest-pin2.txt").returncode == 1 and not (tmp_path / "back.txt").exists()
@@ -170,10 +185,12 @@ def test_a_comma_in_the_store_path_works_with_mount(world, host, tmp_path):
 
 # ----- pinned at create, carried by import, required by provisioning (the real engine) -----------------------------
 
+
 @pytest.mark.remote_host
 @pytest.mark.engine
-def test_create_pins_import_carries_and_provisioning_refuses_a_changed_key(world, host, pulumi_engine, tmp_path,
-                                                                           monkeypatch):
+def test_create_pins_import_carries_and_provisioning_refuses_a_changed_key(
+    world, host, pulumi_engine, tmp_path, monkeypatch
+):
     import dataclasses
 
     from tests.test_engine_cli import create_generic, machine
@@ -207,9 +224,11 @@ def test_create_pins_import_carries_and_provisioning_refuses_a_changed_key(world
     regenerate_host_key(host)
     host.output("rm /etc/docker/daemon.json")
     monkeypatch.setenv("PDM_TEST_STANDIN_BACKOFF_SCALE", "0.02")  # the dial's 30 retries, shortened
-    line = (f'Error: the SSH host key of machine "pinned" is not the one pinned in {known}: the machine was rebuilt, '
-            "or someone is intercepting the connection; if you know it was rebuilt, delete that file and connect "
-            "again to pin the new key\n")
+    line = (
+        f'Error: the SSH host key of machine "pinned" is not the one pinned in {known}: the machine was rebuilt, '
+        "or someone is intercepting the connection; if you know it was rebuilt, delete that file and connect "
+        "again to pin the new key\n"
+    )
     refused = machine(world, "provision", "--backend-url", backend, "pinned")
     assert (refused.returncode, refused.stderr) == (1, line), refused.stdout + refused.stderr
     assert host.ssh("test -e /etc/docker/daemon.json").returncode == 1, "nothing ran on the host"

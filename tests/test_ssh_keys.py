@@ -48,13 +48,20 @@ def test_unknown_key_type_is_refused():
 def test_ssh_keygen_reads_the_keys_and_agrees_on_fingerprints(which, request, tmp_path, ssh_keygen):
     pair = request.getfixturevalue(which)
     pair.save(tmp_path / "keys" / "id")
-    derived = subprocess.run([ssh_keygen, "-y", "-f", str(tmp_path / "keys" / "id")], capture_output=True, text=True, check=True)
+    derived = subprocess.run(
+        [ssh_keygen, "-y", "-f", str(tmp_path / "keys" / "id")], capture_output=True, text=True, check=True
+    )
     assert derived.stdout.split()[:2] == pair.public_key.split()[:2]
-    md5 = subprocess.run([ssh_keygen, "-E", "md5", "-l", "-f", str(tmp_path / "keys" / "id.pub")],
-                         capture_output=True, text=True, check=True).stdout.split()[1]
+    md5 = subprocess.run(
+        [ssh_keygen, "-E", "md5", "-l", "-f", str(tmp_path / "keys" / "id.pub")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()[1]
     assert md5 == "MD5:" + md5_fingerprint(pair.public_key)
-    sha = subprocess.run([ssh_keygen, "-l", "-f", str(tmp_path / "keys" / "id.pub")],
-                         capture_output=True, text=True, check=True).stdout.split()[1]
+    sha = subprocess.run(
+        [ssh_keygen, "-l", "-f", str(tmp_path / "keys" / "id.pub")], capture_output=True, text=True, check=True
+    ).stdout.split()[1]
     assert sha == sha256_fingerprint(pair.public_key)
 
 
@@ -76,9 +83,12 @@ def test_digitalocean_fingerprint_is_colon_hex_md5_of_the_key_blob(ed25519_key):
 def test_aws_rsa_fingerprint_matches_openssl_md5_of_the_der_public_key(rsa_key, tmp_path, ssh_keygen, openssl):
     """EC2's documented check for an imported RSA key: openssl ... -outform DER | openssl md5 -c."""
     (tmp_path / "id.pub").write_text(rsa_key.public_key + "\n")
-    pem = subprocess.run([ssh_keygen, "-e", "-m", "PKCS8", "-f", str(tmp_path / "id.pub")],
-                         capture_output=True, check=True).stdout
-    der = subprocess.run([openssl, "pkey", "-pubin", "-outform", "DER"], input=pem, capture_output=True, check=True).stdout
+    pem = subprocess.run(
+        [ssh_keygen, "-e", "-m", "PKCS8", "-f", str(tmp_path / "id.pub")], capture_output=True, check=True
+    ).stdout
+    der = subprocess.run(
+        [openssl, "pkey", "-pubin", "-outform", "DER"], input=pem, capture_output=True, check=True
+    ).stdout
     md5 = subprocess.run([openssl, "md5", "-c"], input=der, capture_output=True, check=True).stdout.decode()
     assert md5.split()[-1] == aws_fingerprint(rsa_key.public_key)
 
@@ -93,8 +103,9 @@ def test_public_key_from_a_pem_private_key(rsa_key):
     from cryptography.hazmat.primitives import serialization
 
     key = serialization.load_ssh_private_key(rsa_key.private_key.encode(), password=None)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                            serialization.NoEncryption()).decode()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    ).decode()
     assert public_key_from_private(pem) == " ".join(rsa_key.public_key.split()[:2])
 
 

@@ -32,6 +32,7 @@ def run_stack(machines, monkeypatch, mocks: MachineMocks | None = None, swarms=N
     mocks = mocks or MachineMocks()
     mocks.run_dynamic = ("CertificateAuthority", "ClientCertificate", "ServerCertificate", "SSHKey")
     try:
+
         def body():
             program.main()
             return {name: pulumi.Output.from_input(value) for name, value in exported.items()}
@@ -55,8 +56,12 @@ def credentials(monkeypatch, tmp_path):
 
 def test_every_example_stack_file_is_tested():
     assert sorted(p.name for p in STACKS.glob("Pulumi.*.yaml")) == [
-        "Pulumi.do-single.yaml", "Pulumi.generic.yaml", "Pulumi.local-vbox.yaml", "Pulumi.mixed.yaml",
-        "Pulumi.swarm.yaml"]
+        "Pulumi.do-single.yaml",
+        "Pulumi.generic.yaml",
+        "Pulumi.local-vbox.yaml",
+        "Pulumi.mixed.yaml",
+        "Pulumi.swarm.yaml",
+    ]
 
 
 def test_swarm_beside_a_machine_shares_one_ca(credentials, monkeypatch):
@@ -76,13 +81,19 @@ def test_swarm_beside_a_machine_shares_one_ca(credentials, monkeypatch):
     assert swarms["lab"]["docker_host"] == f"tcp://{DEFAULT_VM_ADDRESS}:2376"
 
 
-@pytest.mark.parametrize("swarms, message", [
-    ({"lab": {"managers": 0, "driver": "digitalocean"}}, "swarms.lab: a swarm needs at least one manager"),
-    ({"lab": {"managers": [{"driver": "digitalocean", "labels": {"a b": "c"}}]}}, "swarms.lab.managers[0]: node label"),
-    ({"lab": {"workers": "two", "driver": "digitalocean"}}, "swarms.lab.workers: give a count or a list"),
-    ({"lab": {"managers": [{"driver": "nope"}]}}, "swarms.lab.managers[0].driver: 'nope' is not a driver"),
-    ({"x" * 60: {"driver": "digitalocean"}}, "too long"),
-])
+@pytest.mark.parametrize(
+    "swarms, message",
+    [
+        ({"lab": {"managers": 0, "driver": "digitalocean"}}, "swarms.lab: a swarm needs at least one manager"),
+        (
+            {"lab": {"managers": [{"driver": "digitalocean", "labels": {"a b": "c"}}]}},
+            "swarms.lab.managers[0]: node label",
+        ),
+        ({"lab": {"workers": "two", "driver": "digitalocean"}}, "swarms.lab.workers: give a count or a list"),
+        ({"lab": {"managers": [{"driver": "nope"}]}}, "swarms.lab.managers[0].driver: 'nope' is not a driver"),
+        ({"x" * 60: {"driver": "digitalocean"}}, "too long"),
+    ],
+)
 def test_swarm_config_problems_name_their_path(credentials, monkeypatch, swarms, message):
     with pytest.raises(Exception) as raised:
         run_stack(None, monkeypatch, swarms=swarms)
@@ -91,8 +102,9 @@ def test_swarm_config_problems_name_their_path(credentials, monkeypatch, swarms,
 
 def test_a_machine_and_a_swarm_node_may_not_share_a_name(credentials, monkeypatch):
     with pytest.raises(Exception, match="lab-manager-1: two machines of this stack have this name"):
-        run_stack({"lab-manager-1": {"driver": "digitalocean"}}, monkeypatch,
-                  swarms={"lab": {"driver": "digitalocean"}})
+        run_stack(
+            {"lab-manager-1": {"driver": "digitalocean"}}, monkeypatch, swarms={"lab": {"driver": "digitalocean"}}
+        )
 
 
 def test_one_digitalocean_machine(credentials, monkeypatch):
@@ -160,9 +172,11 @@ def test_config_errors_are_all_reported_with_paths(monkeypatch):
     ]
     monkeypatch.setenv("DIGITALOCEAN_ACCESS_TOKEN", "t")
     _, problems = program.parse({"web": {"driver": "digitalocean", "size": "2 CPUs", "colour": "blue"}})
-    assert problems == ["machines.web.colour: unknown digitalocean option 'colour': use one of access_token, api_url, backups, "
-                        "image, ipv6, monitoring, private_networking, region, size, source_ranges, ssh_port, ssh_user, "
-                        "tags, user_data, user_data_file, vpc_uuid"]
+    assert problems == [
+        "machines.web.colour: unknown digitalocean option 'colour': use one of access_token, api_url, backups, "
+        "image, ipv6, monitoring, private_networking, region, size, source_ranges, ssh_port, ssh_user, "
+        "tags, user_data, user_data_file, vpc_uuid"
+    ]
 
 
 def test_a_stack_with_problems_registers_nothing(monkeypatch):

@@ -61,8 +61,14 @@ class Project:
     done: list = field(default_factory=list)  # the steps taken so far, in order
 
     def pulumi(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-        done = subprocess.run(["pulumi", *args, "--stack", STACK, "--non-interactive"], cwd=self.folder, env=self.env,
-                              capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            ["pulumi", *args, "--stack", STACK, "--non-interactive"],
+            cwd=self.folder,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         assert done.returncode == 0, f"pulumi {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
         return done
 
@@ -99,14 +105,23 @@ def project(remote_host, second_host, cluster, built_engine, tmp_path_factory) -
     shutil.copy(ROOT / "Pulumi.yaml", folder / "Pulumi.yaml")
     backend = tmp / "backend"
     backend.mkdir()
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_ACCESS_TOKEN", "SSH_AUTH_SOCK", "PULUMI_PYTHON_CMD")}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_ACCESS_TOKEN", "SSH_AUTH_SOCK", "PULUMI_PYTHON_CMD")
+    }
     env.update(built_engine.env())
     # `. .venv/bin/activate`, as the README says: the language host and the dynamic providers' plugin run the
     # python first on PATH (Pulumi.yaml names no virtualenv; PULUMI_PYTHON_CMD, which .engine/env sets, is not needed).
-    env.update(PATH=f"{Path(sys.executable).parent}:{env['PATH']}", VIRTUAL_ENV=sys.prefix,
-               PULUMI_BACKEND_URL=backend.as_uri(), PULUMI_CONFIG_PASSPHRASE=PASSPHRASE)
-    return Project(folder, env, {"one": remote_host, "two": second_host, **dict(zip(NODES, cluster, strict=True))}, backend, tmp)
+    env.update(
+        PATH=f"{Path(sys.executable).parent}:{env['PATH']}",
+        VIRTUAL_ENV=sys.prefix,
+        PULUMI_BACKEND_URL=backend.as_uri(),
+        PULUMI_CONFIG_PASSPHRASE=PASSPHRASE,
+    )
+    return Project(
+        folder, env, {"one": remote_host, "two": second_host, **dict(zip(NODES, cluster, strict=True))}, backend, tmp
+    )
 
 
 def stack_config(project: Project) -> list[str]:
@@ -115,8 +130,13 @@ def stack_config(project: Project) -> list[str]:
     args = []
     for name in MACHINES:
         host = project.hosts[name]
-        for key, value in (("driver", "generic"), ("ip_address", host.address), ("ssh_key", str(host.ssh_key)),
-                           ("engine.install_url", "none"), ("engine.labels[0]", f"machine={name}")):
+        for key, value in (
+            ("driver", "generic"),
+            ("ip_address", host.address),
+            ("ssh_key", str(host.ssh_key)),
+            ("engine.install_url", "none"),
+            ("engine.labels[0]", f"machine={name}"),
+        ):
             args += ["--plaintext", f"docker-machine:machines.{name}.{key}={value}"]
     args += ["--plaintext", f"docker-machine:swarms.{SWARM}.engine.install_url=none"]
     for node in NODES:
@@ -142,12 +162,16 @@ def docker_with_outputs(project: Project, name: str, *args: str, stdin: bytes | 
 def test_up_gives_each_machine_a_docker_env_the_docker_client_uses(project):
     project.pulumi("stack", "init")
     project.pulumi("config", "set-all", "--path", *stack_config(project))
-    assert "docker-machine:machines" in (project.folder / "stacks" / f"Pulumi.{STACK}.yaml").read_text(), \
+    assert "docker-machine:machines" in (project.folder / "stacks" / f"Pulumi.{STACK}.yaml").read_text(), (
         "the stack's config sits in stacks/ (stackConfigDir)"
+    )
 
     preview = project.pulumi("preview", "--json")
-    planned = [(step["op"], step["urn"].rsplit("::", 1)[1]) for step in json.loads(preview.stdout)["steps"]
-               if step["urn"].split("::")[-2].endswith(DOCKER_MACHINE_TYPE)]
+    planned = [
+        (step["op"], step["urn"].rsplit("::", 1)[1])
+        for step in json.loads(preview.stdout)["steps"]
+        if step["urn"].split("::")[-2].endswith(DOCKER_MACHINE_TYPE)
+    ]
     assert sorted(planned) == sorted(("create", name) for name in project.hosts), preview.stdout
 
     project.pulumi("up", "--yes")
@@ -157,7 +181,10 @@ def test_up_gives_each_machine_a_docker_env_the_docker_client_uses(project):
     for name in MACHINES:
         host = project.hosts[name]
         assert outputs["machines"][name]["docker_env"] == {
-            "DOCKER_HOST": f"tcp://{host.address}:2376", "DOCKER_TLS_VERIFY": "1", "DOCKER_MACHINE_NAME": name}
+            "DOCKER_HOST": f"tcp://{host.address}:2376",
+            "DOCKER_TLS_VERIFY": "1",
+            "DOCKER_MACHINE_NAME": name,
+        }
         imported = docker_with_outputs(project, name, "import", "-", "dmtest/busybox:latest", stdin=image)
         assert imported.returncode == 0, imported.stderr
         run = docker_with_outputs(project, name, "run", "--rm", "dmtest/busybox", "echo", "hello", name)
@@ -165,11 +192,14 @@ def test_up_gives_each_machine_a_docker_env_the_docker_client_uses(project):
         assert run.stdout.decode() == f"hello {name}\n"
         info = docker_with_outputs(project, name, "info", "--format", "{{.Name}}")
         assert info.stdout.decode().strip() == host.output("hostname").strip(), "each machine is its own host"
-    nodes = docker_with_outputs(project, SWARM, "node", "ls", "--format",
-                                "{{.Hostname}} {{.Status}} {{.ManagerStatus}}", swarm=True)
+    nodes = docker_with_outputs(
+        project, SWARM, "node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}", swarm=True
+    )
     assert nodes.returncode == 0, nodes.stderr
-    expected = [f"{project.hosts[node].output('hostname').strip()} Ready {'Leader' if 'manager' in node else ''}"
-                for node in NODES]
+    expected = [
+        f"{project.hosts[node].output('hostname').strip()} Ready {'Leader' if 'manager' in node else ''}"
+        for node in NODES
+    ]
     assert sorted(line.strip() for line in nodes.stdout.decode().splitlines()) == sorted(e.strip() for e in expected)
     project.done.append("up")
 
@@ -187,13 +217,15 @@ def test_a_label_change_reruns_only_that_machines_provisioning_and_keeps_its_hos
 
     preview = json.loads(project.pulumi("preview", "--diff", "--json").stdout)
     changed = [step for step in preview["steps"] if step["op"] != "same"]
-    assert [(step["op"], step["urn"].rsplit("::", 1)[1]) for step in changed] == [("update", "one-provision")], \
-        [(step["op"], step["urn"]) for step in changed]
+    assert [(step["op"], step["urn"].rsplit("::", 1)[1]) for step in changed] == [("update", "one-provision")], [
+        (step["op"], step["urn"]) for step in changed
+    ]
     (step,) = changed
     assert step["urn"].split("::")[-2] == f"{DOCKER_MACHINE_TYPE}${PROVISION_TYPE}", step["urn"]
     assert not step.get("replaceReasons"), {k: v for k, v in step.items() if not k.endswith("State")}
-    assert preview["changeSummary"].get("update") == 1 and set(preview["changeSummary"]) <= {"update", "same"}, \
-        preview["changeSummary"]
+    assert preview["changeSummary"].get("update") == 1 and set(preview["changeSummary"]) <= {"update", "same"}, preview[
+        "changeSummary"
+    ]
 
     project.pulumi("up", "--yes")
     after = {r["urn"]: r.get("id") for r in project.resources() if r.get("custom")}
@@ -217,11 +249,13 @@ def test_import_stack_into_a_store_then_env_and_ls(project, world, pulumi_engine
     cas = {(world.root / "machines" / name / "ca.pem").read_text() for name in project.hosts}
     assert len(cas) == 1, "the stack's machines share one CA"
     ls = machine(world, "ls", "--format", "{{.Name}} {{.State}} {{.URL}}")
-    assert ls.stdout.splitlines() == [f"{name} Running tcp://{host.address}:2376"
-                                      for name, host in sorted(project.hosts.items())], ls.stdout + ls.stderr
+    assert ls.stdout.splitlines() == [
+        f"{name} Running tcp://{host.address}:2376" for name, host in sorted(project.hosts.items())
+    ], ls.stdout + ls.stderr
     env = machine(world, "env", "two")
-    assert env.returncode == 0 and f'export DOCKER_HOST="tcp://{project.hosts["two"].address}:2376"' in env.stdout, \
+    assert env.returncode == 0 and f'export DOCKER_HOST="tcp://{project.hosts["two"].address}:2376"' in env.stdout, (
         env.stdout + env.stderr
+    )
     run = shell(world, 'eval "$(docker-machine env two)" && docker info --format "{{.Name}}"')
     assert run.returncode == 0 and run.stdout.strip() == project.hosts["two"].output("hostname").strip(), run.stderr
 

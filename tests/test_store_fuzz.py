@@ -27,11 +27,47 @@ MUTATIONS = 400
 SWARM_MUTATIONS = 200
 
 # Values a hostile or broken store might hold where a string, number, object or list belongs.
-NASTY = [None, "", "x", 0, -1, 65536, 2 ** 70, 1.5, 1e308, True, [], {}, ["x"], {"x": 1}, "[" * 40, "a" * 5000,
-         "line\nbreak", "esc\x1b[31m", "nul\x00", '",ProxyCommand=touch /tmp/dmfuzz-pwned', "-oProxyCommand=x",
-         '";touch dmfuzz;"', "$(touch dmfuzz)", "`touch dmfuzz`", "tcp://[::1", "tcp://127.0.0.2:99999",
-         "tcp://", "fe80::1%$(id)", "fe80::1%lo", "127.0.0.3", "::1", "relative/path", "../../etc/passwd",
-         "/dev/zero", "C:\\Users\\x", "\u2028", "ünïcode", "{}", "%s%n"]
+NASTY = [
+    None,
+    "",
+    "x",
+    0,
+    -1,
+    65536,
+    2**70,
+    1.5,
+    1e308,
+    True,
+    [],
+    {},
+    ["x"],
+    {"x": 1},
+    "[" * 40,
+    "a" * 5000,
+    "line\nbreak",
+    "esc\x1b[31m",
+    "nul\x00",
+    '",ProxyCommand=touch /tmp/dmfuzz-pwned',
+    "-oProxyCommand=x",
+    '";touch dmfuzz;"',
+    "$(touch dmfuzz)",
+    "`touch dmfuzz`",
+    "tcp://[::1",
+    "tcp://127.0.0.2:99999",
+    "tcp://",
+    "fe80::1%$(id)",
+    "fe80::1%lo",
+    "127.0.0.3",
+    "::1",
+    "relative/path",
+    "../../etc/passwd",
+    "/dev/zero",
+    "C:\\Users\\x",
+    "\u2028",
+    "ünïcode",
+    "{}",
+    "%s%n",
+]
 # Fixed entries: each crashed before (issue #19).
 SPECIALS = {
     "brackets": "[" * 150_000,
@@ -39,7 +75,9 @@ SPECIALS = {
     "none-url": lambda d: (d.update(DriverName="none"), d["Driver"].update(URL="tcp://[::1")),
     "hostoptions-null": lambda d: d.update(HostOptions=None),
     "engineoptions-null": lambda d: d["HostOptions"].update(EngineOptions=None),
-    "spec-driver-options": lambda d: d.setdefault("Pulumi", {}).update(Spec={"driver": "generic", "driver_options": "x"}),
+    "spec-driver-options": lambda d: d.setdefault("Pulumi", {}).update(
+        Spec={"driver": "generic", "driver_options": "x"}
+    ),
     "ssh-key-option": lambda d: d["Driver"].update(SSHKeyPath='/k",ProxyCommand=touch /tmp/dmfuzz-pwned'),
     "scope-id": lambda d: d["Driver"].update(IPAddress="fe80::1%$(touch dmfuzz)"),
     "store-path": lambda d: d["HostOptions"]["AuthOptions"].update(StorePath='/x";touch dmfuzz;"\n'),
@@ -93,9 +131,18 @@ def bases(root: Path) -> list[dict]:
         config.update(DriverName=fixture.stem, Driver={**driver, "MachineName": "m"})
         found.append(config)
     scratch = root.parent / "ours"
-    add_machine(scratch, "m", ip="127.0.0.2", engine_port=1, labels=("env=fuzz",), docker_context=False,
-                pulumi_extra={"Backend": "file:///nonexistent", "Spec": {"driver": "generic", "engine": {"labels": []},
-                                                                          "driver_options": {}, "tls_sans": []}})
+    add_machine(
+        scratch,
+        "m",
+        ip="127.0.0.2",
+        engine_port=1,
+        labels=("env=fuzz",),
+        docker_context=False,
+        pulumi_extra={
+            "Backend": "file:///nonexistent",
+            "Spec": {"driver": "generic", "engine": {"labels": []}, "driver_options": {}, "tls_sans": []},
+        },
+    )
     found.append(json.loads((scratch / "machines" / "m" / "config.json").read_text()))
     return found
 
@@ -115,7 +162,7 @@ def corpus(root: Path) -> list[tuple[str, str]]:
         data = mutate(rng.choice(originals), rng)
         text = json.dumps(data)
         if rng.random() < 0.1:  # a truncated write
-            text = text[:rng.randrange(len(text))]
+            text = text[: rng.randrange(len(text))]
         entries.append((f"mutation-{i}", text))
     return entries
 
@@ -142,9 +189,22 @@ def no_engine(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
 
 
-READ = [["ls"], ["ls", "-q"], ["ls", "-t", "1"], ["inspect", "m"], ["inspect", "-f", "{{.Driver.IPAddress}}", "m"],
-        ["ip", "m"], ["url", "m"], ["status", "m"], ["config", "m"], ["env", "m"], ["env", "--shell", "fish", "m"],
-        ["env", "--shell", "cmd", "m"], ["active"], ["version", "m"]]
+READ = [
+    ["ls"],
+    ["ls", "-q"],
+    ["ls", "-t", "1"],
+    ["inspect", "m"],
+    ["inspect", "-f", "{{.Driver.IPAddress}}", "m"],
+    ["ip", "m"],
+    ["url", "m"],
+    ["status", "m"],
+    ["config", "m"],
+    ["env", "m"],
+    ["env", "--shell", "fish", "m"],
+    ["env", "--shell", "cmd", "m"],
+    ["active"],
+    ["version", "m"],
+]
 
 
 def invoke(args: list[str]):
@@ -153,12 +213,14 @@ def invoke(args: list[str]):
 
 def check_one_line_or_success(label: str, args: list[str], result) -> None:
     where = f"{label}: {' '.join(args)}"
-    assert result.exception is None or isinstance(result.exception, SystemExit), \
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
         f"{where}: {type(result.exception).__name__}: {result.exception}"
+    )
     assert result.exit_code in (0, 1), f"{where}: exit {result.exit_code}"
     if result.exit_code == 1:
-        assert len(result.stderr.strip().splitlines()) == 1 or (args[0] in ("config", "env", "version") and
-            result.stderr.startswith("Error checking TLS connection")), f"{where}: {result.stderr!r}"
+        assert len(result.stderr.strip().splitlines()) == 1 or (
+            args[0] in ("config", "env", "version") and result.stderr.startswith("Error checking TLS connection")
+        ), f"{where}: {result.stderr!r}"
     if args[0] == "ls":
         assert result.exit_code == 0, f"{where}: {result.stderr!r}"
 
@@ -175,7 +237,7 @@ def ssh_arguments_are_safe(label: str, store) -> None:
     if not host.ssh_host:
         return
     args = ssh_command(host, ["true"])
-    tail = args[args.index("--") + 1:]
+    tail = args[args.index("--") + 1 :]
     assert tail == [host.ssh_host, "true"] and not host.ssh_host.startswith("-"), label
     for word in [*args, *identity_options(host)]:
         assert isinstance(word, str) and "\n" not in word and "ProxyCommand" not in word, (label, word)
@@ -192,18 +254,31 @@ def test_every_command_on_every_corrupt_config(world, loopback_only, no_engine, 
             check_one_line_or_success(label, args, invoke(args))
         ssh_arguments_are_safe(label, world.store())
         result = invoke(["rm", "-f", "m"])
-        assert result.exception is None or isinstance(result.exception, SystemExit), \
+        assert result.exception is None or isinstance(result.exception, SystemExit), (
             f"{label}: rm -f: {type(result.exception).__name__}: {result.exception}"
+        )
         assert result.exit_code == 0 and not folder.exists(), f"{label}: rm -f: {result.output!r}"
     assert not list(tmp_path.glob("dmfuzz*")) and not Path("/tmp/dmfuzz-pwned").exists()
 
 
 def swarm_base() -> dict:
-    return {"Name": "s", "Driver": "generic", "Managers": ["s-manager-1"], "Workers": ["s-worker-1"],
-            "State": "Running", "Backend": "", "Spec": {"driver": "generic", "managers": 1, "workers": 1,
-                                                        "driver_options": {}, "engine": {"labels": ["a=b"]},
-                                                        "manager_options": [{"driver_options": {"ip_address": "127.0.0.2"}}],
-                                                        "worker_options": [{"labels": {"x": "y"}}]}}
+    return {
+        "Name": "s",
+        "Driver": "generic",
+        "Managers": ["s-manager-1"],
+        "Workers": ["s-worker-1"],
+        "State": "Running",
+        "Backend": "",
+        "Spec": {
+            "driver": "generic",
+            "managers": 1,
+            "workers": 1,
+            "driver_options": {},
+            "engine": {"labels": ["a=b"]},
+            "manager_options": [{"driver_options": {"ip_address": "127.0.0.2"}}],
+            "worker_options": [{"labels": {"x": "y"}}],
+        },
+    }
 
 
 def test_every_swarm_command_on_every_corrupt_swarm_record(world, loopback_only, no_engine, tmp_path):
@@ -212,16 +287,25 @@ def test_every_swarm_command_on_every_corrupt_swarm_record(world, loopback_only,
 
     add_machine(world.root, "s-manager-1", ip="127.0.0.2", engine_port=1, docker_context=False)
     rng = random.Random(SEED)
-    entries = [("base", json.dumps(swarm_base())), ("brackets", "[" * 150_000),
-               ("nested", json.dumps({**swarm_base(), "Spec": {"engine": json.loads("[" * 60 + "]" * 60)}})),
-               ("driver-list", json.dumps({**swarm_base(), "Driver": ["x"]})),
-               ("spec-string", json.dumps({**swarm_base(), "Spec": "x"}))]
+    entries = [
+        ("base", json.dumps(swarm_base())),
+        ("brackets", "[" * 150_000),
+        ("nested", json.dumps({**swarm_base(), "Spec": {"engine": json.loads("[" * 60 + "]" * 60)}})),
+        ("driver-list", json.dumps({**swarm_base(), "Driver": ["x"]})),
+        ("spec-string", json.dumps({**swarm_base(), "Spec": "x"})),
+    ]
     entries += [(f"mutation-{i}", json.dumps(mutate(swarm_base(), rng))) for i in range(SWARM_MUTATIONS)]
     folder = world.root / "swarms" / "s"
     for label, text in entries:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "config.json").write_text(text)
-        for args in (["swarm", "ls"], ["swarm", "ls", "-q"], ["swarm", "env", "s"], ["ls"], ["ls", "--filter", "swarm=s"]):
+        for args in (
+            ["swarm", "ls"],
+            ["swarm", "ls", "-q"],
+            ["swarm", "env", "s"],
+            ["ls"],
+            ["ls", "--filter", "swarm=s"],
+        ):
             check_one_line_or_success(label, args, invoke(args))
         try:
             load_swarm(world.store(), "s")

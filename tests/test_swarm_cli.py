@@ -27,8 +27,20 @@ def swarm(world, *args: str):
 
 def test_swarm_create_ls_env_scale_stack_deploy_rm(world, hosts, pulumi_engine, compose_plugin, tmp_path):  # noqa: F811
     addresses = [arg for h in hosts for arg in ("--generic-ip-address", h.address)]
-    created = swarm(world, "create", "-d", "generic", "--workers", "2", *addresses,
-                    "--generic-ssh-key", str(hosts[0].ssh_key), "--engine-install-url", "none", "lab")
+    created = swarm(
+        world,
+        "create",
+        "-d",
+        "generic",
+        "--workers",
+        "2",
+        *addresses,
+        "--generic-ssh-key",
+        str(hosts[0].ssh_key),
+        "--engine-install-url",
+        "none",
+        "lab",
+    )
     assert created.returncode == 0, created.stdout + created.stderr
     assert "Swarm lab is up and running!" in created.stdout
     # The join tokens and the client key are secrets in the swarm's state, encrypted with the passphrase.
@@ -41,7 +53,10 @@ def test_swarm_create_ls_env_scale_stack_deploy_rm(world, hosts, pulumi_engine, 
     table = machine(world, "ls")
     assert "lab (manager)" in table.stdout and table.stdout.splitlines()[0].split()[-2:] == ["DOCKER", "ERRORS"]
     assert machine(world, "ls", "-q", "--filter", "swarm=lab").stdout.split() == [
-        "lab-manager-1", "lab-worker-1", "lab-worker-2"]
+        "lab-manager-1",
+        "lab-worker-1",
+        "lab-worker-2",
+    ]
     assert machine(world, "ls", "-q", "--filter", "swarm=other").stdout == ""
     listed = swarm(world, "ls")
     assert listed.stdout.splitlines()[1].split()[:4] == ["lab", "generic", "1", "2"]
@@ -51,7 +66,10 @@ def test_swarm_create_ls_env_scale_stack_deploy_rm(world, hosts, pulumi_engine, 
     assert nodes.returncode == 0, nodes.stderr
     rows = [json.loads(line) for line in nodes.stdout.splitlines()]
     assert sorted((r["Hostname"], r["Status"], r["ManagerStatus"]) for r in rows) == [
-        ("dmtest-node1", "Ready", "Leader"), ("dmtest-node2", "Ready", ""), ("dmtest-node3", "Ready", "")]
+        ("dmtest-node1", "Ready", "Leader"),
+        ("dmtest-node2", "Ready", ""),
+        ("dmtest-node3", "Ready", ""),
+    ]
 
     # A node belongs to its swarm: machine commands that would change it refuse and name the way.
     refused = machine(world, "rm", "-y", "lab-worker-1")
@@ -71,22 +89,31 @@ def test_swarm_create_ls_env_scale_stack_deploy_rm(world, hosts, pulumi_engine, 
     # Scale up again: the third host's address joins as the new worker.
     grown = swarm(world, "scale", "lab", "--workers", "2", "--generic-ip-address", hosts[2].address)
     assert grown.returncode == 0, grown.stdout + grown.stderr
-    again = wait_for(lambda: (lambda out: out if len(out) == 3 else None)(shell(
-        world, "eval \"$(docker-machine swarm env lab)\" && docker node ls --format '{{.Status}}'").stdout.split()),
-        what="three nodes again")
+    again = wait_for(
+        lambda: (lambda out: out if len(out) == 3 else None)(
+            shell(
+                world, "eval \"$(docker-machine swarm env lab)\" && docker node ls --format '{{.Status}}'"
+            ).stdout.split()
+        ),
+        what="three nodes again",
+    )
     assert again == ["Ready"] * 3
 
     # A Compose file with two services onto the swarm: a request reaches the published port on every node.
     for node in ("lab-manager-1", "lab-worker-1", "lab-worker-2"):
         import_busybox(world, node, tmp_path)
     (tmp_path / "stack.yml").write_text(GLOBAL_STACK)
-    deployed = machine(world, "stack", "deploy", "lab", "-c", str(tmp_path / "stack.yml"), "--resolve-image", "never",
-                       "shop")
+    deployed = machine(
+        world, "stack", "deploy", "lab", "-c", str(tmp_path / "stack.yml"), "--resolve-image", "never", "shop"
+    )
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
     for host in hosts:
         assert get(host, 8090, timeout=120) == "hello-from-the-swarm\n"
-    tasks = shell(world, "eval \"$(docker-machine swarm env lab)\" && docker stack ps shop --filter "
-                         "desired-state=running --format '{{.Name}} {{.Node}}'")
+    tasks = shell(
+        world,
+        'eval "$(docker-machine swarm env lab)" && docker stack ps shop --filter '
+        "desired-state=running --format '{{.Name}} {{.Node}}'",
+    )
     assert len({line.split()[1] for line in tasks.stdout.splitlines()}) == 3, tasks.stdout + tasks.stderr
     removed_stack = machine(world, "stack", "rm", "lab", "shop")
     assert removed_stack.returncode == 0, removed_stack.stdout + removed_stack.stderr

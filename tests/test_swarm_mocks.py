@@ -23,8 +23,14 @@ AWS = AmazonEC2Driver(region="eu-central-1", access_key="AKIAEXAMPLE", secret_ke
 def build(mocks: MachineMocks, args: DockerSwarmArgs, name: str = "lab") -> dict:
     def program():
         swarm = DockerSwarm(name, args)
-        return {"worker_token": swarm.worker_token, "manager_token": swarm.manager_token, "nodes": swarm.nodes,
-                "client_key_pem": swarm.client_key_pem, "docker_host": swarm.docker_host}
+        return {
+            "worker_token": swarm.worker_token,
+            "manager_token": swarm.manager_token,
+            "nodes": swarm.nodes,
+            "client_key_pem": swarm.client_key_pem,
+            "docker_host": swarm.docker_host,
+        }
+
     return run_program(mocks, program)
 
 
@@ -65,15 +71,25 @@ def test_join_order_and_scale_down_order_in_the_graph():
     build(mocks, DockerSwarmArgs.uniform(DO, managers=3, workers=2))
     cluster = mocks.one("pulumi-python:dynamic/docker-machine:SwarmCluster")
     assert cluster.inputs["advertise_addr"] == mocks.private_address, "the private address is advertised"
-    assert urn_of(mocks, "lab-swarm-firewall") in deps_of(mocks, "SwarmCluster", "lab-swarm"), \
+    assert urn_of(mocks, "lab-swarm-firewall") in deps_of(mocks, "SwarmCluster", "lab-swarm"), (
         "the swarm is initialised only once its ports are open"
+    )
     nodes = {n.name: n for n in mocks.of_type("pulumi-python:dynamic/docker-machine:SwarmNode")}
-    assert sorted(nodes) == ["lab-manager-1-node", "lab-manager-2-node", "lab-manager-3-node", "lab-worker-1-node",
-                             "lab-worker-2-node"]
+    assert sorted(nodes) == [
+        "lab-manager-1-node",
+        "lab-manager-2-node",
+        "lab-manager-3-node",
+        "lab-worker-1-node",
+        "lab-worker-2-node",
+    ]
     assert [n for n, r in nodes.items() if not r.inputs["joins"]] == ["lab-manager-1-node"], "only the first inits"
     assert {n: r.inputs["role"] for n, r in nodes.items()} == {
-        "lab-manager-1-node": "manager", "lab-manager-2-node": "manager", "lab-manager-3-node": "manager",
-        "lab-worker-1-node": "worker", "lab-worker-2-node": "worker"}
+        "lab-manager-1-node": "manager",
+        "lab-manager-2-node": "manager",
+        "lab-manager-3-node": "manager",
+        "lab-worker-1-node": "worker",
+        "lab-worker-2-node": "worker",
+    }
     for name in nodes:
         deps = deps_of(mocks, "SwarmNode", name)
         machine = name.removesuffix("-node")
@@ -83,8 +99,9 @@ def test_join_order_and_scale_down_order_in_the_graph():
         assert urn_of(mocks, machine, "droplet:Droplet") in deps and urn_of(mocks, f"{machine}-provision") in deps
     for machine in ("lab-manager-1", "lab-worker-2"):
         # Children register under their machine, which waits for the quorum check.
-        assert urn_of(mocks, "lab-quorum") in deps_of(mocks, "index:DockerMachine", machine), \
+        assert urn_of(mocks, "lab-quorum") in deps_of(mocks, "index:DockerMachine", machine), (
             "nothing moves before the quorum check"
+        )
 
 
 def test_aws_swarm_security_group_references_itself_and_is_attached_to_each_instance():
@@ -93,14 +110,26 @@ def test_aws_swarm_security_group_references_itself_and_is_attached_to_each_inst
     groups = [g for g in mocks.of_type("aws:ec2/securityGroup:SecurityGroup") if g.name == "lab-swarm-sg"]
     assert len(groups) == 1
     group_id = groups[0].id
-    rules = [r for r in mocks.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
-             if r.name.startswith("lab-swarm-")]
+    rules = [
+        r
+        for r in mocks.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.name.startswith("lab-swarm-")
+    ]
     assert {(r.inputs["ipProtocol"], str(int(r.inputs["fromPort"]))) for r in rules} == PORTS
-    assert all(r.inputs["referencedSecurityGroupId"] == group_id and r.inputs["securityGroupId"] == group_id
-               and "cidrIpv4" not in r.inputs for r in rules), "only members of the group itself"
-    attachments = mocks.of_type("aws:ec2/networkInterfaceSecurityGroupAttachment:NetworkInterfaceSecurityGroupAttachment")
+    assert all(
+        r.inputs["referencedSecurityGroupId"] == group_id
+        and r.inputs["securityGroupId"] == group_id
+        and "cidrIpv4" not in r.inputs
+        for r in rules
+    ), "only members of the group itself"
+    attachments = mocks.of_type(
+        "aws:ec2/networkInterfaceSecurityGroupAttachment:NetworkInterfaceSecurityGroupAttachment"
+    )
     assert sorted(a.inputs["networkInterfaceId"] for a in attachments) == [
-        "eni-lab-manager-1", "eni-lab-worker-1", "eni-lab-worker-2"]
+        "eni-lab-manager-1",
+        "eni-lab-worker-1",
+        "eni-lab-worker-2",
+    ]
     assert all(a.inputs["securityGroupId"] == group_id for a in attachments)
 
 
@@ -109,8 +138,11 @@ def swarm_firewall(mocks: MachineMocks):
 
 
 def aws_other_rules(mocks: MachineMocks):
-    return [r for r in mocks.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
-            if r.name.startswith("lab-swarm-") and "other" in r.name]
+    return [
+        r
+        for r in mocks.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.name.startswith("lab-swarm-") and "other" in r.name
+    ]
 
 
 def test_mixed_drivers_open_each_cloud_to_the_others_public_addresses_only():
@@ -133,8 +165,9 @@ def test_a_generic_member_by_host_name_or_private_address_is_no_firewall_source(
     generic = GenericDriver(ip_address=address, ssh_key=None, ssh_private_key="not used under mocks")
     build(mocks, DockerSwarmArgs(managers=[SwarmNodeArgs(DO)], workers=[SwarmNodeArgs(AWS), SwarmNodeArgs(generic)]))
     firewall = swarm_firewall(mocks)
-    assert all(r["sourceAddresses"] == [f"{mocks.vm_address}/32"] for r in firewall.inputs["inboundRules"]), \
+    assert all(r["sourceAddresses"] == [f"{mocks.vm_address}/32"] for r in firewall.inputs["inboundRules"]), (
         "only the EC2 member's address: not a /32 of a host name or another network's private address"
+    )
     assert {r.inputs["cidrIpv4"] for r in aws_other_rules(mocks)} == {f"{mocks.vm_address}/32"}
 
 
@@ -149,12 +182,26 @@ def test_an_ipv6_member_is_a_128_source():
     assert not any(r.inputs.get("cidrIpv4") for r in other)
 
 
-@pytest.mark.parametrize("address, cidr", [
-    ("203.0.113.9", "203.0.113.9/32"), ("2001:db8:0:0::5", "2001:db8::5/128"), ("127.0.0.2", "127.0.0.2/32"),
-    ("node.example.com", None), ("10.0.0.5", None), ("172.31.4.4", None), ("100.64.1.1", None),
-    ("169.254.169.254", None), ("fe80::1%eth0", None), ("fe80::1%$(id)", None), ("fd12::1", None), ("", None),
-    ("::ffff:10.0.0.5", None), ("0.0.0.0", None), ("::", None),
-])
+@pytest.mark.parametrize(
+    "address, cidr",
+    [
+        ("203.0.113.9", "203.0.113.9/32"),
+        ("2001:db8:0:0::5", "2001:db8::5/128"),
+        ("127.0.0.2", "127.0.0.2/32"),
+        ("node.example.com", None),
+        ("10.0.0.5", None),
+        ("172.31.4.4", None),
+        ("100.64.1.1", None),
+        ("169.254.169.254", None),
+        ("fe80::1%eth0", None),
+        ("fe80::1%$(id)", None),
+        ("fd12::1", None),
+        ("", None),
+        ("::ffff:10.0.0.5", None),
+        ("0.0.0.0", None),
+        ("::", None),
+    ],
+)
 def test_firewall_source_rule(address, cidr):
     from pulumi_docker_machine.components.swarm.sources import require_source, source_cidr
 
@@ -166,11 +213,14 @@ def test_firewall_source_rule(address, cidr):
         assert require_source(address, "lab-worker-1", "lab") == cidr
 
 
-@pytest.mark.parametrize("args, message", [
-    (DockerSwarmArgs(managers=[]), "at least one manager"),
-    (DockerSwarmArgs(managers=[SwarmNodeArgs(DO, labels={"bad key": "x"})]), "is not a label key"),
-    (DockerSwarmArgs(managers=[SwarmNodeArgs(DO, availability="sleeping")]), "availability 'sleeping'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (DockerSwarmArgs(managers=[]), "at least one manager"),
+        (DockerSwarmArgs(managers=[SwarmNodeArgs(DO, labels={"bad key": "x"})]), "is not a label key"),
+        (DockerSwarmArgs(managers=[SwarmNodeArgs(DO, availability="sleeping")]), "availability 'sleeping'"),
+    ],
+)
 def test_bad_declarations_are_refused_before_any_resource(args, message):
     mocks = MachineMocks()
     with pytest.raises(Exception) as raised:
@@ -189,8 +239,22 @@ def test_a_swarm_name_leaves_room_for_its_node_names():
     assert longest.of_type("docker-machine:index:DockerMachine"), "the longest name that fits is taken"
 
 
-@pytest.mark.parametrize("old, new, ok", [(None, 3, True), (3, 2, True), (3, 1, False), (5, 3, True), (5, 2, False),
-                                          (1, 1, True), (1, 4, True), (2, 1, False), (4, 3, True), (4, 2, False), (1, 0, False)])
+@pytest.mark.parametrize(
+    "old, new, ok",
+    [
+        (None, 3, True),
+        (3, 2, True),
+        (3, 1, False),
+        (5, 3, True),
+        (5, 2, False),
+        (1, 1, True),
+        (1, 4, True),
+        (2, 1, False),
+        (4, 3, True),
+        (4, 2, False),
+        (1, 0, False),
+    ],
+)
 def test_quorum_rule(old, new, ok):
     assert (quorum_problem(old, new, "lab") is None) == ok
 
@@ -206,9 +270,20 @@ def test_quorum_guard_refuses_through_the_provider_check_as_the_engine_calls_it(
 
 def test_node_diff_replaces_on_a_new_host_updates_labels_in_place_and_ignores_a_rotated_token():
     provider = SwarmNodeProvider()
-    base = {"docker_host": "tcp://127.0.0.2:2376", "manager_host": "tcp://127.0.0.3:2376", "advertise_addr": "127.0.0.2",
-            "joins": True, "role": "worker", "labels": {}, "availability": "active", "join_token": "SWMTKN-1-a",
-            "remote_addr": "127.0.0.3:2377", "ca_pem": "c", "client_cert_pem": "c", "client_key_pem": "k"}
+    base = {
+        "docker_host": "tcp://127.0.0.2:2376",
+        "manager_host": "tcp://127.0.0.3:2376",
+        "advertise_addr": "127.0.0.2",
+        "joins": True,
+        "role": "worker",
+        "labels": {},
+        "availability": "active",
+        "join_token": "SWMTKN-1-a",
+        "remote_addr": "127.0.0.3:2377",
+        "ca_pem": "c",
+        "client_cert_pem": "c",
+        "client_key_pem": "k",
+    }
     moved = provider.diff("n", base, {**base, "docker_host": "tcp://127.0.0.4:2376"})
     assert moved.changes and moved.replaces == ["docker_host"] and moved.delete_before_replace
     labelled = provider.diff("n", base, {**base, "labels": {"zone": "a"}})
@@ -225,17 +300,28 @@ def test_swarm_records_from_the_store_are_untrusted(tmp_path):
     store = Store(tmp_path)
     folder = swarms_dir(store) / "lab"
     folder.mkdir(parents=True)
-    for data, reason in (([], "not a JSON object"), ({"Name": "other"}, "its Name is not 'lab'"),
-                         ({"Name": "lab", "Managers": ["../../etc"]}, "Managers is not a list of machine names")):
+    for data, reason in (
+        ([], "not a JSON object"),
+        ({"Name": "other"}, "its Name is not 'lab'"),
+        ({"Name": "lab", "Managers": ["../../etc"]}, "Managers is not a list of machine names"),
+    ):
         (folder / "config.json").write_text(json.dumps(data))
         with pytest.raises(BrokenSwarm, match=reason) as raised:
             load_swarm(store, "lab")
         assert "swarm rm -f lab" in str(raised.value)
     with pytest.raises(SwarmNotFound):
         load_swarm(store, "../lab")
-    host = new_host_config(name="n", driver_name="generic", store_root=tmp_path, ip="127.0.0.2", ssh_user="root",
-                           ssh_port=22, ssh_key_path=None, engine={},
-                           pulumi={"Swarm": {"Name": "lab; rm -rf /", "Role": "manager"}})
+    host = new_host_config(
+        name="n",
+        driver_name="generic",
+        store_root=tmp_path,
+        ip="127.0.0.2",
+        ssh_user="root",
+        ssh_port=22,
+        ssh_key_path=None,
+        engine={},
+        pulumi={"Swarm": {"Name": "lab; rm -rf /", "Role": "manager"}},
+    )
     assert swarm_membership(host) is None
     host.data["Pulumi"]["Swarm"] = {"Name": "lab", "Role": "king"}
     assert swarm_membership(host) is None
@@ -253,15 +339,24 @@ class StubEngine:
         return {"Swarm": {"LocalNodeState": "active", "NodeID": "n1", "ControlAvailable": True}}
 
     def swarm(self) -> dict:
-        return {"ID": "swarm-1", "Spec": {"Labels": self.labels},
-                "JoinTokens": {"Worker": "SWMTKN-1-w", "Manager": "SWMTKN-1-m"}}
+        return {
+            "ID": "swarm-1",
+            "Spec": {"Labels": self.labels},
+            "JoinTokens": {"Worker": "SWMTKN-1-w", "Manager": "SWMTKN-1-m"},
+        }
 
     def request(self, method, path, body=None, query=None):
         self.calls.append((method, path))
 
 
-CLUSTER_PROPS = {"docker_host": "tcp://127.0.0.2:2376", "advertise_addr": "127.0.0.2", "swarm_name": "lab",
-                 "ca_pem": "c", "client_cert_pem": "c", "client_key_pem": "k"}
+CLUSTER_PROPS = {
+    "docker_host": "tcp://127.0.0.2:2376",
+    "advertise_addr": "127.0.0.2",
+    "swarm_name": "lab",
+    "ca_pem": "c",
+    "client_cert_pem": "c",
+    "client_key_pem": "k",
+}
 
 
 def test_a_host_managing_someone_elses_swarm_is_refused_not_adopted(monkeypatch):

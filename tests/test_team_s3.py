@@ -31,8 +31,10 @@ BUCKET = "team-machines"
 NAME = "shared"
 PASSPHRASE = "team passphrase kept out of any bucket"
 LOCKS = f".pulumi/locks/organization/docker-machine/{NAME}/"
-UNREACHABLE = (f"Error: the Pulumi backend s3://{BUCKET} can't be reached (connection refused): check the network "
-               "and --backend-url/PULUMI_BACKEND_URL, then run the command again")
+UNREACHABLE = (
+    f"Error: the Pulumi backend s3://{BUCKET} can't be reached (connection refused): check the network "
+    "and --backend-url/PULUMI_BACKEND_URL, then run the command again"
+)
 # moto answers without the response checksums real S3 sends; the AWS SDK would warn on every read.
 MOTO_ONLY = {"AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required"}
 
@@ -43,16 +45,27 @@ class Teammate:
     env: dict
 
     def run(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-        return subprocess.run([str(SCRIPTS / "docker-machine"), *args], capture_output=True, text=True,
-                              env=self.env, timeout=timeout)
+        return subprocess.run(
+            [str(SCRIPTS / "docker-machine"), *args], capture_output=True, text=True, env=self.env, timeout=timeout
+        )
 
     def start(self, *args: str, extra_env: dict | None = None) -> subprocess.Popen:
-        return subprocess.Popen([str(SCRIPTS / "docker-machine"), *args], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, env={**self.env, **(extra_env or {})})
+        return subprocess.Popen(
+            [str(SCRIPTS / "docker-machine"), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**self.env, **(extra_env or {})},
+        )
 
     def shell(self, command: str, timeout: float = 120) -> subprocess.CompletedProcess:
-        return subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=timeout,
-                              env={**self.env, "PATH": f"{SCRIPTS}:{self.env['PATH']}"})
+        return subprocess.run(
+            ["bash", "-c", command],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**self.env, "PATH": f"{SCRIPTS}:{self.env['PATH']}"},
+        )
 
     def record(self) -> bytes:
         return (self.root / "machines" / NAME / "config.json").read_bytes()
@@ -62,12 +75,27 @@ def teammate(base: Path, who: str, backend: str, engine) -> Teammate:
     home = base / f"home-{who}"
     home.mkdir(mode=0o700)
     env = aws_env({**os.environ, **engine.env(), **MOTO_ONLY})
-    for key in ("PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_ACCESS_TOKEN", "DOCKER_HOST", "DOCKER_TLS_VERIFY",
-                "DOCKER_CERT_PATH", "DOCKER_CONTEXT", "NO_PROXY", "no_proxy"):
+    for key in (
+        "PULUMI_CONFIG_PASSPHRASE_FILE",
+        "PULUMI_ACCESS_TOKEN",
+        "DOCKER_HOST",
+        "DOCKER_TLS_VERIFY",
+        "DOCKER_CERT_PATH",
+        "DOCKER_CONTEXT",
+        "NO_PROXY",
+        "no_proxy",
+    ):
         env.pop(key, None)
-    env.update({"HOME": str(home), "MACHINE_STORAGE_PATH": str(home / ".docker" / "machine"),
-                "DOCKER_CONFIG": str(home / ".docker"), "SHELL": "/bin/bash", "PULUMI_BACKEND_URL": backend,
-                "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE})
+    env.update(
+        {
+            "HOME": str(home),
+            "MACHINE_STORAGE_PATH": str(home / ".docker" / "machine"),
+            "DOCKER_CONFIG": str(home / ".docker"),
+            "SHELL": "/bin/bash",
+            "PULUMI_BACKEND_URL": backend,
+            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+        }
+    )
     return Teammate(home / ".docker" / "machine", env)
 
 
@@ -85,8 +113,18 @@ def team(s3, remote_host, built_engine, tmp_path_factory):
     base = tmp_path_factory.mktemp("team")
     backend = s3.backend_url(BUCKET)
     a, b = (teammate(base, who, backend, built_engine) for who in "ab")
-    created = a.run("create", "-d", "generic", "--generic-ip-address", remote_host.address, "--generic-ssh-key",
-                    str(remote_host.ssh_key), "--engine-install-url", "none", NAME)
+    created = a.run(
+        "create",
+        "-d",
+        "generic",
+        "--generic-ip-address",
+        remote_host.address,
+        "--generic-ssh-key",
+        str(remote_host.ssh_key),
+        "--engine-install-url",
+        "none",
+        NAME,
+    )
     assert created.returncode == 0, created.stdout + created.stderr
     imported = b.run("import")
     assert imported.returncode == 0 and imported.stdout.strip() == f"Imported {NAME}", imported.stdout + imported.stderr
@@ -94,15 +132,24 @@ def team(s3, remote_host, built_engine, tmp_path_factory):
 
 
 def stack_export(who: Teammate) -> dict:
-    exported = subprocess.run(["pulumi", "stack", "export", "--stack", NAME], capture_output=True, text=True,
-                              cwd=who.root / "pulumi", env=who.env, timeout=120)
+    exported = subprocess.run(
+        ["pulumi", "stack", "export", "--stack", NAME],
+        capture_output=True,
+        text=True,
+        cwd=who.root / "pulumi",
+        env=who.env,
+        timeout=120,
+    )
     assert exported.returncode == 0, exported.stderr
     return json.loads(exported.stdout)
 
 
 def machines_in(deployment: dict) -> list[str]:
-    return [r["urn"] for r in deployment["deployment"].get("resources") or []
-            if r["type"] == "docker-machine:index:DockerMachine"]
+    return [
+        r["urn"]
+        for r in deployment["deployment"].get("resources") or []
+        if r["type"] == "docker-machine:index:DockerMachine"
+    ]
 
 
 def test_the_s3_server_listens_on_loopback_only(s3):
@@ -111,7 +158,8 @@ def test_the_s3_server_listens_on_loopback_only(s3):
     assert ours == [f"0100007F:{s3.port:04X}"], ours  # 127.0.0.1 only, in /proc's byte order
     assert not Path("/proc/net/tcp6").exists() or not any(
         int(line.split()[1].split(":")[1], 16) == s3.port and line.split()[3] == "0A"
-        for line in Path("/proc/net/tcp6").read_text().splitlines()[1:])
+        for line in Path("/proc/net/tcp6").read_text().splitlines()[1:]
+    )
 
 
 def test_b_imports_and_runs_busybox_through_env(team, remote_host, tmp_path):
@@ -123,8 +171,7 @@ def test_b_imports_and_runs_busybox_through_env(team, remote_host, tmp_path):
     ran = b.shell(f'eval "$(docker-machine env {NAME})" && docker run --rm busybox echo hello from B')
     assert ran.returncode == 0 and ran.stdout == "hello from B\n", ran.stdout + ran.stderr
     listed = b.run("ls", "--format", "{{.Name}} {{.State}} {{.URL}}")
-    assert listed.stdout.strip() == f"{NAME} Running tcp://{remote_host.address}:2376", \
-        listed.stdout + listed.stderr
+    assert listed.stdout.strip() == f"{NAME} Running tcp://{remote_host.address}:2376", listed.stdout + listed.stderr
 
 
 def test_the_bucket_holds_no_plaintext_secret(team, s3, remote_host):
@@ -133,8 +180,11 @@ def test_the_bucket_holds_no_plaintext_secret(team, s3, remote_host):
     checkpoint = objects.get(f".pulumi/stacks/docker-machine/{NAME}.json")
     assert checkpoint is not None and b"ServerCertificate" in checkpoint, sorted(objects)
     secrets = [(a.root / "certs" / name).read_text() for name in ("ca-key.pem", "key.pem")]
-    secrets += [(a.root / "machines" / NAME / "id_rsa").read_text(), remote_host.ssh_key.read_text(),
-                remote_host.output("cat /etc/docker/server-key.pem")]
+    secrets += [
+        (a.root / "machines" / NAME / "id_rsa").read_text(),
+        remote_host.ssh_key.read_text(),
+        remote_host.output("cat /etc/docker/server-key.pem"),
+    ]
     bodies = ["".join(key.strip().splitlines()[1:-1])[:64] for key in secrets]
     assert all(len(body) == 64 for body in bodies)
     for key, data in objects.items():

@@ -31,8 +31,14 @@ print("closed", flush=True)
 class Holder:
     def __init__(self, hostname: str) -> None:
         self.hostname = hostname
-        self.process = subprocess.Popen([sys.executable, "-c", HOLDER, hostname], cwd=ROOT, stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", HOLDER, hostname],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
     def ready(self) -> tuple[str, str]:
         line = self.process.stdout.readline()

@@ -61,11 +61,25 @@ def provider():
 def props(tmp_path, url, name="vm1", **changes):
     store = tmp_path / "store"
     return {
-        "name": name, "machine_dir": str(store / "machines" / name), "cache_dir": str(store / "cache"),
-        "image_url": url, "image_sha256": None, "boot2docker_url": None, "memory": 1024, "cpus": 1,
-        "disk_size": 20000, "hostonly_cidr": "192.168.56.1/24", "ip_address": None, "nat_nictype": "82540EM",
-        "hostonly_nictype": "82540EM", "ssh_user": "docker", "hostname": name, "state": "stopped",
-        "ssh_timeout": 2, "public_key": PUBLIC_KEY, **changes,
+        "name": name,
+        "machine_dir": str(store / "machines" / name),
+        "cache_dir": str(store / "cache"),
+        "image_url": url,
+        "image_sha256": None,
+        "boot2docker_url": None,
+        "memory": 1024,
+        "cpus": 1,
+        "disk_size": 20000,
+        "hostonly_cidr": "192.168.56.1/24",
+        "ip_address": None,
+        "nat_nictype": "82540EM",
+        "hostonly_nictype": "82540EM",
+        "ssh_user": "docker",
+        "hostname": name,
+        "state": "stopped",
+        "ssh_timeout": 2,
+        "public_key": PUBLIC_KEY,
+        **changes,
     }
 
 
@@ -95,7 +109,8 @@ def test_check_refuses_virtualbox_older_than_6_1(provider, vboxmanage, tmp_path,
     monkeypatch.setenv("VBOXSIM_VERSION", "6.0.24r139119")
     failures = provider.check({}, props(tmp_path, "http://127.0.0.1:9/x.vmdk")).failures
     assert [f.reason for f in failures] == [
-        "VirtualBox 6.0.24 is too old: install 6.1 or newer, or pick another --driver"]
+        "VirtualBox 6.0.24 is too old: install 6.1 or newer, or pick another --driver"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -156,8 +171,11 @@ def test_create_builds_the_vm(provider, vboxmanage, image_server, tmp_path):
     assert label == "cidata"
     assert PUBLIC_KEY in files["user-data"] and '"hostname": "vm1"' in files["user-data"]
     network = json.loads(files["network-config"])["ethernets"]
-    assert network["hostonly"] == {"match": {"macaddress": outs["hostonly_mac"]}, "dhcp4": False,
-                                   "addresses": ["192.168.56.100/24"]}
+    assert network["hostonly"] == {
+        "match": {"macaddress": outs["hostonly_mac"]},
+        "dhcp4": False,
+        "addresses": ["192.168.56.100/24"],
+    }
     assert network["nat"] == {"match": {"macaddress": outs["nat_mac"]}, "dhcp4": True}
 
 
@@ -211,7 +229,9 @@ def test_vboxmanage_errors_carry_its_stderr(provider, vboxmanage, image_server, 
     _, url, _ = image_server
     provider.create(props(tmp_path, url))
     (tmp_path / "store" / "machines" / "vm1" / "hostonly-ip").unlink()
-    with pytest.raises(VBoxManageError, match="VBoxManage createvm --name failed: VBoxManage: error: Machine settings file"):
+    with pytest.raises(
+        VBoxManageError, match="VBoxManage createvm --name failed: VBoxManage: error: Machine settings file"
+    ):
         provider.create(props(tmp_path, url))
 
 
@@ -233,8 +253,13 @@ def test_diff_decisions(provider, tmp_path):
     for key, value in (("memory", 2048), ("cpus", 2), ("state", "running")):
         d = provider.diff("u", olds, {**news, key: value})
         assert (d.changes, d.replaces) == (True, []), key
-    for key, value in (("name", "other"), ("image_url", "http://x/j.vmdk"), ("disk_size", 40000),
-                       ("ip_address", "192.168.56.7"), ("hostonly_cidr", "192.168.57.1/24")):
+    for key, value in (
+        ("name", "other"),
+        ("image_url", "http://x/j.vmdk"),
+        ("disk_size", 40000),
+        ("ip_address", "192.168.56.7"),
+        ("hostonly_cidr", "192.168.57.1/24"),
+    ):
         d = provider.diff("u", olds, {**news, key: value})
         assert (d.changes, d.replaces, d.delete_before_replace) == (True, [key], True), key
 
@@ -297,8 +322,9 @@ def test_a_prune_during_create_waits_and_keeps_the_attached_iso(provider, vboxma
 
 def test_simulator_refuses_what_vboxmanage_refuses(vboxmanage):
     unknown = vboxmanage.run("modifyvm", "nope", "--bogus", "1")
-    assert (unknown.returncode, unknown.stderr.strip()) == (1, "VBoxManage: error: Unknown option: --bogus"), \
+    assert (unknown.returncode, unknown.stderr.strip()) == (1, "VBoxManage: error: Unknown option: --bogus"), (
         "modifyvm reports a bad option and exits 1, like the real one"
+    )
     lower = vboxmanage.run("startvm", "nope", "--bogus")
     assert (lower.returncode, lower.stderr.strip()) == (2, "VBoxManage: error: unknown option: --bogus")
     by_uuid = vboxmanage.run("showvminfo", "0e4b9c4e-1f1a-4c39-9a55-5f0d3cf2a001", "--machinereadable")
@@ -320,7 +346,10 @@ def test_simulator_missing_required_options_answer_like_vboxmanage(vboxmanage, t
     created = vboxmanage.run("createvm", "--name", "sim1", "--basefolder", str(tmp_path / "vms"), "--register")
     assert created.returncode == 0, created.stderr
     no_name = vboxmanage.run("storagectl", "sim1", "--add", "sata")
-    assert (no_name.returncode, no_name.stderr.strip()) == (2, "VBoxManage: error: Storage controller name not specified")
+    assert (no_name.returncode, no_name.stderr.strip()) == (
+        2,
+        "VBoxManage: error: Storage controller name not specified",
+    )
     no_ctl = vboxmanage.run("storageattach", "sim1", "--port", "0", "--device", "0", "--type", "hdd", "--medium", "x")
     assert (no_ctl.returncode, no_ctl.stderr.strip()) == (2, "VBoxManage: error: Storage controller name not specified")
     no_port = vboxmanage.run("storageattach", "sim1", "--storagectl", "SATA", "--type", "hdd", "--medium", "x")
@@ -334,25 +363,34 @@ def started(provider, vboxmanage, url, tmp_path, **changes):
     return created
 
 
-def test_the_guests_address_is_the_static_one_the_driver_configured(provider, vboxmanage, image_server, tmp_path,
-                                                                    monkeypatch):
+def test_the_guests_address_is_the_static_one_the_driver_configured(
+    provider, vboxmanage, image_server, tmp_path, monkeypatch
+):
     _, url, _ = image_server
     created = started(provider, vboxmanage, url, tmp_path, ip_address="192.168.56.150")
     reported = vboxmanage.run("guestproperty", "get", created.id, "/VirtualBox/GuestInfo/Net/1/V4/IP").stdout
     assert reported == "Value: 192.168.56.150\n", "the seed's address on the host-only NIC, matched by its MAC"
     monkeypatch.setenv("VBOXSIM_GUEST_ADDITIONS", "0")
-    assert vboxmanage.run("guestproperty", "get", created.id, "/VirtualBox/GuestInfo/Net/1/V4/IP").stdout == \
-        "No value set!\n"
+    assert (
+        vboxmanage.run("guestproperty", "get", created.id, "/VirtualBox/GuestInfo/Net/1/V4/IP").stdout
+        == "No value set!\n"
+    )
     monkeypatch.delenv("VBOXSIM_GUEST_ADDITIONS")
     # The host-only NIC on an interface whose network does not hold the address: nothing the host can reach.
     assert vboxmanage.run("controlvm", created.id, "poweroff").returncode == 0
     assert vboxmanage.run("hostonlyif", "create").returncode == 0
-    assert vboxmanage.run("hostonlyif", "ipconfig", "vboxnet1", "--ip", "192.168.57.1",
-                          "--netmask", "255.255.255.0").returncode == 0
+    assert (
+        vboxmanage.run(
+            "hostonlyif", "ipconfig", "vboxnet1", "--ip", "192.168.57.1", "--netmask", "255.255.255.0"
+        ).returncode
+        == 0
+    )
     assert vboxmanage.run("modifyvm", created.id, "--hostonlyadapter2", "vboxnet1").returncode == 0
     assert vboxmanage.run("startvm", created.id, "--type", "headless").returncode == 0
-    assert vboxmanage.run("guestproperty", "get", created.id, "/VirtualBox/GuestInfo/Net/1/V4/IP").stdout == \
-        "No value set!\n"
+    assert (
+        vboxmanage.run("guestproperty", "get", created.id, "/VirtualBox/GuestInfo/Net/1/V4/IP").stdout
+        == "No value set!\n"
+    )
 
 
 def test_a_stop_waits_for_the_guest_to_power_off_after_acpi(provider, vboxmanage, image_server, tmp_path, monkeypatch):
@@ -366,8 +404,9 @@ def test_a_stop_waits_for_the_guest_to_power_off_after_acpi(provider, vboxmanage
     assert (vm["state"], vm["stopped_by"]) == ("poweroff", "acpi"), "a guest that shuts down is not cut off"
 
 
-def test_a_guest_that_ignores_acpi_is_powered_off_after_the_bounded_wait(provider, vboxmanage, image_server, tmp_path,
-                                                                         monkeypatch):
+def test_a_guest_that_ignores_acpi_is_powered_off_after_the_bounded_wait(
+    provider, vboxmanage, image_server, tmp_path, monkeypatch
+):
     _, url, _ = image_server
     monkeypatch.setenv("VBOXSIM_ACPI", "ignore")
     monkeypatch.setattr(vbox_provider, "ACPI_TIMEOUT", 3)

@@ -55,9 +55,13 @@ def test_virtualbox_machine_on_a_real_host(host, vboxmanage, tmp_path, monkeypat
     monkeypatch.setattr(vbox_provider, "networks_conf_ranges", lambda: networks_conf_ranges(networks_conf))
     image = tmp_path / "ubuntu.vmdk"
     image.write_bytes(b"simulated vmdk\n" * 1024)
-    driver = VirtualBoxDriver(storage_path=str(tmp_path / "store"), image_url=image.as_uri(),
-                              image_sha256=hashlib.sha256(image.read_bytes()).hexdigest(),
-                              hostonly_cidr=f"{host.gateway}/30", ip_address=host.address)
+    driver = VirtualBoxDriver(
+        storage_path=str(tmp_path / "store"),
+        image_url=image.as_uri(),
+        image_sha256=hashlib.sha256(image.read_bytes()).hexdigest(),
+        hostonly_cidr=f"{host.gateway}/30",
+        ip_address=host.address,
+    )
     mocks = MachineMocks(ssh_host=host)
     out = build_machine(mocks, "dev", DockerMachineArgs(driver=driver))
 
@@ -74,8 +78,10 @@ def test_virtualbox_machine_on_a_real_host(host, vboxmanage, tmp_path, monkeypat
     provider = VirtualBoxVMProvider()
     stopped = provider.update(vm.id, vm.state, {**vm.inputs, "state": "stopped"}).outs
     assert stopped["vm_state"] == "Stopped"
-    assert (vboxmanage.state()["vms"][vm.id]["state"], vboxmanage.state()["vms"][vm.id]["stopped_by"]) == \
-        ("poweroff", "acpi"), "stopped by the ACPI power button, the guest given time to shut down"
+    assert (vboxmanage.state()["vms"][vm.id]["state"], vboxmanage.state()["vms"][vm.id]["stopped_by"]) == (
+        "poweroff",
+        "acpi",
+    ), "stopped by the ACPI power button, the guest given time to shut down"
     assert ssh_banner(vm.state["ssh_port"]) == b"", "a stopped VM answers no SSH"
     started = provider.update(vm.id, stopped, {**vm.inputs, "state": "running"}).outs
     assert started["vm_state"] == "Running" and started["host_only_ip"] == host.address

@@ -7,9 +7,15 @@ import subprocess
 from tests.conftest import require
 from pulumi_docker_machine.components.drivers.seed import SeedConfig, documents, read_seed_iso, write_seed_iso
 
-CONFIG = SeedConfig(hostname="dev", ssh_user="docker", public_key="ssh-ed25519 AAAAC3Nza test@dev",
-                    instance_id="iid-1234", nat_mac="08:00:27:00:00:01", hostonly_mac="08:00:27:00:00:02",
-                    hostonly_address="192.168.56.100/24")
+CONFIG = SeedConfig(
+    hostname="dev",
+    ssh_user="docker",
+    public_key="ssh-ed25519 AAAAC3Nza test@dev",
+    instance_id="iid-1234",
+    nat_mac="08:00:27:00:00:01",
+    hostonly_mac="08:00:27:00:00:02",
+    hostonly_address="192.168.56.100/24",
+)
 
 
 def test_seed_iso_reads_back(tmp_path):
@@ -19,8 +25,14 @@ def test_seed_iso_reads_back(tmp_path):
     assert files == documents(CONFIG)
     assert files["user-data"].startswith("#cloud-config\n")
     user = json.loads(files["user-data"].split("\n", 1)[1])["users"][0]
-    assert user == {"name": "docker", "sudo": "ALL=(ALL) NOPASSWD:ALL", "shell": "/bin/bash", "lock_passwd": True,
-                    "no_user_group": True, "ssh_authorized_keys": ["ssh-ed25519 AAAAC3Nza test@dev"]}
+    assert user == {
+        "name": "docker",
+        "sudo": "ALL=(ALL) NOPASSWD:ALL",
+        "shell": "/bin/bash",
+        "lock_passwd": True,
+        "no_user_group": True,
+        "ssh_authorized_keys": ["ssh-ed25519 AAAAC3Nza test@dev"],
+    }
     assert json.loads(files["meta-data"]) == {"instance-id": "iid-1234", "local-hostname": "dev"}
 
 

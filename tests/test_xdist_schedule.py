@@ -25,13 +25,19 @@ TEST = textwrap.dedent("""
 
 def stand_in_suite(folder: Path, slow_small: float = 0.1) -> Path:
     (folder / "pytest.ini").write_text("[pytest]\ntestpaths = tests\n")
-    (folder / "conftest.py").write_text(f"import sys\nsys.path.insert(0, {str(ROOT)!r})\n"
-                                        "pytest_plugins = ('tests.hosts',)\n")
+    (folder / "conftest.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\npytest_plugins = ('tests.hosts',)\n"
+    )
     tests = folder / "tests"
     tests.mkdir()
-    files = {"test_qemu_real": (1, 3.0), "test_engine_cli": (3, 0.3), "test_swarm_engine": (1, 0.3),
-             "test_swarm_cli": (2, 0.3), **{f"test_small_{c}": (2, 0.1) for c in "abcdef"},
-             "test_small_z": (2, slow_small)}
+    files = {
+        "test_qemu_real": (1, 3.0),
+        "test_engine_cli": (3, 0.3),
+        "test_swarm_engine": (1, 0.3),
+        "test_swarm_cli": (2, 0.3),
+        **{f"test_small_{c}": (2, 0.1) for c in "abcdef"},
+        "test_small_z": (2, slow_small),
+    }
     for name, (count, seconds) in files.items():
         body = "".join(f"\ndef test_{i}():\n    note({seconds})\n" for i in range(count))
         (tests / f"{name}.py").write_text(TEST + body)
@@ -41,9 +47,14 @@ def stand_in_suite(folder: Path, slow_small: float = 0.1) -> Path:
 def run_stand_in_suite(folder: Path, log: Path, *options: str) -> dict[str, list[str]]:
     """Which modules each worker ran, in order."""
     log.unlink(missing_ok=True)
-    done = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadfile", "-q", *options],
-                          cwd=folder, capture_output=True, text=True, timeout=300,
-                          env={"PATH": "/usr/bin:/bin", "SCHEDULE_LOG": str(log)})
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadfile", "-q", *options],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "SCHEDULE_LOG": str(log)},
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     runs = [line.split() for line in log.read_text().splitlines()]
     assert len(runs) == 1 + 3 + 1 + 2 + 7 * 2

@@ -10,8 +10,9 @@ from . import run
 
 
 @click.command("active", short_help="Print which machine is active")
-@click.option("-t", "--timeout", default=10, show_default=True, type=click.IntRange(1, MAX_TIMEOUT),
-              help="Timeout in seconds")
+@click.option(
+    "-t", "--timeout", default=10, show_default=True, type=click.IntRange(1, MAX_TIMEOUT), help="Timeout in seconds"
+)
 @click.pass_obj
 def command(app: Application, timeout) -> None:
     """Print which machine is active."""

@@ -40,7 +40,8 @@ def list_images(app: Application, quiet: bool) -> None:
             app.echo(entry.path.name)
         return
     rows = [("IMAGE", "SIZE", "USED BY")] + [
-        (entry.path.name, size(entry.size), ", ".join(sorted(entry.used_by)) or "-") for entry in entries]
+        (entry.path.name, size(entry.size), ", ".join(sorted(entry.used_by)) or "-") for entry in entries
+    ]
     widths = [max(len(row[i]) for row in rows) for i in range(2)]
     for row in rows:
         app.echo(f"{row[0]:<{widths[0]}}   {row[1]:<{widths[1]}}   {row[2]}".rstrip())

@@ -23,33 +23,80 @@ class CreateCommand(click.Command):
 
 @click.command("create", cls=CreateCommand, short_help="Create a machine")
 @click.argument("name")
-@click.option("-d", "--driver", envvar="MACHINE_DRIVER", default=DEFAULT_DRIVER, show_default=True,
-              type=click.Choice(DRIVERS), help="Driver to create machine with.")
-@click.option("--engine-install-url", envvar="MACHINE_DOCKER_INSTALL_URL", default="https://get.docker.com",
-              show_default=True, help="Custom URL to use for engine installation ('distro': the OS package; 'none')")
-@click.option("--engine-opt", multiple=True, help="Specify arbitrary flags to include with the created engine in the form flag=value")
-@click.option("--engine-insecure-registry", multiple=True, help="Specify insecure registries to allow with the created engine")
+@click.option(
+    "-d",
+    "--driver",
+    envvar="MACHINE_DRIVER",
+    default=DEFAULT_DRIVER,
+    show_default=True,
+    type=click.Choice(DRIVERS),
+    help="Driver to create machine with.",
+)
+@click.option(
+    "--engine-install-url",
+    envvar="MACHINE_DOCKER_INSTALL_URL",
+    default="https://get.docker.com",
+    show_default=True,
+    help="Custom URL to use for engine installation ('distro': the OS package; 'none')",
+)
+@click.option(
+    "--engine-opt",
+    multiple=True,
+    help="Specify arbitrary flags to include with the created engine in the form flag=value",
+)
+@click.option(
+    "--engine-insecure-registry", multiple=True, help="Specify insecure registries to allow with the created engine"
+)
 @click.option("--engine-registry-mirror", multiple=True, help="Specify registry mirrors to use")
 @click.option("--engine-label", multiple=True, help="Specify labels for the created engine")
-@click.option("--engine-storage-driver", default="overlay2", show_default=True, help="Specify a storage driver to use with the engine")
+@click.option(
+    "--engine-storage-driver",
+    default="overlay2",
+    show_default=True,
+    help="Specify a storage driver to use with the engine",
+)
 @click.option("--engine-env", multiple=True, help="Specify environment variables to set in the engine")
 @click.option("--tls-san", multiple=True, help="Support extra SANs for TLS certs")
 @click.option("--no-docker-context", is_flag=True, help="Do not write a Docker context for the machine")
 @backend_option
 @click.pass_obj
-def command(app: Application, name, driver, engine_install_url, engine_opt, engine_insecure_registry,
-            engine_registry_mirror, engine_label, engine_storage_driver, engine_env, tls_san, no_docker_context,
-            backend_url, **flags) -> None:
+def command(
+    app: Application,
+    name,
+    driver,
+    engine_install_url,
+    engine_opt,
+    engine_insecure_registry,
+    engine_registry_mirror,
+    engine_label,
+    engine_storage_driver,
+    engine_env,
+    tls_san,
+    no_docker_context,
+    backend_url,
+    **flags,
+) -> None:
     """Create a machine."""
     from pulumi_docker_machine.automation import MachineSpec, create_machine
 
     options = to_driver_options(driver, flags, store_root=str(app.store.root))
-    engine = {"install_url": engine_install_url, "opts": list(engine_opt), "env": list(engine_env),
-              "labels": list(engine_label), "registry_mirrors": list(engine_registry_mirror),
-              "insecure_registries": list(engine_insecure_registry), "storage_driver": engine_storage_driver}
+    engine = {
+        "install_url": engine_install_url,
+        "opts": list(engine_opt),
+        "env": list(engine_env),
+        "labels": list(engine_label),
+        "registry_mirrors": list(engine_registry_mirror),
+        "insecure_registries": list(engine_insecure_registry),
+        "storage_driver": engine_storage_driver,
+    }
     if ENGINE_PORT in options:
         engine["port"] = options.pop(ENGINE_PORT)
     spec = MachineSpec(driver=driver, driver_options=options, engine=engine, tls_sans=list(tls_san))
     space = workspace(app, backend_url)
-    for_each(app, [name], lambda machine, say: create_machine(machine, spec, workspace=space, say=say,
-                                                              docker_context=not no_docker_context))
+    for_each(
+        app,
+        [name],
+        lambda machine, say: create_machine(
+            machine, spec, workspace=space, say=say, docker_context=not no_docker_context
+        ),
+    )

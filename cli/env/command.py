@@ -11,7 +11,12 @@ from . import run
 
 @click.command("env", short_help="Display the commands to set up the environment for the Docker client")
 @click.argument("name", required=False)
-@click.option("--shell", "shell_name", type=click.Choice(shells.SHELLS), help="Force environment to be configured for a specified shell: [fish, cmd, powershell, tcsh, emacs], default is auto-detect")
+@click.option(
+    "--shell",
+    "shell_name",
+    type=click.Choice(shells.SHELLS),
+    help="Force environment to be configured for a specified shell: [fish, cmd, powershell, tcsh, emacs], default is auto-detect",
+)
 @click.option("-u", "--unset", is_flag=True, help="Unset variables instead of setting them")
 @click.option("--no-proxy", is_flag=True, help="Add machine IP to NO_PROXY environment variable")
 @click.pass_obj

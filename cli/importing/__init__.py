@@ -11,8 +11,14 @@ from ..changing import backend_option, workspace
 @click.command("import", short_help="Bring machines from the Pulumi backend into the local store")
 @click.argument("names", nargs=-1)
 @click.option("--stack", "stack_name", help="Import the machines of this declarative stack (pulumi up on stacks/)")
-@click.option("--cwd", "project_dir", default=".", show_default=True, type=click.Path(file_okay=False),
-              help="The Pulumi project folder of --stack")
+@click.option(
+    "--cwd",
+    "project_dir",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="The Pulumi project folder of --stack",
+)
 @backend_option
 @click.pass_obj
 def command(app: Application, names, stack_name, project_dir, backend_url) -> None:
@@ -25,8 +31,9 @@ def command(app: Application, names, stack_name, project_dir, backend_url) -> No
     space = workspace(app, backend_url)
     try:
         if stack_name:
-            imported = import_stack(stack_name, project_dir, store=app.store, say=app.echo,
-                                    pulumi_command=space.command())
+            imported = import_stack(
+                stack_name, project_dir, store=app.store, say=app.echo, pulumi_command=space.command()
+            )
             note = unmigrated_note(stack_name, project_dir, pulumi_command=space.command())
             if note:
                 app.echo(note)
@@ -39,7 +46,9 @@ def command(app: Application, names, stack_name, project_dir, backend_url) -> No
         from pulumi_docker_machine.automation.errors import last_line
         from pulumi_docker_machine.automation.backenderrors import unreachable, where
 
-        app.abort(unreachable(str(err), space.backend)
-                  or f"Error reading the backend {where(space.backend)}: {last_line(err)}")
+        app.abort(
+            unreachable(str(err), space.backend)
+            or f"Error reading the backend {where(space.backend)}: {last_line(err)}"
+        )
     if not imported:
         app.echo("No machines found in the backend")

@@ -11,6 +11,8 @@ def run(app: Application, *, names) -> None:
     hosts = [app.host(name) for name in app.names_or_default(names)]
     for host in hosts:
         if not host.ip:
-            app.abort(f"Error getting IP address: the machine {host.name!r} has no IP address yet: "
-                      f"{missing_address(host.driver_name)}")
+            app.abort(
+                f"Error getting IP address: the machine {host.name!r} has no IP address yet: "
+                f"{missing_address(host.driver_name)}"
+            )
         app.echo(host.ip)

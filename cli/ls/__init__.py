@@ -14,12 +14,22 @@ from pulumi_docker_machine.store.migrated import DUE, migration_state, store_bac
 from pulumi_docker_machine.store.swarms import swarm_membership
 from ..table import tabulate
 
-DEFAULT_FORMAT = ("table {{ .Name }}\t{{ .Active }}\t{{ .DriverName}}\t{{ .State }}\t{{ .URL }}\t{{ .Swarm }}\t"
-                  "{{ .DockerVersion }}\t{{ .Error}}")
+DEFAULT_FORMAT = (
+    "table {{ .Name }}\t{{ .Active }}\t{{ .DriverName}}\t{{ .State }}\t{{ .URL }}\t{{ .Swarm }}\t"
+    "{{ .DockerVersion }}\t{{ .Error}}"
+)
 HEADERS = {
-    "Name": "NAME", "Active": "ACTIVE", "ActiveHost": "ACTIVE_HOST", "ActiveSwarm": "ACTIVE_SWARM",
-    "DriverName": "DRIVER", "State": "STATE", "URL": "URL", "Swarm": "SWARM", "DockerVersion": "DOCKER",
-    "Error": "ERRORS", "ResponseTime": "RESPONSE",
+    "Name": "NAME",
+    "Active": "ACTIVE",
+    "ActiveHost": "ACTIVE_HOST",
+    "ActiveSwarm": "ACTIVE_SWARM",
+    "DriverName": "DRIVER",
+    "State": "STATE",
+    "URL": "URL",
+    "Swarm": "SWARM",
+    "DockerVersion": "DOCKER",
+    "Error": "ERRORS",
+    "ResponseTime": "RESPONSE",
 }
 FILTER_KEYS = ("driver", "state", "name", "swarm", "label")
 PROBED = ("State", "URL", "DockerVersion", "Error", "ResponseTime")
@@ -128,7 +138,7 @@ def run(app: Application, *, quiet, filters, timeout, template) -> None:
             app.echo(host.name)
         return
     table = template.startswith("table ")
-    body = template[len("table "):] if table else template
+    body = template[len("table ") :] if table else template
     try:
         lines = [render(body, HEADERS)] if table else []
         lines += [render(body, row(h, statuses.get(h.name), docker_host)) for h in selected]

@@ -13,8 +13,10 @@ import os
 from ..engine_status import EngineStatus
 from pulumi_docker_machine.store.swarms import swarm_membership
 
-GONE = ("Error: machine does not exist in the backend any more (removed from another store): "
-        "'docker-machine rm -f {name}' forgets it here")
+GONE = (
+    "Error: machine does not exist in the backend any more (removed from another store): "
+    "'docker-machine rm -f {name}' forgets it here"
+)
 
 
 def gone_from_backend(store, hosts, statuses: dict, timeout: float) -> dict:
@@ -22,10 +24,17 @@ def gone_from_backend(store, hosts, statuses: dict, timeout: float) -> dict:
     A backend that does not answer within ``timeout`` seconds (``ls -t``) leaves the probes' answers as they
     were; the pulumi still asking is cancelled when this command exits (its guard sees us gone)."""
     backend = os.environ.get("PULUMI_BACKEND_URL") or ""
-    suspects = [host for host in hosts
-                if backend and not backend.startswith("file:") and host.pulumi.get("Backend") == backend
-                and statuses.get(host.name) is not None and statuses[host.name].state != "Running"
-                and not host.pulumi.get("DeclaredIn") and not swarm_membership(host)]
+    suspects = [
+        host
+        for host in hosts
+        if backend
+        and not backend.startswith("file:")
+        and host.pulumi.get("Backend") == backend
+        and statuses.get(host.name) is not None
+        and statuses[host.name].state != "Running"
+        and not host.pulumi.get("DeclaredIn")
+        and not swarm_membership(host)
+    ]
     if not suspects:
         return {}
     import threading
@@ -48,5 +57,8 @@ def gone_from_backend(store, hosts, statuses: dict, timeout: float) -> dict:
     if not answer:
         return {}
     stacks = answer[0]
-    return {host.name: EngineStatus("Error", error=GONE.format(name=host.name))
-            for host in suspects if host.name not in stacks}
+    return {
+        host.name: EngineStatus("Error", error=GONE.format(name=host.name))
+        for host in suspects
+        if host.name not in stacks
+    }

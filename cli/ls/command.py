@@ -12,8 +12,14 @@ from . import run
 @click.command("ls", short_help="List machines")
 @click.option("-q", "--quiet", is_flag=True, help="Enable quiet mode")
 @click.option("--filter", "filters", multiple=True, help="Filter output based on conditions provided")
-@click.option("-t", "--timeout", default=10, show_default=True, type=click.IntRange(1, MAX_TIMEOUT),
-              help="Timeout in seconds, default to 10s")
+@click.option(
+    "-t",
+    "--timeout",
+    default=10,
+    show_default=True,
+    type=click.IntRange(1, MAX_TIMEOUT),
+    help="Timeout in seconds, default to 10s",
+)
 @click.option("-f", "--format", "template", help="Pretty-print machines using a Go template")
 @click.pass_obj
 def command(app: Application, quiet, filters, timeout, template) -> None:

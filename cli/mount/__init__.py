@@ -48,8 +48,10 @@ def command(app: Application, source, mountpoint, unmount) -> None:
     options = [fuse_option(word) for word in settings]
     # -F /dev/null: no ssh_config but these settings (as ssh and scp), so the pin is written as they write it.
     remote = f"{host.ssh_user}@{host_part(host)}:{path or '.'}"
-    code, mismatch = call(["sshfs", "-F", "/dev/null", *options, "--", remote, mountpoint],
-                          [(pin, host.ssh_host, host.ssh_port, host.ssh_user)])
+    code, mismatch = call(
+        ["sshfs", "-F", "/dev/null", *options, "--", remote, mountpoint],
+        [(pin, host.ssh_host, host.ssh_port, host.ssh_user)],
+    )
     if mismatch:
         app.abort(mismatch)
     sys.exit(code)

@@ -6,6 +6,6 @@ command = machine_command(
     "provision",
     "Re-provision existing machines",
     'Provisioning "{name}"...',
-    'Docker is up and running!',
+    "Docker is up and running!",
     lambda name, **kw: operations().provision_machine(name, **kw),
 )

@@ -6,6 +6,6 @@ command = machine_command(
     "restart",
     "Restart a machine",
     'Restarting "{name}"...',
-    'Restarted machines may have new IP addresses. You may need to re-run the `docker-machine env` command.',
+    "Restarted machines may have new IP addresses. You may need to re-run the `docker-machine env` command.",
     lambda name, **kw: operations().restart_machine(name, **kw),
 )

@@ -10,8 +10,15 @@ from ..changing import backend_option, for_each, workspace
 
 @click.command("rm", short_help="Remove a machine")
 @click.argument("names", nargs=-1)
-@click.option("-f", "--force", is_flag=True, help="Remove local configuration even if machine cannot be removed, also implies an automatic yes (`-y`)")
-@click.option("-y", is_flag=True, help="Assumes automatic yes to proceed with remove, without prompting further user confirmation")
+@click.option(
+    "-f",
+    "--force",
+    is_flag=True,
+    help="Remove local configuration even if machine cannot be removed, also implies an automatic yes (`-y`)",
+)
+@click.option(
+    "-y", is_flag=True, help="Assumes automatic yes to proceed with remove, without prompting further user confirmation"
+)
 @backend_option
 @click.pass_obj
 def command(app: Application, names, force, y, backend_url) -> None:

@@ -29,8 +29,18 @@ def split_location(app: Application, arg: str) -> tuple[HostConfig | None, str |
 @click.argument("source")
 @click.argument("destination")
 @click.option("-r", "--recursive", is_flag=True, help="Copy files recursively (required to copy directories)")
-@click.option("-d", "--delta", is_flag=True, help="Reduce amount of data sent over network by sending only the differences (uses rsync)")
-@click.option("-q", "--quiet", is_flag=True, help="Disables the progress meter as well as warning and diagnostic messages from ssh")
+@click.option(
+    "-d",
+    "--delta",
+    is_flag=True,
+    help="Reduce amount of data sent over network by sending only the differences (uses rsync)",
+)
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="Disables the progress meter as well as warning and diagnostic messages from ssh",
+)
 @click.pass_obj
 def command(app: Application, source, destination, recursive, delta, quiet) -> None:
     """Copy files between machines: [[user@]machine:][path] [[user@]machine:][path]."""
@@ -60,8 +70,15 @@ def command(app: Application, source, destination, recursive, delta, quiet) -> N
         # "--" before the locations: a path such as --rsh=... is a path, never an option.
         if delta:
             ssh = shlex.join(["ssh", *base])  # rsync splits -e at spaces, honouring quotes
-            args = ["rsync", "-e", ssh, "-a" if recursive else "-t", *(["-q"] if quiet else ["--progress"]), "--",
-                    *locations]
+            args = [
+                "rsync",
+                "-e",
+                ssh,
+                "-a" if recursive else "-t",
+                *(["-q"] if quiet else ["--progress"]),
+                "--",
+                *locations,
+            ]
         else:
             args = ["scp", *base, "-3", *(["-r"] if recursive else []), *(["-q"] if quiet else []), "--", *locations]
         code, mismatch = call(args, [(pin, host.ssh_host, host.ssh_port, host.ssh_user) for pin, host in pins.values()])

@@ -15,8 +15,11 @@ from pulumi_docker_machine.sshargs import ssh_command
 SSH_FAILED = 255  # ssh's own exit code (a remote command may exit 255 too: the pin's probe tells them apart)
 
 
-@click.command("ssh", short_help="Log into or run a command on a machine with SSH.",
-               context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.command(
+    "ssh",
+    short_help="Log into or run a command on a machine with SSH.",
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+)
 @click.argument("name", required=False)
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
 @click.pass_obj

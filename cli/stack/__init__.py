@@ -73,9 +73,12 @@ def rm(app: Application, swarm: str, args: Sequence[str]) -> None:
         time.sleep(2)
 
 
-for _sub, _help in (("ls", "List stacks: docker-machine stack ls SWARM"),
-                    ("ps", "List a stack's tasks: docker-machine stack ps SWARM APP"),
-                    ("services", "List a stack's services: docker-machine stack services SWARM APP")):
+for _sub, _help in (
+    ("ls", "List stacks: docker-machine stack ls SWARM"),
+    ("ps", "List a stack's tasks: docker-machine stack ps SWARM APP"),
+    ("services", "List a stack's services: docker-machine stack services SWARM APP"),
+):
+
     def _make(sub: str):
         @click.pass_obj
         def passthrough(app: Application, swarm: str, args: Sequence[str]) -> None:
@@ -85,4 +88,5 @@ for _sub, _help in (("ls", "List stacks: docker-machine stack ls SWARM"),
 
     # The outer decorator's argument comes first: SWARM, then everything else.
     command.command(_sub, context_settings=PASS_THROUGH, help=_help)(
-        click.argument("swarm")(click.argument("args", nargs=-1, type=click.UNPROCESSED)(_make(_sub))))
+        click.argument("swarm")(click.argument("args", nargs=-1, type=click.UNPROCESSED)(_make(_sub)))
+    )

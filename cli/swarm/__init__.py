@@ -1,8 +1,8 @@
 """``docker-machine swarm``: Swarm mode clusters of machines, each swarm one Pulumi stack.
 
-    docker-machine swarm create lab --managers 1 --workers 2 -d digitalocean --digitalocean-region fra1
-    docker-machine swarm create lab --workers 2 -d generic --generic-ip-address A --generic-ip-address B ...
-    docker-machine swarm ls | scale lab --workers 3 | env lab | rm lab
+docker-machine swarm create lab --managers 1 --workers 2 -d digitalocean --digitalocean-region fra1
+docker-machine swarm create lab --workers 2 -d generic --generic-ip-address A --generic-ip-address B ...
+docker-machine swarm ls | scale lab --workers 3 | env lab | rm lab
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class SwarmDriverCommand(click.Command):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         self.params = [p for p in self.params if not (p.name or "").startswith("driver_")]
         # scale does not know the swarm's driver before parsing: every driver's per-node flags.
-        self.params += (swarm_driver_options(driver_in(args)) if self.name == "create" else per_node_options(DRIVERS))
+        self.params += swarm_driver_options(driver_in(args)) if self.name == "create" else per_node_options(DRIVERS)
         return super().parse_args(ctx, args)
 
 
@@ -63,15 +63,28 @@ def command() -> None:
 @click.argument("name")
 @click.option("--managers", default=1, show_default=True, type=int, help="Number of manager nodes")
 @click.option("--workers", default=0, show_default=True, type=int, help="Number of worker nodes")
-@click.option("-d", "--driver", envvar="MACHINE_DRIVER", default=DEFAULT_DRIVER, show_default=True,
-              type=click.Choice(DRIVERS), help="Driver to create the nodes with.")
-@click.option("--engine-install-url", envvar="MACHINE_DOCKER_INSTALL_URL", default="https://get.docker.com",
-              show_default=True, help="Custom URL to use for engine installation ('distro': the OS package; 'none')")
+@click.option(
+    "-d",
+    "--driver",
+    envvar="MACHINE_DRIVER",
+    default=DEFAULT_DRIVER,
+    show_default=True,
+    type=click.Choice(DRIVERS),
+    help="Driver to create the nodes with.",
+)
+@click.option(
+    "--engine-install-url",
+    envvar="MACHINE_DOCKER_INSTALL_URL",
+    default="https://get.docker.com",
+    show_default=True,
+    help="Custom URL to use for engine installation ('distro': the OS package; 'none')",
+)
 @click.option("--engine-label", multiple=True, help="Specify labels for the created engines")
 @backend_option
 @click.pass_obj
-def create(app: Application, name, managers, workers, driver, engine_install_url, engine_label, backend_url,
-           **flags) -> None:
+def create(
+    app: Application, name, managers, workers, driver, engine_install_url, engine_label, backend_url, **flags
+) -> None:
     """Create a swarm: the first manager inits it, the other nodes join."""
     from pulumi_docker_machine.automation.swarm import SwarmSpec, create_swarm
 
@@ -81,10 +94,19 @@ def create(app: Application, name, managers, workers, driver, engine_install_url
     if ENGINE_PORT in options:
         engine["port"] = options.pop(ENGINE_PORT)
     if each and len(nodes) != managers + workers:
-        app.abort(f"Error creating swarm: {len(nodes)} {each[0]} given for {managers + workers} nodes: "
-                  "give one per node, managers first, then workers")
-    spec = SwarmSpec(driver=driver, managers=managers, workers=workers, driver_options=options, engine=engine,
-                     manager_options=nodes[:managers], worker_options=nodes[managers:])
+        app.abort(
+            f"Error creating swarm: {len(nodes)} {each[0]} given for {managers + workers} nodes: "
+            "give one per node, managers first, then workers"
+        )
+    spec = SwarmSpec(
+        driver=driver,
+        managers=managers,
+        workers=workers,
+        driver_options=options,
+        engine=engine,
+        manager_options=nodes[:managers],
+        worker_options=nodes[managers:],
+    )
     space = workspace(app, backend_url)
     run_one(app, name, lambda swarm, say: create_swarm(swarm, spec, workspace=space, say=say))
 
@@ -103,15 +125,23 @@ def scale(app: Application, name, managers, workers, backend_url, **flags) -> No
         app.abort("Error: give --managers and/or --workers: the new number of nodes")
     nodes, _ = per_node_values(flags)
     space = workspace(app, backend_url)
-    run_one(app, name, lambda swarm, say: scale_swarm(swarm, managers=managers, workers=workers,
-                                                      new_node_options=nodes,
-                                                      workspace=space, say=say))
+    run_one(
+        app,
+        name,
+        lambda swarm, say: scale_swarm(
+            swarm, managers=managers, workers=workers, new_node_options=nodes, workspace=space, say=say
+        ),
+    )
 
 
 @command.command("rm", short_help="Remove swarms and their machines")
 @click.argument("names", nargs=-1)
-@click.option("-f", "--force", is_flag=True, help="Remove local configuration even if the swarm cannot be removed, "
-                                                   "also implies an automatic yes (`-y`)")
+@click.option(
+    "-f",
+    "--force",
+    is_flag=True,
+    help="Remove local configuration even if the swarm cannot be removed, also implies an automatic yes (`-y`)",
+)
 @click.option("-y", is_flag=True, help="Assumes automatic yes to proceed with remove")
 @backend_option
 @click.pass_obj
@@ -164,8 +194,17 @@ def list_swarms(app: Application, quiet) -> None:
                 manager = app.store.load(record.managers[0]).url
             except ValueError:
                 manager = ""
-        rows.append([name, record.driver, str(len(record.managers)), str(len(record.workers)), manager, record.state,
-                     str(record.data.get("LastError", ""))[:200].splitlines()[0] if record.data.get("LastError") else ""])
+        rows.append(
+            [
+                name,
+                record.driver,
+                str(len(record.managers)),
+                str(len(record.workers)),
+                manager,
+                record.state,
+                str(record.data.get("LastError", ""))[:200].splitlines()[0] if record.data.get("LastError") else "",
+            ]
+        )
     if not quiet:
         header = ["NAME", "DRIVER", "MANAGERS", "WORKERS", "MANAGER URL", "STATE", "ERRORS"]
         app.echo(tabulate(["\t".join(row) for row in [header, *rows]]), nl=False)
@@ -173,8 +212,9 @@ def list_swarms(app: Application, quiet) -> None:
 
 @command.command("env", short_help="Display the commands to point the Docker client at a swarm's manager")
 @click.argument("name")
-@click.option("--shell", "shell_name", type=click.Choice(SHELLS),
-              help="Force environment to be configured for a specified shell")
+@click.option(
+    "--shell", "shell_name", type=click.Choice(SHELLS), help="Force environment to be configured for a specified shell"
+)
 @click.pass_obj
 def env(app: Application, name, shell_name) -> None:
     """The env of the swarm's first manager (docker commands then act on the swarm)."""
@@ -189,5 +229,6 @@ def env(app: Application, name, shell_name) -> None:
     checked_connection(app, host)
     shell = shells.shell(shell_name or shells.detect())
     words = ["docker-machine", "swarm", "env"] + (["--shell", shell_name] if shell_name else []) + [name]
-    app.echo("".join(shell.set(k, v) for k, v in host.docker_env().items()) + shell.usage_hint(" ".join(words)),
-             nl=False)
+    app.echo(
+        "".join(shell.set(k, v) for k, v in host.docker_env().items()) + shell.usage_hint(" ".join(words)), nl=False
+    )

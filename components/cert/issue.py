@@ -204,9 +204,7 @@ def san_entry(value: str) -> x509.GeneralName:
     if labels and labels[0] == "*":  # a wildcard is allowed as the first label only
         labels = labels[1:]
     if not host or len(host) > 253 or not labels or not all(_DNS_LABEL.match(label) for label in labels):
-        raise ValueError(
-            f"invalid TLS SAN {value!r}: give an IP address or a DNS name such as docker.example.com"
-        )
+        raise ValueError(f"invalid TLS SAN {value!r}: give an IP address or a DNS name such as docker.example.com")
     return x509.DNSName(host.lower())
 
 

@@ -51,8 +51,9 @@ class ComposeDeployment(Resource, module=MODULE, name="ComposeDeployment"):
 
     def __init__(self, name: str, props: dict, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         outputs = dict.fromkeys(("services", "published_ports", "content_sha256"))
-        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
-            additional_secret_outputs=["client_key_pem", "env_files"]))
+        opts = pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(additional_secret_outputs=["client_key_pem", "env_files"])
+        )
         super().__init__(ComposeDeploymentProvider(), name, {**outputs, **props}, opts)
 
 
@@ -69,8 +70,9 @@ def build_props(name: str, args: ComposeAppArgs) -> dict[str, Any]:
         raise ComposeArgumentError(f"compose app {name!r}: give either file= (a path) or content= (the text)")
     missing = [a for a in TARGET_ATTRIBUTES if getattr(args.target, a, None) is None]
     if missing:
-        raise ComposeArgumentError(f"compose app {name!r}: target must be a DockerMachine or a swarm "
-                                   f"(it has no {', '.join(missing)})")
+        raise ComposeArgumentError(
+            f"compose app {name!r}: target must be a DockerMachine or a swarm (it has no {', '.join(missing)})"
+        )
     project = args.project_name if args.project_name is not None else default_project_name(name)
     problem = project_name_problem(project)
     if problem:
@@ -115,11 +117,18 @@ class ComposeApp(pulumi.ComponentResource):
         props = build_props(name, args)  # before registering anything
         super().__init__(TYPE, name, None, opts)
         depends = [args.target] if isinstance(args.target, pulumi.Resource) else []
-        deployment = ComposeDeployment(f"{name}-deployment", props,
-                                       pulumi.ResourceOptions(parent=self, depends_on=depends))
+        deployment = ComposeDeployment(
+            f"{name}-deployment", props, pulumi.ResourceOptions(parent=self, depends_on=depends)
+        )
         self.project_name = pulumi.Output.from_input(props["project_name"])
         self.services = deployment.services
         self.published_ports = deployment.published_ports
         self.content_sha256 = deployment.content_sha256
-        self.register_outputs({"project_name": self.project_name, "services": self.services,
-                               "published_ports": self.published_ports, "content_sha256": self.content_sha256})
+        self.register_outputs(
+            {
+                "project_name": self.project_name,
+                "services": self.services,
+                "published_ports": self.published_ports,
+                "content_sha256": self.content_sha256,
+            }
+        )

@@ -57,14 +57,19 @@ def problems(props: Mapping[str, Any], unknown: object = None) -> list[tuple[str
     if known("content") and (not isinstance(props["content"], str) or not props["content"].strip()):
         found.append(("content", "the Compose file is empty"))
     if props.get("resolve_image") not in RESOLVE_IMAGE:
-        found.append(("resolve_image", f"resolve_image must be one of {', '.join(RESOLVE_IMAGE)}, "
-                                       f"not {props.get('resolve_image')!r}"))
+        found.append(
+            (
+                "resolve_image",
+                f"resolve_image must be one of {', '.join(RESOLVE_IMAGE)}, not {props.get('resolve_image')!r}",
+            )
+        )
     if known("docker_host") and not str(props["docker_host"]).startswith("tcp://"):
         found.append(("docker_host", f"docker_host must be a tcp:// URL, not {str(props['docker_host'])[:100]!r}"))
     env_files = props.get("env_files")
     if env_files is not None and env_files != unknown:
-        if not isinstance(env_files, list) or not all(isinstance(f, dict) and isinstance(f.get("content"), str)
-                                                      for f in env_files):
+        if not isinstance(env_files, list) or not all(
+            isinstance(f, dict) and isinstance(f.get("content"), str) for f in env_files
+        ):
             found.append(("env_files", "env_files must be a list of {name, content}"))
     project_directory = props.get("project_directory") or ""
     if project_directory and project_directory != unknown and not Path(project_directory).is_dir():
@@ -114,8 +119,10 @@ class Session:
     # ----- docker stack (a swarm manager) ---------------------------------------------------------------------
 
     def stack_service_ids(self) -> list[str]:
-        listed = self.run(["service", "ls", "--quiet", "--filter", f"label={STACK_LABEL}={self.project}"],
-                          what=f"listing the services of stack {self.project}")
+        listed = self.run(
+            ["service", "ls", "--quiet", "--filter", f"label={STACK_LABEL}={self.project}"],
+            what=f"listing the services of stack {self.project}",
+        )
         return listed.stdout.split()
 
 
@@ -135,8 +142,20 @@ def deploy(props: Mapping[str, Any]) -> dict[str, Any]:
     with session(props) as s:
         if props["mode"] == "stack":
             content = interpolate(props["content"], s.variables)  # before anything runs: a bad file deploys nothing
-            s.run(["stack", "deploy", "--compose-file", "-", "--prune", "--resolve-image", props["resolve_image"],
-                   s.project], what=_what(props, "deploy"), stdin=content)
+            s.run(
+                [
+                    "stack",
+                    "deploy",
+                    "--compose-file",
+                    "-",
+                    "--prune",
+                    "--resolve-image",
+                    props["resolve_image"],
+                    s.project,
+                ],
+                what=_what(props, "deploy"),
+                stdin=content,
+            )
         else:
             s.check_compose()
             s.compose("up", "--detach", "--remove-orphans", what=_what(props, "up"))

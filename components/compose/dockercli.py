@@ -14,10 +14,13 @@ import subprocess
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
-MISSING_DOCKER = ("the docker CLI is not on PATH: install Docker's CLI (docker-ce-cli from Docker's packages, "
-                  "or Debian's docker.io)")
-MISSING_PLUGIN = ("the Docker Compose v2 plugin is missing: install docker-compose-plugin (Docker's packages) "
-                  "or put the docker-compose binary in ~/.docker/cli-plugins/")
+MISSING_DOCKER = (
+    "the docker CLI is not on PATH: install Docker's CLI (docker-ce-cli from Docker's packages, or Debian's docker.io)"
+)
+MISSING_PLUGIN = (
+    "the Docker Compose v2 plugin is missing: install docker-compose-plugin (Docker's packages) "
+    "or put the docker-compose binary in ~/.docker/cli-plugins/"
+)
 # What the docker CLI reads that would point it anywhere but the machine we name.
 CLEARED = ("DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_TLS")
 STACK_LABEL = "com.docker.stack.namespace"
@@ -33,8 +36,10 @@ class DockerCLIError(RuntimeError):
 
 def project_name_problem(name: Any) -> Optional[str]:
     if not isinstance(name, str) or not PROJECT_NAME.match(name):
-        return (f"project name {str(name)[:80]!r} must be 1 to 63 lowercase letters, digits, '-' or '_', starting "
-                "with a letter or digit (what docker compose and docker stack accept)")
+        return (
+            f"project name {str(name)[:80]!r} must be 1 to 63 lowercase letters, digits, '-' or '_', starting "
+            "with a letter or digit (what docker compose and docker stack accept)"
+        )
     return None
 
 
@@ -61,12 +66,20 @@ def machine_env(base: Mapping[str, str], docker_host: str, cert_path: str | Path
     return env
 
 
-def run(args: Sequence[str], env: Mapping[str, str], *, stdin: str | None = None, cwd: str | Path | None = None,
-        timeout: float = 900, what: str = "") -> subprocess.CompletedProcess:
+def run(
+    args: Sequence[str],
+    env: Mapping[str, str],
+    *,
+    stdin: str | None = None,
+    cwd: str | Path | None = None,
+    timeout: float = 900,
+    what: str = "",
+) -> subprocess.CompletedProcess:
     """Run a docker command; a failure raises DockerCLIError naming the command and the end of its output."""
     try:
-        result = subprocess.run(list(args), env=dict(env), input=stdin, capture_output=True, text=True, cwd=cwd,
-                                timeout=timeout)
+        result = subprocess.run(
+            list(args), env=dict(env), input=stdin, capture_output=True, text=True, cwd=cwd, timeout=timeout
+        )
     except subprocess.TimeoutExpired:
         raise DockerCLIError(f"{what or shown(args)} did not finish within {timeout:g}s") from None
     except OSError as err:
@@ -110,6 +123,7 @@ def parse_env_file(text: str) -> dict[str, str]:
 
 # ----- what a deployment consists of -------------------------------------------------------------------------------
 
+
 def port_text(published: Any, target: Any, protocol: Any) -> str:
     return f"{int(published)}->{int(target)}/{str(protocol or 'tcp').lower()}"
 
@@ -149,7 +163,7 @@ def service_inspect_summary(text: str, stack: str) -> tuple[list[str], dict[str,
     for record in _json_records(text):
         spec = record.get("Spec") or {}
         full = str(spec.get("Name") or "")
-        name = full[len(stack) + 1:] if full.startswith(f"{stack}_") else full
+        name = full[len(stack) + 1 :] if full.startswith(f"{stack}_") else full
         if not name:
             continue
         services.add(name)

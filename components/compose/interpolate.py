@@ -82,24 +82,50 @@ def substitute(template: str, lookup: Lookup) -> str:
 
 # ----- docker's type casts: a substituted value at these paths becomes a number or a bool ----------------------
 
+
 def _service(*parts: str) -> tuple[str, ...]:
     return ("services", "*", *parts)
 
 
-_INT_PATHS = [_service("configs", "[]", "mode"), _service("secrets", "[]", "mode"), _service("healthcheck", "retries"),
-              _service("deploy", "replicas"), _service("deploy", "update_config", "parallelism"),
-              _service("deploy", "rollback_config", "parallelism"), _service("deploy", "restart_policy", "max_attempts"),
-              _service("deploy", "placement", "max_replicas_per_node"), _service("ports", "[]", "target"),
-              _service("ports", "[]", "published"), _service("ulimits", "*"), _service("ulimits", "*", "hard"),
-              _service("ulimits", "*", "soft")]
-_FLOAT_PATHS = [_service("deploy", "update_config", "max_failure_ratio"),
-                _service("deploy", "rollback_config", "max_failure_ratio")]
-_BOOL_PATHS = [_service("healthcheck", "disable"), _service("privileged"), _service("read_only"),
-               _service("stdin_open"), _service("tty"), _service("volumes", "[]", "read_only"),
-               _service("volumes", "[]", "volume", "nocopy")]
-_BOOL_PATHS += [(section, "*", key) for section, key in (("networks", "external"), ("networks", "internal"),
-                                                          ("networks", "attachable"), ("volumes", "external"),
-                                                          ("secrets", "external"), ("configs", "external"))]
+_INT_PATHS = [
+    _service("configs", "[]", "mode"),
+    _service("secrets", "[]", "mode"),
+    _service("healthcheck", "retries"),
+    _service("deploy", "replicas"),
+    _service("deploy", "update_config", "parallelism"),
+    _service("deploy", "rollback_config", "parallelism"),
+    _service("deploy", "restart_policy", "max_attempts"),
+    _service("deploy", "placement", "max_replicas_per_node"),
+    _service("ports", "[]", "target"),
+    _service("ports", "[]", "published"),
+    _service("ulimits", "*"),
+    _service("ulimits", "*", "hard"),
+    _service("ulimits", "*", "soft"),
+]
+_FLOAT_PATHS = [
+    _service("deploy", "update_config", "max_failure_ratio"),
+    _service("deploy", "rollback_config", "max_failure_ratio"),
+]
+_BOOL_PATHS = [
+    _service("healthcheck", "disable"),
+    _service("privileged"),
+    _service("read_only"),
+    _service("stdin_open"),
+    _service("tty"),
+    _service("volumes", "[]", "read_only"),
+    _service("volumes", "[]", "volume", "nocopy"),
+]
+_BOOL_PATHS += [
+    (section, "*", key)
+    for section, key in (
+        ("networks", "external"),
+        ("networks", "internal"),
+        ("networks", "attachable"),
+        ("volumes", "external"),
+        ("secrets", "external"),
+        ("configs", "external"),
+    )
+]
 _INT = re.compile(r"[+-]?[0-9]+")
 _FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
@@ -128,6 +154,7 @@ def _cast(path: tuple[str, ...], value: str) -> Optional[yaml.ScalarNode]:
 
 # ----- the file --------------------------------------------------------------------------------------------------
 
+
 class _Rewriter:
     def __init__(self, loader: yaml.SafeLoader, lookup: Lookup) -> None:
         self.loader, self.lookup, self.count = loader, lookup, 0
@@ -135,33 +162,37 @@ class _Rewriter:
     def node(self, node: yaml.Node, path: tuple[str, ...]) -> yaml.Node:
         self.count += 1
         if self.count > MAX_NODES:
-            raise InterpolationError(f"the Compose file expands to more than {MAX_NODES} values (anchors): "
-                                     "write it out with fewer aliases")
+            raise InterpolationError(
+                f"the Compose file expands to more than {MAX_NODES} values (anchors): write it out with fewer aliases"
+            )
         if isinstance(node, yaml.MappingNode):
             self.loader.flatten_mapping(node)  # merge keys first, as docker's YAML reader does
             last: dict = {}
             for key, value in node.value:  # a key given again (or merged) once: the last one wins
                 last[(key.tag, key.value) if isinstance(key, yaml.ScalarNode) else id(key)] = (key, value)
-            pairs = [(self.copy(key), self.node(value, (*path, str(key.value))))
-                     for key, value in last.values()]
+            pairs = [(self.copy(key), self.node(value, (*path, str(key.value)))) for key, value in last.values()]
             return yaml.MappingNode(node.tag, pairs, flow_style=False)
         if isinstance(node, yaml.SequenceNode):
-            return yaml.SequenceNode(node.tag, [self.node(item, (*path, "[]")) for item in node.value],
-                                     flow_style=False)
+            return yaml.SequenceNode(
+                node.tag, [self.node(item, (*path, "[]")) for item in node.value], flow_style=False
+            )
         assert isinstance(node, yaml.ScalarNode), node  # YAML's composer makes no other kind of node
         if node.tag != STR or "$" not in node.value:
             return yaml.ScalarNode(node.tag, node.value, style=node.style)
         try:
             value = substitute(node.value, self.lookup)
         except _Invalid as err:
-            raise InterpolationError(f"invalid interpolation format for {'.'.join(path)}: {json.dumps(err.template)}; "
-                                     "you may need to escape any $ with another $") from None
+            raise InterpolationError(
+                f"invalid interpolation format for {'.'.join(path)}: {json.dumps(err.template)}; "
+                "you may need to escape any $ with another $"
+            ) from None
         if value != node.value:
             try:
                 typed = _cast(path, value)
             except ValueError as err:
-                raise InterpolationError(f"error while interpolating {'.'.join(path)}: failed to cast to expected "
-                                         f"type: {err}") from None
+                raise InterpolationError(
+                    f"error while interpolating {'.'.join(path)}: failed to cast to expected type: {err}"
+                ) from None
             if typed is not None:
                 return typed
         return yaml.ScalarNode(STR, value.replace("$", "$$"), style='"')

@@ -15,7 +15,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
 
 from . import deploy
 
@@ -26,10 +34,23 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 REPLACE_ON = ("project_name", "mode", "docker_host")
 # Re-run up / deploy when any of these changed (the file, its env files, where its paths resolve, the
 # image policy, or the credentials kept for the next call).
-UPDATE_ON = ("content", "env_files", "project_directory", "resolve_image", "remove_volumes", "ca_pem",
-             "client_cert_pem", "client_key_pem")
-DEFAULTS = {"mode": "compose", "env_files": [], "project_directory": "", "resolve_image": "always",
-            "remove_volumes": False}
+UPDATE_ON = (
+    "content",
+    "env_files",
+    "project_directory",
+    "resolve_image",
+    "remove_volumes",
+    "ca_pem",
+    "client_cert_pem",
+    "client_key_pem",
+)
+DEFAULTS = {
+    "mode": "compose",
+    "env_files": [],
+    "project_directory": "",
+    "resolve_image": "always",
+    "remove_volumes": False,
+}
 
 
 def _props(props: dict[str, Any]) -> dict[str, Any]:

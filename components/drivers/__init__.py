@@ -72,5 +72,16 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["DEFAULT_DRIVER", "REGISTRY", "Driver", "DriverArgumentError", "DriverInfo", "MachineHost", "all_steps",
-           "describe", "driver_class", "driver_from_dict", "secret_options"]
+__all__ = [
+    "DEFAULT_DRIVER",
+    "REGISTRY",
+    "Driver",
+    "DriverArgumentError",
+    "DriverInfo",
+    "MachineHost",
+    "all_steps",
+    "describe",
+    "driver_class",
+    "driver_from_dict",
+    "secret_options",
+]

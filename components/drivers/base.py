@@ -82,8 +82,14 @@ class Driver(abc.ABC):
         resources provisioning must wait for. The default: none (the driver hands the key to the VM itself)."""
         return []
 
-    def cluster_firewall(self, cluster: str, members: Sequence[ClusterMember], others: Sequence[pulumi.Output[str]],
-                         ports: Sequence[tuple[str, int]], parent: pulumi.Resource) -> list[pulumi.Resource]:
+    def cluster_firewall(
+        self,
+        cluster: str,
+        members: Sequence[ClusterMember],
+        others: Sequence[pulumi.Output[str]],
+        ports: Sequence[tuple[str, int]],
+        parent: pulumi.Resource,
+    ) -> list[pulumi.Resource]:
         """Open ``ports`` ((protocol, port) pairs) between a cluster's members made by this driver, and
         from the ``others`` (CIDR sources, ``/32`` or ``/128``, of the public addresses of members made by other
         drivers, as components/swarm/sources.py admits them); nothing else. The default: no firewall of the
@@ -122,7 +128,9 @@ def check_driver(driver: Driver, machine_name: str) -> None:
     driver.validate(machine_name)
     user = getattr(driver, "ssh_user", None)
     if user is not None and not (isinstance(user, str) and USER_NAME.fullmatch(user)):
-        raise DriverArgumentError(f"{driver.name} ssh user {user!r} is not a user name: give a login name such as ubuntu")
+        raise DriverArgumentError(
+            f"{driver.name} ssh user {user!r} is not a user name: give a login name such as ubuntu"
+        )
 
 
 def check_cidrs(values: Sequence[str], option: str) -> None:
@@ -138,5 +146,7 @@ def secret_field(default: Any = None) -> Any:
     return dataclasses.field(default=default, metadata={"secret": True}, repr=False)
 
 
-def child_opts(parent: pulumi.Resource, provider: Optional[pulumi.ProviderResource] = None, **kwargs: Any) -> pulumi.ResourceOptions:
+def child_opts(
+    parent: pulumi.Resource, provider: Optional[pulumi.ProviderResource] = None, **kwargs: Any
+) -> pulumi.ResourceOptions:
     return pulumi.ResourceOptions(parent=parent, provider=provider, **kwargs)

@@ -51,8 +51,8 @@ def cached_name(digest: str, url: str) -> str:
 
 def digest_in_name(name: str) -> Optional[str]:
     """The SHA-256 a cache file's name claims, or None for names not made here."""
-    if name.startswith(PREFIX) and _HEX64.fullmatch(name[len(PREFIX):len(PREFIX) + 64] or ""):
-        return name[len(PREFIX):len(PREFIX) + 64]
+    if name.startswith(PREFIX) and _HEX64.fullmatch(name[len(PREFIX) : len(PREFIX) + 64] or ""):
+        return name[len(PREFIX) : len(PREFIX) + 64]
     return None
 
 
@@ -148,8 +148,10 @@ def _verified(url: str, cache_dir: Path, expected: str) -> Path:
         tmp, got = _download(url, cache_dir)
         if got != expected:
             tmp.unlink(missing_ok=True)
-            raise ImageError(f"checksum mismatch for {url}: expected {expected}, got {got}; "
-                             "the download was discarded, try again or check the URL")
+            raise ImageError(
+                f"checksum mismatch for {url}: expected {expected}, got {got}; "
+                "the download was discarded, try again or check the URL"
+            )
         return _publish(tmp, target)
 
 

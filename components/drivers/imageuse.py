@@ -98,8 +98,14 @@ def cache_entries(store_root: Path) -> list[CacheEntry]:
     """The cache's images, each with the machines that use it (read from their disks and VM files)."""
     cache_dir = Path(store_root) / "cache"
     try:
-        files = sorted((Path(e.path) for e in os.scandir(cache_dir)
-                        if e.is_file(follow_symlinks=False) and not e.name.startswith(".")), key=lambda p: p.name)
+        files = sorted(
+            (
+                Path(e.path)
+                for e in os.scandir(cache_dir)
+                if e.is_file(follow_symlinks=False) and not e.name.startswith(".")
+            ),
+            key=lambda p: p.name,
+        )
     except OSError:
         return []
     entries = {path: CacheEntry(path, path.stat().st_size) for path in files}

@@ -77,13 +77,35 @@ class DriverInfo:
     """One driver's answers. Every piece is a required keyword: a driver folder states each, even where the
     answer is "none" (tests/test_driver_ownership.py checks them against the driver's Pulumi side)."""
 
-    __slots__ = ("name", "driver", "flags", "check", "steps", "power", "power_refusal", "needs_store_path",
-                 "key_file", "per_node", "stored")
+    __slots__ = (
+        "name",
+        "driver",
+        "flags",
+        "check",
+        "steps",
+        "power",
+        "power_refusal",
+        "needs_store_path",
+        "key_file",
+        "per_node",
+        "stored",
+    )
 
-    def __init__(self, *, name: str, driver: str, flags: tuple[FlagRow, ...],
-                 check: Optional[Callable[[dict[str, Any]], dict[str, Any]]], steps: Mapping[str, Step],
-                 power: Mapping[str, str], power_refusal: str, needs_store_path: bool, key_file: str,
-                 per_node: tuple[str, ...], stored: StoredFields) -> None:
+    def __init__(
+        self,
+        *,
+        name: str,
+        driver: str,
+        flags: tuple[FlagRow, ...],
+        check: Optional[Callable[[dict[str, Any]], dict[str, Any]]],
+        steps: Mapping[str, Step],
+        power: Mapping[str, str],
+        power_refusal: str,
+        needs_store_path: bool,
+        key_file: str,
+        per_node: tuple[str, ...],
+        stored: StoredFields,
+    ) -> None:
         self.name = name
         # "module:Class" inside the folder: the Driver dataclass (Pulumi, the cloud SDK), imported on use.
         self.driver = driver
@@ -125,7 +147,7 @@ def text(driver: Mapping[str, Any], key: str) -> str:
 def host_of(host_port: str) -> str:
     """``host`` of ``host:port``, ``[v6]:port`` or a bare address."""
     if host_port.startswith("["):
-        return host_port[1:host_port.find("]")] if "]" in host_port else host_port
+        return host_port[1 : host_port.find("]")] if "]" in host_port else host_port
     if host_port.count(":") == 1:
         return host_port.split(":", 1)[0]
     return host_port

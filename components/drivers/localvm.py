@@ -26,8 +26,9 @@ def local_port_free(port: int) -> bool:
         return True
 
 
-def wait_for_ssh_banner(host: str, port: int, timeout: float, alive: Optional[Callable[[], None]] = None,
-                        interval: float = 1.0) -> bool:
+def wait_for_ssh_banner(
+    host: str, port: int, timeout: float, alive: Optional[Callable[[], None]] = None, interval: float = 1.0
+) -> bool:
     """True once sshd sends its banner on ``host:port``; False when ``timeout`` runs out first.
     ``alive`` is called between tries and may raise to stop early (the VM is gone)."""
     deadline = time.monotonic() + timeout

@@ -49,8 +49,11 @@ def documents(config: SeedConfig) -> dict[str, str]:
     meta_data = {"instance-id": config.instance_id, "local-hostname": config.hostname}
     ethernets: dict = {"nat": {"match": {"macaddress": config.nat_mac}, "dhcp4": True}}
     if config.hostonly_mac:
-        ethernets["hostonly"] = {"match": {"macaddress": config.hostonly_mac}, "dhcp4": False,
-                                 "addresses": [config.hostonly_address]}
+        ethernets["hostonly"] = {
+            "match": {"macaddress": config.hostonly_mac},
+            "dhcp4": False,
+            "addresses": [config.hostonly_address],
+        }
     network = {"version": 2, "ethernets": ethernets}
     return {
         "user-data": "#cloud-config\n" + json.dumps(user_data, indent=2) + "\n",

@@ -42,7 +42,9 @@ class _KeptMaterialProvider(ResourceProvider):
         return CreateResult(id_, {**{k: props.get(k) for k in self.INPUTS}, **outs})
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = [k for k in self.REPLACE_ON if news.get(k) == UNKNOWN or _normal(news.get(k)) != _normal(olds.get(k))]
+        replaces = [
+            k for k in self.REPLACE_ON if news.get(k) == UNKNOWN or _normal(news.get(k)) != _normal(olds.get(k))
+        ]
         changed = [k for k in self.INPUTS if _normal(news.get(k)) != _normal(olds.get(k))]
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
 
@@ -127,10 +129,13 @@ class AuthorizedKeyProvider(ResourceProvider):
     KEPT: ClassVar[tuple[str, ...]] = ("host", "port", "user", "public_key", "private_key")
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        install_public_key(props["host"], int(props["port"]), props["user"], props.get("user_key_path"),
-                           props["public_key"])
-        return CreateResult(f"{props['user']}@{props['host']}:{int(props['port'])}/"
-                            f"{sha256_fingerprint(props['public_key'])}", {k: props.get(k) for k in self.KEPT})
+        install_public_key(
+            props["host"], int(props["port"]), props["user"], props.get("user_key_path"), props["public_key"]
+        )
+        return CreateResult(
+            f"{props['user']}@{props['host']}:{int(props['port'])}/{sha256_fingerprint(props['public_key'])}",
+            {k: props.get(k) for k in self.KEPT},
+        )
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = [k for k in self.REPLACE_ON if news.get(k) == UNKNOWN or _plain(news.get(k)) != _plain(olds.get(k))]

@@ -34,7 +34,9 @@ DEFAULT_CLOUD_INIT_TIMEOUT = 600  # seconds to wait for cloud-init on a new VM
 # One argument of a Linux command line may be at most 128 KiB (MAX_ARG_STRLEN).
 _MAX_SCRIPT_BYTES = 120 * 1024
 _HEREDOC_END = "DOCKER_MACHINE_EOF"
-_HEADER = "#!/bin/sh\n# docker-machine provisioning, generated: see components/provision in pulumi-docker-machine.\nset -eu\n"
+_HEADER = (
+    "#!/bin/sh\n# docker-machine provisioning, generated: see components/provision in pulumi-docker-machine.\nset -eu\n"
+)
 
 
 @dataclass(frozen=True)
@@ -85,8 +87,13 @@ def systemd_dropin(engine: EngineOptions) -> str:
 
 def launcher(engine: EngineOptions) -> str:
     """The script that runs dockerd on a host without systemd."""
-    lines = ["#!/bin/sh", "# Written by docker-machine: runs dockerd with this machine's engine options.",
-             "set -a", f". {ENGINE_ENV_PATH}", "set +a"]
+    lines = [
+        "#!/bin/sh",
+        "# Written by docker-machine: runs dockerd with this machine's engine options.",
+        "set -a",
+        f". {ENGINE_ENV_PATH}",
+        "set +a",
+    ]
     args = ["@DOCKERD@", f"--config-file={DAEMON_JSON_PATH}", *engine.dockerd_flags()]
     lines.append("exec " + " ".join(args[:1] + [shlex.quote(a) for a in args[1:]]))
     return "\n".join(lines) + "\n"
@@ -144,8 +151,10 @@ def render_script(
     script = "\n".join(parts)
     size = len(script.encode())
     if size > _MAX_SCRIPT_BYTES:
-        raise EngineOptionError(f"the engine options make the provisioning script {size} bytes, more than the "
-                                f"{_MAX_SCRIPT_BYTES} one command line takes: use fewer or shorter --engine-* values")
+        raise EngineOptionError(
+            f"the engine options make the provisioning script {size} bytes, more than the "
+            f"{_MAX_SCRIPT_BYTES} one command line takes: use fewer or shorter --engine-* values"
+        )
     return script
 
 

@@ -25,18 +25,29 @@ SSH_TIMEOUT = 120  # seconds for the whole ssh run
 SSH_FAILED = 255  # ssh's own exit code: it could not connect or log in
 
 SSH_OPTIONS = (
-    "-F", "/dev/null",  # no user config: no ProxyCommand, no other identities
-    "-o", "BatchMode=yes",  # never a prompt (a passphrase, a password)
-    "-o", "IdentitiesOnly=yes",
-    "-o", "PasswordAuthentication=no",
-    "-o", "ConnectionAttempts=3",
-    "-o", "ConnectTimeout=15",
-    "-o", "ControlMaster=no",
-    "-o", "ControlPath=none",
-    "-o", "LogLevel=error",
+    "-F",
+    "/dev/null",  # no user config: no ProxyCommand, no other identities
+    "-o",
+    "BatchMode=yes",  # never a prompt (a passphrase, a password)
+    "-o",
+    "IdentitiesOnly=yes",
+    "-o",
+    "PasswordAuthentication=no",
+    "-o",
+    "ConnectionAttempts=3",
+    "-o",
+    "ConnectTimeout=15",
+    "-o",
+    "ControlMaster=no",
+    "-o",
+    "ControlPath=none",
+    "-o",
+    "LogLevel=error",
     # As everywhere else here (docker-machine did the same): no host key is pinned yet.
-    "-o", "StrictHostKeyChecking=no",
-    "-o", "UserKnownHostsFile=/dev/null",
+    "-o",
+    "StrictHostKeyChecking=no",
+    "-o",
+    "UserKnownHostsFile=/dev/null",
 )
 
 # Run by the login user's shell as ``sh -c '...'`` (no single quote inside); the key comes on stdin, never as
@@ -83,8 +94,9 @@ def _ssh(host: str, port: int, user: str, identity: str, script: str, stdin: str
     try:
         return subprocess.run(argv, input=stdin, capture_output=True, text=True, timeout=SSH_TIMEOUT)
     except FileNotFoundError:
-        raise AuthorizedKeyError("the ssh client is not installed (Debian/Ubuntu: apt-get install openssh-client)") \
-            from None
+        raise AuthorizedKeyError(
+            "the ssh client is not installed (Debian/Ubuntu: apt-get install openssh-client)"
+        ) from None
     except subprocess.TimeoutExpired:
         raise AuthorizedKeyError(f"ssh to {user}@{host}:{port} did not finish within {SSH_TIMEOUT} s") from None
 

@@ -34,7 +34,7 @@ def parse_host_key(text: Any) -> Optional[str]:
         return None
     # The wire format starts with the type as an SSH string: uint32 length, then the name.
     length = int.from_bytes(blob[:4], "big") if len(blob) >= 4 else -1
-    if length != len(fields[0]) or blob[4:4 + length] != fields[0].encode() or len(blob) <= 4 + length:
+    if length != len(fields[0]) or blob[4 : 4 + length] != fields[0].encode() or len(blob) <= 4 + length:
         return None
     return text
 
@@ -47,8 +47,9 @@ def host_keys_problem(value: Any) -> Optional[str]:
         return f"is not a list of at most {MAX_KEYS} SSH host keys"
     for item in value:
         if parse_host_key(item) is None:
-            return (f"holds {str(item)[:60]!r}, which is not an SSH host key "
-                    f"(TYPE BASE64, of {', '.join(HOST_KEY_TYPES)})")
+            return (
+                f"holds {str(item)[:60]!r}, which is not an SSH host key (TYPE BASE64, of {', '.join(HOST_KEY_TYPES)})"
+            )
     return None
 
 
@@ -68,10 +69,10 @@ def host_keys_from_output(stdout: Any) -> list[str]:
         return []
     lines = stdout.splitlines()
     ends = [i for i, line in enumerate(lines) if line == HOST_KEYS_END]
-    begins = [i for i, line in enumerate(lines[:ends[-1]]) if line == HOST_KEYS_BEGIN] if ends else []
+    begins = [i for i, line in enumerate(lines[: ends[-1]]) if line == HOST_KEYS_BEGIN] if ends else []
     if not begins:
         return []
-    return ordered([" ".join(line.split()[:2]) for line in lines[begins[-1] + 1:ends[-1]]])
+    return ordered([" ".join(line.split()[:2]) for line in lines[begins[-1] + 1 : ends[-1]]])
 
 
 def preferred(keys: list[str]) -> Optional[str]:

@@ -43,8 +43,11 @@ class DockerSwarmArgs:
     @classmethod
     def uniform(cls, driver: Driver, managers: int = 1, workers: int = 0, **kwargs) -> "DockerSwarmArgs":
         """Every node from the same driver arguments (not for generic: each of its hosts has its own address)."""
-        return cls(managers=[SwarmNodeArgs(driver) for _ in range(managers)],
-                   workers=[SwarmNodeArgs(driver) for _ in range(workers)], **kwargs)
+        return cls(
+            managers=[SwarmNodeArgs(driver) for _ in range(managers)],
+            workers=[SwarmNodeArgs(driver) for _ in range(workers)],
+            **kwargs,
+        )
 
 
 def validate(name: str, args: DockerSwarmArgs) -> None:
@@ -69,8 +72,9 @@ class SwarmCluster(Resource, module=MODULE, name="SwarmCluster"):
 
     def __init__(self, name: str, props: dict, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         outputs = dict.fromkeys(("swarm_id", "manager_addr", "worker_token", "manager_token"))
-        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
-            additional_secret_outputs=["worker_token", "manager_token", "client_key_pem"]))
+        opts = pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(additional_secret_outputs=["worker_token", "manager_token", "client_key_pem"])
+        )
         super().__init__(SwarmClusterProvider(), name, {**outputs, **props}, opts)
 
 
@@ -78,17 +82,26 @@ class SwarmNode(Resource, module=MODULE, name="SwarmNode"):
     node_id: pulumi.Output[str]
 
     def __init__(self, name: str, props: dict, opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
-            additional_secret_outputs=["join_token", "client_key_pem"]))
+        opts = pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(additional_secret_outputs=["join_token", "client_key_pem"])
+        )
         super().__init__(SwarmNodeProvider(), name, {"node_id": None, **props}, opts)
 
 
-def _node_output(swarm_node: SwarmNode, machine_name: str, machine: DockerMachine, role: str,
-                 driver: str) -> pulumi.Output[dict]:
+def _node_output(
+    swarm_node: SwarmNode, machine_name: str, machine: DockerMachine, role: str, driver: str
+) -> pulumi.Output[dict]:
     """One entry of DockerSwarm.nodes."""
     return pulumi.Output.all(swarm_node.node_id, machine.docker_host, machine.ip).apply(
-        lambda v: {"name": machine_name, "role": role, "node_id": v[0], "docker_host": v[1], "ip": v[2],
-                   "driver": driver})
+        lambda v: {
+            "name": machine_name,
+            "role": role,
+            "node_id": v[0],
+            "docker_host": v[1],
+            "ip": v[2],
+            "driver": driver,
+        }
+    )
 
 
 class SwarmQuorum(Resource, module=MODULE, name="SwarmQuorum"):
@@ -134,8 +147,11 @@ class DockerSwarm(pulumi.ComponentResource):
         advertise = {key: (m.private_ip if args.prefer_private_address else m.ip) for key, m in self.machines.items()}
         firewalls = self._firewalls(name, roles, advertise)
 
-        tls: dict[str, pulumi.Input[str]] = {"ca_pem": certs.ca_pem, "client_cert_pem": certs.client_cert_pem,
-               "client_key_pem": pulumi.Output.secret(certs.client_key_pem)}
+        tls: dict[str, pulumi.Input[str]] = {
+            "ca_pem": certs.ca_pem,
+            "client_cert_pem": certs.client_cert_pem,
+            "client_key_pem": pulumi.Output.secret(certs.client_key_pem),
+        }
         first_name = node_name(name, "manager", 1)
         first = self.machines[first_name]
         cluster = SwarmCluster(
@@ -147,35 +163,47 @@ class DockerSwarm(pulumi.ComponentResource):
         for role, index, node in roles:
             machine_name = node_name(name, role, index)
             joins = machine_name != first_name
-            swarm_nodes.append(SwarmNode(
-                f"{machine_name}-node",
-                {
-                    "docker_host": self.machines[machine_name].docker_host,
-                    "manager_host": first.docker_host,
-                    "advertise_addr": advertise[machine_name],
-                    "remote_addr": cluster.manager_addr,
-                    "join_token": (cluster.manager_token if role == "manager" else cluster.worker_token)
-                    if joins else "",
-                    "joins": joins,
-                    "role": role,
-                    "labels": dict(node.labels),
-                    "availability": node.availability,
-                    **tls,
-                },
-                # Deleted before its machine: a removed node is drained and leaves before its VM goes.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.machines[machine_name], cluster]),
-            ))
+            swarm_nodes.append(
+                SwarmNode(
+                    f"{machine_name}-node",
+                    {
+                        "docker_host": self.machines[machine_name].docker_host,
+                        "manager_host": first.docker_host,
+                        "advertise_addr": advertise[machine_name],
+                        "remote_addr": cluster.manager_addr,
+                        "join_token": (cluster.manager_token if role == "manager" else cluster.worker_token)
+                        if joins
+                        else "",
+                        "joins": joins,
+                        "role": role,
+                        "labels": dict(node.labels),
+                        "availability": node.availability,
+                        **tls,
+                    },
+                    # Deleted before its machine: a removed node is drained and leaves before its VM goes.
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[self.machines[machine_name], cluster]),
+                )
+            )
 
         self.docker_host = first.docker_host
         self.docker_env = first.docker_host.apply(
-            lambda url: {"DOCKER_HOST": url, "DOCKER_TLS_VERIFY": "1", "DOCKER_MACHINE_NAME": first_name})
+            lambda url: {"DOCKER_HOST": url, "DOCKER_TLS_VERIFY": "1", "DOCKER_MACHINE_NAME": first_name}
+        )
         self.manager_docker_hosts = pulumi.Output.all(
-            *[self.machines[node_name(name, "manager", i + 1)].docker_host for i in range(len(args.managers))])
-        self.nodes = pulumi.Output.all(*[
-            _node_output(swarm_node, node_name(name, role, index), self.machines[node_name(name, role, index)], role,
-                         node.driver.name)
-            for swarm_node, (role, index, node) in zip(swarm_nodes, roles, strict=True)
-        ])
+            *[self.machines[node_name(name, "manager", i + 1)].docker_host for i in range(len(args.managers))]
+        )
+        self.nodes = pulumi.Output.all(
+            *[
+                _node_output(
+                    swarm_node,
+                    node_name(name, role, index),
+                    self.machines[node_name(name, role, index)],
+                    role,
+                    node.driver.name,
+                )
+                for swarm_node, (role, index, node) in zip(swarm_nodes, roles, strict=True)
+            ]
+        )
         self.swarm_id = cluster.swarm_id
         self.worker_token = pulumi.Output.secret(cluster.worker_token)
         self.manager_token = pulumi.Output.secret(cluster.manager_token)
@@ -189,8 +217,7 @@ class DockerSwarm(pulumi.ComponentResource):
         by_driver: dict[str, list[ClusterMember]] = {}
         for role, index, node in roles:
             machine_name = node_name(name, role, index)
-            member = ClusterMember(machine_name, node.driver, self.machines[machine_name].host,
-                                   advertise[machine_name])
+            member = ClusterMember(machine_name, node.driver, self.machines[machine_name].host, advertise[machine_name])
             by_driver.setdefault(node.driver.name, []).append(member)
         made: list[pulumi.Resource] = []
         everyone = [m for ms in by_driver.values() for m in ms]
@@ -201,5 +228,15 @@ class DockerSwarm(pulumi.ComponentResource):
         return made
 
 
-OUTPUTS = ("docker_host", "docker_env", "manager_docker_hosts", "nodes", "swarm_id", "worker_token", "manager_token",
-           "ca_pem", "client_cert_pem", "client_key_pem")
+OUTPUTS = (
+    "docker_host",
+    "docker_env",
+    "manager_docker_hosts",
+    "nodes",
+    "swarm_id",
+    "worker_token",
+    "manager_token",
+    "ca_pem",
+    "client_cert_pem",
+    "client_key_pem",
+)

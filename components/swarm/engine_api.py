@@ -95,16 +95,18 @@ class EngineAPI:
         return self.request("GET", "/nodes")
 
     def update_node(self, node_id: str, version: int, spec: dict) -> None:
-        self.request("POST", f"/nodes/{urllib.parse.quote(node_id, safe='')}/update", spec,
-                     query={"version": version})
+        self.request("POST", f"/nodes/{urllib.parse.quote(node_id, safe='')}/update", spec, query={"version": version})
 
     def remove_node(self, node_id: str, force: bool = False) -> None:
         self.request("DELETE", f"/nodes/{urllib.parse.quote(node_id, safe='')}", query={"force": json.dumps(force)})
 
     def running_tasks(self, node_id: str) -> list[dict]:
         filters = json.dumps({"node": [node_id], "desired-state": ["running"]})
-        return [t for t in self.request("GET", "/tasks", query={"filters": filters})
-                if t.get("Status", {}).get("State") in ("running", "starting", "preparing", "assigned", "accepted")]
+        return [
+            t
+            for t in self.request("GET", "/tasks", query={"filters": filters})
+            if t.get("Status", {}).get("State") in ("running", "starting", "preparing", "assigned", "accepted")
+        ]
 
     def leave(self, force: bool = False) -> None:
         self.request("POST", "/swarm/leave", query={"force": json.dumps(force)})

@@ -26,8 +26,10 @@ def swarm_name_problem(name: str) -> Optional[str]:
         return problem
     longest = node_name(name, "manager", MAX_NODES)
     if len(longest) > MAX_NAME_LENGTH:
-        return (f"swarm name {name[:80]!r} is too long: its machines are named like {longest[:40]}..., "
-                f"so use at most {MAX_NAME_LENGTH - len(longest) + len(name)} characters")
+        return (
+            f"swarm name {name[:80]!r} is too long: its machines are named like {longest[:40]}..., "
+            f"so use at most {MAX_NAME_LENGTH - len(longest) + len(name)} characters"
+        )
     return None
 
 
@@ -49,11 +51,16 @@ def quorum_problem(old: Any, new: Any, swarm: str = "") -> Optional[str]:
         return None
     majority = old // 2 + 1
     if new < majority:
-        how = (f"remove at most {old - majority} at a time" if old > majority else
-               f"with {old} managers none can go: add one first, then remove managers while {old // 2 + 1} or "
-               "more stay")
-        return (f"scaling swarm {swarm!r} from {old} to {new} managers would break its quorum: a majority "
-                f"({majority}) of the {old} managers must stay; {how}")
+        how = (
+            f"remove at most {old - majority} at a time"
+            if old > majority
+            else f"with {old} managers none can go: add one first, then remove managers while {old // 2 + 1} or "
+            "more stay"
+        )
+        return (
+            f"scaling swarm {swarm!r} from {old} to {new} managers would break its quorum: a majority "
+            f"({majority}) of the {old} managers must stay; {how}"
+        )
     return None
 
 

@@ -57,20 +57,28 @@ class SwarmClusterProvider(ResourceProvider):
         state, _, manager = _swarm_state(api.info())
         owner = str(props.get("swarm_name") or "")
         if state == "active" and not manager:
-            raise RuntimeError(f"the first manager ({props['docker_host']}) is already a worker of another swarm: "
-                               "run 'docker swarm leave' on it first")
+            raise RuntimeError(
+                f"the first manager ({props['docker_host']}) is already a worker of another swarm: "
+                "run 'docker swarm leave' on it first"
+            )
         if state != "active":
-            api.request("POST", "/swarm/init", {
-                "ListenAddr": f"0.0.0.0:{SWARM_PORT}",
-                "AdvertiseAddr": f"{props['advertise_addr']}:{SWARM_PORT}",
-                "Spec": {"Labels": {OWNER_LABEL: owner}},
-            })
+            api.request(
+                "POST",
+                "/swarm/init",
+                {
+                    "ListenAddr": f"0.0.0.0:{SWARM_PORT}",
+                    "AdvertiseAddr": f"{props['advertise_addr']}:{SWARM_PORT}",
+                    "Spec": {"Labels": {OWNER_LABEL: owner}},
+                },
+            )
         swarm = api.swarm()
         labels = (swarm.get("Spec") or {}).get("Labels") or {}
         if labels.get(OWNER_LABEL) != owner:
-            raise RuntimeError(f"the first manager ({props['docker_host']}) already manages swarm {swarm.get('ID')} "
-                               f"that is not this stack's swarm {owner!r}: leave it first ('docker swarm leave "
-                               "--force' on that host) or give another host")
+            raise RuntimeError(
+                f"the first manager ({props['docker_host']}) already manages swarm {swarm.get('ID')} "
+                f"that is not this stack's swarm {owner!r}: leave it first ('docker swarm leave "
+                "--force' on that host) or give another host"
+            )
         tokens = swarm.get("JoinTokens") or {}
         outs = {
             **props,
@@ -126,21 +134,36 @@ class SwarmNodeProvider(ResourceProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         # A rotated join token does not move a node that has joined.
         replaces = [k for k in ("docker_host", "manager_host", "advertise_addr", "joins") if olds.get(k) != news.get(k)]
-        changes = replaces or [k for k in ("role", "labels", "availability", "ca_pem", "client_cert_pem",
-                                           "client_key_pem", "join_token", "remote_addr")
-                               if olds.get(k) != news.get(k)]
+        changes = replaces or [
+            k
+            for k in (
+                "role",
+                "labels",
+                "availability",
+                "ca_pem",
+                "client_cert_pem",
+                "client_key_pem",
+                "join_token",
+                "remote_addr",
+            )
+            if olds.get(k) != news.get(k)
+        ]
         return DiffResult(changes=bool(changes), replaces=replaces, delete_before_replace=True)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         node, manager = _api(props), _api(props, "manager_host")
         state, node_id, _ = _swarm_state(node.info())
         if props["joins"] and state != "active":
-            node.request("POST", "/swarm/join", {
-                "ListenAddr": f"0.0.0.0:{SWARM_PORT}",
-                "AdvertiseAddr": f"{props['advertise_addr']}:{SWARM_PORT}",
-                "RemoteAddrs": [props["remote_addr"]],
-                "JoinToken": props["join_token"],
-            })
+            node.request(
+                "POST",
+                "/swarm/join",
+                {
+                    "ListenAddr": f"0.0.0.0:{SWARM_PORT}",
+                    "AdvertiseAddr": f"{props['advertise_addr']}:{SWARM_PORT}",
+                    "RemoteAddrs": [props["remote_addr"]],
+                    "JoinToken": props["join_token"],
+                },
+            )
             _wait(lambda: _swarm_state(node.info())[0] == "active", LEAVE_TIMEOUT, "the node to join")
             node_id = _swarm_state(node.info())[1]
         elif state != "active":
@@ -172,8 +195,9 @@ class SwarmNodeProvider(ResourceProvider):
         except EngineAPIError as err:
             if err.status not in (NOT_IN_SWARM, 0):  # 0: the node is unreachable; the manager forgets it below
                 raise
-        _wait(lambda: (manager.node(id_).get("Status") or {}).get("State") == "down", LEAVE_TIMEOUT,
-              "the node to leave")
+        _wait(
+            lambda: (manager.node(id_).get("Status") or {}).get("State") == "down", LEAVE_TIMEOUT, "the node to leave"
+        )
         manager.remove_node(id_, force=True)
 
 
@@ -186,8 +210,9 @@ class SwarmQuorumProvider(ResourceProvider):
     """Holds the manager count; its check sees the old count beside the new one."""
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        problem = quorum_problem(_count(olds.get("managers")), _count(news.get("managers")),
-                                 str(news.get("swarm") or ""))
+        problem = quorum_problem(
+            _count(olds.get("managers")), _count(news.get("managers")), str(news.get("swarm") or "")
+        )
         return CheckResult(news, [CheckFailure("managers", problem)] if problem else [])
 
     def create(self, props: dict[str, Any]) -> CreateResult:

@@ -15,10 +15,24 @@ from typing import Optional
 
 import pulumi
 
-PRIVATE_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
-    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16",
-    "224.0.0.0/4", "240.0.0.0/4", "::/128", "::ffff:0:0/96", "fc00::/7", "fe80::/10", "ff00::/8",
-))
+PRIVATE_NETWORKS = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "224.0.0.0/4",
+        "240.0.0.0/4",
+        "::/128",
+        "::ffff:0:0/96",
+        "fc00::/7",
+        "fe80::/10",
+        "ff00::/8",
+    )
+)
 
 
 def source_problem(address: str) -> Optional[str]:
@@ -48,8 +62,10 @@ def require_source(address: str, member: str, swarm: str) -> str:
     """For an address known only during the update: refuse, rather than open a rule to the wrong machines."""
     cidr = source_cidr(address)
     if cidr is None:
-        raise ValueError(f"swarm {swarm}: {member}'s address {str(address)[:80]!r} is {source_problem(address)}: no "
-                         "other driver's firewall can admit it; give it a public address or keep the swarm to one driver")
+        raise ValueError(
+            f"swarm {swarm}: {member}'s address {str(address)[:80]!r} is {source_problem(address)}: no "
+            "other driver's firewall can admit it; give it a public address or keep the swarm to one driver"
+        )
     return cidr
 
 
@@ -64,12 +80,17 @@ def other_sources(swarm: str, members: list, target_driver: str) -> list[pulumi.
         if isinstance(address, str):
             problem = source_problem(address)
             if problem:
-                pulumi.log.warn(f"swarm {swarm}: {member.name}'s address {address[:80]!r} is {problem}: the "
-                                f"{target_driver} members' firewall does not admit it; open the swarm ports from "
-                                "its public address yourself")
+                pulumi.log.warn(
+                    f"swarm {swarm}: {member.name}'s address {address[:80]!r} is {problem}: the "
+                    f"{target_driver} members' firewall does not admit it; open the swarm ports from "
+                    "its public address yourself"
+                )
                 continue
             sources.append(pulumi.Output.from_input(require_source(address, member.name, swarm)))
         else:
-            sources.append(pulumi.Output.from_input(address).apply(
-                functools.partial(require_source, member=member.name, swarm=swarm)))
+            sources.append(
+                pulumi.Output.from_input(address).apply(
+                    functools.partial(require_source, member=member.name, swarm=swarm)
+                )
+            )
     return sources

@@ -15,9 +15,12 @@ import pulumi
 from pulumi_docker_machine import DockerMachine, DockerMachineArgs, GenericDriver
 
 config = pulumi.Config()
-machine = DockerMachine("app-host", DockerMachineArgs(
-    driver=GenericDriver(ip_address=config.require("address"), ssh_key=config.require("ssh_key")),
-))
+machine = DockerMachine(
+    "app-host",
+    DockerMachineArgs(
+        driver=GenericDriver(ip_address=config.require("address"), ssh_key=config.require("ssh_key")),
+    ),
+)
 pulumi.export("docker_env", machine.docker_env)
 pulumi.export("ca_pem", machine.ca_pem)
 pulumi.export("client_cert_pem", machine.client_cert_pem)

@@ -19,8 +19,24 @@ from .swarm import SwarmSpec, create_swarm, remove_swarm, scale_swarm, swarm_env
 from .workspace import MachineWorkspace, PulumiUnavailable
 
 __all__ = [
-    "MachineBusy", "MachineError", "MachineSpec", "MachineWorkspace", "PreCreateCheckFailed", "PulumiUnavailable",
-    "SwarmSpec", "create_machine", "create_swarm", "import_machines", "import_stack", "machine_env",
-    "provision_machine", "regenerate_certs", "remove_machine", "remove_swarm", "restart_machine", "scale_swarm",
-    "set_power", "swarm_env",
+    "MachineBusy",
+    "MachineError",
+    "MachineSpec",
+    "MachineWorkspace",
+    "PreCreateCheckFailed",
+    "PulumiUnavailable",
+    "SwarmSpec",
+    "create_machine",
+    "create_swarm",
+    "import_machines",
+    "import_stack",
+    "machine_env",
+    "provision_machine",
+    "regenerate_certs",
+    "remove_machine",
+    "remove_swarm",
+    "restart_machine",
+    "scale_swarm",
+    "set_power",
+    "swarm_env",
 ]

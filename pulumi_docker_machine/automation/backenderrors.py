@@ -46,6 +46,8 @@ def unreachable(text: str, backend: str) -> Optional[str]:
             continue
         for pattern, reason in UNREACHABLE:
             if pattern.search(line):
-                return (f"Error: the Pulumi backend {where(backend)} can't be reached ({reason}): check the "
-                        "network and --backend-url/PULUMI_BACKEND_URL, then run the command again")
+                return (
+                    f"Error: the Pulumi backend {where(backend)} can't be reached ({reason}): check the "
+                    "network and --backend-url/PULUMI_BACKEND_URL, then run the command again"
+                )
     return None

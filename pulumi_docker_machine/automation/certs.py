@@ -21,8 +21,12 @@ def ensure_shared_certs(store: Store, regenerate: bool = False) -> dict[str, str
             organization = default_organization()
             ca = create_ca(organization)
             client = issue_client_certificate(ca, f"{organization}.client")
-            store.write_shared_certs(ca_pem=ca.cert_pem, ca_key_pem=ca.key_pem, client_cert_pem=client.cert_pem,
-                                     client_key_pem=client.key_pem)
+            store.write_shared_certs(
+                ca_pem=ca.cert_pem,
+                ca_key_pem=ca.key_pem,
+                client_cert_pem=client.cert_pem,
+                client_key_pem=client.key_pem,
+            )
         return {key: (folder / name).read_text() for key, name in FILES.items()}
 
 

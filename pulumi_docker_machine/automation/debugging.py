@@ -19,8 +19,14 @@ class DebugCommand:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
-    def run(self, args: list[str], cwd: str, additional_env: Any, on_output: Optional[Callable] = None,
-            on_error: Optional[Callable] = None):
+    def run(
+        self,
+        args: list[str],
+        cwd: str,
+        additional_env: Any,
+        on_output: Optional[Callable] = None,
+        on_error: Optional[Callable] = None,
+    ):
         self._say(f"[debug] pulumi {shlex.join(args)}  (in {cwd})")
 
         def error_line(line: str) -> None:

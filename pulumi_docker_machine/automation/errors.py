@@ -56,21 +56,29 @@ def last_line(error: Exception) -> str:
 
 
 def busy(noun: str, name: str) -> MachineBusy:
-    return MachineBusy(f"Error: {noun} {name!r} is busy: another command is changing it (its stack is locked); "
-                       "try again when that one has finished, or, if none is running (it was killed on another "
-                       "host), run this one again with --force-unlock")
+    return MachineBusy(
+        f"Error: {noun} {name!r} is busy: another command is changing it (its stack is locked); "
+        "try again when that one has finished, or, if none is running (it was killed on another "
+        "host), run this one again with --force-unlock"
+    )
 
 
 def not_ours(name: str) -> MachineError:
-    return MachineError(f"machine {name!r} was made by the original docker-machine, not through Pulumi: "
-                        "manage it with that docker-machine, or rm -f to forget it here")
+    return MachineError(
+        f"machine {name!r} was made by the original docker-machine, not through Pulumi: "
+        "manage it with that docker-machine, or rm -f to forget it here"
+    )
 
 
 def declared_elsewhere(host: HostConfig) -> MachineError:
-    return MachineError(f"machine {host.name!r} belongs to the declarative stack {host.pulumi['DeclaredIn']}: "
-                        "change it there with pulumi up, or rm -f to forget it here")
+    return MachineError(
+        f"machine {host.name!r} belongs to the declarative stack {host.pulumi['DeclaredIn']}: "
+        "change it there with pulumi up, or rm -f to forget it here"
+    )
 
 
 def in_swarm(host: HostConfig, swarm: str) -> MachineError:
-    return MachineError(f"machine {host.name!r} is a node of swarm {swarm!r}: change it with 'docker-machine swarm "
-                        f"scale {swarm}' or 'docker-machine swarm rm {swarm}', or rm -f to forget it here")
+    return MachineError(
+        f"machine {host.name!r} is a node of swarm {swarm!r}: change it with 'docker-machine swarm "
+        f"scale {swarm}' or 'docker-machine swarm rm {swarm}', or rm -f to forget it here"
+    )

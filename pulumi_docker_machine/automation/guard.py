@@ -48,7 +48,7 @@ def relay(source: int, target: int, reader_gone) -> None:
             return
         while alive and data:
             try:
-                data = data[os.write(target, data):]
+                data = data[os.write(target, data) :]
             except OSError:
                 alive = False
                 reader_gone()
@@ -131,8 +131,10 @@ def main(argv: list) -> int:
     state["child"] = child
     deliver()  # a signal that came while it was starting
     assert child.stdout is not None and child.stderr is not None  # both are PIPE
-    relays = [threading.Thread(target=relay, args=(stream.fileno(), fd, cancel), daemon=True)
-              for stream, fd in ((child.stdout, 1), (child.stderr, 2))]
+    relays = [
+        threading.Thread(target=relay, args=(stream.fileno(), fd, cancel), daemon=True)
+        for stream, fd in ((child.stdout, 1), (child.stderr, 2))
+    ]
     for thread in relays:
         thread.start()
     code = child.wait()

@@ -29,12 +29,18 @@ class GuardedCommand:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
-    def run(self, args: list[str], cwd: str, additional_env: Mapping[str, str],
-            on_output: Optional[Callable] = None, on_error: Optional[Callable] = None):
+    def run(
+        self,
+        args: list[str],
+        cwd: str,
+        additional_env: Mapping[str, str],
+        on_output: Optional[Callable] = None,
+        on_error: Optional[Callable] = None,
+    ):
         from pulumi.automation._cmd import CommandResult, _fixup_path
         from pulumi.automation.errors import create_command_error
 
-        if "--non-interactive" not in args[:args.index("--") if "--" in args else len(args)]:
+        if "--non-interactive" not in args[: args.index("--") if "--" in args else len(args)]:
             args.insert(0, "--non-interactive")  # as PulumiCommand.run: fail rather than prompt
         env = {**os.environ, **additional_env, "PULUMI_AUTOMATION_API": "true"}
         # Machines are reached with their own keys. pulumi-command v1.2.1 dials the agent whenever
@@ -53,12 +59,22 @@ class GuardedCommand:
                 lines.append(line)
             stream.close()
 
-        with subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              cwd=cwd, env=env, encoding="utf-8", start_new_session=True) as process:
+        with subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=cwd,
+            env=env,
+            encoding="utf-8",
+            start_new_session=True,
+        ) as process:
             interrupt.watch(process)
             try:
-                readers = [threading.Thread(target=consume, args=(process.stdout, on_output, chunks["stdout"])),
-                           threading.Thread(target=consume, args=(process.stderr, on_error, chunks["stderr"]))]
+                readers = [
+                    threading.Thread(target=consume, args=(process.stdout, on_output, chunks["stdout"])),
+                    threading.Thread(target=consume, args=(process.stderr, on_error, chunks["stderr"])),
+                ]
                 for reader in readers:
                     reader.start()
                 for reader in readers:
@@ -66,8 +82,9 @@ class GuardedCommand:
                 process.wait()
             finally:
                 interrupt.unwatch(process)
-        result = CommandResult(stdout="\n".join(chunks["stdout"]), stderr="\n".join(chunks["stderr"]),
-                               code=process.returncode)
+        result = CommandResult(
+            stdout="\n".join(chunks["stdout"]), stderr="\n".join(chunks["stderr"]), code=process.returncode
+        )
         if result.code != 0:
             raise create_command_error(result)
         return result

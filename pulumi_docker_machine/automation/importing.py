@@ -17,8 +17,13 @@ from .storesync import outputs_plain, write_machine
 from .workspace import MachineWorkspace
 
 
-def import_machines(names: Optional[list[str]] = None, *, store: Optional[Store] = None,
-                    workspace: Optional[MachineWorkspace] = None, say: Say = quiet) -> list[str]:
+def import_machines(
+    names: Optional[list[str]] = None,
+    *,
+    store: Optional[Store] = None,
+    workspace: Optional[MachineWorkspace] = None,
+    say: Say = quiet,
+) -> list[str]:
     """Rebuild the local store from the backend's stacks (a team's shared machines)."""
     workspace = workspace_for(MACHINES, workspace, store, say)
     from pulumi_docker_machine.components.drivers import REGISTRY
@@ -26,8 +31,10 @@ def import_machines(names: Optional[list[str]] = None, *, store: Optional[Store]
     wanted = names or workspace.stack_names()
     bad = [name for name in wanted if not valid_machine_name(name)]
     if bad:
-        raise MachineError(f"Error: the backend has stacks that are not machine names: {', '.join(map(repr, bad))} "
-                           f"({INVALID_NAME}); import the others by name")
+        raise MachineError(
+            f"Error: the backend has stacks that are not machine names: {', '.join(map(repr, bad))} "
+            f"({INVALID_NAME}); import the others by name"
+        )
     from .untrusted import rehearse
 
     prepared, problems = {}, []
@@ -45,20 +52,27 @@ def import_machines(names: Optional[list[str]] = None, *, store: Optional[Store]
             problems.append(f"{name}: unknown driver {str(spec.driver)[:40]!r}")
             continue
         prepared[name] = (spec, outputs)
-    problems += rehearse({name: functools.partial(write_machine, name=name, spec=spec, outputs=outputs,
-                                                  backend=workspace.backend, docker_context=False)
-                          for name, (spec, outputs) in prepared.items()})
+    problems += rehearse(
+        {
+            name: functools.partial(
+                write_machine, name=name, spec=spec, outputs=outputs, backend=workspace.backend, docker_context=False
+            )
+            for name, (spec, outputs) in prepared.items()
+        }
+    )
     if problems:  # nothing is written unless every machine checks out
-        raise MachineError("Error: the backend has machines this store can't take (nothing was imported):\n"
-                           + "\n".join(problems))
+        raise MachineError(
+            "Error: the backend has machines this store can't take (nothing was imported):\n" + "\n".join(problems)
+        )
     for name, (spec, outputs) in prepared.items():
         write_machine(workspace.store, name, spec, outputs, workspace.backend, imported=True)
         say(f"Imported {name}")
     return list(prepared)
 
 
-def import_stack(stack_name: str, project_dir: str, *, store: Optional[Store] = None, pulumi_command=None,
-                 say: Say = quiet) -> list[str]:
+def import_stack(
+    stack_name: str, project_dir: str, *, store: Optional[Store] = None, pulumi_command=None, say: Say = quiet
+) -> list[str]:
     """A declarative stack's machines (stacks/, ``pulumi up``) into the local store, so env/ssh/ls work."""
     from pulumi.automation import LocalWorkspaceOptions, errors, select_stack
 
@@ -68,8 +82,9 @@ def import_stack(stack_name: str, project_dir: str, *, store: Optional[Store] = 
 
     store = store or Store()
     try:
-        stack = select_stack(stack_name=stack_name, work_dir=project_dir,
-                             opts=LocalWorkspaceOptions(pulumi_command=pulumi_command))
+        stack = select_stack(
+            stack_name=stack_name, work_dir=project_dir, opts=LocalWorkspaceOptions(pulumi_command=pulumi_command)
+        )
         out = outputs_plain(stack.outputs())
     except errors.CommandError as err:
         raise MachineError(f"Error reading stack {stack_name!r} in {project_dir}: {last_line(err)}") from None
@@ -93,12 +108,25 @@ def import_stack(stack_name: str, project_dir: str, *, store: Optional[Store] = 
             specs[name] = from_outputs(outputs)
         problems += found
     declared_in = f"{project_dir} (stack {stack_name})"
-    problems += rehearse({name: functools.partial(write_machine, name=name, spec=specs[name], outputs=imports[name],
-                                                  backend="", docker_context=False, declared_in=declared_in)
-                          for name in specs})
+    problems += rehearse(
+        {
+            name: functools.partial(
+                write_machine,
+                name=name,
+                spec=specs[name],
+                outputs=imports[name],
+                backend="",
+                docker_context=False,
+                declared_in=declared_in,
+            )
+            for name in specs
+        }
+    )
     if problems:  # a stack's outputs are untrusted: nothing is written unless every machine checks out
-        raise MachineError(f"Error: stack {stack_name!r} exports machines this store can't take "
-                           "(nothing was imported):\n" + "\n".join(problems))
+        raise MachineError(
+            f"Error: stack {stack_name!r} exports machines this store can't take "
+            "(nothing was imported):\n" + "\n".join(problems)
+        )
     for name in sorted(imports):
         write_machine(store, name, specs[name], imports[name], backend="", declared_in=declared_in)
         say(f"Imported {name}")

@@ -70,4 +70,3 @@ def unwatch(process) -> None:
 
 def interrupted() -> bool:
     return _interrupted.is_set()
-

@@ -82,17 +82,28 @@ def spec_of(host: HostConfig) -> MachineSpec:
     try:
         return MachineSpec(**saved)
     except TypeError:  # config.json is untrusted input
-        raise MachineError(f"Error: machine {host.name!r}: config.json's Pulumi.Spec is not a machine spec: run "
-                           f"'docker-machine import {host.name}' to rebuild it from the backend") from None
+        raise MachineError(
+            f"Error: machine {host.name!r}: config.json's Pulumi.Spec is not a machine spec: run "
+            f"'docker-machine import {host.name}' to rebuild it from the backend"
+        ) from None
 
 
-def _run_update(workspace: MachineWorkspace, name: str, spec: MachineSpec, say: Say, doing: str,
-                replace: Optional[list[str]] = None, docker_context: bool = True) -> HostConfig:
+def _run_update(
+    workspace: MachineWorkspace,
+    name: str,
+    spec: MachineSpec,
+    say: Say,
+    doing: str,
+    replace: Optional[list[str]] = None,
+    docker_context: bool = True,
+) -> HostConfig:
     """One update of the machine's stack; one process at a time changes a machine (its store lock)."""
     if signed_by_another_ca(workspace.store, name):
-        raise MachineError(f"Error: machine {name!r} was imported from a store with another CA, and changing it here "
-                           "would lock that store out: change it from the store that made it, or copy that store's "
-                           "certs/ folder into this one first")
+        raise MachineError(
+            f"Error: machine {name!r} was imported from a store with another CA, and changing it here "
+            "would lock that store out: change it from the store that made it, or copy that store's "
+            "certs/ folder into this one first"
+        )
     with locked(MACHINES, workspace.store, name):
         return _update(workspace, name, spec, say, doing, replace, docker_context)
 
@@ -101,8 +112,15 @@ def _run_update(workspace: MachineWorkspace, name: str, spec: MachineSpec, say: 
 HOST_KEY_MISMATCH = "ssh: host key mismatch"
 
 
-def _update(workspace: MachineWorkspace, name: str, spec: MachineSpec, say: Say, doing: str,
-            replace: Optional[list[str]], docker_context: bool) -> HostConfig:
+def _update(
+    workspace: MachineWorkspace,
+    name: str,
+    spec: MachineSpec,
+    say: Say,
+    doing: str,
+    replace: Optional[list[str]],
+    docker_context: bool,
+) -> HostConfig:
     store = workspace.store
     previous = store.load(name) if store.exists(name) else None
     pin = HostKeyPin.of(store, name)  # provisioning requires the pinned host key (none yet: any, and it is pinned)
@@ -112,9 +130,17 @@ def _update(workspace: MachineWorkspace, name: str, spec: MachineSpec, say: Say,
         return pin.mismatch_message() if pinned_key and HOST_KEY_MISMATCH in message else message
 
     try:
-        result = up_stack(workspace, MACHINES, name, to_config(spec, ensure_shared_certs(store), pinned_key), say,
-                          doing, lambda message: mark_error(store, name, spec, workspace.backend, reason(message),
-                                                            previous), replace=replace, new=previous is None)
+        result = up_stack(
+            workspace,
+            MACHINES,
+            name,
+            to_config(spec, ensure_shared_certs(store), pinned_key),
+            say,
+            doing,
+            lambda message: mark_error(store, name, spec, workspace.backend, reason(message), previous),
+            replace=replace,
+            new=previous is None,
+        )
     except MachineError as err:
         if reason(str(err)) != str(err):
             raise MachineError(reason(str(err))) from None
@@ -122,13 +148,21 @@ def _update(workspace: MachineWorkspace, name: str, spec: MachineSpec, say: Say,
     try:
         return write_machine(store, name, spec, result.outputs, workspace.backend, docker_context=docker_context)
     except (OSError, ValueError, KeyError) as err:
-        raise MachineError(f"Error: {name!r} was updated, but writing it into the store failed ({err}); "
-                           f"fix that, then run 'docker-machine import {name}'") from None
+        raise MachineError(
+            f"Error: {name!r} was updated, but writing it into the store failed ({err}); "
+            f"fix that, then run 'docker-machine import {name}'"
+        ) from None
 
 
-def create_machine(name: str, spec: MachineSpec, *, store: Optional[Store] = None,
-                   workspace: Optional[MachineWorkspace] = None, say: Say = quiet,
-                   docker_context: bool = True) -> HostConfig:
+def create_machine(
+    name: str,
+    spec: MachineSpec,
+    *,
+    store: Optional[Store] = None,
+    workspace: Optional[MachineWorkspace] = None,
+    say: Say = quiet,
+    docker_context: bool = True,
+) -> HostConfig:
     workspace = _workspace(workspace, store, say)
     store = workspace.store
     if store.exists(name) and store.load(name).pulumi.get("State") != "Error":
@@ -139,13 +173,21 @@ def create_machine(name: str, spec: MachineSpec, *, store: Optional[Store] = Non
     say("Creating machine...")
     host = _run_update(workspace, name, spec, say, "creating machine", docker_context=docker_context)
     say("Docker is up and running!")
-    say("To see how to connect your Docker Client to the Docker Engine running on this virtual machine, run: "
-        f"docker-machine env {name}")
+    say(
+        "To see how to connect your Docker Client to the Docker Engine running on this virtual machine, run: "
+        f"docker-machine env {name}"
+    )
     return host
 
 
-def remove_machine(name: str, *, force: bool = False, store: Optional[Store] = None,
-                   workspace: Optional[MachineWorkspace] = None, say: Say = quiet) -> None:
+def remove_machine(
+    name: str,
+    *,
+    force: bool = False,
+    store: Optional[Store] = None,
+    workspace: Optional[MachineWorkspace] = None,
+    say: Say = quiet,
+) -> None:
     workspace = _workspace(workspace, store, say)
     store = workspace.store
     try:
@@ -188,8 +230,14 @@ POWER = {"start": ("running", False), "stop": ("stopped", False), "kill": ("stop
 DOING = {"start": "starting machine", "stop": "stopping machine", "kill": "killing machine"}
 
 
-def set_power(name: str, action: str, *, store: Optional[Store] = None,
-              workspace: Optional[MachineWorkspace] = None, say: Say = quiet) -> HostConfig:
+def set_power(
+    name: str,
+    action: str,
+    *,
+    store: Optional[Store] = None,
+    workspace: Optional[MachineWorkspace] = None,
+    say: Say = quiet,
+) -> HostConfig:
     """start, stop or kill: the machine's wanted power state, realized by its driver."""
     workspace = _workspace(workspace, store, say)
     host = workspace.store.load(name)
@@ -206,8 +254,9 @@ def set_power(name: str, action: str, *, store: Optional[Store] = None,
     return _run_update(workspace, name, spec, say, DOING[action])
 
 
-def restart_machine(name: str, *, store: Optional[Store] = None, workspace: Optional[MachineWorkspace] = None,
-                    say: Say = quiet) -> HostConfig:
+def restart_machine(
+    name: str, *, store: Optional[Store] = None, workspace: Optional[MachineWorkspace] = None, say: Say = quiet
+) -> HostConfig:
     workspace = _workspace(workspace, store, say)
     host = workspace.store.load(name)
     info = driver_info(spec_of(host).driver)
@@ -232,21 +281,31 @@ def _reboot_over_ssh(host: HostConfig) -> None:
 
     reach = subprocess.run(ssh_command(host, ["true"]), capture_output=True, text=True, timeout=60)
     if reach.returncode != 0:
-        raise MachineError(f"Error restarting {host.name!r}: it can't be reached over SSH "
-                           f"({(reach.stderr.strip().splitlines() or ['ssh exit ' + str(reach.returncode)])[-1]})")
-    done = subprocess.run(ssh_command(host, ["sudo", "shutdown", "-r", "now"]), capture_output=True, text=True,
-                          timeout=60)
+        raise MachineError(
+            f"Error restarting {host.name!r}: it can't be reached over SSH "
+            f"({(reach.stderr.strip().splitlines() or ['ssh exit ' + str(reach.returncode)])[-1]})"
+        )
+    done = subprocess.run(
+        ssh_command(host, ["sudo", "shutdown", "-r", "now"]), capture_output=True, text=True, timeout=60
+    )
     if done.returncode not in (0, SSH_FAILED):
         reason = (done.stderr.strip() or done.stdout.strip() or f"exit {done.returncode}").splitlines()[-1]
         raise MachineError(f"Error restarting {host.name!r}: 'sudo shutdown -r now' failed: {reason}")
 
 
-def provision_machine(name: str, *, reinstall: bool = False, store: Optional[Store] = None,
-                      workspace: Optional[MachineWorkspace] = None, say: Say = quiet) -> HostConfig:
+def provision_machine(
+    name: str,
+    *,
+    reinstall: bool = False,
+    store: Optional[Store] = None,
+    workspace: Optional[MachineWorkspace] = None,
+    say: Say = quiet,
+) -> HostConfig:
     """Re-run provisioning (``reinstall``: upgrade the engine with its installer first)."""
     workspace = _workspace(workspace, store, say)
-    spec = dataclasses.replace(spec_of(workspace.store.load(name)), provision_nonce=random.token_hex(8),
-                               reinstall_engine=reinstall)
+    spec = dataclasses.replace(
+        spec_of(workspace.store.load(name)), provision_nonce=random.token_hex(8), reinstall_engine=reinstall
+    )
     host = _run_update(workspace, name, spec, say, "provisioning machine")
     if reinstall:  # the next update must not reinstall again
         from pulumi.automation import ConfigValue
@@ -258,12 +317,20 @@ def provision_machine(name: str, *, reinstall: bool = False, store: Optional[Sto
 
 
 def server_certificate_urn(name: str) -> str:
-    return (f"urn:pulumi:{name}::docker-machine::docker-machine:index:DockerMachine$"
-            f"pulumi-python:dynamic/docker-machine:ServerCertificate::{name}-server-cert")
+    return (
+        f"urn:pulumi:{name}::docker-machine::docker-machine:index:DockerMachine$"
+        f"pulumi-python:dynamic/docker-machine:ServerCertificate::{name}-server-cert"
+    )
 
 
-def regenerate_certs(name: str, *, client_certs: bool = False, store: Optional[Store] = None,
-                     workspace: Optional[MachineWorkspace] = None, say: Say = quiet) -> HostConfig:
+def regenerate_certs(
+    name: str,
+    *,
+    client_certs: bool = False,
+    store: Optional[Store] = None,
+    workspace: Optional[MachineWorkspace] = None,
+    say: Say = quiet,
+) -> HostConfig:
     """A new server certificate (and with ``client_certs`` a new CA and client certificate), uploaded."""
     workspace = _workspace(workspace, store, say)
     spec = spec_of(workspace.store.load(name))

@@ -8,14 +8,19 @@ from typing import Callable, Optional
 # Resource type -> (line when it starts, line when it is done); None: say nothing. The steps every machine has;
 # each driver's own are in its folder (components/drivers/<name>/__init__.py, INFO.steps).
 STEPS: dict[str, tuple[Optional[str], Optional[str]]] = {
-    "pulumi-python:dynamic/docker-machine:CertificateAuthority": ("Creating CA: making the certificate authority...",
-                                                                  None),
+    "pulumi-python:dynamic/docker-machine:CertificateAuthority": (
+        "Creating CA: making the certificate authority...",
+        None,
+    ),
     "pulumi-python:dynamic/docker-machine:ClientCertificate": ("Creating client certificate...", None),
     "pulumi-python:dynamic/docker-machine:SSHKey": ("Creating SSH key...", None),
     "pulumi-python:dynamic/docker-machine:ServerCertificate": ("Copying certs to the local machine directory...", None),
-    "command:remote:Command": ("Waiting for SSH to be available...\nProvisioning: installing Docker where needed, "
-                               "copying certs to the remote machine, setting Docker configuration on the remote "
-                               "daemon...", "Checking connection to Docker..."),
+    "command:remote:Command": (
+        "Waiting for SSH to be available...\nProvisioning: installing Docker where needed, "
+        "copying certs to the remote machine, setting Docker configuration on the remote "
+        "daemon...",
+        "Checking connection to Docker...",
+    ),
 }
 DELETING = "Removing {what}..."
 PULUMI_UPDATE_FAILED = "update failed"  # the Pulumi engine's last diagnostic on any failed update: it says nothing more
@@ -49,7 +54,7 @@ def _raised(message: str) -> str:
     if not raised:
         return message
     raised[0] = _EXCEPTION_TYPE.sub("", raised[0])
-    before = message[:message.index(_TRACEBACK)].rstrip()
+    before = message[: message.index(_TRACEBACK)].rstrip()
     return "\n".join(([before] if before else []) + raised)
 
 

@@ -53,13 +53,20 @@ class StackKind:
     kept: str  # what a stack whose resources could not be destroyed is kept for ("": nothing here retries it)
 
 
-MACHINES = StackKind("machine", PROJECT, machine_program, "docker-machine rm", "host",
-                     ", so 'docker-machine import' can bring it back to retry")
+MACHINES = StackKind(
+    "machine",
+    PROJECT,
+    machine_program,
+    "docker-machine rm",
+    "host",
+    ", so 'docker-machine import' can bring it back to retry",
+)
 SWARMS = StackKind("swarm", SWARM_PROJECT, swarm_program, "docker-machine swarm rm", "swarm", "")
 
 
-def workspace_for(kind: StackKind, workspace: Optional[MachineWorkspace], store: Optional[Store],
-                  say: Say) -> MachineWorkspace:
+def workspace_for(
+    kind: StackKind, workspace: Optional[MachineWorkspace], store: Optional[Store], say: Say
+) -> MachineWorkspace:
     """The store's workspace for ``kind``'s stacks; ``workspace``: the caller's, for its backend and CLI."""
     base = workspace or MachineWorkspace(store or Store(), say=say)
     return dataclasses.replace(base, project=kind.project, program=kind.program, pulumi_command=base.pulumi_command)
@@ -76,12 +83,23 @@ def locked(kind: StackKind, store: Store, name: str) -> Iterator[None]:
 
 
 def _interrupted(kind: StackKind, name: str) -> MachineError:
-    return MachineError(f"Interrupted: the update of {name!r} was cancelled; run the command again to finish it, "
-                        f"or '{kind.remove_command} {name}' to remove what was made")
+    return MachineError(
+        f"Interrupted: the update of {name!r} was cancelled; run the command again to finish it, "
+        f"or '{kind.remove_command} {name}' to remove what was made"
+    )
 
 
-def up_stack(workspace: MachineWorkspace, kind: StackKind, name: str, values: dict, say: Say, doing: str,
-             on_failure: Callable[[str], object], replace: Optional[list[str]] = None, new: bool = False) -> Any:
+def up_stack(
+    workspace: MachineWorkspace,
+    kind: StackKind,
+    name: str,
+    values: dict,
+    say: Say,
+    doing: str,
+    on_failure: Callable[[str], object],
+    replace: Optional[list[str]] = None,
+    new: bool = False,
+) -> Any:
     """Set the stack's config and run one update with progress; a failure is one message, handed to
     ``on_failure`` (to keep the machine or swarm listed as Error) and raised as MachineError. ``new``: the
     store does not know it, so its stack most likely does not exist yet (made first, not selected)."""
@@ -130,11 +148,14 @@ def destroy_stack(workspace: MachineWorkspace, kind: StackKind, name: str, force
         raise busy(kind.noun, name) from None
     except errors.CommandError as err:
         if interrupted():
-            raise MachineError(f"Interrupted: the removal of {name!r} was cancelled; run '{kind.remove_command} "
-                               f"{name}' again to finish it") from None
+            raise MachineError(
+                f"Interrupted: the removal of {name!r} was cancelled; run '{kind.remove_command} "
+                f"{name}' again to finish it"
+            ) from None
         if unreachable(str(err), workspace.backend):
             raise MachineError(unreachable(str(err), workspace.backend)) from None
         if not force:
             raise MachineError(f"Error removing {kind.removing} {name!r}: {last_line(err)}") from None
-        say(f"WARNING: the cloud side of {name!r} could not be removed ({last_line(err)}); its stack is kept"
-            f"{kind.kept}")
+        say(
+            f"WARNING: the cloud side of {name!r} could not be removed ({last_line(err)}); its stack is kept{kind.kept}"
+        )

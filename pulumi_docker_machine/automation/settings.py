@@ -70,10 +70,13 @@ class MachineSpec:
 def from_entry(entry: Mapping[str, Any]) -> tuple[MachineSpec, dict[str, Any]]:
     """A declarative stack's entry (``{driver: generic, ip_address: ..., engine: {...}}``) as a spec, and the
     component arguments it gives beyond one (``ssh_key_type``, ``hostname``)."""
-    spec = MachineSpec(driver=entry["driver"],
-                       driver_options={k: v for k, v in entry.items() if k not in (*ENTRY_KEYS, *ENTRY_ARGS)},
-                       engine=dict(entry.get("engine") or {}), tls_sans=list(entry.get("tls_sans") or []),
-                       power=entry.get("power", "running"))
+    spec = MachineSpec(
+        driver=entry["driver"],
+        driver_options={k: v for k, v in entry.items() if k not in (*ENTRY_KEYS, *ENTRY_ARGS)},
+        engine=dict(entry.get("engine") or {}),
+        tls_sans=list(entry.get("tls_sans") or []),
+        power=entry.get("power", "running"),
+    )
     return spec, {key: entry[key] for key in ENTRY_ARGS if key in entry}
 
 
@@ -98,9 +101,16 @@ def machine_args(spec: MachineSpec, **component: Any) -> DockerMachineArgs:
     from pulumi_docker_machine.components.machine import DockerMachineArgs
 
     engine = engine_of(spec.engine)  # first: a stack's entry names the engine's problem before its driver's
-    return DockerMachineArgs(driver=driver_of(spec), engine=engine,
-                             tls_sans=list(spec.tls_sans), power=spec.power, force_stop=spec.force_stop,
-                             reinstall_engine=spec.reinstall_engine, provision_nonce=spec.provision_nonce, **component)
+    return DockerMachineArgs(
+        driver=driver_of(spec),
+        engine=engine,
+        tls_sans=list(spec.tls_sans),
+        power=spec.power,
+        force_stop=spec.force_stop,
+        reinstall_engine=spec.reinstall_engine,
+        provision_nonce=spec.provision_nonce,
+        **component,
+    )
 
 
 def to_config(spec: MachineSpec, certs: Mapping[str, str], ssh_host_key: str = "") -> dict[str, tuple[str, bool]]:
@@ -172,15 +182,19 @@ def program_config(config: Any) -> tuple[MachineSpec, dict[str, Any]]:
     from pulumi_docker_machine.components.certificates import ExistingCertificates
 
     spec = read_config(config.get, config.require_secret)
-    certificates = ExistingCertificates(ca_pem=config.require("caCert"), ca_key_pem=config.require_secret("caKey"),
-                                        client_cert_pem=config.require("clientCert"),
-                                        client_key_pem=config.require_secret("clientKey"))
+    certificates = ExistingCertificates(
+        ca_pem=config.require("caCert"),
+        ca_key_pem=config.require_secret("caKey"),
+        client_cert_pem=config.require("clientCert"),
+        client_key_pem=config.require_secret("clientKey"),
+    )
     return spec, {"certificates": certificates, "ssh_host_key": config.get("sshHostKey") or None}
 
 
 def from_outputs(outputs: Mapping[str, Any]) -> MachineSpec:
     """The spec of a stack whose config is in another store's workspace (or a declarative stack's machine):
     what its outputs say."""
+
     def mapping(value: Any) -> dict:
         return dict(value) if isinstance(value, dict) else {}
 

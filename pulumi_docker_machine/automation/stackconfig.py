@@ -27,15 +27,22 @@ def run_with_input(workspace: MachineWorkspace, args: list[str], text: str) -> N
         result = command.run_with_input(args, str(workspace.work_dir), workspace.env_vars(), text)
     else:
         env = {**os.environ, **workspace.env_vars(), "PULUMI_AUTOMATION_API": "true"}
-        done = subprocess.run([command.command, "--non-interactive", *args], input=text, capture_output=True,
-                              text=True, cwd=workspace.work_dir, env=env)
+        done = subprocess.run(
+            [command.command, "--non-interactive", *args],
+            input=text,
+            capture_output=True,
+            text=True,
+            cwd=workspace.work_dir,
+            env=env,
+        )
         result = CommandResult(stdout=done.stdout, stderr=done.stderr, code=done.returncode)
     if result.code != 0:
         raise create_command_error(result)
 
 
-def set_stack_config(workspace: MachineWorkspace, stack, values: Mapping[str, tuple[str, bool]],
-                     fresh: bool = False) -> None:
+def set_stack_config(
+    workspace: MachineWorkspace, stack, values: Mapping[str, tuple[str, bool]], fresh: bool = False
+) -> None:
     """``{key: (value, secret)}`` into the stack's config. ``fresh``: the stack was just made, so it holds no
     secret to compare with (its config is not read: that would be one more process decrypting)."""
     from pulumi.automation import ConfigValue

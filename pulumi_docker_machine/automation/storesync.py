@@ -29,6 +29,8 @@ def _drop_other_keys(folder, keep: str) -> None:
                 path.unlink()
             except FileNotFoundError:
                 pass
+
+
 SECRET_OUTPUTS = ("ssh_private_key", "client_key_pem")
 
 
@@ -45,8 +47,16 @@ def engine_port(docker_host: Any, spec: MachineSpec) -> int:
     return int(spec.engine.get("port") or DEFAULT_ENGINE_PORT)
 
 
-def write_machine(store: Store, name: str, spec: MachineSpec, outputs: Mapping[str, Any], backend: str,
-                  docker_context: bool = True, declared_in: Optional[str] = None, imported: bool = False) -> HostConfig:
+def write_machine(
+    store: Store,
+    name: str,
+    spec: MachineSpec,
+    outputs: Mapping[str, Any],
+    backend: str,
+    docker_context: bool = True,
+    declared_in: Optional[str] = None,
+    imported: bool = False,
+) -> HostConfig:
     out = outputs_plain(outputs)
     check_machine(name, out)
     private_key = out.get("ssh_private_key") or ""
@@ -94,12 +104,20 @@ def write_machine(store: Store, name: str, spec: MachineSpec, outputs: Mapping[s
     return host
 
 
-def mark_error(store: Store, name: str, spec: MachineSpec, backend: str, message: str,
-               previous: Optional[HostConfig] = None) -> None:
+def mark_error(
+    store: Store, name: str, spec: MachineSpec, backend: str, message: str, previous: Optional[HostConfig] = None
+) -> None:
     """Keep a machine whose update failed listed, in state Error, with the reason."""
-    host = previous or new_host_config(name=name, driver_name=spec.driver, store_root=store.root, ip="",
-                                       ssh_user="root", ssh_port=22, ssh_key_path=None, engine=spec.engine,
-                                       pulumi={"Backend": backend, "Project": "docker-machine", "Stack": name,
-                                               "Spec": spec.public_dict()})
+    host = previous or new_host_config(
+        name=name,
+        driver_name=spec.driver,
+        store_root=store.root,
+        ip="",
+        ssh_user="root",
+        ssh_port=22,
+        ssh_key_path=None,
+        engine=spec.engine,
+        pulumi={"Backend": backend, "Project": "docker-machine", "Stack": name, "Spec": spec.public_dict()},
+    )
     host.data.setdefault("Pulumi", {}).update({"State": "Error", "LastError": message})
     store.save(host, docker_context=False)

@@ -19,8 +19,15 @@ from typing import Any, Optional
 from pulumi_docker_machine.components.swarm.plan import count_problem, node_name, quorum_problem, swarm_name_problem
 
 from ..store import Store
-from ..store.swarms import (SwarmNotFound, SwarmRecord, forget_swarm, load_swarm, save_swarm, swarm_manager,
-                            swarm_membership)
+from ..store.swarms import (
+    SwarmNotFound,
+    SwarmRecord,
+    forget_swarm,
+    load_swarm,
+    save_swarm,
+    swarm_manager,
+    swarm_membership,
+)
 from .certs import ensure_shared_certs
 from .errors import MachineError
 from .machines import check_configuration, driver_info, pre_create_checks
@@ -55,21 +62,27 @@ class SwarmSpec:
 
     def nodes(self, role: str) -> list[dict[str, Any]]:
         """Each node's own settings: ``{"driver_options": {...}, "labels": {...}}``, padded to the count."""
-        count, given = (self.managers, self.manager_options) if role == "manager" else (self.workers, self.worker_options)
+        count, given = (
+            (self.managers, self.manager_options) if role == "manager" else (self.workers, self.worker_options)
+        )
         return [dict(given[i]) if i < len(given) else {} for i in range(count)]
 
     def machine_spec(self, role: str, index: int) -> MachineSpec:
         node = self.nodes(role)[index]
-        return MachineSpec(driver=self.driver, driver_options={**self.driver_options, **node.get("driver_options", {})},
-                           engine=dict(self.engine))
+        return MachineSpec(
+            driver=self.driver,
+            driver_options={**self.driver_options, **node.get("driver_options", {})},
+            engine=dict(self.engine),
+        )
 
     def public_dict(self) -> dict[str, Any]:
         common = MachineSpec(driver=self.driver, driver_options=self.driver_options).public_options()
         return {**dataclasses.asdict(self), "driver_options": common}
 
 
-def swarm_workspace(store: Optional[Store] = None, workspace: Optional[MachineWorkspace] = None,
-                    say: Say = quiet) -> MachineWorkspace:
+def swarm_workspace(
+    store: Optional[Store] = None, workspace: Optional[MachineWorkspace] = None, say: Say = quiet
+) -> MachineWorkspace:
     return workspace_for(SWARMS, workspace, store, say)
 
 
@@ -81,20 +94,25 @@ def check_swarm(name: str, spec: SwarmSpec, store: Store, existing: Optional[Swa
     info = driver_info(spec.driver)
     for option in info.per_node:  # what differs per node: the generic driver's address of each host
         for role in ("manager", "worker"):
-            missing = [i + 1 for i, node in enumerate(spec.nodes(role))
-                       if not node.get("driver_options", {}).get(option)]
+            missing = [
+                i + 1 for i, node in enumerate(spec.nodes(role)) if not node.get("driver_options", {}).get(option)
+            ]
             if missing:
-                raise MachineError(f"Error creating swarm: the {spec.driver} driver needs one {info.flag_of(option)} "
-                                   f"per node: {len(missing)} {role}(s) have none (give them for the managers first, "
-                                   "then the workers)")
+                raise MachineError(
+                    f"Error creating swarm: the {spec.driver} driver needs one {info.flag_of(option)} "
+                    f"per node: {len(missing)} {role}(s) have none (give them for the managers first, "
+                    "then the workers)"
+                )
     for role, count in (("manager", spec.managers), ("worker", spec.workers)):
         for index in range(count):
             machine = node_name(name, role, index + 1)
             if store.exists(machine):
                 membership = swarm_membership(store.load(machine))
                 if not (existing and membership and membership[0] == name):
-                    raise MachineError(f'Docker machine "{machine}" already exists: the swarm {name!r} needs that name '
-                                       "for a node; choose another swarm name")
+                    raise MachineError(
+                        f'Docker machine "{machine}" already exists: the swarm {name!r} needs that name '
+                        "for a node; choose another swarm name"
+                    )
             check_configuration(machine, spec.machine_spec(role, index))
 
 
@@ -111,9 +129,15 @@ def _swarm_config(spec: SwarmSpec, certs: dict) -> dict:
 def _update(workspace: MachineWorkspace, name: str, spec: SwarmSpec, say: Say, doing: str) -> SwarmRecord:
     store = workspace.store
     with locked(SWARMS, store, name):
-        result = up_stack(workspace, SWARMS, name, _swarm_config(spec, ensure_shared_certs(store)), say, doing,
-                          lambda message: _save_record(store, name, spec, workspace.backend, state="Error",
-                                                       error=message))
+        result = up_stack(
+            workspace,
+            SWARMS,
+            name,
+            _swarm_config(spec, ensure_shared_certs(store)),
+            say,
+            doing,
+            lambda message: _save_record(store, name, spec, workspace.backend, state="Error", error=message),
+        )
         return _write_nodes(store, name, spec, result.outputs, workspace.backend)
 
 
@@ -122,20 +146,24 @@ def _save_record(store: Store, name: str, spec: SwarmSpec, backend: str, state: 
         previous = load_swarm(store, name).data
     except (SwarmNotFound, ValueError):
         previous = {}
-    record = SwarmRecord({
-        "Name": name,
-        "Driver": spec.driver,
-        "Managers": previous.get("Managers", []) if state == "Error" else
-        [node_name(name, "manager", i + 1) for i in range(spec.managers)],
-        "Workers": previous.get("Workers", []) if state == "Error" else
-        [node_name(name, "worker", i + 1) for i in range(spec.workers)],
-        "Spec": spec.public_dict(),
-        "Backend": backend,
-        "Project": SWARM_PROJECT,
-        "Stack": name,
-        "State": state,
-        **({"LastError": error} if error else {}),
-    })
+    record = SwarmRecord(
+        {
+            "Name": name,
+            "Driver": spec.driver,
+            "Managers": previous.get("Managers", [])
+            if state == "Error"
+            else [node_name(name, "manager", i + 1) for i in range(spec.managers)],
+            "Workers": previous.get("Workers", [])
+            if state == "Error"
+            else [node_name(name, "worker", i + 1) for i in range(spec.workers)],
+            "Spec": spec.public_dict(),
+            "Backend": backend,
+            "Project": SWARM_PROJECT,
+            "Stack": name,
+            "State": state,
+            **({"LastError": error} if error else {}),
+        }
+    )
     save_swarm(store, record)
     return record
 
@@ -144,28 +172,39 @@ def _write_nodes(store: Store, name: str, spec: SwarmSpec, outputs: Any, backend
     """Each node into the store as a machine of this swarm; nodes scaled away leave the store."""
     out = outputs_plain(outputs)
     machines = out.get("machines") or {}
-    wanted = {node_name(name, role, i + 1): (role, i) for role, count in (("manager", spec.managers),
-                                                                         ("worker", spec.workers))
-              for i in range(count)}
+    wanted = {
+        node_name(name, role, i + 1): (role, i)
+        for role, count in (("manager", spec.managers), ("worker", spec.workers))
+        for i in range(count)
+    }
     if not isinstance(machines, dict) or set(machines) != set(wanted):
-        raise MachineError(f"Error: swarm {name!r} was updated, but its stack's outputs do not list its nodes; "
-                           f"run 'docker-machine swarm scale {name}' again")
+        raise MachineError(
+            f"Error: swarm {name!r} was updated, but its stack's outputs do not list its nodes; "
+            f"run 'docker-machine swarm scale {name}' again"
+        )
     try:
         for machine, (role, index) in wanted.items():
             host = write_machine(store, machine, spec.machine_spec(role, index), machines[machine], backend)
             host.data["Pulumi"].update({"Project": SWARM_PROJECT, "Stack": name, "Swarm": {"Name": name, "Role": role}})
             store.save(host)
     except (OSError, ValueError, KeyError) as err:
-        raise MachineError(f"Error: swarm {name!r} was updated, but writing its nodes into the store failed "
-                           f"({err})") from None
+        raise MachineError(
+            f"Error: swarm {name!r} was updated, but writing its nodes into the store failed ({err})"
+        ) from None
     for machine in members_in_store(store, name):
         if machine not in wanted:
             store.remove(machine)
     return _save_record(store, name, spec, backend, state="Running")
 
 
-def create_swarm(name: str, spec: SwarmSpec, *, store: Optional[Store] = None,
-                 workspace: Optional[MachineWorkspace] = None, say: Say = quiet) -> SwarmRecord:
+def create_swarm(
+    name: str,
+    spec: SwarmSpec,
+    *,
+    store: Optional[Store] = None,
+    workspace: Optional[MachineWorkspace] = None,
+    say: Say = quiet,
+) -> SwarmRecord:
     workspace = swarm_workspace(store, workspace, say)
     store = workspace.store
     existing = None
@@ -193,9 +232,16 @@ def spec_of_swarm(record: SwarmRecord) -> SwarmSpec:
         raise MachineError(f"Error: swarm {record.name!r}: its record's Spec is not a swarm spec") from None
 
 
-def scale_swarm(name: str, *, managers: Optional[int] = None, workers: Optional[int] = None,
-                new_node_options: Optional[list[dict[str, Any]]] = None, store: Optional[Store] = None,
-                workspace: Optional[MachineWorkspace] = None, say: Say = quiet) -> SwarmRecord:
+def scale_swarm(
+    name: str,
+    *,
+    managers: Optional[int] = None,
+    workers: Optional[int] = None,
+    new_node_options: Optional[list[dict[str, Any]]] = None,
+    store: Optional[Store] = None,
+    workspace: Optional[MachineWorkspace] = None,
+    say: Say = quiet,
+) -> SwarmRecord:
     """New counts; removed nodes (the highest numbers) are drained and leave before their VMs go.
     ``new_node_options``: the settings of the nodes added, new managers first (generic: their addresses)."""
     workspace = swarm_workspace(store, workspace, say)
@@ -215,15 +261,22 @@ def scale_swarm(name: str, *, managers: Optional[int] = None, workers: Optional[
         worker_options.append(added.pop(0) if added else {})
     if added:
         raise MachineError(f"Error: {len(added)} more node setting(s) given than nodes added")
-    new = dataclasses.replace(spec, managers=new_managers, workers=new_workers, manager_options=manager_options,
-                              worker_options=worker_options)
+    new = dataclasses.replace(
+        spec, managers=new_managers, workers=new_workers, manager_options=manager_options, worker_options=worker_options
+    )
     check_swarm(name, new, workspace.store, existing=record)
     say(f"Scaling swarm {name} to {new_managers} manager(s) and {new_workers} worker(s)...")
     return _update(workspace, name, new, say, "scaling swarm")
 
 
-def remove_swarm(name: str, *, force: bool = False, store: Optional[Store] = None,
-                 workspace: Optional[MachineWorkspace] = None, say: Say = quiet) -> None:
+def remove_swarm(
+    name: str,
+    *,
+    force: bool = False,
+    store: Optional[Store] = None,
+    workspace: Optional[MachineWorkspace] = None,
+    say: Say = quiet,
+) -> None:
     workspace = swarm_workspace(store, workspace, say)
     store = workspace.store
     try:

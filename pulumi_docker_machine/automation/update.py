@@ -25,8 +25,9 @@ def outputs(stack: Any) -> dict:
     """The stack's outputs from one ``pulumi stack output --json --show-secrets``, each marked secret."""
     from pulumi.automation import OutputValue
 
-    result = stack.workspace._run_pulumi_cmd_sync(["stack", "output", "--json", "--show-secrets", "--stack",
-                                                   stack.name])
+    result = stack.workspace._run_pulumi_cmd_sync(
+        ["stack", "output", "--json", "--show-secrets", "--stack", stack.name]
+    )
     return {key: OutputValue(value=value, secret=True) for key, value in json.loads(result.stdout).items()}
 
 

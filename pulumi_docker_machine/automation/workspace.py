@@ -122,8 +122,10 @@ class MachineWorkspace:
         if (local / "bin" / "pulumi").exists():
             return pulumi_command(self.store.root / CACHE_FILE, root=str(local))
         if os.environ.get(NO_INSTALL_VARIABLE) == "never":
-            raise PulumiUnavailable(f"Error: the Pulumi CLI is not installed, and {NO_INSTALL_VARIABLE}=never forbids "
-                                    f"fetching it: install it (make engine, or '{MANUAL_INSTALL}')")
+            raise PulumiUnavailable(
+                f"Error: the Pulumi CLI is not installed, and {NO_INSTALL_VARIABLE}=never forbids "
+                f"fetching it: install it (make engine, or '{MANUAL_INSTALL}')"
+            )
         self.say(f"The Pulumi CLI is not installed: installing it into {local} (first use only)...")
         try:
             return PulumiCommand.install(root=str(local))
@@ -152,8 +154,9 @@ class MachineWorkspace:
 
         self.migrate_state_once()
         try:
-            return create_stack(stack_name=name, project_name=self.project, program=self._program(),
-                                opts=self._options()), True
+            return create_stack(
+                stack_name=name, project_name=self.project, program=self._program(), opts=self._options()
+            ), True
         except errors.StackAlreadyExistsError:
             return self.stack(name), False
 
@@ -191,8 +194,12 @@ class MachineWorkspace:
 
         self.migrate_state_once()
         self.write_project()
-        workspace = LocalWorkspace(work_dir=str(self.work_dir), env_vars=self.env_vars(),
-                                   secrets_provider="passphrase", pulumi_command=self.command())
+        workspace = LocalWorkspace(
+            work_dir=str(self.work_dir),
+            env_vars=self.env_vars(),
+            secrets_provider="passphrase",
+            pulumi_command=self.command(),
+        )
         return [summary.name for summary in workspace.list_stacks()]
 
     def migrate_state_once(self) -> None:

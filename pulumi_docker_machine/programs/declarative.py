@@ -51,8 +51,10 @@ SWARM_KEYS = ("managers", "workers", "engine", "driver")
 def _where(message: str, driver: str, options: dict[str, Any]) -> str:
     """The option a driver's message is about ("digitalocean size '2 CPUs' is not..."), for the path."""
     for key in options:
-        if any(message.startswith(f"{driver} {form} ") for form in (key, key.replace("_", " "))) or \
-                f"option {key!r}" in message:
+        if (
+            any(message.startswith(f"{driver} {form} ") for form in (key, key.replace("_", " ")))
+            or f"option {key!r}" in message
+        ):
             return f".{key}"
     return ""
 
@@ -102,7 +104,9 @@ def _node(path: str, name: str, settings: Any, problems: list[str]):
         problems.append(f"{path}.driver: {driver_name!r} is not a driver: use one of {', '.join(sorted(REGISTRY))}")
         return None
     options = {k: v for k, v in settings.items() if k not in NODE_KEYS}
-    problem = labels_problem(settings.get("labels") or {}) or availability_problem(settings.get("availability", "active"))
+    problem = labels_problem(settings.get("labels") or {}) or availability_problem(
+        settings.get("availability", "active")
+    )
     if problem:
         problems.append(f"{path}: {problem}")
         return None
@@ -112,8 +116,9 @@ def _node(path: str, name: str, settings: Any, problems: list[str]):
     except (ValueError, TypeError) as err:
         problems.append(f"{path}{_where(str(err), driver_name, options)}: {err}")
         return None
-    return SwarmNodeArgs(driver, labels=dict(settings.get("labels") or {}),
-                         availability=settings.get("availability", "active"))
+    return SwarmNodeArgs(
+        driver, labels=dict(settings.get("labels") or {}), availability=settings.get("availability", "active")
+    )
 
 
 def parse_swarms(swarms: Any) -> tuple[list[tuple[str, Any]], list[str]]:
@@ -126,7 +131,9 @@ def parse_swarms(swarms: Any) -> tuple[list[tuple[str, Any]], list[str]]:
     if swarms is None:
         return [], []
     if not isinstance(swarms, dict):
-        return [], [f"{SWARMS_KEY}: give a map of swarm names to their settings, e.g. lab: {{managers: 3, driver: ...}}"]
+        return [], [
+            f"{SWARMS_KEY}: give a map of swarm names to their settings, e.g. lab: {{managers: 3, driver: ...}}"
+        ]
     for name, settings in swarms.items():
         path = f"{SWARMS_KEY}.{name}"
         if not isinstance(name, str) or swarm_name_problem(name):
@@ -143,8 +150,10 @@ def parse_swarms(swarms: Any) -> tuple[list[tuple[str, Any]], list[str]]:
             if not isinstance(entries, list):
                 problems.append(f"{path}.{plural}: give a count or a list of node settings")
                 entries = []
-            nodes[role] = [_node(f"{path}.{plural}[{i}]", node_name(name, role, i + 1), entry, problems)
-                           for i, entry in enumerate(entries)]
+            nodes[role] = [
+                _node(f"{path}.{plural}[{i}]", node_name(name, role, i + 1), entry, problems)
+                for i, entry in enumerate(entries)
+            ]
         problem = count_problem(len(nodes["manager"]), len(nodes["worker"]))
         if problem:
             problems.append(f"{path}: {problem}")
@@ -162,28 +171,38 @@ def parse_swarms(swarms: Any) -> tuple[list[tuple[str, Any]], list[str]]:
 def _node_names(name: str, args: Any) -> list[str]:
     from pulumi_docker_machine.components.swarm.plan import node_name
 
-    return [node_name(name, "manager", i + 1) for i in range(len(args.managers))] + \
-        [node_name(name, "worker", i + 1) for i in range(len(args.workers))]
+    return [node_name(name, "manager", i + 1) for i in range(len(args.managers))] + [
+        node_name(name, "worker", i + 1) for i in range(len(args.workers))
+    ]
 
 
 def _machine_outputs(machine: DockerMachine) -> dict[str, Any]:
     return {
-        "docker_host": machine.docker_host, "ip": machine.ip, "docker_env": machine.docker_env,
-        "driver": machine.driver, "ssh_user": machine.ssh_user, "ssh_host": machine.ssh_host,
-        "ssh_port": machine.ssh_port, "server_cert_pem": machine.server_cert_pem, "engine": machine.engine,
-        "power": machine.power, "ssh_host_keys": machine.ssh_host_keys,
+        "docker_host": machine.docker_host,
+        "ip": machine.ip,
+        "docker_env": machine.docker_env,
+        "driver": machine.driver,
+        "ssh_user": machine.ssh_user,
+        "ssh_host": machine.ssh_host,
+        "ssh_port": machine.ssh_port,
+        "server_cert_pem": machine.server_cert_pem,
+        "engine": machine.engine,
+        "power": machine.power,
+        "ssh_host_keys": machine.ssh_host_keys,
     }
 
 
 def main() -> None:
     config = pulumi.Config("docker-machine")
-    machines, problems = parse(config.get_object(CONFIG_KEY)) if config.get(CONFIG_KEY) or not config.get(SWARMS_KEY) \
-        else ([], [])
+    machines, problems = (
+        parse(config.get_object(CONFIG_KEY)) if config.get(CONFIG_KEY) or not config.get(SWARMS_KEY) else ([], [])
+    )
     swarms, swarm_problems = parse_swarms(config.get_object(SWARMS_KEY))
     problems += swarm_problems
     names = [name for name, _ in machines] + [node for name, args in swarms for node in _node_names(name, args)]
-    problems += [f"{name}: two machines of this stack have this name" for name in sorted(set(names))
-                 if names.count(name) > 1]
+    problems += [
+        f"{name}: two machines of this stack have this name" for name in sorted(set(names)) if names.count(name) > 1
+    ]
     if problems:  # every problem at once, before any resource
         raise pulumi.RunError("the stack's config has problems:\n" + "\n".join(problems))
     certificates = DockerCertificates("certs")
@@ -201,8 +220,12 @@ def main() -> None:
         for name, args in swarms:
             args.certificates = certificates
             swarm = DockerSwarm(name, args)
-            swarms_out[name] = {"docker_host": swarm.docker_host, "docker_env": swarm.docker_env,
-                                "manager_docker_hosts": swarm.manager_docker_hosts, "nodes": swarm.nodes}
+            swarms_out[name] = {
+                "docker_host": swarm.docker_host,
+                "docker_env": swarm.docker_env,
+                "manager_docker_hosts": swarm.manager_docker_hosts,
+                "nodes": swarm.nodes,
+            }
             for node, machine in swarm.machines.items():
                 exported[node] = _machine_outputs(machine)
                 keys[node] = machine.ssh_private_key

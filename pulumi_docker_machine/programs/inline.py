@@ -28,19 +28,31 @@ def swarm_program() -> None:
     layout = config.require_object("swarm")
 
     def node(settings: dict) -> SwarmNodeArgs:
-        own = dataclasses.replace(common, driver_options={**common.driver_options,
-                                                          **settings.get("driver_options", {})})
-        return SwarmNodeArgs(driver_of(own), labels=dict(settings.get("labels") or {}),
-                             availability=settings.get("availability") or "active")
+        own = dataclasses.replace(
+            common, driver_options={**common.driver_options, **settings.get("driver_options", {})}
+        )
+        return SwarmNodeArgs(
+            driver_of(own),
+            labels=dict(settings.get("labels") or {}),
+            availability=settings.get("availability") or "active",
+        )
 
-    swarm = DockerSwarm(pulumi.get_stack(), DockerSwarmArgs(
-        managers=[node(n) for n in layout["managers"]],
-        workers=[node(n) for n in layout["workers"]],
-        engine=engine_of(common.engine),
-        certificates=component["certificates"],
-    ))
+    swarm = DockerSwarm(
+        pulumi.get_stack(),
+        DockerSwarmArgs(
+            managers=[node(n) for n in layout["managers"]],
+            workers=[node(n) for n in layout["workers"]],
+            engine=engine_of(common.engine),
+            certificates=component["certificates"],
+        ),
+    )
     for key in SWARM_OUTPUTS:
         pulumi.export(key, getattr(swarm, key))
     # Each node as a machine of the store: the same outputs a machine's stack exports.
-    pulumi.export("machines", {machine_name: {key: getattr(machine, key) for key in OUTPUTS}
-                               for machine_name, machine in swarm.machines.items()})
+    pulumi.export(
+        "machines",
+        {
+            machine_name: {key: getattr(machine, key) for key in OUTPUTS}
+            for machine_name, machine in swarm.machines.items()
+        },
+    )

@@ -5,5 +5,13 @@ from pulumi_docker_machine.components.names import INVALID_NAME, MACHINE_NAME, v
 from .hostconfig import BrokenMachine, HostConfig, new_host_config
 from .layout import MachineNotFound, Store
 
-__all__ = ["INVALID_NAME", "MACHINE_NAME", "BrokenMachine", "HostConfig", "MachineNotFound", "Store",
-           "new_host_config", "valid_machine_name"]
+__all__ = [
+    "INVALID_NAME",
+    "MACHINE_NAME",
+    "BrokenMachine",
+    "HostConfig",
+    "MachineNotFound",
+    "Store",
+    "new_host_config",
+    "valid_machine_name",
+]

@@ -68,6 +68,8 @@ def ssh_host(driver_name: str, address: str) -> str:
 
 def missing_address(driver_name: str) -> str:
     if fields(driver_name).asks_for_address:
-        return (f"its config.json holds no address: docker-machine asks {driver_name} for it, and the read commands "
-                "here ask no cloud or hypervisor")
+        return (
+            f"its config.json holds no address: docker-machine asks {driver_name} for it, and the read commands "
+            "here ask no cloud or hypervisor"
+        )
     return "its config.json holds no address"

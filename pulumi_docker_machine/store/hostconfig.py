@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 CONFIG_VERSION = 3
 PULUMI_SECTION = "Pulumi"
 
+
 class HostConfig:
     """One machine's config.json, kept whole so fields we do not know survive a rewrite.
 
@@ -87,8 +88,11 @@ class HostConfig:
 
     @property
     def engine_port(self) -> int:
-        return int(self.pulumi.get("EnginePort") or driverfields.engine_port(self.driver_name, self.driver)
-                   or DEFAULT_ENGINE_PORT)
+        return int(
+            self.pulumi.get("EnginePort")
+            or driverfields.engine_port(self.driver_name, self.driver)
+            or DEFAULT_ENGINE_PORT
+        )
 
     @property
     def url(self) -> str:
@@ -102,8 +106,12 @@ class HostConfig:
 
     def docker_env(self) -> dict[str, str]:
         """What ``docker-machine env`` sets, in its order."""
-        return {"DOCKER_TLS_VERIFY": "1", "DOCKER_HOST": self.url, "DOCKER_CERT_PATH": str(self.machine_dir),
-                "DOCKER_MACHINE_NAME": self.name}
+        return {
+            "DOCKER_TLS_VERIFY": "1",
+            "DOCKER_HOST": self.url,
+            "DOCKER_CERT_PATH": str(self.machine_dir),
+            "DOCKER_MACHINE_NAME": self.name,
+        }
 
     @property
     def machine_dir(self) -> Path:
@@ -134,8 +142,10 @@ class BrokenMachine(ValueError):
     """A machine folder whose config.json can't be used; the message says why and how to get rid of it."""
 
     def __init__(self, name: str, reason: str) -> None:
-        super().__init__(f'Error loading host "{name}": {reason}: fix its config.json, '
-                         f'or remove it with "docker-machine rm -f {name}"')
+        super().__init__(
+            f'Error loading host "{name}": {reason}: fix its config.json, '
+            f'or remove it with "docker-machine rm -f {name}"'
+        )
         self.name = name
         self.reason = reason
 
@@ -144,28 +154,80 @@ class BrokenMachine(ValueError):
 # must be one when present: null is no object. "strings": a list of strings.
 _SHAPE: dict[tuple[str, ...], dict[str, Any]] = {
     (): {"Name": str, "DriverName": str, "Driver": dict, "HostOptions": dict, PULUMI_SECTION: dict},
-    ("Driver",): {"IPAddress": str, "MachineName": str, "SSHUser": str, "SSHPort": int, "SSHKeyPath": str,
-                  "StorePath": str, "EnginePort": int, "DockerPort": int, "URL": str},
+    ("Driver",): {
+        "IPAddress": str,
+        "MachineName": str,
+        "SSHUser": str,
+        "SSHPort": int,
+        "SSHKeyPath": str,
+        "StorePath": str,
+        "EnginePort": int,
+        "DockerPort": int,
+        "URL": str,
+    },
     ("HostOptions",): {"AuthOptions": dict, "EngineOptions": dict},
     ("HostOptions", "AuthOptions"): {"StorePath": str},
     ("HostOptions", "EngineOptions"): {"Labels": "strings"},
-    (PULUMI_SECTION,): {"EnginePort": int, "SSHHost": str, "State": str, "LastError": str, "Spec": dict,
-                        "Backend": str, "Project": str, "Stack": str, "DeclaredIn": str, "Imported": bool},
-    (PULUMI_SECTION, "Spec"): {"driver": str, "driver_options": dict, "engine": dict, "tls_sans": "strings",
-                               "power": str, "force_stop": bool, "reinstall_engine": bool, "provision_nonce": str},
-    (PULUMI_SECTION, "Spec", "engine"): {"install_url": str, "port": int, "storage_driver": str, "labels": "strings",
-                                         "registry_mirrors": "strings", "insecure_registries": "strings",
-                                         "opts": "strings", "env": "strings"},
+    (PULUMI_SECTION,): {
+        "EnginePort": int,
+        "SSHHost": str,
+        "State": str,
+        "LastError": str,
+        "Spec": dict,
+        "Backend": str,
+        "Project": str,
+        "Stack": str,
+        "DeclaredIn": str,
+        "Imported": bool,
+    },
+    (PULUMI_SECTION, "Spec"): {
+        "driver": str,
+        "driver_options": dict,
+        "engine": dict,
+        "tls_sans": "strings",
+        "power": str,
+        "force_stop": bool,
+        "reinstall_engine": bool,
+        "provision_nonce": str,
+    },
+    (PULUMI_SECTION, "Spec", "engine"): {
+        "install_url": str,
+        "port": int,
+        "storage_driver": str,
+        "labels": "strings",
+        "registry_mirrors": "strings",
+        "insecure_registries": "strings",
+        "opts": "strings",
+        "env": "strings",
+    },
 }
 # The paths the commands hand to ssh, sshfs, the shell (env) and the file system.
-_PATHS: tuple[tuple[str, ...], ...] = (("Driver", "SSHKeyPath"), ("Driver", "StorePath"), ("HostOptions", "AuthOptions", "StorePath"))
+_PATHS: tuple[tuple[str, ...], ...] = (
+    ("Driver", "SSHKeyPath"),
+    ("Driver", "StorePath"),
+    ("HostOptions", "AuthOptions", "StorePath"),
+)
 # Strings shown by ls or passed on; LastError may span lines (ls shows its first).
-_TEXTS: tuple[tuple[str, ...], ...] = (("DriverName",), ("Driver", "MachineName"), ("Driver", "URL"), (PULUMI_SECTION, "State"), (PULUMI_SECTION, "Backend"),
-          (PULUMI_SECTION, "Project"), (PULUMI_SECTION, "Stack"), (PULUMI_SECTION, "DeclaredIn"))
+_TEXTS: tuple[tuple[str, ...], ...] = (
+    ("DriverName",),
+    ("Driver", "MachineName"),
+    ("Driver", "URL"),
+    (PULUMI_SECTION, "State"),
+    (PULUMI_SECTION, "Backend"),
+    (PULUMI_SECTION, "Project"),
+    (PULUMI_SECTION, "Stack"),
+    (PULUMI_SECTION, "DeclaredIn"),
+)
 DRIVER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
-_KIND_NAMES = {int: "a number", dict: "an object", list: "a list", str: "a string", bool: "true or false",
-               "strings": "a list of strings"}
+_KIND_NAMES = {
+    int: "a number",
+    dict: "an object",
+    list: "a list",
+    str: "a string",
+    bool: "true or false",
+    "strings": "a list of strings",
+}
 
 
 def _has_kind(value: Any, kind: Any) -> bool:
@@ -322,9 +384,22 @@ def new_host_config(
             "Memory": 0,
             "Disk": 0,
             "EngineOptions": engine_options,
-            "SwarmOptions": {"IsSwarm": False, "Address": "", "Discovery": "", "Agent": False, "Master": False,
-                             "Host": "", "Image": "", "Strategy": "", "Heartbeat": 0, "Overcommit": 0,
-                             "ArbitraryFlags": [], "ArbitraryJoinFlags": [], "Env": None, "IsExperimental": False},
+            "SwarmOptions": {
+                "IsSwarm": False,
+                "Address": "",
+                "Discovery": "",
+                "Agent": False,
+                "Master": False,
+                "Host": "",
+                "Image": "",
+                "Strategy": "",
+                "Heartbeat": 0,
+                "Overcommit": 0,
+                "ArbitraryFlags": [],
+                "ArbitraryJoinFlags": [],
+                "Env": None,
+                "IsExperimental": False,
+            },
             "AuthOptions": {
                 "CertDir": str(certs),
                 "CaCertPath": str(certs / "ca.pem"),
@@ -345,4 +420,3 @@ def new_host_config(
     if pulumi is not None:
         data[PULUMI_SECTION] = pulumi
     return HostConfig(data)
-

@@ -5,7 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pulumi_docker_machine.components.files import ensure_dir, ensure_private_dir, remove_tree, write_private, write_public
+from pulumi_docker_machine.components.files import (
+    ensure_dir,
+    ensure_private_dir,
+    remove_tree,
+    write_private,
+    write_public,
+)
 from pulumi_docker_machine.components.names import default_store_root, valid_machine_name
 
 from . import dockercontext
@@ -14,7 +20,6 @@ from .hostconfig import BrokenMachine, HostConfig, load
 TYPE_CHECKING = False  # typing stays unimported at run time (start-up time)
 if TYPE_CHECKING:
     from typing import Iterator, Optional
-
 
 
 class MachineNotFound(LookupError):
@@ -129,8 +134,9 @@ class Store:
             write_public(folder / f"{ssh_key_name}.pub", ssh_public_key.strip() + "\n")
         return folder
 
-    def write_shared_certs(self, *, ca_pem: str, ca_key_pem: Optional[str], client_cert_pem: str,
-                           client_key_pem: str) -> Path:
+    def write_shared_certs(
+        self, *, ca_pem: str, ca_key_pem: Optional[str], client_cert_pem: str, client_key_pem: str
+    ) -> Path:
         """``certs/``: the CA and client certificate every machine shares, as docker-machine keeps them.
 
         All four files are written into a new folder that then takes certs/'s place, so a crash

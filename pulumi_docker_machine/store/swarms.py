@@ -26,14 +26,18 @@ MAX_RECORD_BYTES = 1 << 20
 
 class SwarmNotFound(LookupError):
     def __init__(self, name: str) -> None:
-        super().__init__(f'Docker swarm "{name}" does not exist. Use "docker-machine swarm ls" to list swarms. '
-                         'Use "docker-machine swarm create" to add a new one.')
+        super().__init__(
+            f'Docker swarm "{name}" does not exist. Use "docker-machine swarm ls" to list swarms. '
+            'Use "docker-machine swarm create" to add a new one.'
+        )
 
 
 class BrokenSwarm(ValueError):
     def __init__(self, name: str, reason: str) -> None:
-        super().__init__(f"Error: swarm {name!r} has a broken record ({reason}): run 'docker-machine swarm rm -f "
-                         f"{name}' to forget it")
+        super().__init__(
+            f"Error: swarm {name!r} has a broken record ({reason}): run 'docker-machine swarm rm -f "
+            f"{name}' to forget it"
+        )
 
 
 class SwarmRecord:
@@ -79,8 +83,15 @@ def swarm_names(store: Store) -> list[str]:
 
 
 # A record's Spec as SwarmSpec (pulumi_docker_machine/automation/swarm.py) takes it, each field's type when present.
-_SPEC_FIELDS = {"driver": str, "managers": int, "workers": int, "driver_options": dict, "engine": dict,
-                "manager_options": list, "worker_options": list}
+_SPEC_FIELDS = {
+    "driver": str,
+    "managers": int,
+    "workers": int,
+    "driver_options": dict,
+    "engine": dict,
+    "manager_options": list,
+    "worker_options": list,
+}
 _KINDS = {str: "a string", int: "a number", dict: "an object", list: "a list"}
 
 

@@ -58,8 +58,14 @@ def _pulumi_protocol():
     spec = importlib.util.spec_from_file_location("_pulumi_grpc_settings", runtime / "_grpc_settings.py")
     settings = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(settings)  # type: ignore[union-attr]
-    messages = types.SimpleNamespace(**{name: getattr(module, name) for module in (plugin, provider)
-                                        for name in dir(module) if not name.startswith("_")})
+    messages = types.SimpleNamespace(
+        **{
+            name: getattr(module, name)
+            for module in (plugin, provider)
+            for name in dir(module)
+            if not name.startswith("_")
+        }
+    )
     return messages, provider_grpc, settings._GRPC_CHANNEL_OPTIONS
 
 
@@ -67,12 +73,20 @@ proto, provider_pb2_grpc, _GRPC_CHANNEL_OPTIONS = _pulumi_protocol()
 ResourceProviderServicer = provider_pb2_grpc.ResourceProviderServicer
 
 VERSION = "1.2.1"
-INPUTS = ("triggers", "create", "update", "delete", "stdin", "logging", "connection", "environment",
-          "addPreviousOutputInEnv")
+INPUTS = (
+    "triggers",
+    "create",
+    "update",
+    "delete",
+    "stdin",
+    "logging",
+    "connection",
+    "environment",
+    "addPreviousOutputInEnv",
+)
 OUTPUTS = ("stdout", "stderr")
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the wire's unknown value (plugin.UnknownStringValue)
-ALLOWED = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"),
-           ipaddress.ip_network("10.213.0.0/16"))
+ALLOWED = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"), ipaddress.ip_network("10.213.0.0/16"))
 
 
 def allowed(address: str) -> bool:
@@ -110,8 +124,14 @@ def check(news: dict) -> tuple[dict, list[tuple[str, str]]]:
     connection = {**CONNECTION_DEFAULTS, **{k: v for k, v in connection.items() if v is not None}}
     if "host" not in connection:
         failures.append(("connection.host", "Missing required field 'host' on 'remote.Connection'"))
-    for key, kind in (("host", str), ("user", str), ("privateKey", str), ("port", (int, float)),
-                      ("dialErrorLimit", (int, float)), ("perDialTimeout", (int, float))):
+    for key, kind in (
+        ("host", str),
+        ("user", str),
+        ("privateKey", str),
+        ("port", (int, float)),
+        ("dialErrorLimit", (int, float)),
+        ("perDialTimeout", (int, float)),
+    ):
         if key in connection and _known(connection[key]) and not isinstance(connection[key], kind):
             failures.append((f"connection.{key}", f"{key} has the wrong type"))
     for key in ("create", "update", "delete", "stdin"):
@@ -155,13 +175,15 @@ class CommandProvider(ResourceProviderServicer):
 
     def Check(self, request, context):
         inputs, failures = check(plain(request.news))
-        return proto.CheckResponse(inputs=wire(inputs),
-                                   failures=[proto.CheckFailure(property=p, reason=r) for p, r in failures])
+        return proto.CheckResponse(
+            inputs=wire(inputs), failures=[proto.CheckFailure(property=p, reason=r) for p, r in failures]
+        )
 
     def Diff(self, request, context):
         changed, replaces = diff(plain(request.olds), plain(request.news))
-        return proto.DiffResponse(changes=proto.DiffResponse.DIFF_SOME if changed else proto.DiffResponse.DIFF_NONE,
-                                  replaces=replaces)
+        return proto.DiffResponse(
+            changes=proto.DiffResponse.DIFF_SOME if changed else proto.DiffResponse.DIFF_NONE, replaces=replaces
+        )
 
     def Create(self, request, context):
         props = plain(request.properties)
@@ -179,8 +201,11 @@ class CommandProvider(ResourceProviderServicer):
 
     def Update(self, request, context):
         olds, news = plain(request.olds), plain(request.news)
-        state = {**{key: news[key] for key in INPUTS if key in news},
-                 "stdout": olds.get("stdout", ""), "stderr": olds.get("stderr", "")}
+        state = {
+            **{key: news[key] for key in INPUTS if key in news},
+            "stdout": olds.get("stdout", ""),
+            "stderr": olds.get("stderr", ""),
+        }
         if request.preview:
             state.update(stdout=UNKNOWN, stderr=UNKNOWN)
             return proto.UpdateResponse(properties=wire(state))

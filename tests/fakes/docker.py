@@ -17,46 +17,112 @@ import stat
 import sys
 
 # Per command: flags taking a value, boolean flags (short forms mapped to long), and the arguments allowed.
-COMPOSE_GLOBAL = {"value": {"--ansi", "--env-file", "--file", "--parallel", "--profile", "--progress",
-                            "--project-directory", "--project-name"},
-                  "bool": {"--all-resources", "--compatibility", "--dry-run"},
-                  "short": {"-f": "--file", "-p": "--project-name"}}
+COMPOSE_GLOBAL = {
+    "value": {
+        "--ansi",
+        "--env-file",
+        "--file",
+        "--parallel",
+        "--profile",
+        "--progress",
+        "--project-directory",
+        "--project-name",
+    },
+    "bool": {"--all-resources", "--compatibility", "--dry-run"},
+    "short": {"-f": "--file", "-p": "--project-name"},
+}
 COMMANDS = {
-    ("compose", "version"): {"value": {"--format"}, "bool": {"--short"}, "short": {"-f": "--format"},
-                             "args": (0, 0)},
-    ("compose", "up"): {"value": {"--attach", "--exit-code-from", "--no-attach", "--pull", "--scale", "--timeout",
-                                  "--wait-timeout"},
-                        "bool": {"--abort-on-container-exit", "--abort-on-container-failure", "--always-recreate-deps",
-                                 "--attach-dependencies", "--build", "--detach", "--force-recreate", "--menu",
-                                 "--no-build", "--no-color", "--no-deps", "--no-log-prefix", "--no-recreate",
-                                 "--no-start", "--quiet-build", "--quiet-pull", "--remove-orphans",
-                                 "--renew-anon-volumes", "--timestamps", "--wait", "--watch", "--yes"},
-                        "short": {"-d": "--detach", "-t": "--timeout", "-V": "--renew-anon-volumes",
-                                  "-w": "--watch", "-y": "--yes"}, "args": (0, None)},
-    ("compose", "ps"): {"value": {"--filter", "--format", "--status"},
-                        "bool": {"--all", "--no-trunc", "--orphans", "--quiet", "--services"},
-                        "short": {"-a": "--all", "-q": "--quiet"}, "args": (0, None)},
-    ("compose", "down"): {"value": {"--rmi", "--timeout"}, "bool": {"--remove-orphans", "--volumes"},
-                          "short": {"-t": "--timeout", "-v": "--volumes"}, "args": (0, None)},
-    ("stack", "deploy"): {"value": {"--compose-file", "--resolve-image"},
-                          "bool": {"--detach", "--prune", "--quiet", "--with-registry-auth"},
-                          "short": {"-c": "--compose-file", "-d": "--detach", "-q": "--quiet"}, "args": (1, 1),
-                          "usage": "docker stack deploy [OPTIONS] STACK"},
-    ("stack", "rm"): {"value": set(), "bool": {"--detach"}, "short": {"-d": "--detach"}, "args": (1, None),
-                      "usage": "docker stack rm [OPTIONS] STACK [STACK...]"},
-    ("stack", "ls"): {"value": {"--format"}, "bool": set(), "short": {}, "args": (0, 0),
-                      "usage": "docker stack ls [OPTIONS]"},
-    ("stack", "ps"): {"value": {"--filter", "--format"}, "bool": {"--no-resolve", "--no-trunc", "--quiet"},
-                      "short": {"-f": "--filter", "-q": "--quiet"}, "args": (1, 1),
-                      "usage": "docker stack ps [OPTIONS] STACK"},
-    ("stack", "services"): {"value": {"--filter", "--format"}, "bool": {"--quiet"},
-                            "short": {"-f": "--filter", "-q": "--quiet"}, "args": (1, 1),
-                            "usage": "docker stack services [OPTIONS] STACK"},
-    ("service", "ls"): {"value": {"--filter", "--format"}, "bool": {"--quiet"},
-                        "short": {"-f": "--filter", "-q": "--quiet"}, "args": (0, 0),
-                        "usage": "docker service ls [OPTIONS]"},
-    ("service", "inspect"): {"value": {"--format"}, "bool": {"--pretty"}, "short": {"-f": "--format"},
-                             "args": (1, None), "usage": "docker service inspect [OPTIONS] SERVICE [SERVICE...]"},
+    ("compose", "version"): {"value": {"--format"}, "bool": {"--short"}, "short": {"-f": "--format"}, "args": (0, 0)},
+    ("compose", "up"): {
+        "value": {"--attach", "--exit-code-from", "--no-attach", "--pull", "--scale", "--timeout", "--wait-timeout"},
+        "bool": {
+            "--abort-on-container-exit",
+            "--abort-on-container-failure",
+            "--always-recreate-deps",
+            "--attach-dependencies",
+            "--build",
+            "--detach",
+            "--force-recreate",
+            "--menu",
+            "--no-build",
+            "--no-color",
+            "--no-deps",
+            "--no-log-prefix",
+            "--no-recreate",
+            "--no-start",
+            "--quiet-build",
+            "--quiet-pull",
+            "--remove-orphans",
+            "--renew-anon-volumes",
+            "--timestamps",
+            "--wait",
+            "--watch",
+            "--yes",
+        },
+        "short": {"-d": "--detach", "-t": "--timeout", "-V": "--renew-anon-volumes", "-w": "--watch", "-y": "--yes"},
+        "args": (0, None),
+    },
+    ("compose", "ps"): {
+        "value": {"--filter", "--format", "--status"},
+        "bool": {"--all", "--no-trunc", "--orphans", "--quiet", "--services"},
+        "short": {"-a": "--all", "-q": "--quiet"},
+        "args": (0, None),
+    },
+    ("compose", "down"): {
+        "value": {"--rmi", "--timeout"},
+        "bool": {"--remove-orphans", "--volumes"},
+        "short": {"-t": "--timeout", "-v": "--volumes"},
+        "args": (0, None),
+    },
+    ("stack", "deploy"): {
+        "value": {"--compose-file", "--resolve-image"},
+        "bool": {"--detach", "--prune", "--quiet", "--with-registry-auth"},
+        "short": {"-c": "--compose-file", "-d": "--detach", "-q": "--quiet"},
+        "args": (1, 1),
+        "usage": "docker stack deploy [OPTIONS] STACK",
+    },
+    ("stack", "rm"): {
+        "value": set(),
+        "bool": {"--detach"},
+        "short": {"-d": "--detach"},
+        "args": (1, None),
+        "usage": "docker stack rm [OPTIONS] STACK [STACK...]",
+    },
+    ("stack", "ls"): {
+        "value": {"--format"},
+        "bool": set(),
+        "short": {},
+        "args": (0, 0),
+        "usage": "docker stack ls [OPTIONS]",
+    },
+    ("stack", "ps"): {
+        "value": {"--filter", "--format"},
+        "bool": {"--no-resolve", "--no-trunc", "--quiet"},
+        "short": {"-f": "--filter", "-q": "--quiet"},
+        "args": (1, 1),
+        "usage": "docker stack ps [OPTIONS] STACK",
+    },
+    ("stack", "services"): {
+        "value": {"--filter", "--format"},
+        "bool": {"--quiet"},
+        "short": {"-f": "--filter", "-q": "--quiet"},
+        "args": (1, 1),
+        "usage": "docker stack services [OPTIONS] STACK",
+    },
+    ("service", "ls"): {
+        "value": {"--filter", "--format"},
+        "bool": {"--quiet"},
+        "short": {"-f": "--filter", "-q": "--quiet"},
+        "args": (0, 0),
+        "usage": "docker service ls [OPTIONS]",
+    },
+    ("service", "inspect"): {
+        "value": {"--format"},
+        "bool": {"--pretty"},
+        "short": {"-f": "--format"},
+        "args": (1, None),
+        "usage": "docker service inspect [OPTIONS] SERVICE [SERVICE...]",
+    },
 }
 
 
@@ -91,8 +157,11 @@ def parse(words: list[str], spec: dict, extra: dict | None = None) -> tuple[dict
                 flags.setdefault(name, []).append(given)
             elif name in boolean:
                 if eq and given.lower() not in ("true", "false", "1", "0", "t", "f"):
-                    raise Refused(f'invalid argument "{given}" for "{name}" flag: strconv.ParseBool: parsing '
-                                  f'"{given}": invalid syntax', 125)
+                    raise Refused(
+                        f'invalid argument "{given}" for "{name}" flag: strconv.ParseBool: parsing '
+                        f'"{given}": invalid syntax',
+                        125,
+                    )
                 flags.setdefault(name, []).append(given or "true")
             else:
                 raise Refused(f"unknown flag: {name}", 125)
@@ -134,7 +203,7 @@ def check(argv: list[str]) -> None:
         if spec is None:
             raise Refused(f'unknown docker command: "compose {sub}"')
         try:  # global flags may also follow the subcommand
-            flags, args = parse(words[:i] + words[i + 1:], spec, COMPOSE_GLOBAL)
+            flags, args = parse(words[:i] + words[i + 1 :], spec, COMPOSE_GLOBAL)
         except Refused as err:
             raise Refused(str(err), 1) from None  # compose exits 1 on a usage error
         if "--help" in flags:
@@ -180,8 +249,20 @@ def record(args: list[str]) -> None:
     env_files = {a: open(a).read() for a in args if a.startswith("/") and os.path.basename(a).startswith("env-")}
     keep = {k: v for k, v in os.environ.items() if k.startswith(("DOCKER_", "APP_"))}
     with open(os.environ["FAKE_DOCKER_LOG"], "a") as log:
-        log.write(json.dumps({"argv": args, "env": keep, "all_env": sorted(os.environ), "stdin": STDIN,
-                              "modes": modes, "env_files": env_files, "cwd": os.getcwd()}) + "\n")
+        log.write(
+            json.dumps(
+                {
+                    "argv": args,
+                    "env": keep,
+                    "all_env": sorted(os.environ),
+                    "stdin": STDIN,
+                    "modes": modes,
+                    "env_files": env_files,
+                    "cwd": os.getcwd(),
+                }
+            )
+            + "\n"
+        )
 
 
 def main(args: list[str]) -> int:

@@ -94,13 +94,24 @@ def main() -> None:
 
     mocks = StatefulMocks(given.get("prior", []))
     values = run_program(mocks, program, stack=stack)
-    json.dump({
-        "outputs": {key: value for key, (value, _) in values.items()},
-        "secret": sorted(key for key, (_, secret) in values.items() if secret),
-        "resources": [{"type": r.typ, "name": r.name, "op": mocks.ops[(r.typ, r.name)],
-                       "inputs": json.loads(json.dumps(r.inputs)), "id": r.id, "state": r.state}
-                      for r in mocks.resources],
-    }, sys.stdout)
+    json.dump(
+        {
+            "outputs": {key: value for key, (value, _) in values.items()},
+            "secret": sorted(key for key, (_, secret) in values.items() if secret),
+            "resources": [
+                {
+                    "type": r.typ,
+                    "name": r.name,
+                    "op": mocks.ops[(r.typ, r.name)],
+                    "inputs": json.loads(json.dumps(r.inputs)),
+                    "id": r.id,
+                    "state": r.state,
+                }
+                for r in mocks.resources
+            ],
+        },
+        sys.stdout,
+    )
 
 
 if __name__ == "__main__":

@@ -48,8 +48,15 @@ class Spec:
     args: tuple = (0, 0)
 
 
-UP_FLAGS = {"--yes": SWITCH, "--skip-preview": SWITCH, "--client": VALUE, "--exec-kind": VALUE, "--replace": VALUE,
-            "--event-log": VALUE, "--exec-agent": VALUE}
+UP_FLAGS = {
+    "--yes": SWITCH,
+    "--skip-preview": SWITCH,
+    "--client": VALUE,
+    "--exec-kind": VALUE,
+    "--replace": VALUE,
+    "--event-log": VALUE,
+    "--exec-agent": VALUE,
+}
 COMMANDS: dict[tuple[str, ...], Spec] = {
     ("stack", "select"): Spec({"--create": SWITCH, "--secrets-provider": VALUE}, (0, 1)),
     ("stack", "init"): Spec({"--secrets-provider": VALUE}, (0, 1)),
@@ -65,9 +72,17 @@ COMMANDS: dict[tuple[str, ...], Spec] = {
     ("config", "rm-all"): Spec({"--path": SWITCH}, (0, 1 << 16)),
     ("config", "refresh"): Spec({"--force": SWITCH}),
     ("up",): Spec(UP_FLAGS),
-    ("destroy",): Spec({**{key: UP_FLAGS[key] for key in ("--yes", "--skip-preview", "--event-log", "--exec-kind",
-                                                          "--exec-agent", "--client")},
-                        "--run-program": SWITCH, "--remove": SWITCH, "--continue-on-error": SWITCH}),
+    ("destroy",): Spec(
+        {
+            **{
+                key: UP_FLAGS[key]
+                for key in ("--yes", "--skip-preview", "--event-log", "--exec-kind", "--exec-agent", "--client")
+            },
+            "--run-program": SWITCH,
+            "--remove": SWITCH,
+            "--continue-on-error": SWITCH,
+        }
+    ),
 }
 GROUPS = {"stack", "config"}  # commands with subcommands: an unknown word after them is an unknown command
 # Every flag the fake takes for each command, global ones included (what tests/test_engine_fake_cli.py checks).
@@ -93,15 +108,80 @@ class Parsed:
 # The built CLI's other commands (`pulumi --help`, `pulumi config --help`, `pulumi stack --help`, aliases
 # included): the fake names them as not modelled, where a word that is none of them is an unknown command.
 REAL_COMMANDS = {
-    "": {"new", "config", "stack", "console", "import", "refresh", "state", "install", "up", "destroy", "preview",
-         "cancel", "env", "login", "logout", "whoami", "org", "project", "deployment", "api", "insights", "do",
-         "policy", "plugin", "schema", "package", "version", "about", "gen-completion", "convert", "watch", "logs",
-         "template", "neo", "update"},
-    "config": {"copy", "cp", "env", "get", "refresh", "remove", "rm", "delete", "remove-all", "rm-all", "set",
-               "set-all"},
-    "stack": {"change-secrets-provider", "drift", "export", "get", "graph", "history", "import", "list", "ls",
-              "migrate", "new", "init", "output", "remove", "rm", "rename", "schedule", "select", "tag", "unselect",
-              "webhook"},
+    "": {
+        "new",
+        "config",
+        "stack",
+        "console",
+        "import",
+        "refresh",
+        "state",
+        "install",
+        "up",
+        "destroy",
+        "preview",
+        "cancel",
+        "env",
+        "login",
+        "logout",
+        "whoami",
+        "org",
+        "project",
+        "deployment",
+        "api",
+        "insights",
+        "do",
+        "policy",
+        "plugin",
+        "schema",
+        "package",
+        "version",
+        "about",
+        "gen-completion",
+        "convert",
+        "watch",
+        "logs",
+        "template",
+        "neo",
+        "update",
+    },
+    "config": {
+        "copy",
+        "cp",
+        "env",
+        "get",
+        "refresh",
+        "remove",
+        "rm",
+        "delete",
+        "remove-all",
+        "rm-all",
+        "set",
+        "set-all",
+    },
+    "stack": {
+        "change-secrets-provider",
+        "drift",
+        "export",
+        "get",
+        "graph",
+        "history",
+        "import",
+        "list",
+        "ls",
+        "migrate",
+        "new",
+        "init",
+        "output",
+        "remove",
+        "rm",
+        "rename",
+        "schedule",
+        "select",
+        "tag",
+        "unselect",
+        "webhook",
+    },
 }
 
 
@@ -145,7 +225,7 @@ def parse(words: list[str]) -> Parsed:
     while index < len(rest):
         word = rest[index]
         if word == "--":
-            args += rest[index + 1:]
+            args += rest[index + 1 :]
             break
         if word.startswith("--"):
             name, eq, inline = word.partition("=")
@@ -161,8 +241,10 @@ def parse(words: list[str]) -> Parsed:
                 flags[name] = inline
             else:
                 if eq and inline not in ("true", "false", "1", "0"):
-                    raise Usage(f'invalid argument "{inline}" for "{name}" flag: strconv.ParseBool: parsing '
-                                f'"{inline}": invalid syntax')
+                    raise Usage(
+                        f'invalid argument "{inline}" for "{name}" flag: strconv.ParseBool: parsing '
+                        f'"{inline}": invalid syntax'
+                    )
                 flags[name] = inline in ("", "true", "1")
         elif word.startswith("-") and word != "-":
             raise Usage(f"unknown shorthand flag: '{word[1]}' in {word}")
@@ -172,11 +254,17 @@ def parse(words: list[str]) -> Parsed:
     low, high = COMMANDS[command].args
     if not low <= len(args) <= high:
         if high == 0:
-            raise Usage(f'unknown command "{args[0]}" for "pulumi {" ".join(command)}"\n'
-                        f"Run 'pulumi {' '.join(command)} --help' for usage." if command == ("config",)
-                        else f"accepts 0 arg(s), received {len(args)}")
-        raise Usage(f"accepts {low} arg(s), received {len(args)}" if low == high else
-                    f"accepts between {low} and {high} arg(s), received {len(args)}")
+            raise Usage(
+                f'unknown command "{args[0]}" for "pulumi {" ".join(command)}"\n'
+                f"Run 'pulumi {' '.join(command)} --help' for usage."
+                if command == ("config",)
+                else f"accepts 0 arg(s), received {len(args)}"
+            )
+        raise Usage(
+            f"accepts {low} arg(s), received {len(args)}"
+            if low == high
+            else f"accepts between {low} and {high} arg(s), received {len(args)}"
+        )
     return Parsed(command, args, flags, pairs)
 
 
@@ -205,8 +293,14 @@ def full_key(key: str, cwd) -> str:
     """A key without a namespace is the project's, as the real CLI reads it (``a`` is ``PROJECT:a``)."""
     if ":" in key:
         return key
-    project = next((line.split(":", 1)[1].strip() for line in Path(cwd, "Pulumi.yaml").read_text().splitlines()
-                    if line.startswith("name:")), "")
+    project = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path(cwd, "Pulumi.yaml").read_text().splitlines()
+            if line.startswith("name:")
+        ),
+        "",
+    )
     return f"{project}:{key}"
 
 
@@ -271,9 +365,14 @@ class FakePulumiCommand(PulumiCommand):
             return self._ok()
         if command == ("stack", "init"):
             name = positional[0] if positional else stack
-            if "PULUMI_CONFIG_PASSPHRASE" not in additional_env and "PULUMI_CONFIG_PASSPHRASE_FILE" not in additional_env:
-                self._fail("error: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or "
-                           "PULUMI_CONFIG_PASSPHRASE_FILE environment variables")
+            if (
+                "PULUMI_CONFIG_PASSPHRASE" not in additional_env
+                and "PULUMI_CONFIG_PASSPHRASE_FILE" not in additional_env
+            ):
+                self._fail(
+                    "error: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or "
+                    "PULUMI_CONFIG_PASSPHRASE_FILE environment variables"
+                )
             if name in self.stacks:
                 self._fail(f"error: stack '{name}' already exists", code=1)
             self.stacks[name] = FakeStack()
@@ -284,24 +383,52 @@ class FakePulumiCommand(PulumiCommand):
             if name not in self.stacks:
                 self._fail(f"error: no stack named '{name}' found", code=NO_STACK_CODE)
             if self.stacks[name].resources and not flags.get("--force"):
-                self._fail(f"error: '{name}' still has resources; removal rejected. Possible actions:\n"
-                           "- Make sure that 'pulumi destroy' has been run\n"
-                           "- To delete the stack and leave the resources, use 'pulumi stack rm --force'", code=1)
+                self._fail(
+                    f"error: '{name}' still has resources; removal rejected. Possible actions:\n"
+                    "- Make sure that 'pulumi destroy' has been run\n"
+                    "- To delete the stack and leave the resources, use 'pulumi stack rm --force'",
+                    code=1,
+                )
             del self.stacks[name]
             return self._ok()
         if command == ("stack", "ls"):
-            return self._ok(json.dumps([{"name": n, "current": False, "updateInProgress": False,
-                                         "resourceCount": len(s.resources)} for n, s in self.stacks.items()]))
+            return self._ok(
+                json.dumps(
+                    [
+                        {"name": n, "current": False, "updateInProgress": False, "resourceCount": len(s.resources)}
+                        for n, s in self.stacks.items()
+                    ]
+                )
+            )
         if command == ("stack", "output"):
             current = self._stack(parsed)
             masked = not flags.get("--show-secrets")
-            return self._ok(json.dumps({k: ("[secret]" if masked and k in current.secret_outputs else v)
-                                        for k, v in current.outputs.items()}))
+            return self._ok(
+                json.dumps(
+                    {
+                        k: ("[secret]" if masked and k in current.secret_outputs else v)
+                        for k, v in current.outputs.items()
+                    }
+                )
+            )
         if command == ("stack", "history"):
             self._stack(parsed)
-            return self._ok(json.dumps([{"kind": "update", "startTime": HISTORY_TIME, "message": "",
-                                         "environment": {}, "config": {}, "result": "succeeded",
-                                         "endTime": HISTORY_TIME, "version": 1}]))
+            return self._ok(
+                json.dumps(
+                    [
+                        {
+                            "kind": "update",
+                            "startTime": HISTORY_TIME,
+                            "message": "",
+                            "environment": {},
+                            "config": {},
+                            "result": "succeeded",
+                            "endTime": HISTORY_TIME,
+                            "version": 1,
+                        }
+                    ]
+                )
+            )
         if command[0] == "config":
             return self._config(parsed, cwd)
         if command == ("up",):
@@ -313,16 +440,19 @@ class FakePulumiCommand(PulumiCommand):
         current = self._stack(parsed)
         config = current.config
         if command == ("config",):
-            shown = {key: entry if flags.get("--show-secrets") or not entry["secret"] else {"secret": True}
-                     for key, entry in sorted(config.items())}
+            shown = {
+                key: entry if flags.get("--show-secrets") or not entry["secret"] else {"secret": True}
+                for key, entry in sorted(config.items())
+            }
             if not flags.get("--json"):
                 self._fail("error: the fake Pulumi CLI lists config only as JSON (--json)")
             return self._ok(json.dumps(shown, indent=2))
         if command == ("config", "get"):
             key = full_key(positional[0], cwd)
             if key not in config:
-                self._fail(f"error: configuration key '{positional[0]}' not found for stack "
-                           f"'{flags['--stack']}'", code=1)
+                self._fail(
+                    f"error: configuration key '{positional[0]}' not found for stack '{flags['--stack']}'", code=1
+                )
             if not flags.get("--json"):
                 return self._ok(config[key]["value"] + "\n")
             return self._ok(json.dumps(config[key], indent=2))
@@ -330,8 +460,9 @@ class FakePulumiCommand(PulumiCommand):
             if flags.get("--secret") and flags.get("--plaintext"):
                 self._fail("error: only one of --secret and --plaintext may be specified", code=1)
             if len(positional) != 2:
-                self._fail("error: the fake Pulumi CLI reads a value from standard input only through "
-                           "run_with_input", code=1)
+                self._fail(
+                    "error: the fake Pulumi CLI reads a value from standard input only through run_with_input", code=1
+                )
             config[full_key(positional[0], cwd)] = {"value": positional[1], "secret": bool(flags.get("--secret"))}
             return self._ok()
         if command == ("config", "set-all"):
@@ -363,8 +494,7 @@ class FakePulumiCommand(PulumiCommand):
         self.calls.append((args, dict(additional_env)))
         parsed = self._parse(args)
         if parsed.command != ("config", "set") or not parsed.flags.get("--secret") or len(parsed.args) != 1:
-            self._fail(f"error: the fake Pulumi CLI reads standard input only for config set --secret KEY, "
-                       f"not {args}")
+            self._fail(f"error: the fake Pulumi CLI reads standard input only for config set --secret KEY, not {args}")
         current = self._stack(parsed)
         value = text if parsed.flags.get("--raw") else text.rstrip("\n")
         current.config[full_key(parsed.args[0], cwd)] = {"value": value, "secret": True}
@@ -378,16 +508,24 @@ class FakePulumiCommand(PulumiCommand):
         """The engine's events to the SDK's gRPC events server; like the real CLI, a cancelEvent last."""
         address = words[words.index("--event-log") + 1]
         assert address.startswith("tcp://"), f"CLI {pinned_version()} streams events over gRPC, not to {address}"
-        requests = [events_pb2.EventRequest(event=json.dumps({"sequence": n, "timestamp": 0, **event}))
-                    for n, event in enumerate([*events, {"cancelEvent": {}}])]
+        requests = [
+            events_pb2.EventRequest(event=json.dumps({"sequence": n, "timestamp": 0, **event}))
+            for n, event in enumerate([*events, {"cancelEvent": {}}])
+        ]
         with grpc.insecure_channel(address.removeprefix("tcp://")) as channel:
             events_pb2_grpc.EventsStub(channel).StreamEvents(iter(requests))
 
     def _run_program(self, stack: str) -> dict:
         current = self.stacks[stack]
         given = {"config": current.config, "prior": current.resources}
-        result = subprocess.run([sys.executable, "-m", "tests.fakes.program_under_mocks", stack],
-                                input=json.dumps(given), capture_output=True, text=True, cwd=ROOT, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "tests.fakes.program_under_mocks", stack],
+            input=json.dumps(given),
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=120,
+        )
         if result.returncode != 0:
             self._fail(f"error: the program failed under mocks:\n{result.stderr}", code=1)
         return json.loads(result.stdout)
@@ -407,16 +545,18 @@ class FakePulumiCommand(PulumiCommand):
             self.steps.append((op, type_, name))
             events.append(step("resourcePreEvent", "create-replacement" if op == "replace" else op, type_, name, stack))
             if self.fail_up_with and type_ == "command:remote:Command":
-                events.append({"diagnosticEvent": {"message": self.fail_up_with, "color": "never",
-                                                   "severity": "error"}})
-                events.append({"resOpFailedEvent": {**step("x", op, type_, name, stack)["x"], "status": 1,
-                                                    "steps": 1}})
+                events.append(
+                    {"diagnosticEvent": {"message": self.fail_up_with, "color": "never", "severity": "error"}}
+                )
+                events.append({"resOpFailedEvent": {**step("x", op, type_, name, stack)["x"], "status": 1, "steps": 1}})
                 failed = True
                 break
             if op == "replace":  # the engine's replacement: the new one, the swap, the old one deleted at the end
                 events.append(step("resOutputsEvent", "create-replacement", type_, name, stack))
-                events += [step("resourcePreEvent", "replace", type_, name, stack),
-                           step("resOutputsEvent", "replace", type_, name, stack)]
+                events += [
+                    step("resourcePreEvent", "replace", type_, name, stack),
+                    step("resOutputsEvent", "replace", type_, name, stack),
+                ]
                 replaced.append(resource)
             else:
                 events.append(step("resOutputsEvent", op, type_, name, stack))
@@ -425,8 +565,10 @@ class FakePulumiCommand(PulumiCommand):
         gone = [r for r in current.resources if (r["type"], r["name"]) not in registered]
         if not failed:
             for resource in replaced:
-                events += [step("resourcePreEvent", "delete-replaced", resource["type"], resource["name"], stack),
-                           step("resOutputsEvent", "delete-replaced", resource["type"], resource["name"], stack)]
+                events += [
+                    step("resourcePreEvent", "delete-replaced", resource["type"], resource["name"], stack),
+                    step("resOutputsEvent", "delete-replaced", resource["type"], resource["name"], stack),
+                ]
             for resource in reversed(gone):
                 self.steps.append(("delete", resource["type"], resource["name"]))
                 events.append(step("resourcePreEvent", "delete", resource["type"], resource["name"], stack))
@@ -434,15 +576,19 @@ class FakePulumiCommand(PulumiCommand):
         self._stream(words, events)
         # State: what was done, then what the update did not reach (kept as it was), as the engine saves it.
         kept = {(r["type"], r["name"]) for r in done}
-        current.resources = [self._state_of(r) for r in done] + \
-                            [r for r in current.resources if (r["type"], r["name"]) not in kept
-                             and (failed or (r["type"], r["name"]) in registered)]
+        current.resources = [self._state_of(r) for r in done] + [
+            r
+            for r in current.resources
+            if (r["type"], r["name"]) not in kept and (failed or (r["type"], r["name"]) in registered)
+        ]
         if failed:
             self._fail("error: update failed", stdout=f"Diagnostics:\n  {self.fail_up_with}\n")
         current.outputs, current.secret_outputs = ran["outputs"], set(ran["secret"])
         current.deployed = True
         current.deployed_config = {key: dict(entry) for key, entry in current.config.items()}
-        counts = {op: sum(1 for r in ran["resources"] if r["op"] == op) for op in ("create", "update", "replace", "same")}
+        counts = {
+            op: sum(1 for r in ran["resources"] if r["op"] == op) for op in ("create", "update", "replace", "same")
+        }
         summary = [f"    + {counts['create']} created"] if counts["create"] else []
         summary += [f"    ~ {counts['update']} updated"] if counts["update"] else []
         summary += [f"    +-{counts['replace']} replaced"] if counts["replace"] else []
@@ -461,8 +607,10 @@ class FakePulumiCommand(PulumiCommand):
         events = []
         for resource in reversed(current.resources):
             self.steps.append(("delete", resource["type"], resource["name"]))
-            events += [step("resourcePreEvent", "delete", resource["type"], resource["name"], stack),
-                       step("resOutputsEvent", "delete", resource["type"], resource["name"], stack)]
+            events += [
+                step("resourcePreEvent", "delete", resource["type"], resource["name"], stack),
+                step("resOutputsEvent", "delete", resource["type"], resource["name"], stack),
+            ]
         self._stream(words, events)
         count, current.resources, current.outputs, current.deployed = len(current.resources), [], {}, False
         return self._ok(f"Resources:\n    - {count} deleted")

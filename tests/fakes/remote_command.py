@@ -80,6 +80,7 @@ class StandInRefused(RemoteCommandError):
 
 # ----- what Go prints ------------------------------------------------------------------------------------------
 
+
 def go_quote(text: str) -> str:
     """Go's ``%q`` of a string (strconv.Quote)."""
     out = ['"']
@@ -88,8 +89,9 @@ def go_quote(text: str) -> str:
         if char in '"\\':
             out.append("\\" + char)
         elif char in "\a\b\f\n\r\t\v":
-            out.append({"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
-                        "\v": "\\v"}[char])
+            out.append(
+                {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}[char]
+            )
         elif code < 0x20 or code == 0x7F:
             out.append(f"\\x{code:02x}")
         elif char.isprintable():
@@ -113,6 +115,7 @@ def join_host_port(host: str, port: int) -> str:
 
 
 # ----- the connection, configured before any dial -------------------------------------------------------------
+
 
 def with_defaults(connection: Mapping) -> dict:
     return {**CONNECTION_DEFAULTS, **{key: value for key, value in connection.items() if value is not None}}
@@ -159,7 +162,7 @@ def parse_host_key(text: str) -> tuple[str, str]:
             except ValueError:
                 continue
             length = int.from_bytes(blob[:4], "big") if len(blob) >= 4 else -1
-            if 0 < length <= len(blob) - 4 and blob[4:4 + length].decode(errors="replace") == fields[start]:
+            if 0 < length <= len(blob) - 4 and blob[4 : 4 + length].decode(errors="replace") == fields[start]:
                 return fields[start], fields[start + 1]
     raise RemoteCommandError("failed to parse host key: ssh: no key found")
 
@@ -180,6 +183,7 @@ def agent_socket(connection: Mapping, environ: Mapping[str, str]) -> Optional[st
 
 
 # ----- the dial, retried -----------------------------------------------------------------------------------------
+
 
 def backoff_delays(limit: int, environ: Mapping[str, str] = os.environ) -> Iterator[float]:
     """The waits between dials: retry.Until's defaults, scaled only by the test-only variable."""
@@ -202,8 +206,10 @@ def resolve(host: str, port: int, allowed: Callable[[str], bool]) -> str:
     addresses = list(dict.fromkeys(str(ipaddress.ip_address(info[4][0].split("%")[0])) for info in infos))
     refused = [address for address in addresses if not allowed(address)]
     if refused:
-        raise StandInRefused(f"the stand-in command provider refuses {host} ({', '.join(refused)}): tests reach "
-                             "only this machine and their test hosts")
+        raise StandInRefused(
+            f"the stand-in command provider refuses {host} ({', '.join(refused)}): tests reach "
+            "only this machine and their test hosts"
+        )
     return addresses[0]
 
 
@@ -214,17 +220,22 @@ class _DialError(Exception):
 def _dial_error(stderr: str, address: str, port: int, offered_key: bool) -> str:
     """OpenSSH's reason for a failed dial, as ssh.Dial words it."""
     endpoint = f"dial tcp {join_host_port(address, port)}"
-    for pattern, text in (("Connection refused", f"{endpoint}: connect: connection refused"),
-                          ("No route to host", f"{endpoint}: connect: no route to host"),
-                          ("Network is unreachable", f"{endpoint}: connect: network is unreachable"),
-                          ("timed out", f"{endpoint}: i/o timeout"),
-                          ("Host key verification failed", "ssh: handshake failed: ssh: host key mismatch"),
-                          ("Permission denied", "ssh: handshake failed: ssh: unable to authenticate, attempted "
-                                                f"methods [none{' publickey' if offered_key else ''}], no "
-                                                "supported methods remain"),
-                          ("Connection reset", "ssh: handshake failed: read: connection reset by peer"),
-                          ("Connection closed", "ssh: handshake failed: EOF"),
-                          ("kex_exchange_identification", "ssh: handshake failed: EOF")):
+    for pattern, text in (
+        ("Connection refused", f"{endpoint}: connect: connection refused"),
+        ("No route to host", f"{endpoint}: connect: no route to host"),
+        ("Network is unreachable", f"{endpoint}: connect: network is unreachable"),
+        ("timed out", f"{endpoint}: i/o timeout"),
+        ("Host key verification failed", "ssh: handshake failed: ssh: host key mismatch"),
+        (
+            "Permission denied",
+            "ssh: handshake failed: ssh: unable to authenticate, attempted "
+            f"methods [none{' publickey' if offered_key else ''}], no "
+            "supported methods remain",
+        ),
+        ("Connection reset", "ssh: handshake failed: read: connection reset by peer"),
+        ("Connection closed", "ssh: handshake failed: EOF"),
+        ("kex_exchange_identification", "ssh: handshake failed: EOF"),
+    ):
         if pattern in stderr:
             return text
     last = [line for line in stderr.splitlines() if line.strip()]
@@ -234,23 +245,44 @@ def _dial_error(stderr: str, address: str, port: int, offered_key: bool) -> str:
 class _Session:
     """One dialled connection (an OpenSSH master) and the options a session on it needs."""
 
-    def __init__(self, connection: dict, environ: Mapping[str, str], allowed: Callable[[str], bool],
-                 folder: str) -> None:
+    def __init__(
+        self, connection: dict, environ: Mapping[str, str], allowed: Callable[[str], bool], folder: str
+    ) -> None:
         self.connection, self.environ, self.allowed, self.folder = connection, environ, allowed, folder
         self.port = _integer(connection["port"], "port")
         self.per_dial = _integer(connection["perDialTimeout"], "perDialTimeout")
         self.limit = _integer(connection["dialErrorLimit"], "dialErrorLimit")
         self.control = os.path.join(folder, "ctl")
         self.address = ""
-        options = ["-F", "/dev/null", "-p", str(self.port), "-l", str(connection["user"]), "-o", "BatchMode=yes",
-                   "-o", "LogLevel=error", "-o", "PreferredAuthentications=publickey"]
+        options = [
+            "-F",
+            "/dev/null",
+            "-p",
+            str(self.port),
+            "-l",
+            str(connection["user"]),
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "LogLevel=error",
+            "-o",
+            "PreferredAuthentications=publickey",
+        ]
         host_key = connection.get("hostKey")
         if host_key is not None:
             kind, blob = parse_host_key(str(host_key))
             known = write_private(os.path.join(folder, "known_hosts"), f"pinned {kind} {blob}\n")
             algorithms = "rsa-sha2-512,rsa-sha2-256,ssh-rsa" if kind == "ssh-rsa" else kind
-            options += ["-o", "StrictHostKeyChecking=yes", "-o", f"UserKnownHostsFile={known}",
-                        "-o", "HostKeyAlias=pinned", "-o", f"HostKeyAlgorithms={algorithms}"]
+            options += [
+                "-o",
+                "StrictHostKeyChecking=yes",
+                "-o",
+                f"UserKnownHostsFile={known}",
+                "-o",
+                "HostKeyAlias=pinned",
+                "-o",
+                f"HostKeyAlgorithms={algorithms}",
+            ]
         else:
             options += ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"]
         private_key = connection.get("privateKey")
@@ -273,9 +305,25 @@ class _Session:
         log = os.path.join(self.folder, "dial.log")
         with open(log, "w+b") as errors:
             # -f: ssh goes to the background only once authenticated; the master then serves the session.
-            result = subprocess.run(["ssh", *self.options, *timeout, "-M", "-S", self.control, "-o",
-                                     "ControlPersist=10", "-f", "-N", "--", self.address],
-                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors)
+            result = subprocess.run(
+                [
+                    "ssh",
+                    *self.options,
+                    *timeout,
+                    "-M",
+                    "-S",
+                    self.control,
+                    "-o",
+                    "ControlPersist=10",
+                    "-f",
+                    "-N",
+                    "--",
+                    self.address,
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=errors,
+            )
             errors.seek(0)
             stderr = go_text(errors.read())
         if result.returncode != 0:
@@ -296,19 +344,31 @@ class _Session:
                 sleep(delay)
 
     def alive(self) -> bool:
-        return subprocess.run(["ssh", "-F", "/dev/null", "-S", self.control, "-O", "check", "--", self.address],
-                              stdin=subprocess.DEVNULL, capture_output=True).returncode == 0
+        return (
+            subprocess.run(
+                ["ssh", "-F", "/dev/null", "-S", self.control, "-O", "check", "--", self.address],
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+            ).returncode
+            == 0
+        )
 
     def close(self) -> None:
         if self.address and os.path.exists(self.control):
-            subprocess.run(["ssh", "-F", "/dev/null", "-S", self.control, "-O", "exit", "--", self.address],
-                           stdin=subprocess.DEVNULL, capture_output=True)
+            subprocess.run(
+                ["ssh", "-F", "/dev/null", "-S", self.control, "-O", "exit", "--", self.address],
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+            )
 
     def run(self, command: str, stdin: bytes) -> tuple[int, bytes, bytes, bytes]:
         """session.Run once: exit status, stdout, stderr, and both as they arrived."""
-        process = subprocess.Popen(["ssh", *self.options, "-S", self.control, "-o", "ControlMaster=no", "--",
-                                    self.address, command],
-                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        process = subprocess.Popen(
+            ["ssh", *self.options, "-S", self.control, "-o", "ControlMaster=no", "--", self.address, command],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
 
         def feed() -> None:
             try:
@@ -340,15 +400,23 @@ class _Session:
         return status, bytes(buffers["out"]), bytes(buffers["err"]), bytes(buffers["both"])
 
 
-def run(connection: Mapping, command: str, stdin: Optional[str] = None, *,
-        allowed: Callable[[str], bool], environ: Optional[Mapping[str, str]] = None,
-        sleep: Callable[[float], None] = time.sleep) -> tuple[str, str]:
+def run(
+    connection: Mapping,
+    command: str,
+    stdin: Optional[str] = None,
+    *,
+    allowed: Callable[[str], bool],
+    environ: Optional[Mapping[str, str]] = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[str, str]:
     """Run ``command`` as v1.2.1's CommandOutputs.run does: (stdout, stderr), or RemoteCommandError."""
     connection = with_defaults(connection)
     for key in NOT_MODELLED:
         if connection.get(key) is not None:
-            raise RemoteCommandError(f"the stand-in command provider does not model connection.{key}: "
-                                     "leave it unset or use the real pulumi-command provider")
+            raise RemoteCommandError(
+                f"the stand-in command provider does not model connection.{key}: "
+                "leave it unset or use the real pulumi-command provider"
+            )
     if "host" not in connection:
         raise RemoteCommandError("connection.host is required")
     environ = os.environ if environ is None else environ
@@ -359,11 +427,14 @@ def run(connection: Mapping, command: str, stdin: Optional[str] = None, *,
         session.dial(sleep)
         status, out, err, both = session.run(command, (stdin or "").encode())
         if status == 255 and not session.alive():
-            raise RemoteCommandError(f"wait: remote command exited without exit status or exit signal: running "
-                                     f"{go_quote(command)}:\n{go_text(both)}")
+            raise RemoteCommandError(
+                f"wait: remote command exited without exit status or exit signal: running "
+                f"{go_quote(command)}:\n{go_text(both)}"
+            )
         if status != 0:
-            raise RemoteCommandError(f"Process exited with status {status}: running {go_quote(command)}:\n"
-                                     f"{go_text(both)}")
+            raise RemoteCommandError(
+                f"Process exited with status {status}: running {go_quote(command)}:\n{go_text(both)}"
+            )
         try:
             return out.decode().removesuffix("\n"), err.decode().removesuffix("\n")
         except UnicodeDecodeError:

@@ -84,8 +84,13 @@ def state():
         STATE.write_text(json.dumps(data, indent=2))
 
 
-def parse(args: list[str], spec: dict[str, object], positional: int, unknown: str = "Unknown option: {}",
-          bad_option_code: int = 2) -> tuple[list[str], dict[str, str]]:
+def parse(
+    args: list[str],
+    spec: dict[str, object],
+    positional: int,
+    unknown: str = "Unknown option: {}",
+    bad_option_code: int = 2,
+) -> tuple[list[str], dict[str, str]]:
     """Options as VBoxManage's RTGetOpt takes them: `--opt value` or `--opt=value`; `spec` maps an option
     to None (a flag), a tuple of allowed values, or str (any value)."""
     values: list[str] = []
@@ -127,9 +132,11 @@ def find_vm(data: dict, ref: str) -> dict:
         what = f"with UUID {{{uuid.UUID(ref)}}}"
     except ValueError:
         what = f"named '{ref}'"
-    raise Fail(f"Could not find a registered machine {what}\n"
-               "VBoxManage: error: Details: code VBOX_E_OBJECT_NOT_FOUND (0x80bb0001), component VirtualBoxWrap, "
-               "interface IVirtualBox, callee nsISupports")
+    raise Fail(
+        f"Could not find a registered machine {what}\n"
+        "VBoxManage: error: Details: code VBOX_E_OBJECT_NOT_FOUND (0x80bb0001), component VirtualBoxWrap, "
+        "interface IVirtualBox, callee nsISupports"
+    )
 
 
 def require_off(vm: dict) -> None:
@@ -144,16 +151,20 @@ def cmd_list(args):
         raise syntax(f"Invalid parameter '{values[0]}'")
     with state() as data:
         for iface in data["hostonlyifs"]:
-            print(f"Name:            {iface['name']}\nGUID:            {iface['guid']}\nDHCP:            Disabled\n"
-                  f"IPAddress:       {iface['ip']}\nNetworkMask:     {iface['netmask']}\nIPV6Address:     \n"
-                  f"IPV6NetworkMaskPrefixLength: 0\nHardwareAddress: 0a:00:27:00:00:0{iface['index']}\n"
-                  f"MediumType:      Ethernet\nWireless:        No\nStatus:          Up\n"
-                  f"VBoxNetworkName: HostInterfaceNetworking-{iface['name']}\n")
+            print(
+                f"Name:            {iface['name']}\nGUID:            {iface['guid']}\nDHCP:            Disabled\n"
+                f"IPAddress:       {iface['ip']}\nNetworkMask:     {iface['netmask']}\nIPV6Address:     \n"
+                f"IPV6NetworkMaskPrefixLength: 0\nHardwareAddress: 0a:00:27:00:00:0{iface['index']}\n"
+                f"MediumType:      Ethernet\nWireless:        No\nStatus:          Up\n"
+                f"VBoxNetworkName: HostInterfaceNetworking-{iface['name']}\n"
+            )
 
 
 def allowed_ranges() -> list[str]:
     if NETWORKS_CONF and Path(NETWORKS_CONF).exists():
-        return [w for line in Path(NETWORKS_CONF).read_text().splitlines() if line.startswith("*") for w in line.split()[1:]]
+        return [
+            w for line in Path(NETWORKS_CONF).read_text().splitlines() if line.startswith("*") for w in line.split()[1:]
+        ]
     return DEFAULT_ALLOWED
 
 
@@ -167,7 +178,9 @@ def cmd_hostonlyif(args):
             parse(args[1:], {}, 0)
             index = len(data["hostonlyifs"])
             name = f"vboxnet{index}"
-            data["hostonlyifs"].append({"name": name, "guid": str(uuid.uuid4()), "ip": "", "netmask": "", "index": index})
+            data["hostonlyifs"].append(
+                {"name": name, "guid": str(uuid.uuid4()), "ip": "", "netmask": "", "index": index}
+            )
             progress()
             print(f"Interface '{name}' was successfully created")
             return
@@ -177,10 +190,13 @@ def cmd_hostonlyif(args):
             raise Fail(f"Could not find interface '{name}'")
         network = ipaddress.ip_network(f"{options['--ip']}/{options['--netmask']}", strict=False)
         if tuple(int(p) for p in re.findall(r"\d+", VERSION)[:3]) >= (6, 1, 28) and not any(
-                network.subnet_of(ipaddress.ip_network(r, strict=False)) for r in allowed_ranges()):
-            raise Fail("Code E_ACCESSDENIED (0x80070005) - Access denied (extended info not available)\n"
-                       "VBoxManage: error: Context: \"EnableStaticIPConfig(Bstr(pszIp).raw(), "
-                       "Bstr(pszNetmask).raw())\" at line 252 of file VBoxManageHostonly.cpp")
+            network.subnet_of(ipaddress.ip_network(r, strict=False)) for r in allowed_ranges()
+        ):
+            raise Fail(
+                "Code E_ACCESSDENIED (0x80070005) - Access denied (extended info not available)\n"
+                'VBoxManage: error: Context: "EnableStaticIPConfig(Bstr(pszIp).raw(), '
+                'Bstr(pszNetmask).raw())" at line 252 of file VBoxManageHostonly.cpp'
+            )
         iface["ip"], iface["netmask"] = options["--ip"], options["--netmask"]
 
 
@@ -200,9 +216,20 @@ def cmd_createvm(args):
         folder.mkdir(parents=True, exist_ok=True)
         settings.write_text(f"<!-- simulated settings of {name} -->\n")
         vm_uuid = str(uuid.uuid4())
-        data["vms"][vm_uuid] = {"uuid": vm_uuid, "name": name, "settings": str(settings), "state": "poweroff",
-                                "memory": 128, "cpus": 1, "ostype": options.get("--ostype", "Other"),
-                                "controllers": {}, "attachments": {}, "nics": {}, "natpf": [], "forwarders": []}
+        data["vms"][vm_uuid] = {
+            "uuid": vm_uuid,
+            "name": name,
+            "settings": str(settings),
+            "state": "poweroff",
+            "memory": 128,
+            "cpus": 1,
+            "ostype": options.get("--ostype", "Other"),
+            "controllers": {},
+            "attachments": {},
+            "nics": {},
+            "natpf": [],
+            "forwarders": [],
+        }
     print(f"Virtual machine '{name}' is created and registered.\nUUID: {vm_uuid}\nSettings file: '{settings}'")
 
 
@@ -215,8 +242,13 @@ def cmd_modifyvm(args):
     spec: dict[str, object] = {"--memory": str, "--cpus": str, "--ioapic": ON_OFF, "--rtcuseutc": ON_OFF}
     spec.update({f"--boot{n}": BOOT for n in range(1, 5)})
     for n in (1, 2):
-        spec.update({f"--nic{n}": ("none", "null", "nat", "bridged", "intnet", "hostonly", "natnetwork"),
-                     f"--nictype{n}": NIC_TYPES, f"--macaddress{n}": str})
+        spec.update(
+            {
+                f"--nic{n}": ("none", "null", "nat", "bridged", "intnet", "hostonly", "natnetwork"),
+                f"--nictype{n}": NIC_TYPES,
+                f"--macaddress{n}": str,
+            }
+        )
     spec.update({"--natpf1": str, "--natdnshostresolver1": ON_OFF, "--hostonlyadapter2": str})
     (ref,), options = parse(args, spec, 1, bad_option_code=1)
     with state() as data:
@@ -238,8 +270,10 @@ def cmd_modifyvm(args):
                 vm.setdefault("macs", {})[str(n)] = options[f"--macaddress{n}"]
         if "--hostonlyadapter2" in options:
             if not any(i["name"] == options["--hostonlyadapter2"] for i in data["hostonlyifs"]):
-                print(f"VBoxManage: warning: Interface \"{options['--hostonlyadapter2']}\" doesn't seem to exist",
-                      file=sys.stderr)
+                print(
+                    f'VBoxManage: warning: Interface "{options["--hostonlyadapter2"]}" doesn\'t seem to exist',
+                    file=sys.stderr,
+                )
             vm["hostonlyadapter2"] = options["--hostonlyadapter2"]
         if "--natpf1" in options:
             rule = options["--natpf1"].split(",")
@@ -254,10 +288,28 @@ def cmd_modifyvm(args):
 
 # 8.27 VBoxManage storagectl (6.1: 8.18)
 def cmd_storagectl(args):
-    (ref,), options = parse(args, {"--name": str, "--add": ("ide", "sata", "scsi", "floppy", "sas", "usb", "pcie", "virtio"),
-                                   "--controller": ("LSILogic", "LSILogicSAS", "BusLogic", "IntelAhci", "PIIX3", "PIIX4",
-                                                    "ICH6", "I82078", "USB", "NVMe", "VirtIO"),
-                                   "--portcount": str}, 1)
+    (ref,), options = parse(
+        args,
+        {
+            "--name": str,
+            "--add": ("ide", "sata", "scsi", "floppy", "sas", "usb", "pcie", "virtio"),
+            "--controller": (
+                "LSILogic",
+                "LSILogicSAS",
+                "BusLogic",
+                "IntelAhci",
+                "PIIX3",
+                "PIIX4",
+                "ICH6",
+                "I82078",
+                "USB",
+                "NVMe",
+                "VirtIO",
+            ),
+            "--portcount": str,
+        },
+        1,
+    )
     with state() as data:
         vm = find_vm(data, ref)
         if "--name" not in options:  # checked after the machine is found and locked, as VBoxManage does
@@ -270,8 +322,12 @@ def cmd_storagectl(args):
 
 # 8.26 VBoxManage storageattach (6.1: 8.17)
 def cmd_storageattach(args):
-    (ref,), options = parse(args, {"--storagectl": str, "--port": str, "--device": str,
-                                   "--type": ("dvddrive", "hdd", "fdd"), "--medium": str}, 1, bad_option_code=1)
+    (ref,), options = parse(
+        args,
+        {"--storagectl": str, "--port": str, "--device": str, "--type": ("dvddrive", "hdd", "fdd"), "--medium": str},
+        1,
+        bad_option_code=1,
+    )
     if "--storagectl" not in options:  # checked before the machine is looked up, as VBoxManage does
         raise syntax("Storage controller name not specified")
     with state() as data:
@@ -292,9 +348,13 @@ def write_media_registry(vm: dict) -> None:
     """The settings file names its media in ``location`` attributes, as VirtualBox's MediaRegistry does."""
     entries = "".join(
         f'      <{"DVDImage" if a["type"] == "dvddrive" else "HardDisk"} uuid="{{{uuid.uuid5(uuid.NAMESPACE_URL, a["medium"])}}}" '
-        f'location={quoteattr(a["medium"])}/>\n' for a in vm["attachments"].values())
-    Path(vm["settings"]).write_text(f'<?xml version="1.0"?>\n<VirtualBox>\n  <Machine name={quoteattr(vm["name"])}>\n'
-                                    f"    <MediaRegistry>\n{entries}    </MediaRegistry>\n  </Machine>\n</VirtualBox>\n")
+        f"location={quoteattr(a['medium'])}/>\n"
+        for a in vm["attachments"].values()
+    )
+    Path(vm["settings"]).write_text(
+        f'<?xml version="1.0"?>\n<VirtualBox>\n  <Machine name={quoteattr(vm["name"])}>\n'
+        f"    <MediaRegistry>\n{entries}    </MediaRegistry>\n  </Machine>\n</VirtualBox>\n"
+    )
 
 
 def medium_size(data: dict, path: str) -> int:
@@ -324,10 +384,10 @@ def cmd_convertfromraw(args):
         if not Path(source).exists():
             raise Fail(f"Cannot open file '{source}': VERR_FILE_NOT_FOUND")
         if Path(target).exists():
-            raise Fail(f"Cannot create the disk image \"{target}\": VERR_ALREADY_EXISTS")
+            raise Fail(f'Cannot create the disk image "{target}": VERR_ALREADY_EXISTS')
         Path(target).write_bytes(Path(source).read_bytes())
         data["media"][target] = {"size": max(1, Path(source).stat().st_size // (1 << 20))}
-    print(f"Converting from raw image file=\"{source}\" to file=\"{target}\"...\nCreating dynamic image with size ...")
+    print(f'Converting from raw image file="{source}" to file="{target}"...\nCreating dynamic image with size ...')
 
 
 # 8.31 VBoxManage modifymedium (6.1: 8.22): `modifymedium disk <file> --resize <megabytes>`
@@ -351,9 +411,19 @@ def forward(vm: dict) -> None:
         return
     for _, _, host_ip, host_port, _, guest_port in vm["natpf"]:
         relay = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("tcp_relay.py")), host_ip or "127.0.0.1", host_port, GUEST,
-             guest_port], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True)
+            [
+                sys.executable,
+                str(Path(__file__).with_name("tcp_relay.py")),
+                host_ip or "127.0.0.1",
+                host_port,
+                GUEST,
+                guest_port,
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         vm["forwarders"].append(relay.pid)
 
 
@@ -388,8 +458,10 @@ def cmd_startvm(args):
             # The simulator's own text (not VBoxManage's): a real VM would start and then fail to boot.
             raise Fail("(simulator) no hard disk attached: the simulated guest has nothing to boot from")
         if GUEST and hostonly_address(data, vm) != GUEST:
-            raise Fail(f"(simulator) the guest is the test host at {GUEST}, but the seed configures "
-                       f"{hostonly_address(data, vm)} on the host-only adapter")
+            raise Fail(
+                f"(simulator) the guest is the test host at {GUEST}, but the seed configures "
+                f"{hostonly_address(data, vm)} on the host-only adapter"
+            )
         vm.update(state="running", acpi_at=None)
         forward(vm)
         install_seed_keys(vm)
@@ -420,10 +492,12 @@ def cmd_showvminfo(args):
     (ref,), _ = parse(args, {"--machinereadable": None}, 1)
     with state() as data:
         vm = find_vm(data, ref)
-    print(f'name="{vm["name"]}"\nUUID="{vm["uuid"]}"\nCfgFile="{vm["settings"]}"\nostype="{vm["ostype"]}"\n'
-          f'memory={vm["memory"]}\ncpus={vm["cpus"]}\nVMState="{vm["state"]}"\n'
-          + "".join(f'nic{n}="{kind}"\n' for n, kind in sorted(vm["nics"].items()))
-          + "".join(f'Forwarding({i})="{",".join(rule)}"\n' for i, rule in enumerate(vm["natpf"])))
+    print(
+        f'name="{vm["name"]}"\nUUID="{vm["uuid"]}"\nCfgFile="{vm["settings"]}"\nostype="{vm["ostype"]}"\n'
+        f'memory={vm["memory"]}\ncpus={vm["cpus"]}\nVMState="{vm["state"]}"\n'
+        + "".join(f'nic{n}="{kind}"\n' for n, kind in sorted(vm["nics"].items()))
+        + "".join(f'Forwarding({i})="{",".join(rule)}"\n' for i, rule in enumerate(vm["natpf"]))
+    )
 
 
 # 8.43 VBoxManage guestproperty (6.1: 8.31): `guestproperty get <vm> <property>`
@@ -494,10 +568,19 @@ def cmd_unregistervm(args):
 
 
 COMMANDS = {
-    "list": cmd_list, "hostonlyif": cmd_hostonlyif, "createvm": cmd_createvm, "modifyvm": cmd_modifyvm,
-    "storagectl": cmd_storagectl, "storageattach": cmd_storageattach, "clonemedium": cmd_clonemedium,
-    "convertfromraw": cmd_convertfromraw, "modifymedium": cmd_modifymedium, "startvm": cmd_startvm,
-    "controlvm": cmd_controlvm, "showvminfo": cmd_showvminfo, "guestproperty": cmd_guestproperty,
+    "list": cmd_list,
+    "hostonlyif": cmd_hostonlyif,
+    "createvm": cmd_createvm,
+    "modifyvm": cmd_modifyvm,
+    "storagectl": cmd_storagectl,
+    "storageattach": cmd_storageattach,
+    "clonemedium": cmd_clonemedium,
+    "convertfromraw": cmd_convertfromraw,
+    "modifymedium": cmd_modifymedium,
+    "startvm": cmd_startvm,
+    "controlvm": cmd_controlvm,
+    "showvminfo": cmd_showvminfo,
+    "guestproperty": cmd_guestproperty,
     "unregistervm": cmd_unregistervm,
 }
 
@@ -514,8 +597,10 @@ def main(argv: list[str]) -> int:
         print(f"VBoxManage: error: {err}", file=sys.stderr)
         return err.code
     except KeyError as err:  # an option VBoxManage needs whose exact message is not modelled: say so
-        print(f"VBoxManage: error: (simulator) missing option {err.args[0]}: the simulator's text, not VBoxManage's",
-              file=sys.stderr)
+        print(
+            f"VBoxManage: error: (simulator) missing option {err.args[0]}: the simulator's text, not VBoxManage's",
+            file=sys.stderr,
+        )
         return 2
     return 0
 

@@ -80,15 +80,21 @@ class AmazonEC2Driver(Driver):
             )
         for key, value in dict(self.tags).items():
             if not isinstance(key, str) or not key.strip() or not isinstance(value, str):
-                raise DriverArgumentError(f"amazonec2 tag {key!r}={value!r}: a tag needs a non-empty key and a text value")
+                raise DriverArgumentError(
+                    f"amazonec2 tag {key!r}={value!r}: a tag needs a non-empty key and a text value"
+                )
         if self.volume_type not in ("gp2", "gp3", "io1", "io2", "st1", "sc1", "standard"):
-            raise DriverArgumentError(f"amazonec2 volume type {self.volume_type!r} is not an EBS volume type such as gp3")
+            raise DriverArgumentError(
+                f"amazonec2 volume type {self.volume_type!r} is not an EBS volume type such as gp3"
+            )
         for port in self.open_ports:
             match = _OPEN_PORT.match(str(port))
             if not match or not 1 <= int(match.group(1)) <= 65535:
                 raise DriverArgumentError(f"amazonec2 open port {port!r} must look like 8080 or 53/udp")
         if (self.access_key is None) != (self.secret_key is None):
-            raise DriverArgumentError("amazonec2 needs both access_key and secret_key, or neither (to use the AWS environment)")
+            raise DriverArgumentError(
+                "amazonec2 needs both access_key and secret_key, or neither (to use the AWS environment)"
+            )
         if self.spot_price is not None and not self.request_spot_instance:
             raise DriverArgumentError("amazonec2 spot_price needs request_spot_instance")
         check_cidrs(self.source_ranges, "amazonec2 source range")
@@ -123,8 +129,11 @@ class AmazonEC2Driver(Driver):
         opts = child_opts(parent, provider)
         region = self.region
         key_pair = aws.ec2.KeyPair(
-            f"{machine_name}-key", key_name_prefix=f"docker-machine-{machine_name}-", public_key=public_key,
-            region=region, opts=opts,
+            f"{machine_name}-key",
+            key_name_prefix=f"docker-machine-{machine_name}-",
+            public_key=public_key,
+            region=region,
+            opts=opts,
         )
         group = aws.ec2.SecurityGroup(
             f"{machine_name}-sg",
@@ -155,23 +164,34 @@ class AmazonEC2Driver(Driver):
         # The provider deletes AWS's default allow-all egress rule from a group it creates: put it back.
         rules.append(
             aws.vpc.SecurityGroupEgressRule(
-                f"{machine_name}-out", security_group_id=group.id, ip_protocol="-1", cidr_ipv4="0.0.0.0/0",
-                region=region, opts=opts,
+                f"{machine_name}-out",
+                security_group_id=group.id,
+                ip_protocol="-1",
+                cidr_ipv4="0.0.0.0/0",
+                region=region,
+                opts=opts,
             )
         )
-        ami = self.ami or aws.ec2.get_ami_output(
-            most_recent=True,
-            owners=[CANONICAL_OWNER_ID],
-            filters=[
-                aws.ec2.GetAmiFilterArgs(
-                    name="name",
-                    values=[UBUNTU_2404_AMI_NAME.format(arch="arm64" if is_arm_instance_type(self.instance_type) else "amd64")],
-                ),
-                aws.ec2.GetAmiFilterArgs(name="virtualization-type", values=["hvm"]),
-            ],
-            region=region,
-            opts=pulumi.InvokeOutputOptions(parent=parent, provider=provider),
-        ).id
+        ami = (
+            self.ami
+            or aws.ec2.get_ami_output(
+                most_recent=True,
+                owners=[CANONICAL_OWNER_ID],
+                filters=[
+                    aws.ec2.GetAmiFilterArgs(
+                        name="name",
+                        values=[
+                            UBUNTU_2404_AMI_NAME.format(
+                                arch="arm64" if is_arm_instance_type(self.instance_type) else "amd64"
+                            )
+                        ],
+                    ),
+                    aws.ec2.GetAmiFilterArgs(name="virtualization-type", values=["hvm"]),
+                ],
+                region=region,
+                opts=pulumi.InvokeOutputOptions(parent=parent, provider=provider),
+            ).id
+        )
         market = None
         if self.request_spot_instance:
             market = aws.ec2.InstanceInstanceMarketOptionsArgs(
@@ -187,7 +207,10 @@ class AmazonEC2Driver(Driver):
             subnet_id=self.subnet_id,
             availability_zone=self._availability_zone(),
             root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(
-                volume_size=int(self.root_size), volume_type=self.volume_type, encrypted=True, delete_on_termination=True
+                volume_size=int(self.root_size),
+                volume_type=self.volume_type,
+                encrypted=True,
+                delete_on_termination=True,
             ),
             metadata_options=aws.ec2.InstanceMetadataOptionsArgs(http_endpoint="enabled", http_tokens="required"),
             instance_market_options=market,
@@ -204,7 +227,9 @@ class AmazonEC2Driver(Driver):
         )
         # A stopped and started instance gets a new public IP: read it live, after the power change.
         live = aws.ec2.get_instance_output(
-            instance_id=state.instance_id, region=region, opts=pulumi.InvokeOutputOptions(parent=parent, provider=provider)
+            instance_id=state.instance_id,
+            region=region,
+            opts=pulumi.InvokeOutputOptions(parent=parent, provider=provider),
         )
         return MachineHost(
             address=live.private_ip if self.use_private_address else live.public_ip,
@@ -232,21 +257,39 @@ class AmazonEC2Driver(Driver):
         )
         made: list[pulumi.Resource] = [group]
         for protocol, port in ports:
-            made.append(aws.vpc.SecurityGroupIngressRule(
-                f"{cluster}-swarm-{protocol}-{port}", security_group_id=group.id, ip_protocol=protocol,
-                from_port=port, to_port=port, referenced_security_group_id=group.id, region=self.region, opts=opts,
-            ))
+            made.append(
+                aws.vpc.SecurityGroupIngressRule(
+                    f"{cluster}-swarm-{protocol}-{port}",
+                    security_group_id=group.id,
+                    ip_protocol=protocol,
+                    from_port=port,
+                    to_port=port,
+                    referenced_security_group_id=group.id,
+                    region=self.region,
+                    opts=opts,
+                )
+            )
             for i, address in enumerate(others):
-                made.append(aws.vpc.SecurityGroupIngressRule(
-                    f"{cluster}-swarm-{protocol}-{port}-other-{i}", security_group_id=group.id, ip_protocol=protocol,
-                    from_port=port, to_port=port, cidr_ipv4=address.apply(lambda c: None if ":" in c else c),
-                    cidr_ipv6=address.apply(lambda c: c if ":" in c else None), region=self.region, opts=opts,
-                ))
+                made.append(
+                    aws.vpc.SecurityGroupIngressRule(
+                        f"{cluster}-swarm-{protocol}-{port}-other-{i}",
+                        security_group_id=group.id,
+                        ip_protocol=protocol,
+                        from_port=port,
+                        to_port=port,
+                        cidr_ipv4=address.apply(lambda c: None if ":" in c else c),
+                        cidr_ipv6=address.apply(lambda c: c if ":" in c else None),
+                        region=self.region,
+                        opts=opts,
+                    )
+                )
         for member in members:
-            made.append(aws.ec2.NetworkInterfaceSecurityGroupAttachment(
-                f"{member.name}-swarm-sg",
-                security_group_id=group.id,
-                network_interface_id=member.host.vm.primary_network_interface_id,
-                opts=opts,
-            ))
+            made.append(
+                aws.ec2.NetworkInterfaceSecurityGroupAttachment(
+                    f"{member.name}-swarm-sg",
+                    security_group_id=group.id,
+                    network_interface_id=member.host.vm.primary_network_interface_id,
+                    opts=opts,
+                )
+            )
         return made

@@ -41,7 +41,9 @@ INFO = DriverInfo(
         "azure-native:network:PublicIPAddress": ("Creating public IP address...", None),
         "azure-native:network:NetworkInterface": ("Creating network interface...", None),
         "azure-native:compute:VirtualMachine": (
-            "Creating virtual machine...", "Waiting for machine to be running, this may take a few minutes..."),
+            "Creating virtual machine...",
+            "Waiting for machine to be running, this may take a few minutes...",
+        ),
     },
     # The Azure Resource Manager API has no power resource: start and stop would need a provider of our own.
     power={},

@@ -21,11 +21,42 @@ SDK_MISSING = "the azure driver needs its SDK: pip install 'pulumi-docker-machin
 SUBSCRIPTION_ENV = ("AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID")
 STORAGE_TYPES = ("Standard_LRS", "StandardSSD_LRS", "Premium_LRS", "StandardSSD_ZRS", "Premium_ZRS")
 # Names Azure refuses as a Linux VM's admin user.
-RESERVED_USERS = frozenset({
-    "administrator", "admin", "user", "user1", "test", "user2", "test1", "user3", "admin1", "1", "123", "a",
-    "actuser", "adm", "admin2", "aspnet", "backup", "console", "david", "guest", "john", "owner", "root", "server",
-    "sql", "support", "support_388945a0", "sys", "test2", "test3", "user4", "user5",
-})
+RESERVED_USERS = frozenset(
+    {
+        "administrator",
+        "admin",
+        "user",
+        "user1",
+        "test",
+        "user2",
+        "test1",
+        "user3",
+        "admin1",
+        "1",
+        "123",
+        "a",
+        "actuser",
+        "adm",
+        "admin2",
+        "aspnet",
+        "backup",
+        "console",
+        "david",
+        "guest",
+        "john",
+        "owner",
+        "root",
+        "server",
+        "sql",
+        "support",
+        "support_388945a0",
+        "sys",
+        "test2",
+        "test3",
+        "user4",
+        "user5",
+    }
+)
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _LOCATION = re.compile(r"^[a-z][a-z0-9]{2,}$")
 _SIZE = re.compile(r"^(Standard|Basic)_[A-Za-z0-9_-]+$")
@@ -58,8 +89,18 @@ def _host_prefix(address: str) -> str:
     return f"{address}/128" if ":" in address else f"{address}/32"
 
 
-def _allow_inbound(network, resource_name: str, rule_name: str, nsg_name, group_name, protocol: str, port: int,
-                   priority: int, sources, opts: pulumi.ResourceOptions) -> pulumi.Resource:
+def _allow_inbound(
+    network,
+    resource_name: str,
+    rule_name: str,
+    nsg_name,
+    group_name,
+    protocol: str,
+    port: int,
+    priority: int,
+    sources,
+    opts: pulumi.ResourceOptions,
+) -> pulumi.Resource:
     """One inbound allow rule of a network security group: ``protocol``/``port`` from ``sources``."""
     return network.SecurityRule(
         resource_name,
@@ -148,9 +189,13 @@ class AzureDriver(Driver):
                 "see az account show --query id"
             )
         if self.tenant_id is not None and not _UUID.match(self.tenant_id):
-            raise DriverArgumentError(f"azure tenant ID {self.tenant_id!r} is not a GUID: see az account show --query tenantId")
+            raise DriverArgumentError(
+                f"azure tenant ID {self.tenant_id!r} is not a GUID: see az account show --query tenantId"
+            )
         if self.client_id is not None and not _UUID.match(self.client_id):
-            raise DriverArgumentError(f"azure client ID {self.client_id!r} is not a GUID: give the service principal's appId")
+            raise DriverArgumentError(
+                f"azure client ID {self.client_id!r} is not a GUID: give the service principal's appId"
+            )
         if self.client_secret is not None and (self.client_id is None or self.tenant_id is None):
             raise DriverArgumentError(
                 "azure client secret needs --azure-client-id and --azure-tenant-id (the service principal it belongs to)"
@@ -197,7 +242,9 @@ class AzureDriver(Driver):
                 f"azure storage type {self.storage_type!r} is not an OS disk type: use one of {', '.join(STORAGE_TYPES)}"
             )
         if self.ssh_user in RESERVED_USERS:
-            raise DriverArgumentError(f"azure ssh user {self.ssh_user!r} is reserved by Azure: give another, such as docker-user")
+            raise DriverArgumentError(
+                f"azure ssh user {self.ssh_user!r} is reserved by Azure: give another, such as docker-user"
+            )
         if not 1 <= int(self.ssh_port) <= 65535:
             raise DriverArgumentError(f"azure ssh_port {self.ssh_port!r} is not a TCP port")
         for port in self.open_ports:
@@ -242,8 +289,11 @@ class AzureDriver(Driver):
 
         if self.resource_group is None or self.create_resource_group:
             group = resources.ResourceGroup(
-                f"{machine_name}-rg", resource_group_name=self.resource_group or f"docker-machine-{machine_name}",
-                location=location, tags=tags, opts=opts,
+                f"{machine_name}-rg",
+                resource_group_name=self.resource_group or f"docker-machine-{machine_name}",
+                location=location,
+                tags=tags,
+                opts=opts,
             )
             group_name: pulumi.Input[str] = group.name
         else:
@@ -253,36 +303,69 @@ class AzureDriver(Driver):
             prefix = ipaddress.ip_network(self.subnet_prefix, strict=False)
             space = prefix.supernet(new_prefix=16) if prefix.prefixlen > 16 else prefix
             vnet = network.VirtualNetwork(
-                f"{machine_name}-vnet", virtual_network_name=f"{machine_name}-vnet", resource_group_name=group_name,
-                location=location, address_space={"address_prefixes": [str(space)]}, tags=tags, opts=opts,
+                f"{machine_name}-vnet",
+                virtual_network_name=f"{machine_name}-vnet",
+                resource_group_name=group_name,
+                location=location,
+                address_space={"address_prefixes": [str(space)]},
+                tags=tags,
+                opts=opts,
             )
             subnet_id: pulumi.Input[str] = network.Subnet(
-                f"{machine_name}-subnet", subnet_name=self.subnet, virtual_network_name=vnet.name,
-                resource_group_name=group_name, address_prefix=str(prefix), opts=opts,
+                f"{machine_name}-subnet",
+                subnet_name=self.subnet,
+                virtual_network_name=vnet.name,
+                resource_group_name=group_name,
+                address_prefix=str(prefix),
+                opts=opts,
             ).id
         else:
             subscription, _ = self._subscription()
             vnet_group, vnet_name = self._vnet(self.resource_group or "")
-            subnet_id = (f"/subscriptions/{subscription}/resourceGroups/{vnet_group}/providers/"
-                         f"Microsoft.Network/virtualNetworks/{vnet_name}/subnets/{self.subnet}")
+            subnet_id = (
+                f"/subscriptions/{subscription}/resourceGroups/{vnet_group}/providers/"
+                f"Microsoft.Network/virtualNetworks/{vnet_name}/subnets/{self.subnet}"
+            )
 
         # No inline rules: every rule is its own resource, so a cluster's rules can join them on the same group.
         nsg = network.NetworkSecurityGroup(
-            f"{machine_name}-nsg", network_security_group_name=f"{machine_name}-nsg", resource_group_name=group_name,
-            location=location, tags=tags, opts=opts,
+            f"{machine_name}-nsg",
+            network_security_group_name=f"{machine_name}-nsg",
+            resource_group_name=group_name,
+            location=location,
+            tags=tags,
+            opts=opts,
         )
         rules: list[pulumi.Resource] = []
         for i, (port, protocol) in enumerate(self._ports(engine_port)):
             rule_name = f"docker-machine-{protocol}-{port}"
-            rules.append(_allow_inbound(network, f"{machine_name}-{rule_name}", rule_name, nsg.name, group_name,
-                                        protocol, port, RULE_PRIORITY + i, list(self.source_ranges), opts))
+            rules.append(
+                _allow_inbound(
+                    network,
+                    f"{machine_name}-{rule_name}",
+                    rule_name,
+                    nsg.name,
+                    group_name,
+                    protocol,
+                    port,
+                    RULE_PRIORITY + i,
+                    list(self.source_ranges),
+                    opts,
+                )
+            )
 
         public_ip = None
         if not self.no_public_ip:
             public_ip = network.PublicIPAddress(
-                f"{machine_name}-ip", public_ip_address_name=f"{machine_name}-ip", resource_group_name=group_name,
-                location=location, public_ip_allocation_method="Static", public_ip_address_version="IPv4",
-                sku={"name": "Standard", "tier": "Regional"}, tags=tags, opts=opts,
+                f"{machine_name}-ip",
+                public_ip_address_name=f"{machine_name}-ip",
+                resource_group_name=group_name,
+                location=location,
+                public_ip_allocation_method="Static",
+                public_ip_address_version="IPv4",
+                sku={"name": "Standard", "tier": "Regional"},
+                tags=tags,
+                opts=opts,
             )
         nic = network.NetworkInterface(
             f"{machine_name}-nic",
@@ -290,13 +373,15 @@ class AzureDriver(Driver):
             resource_group_name=group_name,
             location=location,
             network_security_group={"id": nsg.id},
-            ip_configurations=[{
-                "name": "ipconfig1",
-                "primary": True,
-                "private_ip_allocation_method": "Dynamic",
-                "subnet": {"id": subnet_id},
-                "public_ip_address": {"id": public_ip.id} if public_ip is not None else None,
-            }],
+            ip_configurations=[
+                {
+                    "name": "ipconfig1",
+                    "primary": True,
+                    "private_ip_allocation_method": "Dynamic",
+                    "subnet": {"id": subnet_id},
+                    "public_ip_address": {"id": public_ip.id} if public_ip is not None else None,
+                }
+            ],
             tags=tags,
             opts=opts,
         )
@@ -325,10 +410,14 @@ class AzureDriver(Driver):
                 "admin_username": self.ssh_user,
                 "linux_configuration": {
                     "disable_password_authentication": True,
-                    "ssh": {"public_keys": [{
-                        "path": f"/home/{self.ssh_user}/.ssh/authorized_keys",
-                        "key_data": public_key,
-                    }]},
+                    "ssh": {
+                        "public_keys": [
+                            {
+                                "path": f"/home/{self.ssh_user}/.ssh/authorized_keys",
+                                "key_data": public_key,
+                            }
+                        ]
+                    },
                 },
             },
             # The NIC is a resource of ours: Pulumi deletes it (Detach), so a replaced VM never loses it.
@@ -352,8 +441,14 @@ class AzureDriver(Driver):
             provider=provider,
         )
 
-    def cluster_firewall(self, cluster: str, members: Sequence[ClusterMember], others: Sequence[pulumi.Output[str]],
-                         ports: Sequence[tuple[str, int]], parent: pulumi.Resource) -> list[pulumi.Resource]:
+    def cluster_firewall(
+        self,
+        cluster: str,
+        members: Sequence[ClusterMember],
+        others: Sequence[pulumi.Output[str]],
+        ports: Sequence[tuple[str, int]],
+        parent: pulumi.Resource,
+    ) -> list[pulumi.Resource]:
         """A NIC takes one security group: each member's own gets one rule per port, its sources the
         members' addresses (as they reach each other) and the other drivers' members."""
         _, network, _ = _sdk()
@@ -363,11 +458,25 @@ class AzureDriver(Driver):
         for member in members:
             nsg = next((r for r in member.host.depends_on if isinstance(r, network.NetworkSecurityGroup)), None)
             if nsg is None:
-                raise DriverArgumentError(f"azure machine {member.name} has no network security group to open swarm ports on")
+                raise DriverArgumentError(
+                    f"azure machine {member.name} has no network security group to open swarm ports on"
+                )
             opts = child_opts(parent, member.host.provider)
             group_name = nsg.id.apply(_resource_group_of)
             for i, (protocol, port) in enumerate(ports):
                 rule_name = f"docker-swarm-{cluster}-{protocol}-{port}"
-                made.append(_allow_inbound(network, f"{member.name}-swarm-{protocol}-{port}", rule_name, nsg.name,
-                                           group_name, protocol, port, CLUSTER_PRIORITY + i, sources, opts))
+                made.append(
+                    _allow_inbound(
+                        network,
+                        f"{member.name}-swarm-{protocol}-{port}",
+                        rule_name,
+                        nsg.name,
+                        group_name,
+                        protocol,
+                        port,
+                        CLUSTER_PRIORITY + i,
+                        sources,
+                        opts,
+                    )
+                )
         return made

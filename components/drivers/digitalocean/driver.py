@@ -70,7 +70,9 @@ class DigitalOceanDriver(Driver):
         if not _SLUG.match(self.size):
             raise DriverArgumentError(f"digitalocean size {self.size!r} is not a size slug such as s-1vcpu-1gb")
         if not _SLUG.match(self.image):
-            raise DriverArgumentError(f"digitalocean image {self.image!r} is not an image slug such as ubuntu-24-04-x64")
+            raise DriverArgumentError(
+                f"digitalocean image {self.image!r} is not an image slug such as ubuntu-24-04-x64"
+            )
         for tag in self.tags:
             if not _TAG.match(tag):
                 raise DriverArgumentError(f"digitalocean tag {tag!r} may hold only letters, digits, : - _ and .")
@@ -78,7 +80,9 @@ class DigitalOceanDriver(Driver):
             raise DriverArgumentError(f"digitalocean ssh_port {self.ssh_port!r} is not a TCP port")
         check_cidrs(self.source_ranges, "digitalocean source range")
         if isinstance(self.user_data, str) and len(self.user_data.encode()) > self.user_data_limit:
-            raise DriverArgumentError(f"digitalocean user data is larger than the {self.user_data_limit} bytes it takes")
+            raise DriverArgumentError(
+                f"digitalocean user data is larger than the {self.user_data_limit} bytes it takes"
+            )
 
     def create_host(self, machine_name, public_key, engine_port, parent, power="running", force=False) -> MachineHost:
         do = do_sdk()
@@ -88,7 +92,9 @@ class DigitalOceanDriver(Driver):
                 f"{machine_name}-digitalocean", token=pulumi.Output.secret(self.access_token), opts=child_opts(parent)
             )
         opts = child_opts(parent, provider)
-        key = do.SshKey(f"{machine_name}-ssh-key", name=f"docker-machine-{machine_name}", public_key=public_key, opts=opts)
+        key = do.SshKey(
+            f"{machine_name}-ssh-key", name=f"docker-machine-{machine_name}", public_key=public_key, opts=opts
+        )
         droplet = do.Droplet(
             machine_name,
             name=machine_name,
@@ -122,8 +128,13 @@ class DigitalOceanDriver(Driver):
         )
         power_state = DropletPower(
             f"{machine_name}-power",
-            {"droplet_id": droplet.id, "state": power, "force": force, "api_url": self.api_url,
-             "token": pulumi.Output.secret(api_token(self.access_token))},
+            {
+                "droplet_id": droplet.id,
+                "state": power,
+                "force": force,
+                "api_url": self.api_url,
+                "token": pulumi.Output.secret(api_token(self.access_token)),
+            },
             opts=pulumi.ResourceOptions(parent=parent),
         )
         return MachineHost(
@@ -142,14 +153,20 @@ class DigitalOceanDriver(Driver):
         do = do_sdk()
         droplet_ids = [member.host.vm.id.apply(int) for member in members]
         sources = list(others)  # CIDRs already (components/swarm/sources.py)
-        return [do.Firewall(
-            f"{cluster}-swarm-firewall",
-            name=f"docker-swarm-{cluster}",
-            droplet_ids=droplet_ids,
-            inbound_rules=[
-                do.FirewallInboundRuleArgs(protocol=protocol, port_range=str(port), source_droplet_ids=droplet_ids,
-                                           source_addresses=sources or None)
-                for protocol, port in ports
-            ],
-            opts=child_opts(parent, members[0].host.provider),
-        )]
+        return [
+            do.Firewall(
+                f"{cluster}-swarm-firewall",
+                name=f"docker-swarm-{cluster}",
+                droplet_ids=droplet_ids,
+                inbound_rules=[
+                    do.FirewallInboundRuleArgs(
+                        protocol=protocol,
+                        port_range=str(port),
+                        source_droplet_ids=droplet_ids,
+                        source_addresses=sources or None,
+                    )
+                    for protocol, port in ports
+                ],
+                opts=child_opts(parent, members[0].host.provider),
+            )
+        ]

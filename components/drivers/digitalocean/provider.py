@@ -28,7 +28,8 @@ class DropletPowerProvider(ResourceProvider):
 
     def _call(self, props: dict[str, Any], method: str, path: str, body: Optional[dict] = None) -> dict:
         request = urllib.request.Request(  # noqa: S310 - https API (or a test's loopback)
-            f"{props.get('api_url') or API_URL}{path}", method=method,
+            f"{props.get('api_url') or API_URL}{path}",
+            method=method,
             data=json.dumps(body).encode() if body is not None else None,
             headers={"Authorization": f"Bearer {props['token']}", "Content-Type": "application/json"},
         )
@@ -65,15 +66,21 @@ class DropletPowerProvider(ResourceProvider):
         return wanted
 
     def _outs(self, props: dict[str, Any], status: str) -> dict[str, Any]:
-        return {"droplet_id": props["droplet_id"], "state": props["state"], "force": bool(props.get("force")),
-                "status": status}
+        return {
+            "droplet_id": props["droplet_id"],
+            "state": props["state"],
+            "force": bool(props.get("force")),
+            "status": status,
+        }
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         return CreateResult(f"{props['droplet_id']}-power", self._outs(props, self._apply(props)))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = ["droplet_id"] if str(news.get("droplet_id")) != str(olds.get("droplet_id")) else []
-        changed = replaces or news.get("state") != olds.get("state") or bool(news.get("force")) != bool(olds.get("force"))
+        changed = (
+            replaces or news.get("state") != olds.get("state") or bool(news.get("force")) != bool(olds.get("force"))
+        )
         return DiffResult(changes=bool(changed), replaces=replaces)
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:

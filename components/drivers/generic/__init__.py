@@ -15,7 +15,9 @@ INFO = DriverInfo(
     check=None,  # the host is reached when the machine is made: nothing here to check before
     steps={
         "pulumi-python:dynamic/docker-machine:AuthorizedKey": (
-            "Authorizing the machine's SSH key on the host (with your --generic-ssh-key)...", None),
+            "Authorizing the machine's SSH key on the host (with your --generic-ssh-key)...",
+            None,
+        ),
     },
     # docker-machine's generic driver: restart is 'sudo shutdown -r now' over SSH; the host's power is not ours.
     power={"restart": SSH_REBOOT},

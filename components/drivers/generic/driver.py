@@ -22,7 +22,6 @@ from ...names import USER_NAME, is_address
 from ..base import Driver, DriverArgumentError, MachineHost, child_opts, secret_field
 
 
-
 MAX_KEY_BYTES = 64 * 1024  # an RSA 16384 key is about 13 KiB
 
 
@@ -98,8 +97,17 @@ class GenericDriver(Driver):
             return []
         from ...material import AuthorizedKey
 
-        return [AuthorizedKey(f"{machine_name}-authorized-key", host.address, host.ssh_port, host.ssh_user, key,
-                              self.ssh_key, opts=child_opts(parent))]
+        return [
+            AuthorizedKey(
+                f"{machine_name}-authorized-key",
+                host.address,
+                host.ssh_port,
+                host.ssh_user,
+                key,
+                self.ssh_key,
+                opts=child_opts(parent),
+            )
+        ]
 
 
 # The arguments are checked before anything is made and again where DockerMachine is built (create's inline

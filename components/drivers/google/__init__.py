@@ -14,7 +14,9 @@ INFO = DriverInfo(
         "gcp:compute/firewall:Firewall": ("Opening firewall ports...", None),
         "gcp:compute/address:Address": ("Reserving a static external address...", None),
         "gcp:compute/instance:Instance": (
-            "Creating instance...", "Waiting for machine to be running, this may take a few minutes..."),
+            "Creating instance...",
+            "Waiting for machine to be running, this may take a few minutes...",
+        ),
     },
     power=dict.fromkeys(("start", "stop", "kill", "restart"), POWER_STATE),
     power_refusal="google driver does not support {verb}",

@@ -169,8 +169,11 @@ class GoogleDriver(Driver):
                 f"google machine image {self.machine_image!r} is not an image such as {UBUNTU_2404_IMAGE} "
                 "(project/family, project/image or a self link)"
             )
-        if (isinstance(self.disk_size, bool) or not isinstance(self.disk_size, int)
-                or not MIN_DISK_GB <= self.disk_size <= MAX_DISK_GB):
+        if (
+            isinstance(self.disk_size, bool)
+            or not isinstance(self.disk_size, int)
+            or not MIN_DISK_GB <= self.disk_size <= MAX_DISK_GB
+        ):
             raise DriverArgumentError(
                 f"google disk size {self.disk_size!r} is not a whole number of GB from {MIN_DISK_GB} to {MAX_DISK_GB}"
             )
@@ -254,13 +257,19 @@ class GoogleDriver(Driver):
             )
             static, nat_ip = reserved, reserved.address
         elif self.address is not None:
-            nat_ip = self.address if _is_ip(self.address) else compute.get_address_output(
-                name=self.address, region=self.region, project=project,
-                opts=pulumi.InvokeOutputOptions(parent=parent, provider=provider),
-            ).address
-        access_configs = None if self.use_internal_ip_only else [
-            compute.InstanceNetworkInterfaceAccessConfigArgs(nat_ip=nat_ip)
-        ]
+            nat_ip = (
+                self.address
+                if _is_ip(self.address)
+                else compute.get_address_output(
+                    name=self.address,
+                    region=self.region,
+                    project=project,
+                    opts=pulumi.InvokeOutputOptions(parent=parent, provider=provider),
+                ).address
+            )
+        access_configs = (
+            None if self.use_internal_ip_only else [compute.InstanceNetworkInterfaceAccessConfigArgs(nat_ip=nat_ip)]
+        )
 
         scheduling = None
         if self.preemptible:
@@ -269,8 +278,11 @@ class GoogleDriver(Driver):
             )
         elif self.spot:
             scheduling = compute.InstanceSchedulingArgs(
-                preemptible=True, automatic_restart=False, on_host_maintenance="TERMINATE",
-                provisioning_model="SPOT", instance_termination_action="STOP",
+                preemptible=True,
+                automatic_restart=False,
+                on_host_maintenance="TERMINATE",
+                provisioning_model="SPOT",
+                instance_termination_action="STOP",
             )
 
         user = self.ssh_user
@@ -283,18 +295,25 @@ class GoogleDriver(Driver):
             boot_disk=compute.InstanceBootDiskArgs(
                 auto_delete=True,
                 initialize_params=compute.InstanceBootDiskInitializeParamsArgs(
-                    image=self.machine_image, size=int(self.disk_size), type=self.disk_type,
+                    image=self.machine_image,
+                    size=int(self.disk_size),
+                    type=self.disk_type,
                 ),
             ),
-            network_interfaces=[compute.InstanceNetworkInterfaceArgs(
-                network=self.network, subnetwork=self.subnetwork, access_configs=access_configs,
-            )],
+            network_interfaces=[
+                compute.InstanceNetworkInterfaceArgs(
+                    network=self.network,
+                    subnetwork=self.subnetwork,
+                    access_configs=access_configs,
+                )
+            ],
             tags=list(dict.fromkeys([tag, *self.tags])),
             # The key in the instance's own metadata, never project-wide; project keys are not let in.
             metadata={"ssh-keys": ssh_keys, "block-project-ssh-keys": "true"},
             scheduling=scheduling,
             service_account=compute.InstanceServiceAccountArgs(
-                email=self.service_account, scopes=[full_scope(scope) for scope in self.scopes]),
+                email=self.service_account, scopes=[full_scope(scope) for scope in self.scopes]
+            ),
             labels={"docker-machine": "true"},
             desired_status="RUNNING" if power == "running" else "TERMINATED",
             allow_stopping_for_update=True,
@@ -342,18 +361,22 @@ class GoogleDriver(Driver):
         made: list[pulumi.Resource] = []
         for i, network in enumerate(networks):
             suffix = "" if i == 0 else f"-{i}"
-            made.append(compute.Firewall(
-                f"{cluster}-swarm-firewall{suffix}",
-                name=gce_name("docker-swarm", f"{cluster}{suffix}"),
-                network=network,
-                description=f"docker swarm {cluster}: swarm traffic between its own nodes only",
-                direction="INGRESS",
-                allows=[compute.FirewallAllowArgs(protocol=protocol, ports=numbers)
-                        for protocol, numbers in by_protocol.items()],
-                source_tags=tags,
-                target_tags=tags,
-                source_ranges=sources or None,
-                project=self.project,
-                opts=child_opts(parent, members[0].host.provider),
-            ))
+            made.append(
+                compute.Firewall(
+                    f"{cluster}-swarm-firewall{suffix}",
+                    name=gce_name("docker-swarm", f"{cluster}{suffix}"),
+                    network=network,
+                    description=f"docker swarm {cluster}: swarm traffic between its own nodes only",
+                    direction="INGRESS",
+                    allows=[
+                        compute.FirewallAllowArgs(protocol=protocol, ports=numbers)
+                        for protocol, numbers in by_protocol.items()
+                    ],
+                    source_tags=tags,
+                    target_tags=tags,
+                    source_ranges=sources or None,
+                    project=self.project,
+                    opts=child_opts(parent, members[0].host.provider),
+                )
+            )
         return made

@@ -36,10 +36,21 @@ class NoneDriver(Driver):
         except ValueError:
             parts, port = None, None
         host = url_host(url)
-        if (parts is None or parts.scheme != "tcp" or not is_address(host) or port is None or not is_port(port)
-                or parts.path not in ("", "/") or parts.query or parts.fragment or parts.username):
-            raise DriverArgumentError(f"none url {str(self.url)[:80]!r} is not tcp://ADDRESS:PORT: give the Docker "
-                                      "host's TLS address, such as tcp://203.0.113.10:2376")
+        if (
+            parts is None
+            or parts.scheme != "tcp"
+            or not is_address(host)
+            or port is None
+            or not is_port(port)
+            or parts.path not in ("", "/")
+            or parts.query
+            or parts.fragment
+            or parts.username
+        ):
+            raise DriverArgumentError(
+                f"none url {str(self.url)[:80]!r} is not tcp://ADDRESS:PORT: give the Docker "
+                "host's TLS address, such as tcp://203.0.113.10:2376"
+            )
         return host, port
 
     def create_host(self, machine_name, public_key, engine_port, parent, power="running", force=False) -> MachineHost:

@@ -2,6 +2,4 @@
 
 from ..info import STR
 
-FLAGS = (
-    ("--url", "url", STR, "", "", "URL of host when no driver is selected"),
-)
+FLAGS = (("--url", "url", STR, "", "", "URL of host when no driver is selected"),)

@@ -15,7 +15,9 @@ INFO = DriverInfo(
         "openstack:networking/secGroup:SecGroup": ("Creating the security group...", None),
         "openstack:networking/secGroupRule:SecGroupRule": (None, None),
         "openstack:compute/instance:Instance": (
-            "Creating machine...", "Waiting for the OpenStack instance to be ACTIVE..."),
+            "Creating machine...",
+            "Waiting for the OpenStack instance to be ACTIVE...",
+        ),
         "openstack:networking/floatingIp:FloatingIp": ("Creating floating IP...", None),
         "openstack:networking/floatingIpAssociate:FloatingIpAssociate": ("Associating floating IP...", None),
         "openstack:networking/portSecGroupAssociate:PortSecGroupAssociate": (None, None),  # a swarm's group

@@ -62,8 +62,12 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9.-]", "-", text)
 
 
-def instance_port(instance: pulumi.Resource, provider: Optional[pulumi.ProviderResource], parent: pulumi.Resource,
-                  region: Optional[str] = None) -> pulumi.Output[str]:
+def instance_port(
+    instance: pulumi.Resource,
+    provider: Optional[pulumi.ProviderResource],
+    parent: pulumi.Resource,
+    region: Optional[str] = None,
+) -> pulumi.Output[str]:
     """The ID of the server's port on its access network (as docker-machine finds it: by device and address)."""
     os_ = openstack_sdk()
     return os_.networking.get_port_output(
@@ -103,13 +107,17 @@ class OpenStackDriver(Driver):
         if isinstance(self.sec_groups, str):
             object.__setattr__(self, "sec_groups", tuple(g.strip() for g in self.sec_groups.split(",") if g.strip()))
         if isinstance(self.source_ranges, str):
-            object.__setattr__(self, "source_ranges", tuple(r.strip() for r in self.source_ranges.split(",") if r.strip()))
+            object.__setattr__(
+                self, "source_ranges", tuple(r.strip() for r in self.source_ranges.split(",") if r.strip())
+            )
 
     # ----- checks --------------------------------------------------------------------------------------------
 
     def _explicit_credentials(self) -> bool:
-        return any(v is not None for v in (self.auth_url, self.username, self.password, self.tenant_name,
-                                           self.tenant_id, self.domain_name))
+        return any(
+            v is not None
+            for v in (self.auth_url, self.username, self.password, self.tenant_name, self.tenant_id, self.domain_name)
+        )
 
     def _flavor(self) -> tuple[Optional[str], Optional[str]]:
         """(flavor_name, flavor_id) as passed to the server: an ID wins over the (default) name."""
@@ -142,13 +150,19 @@ class OpenStackDriver(Driver):
         if self.net_name and self.net_id:
             raise DriverArgumentError("openstack network: give --openstack-net-name or --openstack-net-id, not both")
         for option, value in (
-            ("--openstack-flavor-name", self.flavor_name), ("--openstack-flavor-id", self.flavor_id),
-            ("--openstack-image-name", self.image_name), ("--openstack-image-id", self.image_id),
-            ("--openstack-net-name", self.net_name), ("--openstack-net-id", self.net_id),
-            ("--openstack-floatingip-pool", self.floating_ip_pool), ("--openstack-region", self.region),
+            ("--openstack-flavor-name", self.flavor_name),
+            ("--openstack-flavor-id", self.flavor_id),
+            ("--openstack-image-name", self.image_name),
+            ("--openstack-image-id", self.image_id),
+            ("--openstack-net-name", self.net_name),
+            ("--openstack-net-id", self.net_id),
+            ("--openstack-floatingip-pool", self.floating_ip_pool),
+            ("--openstack-region", self.region),
             ("--openstack-availability-zone", self.availability_zone),
-            ("--openstack-tenant-name", self.tenant_name), ("--openstack-tenant-id", self.tenant_id),
-            ("--openstack-domain-name", self.domain_name), ("--openstack-username", self.username),
+            ("--openstack-tenant-name", self.tenant_name),
+            ("--openstack-tenant-id", self.tenant_id),
+            ("--openstack-domain-name", self.domain_name),
+            ("--openstack-username", self.username),
         ):
             if value is not None and not (isinstance(value, str) and _NAME.match(value) and value.strip()):
                 raise DriverArgumentError(f"openstack {option} {value!r} is not a name or ID: give one line of text")
@@ -184,8 +198,12 @@ class OpenStackDriver(Driver):
             raise DriverArgumentError(
                 "openstack driver requires the --openstack-password option (or OS_PASSWORD, or OS_CLOUD with clouds.yaml)"
             )
-        if not (self.tenant_name or self.tenant_id or _env("OS_TENANT_NAME", "OS_TENANT_ID", "OS_PROJECT_NAME", "OS_PROJECT_ID")
-                or _config("tenantName", "tenantId")):
+        if not (
+            self.tenant_name
+            or self.tenant_id
+            or _env("OS_TENANT_NAME", "OS_TENANT_ID", "OS_PROJECT_NAME", "OS_PROJECT_ID")
+            or _config("tenantName", "tenantId")
+        ):
             raise DriverArgumentError(
                 "openstack driver requires the --openstack-tenant-name or --openstack-tenant-id option "
                 "(or OS_TENANT_NAME / OS_PROJECT_NAME, or OS_CLOUD with clouds.yaml)"
@@ -226,19 +244,21 @@ class OpenStackDriver(Driver):
         rules: list[pulumi.Resource] = []
         for port in dict.fromkeys([int(self.ssh_port), int(engine_port)]):
             for cidr in self.source_ranges:
-                rules.append(os_.networking.SecGroupRule(
-                    f"{machine_name}-in-tcp-{port}-{_slug(cidr)}",
-                    direction="ingress",
-                    ethertype=_ethertype(cidr),
-                    protocol="tcp",
-                    port_range_min=port,
-                    port_range_max=port,
-                    remote_ip_prefix=cidr,
-                    security_group_id=group.id,
-                    description=f"docker-machine {machine_name}: tcp {port}",
-                    region=region,
-                    opts=opts,
-                ))
+                rules.append(
+                    os_.networking.SecGroupRule(
+                        f"{machine_name}-in-tcp-{port}-{_slug(cidr)}",
+                        direction="ingress",
+                        ethertype=_ethertype(cidr),
+                        protocol="tcp",
+                        port_range_min=port,
+                        port_range_max=port,
+                        remote_ip_prefix=cidr,
+                        security_group_id=group.id,
+                        description=f"docker-machine {machine_name}: tcp {port}",
+                        region=region,
+                        opts=opts,
+                    )
+                )
         flavor_name, flavor_id = self._flavor()
         image_name, image_id = self._image()
         network = os_.compute.InstanceNetworkArgs(name=self.net_name or None, uuid=self.net_id or None)
@@ -306,26 +326,44 @@ class OpenStackDriver(Driver):
         made: list[pulumi.Resource] = [group]
         for protocol, port in ports:
             for ethertype in ("IPv4", "IPv6"):
-                made.append(os_.networking.SecGroupRule(
-                    f"{cluster}-swarm-{protocol}-{port}-{ethertype.lower()}",
-                    direction="ingress", ethertype=ethertype, protocol=protocol,
-                    port_range_min=port, port_range_max=port, remote_group_id=group.id,
-                    security_group_id=group.id, region=region, opts=opts,
-                ))
+                made.append(
+                    os_.networking.SecGroupRule(
+                        f"{cluster}-swarm-{protocol}-{port}-{ethertype.lower()}",
+                        direction="ingress",
+                        ethertype=ethertype,
+                        protocol=protocol,
+                        port_range_min=port,
+                        port_range_max=port,
+                        remote_group_id=group.id,
+                        security_group_id=group.id,
+                        region=region,
+                        opts=opts,
+                    )
+                )
             for i, address in enumerate(others):
-                made.append(os_.networking.SecGroupRule(
-                    f"{cluster}-swarm-{protocol}-{port}-other-{i}",
-                    direction="ingress", ethertype=address.apply(_ethertype),
-                    protocol=protocol, port_range_min=port, port_range_max=port, remote_ip_prefix=address,
-                    security_group_id=group.id, region=region, opts=opts,
-                ))
+                made.append(
+                    os_.networking.SecGroupRule(
+                        f"{cluster}-swarm-{protocol}-{port}-other-{i}",
+                        direction="ingress",
+                        ethertype=address.apply(_ethertype),
+                        protocol=protocol,
+                        port_range_min=port,
+                        port_range_max=port,
+                        remote_ip_prefix=address,
+                        security_group_id=group.id,
+                        region=region,
+                        opts=opts,
+                    )
+                )
         for member in members:
-            made.append(os_.networking.PortSecGroupAssociate(
-                f"{member.name}-swarm-secgroup",
-                port_id=instance_port(member.host.vm, member.host.provider, parent, region),
-                security_group_ids=[group.id],
-                enforce=False,
-                region=region,
-                opts=child_opts(parent, member.host.provider),
-            ))
+            made.append(
+                os_.networking.PortSecGroupAssociate(
+                    f"{member.name}-swarm-secgroup",
+                    port_id=instance_port(member.host.vm, member.host.provider, parent, region),
+                    security_group_ids=[group.id],
+                    enforce=False,
+                    region=region,
+                    opts=child_opts(parent, member.host.provider),
+                )
+            )
         return made

@@ -29,7 +29,9 @@ INFO = DriverInfo(
     check=check,
     steps={
         "pulumi-python:dynamic/docker-machine:QemuVM": (
-            "Creating QEMU VM...", "Waiting for machine to be running, this may take a few minutes..."),
+            "Creating QEMU VM...",
+            "Waiting for machine to be running, this may take a few minutes...",
+        ),
     },
     power=dict.fromkeys(("start", "stop", "kill", "restart"), POWER_STATE),
     power_refusal="qemu driver does not support {verb}",

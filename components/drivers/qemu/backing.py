@@ -62,12 +62,16 @@ def checked_chain(base: Path, cache_dir: Path) -> list[dict[str, str]]:
         name = layer.get("filename")
         fmt = layer.get("format")
         if name != expected or fmt != expected_format or fmt not in FORMATS:
-            raise QemuError(f"image {base}: layer {depth} is {name!r} ({fmt}), not {expected} ({expected_format}); "
-                            "give a qcow2 image without a backing file")
+            raise QemuError(
+                f"image {base}: layer {depth} is {name!r} ({fmt}), not {expected} ({expected_format}); "
+                "give a qcow2 image without a backing file"
+            )
         data = (layer.get("format-specific") or {}).get("data") or {}
         if isinstance(data, dict) and data.get("data-file"):
-            raise QemuError(f"image {base}: {name} keeps its data in another file ({data['data-file']}); "
-                            "give a qcow2 image without an external data file")
+            raise QemuError(
+                f"image {base}: {name} keeps its data in another file ({data['data-file']}); "
+                "give a qcow2 image without an external data file"
+            )
         chain.append({"path": str(Path(name).resolve()), "format": fmt})
         backing = layer.get("full-backing-filename") or layer.get("backing-filename")
         if not backing:
@@ -75,13 +79,21 @@ def checked_chain(base: Path, cache_dir: Path) -> list[dict[str, str]]:
                 raise QemuError(f"image {base}: qemu-img listed layers below {name}, which names no backing file")
             return chain
         backing_format = layer.get("backing-filename-format")
-        if not isinstance(backing, str) or not backing.startswith("/") or "\0" in backing \
-                or not _inside(Path(backing), cache_dir):
-            raise QemuError(f"image {base}: its backing file {backing!r} is outside the image cache "
-                            f"{cache_dir}; give a qcow2 image without a backing file")
+        if (
+            not isinstance(backing, str)
+            or not backing.startswith("/")
+            or "\0" in backing
+            or not _inside(Path(backing), cache_dir)
+        ):
+            raise QemuError(
+                f"image {base}: its backing file {backing!r} is outside the image cache "
+                f"{cache_dir}; give a qcow2 image without a backing file"
+            )
         if backing_format not in FORMATS:
-            raise QemuError(f"image {base}: its backing file {backing} has no explicit format (qcow2 or raw); "
-                            "give a qcow2 image without a backing file")
+            raise QemuError(
+                f"image {base}: its backing file {backing} has no explicit format (qcow2 or raw); "
+                "give a qcow2 image without a backing file"
+            )
         expected, expected_format = backing, backing_format
     raise QemuError(f"image {base}: the backing chain of {expected} could not be read")
 
@@ -91,18 +103,34 @@ def blockdev(overlay: Path, chain: list[dict[str, str]], node_name: str = "disk0
     ``backing: null`` below the last (JSON: no option-string escaping of commas in paths)."""
     below: Any = None
     for layer in reversed(chain):
-        node: dict[str, Any] = {"driver": layer["format"], "read-only": True,
-                                "file": {"driver": "file", "filename": layer["path"]}}
+        node: dict[str, Any] = {
+            "driver": layer["format"],
+            "read-only": True,
+            "file": {"driver": "file", "filename": layer["path"]},
+        }
         if layer["format"] == "qcow2":
             node["backing"] = below
         below = node
-    top = {"node-name": node_name, "driver": "qcow2", "file": {"driver": "file", "filename": str(overlay)},
-           "backing": below}
+    top = {
+        "node-name": node_name,
+        "driver": "qcow2",
+        "file": {"driver": "file", "filename": str(overlay)},
+        "backing": below,
+    }
     return json.dumps(top, separators=(",", ":"))
 
 
 def valid_chain(value: Any) -> bool:
     """A recorded chain (from the stack's state: untrusted) of the shape checked_chain returns."""
-    return (isinstance(value, list) and bool(value) and all(
-        isinstance(layer, dict) and isinstance(layer.get("path"), str) and layer["path"].startswith("/")
-        and "\0" not in layer["path"] and layer.get("format") in FORMATS for layer in value))
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(
+            isinstance(layer, dict)
+            and isinstance(layer.get("path"), str)
+            and layer["path"].startswith("/")
+            and "\0" not in layer["path"]
+            and layer.get("format") in FORMATS
+            for layer in value
+        )
+    )

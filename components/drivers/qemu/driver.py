@@ -49,11 +49,22 @@ class QemuDriver(Driver):
     def props(self, machine_name: str, engine_port: int = 2376) -> dict:
         store = Path(self.storage_path or default_store_root())
         return {
-            "name": machine_name, "machine_dir": str(store / "machines" / machine_name),
-            "cache_dir": str(store / "cache"), "image": self.image, "image_sha256": self.image_sha256,
-            "memory": self.memory, "cpus": self.cpu_count, "disk_size": self.disk_size, "kernel": self.kernel,
-            "initrd": self.initrd, "append": self.append, "accel": self.accel, "ssh_user": self.ssh_user,
-            "hostname": machine_name, "state": self.state, "boot_timeout": self.boot_timeout,
+            "name": machine_name,
+            "machine_dir": str(store / "machines" / machine_name),
+            "cache_dir": str(store / "cache"),
+            "image": self.image,
+            "image_sha256": self.image_sha256,
+            "memory": self.memory,
+            "cpus": self.cpu_count,
+            "disk_size": self.disk_size,
+            "kernel": self.kernel,
+            "initrd": self.initrd,
+            "append": self.append,
+            "accel": self.accel,
+            "ssh_user": self.ssh_user,
+            "hostname": machine_name,
+            "state": self.state,
+            "boot_timeout": self.boot_timeout,
             "engine_port": engine_port,
         }
 
@@ -63,8 +74,7 @@ class QemuDriver(Driver):
             raise DriverArgumentError(f"qemu {problems[0][1]}")
 
     def create_host(self, machine_name, public_key, engine_port, parent, power="running", force=False) -> MachineHost:
-        props = {**self.props(machine_name, engine_port), "public_key": public_key, "state": power,
-                 "force_stop": force}
+        props = {**self.props(machine_name, engine_port), "public_key": public_key, "state": power, "force_stop": force}
         vm = QemuVM(f"{machine_name}-vm", props, opts=pulumi.ResourceOptions(parent=parent))
         return MachineHost(
             address="127.0.0.1",  # user-mode networking: SSH and Docker forwarded from this machine's loopback

@@ -10,8 +10,10 @@ from typing import Any
 
 QEMU = "qemu-system-x86_64"
 QEMU_IMG = "qemu-img"
-INSTALL_HINT = ("install QEMU: Debian/Ubuntu 'apt-get install qemu-system-x86 qemu-utils', Fedora "
-                "'dnf install qemu-kvm qemu-img', macOS 'brew install qemu'")
+INSTALL_HINT = (
+    "install QEMU: Debian/Ubuntu 'apt-get install qemu-system-x86 qemu-utils', Fedora "
+    "'dnf install qemu-kvm qemu-img', macOS 'brew install qemu'"
+)
 ACCELS = ("auto", "kvm", "tcg")
 PIDFILE, QMP_SOCKET, SERIAL_LOG, DISK, SEED_ISO = "qemu.pid", "qmp.sock", "serial.log", "disk.qcow2", "seed.iso"
 
@@ -59,26 +61,55 @@ def command_line(props: dict[str, Any]) -> list[str]:
     from .backing import blockdev
 
     folder = Path(props["machine_dir"])
-    forwards = (f"hostfwd=tcp:127.0.0.1:{int(props['ssh_port'])}-:22,"
-                f"hostfwd=tcp:127.0.0.1:{int(props['docker_port'])}-:{int(props['engine_port'])}")
+    forwards = (
+        f"hostfwd=tcp:127.0.0.1:{int(props['ssh_port'])}-:22,"
+        f"hostfwd=tcp:127.0.0.1:{int(props['docker_port'])}-:{int(props['engine_port'])}"
+    )
     args = [
-        QEMU, "-name", option_value(props["name"]), "-machine", "q35", "-accel", props["accel"],
-        "-m", str(int(props["memory"])), "-smp", str(int(props["cpus"])),
-        "-daemonize", "-pidfile", str(folder / PIDFILE),
+        QEMU,
+        "-name",
+        option_value(props["name"]),
+        "-machine",
+        "q35",
+        "-accel",
+        props["accel"],
+        "-m",
+        str(int(props["memory"])),
+        "-smp",
+        str(int(props["cpus"])),
+        "-daemonize",
+        "-pidfile",
+        str(folder / PIDFILE),
         # Relative: QEMU runs in the machine's folder (``command_cwd``), and a unix socket's path may hold
         # 107 bytes at the most, which a deep store path alone can exceed.
-        "-chardev", f"socket,id=qmp0,path={QMP_SOCKET},server=on,wait=off",
-        "-mon", "chardev=qmp0,mode=control",
-        "-chardev", f"file,id=serial0,path={option_value(folder / SERIAL_LOG)}", "-serial", "chardev:serial0",
-        "-display", "none", "-vga", "none",
-        "-blockdev", blockdev(folder / DISK, props["backing_chain"]),
+        "-chardev",
+        f"socket,id=qmp0,path={QMP_SOCKET},server=on,wait=off",
+        "-mon",
+        "chardev=qmp0,mode=control",
+        "-chardev",
+        f"file,id=serial0,path={option_value(folder / SERIAL_LOG)}",
+        "-serial",
+        "chardev:serial0",
+        "-display",
+        "none",
+        "-vga",
+        "none",
+        "-blockdev",
+        blockdev(folder / DISK, props["backing_chain"]),
         # bootindex 1: direct kernel boot takes 0; the firmware boots the disk first otherwise.
-        "-device", "virtio-blk-pci,drive=disk0,bootindex=1",
-        "-drive", f"file={option_value(folder / SEED_ISO)},format=raw,media=cdrom,readonly=on",
-        "-netdev", f"user,id=net0,{forwards}",
-        "-device", f"virtio-net-pci,netdev=net0,mac={props['mac']}",
+        "-device",
+        "virtio-blk-pci,drive=disk0,bootindex=1",
+        "-drive",
+        f"file={option_value(folder / SEED_ISO)},format=raw,media=cdrom,readonly=on",
+        "-netdev",
+        f"user,id=net0,{forwards}",
+        "-device",
+        f"virtio-net-pci,netdev=net0,mac={props['mac']}",
         # Entropy from this machine: without it, early reads of /dev/urandom (cloud-init's) stall the guest.
-        "-object", "rng-random,filename=/dev/urandom,id=rng0", "-device", "virtio-rng-pci,rng=rng0",
+        "-object",
+        "rng-random,filename=/dev/urandom,id=rng0",
+        "-device",
+        "virtio-rng-pci,rng=rng0",
     ]
     if props["accel"] == "kvm":
         args += ["-cpu", "host"]

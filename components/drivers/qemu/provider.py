@@ -15,25 +15,64 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
 
 from ..seed import SeedConfig, write_seed_iso
 from ..imagecache import fetch_image, images_in_use, sha256_of
 from ..imageuse import qcow2_backing
 from ..localvm import free_local_port, local_port_free, wait_for_ssh_banner
 from .backing import checked_chain, valid_chain
-from .launch import (ACCELS, DISK, PIDFILE, QEMU_IMG, QMP_SOCKET, SEED_ISO, SERIAL_LOG, QemuError, command_cwd,
-                     command_line, random_mac, resolve_accel, serial_tail)
+from .launch import (
+    ACCELS,
+    DISK,
+    PIDFILE,
+    QEMU_IMG,
+    QMP_SOCKET,
+    SEED_ISO,
+    SERIAL_LOG,
+    QemuError,
+    command_cwd,
+    command_line,
+    random_mac,
+    resolve_accel,
+    serial_tail,
+)
 from .qmp import QMPError, qmp
 
-REPLACE_ON = ("name", "machine_dir", "cache_dir", "image", "image_sha256", "disk_size", "ssh_user", "public_key",
-              "hostname", "kernel", "initrd", "append", "engine_port")
+REPLACE_ON = (
+    "name",
+    "machine_dir",
+    "cache_dir",
+    "image",
+    "image_sha256",
+    "disk_size",
+    "ssh_user",
+    "public_key",
+    "hostname",
+    "kernel",
+    "initrd",
+    "append",
+    "engine_port",
+)
 UPDATE_IN_PLACE = ("memory", "cpus", "state", "force_stop", "accel")
 STOP_TIMEOUT = 120.0
 FORWARDS = ("ssh_port", "docker_port")
 LAUNCH_TRIES = 3
-STATES = {"running": "Running", "paused": "Paused", "shutdown": "Stopped", "inmigrate": "Starting",
-          "prelaunch": "Starting"}
+STATES = {
+    "running": "Running",
+    "paused": "Paused",
+    "shutdown": "Stopped",
+    "inmigrate": "Starting",
+    "prelaunch": "Starting",
+}
 
 
 def validate(props: dict[str, Any], require_key: bool = True) -> list[tuple[str, str]]:
@@ -98,13 +137,16 @@ def vm_state(machine_dir: Path) -> str:
 
 def wait_for_ssh(port: int, timeout: float, machine_dir: Path) -> None:
     """Until the guest's sshd sends its banner through the forwarded port."""
+
     def alive() -> None:
         if _pid(machine_dir) is None:
             raise QemuError(f"QEMU exited while the VM booted; its serial console:\n{serial_tail(machine_dir)}")
 
     if not wait_for_ssh_banner("127.0.0.1", port, timeout, alive, interval=2.0):
-        raise QemuError(f"SSH did not answer on 127.0.0.1:{port} within {timeout:.0f}s of the VM starting; "
-                        f"its serial console:\n{serial_tail(machine_dir)}")
+        raise QemuError(
+            f"SSH did not answer on 127.0.0.1:{port} within {timeout:.0f}s of the VM starting; "
+            f"its serial console:\n{serial_tail(machine_dir)}"
+        )
 
 
 def disk_chain(outs: dict[str, Any]) -> list[dict[str, str]]:
@@ -119,15 +161,21 @@ def disk_chain(outs: dict[str, Any]) -> list[dict[str, str]]:
             raise QemuError(f"machine {outs.get('name')}: its recorded disk chain is malformed; recreate the machine")
         chain = checked_chain(Path(recorded[0]["path"]), cache_dir)
         if chain != recorded:
-            raise QemuError(f"machine {outs.get('name')}: its base image {recorded[0]['path']} changed since the "
-                            "machine was made (its backing files differ); recreate the machine")
+            raise QemuError(
+                f"machine {outs.get('name')}: its base image {recorded[0]['path']} changed since the "
+                "machine was made (its backing files differ); recreate the machine"
+            )
         return chain
     base = qcow2_backing(Path(outs["machine_dir"]) / DISK)
     image = str(outs.get("image") or "")
-    if base is None or not (base.resolve().is_relative_to(cache_dir.resolve())
-                            or ("://" not in image and base.resolve() == Path(image).resolve())):
-        raise QemuError(f"machine {outs.get('name')}: its disk's backing file {base} is neither in the image cache "
-                        "nor the machine's image; recreate the machine")
+    if base is None or not (
+        base.resolve().is_relative_to(cache_dir.resolve())
+        or ("://" not in image and base.resolve() == Path(image).resolve())
+    ):
+        raise QemuError(
+            f"machine {outs.get('name')}: its disk's backing file {base} is neither in the image cache "
+            "nor the machine's image; recreate the machine"
+        )
     return checked_chain(base, cache_dir)
 
 
@@ -194,19 +242,46 @@ class QemuVMProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         machine_dir = Path(props["machine_dir"])
         machine_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        outs = {**props, "accel": resolve_accel(props["accel"]), "ssh_port": free_local_port(),
-                "docker_port": free_local_port(), "mac": random_mac()}
+        outs = {
+            **props,
+            "accel": resolve_accel(props["accel"]),
+            "ssh_port": free_local_port(),
+            "docker_port": free_local_port(),
+            "mac": random_mac(),
+        }
         try:
             with images_in_use(Path(props["cache_dir"])):  # no prune between the fetch and the overlay
                 chain = checked_chain(base_image(props), Path(props["cache_dir"]))
                 top = chain[0]
-                subprocess.run([QEMU_IMG, "create", "-q", "-f", "qcow2", "-F", top["format"], "-b", top["path"],
-                                str(machine_dir / DISK), f"{int(props['disk_size'])}M"], check=True,
-                               capture_output=True, text=True)
+                subprocess.run(
+                    [
+                        QEMU_IMG,
+                        "create",
+                        "-q",
+                        "-f",
+                        "qcow2",
+                        "-F",
+                        top["format"],
+                        "-b",
+                        top["path"],
+                        str(machine_dir / DISK),
+                        f"{int(props['disk_size'])}M",
+                    ],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
             outs["backing_chain"] = chain
-            write_seed_iso(machine_dir / SEED_ISO, SeedConfig(
-                hostname=props["hostname"], ssh_user=props["ssh_user"], public_key=props["public_key"],
-                instance_id=str(uuid.uuid4()), nat_mac=outs["mac"]))
+            write_seed_iso(
+                machine_dir / SEED_ISO,
+                SeedConfig(
+                    hostname=props["hostname"],
+                    ssh_user=props["ssh_user"],
+                    public_key=props["public_key"],
+                    instance_id=str(uuid.uuid4()),
+                    nat_mac=outs["mac"],
+                ),
+            )
             if props.get("state", "running") == "running":
                 outs = start(outs)
         except subprocess.CalledProcessError as err:
@@ -232,7 +307,9 @@ class QemuVMProvider(ResourceProvider):
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         machine_dir = Path(olds["machine_dir"])
-        keep: dict[str, Any] = {key: olds[key] for key in ("ssh_port", "docker_port", "mac", "backing_chain") if key in olds}
+        keep: dict[str, Any] = {
+            key: olds[key] for key in ("ssh_port", "docker_port", "mac", "backing_chain") if key in olds
+        }
         outs = {**news, **keep, "accel": resolve_accel(news["accel"])}
         relaunch = any(olds.get(k) != outs.get(k) for k in ("memory", "cpus", "accel"))
         if news.get("state") == "stopped" or relaunch:

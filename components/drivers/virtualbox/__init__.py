@@ -35,7 +35,9 @@ INFO = DriverInfo(
     check=check,
     steps={
         "pulumi-python:dynamic/docker-machine:VirtualBoxVM": (
-            "Creating VirtualBox VM...", "Waiting for machine to be running, this may take a few minutes..."),
+            "Creating VirtualBox VM...",
+            "Waiting for machine to be running, this may take a few minutes...",
+        ),
     },
     power=dict.fromkeys(("start", "stop", "kill", "restart"), POWER_STATE),
     power_refusal="virtualbox driver does not support {verb}",

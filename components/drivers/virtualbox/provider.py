@@ -17,7 +17,15 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
 
 from ..imagecache import images_in_use
 from .image import DEFAULT_IMAGE_URL, fetch_image
@@ -41,8 +49,21 @@ BOOT2DOCKER_MAGIC = b"boot2docker, please format-me"
 ACPI_TIMEOUT = 60  # seconds a guest gets to power off after the ACPI power button, before a hard power-off
 
 # What a change of each input does.
-REPLACE_ON = ("name", "machine_dir", "image_url", "image_sha256", "boot2docker_url", "disk_size", "hostonly_cidr",
-              "ip_address", "ssh_user", "public_key", "hostname", "nat_nictype", "hostonly_nictype")
+REPLACE_ON = (
+    "name",
+    "machine_dir",
+    "image_url",
+    "image_sha256",
+    "boot2docker_url",
+    "disk_size",
+    "hostonly_cidr",
+    "ip_address",
+    "ssh_user",
+    "public_key",
+    "hostname",
+    "nat_nictype",
+    "hostonly_nictype",
+)
 UPDATE_IN_PLACE = ("memory", "cpus", "state", "force_stop")
 
 STATES = {"running": "Running", "poweroff": "Stopped", "aborted": "Stopped", "paused": "Paused", "saved": "Saved"}
@@ -79,10 +100,17 @@ def validate(props: dict[str, Any], require_key: bool = True) -> list[tuple[str,
         if interface.version != 4 or interface.ip == interface.network.network_address:
             raise ValueError
     except ValueError:
-        problems.append(("hostonly_cidr", f"hostonly_cidr {props.get('hostonly_cidr')!r} must look like 192.168.56.1/24 (the host's address on the network)"))
+        problems.append(
+            (
+                "hostonly_cidr",
+                f"hostonly_cidr {props.get('hostonly_cidr')!r} must look like 192.168.56.1/24 (the host's address on the network)",
+            )
+        )
     else:
         wanted = props.get("ip_address")
-        if wanted and (ipaddress.ip_address(wanted) not in interface.network or ipaddress.ip_address(wanted) == interface.ip):
+        if wanted and (
+            ipaddress.ip_address(wanted) not in interface.network or ipaddress.ip_address(wanted) == interface.ip
+        ):
             problems.append(("ip_address", f"ip_address {wanted} is not a guest address in {interface.network}"))
     if props.get("state", "running") not in ("running", "stopped"):
         problems.append(("state", f"state must be running or stopped, not {props.get('state')!r}"))
@@ -131,7 +159,7 @@ def choose_address(props: dict[str, Any]) -> str:
     for ip_file in machines.glob(f"*/{IP_FILE}"):
         if ip_file.parent.name != props["name"]:
             taken.add(ip_file.read_text().strip())
-    for host in list(network.hosts())[FIRST_GUEST_HOST - 1:]:
+    for host in list(network.hosts())[FIRST_GUEST_HOST - 1 :]:
         if str(host) not in taken:
             return str(host)
     raise VBoxManageError(f"no free address left on the host-only network {network}")
@@ -191,7 +219,9 @@ class VirtualBoxVMProvider(ResourceProvider):
         cache_dir = Path(props["cache_dir"])
         legacy = bool(props.get("boot2docker_url"))
         if legacy:
-            base = fetch_image(props["boot2docker_url"], cache_dir, props.get("image_sha256"), verify=bool(props.get("image_sha256")))
+            base = fetch_image(
+                props["boot2docker_url"], cache_dir, props.get("image_sha256"), verify=bool(props.get("image_sha256"))
+            )
         else:
             base = fetch_image(props.get("image_url") or DEFAULT_IMAGE_URL, cache_dir, props.get("image_sha256"))
         interface = ensure_hostonly_interface(vbox, props["hostonly_cidr"])
@@ -200,9 +230,19 @@ class VirtualBoxVMProvider(ResourceProvider):
         nat_mac, hostonly_mac = random_mac(), random_mac()
         port = free_local_port()
 
-        created = vbox.run("createvm", "--name", props["name"], "--basefolder", str(machine_dir),
-                           "--ostype", "Linux26_64" if legacy else "Ubuntu_64", "--register")
-        vm_uuid = next((line.split(":", 1)[1].strip() for line in created.splitlines() if line.startswith("UUID:")), None)
+        created = vbox.run(
+            "createvm",
+            "--name",
+            props["name"],
+            "--basefolder",
+            str(machine_dir),
+            "--ostype",
+            "Linux26_64" if legacy else "Ubuntu_64",
+            "--register",
+        )
+        vm_uuid = next(
+            (line.split(":", 1)[1].strip() for line in created.splitlines() if line.startswith("UUID:")), None
+        )
         if not vm_uuid:
             raise VBoxManageError(f"could not read the new VM's UUID from {created.strip()!r}")
         try:
@@ -214,31 +254,98 @@ class VirtualBoxVMProvider(ResourceProvider):
                 raw.unlink()
             else:
                 vbox.run("clonemedium", "disk", str(base), str(disk), "--format", "VDI", timeout=1800)
-                seed = write_seed_iso(machine_dir / SEED_ISO, SeedConfig(
-                    hostname=props["hostname"], ssh_user=props["ssh_user"], public_key=props["public_key"],
-                    instance_id=f"iid-{uuid.uuid4()}", nat_mac=nat_mac, hostonly_mac=hostonly_mac,
-                    hostonly_address=f"{address}/{prefix}",
-                ))
+                seed = write_seed_iso(
+                    machine_dir / SEED_ISO,
+                    SeedConfig(
+                        hostname=props["hostname"],
+                        ssh_user=props["ssh_user"],
+                        public_key=props["public_key"],
+                        instance_id=f"iid-{uuid.uuid4()}",
+                        nat_mac=nat_mac,
+                        hostonly_mac=hostonly_mac,
+                        hostonly_address=f"{address}/{prefix}",
+                    ),
+                )
             vbox.run("modifymedium", "disk", str(disk), "--resize", str(props["disk_size"]), timeout=600)
             vbox.run(
-                "modifyvm", vm_uuid,
-                "--memory", str(props["memory"]), "--cpus", str(props["cpus"]), "--ioapic", "on", "--rtcuseutc", "on",
-                "--boot1", "dvd" if legacy else "disk", "--boot2", "disk" if legacy else "none",
-                "--nic1", "nat", "--nictype1", props["nat_nictype"], "--macaddress1", nat_mac.replace(":", ""),
-                "--natpf1", f"ssh,tcp,127.0.0.1,{port},,22", "--natdnshostresolver1", "on",
-                "--nic2", "hostonly", "--nictype2", props["hostonly_nictype"], "--hostonlyadapter2", interface,
-                "--macaddress2", hostonly_mac.replace(":", ""),
+                "modifyvm",
+                vm_uuid,
+                "--memory",
+                str(props["memory"]),
+                "--cpus",
+                str(props["cpus"]),
+                "--ioapic",
+                "on",
+                "--rtcuseutc",
+                "on",
+                "--boot1",
+                "dvd" if legacy else "disk",
+                "--boot2",
+                "disk" if legacy else "none",
+                "--nic1",
+                "nat",
+                "--nictype1",
+                props["nat_nictype"],
+                "--macaddress1",
+                nat_mac.replace(":", ""),
+                "--natpf1",
+                f"ssh,tcp,127.0.0.1,{port},,22",
+                "--natdnshostresolver1",
+                "on",
+                "--nic2",
+                "hostonly",
+                "--nictype2",
+                props["hostonly_nictype"],
+                "--hostonlyadapter2",
+                interface,
+                "--macaddress2",
+                hostonly_mac.replace(":", ""),
             )
-            vbox.run("storagectl", vm_uuid, "--name", "SATA", "--add", "sata", "--controller", "IntelAhci",
-                     "--portcount", "2")
-            first, second = ((str(base), "dvddrive"), (str(disk), "hdd")) if legacy else ((str(disk), "hdd"), (str(seed), "dvddrive"))
+            vbox.run(
+                "storagectl",
+                vm_uuid,
+                "--name",
+                "SATA",
+                "--add",
+                "sata",
+                "--controller",
+                "IntelAhci",
+                "--portcount",
+                "2",
+            )
+            first, second = (
+                ((str(base), "dvddrive"), (str(disk), "hdd"))
+                if legacy
+                else ((str(disk), "hdd"), (str(seed), "dvddrive"))
+            )
             for port_number, (medium, kind) in enumerate((first, second)):
-                vbox.run("storageattach", vm_uuid, "--storagectl", "SATA", "--port", str(port_number), "--device", "0",
-                         "--type", kind, "--medium", medium)
+                vbox.run(
+                    "storageattach",
+                    vm_uuid,
+                    "--storagectl",
+                    "SATA",
+                    "--port",
+                    str(port_number),
+                    "--device",
+                    "0",
+                    "--type",
+                    kind,
+                    "--medium",
+                    medium,
+                )
             (machine_dir / IP_FILE).write_text(address + "\n")
-            outs = {**props, "vm_uuid": vm_uuid, "ip_address": address, "ssh_host": "127.0.0.1", "ssh_port": port,
-                    "hostonly_interface": interface, "nat_mac": nat_mac, "hostonly_mac": hostonly_mac,
-                    "host_only_ip": address, "vm_state": "Stopped"}
+            outs = {
+                **props,
+                "vm_uuid": vm_uuid,
+                "ip_address": address,
+                "ssh_host": "127.0.0.1",
+                "ssh_port": port,
+                "hostonly_interface": interface,
+                "nat_mac": nat_mac,
+                "hostonly_mac": hostonly_mac,
+                "host_only_ip": address,
+                "vm_state": "Stopped",
+            }
             if props.get("state", "running") == "running":
                 outs.update(self._start(vbox, vm_uuid, outs))
         except BaseException:
@@ -281,13 +388,17 @@ class VirtualBoxVMProvider(ResourceProvider):
             info = VBoxManage().vm_info(id_)
         except VMNotFound:
             return ReadResult("", {})  # gone: `pulumi refresh` drops it
-        outs = {**props, "vm_state": machine_state(info.get("VMState", "")),
-                "memory": int(info.get("memory", props.get("memory", 0))),
-                "cpus": int(info.get("cpus", props.get("cpus", 0)))}
+        outs = {
+            **props,
+            "vm_state": machine_state(info.get("VMState", "")),
+            "memory": int(info.get("memory", props.get("memory", 0))),
+            "cpus": int(info.get("cpus", props.get("cpus", 0))),
+        }
         return ReadResult(id_, outs)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         olds, news = normalized(olds), normalized(news)
+
         def changed(key: str) -> bool:
             new = news.get(key)
             if key == "ip_address" and not new:
