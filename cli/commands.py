@@ -5,7 +5,9 @@ the click-free ``--help`` (cli/fast.py), so both print the same."""
 # --help lists them all from here (click's lazy-loading group pattern: start-up stays small).
 COMMANDS = {
     "active": ("active.command", "Print which machine is active"),
+    "adopt": ("adopt", "Take a machine made by docker-machine under Pulumi, VM untouched"),
     "cache": ("cache", "List or prune the cached VM base images"),
+    "completion": ("completion", "Print the shell completion script for bash, zsh or fish"),
     "compose": ("compose", "Run docker compose against a machine"),
     "config": ("config.command", "Print the connection config for machine"),
     "create": ("create", "Create a machine"),
