@@ -17,11 +17,16 @@ _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
 _OPEN_PORT = re.compile(r"^(\d{1,5})(?:/(tcp|udp))?$")
 
 
-def aws_sdk() -> Any:
-    """pulumi_aws, imported when resources are made: the store and the settings read this dataclass's fields
-    (its secret options) without paying for the SDK."""
-    import pulumi_aws
+SDK_MISSING = "the amazonec2 driver needs its SDK: pip install 'pulumi-docker-machine[aws]'"
 
+
+def aws_sdk() -> Any:
+    """pulumi_aws, imported when resources are made (the store and the settings read this dataclass's fields
+    without paying for the SDK), or the one-line error naming the extra to install."""
+    try:
+        import pulumi_aws
+    except ImportError:
+        raise DriverArgumentError(SDK_MISSING) from None
     return pulumi_aws
 
 
@@ -64,6 +69,7 @@ class AmazonEC2Driver(Driver):
     source_ranges: Sequence[str] = ("0.0.0.0/0",)
 
     def validate(self, machine_name: str) -> None:
+        aws_sdk()
         if self.region is not None and not _REGION.match(self.region):
             raise DriverArgumentError(f"amazonec2 region {self.region!r} is not a region name such as us-east-1")
         if not _INSTANCE_TYPE.match(self.instance_type):

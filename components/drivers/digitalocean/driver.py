@@ -19,11 +19,16 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 _TAG = re.compile(r"^[A-Za-z0-9:_\-.]{1,255}$")
 
 
-def do_sdk() -> Any:
-    """pulumi_digitalocean, imported when resources are made: the store and the settings read this dataclass's
-    fields (its secret options) without paying for the SDK."""
-    import pulumi_digitalocean
+SDK_MISSING = "the digitalocean driver needs its SDK: pip install 'pulumi-docker-machine[digitalocean]'"
 
+
+def do_sdk() -> Any:
+    """pulumi_digitalocean, imported when resources are made (the store and the settings read this dataclass's
+    fields without paying for the SDK), or the one-line error naming the extra to install."""
+    try:
+        import pulumi_digitalocean
+    except ImportError:
+        raise DriverArgumentError(SDK_MISSING) from None
     return pulumi_digitalocean
 
 
@@ -60,6 +65,7 @@ class DigitalOceanDriver(Driver):
     api_url: str = API_URL  # for the power actions; a test points it at loopback
 
     def validate(self, machine_name: str) -> None:
+        do_sdk()
         if api_token(self.access_token) is None:
             raise DriverArgumentError(
                 "digitalocean driver requires the --digitalocean-access-token option: "
