@@ -28,17 +28,52 @@ def driver_in(args: list[str]) -> str:
     return os.environ.get("MACHINE_DRIVER") or DEFAULT_DRIVER
 
 
+def unknown_driver(driver: str) -> str | None:
+    """docker-machine's words for a driver it has not (an exit 1), and the ones there are."""
+    if driver in REGISTRY:
+        return None
+    import json  # Go's %q, as 0.16.2 quotes the name
+
+    return f"Driver {json.dumps(driver[:80])} not found: choose one of {', '.join(DRIVERS)}"
+
+
 def _rows(driver: str) -> tuple:
     return describe(driver).flags if driver in REGISTRY else ()  # an unknown -d: click.Choice says so
 
 
+GO_BOOLS = {"1": True, "t": True, "true": True, "0": False, "f": False, "false": False}  # Go's strconv.ParseBool
+
+
+class GoBoolFlag(click.Option):
+    """A driver's bool flag: ``--flag``, or Go's ``--flag=true``/``--flag=false`` as docker-machine's flag parser
+    took them (GitLab Runner passes its MachineOptions so: ``--amazonec2-use-private-address=true``)."""
+
+    def add_to_parser(self, parser: Any, ctx: click.Context) -> None:
+        super().add_to_parser(parser, ctx)
+        if getattr(parser, "go_bools", False):
+            return
+        parser.go_bools = True
+        match = parser._match_long_opt
+
+        def match_long(opt: str, explicit: Any, state: Any) -> None:
+            option = parser._long_opt.get(opt)
+            if explicit is None or option is None or not isinstance(option.obj, GoBoolFlag):
+                return match(opt, explicit, state)
+            if explicit.lower() not in GO_BOOLS:
+                raise click.BadOptionUsage(opt, f"{opt} takes true or false, not {explicit!r}")
+            state.opts[option.dest] = GO_BOOLS[explicit.lower()]
+            state.order.append(option.obj)
+
+        setattr(parser, "_match_long_opt", match_long)  # noqa: B010 - an instance's method, replaced
+
+
 def driver_options(driver: str) -> list[click.Option]:
-    options = []
+    options: list[click.Option] = []
     for flag, dest, kind, default, env, help_text in _rows(driver):
         shown = f" [default: {default}]" if default not in ("", False) else ""
         common: dict[str, Any] = {"envvar": env or None, "help": help_text + shown, "show_envvar": bool(env)}
         if kind == BOOL:
-            options.append(click.Option([flag, f"driver_{dest}"], is_flag=True, default=None, **common))
+            options.append(GoBoolFlag([flag, f"driver_{dest}"], is_flag=True, default=None, **common))
         elif kind == MULTI:
             options.append(click.Option([flag, f"driver_{dest}"], multiple=True, **common))
         else:

@@ -9,12 +9,18 @@ from typing import Any, ClassVar, Mapping, Optional, Sequence
 import pulumi
 
 from ..base import Driver, DriverArgumentError, MachineHost, check_cidrs, child_opts, secret_field
+from ..userkey import read_private_key
 
 CANONICAL_OWNER_ID = "099720109477"
 UBUNTU_2404_AMI_NAME = "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-{arch}-server-*"
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
 _OPEN_PORT = re.compile(r"^(\d{1,5})(?:/(tcp|udp))?$")
+_GROUP_NAME = re.compile(r"^[A-Za-z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{1,255}$")  # EC2's characters for a group name
+_KEY_NAME = re.compile(r"^[\x20-\x7e]{1,255}$")  # EC2 key pair names: printable ASCII
+_DEVICE = re.compile(r"^/dev/(sd[a-z][0-9]*|xvd[a-z]{1,2})$")
+_ENDPOINT = re.compile(r"^(https?://)?[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s]*)?$")
+DEFAULT_DEVICE = "/dev/sda1"  # docker-machine's default, the root device of Canonical's AMIs
 
 
 SDK_MISSING = "the amazonec2 driver needs its SDK: pip install 'pulumi-docker-machine[aws]'"
@@ -28,6 +34,11 @@ def aws_sdk() -> Any:
     except ImportError:
         raise DriverArgumentError(SDK_MISSING) from None
     return pulumi_aws
+
+
+def _flatten(groups: list) -> list:
+    """The machine's own group's ID and the named groups' IDs (a list) as one list."""
+    return [i for g in groups for i in (g if isinstance(g, list) else [g])]
 
 
 def is_arm_instance_type(instance_type: str) -> bool:
@@ -67,6 +78,21 @@ class AmazonEC2Driver(Driver):
     ssh_user: str = "ubuntu"
     ssh_port: int = 22
     source_ranges: Sequence[str] = ("0.0.0.0/0",)
+    security_groups: Sequence[str] = ()  # existing groups, by name, the instance joins
+    security_group_readonly: bool = False  # only those: no group (and no rules) of the machine's own
+    keypair_name: Optional[str] = None  # an existing EC2 key pair, whose private key is ssh_keypath
+    ssh_keypath: Optional[str] = None  # the user's private key as the machine's key
+    private_address_only: bool = False
+    retries: Optional[int] = None  # the provider's max_retries (-1: none); None: the provider's own
+    endpoint: Optional[str] = None
+    insecure_transport: bool = False
+    device_name: str = DEFAULT_DEVICE
+    use_ebs_optimized_instance: bool = False
+    block_duration_minutes: int = 0
+
+    @property
+    def uses_generated_key(self) -> bool:  # type: ignore[override]
+        return self.ssh_keypath is None
 
     def validate(self, machine_name: str) -> None:
         aws_sdk()
@@ -106,6 +132,48 @@ class AmazonEC2Driver(Driver):
         check_cidrs(self.source_ranges, "amazonec2 source range")
         if isinstance(self.user_data, str) and len(self.user_data.encode()) > self.user_data_limit:
             raise DriverArgumentError(f"amazonec2 user data is larger than the {self.user_data_limit} bytes it takes")
+        self._validate_0_16_flags()
+
+    def _validate_0_16_flags(self) -> None:
+        """The flags docker-machine 0.16.2 had beyond the first ones, with its own refusals where it had them."""
+        for group in self.security_groups:
+            if not isinstance(group, str) or not _GROUP_NAME.fullmatch(group):
+                raise DriverArgumentError(f"amazonec2 security group {group!r} is not a security group name")
+        if self.security_group_readonly and not self.security_groups:
+            raise DriverArgumentError(
+                "--amazonec2-security-group-readonly needs --amazonec2-security-group: the existing groups that "
+                "let SSH and the Docker port in (without them the instance would have no group that does)"
+            )
+        if self.keypair_name is not None and not _KEY_NAME.fullmatch(self.keypair_name):
+            raise DriverArgumentError(f"amazonec2 keypair name {self.keypair_name!r} is not a key pair name")
+        if self.keypair_name is not None and self.ssh_keypath is None:
+            raise DriverArgumentError("using --amazonec2-keypair-name also requires --amazonec2-ssh-keypath")
+        if self.ssh_keypath is not None:
+            read_private_key(self.ssh_keypath, "--amazonec2-ssh-keypath")
+        if self.retries is not None and (isinstance(self.retries, bool) or not -1 <= int(self.retries) <= 100):
+            raise DriverArgumentError(f"amazonec2 retries {self.retries!r} is not a count from -1 (none) to 100")
+        if self.endpoint is not None and not _ENDPOINT.fullmatch(self.endpoint):
+            raise DriverArgumentError(f"amazonec2 endpoint {self.endpoint!r} is neither a host name nor an http(s) URL")
+        if self.insecure_transport and self.endpoint is None:
+            raise DriverArgumentError("using --amazonec2-insecure-transport also requires --amazonec2-endpoint")
+        if not _DEVICE.fullmatch(self.device_name):
+            raise DriverArgumentError(
+                f"amazonec2 device name {self.device_name!r} is not a block device name such as /dev/sda1"
+            )
+        if self.block_duration_minutes:
+            raise DriverArgumentError(
+                "--amazonec2-block-duration-minutes: AWS retired Spot blocks (defined-duration Spot Instances: "
+                "none for new customers since July 1, 2021, none at all after December 31, 2022); leave it out"
+            )
+
+    def _endpoint_url(self) -> Optional[str]:
+        """The EC2 endpoint as the AWS SDK took it: a bare host name gets https://, http:// when insecure."""
+        if self.endpoint is None or "://" in self.endpoint:
+            return self.endpoint
+        return f"{'http' if self.insecure_transport else 'https'}://{self.endpoint}"
+
+    def _needs_provider(self) -> bool:
+        return self.access_key is not None or self.endpoint is not None or self.retries is not None
 
     def _availability_zone(self) -> Optional[str]:
         if self.zone is None or len(self.zone) > 1:
@@ -123,24 +191,167 @@ class AmazonEC2Driver(Driver):
     def create_host(self, machine_name, public_key, engine_port, parent, power="running", force=False) -> MachineHost:
         aws = aws_sdk()
         provider = None
-        if self.access_key is not None:
+        if self._needs_provider():
+            secret = pulumi.Output.secret
             provider = aws.Provider(
                 f"{machine_name}-aws",
                 region=self.region,
-                access_key=pulumi.Output.secret(self.access_key),
-                secret_key=pulumi.Output.secret(self.secret_key),
-                token=pulumi.Output.secret(self.session_token) if self.session_token is not None else None,
+                access_key=secret(self.access_key) if self.access_key is not None else None,
+                secret_key=secret(self.secret_key) if self.secret_key is not None else None,
+                token=secret(self.session_token) if self.session_token is not None else None,
+                max_retries=None if self.retries is None else max(int(self.retries), 0),
+                endpoints=[aws.ProviderEndpointArgs(ec2=self._endpoint_url())] if self.endpoint is not None else None,
                 opts=child_opts(parent),
             )
         opts = child_opts(parent, provider)
         region = self.region
-        key_pair = aws.ec2.KeyPair(
-            f"{machine_name}-key",
-            key_name_prefix=f"docker-machine-{machine_name}-",
-            public_key=public_key,
+        private_key: Optional[str] = None
+        if self.ssh_keypath is not None:
+            private_key, public_key = read_private_key(self.ssh_keypath, "--amazonec2-ssh-keypath")
+        key_name: pulumi.Input[str]
+        if self.keypair_name is not None:
+            key_name = self.keypair_name  # the user's key pair, already in EC2: not ours to import or delete
+        else:
+            key_name = aws.ec2.KeyPair(
+                f"{machine_name}-key",
+                key_name_prefix=f"docker-machine-{machine_name}-",
+                public_key=public_key,
+                region=region,
+                opts=opts,
+            ).key_name
+        group_ids: list[pulumi.Input[Any]] = (
+            [self._named_groups(aws, region, parent, provider)] if self.security_groups else []
+        )
+        rules: list[pulumi.Resource] = []
+        if not self.security_group_readonly:
+            group_id, rules = self._own_group(aws, machine_name, engine_port, region, opts)
+            group_ids.insert(0, group_id)
+        ami = self._ami(aws, region, parent, provider)
+        market = None
+        if self.request_spot_instance:
+            market = aws.ec2.InstanceInstanceMarketOptionsArgs(
+                market_type="spot",
+                spot_options=aws.ec2.InstanceInstanceMarketOptionsSpotOptionsArgs(max_price=self.spot_price),
+            )
+        root_size, extra_volumes = self._disks(aws, ami, region, parent, provider)
+        instance = aws.ec2.Instance(
+            machine_name,
+            ami=ami,
+            instance_type=self.instance_type,
+            key_name=key_name,
+            vpc_security_group_ids=pulumi.Output.all(*group_ids).apply(_flatten),
+            subnet_id=self.subnet_id,
+            availability_zone=self._availability_zone(),
+            associate_public_ip_address=False if self.private_address_only else None,
+            root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(
+                volume_size=root_size,
+                volume_type=self.volume_type,
+                encrypted=True,
+                delete_on_termination=True,
+            ),
+            ebs_block_devices=extra_volumes,
+            ebs_optimized=True if self.use_ebs_optimized_instance else None,
+            metadata_options=aws.ec2.InstanceMetadataOptionsArgs(http_endpoint="enabled", http_tokens="required"),
+            instance_market_options=market,
+            iam_instance_profile=self.iam_instance_profile,
+            monitoring=self.monitoring,
+            user_data=pulumi.Output.secret(self.user_data) if self.user_data is not None else None,
+            tags={"Name": machine_name, **dict(self.tags)},
             region=region,
             opts=opts,
         )
+        # The wanted power state: aws_ec2_instance_state (filed under ec2transitgateway in the SDK).
+        state = aws.ec2transitgateway.InstanceState(
+            f"{machine_name}-power", instance_id=instance.id, state=power, force=force, region=region, opts=opts
+        )
+        # A stopped and started instance gets a new public IP: read it live, after the power change.
+        live = aws.ec2.get_instance_output(
+            instance_id=state.instance_id,
+            region=region,
+            opts=pulumi.InvokeOutputOptions(parent=parent, provider=provider),
+        )
+        private = self.use_private_address or self.private_address_only
+        return MachineHost(
+            address=live.private_ip if private else live.public_ip,
+            ssh_user=self.ssh_user,
+            ssh_port=int(self.ssh_port),
+            private_key=None if private_key is None else pulumi.Output.secret(private_key),
+            depends_on=rules,
+            private_address=live.private_ip,
+            vm=instance,
+            provider=provider,
+        )
+
+    def _named_groups(self, aws: Any, region: Optional[str], parent: Any, provider: Any) -> pulumi.Output[list]:
+        """The IDs of the existing groups named by --amazonec2-security-group (in the VPC, when given); one that
+        is not there fails the update naming it (docker-machine made it: here a group you name is one you own)."""
+        filters = [aws.ec2.GetSecurityGroupsFilterArgs(name="group-name", values=list(self.security_groups))]
+        if self.vpc_id:
+            filters.append(aws.ec2.GetSecurityGroupsFilterArgs(name="vpc-id", values=[self.vpc_id]))
+        found = aws.ec2.get_security_groups_output(
+            filters=filters, region=region, opts=pulumi.InvokeOutputOptions(parent=parent, provider=provider)
+        )
+        wanted = len(set(self.security_groups))
+
+        def ids(result: Any) -> list:
+            if len(result.ids) < wanted:
+                raise DriverArgumentError(
+                    f"amazonec2 security groups {', '.join(self.security_groups)}: {len(result.ids)} of {wanted} "
+                    f"exist{' in ' + self.vpc_id if self.vpc_id else ''}: create them first, or leave "
+                    "--amazonec2-security-group out"
+                )
+            return list(result.ids)
+
+        return found.apply(ids)
+
+    def _ami(self, aws: Any, region: Optional[str], parent: Any, provider: Any) -> pulumi.Input[str]:
+        if self.ami:
+            return self.ami
+        return aws.ec2.get_ami_output(
+            most_recent=True,
+            owners=[CANONICAL_OWNER_ID],
+            filters=[
+                aws.ec2.GetAmiFilterArgs(
+                    name="name",
+                    values=[
+                        UBUNTU_2404_AMI_NAME.format(
+                            arch="arm64" if is_arm_instance_type(self.instance_type) else "amd64"
+                        )
+                    ],
+                ),
+                aws.ec2.GetAmiFilterArgs(name="virtualization-type", values=["hvm"]),
+            ],
+            region=region,
+            opts=pulumi.InvokeOutputOptions(parent=parent, provider=provider),
+        ).id
+
+    def _disks(self, aws: Any, ami: Any, region: Optional[str], parent: Any, provider: Any) -> tuple[Any, Any]:
+        """(the root disk's size, the extra volumes): docker-machine mapped --amazonec2-device-name with the root
+        size and type; on the image's root device that sizes the root disk, on another name it adds a volume."""
+        if self.device_name == DEFAULT_DEVICE:
+            return int(self.root_size), None
+        root_device = aws.ec2.get_ami_output(
+            filters=[aws.ec2.GetAmiFilterArgs(name="image-id", values=[ami])],
+            region=region,
+            opts=pulumi.InvokeOutputOptions(parent=parent, provider=provider),
+        ).root_device_name
+        extra = aws.ec2.InstanceEbsBlockDeviceArgs(
+            device_name=self.device_name,
+            volume_size=int(self.root_size),
+            volume_type=self.volume_type,
+            encrypted=True,
+            delete_on_termination=True,
+        )
+        is_root = root_device.apply(lambda name: name == self.device_name)
+        return (
+            is_root.apply(lambda root: int(self.root_size) if root else None),
+            is_root.apply(lambda root: None if root else [extra]),
+        )
+
+    def _own_group(
+        self, aws: Any, machine_name: str, engine_port: int, region: Optional[str], opts: Any
+    ) -> tuple[pulumi.Output[str], list[pulumi.Resource]]:
+        """The machine's own security group and its rules: SSH, the Docker port and the open ports."""
         group = aws.ec2.SecurityGroup(
             f"{machine_name}-sg",
             name_prefix=f"docker-machine-{machine_name}-",
@@ -178,74 +389,7 @@ class AmazonEC2Driver(Driver):
                 opts=opts,
             )
         )
-        ami = (
-            self.ami
-            or aws.ec2.get_ami_output(
-                most_recent=True,
-                owners=[CANONICAL_OWNER_ID],
-                filters=[
-                    aws.ec2.GetAmiFilterArgs(
-                        name="name",
-                        values=[
-                            UBUNTU_2404_AMI_NAME.format(
-                                arch="arm64" if is_arm_instance_type(self.instance_type) else "amd64"
-                            )
-                        ],
-                    ),
-                    aws.ec2.GetAmiFilterArgs(name="virtualization-type", values=["hvm"]),
-                ],
-                region=region,
-                opts=pulumi.InvokeOutputOptions(parent=parent, provider=provider),
-            ).id
-        )
-        market = None
-        if self.request_spot_instance:
-            market = aws.ec2.InstanceInstanceMarketOptionsArgs(
-                market_type="spot",
-                spot_options=aws.ec2.InstanceInstanceMarketOptionsSpotOptionsArgs(max_price=self.spot_price),
-            )
-        instance = aws.ec2.Instance(
-            machine_name,
-            ami=ami,
-            instance_type=self.instance_type,
-            key_name=key_pair.key_name,
-            vpc_security_group_ids=[group.id],
-            subnet_id=self.subnet_id,
-            availability_zone=self._availability_zone(),
-            root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(
-                volume_size=int(self.root_size),
-                volume_type=self.volume_type,
-                encrypted=True,
-                delete_on_termination=True,
-            ),
-            metadata_options=aws.ec2.InstanceMetadataOptionsArgs(http_endpoint="enabled", http_tokens="required"),
-            instance_market_options=market,
-            iam_instance_profile=self.iam_instance_profile,
-            monitoring=self.monitoring,
-            user_data=pulumi.Output.secret(self.user_data) if self.user_data is not None else None,
-            tags={"Name": machine_name, **dict(self.tags)},
-            region=region,
-            opts=opts,
-        )
-        # The wanted power state: aws_ec2_instance_state (filed under ec2transitgateway in the SDK).
-        state = aws.ec2transitgateway.InstanceState(
-            f"{machine_name}-power", instance_id=instance.id, state=power, force=force, region=region, opts=opts
-        )
-        # A stopped and started instance gets a new public IP: read it live, after the power change.
-        live = aws.ec2.get_instance_output(
-            instance_id=state.instance_id,
-            region=region,
-            opts=pulumi.InvokeOutputOptions(parent=parent, provider=provider),
-        )
-        return MachineHost(
-            address=live.private_ip if self.use_private_address else live.public_ip,
-            ssh_user=self.ssh_user,
-            ssh_port=int(self.ssh_port),
-            depends_on=rules,
-            private_address=live.private_ip,
-            vm=instance,
-            provider=provider,
-        )
+        return group.id, rules
 
     def cluster_firewall(self, cluster, members, others, ports, parent) -> list[pulumi.Resource]:
         """A security group whose rules reference itself (only its members), attached to each member's
