@@ -46,7 +46,7 @@ def engine_version(host: HostConfig, timeout: float) -> str:
     Connection failures raise the OSError kinds (refused, timeout); TLS and answer problems
     raise ssl.SSLError or EngineError.
     """
-    raw = socket.create_connection((host.ip, host.engine_port), timeout=timeout)
+    raw = socket.create_connection((host.address, host.engine_port), timeout=timeout)
     try:
         try:
             context = tls_context(host.machine_dir)
@@ -55,7 +55,7 @@ def engine_version(host: HostConfig, timeout: float) -> str:
                 f"Unable to query docker version: cannot read the machine's certificates: "
                 f"{err.strerror}: {err.filename}"
             ) from None
-        with context.wrap_socket(raw, server_hostname=host.ip) as tls:
+        with context.wrap_socket(raw, server_hostname=host.address) as tls:
             tls.sendall(b"GET /version HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n")
             status, reason, body = read_response(tls)
     finally:
@@ -121,12 +121,15 @@ def ssh_port_open(host: HostConfig, timeout: float) -> bool:
         return False
 
 
+ENGINE_REFUSED = "Unable to query docker version: Cannot connect to the docker engine endpoint"
+
+
 def probe(host: HostConfig, timeout: float) -> EngineStatus:
     if host.stopped_by_us:
         return EngineStatus("Stopped")
     if host.pulumi.get("State") == "Error":  # its last create or update failed
         return EngineStatus("Error", error=host.pulumi.get("LastError", "the last update failed"))
-    if not host.ip:
+    if not host.address:
         return EngineStatus("Error", error=f"no IP address: {missing_address(host.driver_name)}")
     start = time.monotonic()
     try:
@@ -134,6 +137,8 @@ def probe(host: HostConfig, timeout: float) -> EngineStatus:
     except (socket.timeout, TimeoutError):
         return EngineStatus("Timeout", error=f"the engine did not answer within {timeout:g}s")
     except ConnectionRefusedError:
+        if host.engine_only:  # nothing else to ask: the engine is not there (docker-machine's words, v0.16.2)
+            return EngineStatus("Error", error=ENGINE_REFUSED)
         if ssh_port_open(host, timeout):
             return EngineStatus(
                 "Error",
@@ -161,14 +166,24 @@ def tls_reason(host: HostConfig, err: ssl.SSLError) -> str:
         problems = certificate_problems((folder / "cert.pem").read_text(), ca, purpose="client")
         server = folder / "server.pem"
         if server.is_file():
-            problems += certificate_problems(server.read_text(), ca, host=host.ip)
+            problems += certificate_problems(server.read_text(), ca, host=host.address)
     except (OSError, ValueError):
         problems = []
     return "; ".join(problems) if problems else getattr(err, "reason", None) or str(err)
 
 
+def listed(host: HostConfig, status: EngineStatus) -> EngineStatus:
+    """How ls and active see a machine: one that is only an engine's URL is Running whatever its engine said (its
+    docker-machine driver answers Running without asking), the engine's failure in ERRORS and the version Unknown;
+    a timeout stays Timeout, as docker-machine's ls gives up on the machine."""
+    if status.state != "Error" or not host.engine_only or host.pulumi.get("State") == "Error":
+        return status
+    return EngineStatus("Running", error=status.error)
+
+
 def probe_all(hosts: list[HostConfig], timeout: float) -> dict[str, EngineStatus]:
-    """Every machine at once; whatever has not answered when ``timeout`` is up is Timeout.
+    """Every machine at once, as ls and active see it (listed); whatever has not answered when ``timeout`` is up
+    is Timeout.
 
     Daemon threads, not a pool: a host that hangs must not hold the command past ``timeout``.
     """
@@ -181,7 +196,7 @@ def probe_all(hosts: list[HostConfig], timeout: float) -> dict[str, EngineStatus
     def run(host: HostConfig) -> None:
         go.wait()
         try:
-            results[host.name] = probe(host, timeout)
+            results[host.name] = listed(host, probe(host, timeout))
         except Exception as err:  # noqa: BLE001 - a probe that crashed did not time out: say what happened
             results[host.name] = EngineStatus("Error", error=f"the probe failed: {type(err).__name__}: {err}")
 

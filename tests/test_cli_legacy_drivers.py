@@ -27,8 +27,8 @@ NO_ADDRESS = {"azure", "google"}
 
 def expected(name: str, driver: dict) -> tuple[str, str]:
     """(IP, URL) as the driver's GetIP/GetURL would give them for the stored fields."""
-    if name == "none":
-        return driver["URL"].removeprefix("tcp://").rsplit(":", 1)[0], driver["URL"]
+    if name == "none":  # GetIP answers IPAddress, net/url's Host of the URL: port included
+        return driver["IPAddress"], driver["URL"]
     ip = driver["PublicIP"] if name == "vmwarevcloudair" else driver["IPAddress"]
     port = driver.get("EnginePort") or driver.get("DockerPort") or 2376
     return ip, f"tcp://{ip}:{port}"
@@ -69,9 +69,10 @@ def test_every_read_command_on_a_machine_the_driver_made(driver_name, tmp_path):
         return
 
     ip, url = expected(driver_name, driver)
+    address = url.removeprefix("tcp://").rsplit(":", 1)[0]
     ca = create_ca("legacy")
     client = issue_client_certificate(ca, "legacy.client")
-    server = issue_server_certificate(ca, f"legacy.{name}", [ip])
+    server = issue_server_certificate(ca, f"legacy.{name}", [address])
     for file, text in (
         ("ca.pem", ca.cert_pem),
         ("cert.pem", client.cert_pem),
@@ -81,7 +82,11 @@ def test_every_read_command_on_a_machine_the_driver_made(driver_name, tmp_path):
     ):
         (folder / file).write_text(text)
     engine = FakeEngine(
-        folder / "ca.pem", folder / "server.pem", folder / "server-key.pem", address=ip, port=int(url.rsplit(":", 1)[1])
+        folder / "ca.pem",
+        folder / "server.pem",
+        folder / "server-key.pem",
+        address=address,
+        port=int(url.rsplit(":", 1)[1]),
     )
     try:
         assert dm(root, "ip", name).stdout == f"{ip}\n"

@@ -87,7 +87,7 @@ def test_create_flags_ls_refusals_rm(world, fake):  # noqa: F811 - the fixture
             "Creating machine...",
         ], "no step of a VM, key or provisioning"
         assert run("url", "dev").output == f"{url}\n"
-        assert run("ip", "dev").output == "127.0.0.1\n"
+        assert run("ip", "dev").output == f"127.0.0.1:{engine.port}\n", "docker-machine's none: the URL's host:port"
         assert run("status", "dev").output == "Running\n"
         ls = run("ls", "--format", "{{.Name}} {{.DriverName}} {{.State}} {{.URL}}", "--filter", "name=dev")
         assert ls.output == f"dev none Running {url}\n"

@@ -15,6 +15,6 @@ def run(app: Application, *, names, template) -> None:
         app.echo(json.dumps(host.data, indent=4))
         return
     try:
-        app.echo(render(template, host.data))
+        app.echo(render(template, host.data, maps=True))
     except TemplateError as err:
         app.abort(f"Error: {err}")

@@ -7,12 +7,13 @@ import re
 import sys
 
 from ..application import Application
-from ..gotemplate import TemplateError, render
+from ..gotemplate import TemplateError, render, uses
 from ..engine_status import EngineStatus
 from pulumi_docker_machine.store import HostConfig
 from pulumi_docker_machine.store.migrated import DUE, migration_state, store_backend
 from pulumi_docker_machine.store.swarms import swarm_membership
 from ..table import tabulate
+from .order import natural_key
 
 DEFAULT_FORMAT = (
     "table {{ .Name }}\t{{ .Active }}\t{{ .DriverName}}\t{{ .State }}\t{{ .URL }}\t{{ .Swarm }}\t"
@@ -26,7 +27,9 @@ HEADERS = {
     "DriverName": "DRIVER",
     "State": "STATE",
     "URL": "URL",
+    "SwarmOptions": "SWARM_OPTIONS",
     "Swarm": "SWARM",
+    "EngineOptions": "ENGINE_OPTIONS",
     "DockerVersion": "DOCKER",
     "Error": "ERRORS",
     "ResponseTime": "RESPONSE",
@@ -83,6 +86,7 @@ def error_summary(error: str) -> str:
 def row(host: HostConfig, status: EngineStatus | None, docker_host: str) -> dict:
     running = status is not None and status.state == "Running"
     # docker-machine's isActive: the URL matches and the machine runs (unknown unprobed: not stopped by us).
+    host_options = host.data.get("HostOptions") or {}
     active = bool(docker_host) and host.url == docker_host and (running if status else not host.stopped_by_us)
     return {
         "Name": host.name,
@@ -92,7 +96,9 @@ def row(host: HostConfig, status: EngineStatus | None, docker_host: str) -> dict
         "DriverName": host.driver_name,
         "State": status.state if status else "",
         "URL": host.url if running else "",
+        "SwarmOptions": host_options.get("SwarmOptions"),
         "Swarm": swarm_column(host),
+        "EngineOptions": host_options.get("EngineOptions"),
         "DockerVersion": status.docker_version if status else "",
         "Error": error_summary(status.error) if status else "",
         "ResponseTime": f"{status.response_time_ms:.3f}ms" if status is not None and running else "",
@@ -122,7 +128,7 @@ def run(app: Application, *, quiet, filters, timeout, template) -> None:
             hosts.append(HostConfig({"Name": name}))
             broken[name] = EngineStatus("Error", error=entry.reason)
     template = (template or DEFAULT_FORMAT).replace("\\t", "\t")
-    needs_probe = "state" in wanted or (not quiet and any(f".{field}" in template for field in PROBED))
+    needs_probe = "state" in wanted or (not quiet and uses(template, PROBED))
     statuses = dict(broken)
     if needs_probe:
         from ..probe import probe_all  # ssl and http.client: not for ls -q
@@ -137,6 +143,7 @@ def run(app: Application, *, quiet, filters, timeout, template) -> None:
         for host in selected:
             app.echo(host.name)
         return
+    selected.sort(key=lambda host: natural_key(host.name))
     table = template.startswith("table ")
     body = template[len("table ") :] if table else template
     try:

@@ -19,7 +19,7 @@ TYPE_CHECKING = False  # typing stays unimported at run time (start-up time)
 if TYPE_CHECKING:
     from typing import Any, Mapping, Optional
 
-__all__ = ["address", "engine_port", "engine_url", "missing_address", "ssh_host", "url_host"]
+__all__ = ["address", "engine_port", "engine_url", "host_of", "missing_address", "ssh_host", "url_host"]
 
 
 class _VCloudAirFields(StoredFields):

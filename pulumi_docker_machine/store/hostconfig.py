@@ -49,9 +49,28 @@ class HostConfig:
         return self.data.setdefault("Driver", {})
 
     @property
-    def ip(self) -> str:
-        """The address, read the way the machine's docker-machine driver keeps it (driverfields)."""
+    def address(self) -> str:
+        """Where the engine is dialled: the address, read the way the machine's docker-machine driver keeps it
+        (driverfields)."""
         return driverfields.address(self.driver_name, self.driver)
+
+    @property
+    def ip(self) -> str:
+        """What ``ip`` prints (and ``env --no-proxy`` adds to NO_PROXY): the address; for a machine that is only an
+        engine's URL, the URL's ``host:port``, which docker-machine's none driver stores as its IPAddress."""
+        address = self.address
+        if not (address and self.engine_only):
+            return address
+        stored = self.driver.get("IPAddress")
+        if isinstance(stored, str) and stored != address and driverfields.host_of(stored) == address:
+            return stored  # as docker-machine wrote it (a URL without a port keeps none)
+        return f"[{address}]:{self.engine_port}" if ":" in address else f"{address}:{self.engine_port}"
+
+    @property
+    def engine_only(self) -> bool:
+        """A machine that is an existing engine's URL and nothing else (docker-machine's none driver): no SSH,
+        nothing to power, so its driver answers Running without asking anything."""
+        return not self.ssh_host and bool(self.url)
 
     @property
     def ssh_user(self) -> str:
@@ -68,7 +87,7 @@ class HostConfig:
         pulumi = self.pulumi
         if pulumi.get("SSHHost"):
             return pulumi["SSHHost"]
-        return driverfields.ssh_host(self.driver_name, self.ip)
+        return driverfields.ssh_host(self.driver_name, self.address)
 
     @property
     def ssh_key_path(self) -> str:
@@ -99,9 +118,10 @@ class HostConfig:
         stored = driverfields.engine_url(self.driver_name, self.driver)
         if stored and not self.pulumi.get("EnginePort"):
             return stored
-        if not self.ip:
+        address = self.address
+        if not address:
             return ""
-        host = f"[{self.ip}]" if ":" in self.ip else self.ip
+        host = f"[{address}]" if ":" in address else address
         return f"tcp://{host}:{self.engine_port}"
 
     def docker_env(self) -> dict[str, str]:
@@ -297,7 +317,7 @@ def shape_problem(data: Any, folder_name: str) -> Optional[str]:
         return f"config.json's Driver.SSHUser {checks.shown(host.driver['SSHUser'])} is not a user name"
     if host.driver.get("SSHPort") not in (None, 0) and not is_port(host.driver["SSHPort"]):  # 0: none has no SSH
         return "config.json's Driver.SSHPort is not a TCP port"
-    for where, value in (("address", host.ip), ("Pulumi.SSHHost", host.pulumi.get("SSHHost"))):
+    for where, value in (("address", host.address), ("Pulumi.SSHHost", host.pulumi.get("SSHHost"))):
         if value and not is_address(value):
             return f"config.json's {where} {checks.shown(value)} is neither an IP address nor a host name"
     stored = driverfields.engine_url(host.driver_name, host.driver)
