@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Optional, Sequence
 import pulumi
 
 from ..base import Driver, DriverArgumentError, MachineHost, check_cidrs, child_opts, secret_field
+from ..userkey import read_private_key
 from .provider import API_URL, DropletPower
 
 ANYWHERE = ("0.0.0.0/0", "::/0")
@@ -17,6 +18,7 @@ TOKEN_ENV = ("DIGITALOCEAN_ACCESS_TOKEN", "DIGITALOCEAN_TOKEN")
 _REGION = re.compile(r"^[a-z]{3}[0-9]$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 _TAG = re.compile(r"^[A-Za-z0-9:_\-.]{1,255}$")
+_FINGERPRINT = re.compile(r"^([0-9a-f]{2}:){15}[0-9a-f]{2}$")  # MD5, colon hex: what DigitalOcean shows
 
 
 SDK_MISSING = "the digitalocean driver needs its SDK: pip install 'pulumi-docker-machine[digitalocean]'"
@@ -63,6 +65,12 @@ class DigitalOceanDriver(Driver):
     ssh_port: int = 22
     source_ranges: Sequence[str] = ANYWHERE
     api_url: str = API_URL  # for the power actions; a test points it at loopback
+    ssh_key_fingerprint: Optional[str] = None  # a key of the account the droplet gets too
+    ssh_key_path: Optional[str] = None  # that key's private half: then the machine's key
+
+    @property
+    def uses_generated_key(self) -> bool:  # type: ignore[override]
+        return self.ssh_key_path is None
 
     def validate(self, machine_name: str) -> None:
         do_sdk()
@@ -89,6 +97,27 @@ class DigitalOceanDriver(Driver):
             raise DriverArgumentError(
                 f"digitalocean user data is larger than the {self.user_data_limit} bytes it takes"
             )
+        self._check_account_key()
+
+    def _check_account_key(self) -> None:
+        fingerprint = self.ssh_key_fingerprint
+        if fingerprint is not None and not _FINGERPRINT.fullmatch(fingerprint):
+            raise DriverArgumentError(
+                f"digitalocean ssh key fingerprint {fingerprint!r} is not an MD5 fingerprint such as "
+                "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa (DigitalOcean's Settings > Security)"
+            )
+        if self.ssh_key_path is None:
+            return
+        if fingerprint is None:  # docker-machine's PreCreateCheck
+            raise DriverArgumentError(f"ssh-key-fingerprint needs to be provided for {self.ssh_key_path!r}")
+        from ...ssh import md5_fingerprint
+
+        _, public = read_private_key(self.ssh_key_path, "--digitalocean-ssh-key-path")
+        if md5_fingerprint(public) != fingerprint:
+            raise DriverArgumentError(
+                f"--digitalocean-ssh-key-path {self.ssh_key_path} is not the key of fingerprint {fingerprint} "
+                f"(its fingerprint is {md5_fingerprint(public)})"
+            )
 
     def create_host(self, machine_name, public_key, engine_port, parent, power="running", force=False) -> MachineHost:
         do = do_sdk()
@@ -98,16 +127,22 @@ class DigitalOceanDriver(Driver):
                 f"{machine_name}-digitalocean", token=pulumi.Output.secret(self.access_token), opts=child_opts(parent)
             )
         opts = child_opts(parent, provider)
-        key = do.SshKey(
-            f"{machine_name}-ssh-key", name=f"docker-machine-{machine_name}", public_key=public_key, opts=opts
-        )
+        keys: list[pulumi.Input[str]] = [self.ssh_key_fingerprint] if self.ssh_key_fingerprint else []
+        private_key = None
+        if self.ssh_key_path is not None:
+            private_key, _ = read_private_key(self.ssh_key_path, "--digitalocean-ssh-key-path")
+        else:
+            key = do.SshKey(
+                f"{machine_name}-ssh-key", name=f"docker-machine-{machine_name}", public_key=public_key, opts=opts
+            )
+            keys.append(key.fingerprint)
         droplet = do.Droplet(
             machine_name,
             name=machine_name,
             region=self.region,
             size=self.size,
             image=self.image,
-            ssh_keys=[key.fingerprint],
+            ssh_keys=keys,
             ipv6=self.ipv6,
             private_networking=self.private_networking or None,
             vpc_uuid=self.vpc_uuid,
@@ -147,6 +182,7 @@ class DigitalOceanDriver(Driver):
             address=droplet.ipv4_address,  # a droplet keeps its address across power cycles
             ssh_user=self.ssh_user,
             ssh_port=int(self.ssh_port),
+            private_key=None if private_key is None else pulumi.Output.secret(private_key),
             depends_on=[firewall, power_state],
             private_address=droplet.ipv4_address_private,  # every droplet is in a VPC now
             vm=droplet,

@@ -44,4 +44,22 @@ FLAGS = (
         "DIGITALOCEAN_USERDATA",
         "path to file with cloud-init user-data",
     ),
+    (
+        "--digitalocean-ssh-key-fingerprint",
+        "ssh_key_fingerprint",
+        STR,
+        "",
+        "DIGITALOCEAN_SSH_KEY_FINGERPRINT",
+        "SSH key fingerprint: a key of your DigitalOcean account the droplet also gets (the machine is reached "
+        "with its own key, unless --digitalocean-ssh-key-path gives that key's private half)",
+    ),
+    (
+        "--digitalocean-ssh-key-path",
+        "ssh_key_path",
+        STR,
+        "",
+        "DIGITALOCEAN_SSH_KEY_PATH",
+        "SSH private key path: the private half of --digitalocean-ssh-key-fingerprint's key, the machine's key "
+        "(kept as a secret in its state and store, as docker-machine copied it)",
+    ),
 )
