@@ -325,6 +325,34 @@ def test_commands_and_global_flags_are_in_the_help(store_env):
     assert not problems, "\n".join(problems)
 
 
+def test_our_additions_exist(tree):
+    """The page's "Ours only" section names commands, flags and drivers the CLI has."""
+    from pulumi_docker_machine.cli.app import cli
+    from pulumi_docker_machine.cli.driverflags import DRIVERS
+
+    section = TABLE.read_text().split("## Ours only", 1)[1]
+    commands = re.search(r"- Commands: (.*?)(?=\n- )", section, re.S)
+    assert commands, "the section lists our commands"
+    named = re.findall(r"`([a-z][\w-]*)`", commands.group(1))
+    root = click.Context(cli)
+    missing = []
+    for name in named:
+        try:
+            found = name in cli.list_commands(root) and cli.get_command(root, name) is not None
+        except ImportError:
+            found = False
+        if not found:
+            missing.append(name)
+    assert named and not missing, f"commands named but not in the CLI: {missing}"
+    drivers = re.findall(r"`([a-z0-9]+)` driver", section)
+    assert drivers and not [name for name in drivers if name not in DRIVERS]
+    flags = set(re.findall(r"`(--[a-z0-9-]+)`", section)) - {"--help"}
+    known = set(tree(Row("create", "", "", ""))[0])
+    for driver in DRIVERS:
+        known |= set(tree(Row(f"create -d {driver}", "", "", ""))[0])
+    assert flags and flags <= known, f"not options of create: {sorted(flags - known)}"
+
+
 # ----- what the installed command refuses ---------------------------------------------------------------------
 
 
