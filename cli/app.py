@@ -7,6 +7,7 @@ instantly; the commands that change machines import them inside their bodies.
 
 from __future__ import annotations
 
+import os
 import sys
 from importlib import import_module
 from pathlib import Path
@@ -16,7 +17,33 @@ import click
 
 from . import __version__, version_line
 from .application import Application, CommandError
-from .commands import COMMANDS, DEBUG_HELP, DESCRIPTION, STORAGE_HELP, VERSION_HELP
+from .commands import (
+    ALIASES,
+    COMMANDS,
+    DEBUG_HELP,
+    DESCRIPTION,
+    NATIVE_SSH_HELP,
+    STORAGE_HELP,
+    TLS_OPTIONS,
+    TOKEN_OPTIONS,
+    VERSION_HELP,
+)
+from .pipes import end_if_closed
+
+# The commands that make or update machines, and so take the CA and client certificate: they check given
+# --tls-* files before anything is made.
+CERT_COMMANDS = {
+    "adopt",
+    "create",
+    "kill",
+    "provision",
+    "regenerate-certs",
+    "restart",
+    "start",
+    "stop",
+    "swarm",
+    "upgrade",
+}
 
 
 def tool_version() -> str:
@@ -34,17 +61,38 @@ class ClickCommandError(click.ClickException):
         click.echo(self.message, err=True)
 
 
+def machine_error(err: Exception) -> bool:
+    """An automation MachineError (its module is loaded when one can have been raised)."""
+    errors = sys.modules.get("pulumi_docker_machine.automation.errors")
+    return errors is not None and isinstance(err, errors.MachineError)
+
+
 class LazyGroup(click.Group):
+    def make_context(self, *args, **kwargs) -> click.Context:
+        try:  # --help is written while the context is made
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError as err:
+            end_if_closed(err)
+            raise
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except CommandError as err:
             raise ClickCommandError(err) from None
+        except BrokenPipeError as err:
+            end_if_closed(err)
+            raise
+        except Exception as err:
+            if machine_error(err):
+                raise ClickCommandError(CommandError(str(err))) from None
+            raise
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted([*COMMANDS, *self.commands])
+        return sorted({*COMMANDS, *self.commands})
 
     def get_command(self, ctx: click.Context, name: str) -> Optional[click.Command]:
+        name = ALIASES.get(name, name)
         if name in COMMANDS and name not in self.commands:
             self.add_command(import_module(f".{COMMANDS[name][0]}", __package__).command, name)
         return self.commands.get(name)
@@ -58,13 +106,47 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
+def global_options(function):
+    """docker-machine 0.16.2's global flags, listed in its order."""
+    options = [
+        click.option(
+            "-s", "--storage-path", envvar="MACHINE_STORAGE_PATH", type=click.Path(path_type=Path), help=STORAGE_HELP
+        ),
+        click.option("-D", "--debug", envvar="MACHINE_DEBUG", is_flag=True, help=DEBUG_HELP),
+        *(
+            click.option(flag, envvar=variable, metavar="FILE", help=f"{text}  [env: {variable}]")
+            for flag, (variable, text) in TLS_OPTIONS.items()
+        ),
+        click.option("--native-ssh", envvar="MACHINE_NATIVE_SSH", is_flag=True, help=NATIVE_SSH_HELP),
+        *(
+            click.option(flag, envvar=variable, metavar="TOKEN", help=f"{text}  [env: {variable}]")
+            for flag, (variable, text) in TOKEN_OPTIONS.items()
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}, help=DESCRIPTION)
 @click.version_option(tool_version(), "-v", "--version", message=version_line())
-@click.option("-s", "--storage-path", envvar="MACHINE_STORAGE_PATH", type=click.Path(path_type=Path), help=STORAGE_HELP)
-@click.option("-D", "--debug", envvar="MACHINE_DEBUG", is_flag=True, help=DEBUG_HELP)
+@global_options
 @click.pass_context
-def cli(ctx: click.Context, storage_path: Optional[Path], debug: bool) -> None:
-    ctx.obj = Application(storage_path, debug)
+def cli(ctx: click.Context, storage_path: Optional[Path], debug: bool, native_ssh: bool, **values) -> None:
+    ctx.obj = Application(storage_path, debug, native_ssh)
+    given = False
+    for flag, (variable, _) in TLS_OPTIONS.items():
+        value = values[flag.lstrip("-").replace("-", "_")]
+        if value:  # the automation side reads the variables, as docker-machine's flags fall back on them
+            os.environ[variable] = value
+            given = True
+    if given and ctx.invoked_subcommand in CERT_COMMANDS:
+        from pulumi_docker_machine.automation.givencerts import GivenCertsError, read_given_certs
+
+        try:
+            read_given_certs(ctx.obj.store)
+        except GivenCertsError as err:
+            ctx.obj.abort(str(err))
 
 
 @cli.command("version", short_help=VERSION_HELP)

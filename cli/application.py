@@ -37,9 +37,10 @@ class CommandError(Exception):
 
 
 class Application:
-    def __init__(self, storage_path: Optional[Path] = None, debug: bool = False) -> None:
+    def __init__(self, storage_path: Optional[Path] = None, debug: bool = False, native_ssh: bool = False) -> None:
         self.store = Store(storage_path)
         self.debug = debug
+        self.native_ssh = native_ssh  # --native-ssh / MACHINE_NATIVE_SSH: paramiko, not the ssh program
         self.force_unlock = False  # --force-unlock (cli/changing.py)
 
     def echo(self, text: str = "", nl: bool = True) -> None:
@@ -52,6 +53,12 @@ class Application:
 
         answer = click.prompt(f"{question} (y/n)", prompt_suffix=": ", default="", show_default=False)
         return answer.strip().lower() in ("y", "yes")
+
+    def say_debug(self, text: str) -> None:
+        """A line on standard error with -D/--debug (MACHINE_DEBUG); nothing otherwise."""
+        if self.debug:
+            sys.stderr.write(f"[debug] {text}\n")
+            sys.stderr.flush()
 
     def abort(self, message: str) -> NoReturn:
         raise CommandError(message)

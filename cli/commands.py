@@ -12,6 +12,7 @@ COMMANDS = {
     "config": ("config.command", "Print the connection config for machine"),
     "create": ("create", "Create a machine"),
     "env": ("env.command", "Display the commands to set up the environment for the Docker client"),
+    "help": ("help", "Shows a list of commands or help for one command"),
     "import": ("importing", "Bring machines from the Pulumi backend into the local store"),
     "inspect": ("inspect.command", "Inspect information about a machine"),
     "ip": ("ip.command", "Get the IP address of a machine"),
@@ -34,7 +35,28 @@ COMMANDS = {
     "url": ("url.command", "Get the URL of a machine"),
 }
 
+# codegangsta cli's built-in alias, which docker-machine has.
+ALIASES = {"h": "help"}
+
 DESCRIPTION = "Create and manage machines running Docker, as Pulumi resources."
 STORAGE_HELP = "Configures storage path  [env: MACHINE_STORAGE_PATH; default: ~/.docker/machine]"
-DEBUG_HELP = "Enable debug mode"
+DEBUG_HELP = (
+    "Enable debug mode: the Pulumi and ssh command lines run, and the Pulumi engine's log, on standard error  "
+    "[env: MACHINE_DEBUG]"
+)
 VERSION_HELP = "Show the docker-machine version or a machine's docker version"
+
+# docker-machine 0.16.2's other global flags (cmd/docker-machine/machine.go), each with its environment variable.
+# The TLS files replace STORE/certs's for the commands that make or update machines.
+TLS_OPTIONS = {
+    "--tls-ca-cert": ("MACHINE_TLS_CA_CERT", "CA to verify remotes against"),
+    "--tls-ca-key": ("MACHINE_TLS_CA_KEY", "Private key to generate certificates"),
+    "--tls-client-cert": ("MACHINE_TLS_CLIENT_CERT", "Client cert to use for TLS"),
+    "--tls-client-key": ("MACHINE_TLS_CLIENT_KEY", "Private key used in client TLS auth"),
+}
+NATIVE_SSH_HELP = "Use paramiko, an SSH client in Python, not the ssh program  [env: MACHINE_NATIVE_SSH]"
+# Accepted so that docker-machine's command lines and environments keep working; nothing reads them.
+TOKEN_OPTIONS = {
+    "--github-api-token": ("MACHINE_GITHUB_API_TOKEN", "Accepted, unused: nothing is fetched from GitHub"),
+    "--bugsnag-api-token": ("MACHINE_BUGSNAG_API_TOKEN", "Accepted, unused: no crash report is sent"),
+}

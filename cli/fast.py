@@ -44,7 +44,7 @@ def plain_form(argv: list[str]) -> tuple[str, list[str], list[str]] | None:
     command, rest = argv[0], argv[1:]
     if command in ("version", "-v", "--version") and not rest:
         return "version", [], []
-    if command in ("-h", "--help") and not rest:
+    if command in ("-h", "--help", "help", "h") and not rest:
         return "help", [], []
     if command not in PLAIN:
         return None
@@ -79,7 +79,18 @@ def run_plain(command: str, names: list[str], flags: list[str]) -> None:
 
 
 def main() -> None:
-    form = plain_form(sys.argv[1:])
+    try:
+        run(sys.argv[1:])
+        sys.stdout.flush()  # here, not at exit, where a closed pipe is a message Python prints
+    except BrokenPipeError as err:
+        from .pipes import end_if_closed
+
+        end_if_closed(err)
+        raise
+
+
+def run(argv: list[str]) -> None:
+    form = plain_form(argv)
     if form is None:
         from .app import main as click_main
 
@@ -87,6 +98,8 @@ def main() -> None:
         return
     try:
         run_plain(*form)
+    except BrokenPipeError:
+        raise
     except OSError as err:  # as cli/app.py: a file-system problem is one line, never a traceback
         sys.stderr.write(f"Error: {err.strerror or err}{f': {err.filename}' if err.filename else ''}\n")
         sys.exit(1)

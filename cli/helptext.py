@@ -8,13 +8,25 @@ import os
 import sys
 from textwrap import TextWrapper
 
-from .commands import COMMANDS, DEBUG_HELP, DESCRIPTION, STORAGE_HELP, VERSION_HELP
+from .commands import (
+    COMMANDS,
+    DEBUG_HELP,
+    DESCRIPTION,
+    NATIVE_SSH_HELP,
+    STORAGE_HELP,
+    TLS_OPTIONS,
+    TOKEN_OPTIONS,
+    VERSION_HELP,
+)
 
 USAGE = ("docker-machine", "[OPTIONS] COMMAND [ARGS]...")
 OPTIONS = [
     ("-v, --version", "Show the version and exit."),
     ("-s, --storage-path PATH", STORAGE_HELP),
     ("-D, --debug", DEBUG_HELP),
+    *((f"{flag} FILE", f"{text}  [env: {variable}]") for flag, (variable, text) in TLS_OPTIONS.items()),
+    ("--native-ssh", NATIVE_SSH_HELP),
+    *((f"{flag} TOKEN", f"{text}  [env: {variable}]") for flag, (variable, text) in TOKEN_OPTIONS.items()),
     ("-h, --help", "Show this message and exit."),
 ]
 INDENT = 2

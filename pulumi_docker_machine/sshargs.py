@@ -40,14 +40,24 @@ def default_pin(host: HostConfig) -> HostKeyPin:
     return HostKeyPin.in_folder(host.name, host.machine_dir)
 
 
-def ssh_command(host: HostConfig, command: list[str], pin: Optional[HostKeyPin] = None) -> list[str]:
-    """``--`` before the host: nothing after it (a remote command starting with ``-``) is an ssh option."""
+def ssh_command(
+    host: HostConfig, command: list[str], pin: Optional[HostKeyPin] = None, user_words: bool = False
+) -> list[str]:
+    """The values from the store are options' values, never words ssh could read as options: the address is
+    ``-o HostName=`` (``%`` doubled: ssh expands tokens there), and the destination is the machine's name, which
+    starts with a letter or digit. With ``user_words``, ``command`` is what the user typed after the name, which
+    OpenSSH reads as docker-machine's users typed it: options first (``-L 8080:localhost:80``), then the remote
+    command. Without, ``--`` keeps ``command`` a remote command whatever it holds."""
+    if not host.name[:1].isalnum():
+        raise ValueError(f"Error: {host.name!r} is no machine name ssh can be given")
     pin = pin or default_pin(host)
     pin.prepare()
     args = ["ssh", *BASE_SSH_ARGS, *pin.ssh_options()]
     if host.ssh_key_path:
         args += ["-o", "IdentitiesOnly=yes", "-i", str(host.ssh_key_path)]
-    return args + ["-p", str(host.ssh_port), "-l", host.ssh_user, "--", host.ssh_host, *command]
+    address = host.ssh_host.replace("%", "%%")
+    args += ["-o", f"HostName={address}", "-p", str(host.ssh_port), "-l", host.ssh_user, host.name]
+    return args + (list(command) if user_words else ["--", *command])
 
 
 def identity_options(host: HostConfig) -> list[str]:

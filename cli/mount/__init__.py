@@ -37,6 +37,8 @@ def command(app: Application, source, mountpoint, unmount) -> None:
         sys.exit(subprocess.call(["fusermount", "-u", mountpoint]))
     if shutil.which("sshfs") is None:
         app.abort("Error: You must have a copy of the sshfs binary locally to use the mount feature")
+    if shutil.which("ssh") is None:  # sshfs runs it (also with --native-ssh, as docker-machine's mount did)
+        app.abort("Error: mount runs sshfs, which runs OpenSSH's ssh: install it (the openssh-client package)")
     pin = HostKeyPin.of(app.store, host.name)
     try:
         pin.prepare()

@@ -1,4 +1,5 @@
-"""``docker-machine scp``: copy files to, from and between machines (scp, or rsync with -d)."""
+"""``docker-machine scp``: copy files to, from and between machines (scp, or rsync with -d; paramiko's SFTP with
+--native-ssh or without an ssh or scp program: cli/scp/native.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pulumi_docker_machine.components.files import PrivateTempFolder, write_priv
 
 from ..application import Application
 from pulumi_docker_machine.knownhosts import HostKeyPin, UnusablePath, call
+from pulumi_docker_machine.nativessh import NativeSSHError, wanted
 from pulumi_docker_machine.sshargs import BASE_SSH_ARGS, config_block
 from pulumi_docker_machine.store import HostConfig
 
@@ -45,6 +47,10 @@ def split_location(app: Application, arg: str) -> tuple[HostConfig | None, str |
 def command(app: Application, source, destination, recursive, delta, quiet) -> None:
     """Copy files between machines: [[user@]machine:][path] [[user@]machine:][path]."""
     tool = "rsync" if delta else "scp"
+    if wanted(app.native_ssh) or (not delta and shutil.which("scp") is None):
+        if delta:
+            app.abort("Error: scp -d runs rsync over OpenSSH's ssh, which the native SSH client can't stand in for")
+        sys.exit(native(app, source, destination, recursive))
     if shutil.which(tool) is None:
         app.abort(f"Error: {tool} is not installed: install it to use docker-machine scp{' -d' if delta else ''}")
     locations, blocks, pins = [], {}, {}
@@ -81,7 +87,35 @@ def command(app: Application, source, destination, recursive, delta, quiet) -> N
             ]
         else:
             args = ["scp", *base, "-3", *(["-r"] if recursive else []), *(["-q"] if quiet else []), "--", *locations]
+        app.say_debug(f"{tool}: {shlex.join(args)}")
         code, mismatch = call(args, [(pin, host.ssh_host, host.ssh_port, host.ssh_user) for pin, host in pins.values()])
     if mismatch:
         app.abort(mismatch)
     sys.exit(code)
+
+
+def native(app: Application, source: str, destination: str, recursive: bool) -> int:
+    from pulumi_docker_machine.nativessh import connect
+
+    from .native import Local, Remote, transfer
+
+    clients = []
+    try:
+        ends: list[tuple[Local | Remote, str]] = []
+        for arg in (source, destination):
+            host, user, path = split_location(app, arg)
+            if host is None:
+                ends.append((Local(), path))
+                continue
+            client = connect(host, HostKeyPin.of(app.store, host.name), app.native_ssh, user)
+            clients.append(client)
+            ends.append((Remote(client.open_sftp(), host.name), path or "."))
+        app.say_debug(f"scp (paramiko SFTP): {source} -> {destination}")
+        transfer(ends, recursive)
+    except NativeSSHError as err:
+        sys.stderr.write(f"{err}\n")
+        return err.exit_code
+    finally:
+        for client in clients:
+            client.close()
+    return 0

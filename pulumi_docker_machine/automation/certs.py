@@ -1,4 +1,5 @@
-"""``STORE/certs``: the CA and client certificate every machine shares, made once as docker-machine does."""
+"""``STORE/certs``: the CA and client certificate every machine shares, made once as docker-machine does; or the
+files given by ``--tls-ca-cert``... (``MACHINE_TLS_*``, givencerts.py), which then stand in for STORE/certs's."""
 
 from __future__ import annotations
 
@@ -7,12 +8,20 @@ from pulumi_docker_machine.components.certificates import default_organization
 
 from ..store import BrokenMachine, MachineNotFound, Store
 from ..store.lock import store_lock
-
-FILES = {"ca_pem": "ca.pem", "ca_key_pem": "ca-key.pem", "client_cert_pem": "cert.pem", "client_key_pem": "key.pem"}
+from .givencerts import FILES, GivenCertsError, read_given_certs
 
 
 def ensure_shared_certs(store: Store, regenerate: bool = False) -> dict[str, str]:
-    """The PEMs from STORE/certs, made first if missing (or when ``regenerate``); reused from docker-machine."""
+    """The PEMs from STORE/certs, made first if missing (or when ``regenerate``); reused from docker-machine.
+    With TLS files given, theirs (checked), and STORE/certs is left alone."""
+    given = read_given_certs(store)
+    if given is not None:
+        if regenerate:
+            raise GivenCertsError(
+                "Error: --client-certs would make a new CA, but the CA is given by --tls-ca-cert... "
+                "(MACHINE_TLS_*): make new files yourself and give them, or drop the flags to renew STORE/certs"
+            )
+        return given
     folder = store.certs_dir
     # Several processes may start on a new store at once: the CA comes into being exactly once.
     with store_lock(store.root, "certs"):
@@ -39,8 +48,10 @@ def signed_by_another_ca(store: Store, name: str) -> bool:
         return False
     if host.pulumi.get("Imported") is not True:
         return False
+    given = read_given_certs(store)
     own, theirs = store.certs_dir / FILES["ca_pem"], store.machine_dir(name) / FILES["ca_pem"]
     try:
-        return own.read_text().strip() != theirs.read_text().strip()
+        own_ca = given["ca_pem"] if given is not None else own.read_text()
+        return own_ca.strip() != theirs.read_text().strip()
     except OSError:
         return True  # no CA here to compare: an update would make one, and sign with it
