@@ -17,7 +17,7 @@ from .engine import EngineOptions
 from .material import ServerCertificate, SSHKey
 from .names import INVALID_NAME, name_problem, valid_machine_name
 from .provision import check_command_size, provisioning_stdin, remote_command, render_deprovision_script, render_script
-from .ssh import DEFAULT_SSH_KEY_TYPE, SSHKeyType
+from .ssh import DEFAULT_SSH_KEY_TYPE, SSHKeyType, public_key_from_private
 from .ssh.hostkeys import host_keys_from_output, parse_host_key
 
 TYPE = "docker-machine:index:DockerMachine"
@@ -49,6 +49,9 @@ class DockerMachineArgs:
     # The machine's pinned SSH host key ("TYPE BASE64"): provisioning then refuses a host that shows another one
     # (pulumi-command's connection.hostKey). None: no key is checked (the first provisioning reports them).
     ssh_host_key: Optional[str] = None
+    # The machine's own SSH private key, already on the host (a machine adopted from docker-machine): none is
+    # generated or authorized, and a cloud VM is given its public half.
+    ssh_private_key: Optional[pulumi.Input[str]] = None
 
 
 def validate(name: str, args: DockerMachineArgs) -> None:
@@ -122,19 +125,31 @@ class DockerMachine(pulumi.ComponentResource):
             DockerCertificatesArgs(organization=args.organization, key_type=args.tls_key_type),
             opts=child,
         )
+        given_key = args.ssh_private_key
         ssh_key = (
             SSHKey(f"{name}-ssh-key", args.ssh_key_type, comment=f"docker-machine@{name}", opts=child)
-            if driver.uses_generated_key
+            if driver.uses_generated_key and given_key is None
+            else None
+        )
+        public_key = (
+            ssh_key.public_key
+            if ssh_key is not None
+            else pulumi.Output.unsecret(pulumi.Output.secret(given_key).apply(public_key_from_private))
+            if given_key is not None and driver.uses_generated_key
             else None
         )
         running = args.power == "running"
-        host = driver.create_host(
-            name, ssh_key.public_key if ssh_key else None, engine.port, self, power=args.power, force=args.force_stop
-        )
+        host = driver.create_host(name, public_key, engine.port, self, power=args.power, force=args.force_stop)
         # A host that exists already (generic) gets the machine's own key put on it first.
         authorized = driver.authorize_key(name, host, ssh_key, self) if ssh_key is not None else []
         private_key = (
-            host.private_key if host.private_key is not None else ssh_key.private_key if ssh_key is not None else ""
+            host.private_key
+            if host.private_key is not None
+            else given_key
+            if given_key is not None
+            else ssh_key.private_key
+            if ssh_key is not None
+            else ""
         )  # "": no SSH (none)
         address = pulumi.Output.from_input(host.address)
         ssh_address = pulumi.Output.from_input(host.ssh_address) if host.ssh_address is not None else address

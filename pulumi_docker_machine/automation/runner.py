@@ -28,8 +28,9 @@ def quiet(_: str) -> None:
 
 
 def machine_program() -> None:
-    """A machine's stack's inline program, imported when the engine runs it (it imports Pulumi)."""
-    from ..programs.inline import machine_program as program
+    """A machine's stack's inline program, imported when the engine runs it (it imports Pulumi); a machine
+    adopted from docker-machine 0.16 has its own (adoption.py)."""
+    from .adoption import machine_program as program
 
     program()
 
