@@ -6,6 +6,7 @@ import click
 
 from ..application import Application
 from ..changing import backend_option, for_each, workspace
+from ..quiet import quiet_option
 
 
 @click.command("rm", short_help="Remove a machine")
@@ -20,6 +21,7 @@ from ..changing import backend_option, for_each, workspace
     "-y", is_flag=True, help="Assumes automatic yes to proceed with remove, without prompting further user confirmation"
 )
 @backend_option
+@quiet_option
 @click.pass_obj
 def command(app: Application, names, force, y, backend_url) -> None:
     """Remove a machine."""

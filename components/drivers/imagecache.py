@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..flock import FileLock
+from .downloads import reporter
 
 DOWNLOAD_TIMEOUT = 60  # seconds without progress
 PREFIX = "sha256-"
@@ -110,12 +111,18 @@ def _download(url: str, cache_dir: Path) -> tuple[Path, str]:
     """``url`` into a new temporary file of this download's own in ``cache_dir``; its path and SHA-256."""
     fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=TEMP_PREFIX, suffix=".part")
     digest = hashlib.sha256()
+    report = None
     try:
         with os.fdopen(fd, "wb") as out:
             with _open(url) as response:
+                report = reporter(file_name(url), _length(response))
+                done = 0
                 for chunk in iter(lambda: response.read(_CHUNK), b""):
                     digest.update(chunk)
                     out.write(chunk)
+                    done += len(chunk)
+                    if report:
+                        report.update(done)
             out.flush()
             os.fsync(out.fileno())
     except BaseException as err:
@@ -123,7 +130,16 @@ def _download(url: str, cache_dir: Path) -> tuple[Path, str]:
         if isinstance(err, OSError):
             raise ImageError(f"could not download {url}: {err}") from None
         raise
+    finally:
+        if report:
+            report.close()
     return Path(tmp), digest.hexdigest()
+
+
+def _length(response) -> Optional[int]:
+    """The size the server announced (Content-Length), for the progress bar; None when it did not say."""
+    value = response.headers.get("Content-Length") if response.headers else None
+    return int(value) if value and value.isdigit() else None
 
 
 def _publish(tmp: Path, target: Path) -> Path:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
-from typing import Callable, Optional
+import sys
+from typing import TYPE_CHECKING, Callable, Optional
+
+if TYPE_CHECKING:
+    from .progressview import LiveView
 
 # Resource type -> (line when it starts, line when it is done); None: say nothing. The steps every machine has;
 # each driver's own are in its folder (components/drivers/<name>/__init__.py, INFO.steps).
@@ -58,8 +63,32 @@ def _raised(message: str) -> str:
     return "\n".join(([before] if before else []) + raised)
 
 
+_WORD_START = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
 def _kind(resource_type: str) -> str:
-    return resource_type.rsplit(":", 1)[-1]
+    """The type's name in words: ``...:SSHKey`` -> ``SSH key``, ``...:ServerCertificate`` -> ``server certificate``."""
+    words = _WORD_START.sub(" ", resource_type.rsplit(":", 1)[-1]).split()
+    return " ".join(word if word.isupper() and len(word) > 1 else word.lower() for word in words)
+
+
+PLAIN, QUIET, LIVE = "plain", "quiet", "live"
+DONE, FAILED, STOPPED = "✔", "✘", "-"  # a step's mark in the live view
+_mode = PLAIN  # what a Progress made in this process does with its steps' lines
+
+
+def show_progress(quiet: Optional[bool]) -> None:
+    """The docker-machine command's choice (its -q/--quiet): no progress, live lines on a terminal, or plain
+    lines (standard output is not a terminal: logs stay readable). None: back to plain lines, the Automation
+    API's."""
+    global _mode
+    terminal = sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
+    _mode = PLAIN if quiet is None else QUIET if quiet else LIVE if terminal else PLAIN
+
+
+def _stack(urn: str) -> str:
+    """``urn:pulumi:STACK::project::type::name``'s stack: the machine's or swarm's name."""
+    return urn.split("::", 1)[0].rsplit(":", 1)[-1]
 
 
 class Progress:
@@ -72,6 +101,32 @@ class Progress:
         self.steps = {**all_steps(), **STEPS}
         self.failed_step: Optional[str] = None
         self.errors: list[str] = []
+        self.mode = _mode
+        self.view: Optional[LiveView] = None
+        if self.mode == LIVE:
+            from .progressview import view
+
+            self.view = view()
+        self.running: set[str] = set()  # the steps the live view shows under way
+
+    def _begin(self, urn: str, text: str) -> None:
+        if self.mode == QUIET:
+            return
+        if self.view is None:
+            self.say(text)
+            return
+        *before, label = text.splitlines()
+        for line in before:
+            self.say(line)
+        self.running.add(urn)
+        self.view.start(urn, _stack(urn), label)
+
+    def _end(self, urn: str, done: Optional[str], failed: bool = False) -> None:
+        if self.view is not None and urn in self.running:
+            self.running.discard(urn)
+            self.view.finish(urn, FAILED if failed else DONE, "failed" if failed else "")
+        if done and not failed and self.mode != QUIET:
+            self.say(done)
 
     def __call__(self, event) -> None:
         if event.resource_pre_event is not None:
@@ -81,21 +136,25 @@ class Progress:
                 return
             if op in ("delete", "delete-replaced"):
                 if self.steps.get(meta.type, (None, None))[0]:
-                    self.say(DELETING.format(what=_kind(meta.type)))
+                    self._begin(meta.urn, DELETING.format(what=_kind(meta.type)))
                 return
             start = self.steps.get(meta.type, (None, None))[0]
             if start:
-                self.say(start)
+                self._begin(meta.urn, start)
         elif event.res_outputs_event is not None:
             meta = event.res_outputs_event.metadata
             op = getattr(meta.op, "value", meta.op)
             done = self.steps.get(meta.type, (None, None))[1]
-            if done and op not in ("same", "read", "delete"):
-                self.say(done)
+            self._end(meta.urn, done if op not in ("same", "read", "delete") else None)
         elif event.res_op_failed_event is not None:
             self.failed_step = event.res_op_failed_event.metadata.type
+            self._end(event.res_op_failed_event.metadata.urn, None, failed=True)
         elif event.diagnostic_event is not None and event.diagnostic_event.severity == "error":
             self.errors.append(event.diagnostic_event.message.strip())
+        elif event.summary_event is not None and self.view is not None:
+            for urn in sorted(self.running):  # the update ended without word of them
+                self.running.discard(urn)
+                self.view.finish(urn, STOPPED)
 
     def failure(self, fallback: str, doing: str = "creating machine", tail: int = 15) -> str:
         """The failing step and the end of what it said (the remote output, for provisioning)."""
