@@ -164,3 +164,14 @@ def detect() -> str:
 
 def shell(name: str) -> Shell:
     return TABLE.get(name, POSIX)
+
+
+def chosen(name: str | None) -> Shell:
+    """The shell --shell names, else $SHELL's. A name docker-machine does not know gets bash's syntax, as it
+    does; the name goes into the hint's comment line as typed, so it must hold no line break."""
+    if not name:
+        return shell(detect())
+    problem = text_problem(name)
+    if problem:
+        raise CommandError(f"Error: --shell {name[:40]!r} {problem}: give a shell name such as bash or fish")
+    return shell(name)

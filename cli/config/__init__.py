@@ -10,7 +10,11 @@ def run(app: Application, *, names, swarm) -> None:
     """Print the connection config for machine."""
     host = app.one_host(names)
     if swarm:
-        app.abort(f"Error: {host.name} is not a swarm master.  The --swarm flag is intended for use with swarm masters")
+        from ..swarmhost import not_a_master
+
+        problem = not_a_master(host)
+        if problem:
+            app.abort(f"Error running connection boilerplate: {problem}")
     url = checked_connection(app, host)
     folder = host.machine_dir
     app.echo(

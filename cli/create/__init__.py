@@ -7,21 +7,33 @@ import click
 from pulumi_docker_machine.components.drivers import DEFAULT_DRIVER
 from pulumi_docker_machine.components.drivers.info import ENGINE_PORT
 
-from ..application import Application
+from ..application import Application, CommandError
 from ..changing import backend_option, for_each, workspace
-from ..driverflags import DRIVERS, driver_in, driver_options, to_driver_options
+from ..driverflags import DRIVERS, driver_in, driver_options, to_driver_options, unknown_driver
+from .swarmflags import swarm_master, swarm_options
 
 
 class CreateCommand(click.Command):
     """Its options are the common ones plus those of the chosen driver: ``create -d X --help`` lists X's."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        driver = driver_in(args)
+        problem = unknown_driver(driver)
+        if problem:  # before --help too: 0.16.2 looked the driver up first (its flags depend on it)
+            raise CommandError(problem)
         self.params = [p for p in self.params if not (p.name or "").startswith("driver_")]
-        self.params += driver_options(driver_in(args))
+        self.params += driver_options(driver)
         return super().parse_args(ctx, args)
 
 
-@click.command("create", cls=CreateCommand, short_help="Create a machine")
+HELP = """Create a machine.
+
+\b
+The driver's flags listed are those of -d (default: virtualbox):
+'docker-machine create -d DRIVER --help' lists another driver's flags."""
+
+
+@click.command("create", cls=CreateCommand, short_help="Create a machine", help=HELP)
 @click.argument("name")
 @click.option(
     "-d",
@@ -58,6 +70,7 @@ class CreateCommand(click.Command):
 @click.option("--engine-env", multiple=True, help="Specify environment variables to set in the engine")
 @click.option("--tls-san", multiple=True, help="Support extra SANs for TLS certs")
 @click.option("--no-docker-context", is_flag=True, help="Do not write a Docker context for the machine")
+@swarm_options
 @backend_option
 @click.pass_obj
 def command(
@@ -76,9 +89,15 @@ def command(
     backend_url,
     **flags,
 ) -> None:
-    """Create a machine."""
     from pulumi_docker_machine.automation import MachineSpec, create_machine
+    from pulumi_docker_machine.automation.machines import check_configuration
 
+    master = swarm_master(flags)
+    if master and (tls_san or no_docker_context):
+        app.abort(
+            f"Error: {'--tls-san' if tls_san else '--no-docker-context'} can't be given with --swarm-master: "
+            "a swarm's machines take the swarm's certificates and contexts; leave it out"
+        )
     options = to_driver_options(driver, flags, store_root=str(app.store.root))
     engine = {
         "install_url": engine_install_url,
@@ -93,10 +112,15 @@ def command(
         engine["port"] = options.pop(ENGINE_PORT)
     spec = MachineSpec(driver=driver, driver_options=options, engine=engine, tls_sans=list(tls_san))
     space = workspace(app, backend_url)
-    for_each(
-        app,
-        [name],
-        lambda machine, say: create_machine(
-            machine, spec, workspace=space, say=say, docker_context=not no_docker_context
-        ),
-    )
+    if master:
+        from pulumi_docker_machine.automation.swarm import create_swarm_master
+
+        for_each(app, [name], lambda machine, say: create_swarm_master(machine, spec, workspace=space, say=say))
+        return
+
+    def create(machine: str, say) -> None:
+        check_configuration(machine, spec)  # the user's mistakes first, then a missing Pulumi CLI, then "Creating"
+        space.command()
+        create_machine(machine, spec, workspace=space, say=say, docker_context=not no_docker_context)
+
+    for_each(app, [name], create)

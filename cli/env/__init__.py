@@ -22,10 +22,12 @@ def no_proxy_value(ip: str) -> tuple[str, str]:
     return "NO_PROXY", ip
 
 
-def run(app: Application, *, name, shell_name, unset, no_proxy) -> None:
+def run(app: Application, *, name, shell_name, unset, no_proxy, swarm=False) -> None:
     """Display the commands to set up the environment for the Docker client."""
-    shell = shells.shell(shell_name or shells.detect())
+    shell = shells.chosen(shell_name)
     words = ["docker-machine", "env"]
+    if swarm:
+        words.append("--swarm")
     if shell_name:
         words += ["--shell", shell_name]
     if unset:
@@ -42,6 +44,12 @@ def run(app: Application, *, name, shell_name, unset, no_proxy) -> None:
     if name:
         words.append(name)
     host = app.one_host([name] if name else [])
+    if swarm:
+        from ..swarmhost import not_a_master
+
+        problem = not_a_master(host)
+        if problem:
+            app.abort(f"Error checking TLS connection: {problem}")
     checked_connection(app, host)
     lines = [shell.set(key, value) for key, value in host.docker_env().items()]
     if no_proxy:

@@ -14,10 +14,17 @@ import click
 from pulumi_docker_machine.components.drivers import DEFAULT_DRIVER
 from pulumi_docker_machine.components.drivers.info import ENGINE_PORT
 
-from ..application import Application
+from ..application import Application, CommandError
 from ..changing import backend_option, workspace
-from ..driverflags import DRIVERS, driver_in, driver_options, per_node_options, per_node_values, to_driver_options
-from ..shells import SHELLS
+from ..driverflags import (
+    DRIVERS,
+    driver_in,
+    driver_options,
+    per_node_options,
+    per_node_values,
+    to_driver_options,
+    unknown_driver,
+)
 
 
 def swarm_driver_options(driver: str) -> list[click.Option]:
@@ -30,6 +37,9 @@ class SwarmDriverCommand(click.Command):
     """Common options plus those of the chosen driver, as ``create`` does."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        problem = unknown_driver(driver_in(args)) if self.name == "create" else None
+        if problem:
+            raise CommandError(problem)
         self.params = [p for p in self.params if not (p.name or "").startswith("driver_")]
         # scale does not know the swarm's driver before parsing: every driver's per-node flags.
         self.params += swarm_driver_options(driver_in(args)) if self.name == "create" else per_node_options(DRIVERS)
@@ -47,8 +57,6 @@ def run_one(app: Application, name: str, action) -> None:
     except (SwarmNotFound, BrokenSwarm) as err:
         app.abort(str(err))
     except (MachineError, PulumiUnavailable) as err:
-        from ..application import CommandError
-
         error = CommandError(str(err))
         error.exit_code = exit_status(err)
         raise error from None
@@ -213,7 +221,10 @@ def list_swarms(app: Application, quiet) -> None:
 @command.command("env", short_help="Display the commands to point the Docker client at a swarm's manager")
 @click.argument("name")
 @click.option(
-    "--shell", "shell_name", type=click.Choice(SHELLS), help="Force environment to be configured for a specified shell"
+    "--shell",
+    "shell_name",
+    help="Force environment to be configured for a specified shell: [fish, cmd, powershell, tcsh, emacs], "
+    "default is auto-detect (any other name: bash's syntax)",
 )
 @click.pass_obj
 def env(app: Application, name, shell_name) -> None:
@@ -227,7 +238,7 @@ def env(app: Application, name, shell_name) -> None:
     except (SwarmNotFound, BrokenSwarm) as err:
         app.abort(str(err))
     checked_connection(app, host)
-    shell = shells.shell(shell_name or shells.detect())
+    shell = shells.chosen(shell_name)
     words = ["docker-machine", "swarm", "env"] + (["--shell", shell_name] if shell_name else []) + [name]
     app.echo(
         "".join(shell.set(k, v) for k, v in host.docker_env().items()) + shell.usage_hint(" ".join(words)), nl=False

@@ -16,6 +16,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from pulumi_docker_machine.components.names import name_problem
 from pulumi_docker_machine.components.swarm.plan import count_problem, node_name, quorum_problem, swarm_name_problem
 
 from ..store import Store
@@ -61,11 +62,16 @@ class SwarmSpec:
     worker_options: list[dict[str, Any]] = field(default_factory=list)
 
     def nodes(self, role: str) -> list[dict[str, Any]]:
-        """Each node's own settings: ``{"driver_options": {...}, "labels": {...}}``, padded to the count."""
+        """Each node's own settings: ``{"driver_options": {...}, "labels": {...}, "name": machine}`` (name: when
+        not SWARM-ROLE-N), padded to the count."""
         count, given = (
             (self.managers, self.manager_options) if role == "manager" else (self.workers, self.worker_options)
         )
         return [dict(given[i]) if i < len(given) else {} for i in range(count)]
+
+    def machine_names(self, swarm: str, role: str) -> list[str]:
+        """The machine of each node of ``role``: its own name, else ``SWARM-ROLE-N``."""
+        return [node.get("name") or node_name(swarm, role, i + 1) for i, node in enumerate(self.nodes(role))]
 
     def machine_spec(self, role: str, index: int) -> MachineSpec:
         node = self.nodes(role)[index]
@@ -86,9 +92,23 @@ def swarm_workspace(
     return workspace_for(SWARMS, workspace, store, say)
 
 
+def _machine_names_problem(names: list[Any]) -> Optional[str]:
+    """The nodes' machine names (a record's Spec is untrusted): each a machine name, none twice."""
+    for index, machine in enumerate(names):
+        problem = name_problem(machine) if isinstance(machine, str) else "a node's machine name is not a string"
+        if problem:
+            return problem
+        if machine in names[:index]:
+            return f"two nodes are named {machine!r}: give each node its own machine name"
+    return None
+
+
 def check_swarm(name: str, spec: SwarmSpec, store: Store, existing: Optional[SwarmRecord] = None) -> None:
     """Name, counts, each node's driver flags, and no machine of another owner in the way. Exit 1."""
     problem = swarm_name_problem(name) or count_problem(spec.managers, spec.workers)
+    problem = problem or _machine_names_problem(
+        spec.machine_names(name, "manager") + spec.machine_names(name, "worker")
+    )
     if problem:
         raise MachineError(f"Error creating swarm: {problem}")
     info = driver_info(spec.driver)
@@ -103,9 +123,8 @@ def check_swarm(name: str, spec: SwarmSpec, store: Store, existing: Optional[Swa
                     f"per node: {len(missing)} {role}(s) have none (give them for the managers first, "
                     "then the workers)"
                 )
-    for role, count in (("manager", spec.managers), ("worker", spec.workers)):
-        for index in range(count):
-            machine = node_name(name, role, index + 1)
+    for role in ("manager", "worker"):
+        for index, machine in enumerate(spec.machine_names(name, role)):
             if store.exists(machine):
                 membership = swarm_membership(store.load(machine))
                 if not (existing and membership and membership[0] == name):
@@ -150,12 +169,8 @@ def _save_record(store: Store, name: str, spec: SwarmSpec, backend: str, state: 
         {
             "Name": name,
             "Driver": spec.driver,
-            "Managers": previous.get("Managers", [])
-            if state == "Error"
-            else [node_name(name, "manager", i + 1) for i in range(spec.managers)],
-            "Workers": previous.get("Workers", [])
-            if state == "Error"
-            else [node_name(name, "worker", i + 1) for i in range(spec.workers)],
+            "Managers": previous.get("Managers", []) if state == "Error" else spec.machine_names(name, "manager"),
+            "Workers": previous.get("Workers", []) if state == "Error" else spec.machine_names(name, "worker"),
             "Spec": spec.public_dict(),
             "Backend": backend,
             "Project": SWARM_PROJECT,
@@ -173,9 +188,7 @@ def _write_nodes(store: Store, name: str, spec: SwarmSpec, outputs: Any, backend
     out = outputs_plain(outputs)
     machines = out.get("machines") or {}
     wanted = {
-        node_name(name, role, i + 1): (role, i)
-        for role, count in (("manager", spec.managers), ("worker", spec.workers))
-        for i in range(count)
+        machine: (role, i) for role in ("manager", "worker") for i, machine in enumerate(spec.machine_names(name, role))
     }
     if not isinstance(machines, dict) or set(machines) != set(wanted):
         raise MachineError(
@@ -186,6 +199,7 @@ def _write_nodes(store: Store, name: str, spec: SwarmSpec, outputs: Any, backend
         for machine, (role, index) in wanted.items():
             host = write_machine(store, machine, spec.machine_spec(role, index), machines[machine], backend)
             host.data["Pulumi"].update({"Project": SWARM_PROJECT, "Stack": name, "Swarm": {"Name": name, "Role": role}})
+            mark_swarm_options(host, role)
             store.save(host)
     except (OSError, ValueError, KeyError) as err:
         raise MachineError(
@@ -197,6 +211,14 @@ def _write_nodes(store: Store, name: str, spec: SwarmSpec, outputs: Any, backend
     return _save_record(store, name, spec, backend, state="Running")
 
 
+def mark_swarm_options(host: Any, role: str) -> None:
+    """docker-machine's HostOptions.SwarmOptions of a node, as inspect shows them: every node is in the swarm
+    (IsSwarm, Agent), a manager is its master (what env --swarm and config --swarm accept)."""
+    options = host.data.setdefault("HostOptions", {}).setdefault("SwarmOptions", {})
+    if isinstance(options, dict):
+        options.update({"IsSwarm": True, "Agent": True, "Master": role == "manager"})
+
+
 def create_swarm(
     name: str,
     spec: SwarmSpec,
@@ -205,7 +227,49 @@ def create_swarm(
     workspace: Optional[MachineWorkspace] = None,
     say: Say = quiet,
 ) -> SwarmRecord:
+    creating = f"Creating swarm {name} ({spec.managers} manager(s), {spec.workers} worker(s))..."
+    done = [
+        f"Swarm {name} is up and running!",
+        f"To point your Docker client at a manager, run: docker-machine swarm env {name}",
+    ]
+    return _create(name, spec, swarm_workspace(store, workspace, say), say, creating, done)
+
+
+def create_swarm_master(
+    name: str,
+    spec: MachineSpec,
+    *,
+    store: Optional[Store] = None,
+    workspace: Optional[MachineWorkspace] = None,
+    say: Say = quiet,
+) -> SwarmRecord:
+    """``docker-machine create NAME --swarm-master``: machine NAME made as the one manager of a new swarm-mode
+    swarm also named NAME (its own stack: ``swarm scale NAME`` adds workers, ``swarm rm NAME`` removes both)."""
     workspace = swarm_workspace(store, workspace, say)
+    if workspace.store.exists(name):
+        raise MachineError(f'Docker machine "{name}" already exists')
+    per_node = driver_info(spec.driver).per_node  # the generic driver's address: a node's own, not the swarm's
+    swarm = SwarmSpec(
+        driver=spec.driver,
+        driver_options={k: v for k, v in spec.driver_options.items() if k not in per_node},
+        engine=dict(spec.engine),
+        manager_options=[
+            {"name": name, "driver_options": {k: v for k, v in spec.driver_options.items() if k in per_node}}
+        ],
+    )
+    done = [
+        "Docker is up and running!",
+        f"{name} is the manager of the swarm-mode swarm {name}: 'docker-machine swarm scale {name} --workers N' "
+        "adds workers, 'docker-machine swarm rm' removes it",
+        "To see how to connect your Docker Client to the Docker Engine running on this virtual machine, run: "
+        f"docker-machine env {name}",
+    ]
+    return _create(name, swarm, workspace, say, "Creating machine...", done)
+
+
+def _create(
+    name: str, spec: SwarmSpec, workspace: MachineWorkspace, say: Say, creating: str, done: list[str]
+) -> SwarmRecord:
     store = workspace.store
     existing = None
     try:
@@ -215,13 +279,14 @@ def create_swarm(
     if existing is not None and existing.state != "Error":
         raise MachineError(f'Docker swarm "{name}" already exists')
     check_swarm(name, spec, store, existing)
+    workspace.command()  # a missing Pulumi CLI is said before anything says it is creating
     say("Running pre-create checks...")
     checked = pre_create_checks(MachineSpec(driver=spec.driver, driver_options=spec.driver_options))
     spec = dataclasses.replace(spec, driver_options=checked.driver_options)
-    say(f"Creating swarm {name} ({spec.managers} manager(s), {spec.workers} worker(s))...")
+    say(creating)
     record = _update(workspace, name, spec, say, "creating swarm")
-    say(f"Swarm {name} is up and running!")
-    say(f"To point your Docker client at a manager, run: docker-machine swarm env {name}")
+    for line in done:
+        say(line)
     return record
 
 
