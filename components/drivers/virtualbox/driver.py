@@ -46,6 +46,32 @@ class VirtualBoxDriver(Driver):
     state: str = "running"
     storage_path: Optional[str] = None  # the machine store; default MACHINE_STORAGE_PATH or ~/.docker/machine
     ssh_timeout: int = 300
+    share_folder: Optional[str] = None  # "DIR:NAME" (docker-machine's format), or DIR alone
+    no_share: bool = False  # no folder is shared unless share_folder names one
+    host_dns_resolver: bool = False
+    no_dns_proxy: bool = False
+    hostonly_nicpromisc: str = "deny"
+    hostonly_no_dhcp: bool = False  # always so: addresses are static (cloud-init's)
+    no_vtx_check: bool = False  # no check is made: VirtualBox refuses a 64-bit guest without VT-x itself
+    ui_type: str = "headless"
+    import_boot2docker_vm: Optional[str] = None  # refused: boot2docker-cli's VMs
+
+    def share(self) -> tuple[str, str]:
+        """(host folder, share name): docker-machine's parseShareFolder (the part after the last ':' is the name;
+        without one the name is the folder without its leading '/')."""
+        if not self.share_folder or self.no_share:
+            return "", ""
+        folder, _, name = self.share_folder.rpartition(":")
+        if not folder:
+            folder, name = self.share_folder, self.share_folder.lstrip("/")
+        return folder, name
+
+    def dns(self) -> tuple[str, str]:
+        """(--natdnshostresolver1, --natdnsproxy1): docker-machine's pair when either flag is given (its default
+        was the proxy on, the resolver off); without them the host resolver, as machines here always had."""
+        if not (self.host_dns_resolver or self.no_dns_proxy):
+            return "on", ""
+        return ("on" if self.host_dns_resolver else "off"), ("off" if self.no_dns_proxy else "on")
 
     def props(self, machine_name: str) -> dict:
         store = Path(self.storage_path or default_store_root())
@@ -67,9 +93,27 @@ class VirtualBoxDriver(Driver):
             "hostname": machine_name,
             "state": self.state,
             "ssh_timeout": self.ssh_timeout,
+            "nat_dns_host_resolver": self.dns()[0],
+            "nat_dns_proxy": self.dns()[1],
+            "hostonly_nicpromisc": self.hostonly_nicpromisc,
+            "share_dir": self.share()[0],
+            "share_name": self.share()[1],
+            "ui_type": self.ui_type,
         }
 
     def validate(self, machine_name: str) -> None:
+        if self.import_boot2docker_vm:
+            raise DriverArgumentError(
+                "--virtualbox-import-boot2docker-vm is not supported: it copied a VM of boot2docker-cli (retired "
+                "in 2015) and its SSH key; create a new machine instead"
+            )
+        folder, name = self.share()
+        if folder and (not Path(folder).is_absolute() or not name or "\x00" in folder):
+            raise DriverArgumentError(
+                f"virtualbox share folder {self.share_folder!r} must look like /absolute/dir:name"
+            )
+        if folder and not Path(folder).is_dir():
+            raise DriverArgumentError(f"virtualbox share folder {folder} is not a folder on this computer")
         problems = validate(self.props(machine_name), require_key=False)
         if problems:
             raise DriverArgumentError(f"virtualbox {problems[0][1]}")

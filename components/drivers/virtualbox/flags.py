@@ -1,7 +1,7 @@
 """docker-machine's virtualbox driver flags, as rows (components/drivers/info.py): data only, so ``create --help``
 imports no Pulumi (the VM provider)."""
 
-from ..info import INT, STR
+from ..info import BOOL, INT, STR
 
 FLAGS = (
     ("--virtualbox-memory", "memory", INT, 1024, "VIRTUALBOX_MEMORY_SIZE", "Size of memory for host in MB"),
@@ -46,5 +46,81 @@ FLAGS = (
         "82540EM",
         "VIRTUALBOX_HOSTONLY_NIC_TYPE",
         "Specify the Host Only Network Adapter Type",
+    ),
+    (
+        "--virtualbox-share-folder",
+        "share_folder",
+        STR,
+        "",
+        "VIRTUALBOX_SHARE_FOLDER",
+        "Mount the specified directory instead of the default home location. Format: dir:name (a VirtualBox "
+        "shared folder, automounted by a guest with Guest Additions: boot2docker's ISO, not the Ubuntu image)",
+    ),
+    (
+        "--virtualbox-no-share",
+        "no_share",
+        BOOL,
+        False,
+        "VIRTUALBOX_NO_SHARE",
+        "Disable the mount of your home directory (here no folder is shared unless --virtualbox-share-folder "
+        "names one)",
+    ),
+    (
+        "--virtualbox-host-dns-resolver",
+        "host_dns_resolver",
+        BOOL,
+        False,
+        "VIRTUALBOX_HOST_DNS_RESOLVER",
+        "Use the host DNS resolver (also the default here when neither DNS flag is given)",
+    ),
+    (
+        "--virtualbox-no-dns-proxy",
+        "no_dns_proxy",
+        BOOL,
+        False,
+        "VIRTUALBOX_NO_DNS_PROXY",
+        "Disable proxying all DNS requests to the host",
+    ),
+    (
+        "--virtualbox-hostonly-nicpromisc",
+        "hostonly_nicpromisc",
+        STR,
+        "deny",
+        "VIRTUALBOX_HOSTONLY_NIC_PROMISC",
+        "Specify the Host Only Network Adapter Promiscuous Mode (deny, allow-vms, allow-all)",
+    ),
+    (
+        "--virtualbox-hostonly-no-dhcp",
+        "hostonly_no_dhcp",
+        BOOL,
+        False,
+        "VIRTUALBOX_HOSTONLY_NO_DHCP",
+        "Disable the Host Only DHCP Server (always so here: the guest's host-only address is static, set by "
+        "cloud-init)",
+    ),
+    (
+        "--virtualbox-no-vtx-check",
+        "no_vtx_check",
+        BOOL,
+        False,
+        "VIRTUALBOX_NO_VTX_CHECK",
+        "Disable checking for the availability of hardware virtualization before the vm is started (no such "
+        "check is made here: VirtualBox itself refuses a 64-bit guest without it)",
+    ),
+    (
+        "--virtualbox-ui-type",
+        "ui_type",
+        STR,
+        "headless",
+        "VIRTUALBOX_UI_TYPE",
+        "Specify the UI Type: (gui|sdl|headless|separate)",
+    ),
+    (
+        "--virtualbox-import-boot2docker-vm",
+        "import_boot2docker_vm",
+        STR,
+        "",
+        "VIRTUALBOX_BOOT2DOCKER_IMPORT_VM",
+        "Not supported: it imported a VM of boot2docker-cli (retired in 2015); create a new machine instead",
     ),
 )

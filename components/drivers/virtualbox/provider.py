@@ -49,7 +49,7 @@ BOOT2DOCKER_MAGIC = b"boot2docker, please format-me"
 ACPI_TIMEOUT = 60  # seconds a guest gets to power off after the ACPI power button, before a hard power-off
 
 # What a change of each input does.
-REPLACE_ON = (
+REPLACE_ON: tuple[str, ...] = (
     "name",
     "machine_dir",
     "image_url",
@@ -64,7 +64,19 @@ REPLACE_ON = (
     "nat_nictype",
     "hostonly_nictype",
 )
-UPDATE_IN_PLACE = ("memory", "cpus", "state", "force_stop")
+UPDATE_IN_PLACE = ("memory", "cpus", "state", "force_stop", "ui_type")
+# Inputs added after machines were made (docker-machine 0.16.2's flags): a state without one had its default.
+LATER_DEFAULTS = {
+    "nat_dns_host_resolver": "on",
+    "nat_dns_proxy": "",  # "": VirtualBox's own (not passed)
+    "hostonly_nicpromisc": "deny",
+    "share_dir": "",
+    "share_name": "",
+    "ui_type": "headless",
+}
+REPLACE_ON += ("nat_dns_host_resolver", "nat_dns_proxy", "hostonly_nicpromisc", "share_dir", "share_name")
+PROMISC_MODES = ("deny", "allow-vms", "allow-all")
+UI_TYPES = ("gui", "sdl", "headless", "separate")
 
 STATES = {"running": "Running", "poweroff": "Stopped", "aborted": "Stopped", "paused": "Paused", "saved": "Saved"}
 
@@ -112,6 +124,20 @@ def validate(props: dict[str, Any], require_key: bool = True) -> list[tuple[str,
             ipaddress.ip_address(wanted) not in interface.network or ipaddress.ip_address(wanted) == interface.ip
         ):
             problems.append(("ip_address", f"ip_address {wanted} is not a guest address in {interface.network}"))
+    if props.get("hostonly_nicpromisc", "deny") not in PROMISC_MODES:
+        problems.append(
+            (
+                "hostonly_nicpromisc",
+                f"hostonly_nicpromisc must be one of {', '.join(PROMISC_MODES)}, not {props.get('hostonly_nicpromisc')!r}",
+            )
+        )
+    if props.get("ui_type", "headless") not in UI_TYPES:
+        problems.append(("ui_type", f"ui_type must be one of {', '.join(UI_TYPES)}, not {props.get('ui_type')!r}"))
+    for key in ("nat_dns_host_resolver", "nat_dns_proxy"):
+        if props.get(key, LATER_DEFAULTS[key]) not in ("on", "off", LATER_DEFAULTS[key]):
+            problems.append((key, f"{key} must be on or off, not {props.get(key)!r}"))
+    if bool(props.get("share_dir")) != bool(props.get("share_name")):
+        problems.append(("share_dir", "a shared folder needs both its host folder and its name"))
     if props.get("state", "running") not in ("running", "stopped"):
         problems.append(("state", f"state must be running or stopped, not {props.get('state')!r}"))
     if require_key and not props.get("public_key"):
@@ -163,6 +189,28 @@ def choose_address(props: dict[str, Any]) -> str:
         if str(host) not in taken:
             return str(host)
     raise VBoxManageError(f"no free address left on the host-only network {network}")
+
+
+def network_args(props: dict[str, Any]) -> list[str]:
+    """modifyvm's options for the NAT DNS and the host-only NIC's promiscuous mode (only what differs from
+    VirtualBox's own defaults beyond the host resolver, which has always been set)."""
+    args = ["--natdnshostresolver1", props.get("nat_dns_host_resolver") or LATER_DEFAULTS["nat_dns_host_resolver"]]
+    if props.get("nat_dns_proxy"):
+        args += ["--natdnsproxy1", props["nat_dns_proxy"]]
+    if (props.get("hostonly_nicpromisc") or "deny") != "deny":
+        args += ["--nicpromisc2", props["hostonly_nicpromisc"]]
+    return args
+
+
+def share_commands(vm_uuid: str, props: dict[str, Any]) -> list[list[str]]:
+    """docker-machine's shared folder: added with automount, symlinks allowed in it."""
+    if not props.get("share_dir"):
+        return []
+    name = props["share_name"]
+    return [
+        ["sharedfolder", "add", vm_uuid, "--name", name, "--hostpath", props["share_dir"], "--automount"],
+        ["setextradata", vm_uuid, f"VBoxInternal2/SharedFoldersEnableSymlinksCreate/{name}", "1"],
+    ]
 
 
 def random_mac() -> str:
@@ -290,8 +338,7 @@ class VirtualBoxVMProvider(ResourceProvider):
                 nat_mac.replace(":", ""),
                 "--natpf1",
                 f"ssh,tcp,127.0.0.1,{port},,22",
-                "--natdnshostresolver1",
-                "on",
+                *network_args(props),
                 "--nic2",
                 "hostonly",
                 "--nictype2",
@@ -333,6 +380,8 @@ class VirtualBoxVMProvider(ResourceProvider):
                     "--medium",
                     medium,
                 )
+            for command in share_commands(vm_uuid, props):
+                vbox.run(*command)
             (machine_dir / IP_FILE).write_text(address + "\n")
             outs = {
                 **props,
@@ -355,7 +404,7 @@ class VirtualBoxVMProvider(ResourceProvider):
         return CreateResult(vm_uuid, outs)
 
     def _start(self, vbox: VBoxManage, vm_uuid: str, outs: dict[str, Any]) -> dict[str, Any]:
-        vbox.run("startvm", vm_uuid, "--type", "headless", timeout=300)
+        vbox.run("startvm", vm_uuid, "--type", outs.get("ui_type") or "headless", timeout=300)
         wait_for_ssh(outs["ssh_host"], int(outs["ssh_port"]), float(outs.get("ssh_timeout") or 300))
         # With Guest Additions the guest reports its host-only address; else it is the one cloud-init set.
         reported = vbox.run("guestproperty", "get", vm_uuid, "/VirtualBox/GuestInfo/Net/1/V4/IP").strip()
@@ -403,6 +452,8 @@ class VirtualBoxVMProvider(ResourceProvider):
             new = news.get(key)
             if key == "ip_address" and not new:
                 return False  # chosen at create: no wish, no change
+            if key in LATER_DEFAULTS:
+                return (new or LATER_DEFAULTS[key]) != (olds.get(key) or LATER_DEFAULTS[key])
             return new != olds.get(key)
 
         replaces = [key for key in REPLACE_ON if changed(key)]
