@@ -13,9 +13,23 @@ from typing import Any, Optional
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import MachineMocks, run_program
+from tests.conftest import MachineMocks, RecordingMonitor, run_program
 
 SECURITY_GROUP_IDS = {"xxxxx": "sg-0aaaa0000aaaa0000", "shared": "sg-0bbbb0000bbbb0000"}
+IPV6_ADDRESS = "2001:db8::10"
+
+
+class TimeoutsMonitor(RecordingMonitor):
+    """The suite's monitor, also keeping each resource's custom create timeout."""
+
+    def __init__(self, mocks) -> None:
+        super().__init__(mocks)
+        self.custom_timeouts: dict[str, str] = {}
+
+    def RegisterResource(self, request):
+        if request.HasField("customTimeouts") and request.customTimeouts.create:
+            self.custom_timeouts[request.name] = request.customTimeouts.create
+        return super().RegisterResource(request)
 
 
 @dataclass
@@ -25,6 +39,16 @@ class FlagMocks(MachineMocks):
 
     root_device: str = "/dev/sda1"
     asked: list = field(default_factory=list)
+
+    def new_resource(self, args):
+        id_, state = super().new_resource(args)
+        if args.typ == "openstack:compute/instance:Instance":  # what Nova reports of a new server
+            state = {**state, "accessIpV4": self.vm_address, "accessIpV6": IPV6_ADDRESS}
+            with self._lock:
+                next(r for r in self.resources if (r.typ, r.name) == (args.typ, args.name)).state.update(state)
+        elif args.typ in ("openstack:compute/keypair:Keypair", "openstack:networking/secGroup:SecGroup"):
+            state = {**state, "name": state.get("name") or f"{args.name}-4f2a9c1"}  # Pulumi's auto-name
+        return id_, state
 
     def call(self, args):
         if args.token == "aws:ec2/getSecurityGroups:getSecurityGroups":
@@ -93,7 +117,13 @@ def build(created: Created, mocks: Optional[MachineMocks] = None) -> MachineMock
         machine = DockerMachine(created.name, machine_args(created.spec))
         return {"ip": machine.ip, "ssh_private_key": machine.ssh_private_key, "ssh_port": machine.ssh_port}
 
-    mocks.outputs = run_program(mocks, program)
+    import tests.conftest as conftest
+
+    conftest.RecordingMonitor = TimeoutsMonitor  # run_program's monitor, keeping custom timeouts too
+    try:
+        mocks.outputs = run_program(mocks, program)
+    finally:
+        conftest.RecordingMonitor = RecordingMonitor
     return mocks
 
 

@@ -24,12 +24,14 @@ from typing import Any, ClassVar, Optional, Sequence
 import pulumi
 
 from ..base import Driver, DriverArgumentError, MachineHost, check_cidrs, child_opts, secret_field
+from ..userkey import read_private_key
 
 SDK_MISSING = "the openstack driver needs its SDK: pip install 'pulumi-docker-machine[openstack]'"
 DEFAULT_IMAGE = "Ubuntu 24.04"
 DEFAULT_FLAVOR = "m1.small"
 _NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,255}$")  # OpenStack names: any printable text
 _URL = re.compile(r"^https?://[^\s/]+(/\S*)?$")
+ENDPOINT_TYPES = ("adminURL", "internalURL", "publicURL", "admin", "internal", "public")
 # Ways the provider finds credentials without a user name and password of ours.
 _CLOUD_ENV = ("OS_CLOUD",)
 _TOKEN_ENV = ("OS_TOKEN", "OS_AUTH_TOKEN", "OS_APPLICATION_CREDENTIAL_ID", "OS_APPLICATION_CREDENTIAL_NAME")
@@ -101,8 +103,35 @@ class OpenStackDriver(Driver):
     ssh_user: str = "ubuntu"
     ssh_port: int = 22
     source_ranges: Sequence[str] = ("0.0.0.0/0",)
+    # cloud-init user data: the file's contents, a secret (it may hold credentials); the path is kept for display
+    # as docker-machine's UserDataFile. Nova takes 65535 bytes of base64: 49149 bytes of data.
+    user_data: Optional[pulumi.Input[str]] = secret_field()
+    user_data_file: Optional[str] = None
+    user_data_limit: ClassVar[int] = 49149
+    keypair_name: Optional[str] = None  # an existing key pair, whose private half is private_key_file
+    private_key_file: Optional[str] = None
+    cacert: Optional[str] = None
+    insecure: bool = False
+    config_drive: bool = False
+    metadata: Any = None  # a mapping, or docker-machine's "key1,value1,key2,value2" too
+    ip_version: int = 4
+    nova_network: bool = False  # refused: removed from OpenStack
+    endpoint_type: Optional[str] = None
+    domain_id: Optional[str] = None
+    active_timeout: Optional[int] = None  # seconds for the server to become ACTIVE
+
+    @property
+    def uses_generated_key(self) -> bool:  # type: ignore[override]
+        return self.private_key_file is None
 
     def __post_init__(self) -> None:
+        if isinstance(self.metadata, str):
+            parts = [part.strip() for part in self.metadata.split(",")]
+            if len(parts) % 2:
+                raise DriverArgumentError(
+                    "openstack --openstack-metadata: give key,value pairs: key1,value1,key2,value2"
+                )
+            object.__setattr__(self, "metadata", dict(zip(parts[0::2], parts[1::2], strict=True)))
         # docker-machine's --openstack-sec-groups is one comma-separated value.
         if isinstance(self.sec_groups, str):
             object.__setattr__(self, "sec_groups", tuple(g.strip() for g in self.sec_groups.split(",") if g.strip()))
@@ -116,8 +145,53 @@ class OpenStackDriver(Driver):
     def _explicit_credentials(self) -> bool:
         return any(
             v is not None
-            for v in (self.auth_url, self.username, self.password, self.tenant_name, self.tenant_id, self.domain_name)
-        )
+            for v in (
+                self.auth_url,
+                self.username,
+                self.password,
+                self.tenant_name,
+                self.tenant_id,
+                self.domain_name,
+                self.domain_id,
+                self.cacert,
+                self.endpoint_type,
+            )
+        ) or bool(self.insecure)
+
+    def _check_0_16_flags(self) -> None:
+        """The flags docker-machine 0.16.2 had beyond the first ones, with its own refusals where it had them."""
+        if (self.keypair_name is None) != (self.private_key_file is None):
+            raise DriverArgumentError("Both KeyPairName and PrivateKeyFile must be specified")  # docker-machine's
+        if self.keypair_name is not None and not _NAME.match(self.keypair_name):
+            raise DriverArgumentError(f"openstack keypair name {self.keypair_name!r} is not a name")
+        if self.private_key_file is not None:
+            read_private_key(self.private_key_file, "--openstack-private-key-file")
+        if self.cacert is not None and not os.path.isfile(os.path.expanduser(self.cacert)):
+            raise DriverArgumentError(f"openstack --openstack-cacert {self.cacert} is not a file")
+        for key, value in dict(self.metadata or {}).items():
+            if not (isinstance(key, str) and key.strip() and isinstance(value, str) and len(key) <= 255):
+                raise DriverArgumentError(f"openstack metadata {key!r}={value!r}: a key of text and a value of text")
+        if self.ip_version not in (4, 6):
+            raise DriverArgumentError(f"openstack --openstack-ip-version {self.ip_version!r} is neither 4 nor 6")
+        if self.nova_network:
+            raise DriverArgumentError(
+                "--openstack-nova-network is not supported: nova-network was removed from OpenStack (Rocky, 2018) "
+                "and every cloud uses Neutron; leave it out"
+            )
+        if self.endpoint_type is not None and self.endpoint_type not in ENDPOINT_TYPES:
+            raise DriverArgumentError(
+                f"openstack --openstack-endpoint-type {self.endpoint_type!r} is not adminURL, internalURL or publicURL"
+            )
+        if self.domain_id is not None and not (_NAME.match(self.domain_id) and self.domain_id.strip()):
+            raise DriverArgumentError(f"openstack --openstack-domain-id {self.domain_id!r} is not an ID")
+        if self.active_timeout is not None and (
+            isinstance(self.active_timeout, bool) or not 1 <= int(self.active_timeout) <= 86400
+        ):
+            raise DriverArgumentError(
+                f"openstack --openstack-active-timeout {self.active_timeout!r} is not a number of seconds"
+            )
+        if isinstance(self.user_data, str) and len(self.user_data.encode()) > self.user_data_limit:
+            raise DriverArgumentError(f"openstack user data is larger than the {self.user_data_limit} bytes it takes")
 
     def _flavor(self) -> tuple[Optional[str], Optional[str]]:
         """(flavor_name, flavor_id) as passed to the server: an ID wins over the (default) name."""
@@ -176,6 +250,7 @@ class OpenStackDriver(Driver):
         if not self.source_ranges:
             raise DriverArgumentError("openstack source ranges are empty: give at least one CIDR such as 0.0.0.0/0")
         check_cidrs(self.source_ranges, "openstack source range")
+        self._check_0_16_flags()
 
     def _check_credentials(self) -> None:
         if self.auth_url is not None and not _URL.match(str(self.auth_url)):
@@ -223,6 +298,10 @@ class OpenStackDriver(Driver):
             tenant_name=self.tenant_name,
             tenant_id=self.tenant_id,
             domain_name=self.domain_name,
+            domain_id=self.domain_id,
+            cacert_file=os.path.expanduser(self.cacert) if self.cacert else None,
+            insecure=True if self.insecure else None,
+            endpoint_type=self.endpoint_type,
             region=self.region,
             opts=child_opts(parent),
         )
@@ -232,8 +311,14 @@ class OpenStackDriver(Driver):
         provider = self._provider(machine_name, parent)
         opts = child_opts(parent, provider)
         region = self.region
-        # Names are left to Pulumi's auto-naming (name-suffix): Nova key pair names are unique per user.
-        key_pair = os_.compute.Keypair(f"{machine_name}-key", public_key=public_key, region=region, opts=opts)
+        private_key: Optional[str] = None
+        key_name: pulumi.Input[str]
+        if self.keypair_name is not None and self.private_key_file is not None:
+            private_key, _ = read_private_key(self.private_key_file, "--openstack-private-key-file")
+            key_name = self.keypair_name  # the user's key pair: not ours to make or delete
+        else:
+            # Names are left to Pulumi's auto-naming (name-suffix): Nova key pair names are unique per user.
+            key_name = os_.compute.Keypair(f"{machine_name}-key", public_key=public_key, region=region, opts=opts).name
         group = os_.networking.SecGroup(
             f"{machine_name}-secgroup",
             description=f"docker-machine {machine_name}: SSH and the Docker TLS port",
@@ -243,7 +328,7 @@ class OpenStackDriver(Driver):
         # A new Neutron group lets everything out and nothing in: these rules are all it lets in.
         rules: list[pulumi.Resource] = []
         for port in dict.fromkeys([int(self.ssh_port), int(engine_port)]):
-            for cidr in self.source_ranges:
+            for cidr in self._sources():
                 rules.append(
                     os_.networking.SecGroupRule(
                         f"{machine_name}-in-tcp-{port}-{_slug(cidr)}",
@@ -269,19 +354,28 @@ class OpenStackDriver(Driver):
             flavor_id=flavor_id,
             image_name=image_name,
             image_id=image_id,
-            key_pair=key_pair.name,
+            key_pair=key_name,
             security_groups=[group.name, *self.sec_groups],
             networks=[network],
             availability_zone=self.availability_zone,
             power_state="active" if power == "running" else "shutoff",
-            metadata={"docker-machine": machine_name},
+            metadata={**dict(self.metadata or {}), "docker-machine": machine_name},
+            config_drive=True if self.config_drive else None,
+            user_data=pulumi.Output.secret(self.user_data) if self.user_data is not None else None,
             region=region,
             # A swarm adds its group to the server's port (PortSecGroupAssociate); a refresh would read it
             # into the server's security_groups, and the next update would take it off again.
-            opts=child_opts(parent, provider, ignore_changes=["securityGroups"]),
+            opts=child_opts(
+                parent,
+                provider,
+                ignore_changes=["securityGroups"],
+                custom_timeouts=(
+                    pulumi.CustomTimeouts(create=f"{int(self.active_timeout)}s") if self.active_timeout else None
+                ),
+            ),
         )
         waits: list[pulumi.Resource] = list(rules)
-        address: pulumi.Input[str] = instance.access_ip_v4
+        address: pulumi.Input[str] = instance.access_ip_v6 if self.ip_version == 6 else instance.access_ip_v4
         if self.floating_ip_pool:
             floating = os_.networking.FloatingIp(
                 f"{machine_name}-floating-ip",
@@ -303,11 +397,19 @@ class OpenStackDriver(Driver):
             address=address,
             ssh_user=self.ssh_user,
             ssh_port=int(self.ssh_port),
+            private_key=None if private_key is None else pulumi.Output.secret(private_key),
             depends_on=waits,
             private_address=instance.access_ip_v4,
             vm=instance,
             provider=provider,
         )
+
+    def _sources(self) -> Sequence[str]:
+        """Where SSH and the Docker port are open from: with --openstack-ip-version 6 the default range covers
+        IPv6 too (the machine is reached at its IPv6 address)."""
+        if self.ip_version == 6 and tuple(self.source_ranges) == ("0.0.0.0/0",):
+            return ("0.0.0.0/0", "::/0")
+        return self.source_ranges
 
     def cluster_firewall(self, cluster, members, others, ports, parent) -> list[pulumi.Resource]:
         """One security group whose rules admit only its own members (``remote_group_id`` = itself) and the

@@ -2,7 +2,7 @@
 imports neither Pulumi nor pulumi-openstack (an optional extra).
 """
 
-from ..info import INT, STR
+from ..info import BOOL, INT, STR
 
 FLAGS = (
     ("--openstack-auth-url", "auth_url", STR, "", "OS_AUTH_URL", "OpenStack authentication URL"),
@@ -65,4 +65,80 @@ FLAGS = (
     ),
     ("--openstack-ssh-user", "ssh_user", STR, "ubuntu", "OS_SSH_USER", "OpenStack SSH user"),
     ("--openstack-ssh-port", "ssh_port", INT, 22, "OS_SSH_PORT", "OpenStack SSH port"),
+    (
+        "--openstack-user-data-file",
+        "user_data",
+        STR,
+        "",
+        "OS_USER_DATA_FILE",
+        "File containing an openstack userdata script",
+    ),
+    (
+        "--openstack-keypair-name",
+        "keypair_name",
+        STR,
+        "",
+        "OS_KEYPAIR_NAME",
+        "OpenStack keypair to use to SSH to the instance (with --openstack-private-key-file)",
+    ),
+    (
+        "--openstack-private-key-file",
+        "private_key_file",
+        STR,
+        "",
+        "OS_PRIVATE_KEY_FILE",
+        "Private keyfile to use for SSH (absolute path): the keypair's private half, the machine's key (kept as "
+        "a secret in its state and store, as docker-machine copied it)",
+    ),
+    ("--openstack-cacert", "cacert", STR, "", "OS_CACERT", "CA certificate bundle to verify against"),
+    ("--openstack-insecure", "insecure", BOOL, False, "OS_INSECURE", "Disable TLS credential checking."),
+    (
+        "--openstack-config-drive",
+        "config_drive",
+        BOOL,
+        False,
+        "OS_CONFIG_DRIVE",
+        "Enables the OpenStack config drive for the instance",
+    ),
+    (
+        "--openstack-metadata",
+        "metadata",
+        STR,
+        "",
+        "OS_METADATA",
+        "OpenStack Instance Metadata (e.g. key1,value1,key2,value2)",
+    ),
+    (
+        "--openstack-ip-version",
+        "ip_version",
+        INT,
+        4,
+        "OS_IP_VERSION",
+        "OpenStack version of IP address assigned for the machine (4 or 6; a floating IP is used first)",
+    ),
+    (
+        "--openstack-nova-network",
+        "nova_network",
+        BOOL,
+        False,
+        "OS_NOVA_NETWORK",
+        "Not supported: nova-network was removed from OpenStack (Rocky, 2018); clouds use Neutron",
+    ),
+    (
+        "--openstack-endpoint-type",
+        "endpoint_type",
+        STR,
+        "",
+        "OS_ENDPOINT_TYPE",
+        "OpenStack endpoint type (adminURL, internalURL or publicURL)",
+    ),
+    ("--openstack-domain-id", "domain_id", STR, "", "OS_DOMAIN_ID", "OpenStack domain ID (identity v3 only)"),
+    (
+        "--openstack-active-timeout",
+        "active_timeout",
+        INT,
+        "",
+        "OS_ACTIVE_TIMEOUT",
+        "OpenStack active timeout in seconds (docker-machine's default 200; not given: the provider's 30 minutes)",
+    ),
 )
