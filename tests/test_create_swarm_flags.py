@@ -1,0 +1,188 @@
+"""docker-machine 0.16.2's ``create --swarm*`` flags and ``env --swarm``/``config --swarm`` on swarm mode (#22 §1;
+the mapping: cli/create/swarmflags.py). Refusals and the --swarm answers through the installed script without the
+engine; the mapping itself once for real: ``create --swarm-master --swarm`` on a test host, then ``env --swarm``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(sys.executable).parent / "docker-machine"
+SWARM_CREATE = "make a swarm-mode swarm with 'docker-machine swarm create' (or 'create --swarm-master')"
+NOT_MASTER = '"{}" is not a swarm master. The --swarm flag is intended for use with swarm masters'
+
+
+def dm(world, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, **world.env, "PATH": "/nonexistent", "DOCKER_MACHINE_PULUMI_INSTALL": "never"}
+    return subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, env=env, timeout=60)
+
+
+NONE = ("create", "-d", "none", "--url", "tcp://192.0.2.1:2376")
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (
+            ["--swarm", "--swarm-discovery", "token://abc"],
+            "Error: --swarm without --swarm-master joins a classic Swarm cluster through its discovery service, which "
+            "swarm mode has not: add nodes to a swarm of ours with 'docker-machine swarm scale SWARM --workers N', "
+            f"or {SWARM_CREATE}",
+        ),
+        (
+            ["--swarm-master", "--swarm-image", "swarm:1.2.9"],
+            "Error: --swarm-image 'swarm:1.2.9' runs classic Swarm's container; swarm mode is in the engine: leave it "
+            f"out, or {SWARM_CREATE}",
+        ),
+        (
+            ["--swarm-master", "--swarm-strategy", "binpack"],
+            f"Error: --swarm-strategy 'binpack' is classic Swarm's; swarm mode spreads tasks: leave it out, or {SWARM_CREATE}",
+        ),
+        (
+            ["--swarm-master", "--swarm-host", "tcp://0.0.0.0:3377"],
+            "Error: --swarm-host 'tcp://0.0.0.0:3377' is classic Swarm's port; swarm mode serves on the engine's: "
+            f"leave it out, or {SWARM_CREATE}",
+        ),
+        (
+            ["--swarm-master", "--swarm-addr", "10.0.0.5"],
+            "Error: --swarm-addr '10.0.0.5' is not supported: the swarm advertises the machine's own address: leave "
+            f"it out, or {SWARM_CREATE}",
+        ),
+        (
+            ["--swarm-master", "--swarm-opt", "heartbeat=5s"],
+            "Error: --swarm-opt 'heartbeat=5s' takes classic Swarm's manage flags, which swarm mode has not: leave it "
+            f"out, or {SWARM_CREATE}",
+        ),
+        (
+            ["--swarm", "--swarm-master", "--swarm-join-opt", "ttl=30s"],
+            "Error: --swarm-join-opt 'ttl=30s' takes classic Swarm's join flags, which swarm mode has not: leave it "
+            f"out, or {SWARM_CREATE}",
+        ),
+        (
+            ["--swarm-master", "--swarm-experimental"],
+            "Error: --swarm-experimental is classic Swarm's (the engine's: --engine-opt experimental): leave it out, "
+            f"or {SWARM_CREATE}",
+        ),
+        (
+            ["--swarm-discovery", "consul"],  # 0.16.2 checks the URL's form whether or not --swarm is given
+            "Error parsing swarm discovery: Swarm Discovery URL was in the wrong format: consul",
+        ),
+        (
+            ["--swarm-master", "--tls-san", "dev.example.com"],
+            "Error: --tls-san can't be given with --swarm-master: a swarm's machines take the swarm's certificates "
+            "and contexts; leave it out",
+        ),
+    ],
+)
+def test_what_swarm_mode_cannot_do_is_one_line_exit_1_and_nothing_made(world, flags, message):
+    done = dm(world, *NONE, *flags, "dev")
+    assert (done.returncode, done.stdout, done.stderr) == (1, "", message + "\n")
+    assert not world.root.exists()
+
+
+def test_what_maps_is_taken_before_the_engine_is_asked(world):
+    """0.16.2's defaults given explicitly, a discovery URL and MACHINE_SWARM_IMAGE at its default go through the
+    checks: what stops the command is the Pulumi CLI (absent here), said before anything is made."""
+    done = subprocess.run(
+        [
+            str(SCRIPT),
+            *NONE,
+            "--swarm",
+            "--swarm-master",
+            "--swarm-discovery",
+            "token://0123456789abcdef",
+            "--swarm-strategy",
+            "spread",
+            "--swarm-host",
+            "tcp://0.0.0.0:3376",
+            "dev",
+        ],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            **world.env,
+            "PATH": "/nonexistent",
+            "DOCKER_MACHINE_PULUMI_INSTALL": "never",
+            "MACHINE_SWARM_IMAGE": "swarm:latest",
+        },
+        timeout=60,
+    )
+    assert done.returncode == 1 and done.stderr.startswith("Error: the Pulumi CLI is not installed"), done.stderr
+    assert not (world.root / "machines").exists()
+    plain = dm(world, *NONE, "--swarm-strategy", "binpack", "--swarm-opt", "x=y", "dev")
+    assert "Pulumi CLI" in plain.stderr, "without --swarm/--swarm-master the flags do nothing, as in 0.16.2"
+
+
+def mark_node(world, name: str, swarm: str, role: str) -> None:
+    store = world.store()
+    host = store.load(name)
+    host.data["Pulumi"]["Swarm"] = {"Name": swarm, "Role": role}
+    store.save(host, docker_context=False)
+
+
+def test_env_and_config_swarm_point_at_a_manager_and_refuse_the_rest(world, engine):
+    plain_env = dm(world, "env", "--swarm", "dev")
+    assert (plain_env.returncode, plain_env.stdout) == (1, "")
+    assert plain_env.stderr == f"Error checking TLS connection: {NOT_MASTER.format('dev')}\n"
+    plain_config = dm(world, "config", "--swarm", "dev")
+    assert plain_config.returncode == 1
+    assert plain_config.stderr == f"Error running connection boilerplate: {NOT_MASTER.format('dev')}\n"
+
+    mark_node(world, "dev", "lab", "worker")
+    worker = dm(world, "env", "--swarm", "dev")
+    assert worker.returncode == 1
+    assert worker.stderr == (
+        f"Error checking TLS connection: {NOT_MASTER.format('dev')} ('docker-machine swarm env lab' points at a "
+        "manager of its swarm)\n"
+    )
+
+    mark_node(world, "dev", "lab", "manager")
+    env, swarm_env = dm(world, "env", "dev"), dm(world, "env", "--swarm", "dev")
+    assert swarm_env.returncode == 0, swarm_env.stderr
+    assert swarm_env.stdout == env.stdout.replace("env dev", "env --swarm dev")
+    assert f'export DOCKER_HOST="tcp://127.0.0.1:{engine.port}"' in swarm_env.stdout
+    config, swarm_config = dm(world, "config", "dev"), dm(world, "config", "--swarm", "dev")
+    assert swarm_config.returncode == 0 and swarm_config.stdout == config.stdout
+    engine.close()  # --swarm checks the connection as env does
+    down = dm(world, "env", "--swarm", "dev")
+    assert down.returncode == 1 and down.stdout == ""
+
+
+# ----- for real: a test host, the engine ---------------------------------------------------------------------------
+
+
+@pytest.mark.remote_host
+@pytest.mark.engine
+def test_create_swarm_master_makes_a_one_manager_swarm_that_env_swarm_points_at(world, remote_host, pulumi_engine):
+    from tests.test_engine_cli import create_generic, machine, shell
+
+    created = create_generic(
+        world, remote_host, "boss", "--swarm-master", "--swarm", "--swarm-discovery", "token://0123456789abcdef"
+    )
+    assert created.returncode == 0, created.stdout + created.stderr
+    lines = created.stdout.splitlines()
+    assert lines[:2] == ["Running pre-create checks...", "Creating machine..."], created.stdout
+    assert "Docker is up and running!" in lines and lines[-1].endswith("run: docker-machine env boss")
+    assert machine(world, "ls", "--format", "{{.Name}} {{.Swarm}}").stdout == "boss boss (manager)\n"
+    assert machine(world, "swarm", "ls", "-q").stdout == "boss\n"
+    inspected = machine(world, "inspect", "-f", "{{.HostOptions.SwarmOptions.Master}}", "boss")
+    assert inspected.stdout == "true\n", inspected.stderr
+
+    state = shell(
+        world,
+        'eval "$(docker-machine env --swarm boss)" && echo "$DOCKER_MACHINE_NAME" && '
+        "docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}} {{.Swarm.Nodes}}'",
+    )
+    assert state.returncode == 0, state.stderr
+    assert state.stdout.splitlines() == ["boss", "active true 1"]
+    config = machine(world, "config", "--swarm", "boss")
+    assert config.stdout.splitlines()[-1] == f"-H=tcp://{remote_host.address}:2376"
+
+    refused = machine(world, "rm", "-y", "boss")  # the swarm's stack owns the machine: rm names the way
+    assert refused.returncode == 1 and "'docker-machine swarm rm boss'" in refused.stderr, refused.stderr
+    # Not removed here (swarm rm's 10 s are tests/test_swarm_cli.py's): the module's test host goes with the module.
