@@ -22,5 +22,5 @@ def command(ctx: click.Context, topic) -> None:
     found = group.command.get_command(group, topic)
     if found is None:  # docker-machine's CommandNotFound line, exit 1
         raise CommandError(f"docker-machine: '{topic}' is not a docker-machine command. See 'docker-machine --help'.")
-    with click.Context(found, info_name=ALIASES.get(topic, topic), parent=group) as topic_ctx:
-        click.echo(found.get_help(topic_ctx))
+    # As ``TOPIC --help`` (create's lists its default driver's flags): its own --help prints, then ends the run.
+    found.make_context(ALIASES.get(topic, topic), ["--help"], parent=group)
