@@ -153,6 +153,41 @@ def test_env_and_config_swarm_point_at_a_manager_and_refuse_the_rest(world, engi
     assert down.returncode == 1 and down.stdout == ""
 
 
+def test_a_classic_master_made_by_docker_machine_0162_answers_as_0162_did(world, engine):
+    """A master of classic Swarm (its container on SwarmOptions.Host's port, with the machine's certificates):
+    env/config --swarm point there; when that port does not answer and the engine does, 0.16.2's words."""
+    from bench.fakeengine import FakeEngine
+
+    store = world.store()
+    host = store.load("dev")
+    folder = host.machine_dir
+    classic = FakeEngine(folder / "ca.pem", folder / "server.pem", folder / "server-key.pem")
+    try:
+        host.data["HostOptions"]["SwarmOptions"].update(
+            IsSwarm=True, Master=True, Agent=True, Host=f"tcp://0.0.0.0:{classic.port}"
+        )
+        store.save(host, docker_context=False)
+        env = dm(world, "env", "--swarm", "dev")
+        assert env.returncode == 0, env.stderr
+        assert f'export DOCKER_HOST="tcp://127.0.0.1:{classic.port}"' in env.stdout
+        assert 'export DOCKER_MACHINE_NAME="dev"' in env.stdout
+        config = dm(world, "config", "--swarm", "dev")
+        assert config.stdout.splitlines()[-1] == f"-H=tcp://127.0.0.1:{classic.port}"
+    finally:
+        classic.close()
+    stopped = dm(world, "env", "--swarm", "dev")
+    assert (stopped.returncode, stopped.stdout) == (1, "")
+    assert stopped.stderr == (
+        "Error checking TLS connection: Connection to Swarm cannot be checked but the certs are valid. "
+        "Maybe swarm is not started\n"
+    )
+    host.data["HostOptions"]["SwarmOptions"]["Host"] = "unix:///var/run/swarm.sock\n$(reboot)"
+    store.save(host, docker_context=False)
+    odd = dm(world, "config", "--swarm", "dev")
+    assert odd.returncode == 1 and len(odd.stderr.splitlines()) == 1
+    assert odd.stderr.startswith("Error running connection boilerplate: There was an error parsing the url: ")
+
+
 # ----- for real: a test host, the engine ---------------------------------------------------------------------------
 
 

@@ -10,12 +10,12 @@ def run(app: Application, *, names, swarm) -> None:
     """Print the connection config for machine."""
     host = app.one_host(names)
     if swarm:
-        from ..swarmhost import not_a_master
+        from ..swarmhost import swarm_target
 
-        problem = not_a_master(host)
-        if problem:
-            app.abort(f"Error running connection boilerplate: {problem}")
-    url = checked_connection(app, host)
+        host = swarm_target(app, host, "Error running connection boilerplate: ")  # its connection checked
+        url = host.url
+    else:
+        url = checked_connection(app, host)
     folder = host.machine_dir
     app.echo(
         f'--tlsverify\n--tlscacert="{folder / "ca.pem"}"\n--tlscert="{folder / "cert.pem"}"\n'

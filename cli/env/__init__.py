@@ -45,12 +45,11 @@ def run(app: Application, *, name, shell_name, unset, no_proxy, swarm=False) -> 
         words.append(name)
     host = app.one_host([name] if name else [])
     if swarm:
-        from ..swarmhost import not_a_master
+        from ..swarmhost import swarm_target
 
-        problem = not_a_master(host)
-        if problem:
-            app.abort(f"Error checking TLS connection: {problem}")
-    checked_connection(app, host)
+        host = swarm_target(app, host, "Error checking TLS connection: ")
+    else:
+        checked_connection(app, host)
     lines = [shell.set(key, value) for key, value in host.docker_env().items()]
     if no_proxy:
         lines.append(shell.set(*no_proxy_value(host.ip)))
