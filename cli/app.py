@@ -134,6 +134,8 @@ def global_options(function):
 @click.pass_context
 def cli(ctx: click.Context, storage_path: Optional[Path], debug: bool, native_ssh: bool, **values) -> None:
     ctx.obj = Application(storage_path, debug, native_ssh)
+    if native_ssh:  # for the automation side's own ssh steps (nativessh.asked), as MACHINE_NATIVE_SSH
+        os.environ["MACHINE_NATIVE_SSH"] = "true"
     given = False
     for flag, (variable, _) in TLS_OPTIONS.items():
         value = values[flag.lstrip("-").replace("-", "_")]

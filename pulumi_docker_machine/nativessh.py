@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import subprocess
 import time
 
 from pulumi_docker_machine.knownhosts import HostKeyPin
@@ -39,9 +40,14 @@ class NativeSSHError(Exception):
         self.exit_code = exit_code
 
 
-def wanted(native_flag: bool) -> bool:
+def asked() -> bool:
+    """MACHINE_NATIVE_SSH is true (the CLI sets it for --native-ssh too, so its own steps see it)."""
+    return os.environ.get("MACHINE_NATIVE_SSH", "").strip().lower() in ("1", "true", "t", "yes", "y", "on")
+
+
+def wanted(native_flag: bool = False) -> bool:
     """Use this client: asked for, or no ssh program to run."""
-    return native_flag or shutil.which("ssh") is None
+    return native_flag or asked() or shutil.which("ssh") is None
 
 
 def load_paramiko(native_flag: bool):
@@ -126,3 +132,25 @@ def _connect(paramiko, client, host: HostConfig, pin: HostKeyPin, key: Optional[
             raise NativeSSHError(f"{user or host.ssh_user}@{host.ssh_host}: Permission denied ({err})") from None
         except paramiko.SSHException as err:
             raise NativeSSHError(f"ssh: {where}: {err}") from None
+
+
+def run_command(host: HostConfig, pin: HostKeyPin, command: list[str], timeout: float) -> subprocess.CompletedProcess:
+    """``command`` (its words joined by spaces, as ssh sends them) run on the machine without a terminal, as
+    ``subprocess.run(ssh_command(...), capture_output=True, text=True)`` would: exit code 255 when the
+    connection failed or dropped, the reason on standard error."""
+    try:
+        client = connect(host, pin, asked())
+    except NativeSSHError as err:
+        return subprocess.CompletedProcess(command, 255, "", f"{err}\n")
+    paramiko = load_paramiko(False)
+    try:
+        _, stdout, stderr = client.exec_command(" ".join(command), timeout=timeout)
+        out, errors = stdout.read(), stderr.read()
+        status = stdout.channel.recv_exit_status()
+    except (OSError, paramiko.SSHException) as problem:
+        return subprocess.CompletedProcess(command, 255, "", f"ssh: {problem}\n")
+    finally:
+        client.close()
+    return subprocess.CompletedProcess(
+        command, 255 if status < 0 else status, out.decode(errors="replace"), errors.decode(errors="replace")
+    )

@@ -3,6 +3,8 @@ host key (pulumi_docker_machine/knownhosts.py) where docker-machine checked none
 
 from __future__ import annotations
 
+import subprocess
+
 from pulumi_docker_machine.knownhosts import HostKeyPin
 from pulumi_docker_machine.store import HostConfig
 
@@ -84,3 +86,15 @@ def config_block(alias: str, host: HostConfig, pin: HostKeyPin) -> str:
             raise ValueError(f"Error: machine {host.name!r}'s SSH key path holds a double quote or a line break")
         lines += [f'  IdentityFile "{key_path}"', "  IdentitiesOnly yes"]
     return "\n".join(lines) + "\n"
+
+
+def run_ssh(host: HostConfig, command: list[str], timeout: float = 60) -> subprocess.CompletedProcess:
+    """``command`` run on the machine for one of the CLI's own steps (generic restart's reboot), captured as
+    text: through the ssh program, or paramiko (nativessh.py) with MACHINE_NATIVE_SSH/--native-ssh or without
+    an ssh program. The machine's pinned host key either way."""
+    from pulumi_docker_machine.nativessh import run_command, wanted
+
+    pin = default_pin(host)
+    if wanted():
+        return run_command(host, pin, command, timeout)
+    return subprocess.run(ssh_command(host, command, pin), capture_output=True, text=True, timeout=timeout)

@@ -169,3 +169,16 @@ def test_native_scp_files_folders_and_machine_to_machine(world, host, bed, tmp_p
     assert (tmp_path / "back" / "c").read_text() == "a\n"
     assert (tmp_path / "back" / "tree" / "sub" / "b.sh").read_text() == "echo b\n"
     host.output("rm -rf /tmp/dmtest-native")
+
+
+def test_the_clis_own_ssh_steps_take_paramiko_when_asked(world, host, bed, monkeypatch):
+    """sshargs.run_ssh (generic restart's reboot): paramiko with MACHINE_NATIVE_SSH (which --native-ssh sets),
+    the ssh program otherwise; both give what subprocess.run would, both on the machine's pin."""
+    from pulumi_docker_machine.sshargs import run_ssh
+
+    machine_config = world.store().load("bed")
+    for value in ("1", "0"):
+        monkeypatch.setenv("MACHINE_NATIVE_SSH", value)
+        done = run_ssh(machine_config, ["echo", "hi;", "echo", "oops", ">&2;", "exit", "3"])
+        assert (done.returncode, done.stdout, done.stderr) == (3, "hi\n", "oops\n"), value
+        assert bed.read_text() == f"bed {host_key(host)}\n"
