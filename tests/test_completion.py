@@ -123,7 +123,8 @@ def test_the_scripts_are_click_s_and_zsh_registers_its_own(store, scripts):
     assert done.stdout.strip() == "_docker_machine_completion", done.stderr
 
 
-def test_an_unknown_shell_is_one_line():
+def test_an_unknown_shell_is_one_line_and_the_shells_are_candidates(store, scripts):
     done = subprocess.run([str(SCRIPT), "completion", "tcsh"], capture_output=True, text=True)
-    assert done.returncode == 1
-    assert done.stderr.strip().splitlines()[-1].startswith("Error: Invalid value for '{bash|zsh|fish}'")
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == "Error: no completion for the shell 'tcsh': give bash, zsh or fish\n"
+    assert bash(scripts, "docker-machine completion ") == ["bash", "zsh", "fish"]

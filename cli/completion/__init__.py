@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import click
 
+from ..application import CommandError
+
 from .candidates import CLASSES, COMPLETE_VARIABLE, PROG_NAME, SHELLS
 
 INSTALL = """Print the completion script for SHELL. Install it with:
@@ -20,7 +22,13 @@ docker-machine)"."""
 
 
 @click.command("completion", short_help="Print the shell completion script for bash, zsh or fish", help=INSTALL)
-@click.argument("shell", type=click.Choice(SHELLS))
+@click.argument(
+    "shell",
+    metavar="{bash|zsh|fish}",
+    shell_complete=lambda ctx, param, incomplete: [s for s in SHELLS if s.startswith(incomplete)],
+)
 def command(shell: str) -> None:
+    if shell not in CLASSES:
+        raise CommandError(f"Error: no completion for the shell {shell!r}: give bash, zsh or fish")
     root = click.get_current_context().find_root().command
     click.echo(CLASSES[shell](root, {}, PROG_NAME, COMPLETE_VARIABLE).source(), nl=False)
