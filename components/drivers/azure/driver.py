@@ -63,6 +63,9 @@ _SIZE = re.compile(r"^(Standard|Basic)_[A-Za-z0-9_-]+$")
 _IMAGE_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.()-]{0,88}[A-Za-z0-9_()-]$|^[A-Za-z0-9_]$")
 _OPEN_PORT = re.compile(r"^(\d{1,5})(?:/(tcp|udp))?$")
+_DNS_LABEL = re.compile(r"^[a-z][a-z0-9-]{1,61}[a-z0-9]$")  # Azure's rule for a public IP's domain name label
+# docker-machine's --azure-environment names -> azure-native's environment; AzureGermanCloud closed in October 2021.
+ENVIRONMENTS = {"AzurePublicCloud": "public", "AzureUSGovernmentCloud": "usgovernment", "AzureChinaCloud": "china"}
 RULE_PRIORITY = 1000  # the machine's own inbound rules: 1000, 1001, ...
 CLUSTER_PRIORITY = 2000  # a cluster's rules on each member's security group
 
@@ -148,6 +151,17 @@ class AzureDriver(Driver):
     disk_size: Optional[int] = None  # GiB; None: the image's size (30 for Ubuntu)
     storage_type: str = "Standard_LRS"
     source_ranges: Sequence[str] = ("0.0.0.0/0",)
+    # cloud-init custom data (--azure-custom-data): the file's contents, a secret; the path kept for display as
+    # docker-machine's CustomDataFile. Azure takes 64 KiB of base64: 49152 bytes of data.
+    user_data: Optional[pulumi.Input[str]] = secret_field()
+    user_data_file: Optional[str] = None
+    user_data_limit: ClassVar[int] = 49152
+    dns: Optional[str] = None  # the public IP's DNS label: <dns>.<location>.cloudapp.azure.com
+    environment: str = "AzurePublicCloud"
+    private_ip_address: Optional[str] = None  # a static private address in the subnet
+    availability_set: Optional[str] = None  # made in the machine's own group; an existing one in a group given
+    # --azure-docker-port is the engine's port (create moves it into the engine options): never a driver option.
+    engine_port: Optional[int] = None
 
     # ----- checks ---------------------------------------------------------------------------------------------
 
@@ -254,6 +268,43 @@ class AzureDriver(Driver):
         if not self.source_ranges:
             raise DriverArgumentError("azure source ranges are empty: give at least one CIDR, such as 0.0.0.0/0")
         check_cidrs(self.source_ranges, "azure source range")
+        self._check_0_16_flags()
+
+    def _check_0_16_flags(self) -> None:
+        """The flags docker-machine 0.16.2 had beyond the first ones."""
+        if self.dns is not None and not _DNS_LABEL.match(self.dns):
+            raise DriverArgumentError(
+                f"azure dns label {self.dns!r} must be 3 to 63 lower-case letters, digits and hyphens, "
+                "starting with a letter"
+            )
+        if self.dns is not None and self.no_public_ip:
+            raise DriverArgumentError(
+                "azure --azure-dns names a public address: it cannot go with --azure-no-public-ip"
+            )
+        if self.environment not in ENVIRONMENTS:
+            raise DriverArgumentError(
+                f"azure environment {self.environment!r} is not one of {', '.join(ENVIRONMENTS)} "
+                "(AzureGermanCloud closed in October 2021)"
+            )
+        if self.private_ip_address is not None:
+            try:
+                address = ipaddress.ip_address(self.private_ip_address)
+            except ValueError:
+                raise DriverArgumentError(
+                    f"azure private IP address {self.private_ip_address!r} is not an IPv4 address"
+                ) from None
+            if self.vnet is None and address not in ipaddress.ip_network(self.subnet_prefix, strict=False):
+                raise DriverArgumentError(
+                    f"azure private IP address {address} is not in the subnet {self.subnet_prefix}"
+                )
+        if self.availability_set is not None and not _NAME.match(self.availability_set):
+            raise DriverArgumentError(f"azure availability set {self.availability_set!r} is not a name")
+        if self.engine_port is not None:
+            raise DriverArgumentError(
+                "azure engine_port is the engine's port: give it as the machine's engine port (--azure-docker-port)"
+            )
+        if isinstance(self.user_data, str) and len(self.user_data.encode()) > self.user_data_limit:
+            raise DriverArgumentError(f"azure custom data is larger than the {self.user_data_limit} bytes it takes")
 
     # ----- the machine ------------------------------------------------------------------------------------------
 
@@ -266,7 +317,8 @@ class AzureDriver(Driver):
 
     def _provider(self, machine_name: str, parent: pulumi.Resource) -> Optional[pulumi.ProviderResource]:
         subscription, tell = self._subscription()
-        if not (tell or self.client_id or self.client_secret is not None or self.tenant_id):
+        environment = ENVIRONMENTS[self.environment]
+        if not (tell or self.client_id or self.client_secret is not None or self.tenant_id or environment != "public"):
             return None  # the default provider: azure-native config, ARM_* environment, az login
         from pulumi_azure_native.provider import Provider
 
@@ -277,6 +329,7 @@ class AzureDriver(Driver):
             client_secret=pulumi.Output.secret(self.client_secret) if self.client_secret is not None else None,
             tenant_id=self.tenant_id,
             location=self.location,
+            environment=None if environment == "public" else environment,
             opts=child_opts(parent),
         )
 
@@ -364,6 +417,7 @@ class AzureDriver(Driver):
                 public_ip_allocation_method="Static",
                 public_ip_address_version="IPv4",
                 sku={"name": "Standard", "tier": "Regional"},
+                dns_settings={"domain_name_label": self.dns} if self.dns else None,
                 tags=tags,
                 opts=opts,
             )
@@ -377,7 +431,8 @@ class AzureDriver(Driver):
                 {
                     "name": "ipconfig1",
                     "primary": True,
-                    "private_ip_allocation_method": "Dynamic",
+                    "private_ip_allocation_method": "Static" if self.private_ip_address else "Dynamic",
+                    "private_ip_address": self.private_ip_address,
                     "subnet": {"id": subnet_id},
                     "public_ip_address": {"id": public_ip.id} if public_ip is not None else None,
                 }
@@ -395,8 +450,10 @@ class AzureDriver(Driver):
         }
         if self.disk_size is not None:
             os_disk["disk_size_gb"] = int(self.disk_size)
+        availability_set = self._availability_set(compute, machine_name, group_name, tags, opts)
         vm = compute.VirtualMachine(
             machine_name,
+            availability_set={"id": availability_set} if availability_set is not None else None,
             vm_name=machine_name,
             resource_group_name=group_name,
             location=location,
@@ -407,6 +464,7 @@ class AzureDriver(Driver):
             },
             os_profile={
                 "computer_name": machine_name,
+                "custom_data": self._custom_data(),
                 "admin_username": self.ssh_user,
                 "linux_configuration": {
                     "disable_password_authentication": True,
@@ -435,10 +493,41 @@ class AzureDriver(Driver):
             address=address,
             ssh_user=self.ssh_user,
             ssh_port=int(self.ssh_port),
+            extra_sans=(f"{self.dns}.{location}.cloudapp.azure.com",) if self.dns else (),
             depends_on=[nsg, *rules],
             private_address=private,
             vm=vm,
             provider=provider,
+        )
+
+    def _custom_data(self) -> Optional[pulumi.Output[str]]:
+        if self.user_data is None:
+            return None
+        import base64
+
+        return pulumi.Output.secret(self.user_data).apply(lambda text: base64.b64encode(text.encode()).decode())
+
+    def _availability_set(self, compute: Any, machine_name: str, group_name: Any, tags: dict, opts: Any) -> Any:
+        """The availability set's ID: made in the machine's own resource group; in a group that exists already,
+        an existing set of that name (machines share it, as docker-machine's default set was shared)."""
+        if self.availability_set is None:
+            return None
+        if self.resource_group is None or self.create_resource_group:
+            return compute.AvailabilitySet(
+                f"{machine_name}-avset",
+                availability_set_name=self.availability_set,
+                resource_group_name=group_name,
+                location=self.location,
+                platform_fault_domain_count=2,
+                platform_update_domain_count=5,
+                sku={"name": "Aligned"},  # managed disks
+                tags=tags,
+                opts=opts,
+            ).id
+        subscription, _ = self._subscription()
+        return (
+            f"/subscriptions/{subscription}/resourceGroups/{self.resource_group}/providers/"
+            f"Microsoft.Compute/availabilitySets/{self.availability_set}"
         )
 
     def cluster_firewall(
