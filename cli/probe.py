@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import _thread
 import json
 import socket
 import ssl
-import threading
 import time
 from pathlib import Path
 
@@ -19,7 +19,13 @@ class EngineError(Exception):
 
 
 _contexts: dict[bytes, ssl.SSLContext] = {}
-_contexts_lock = threading.Lock()
+_contexts_lock = _thread.allocate_lock()  # threading's module only where threads run (probe_all)
+
+
+def ascii_bytes(name: str) -> bytes | str:
+    """An ASCII host name or address as bytes: socket and ssl then skip the idna codec, whose import (with
+    stringprep and unicodedata) costs a probing command's start-up more than a millisecond."""
+    return name.encode("ascii") if name.isascii() else name
 
 
 def tls_context(machine_dir: Path) -> ssl.SSLContext:
@@ -46,7 +52,7 @@ def engine_version(host: HostConfig, timeout: float) -> str:
     Connection failures raise the OSError kinds (refused, timeout); TLS and answer problems
     raise ssl.SSLError or EngineError.
     """
-    raw = socket.create_connection((host.address, host.engine_port), timeout=timeout)
+    raw = socket.create_connection((ascii_bytes(host.address), host.engine_port), timeout=timeout)
     try:
         try:
             context = tls_context(host.machine_dir)
@@ -55,7 +61,7 @@ def engine_version(host: HostConfig, timeout: float) -> str:
                 f"Unable to query docker version: cannot read the machine's certificates: "
                 f"{err.strerror}: {err.filename}"
             ) from None
-        with context.wrap_socket(raw, server_hostname=host.address) as tls:
+        with context.wrap_socket(raw, server_hostname=ascii_bytes(host.address)) as tls:
             tls.sendall(b"GET /version HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n")
             status, reason, body = read_response(tls)
     finally:
@@ -115,7 +121,7 @@ def dechunk(body: bytes) -> bytes:
 
 def ssh_port_open(host: HostConfig, timeout: float) -> bool:
     try:
-        with socket.create_connection((host.ssh_host, host.ssh_port), timeout=timeout):
+        with socket.create_connection((ascii_bytes(host.ssh_host), host.ssh_port), timeout=timeout):
             return True
     except OSError:
         return False
@@ -187,6 +193,8 @@ def probe_all(hosts: list[HostConfig], timeout: float) -> dict[str, EngineStatus
 
     Daemon threads, not a pool: a host that hangs must not hold the command past ``timeout``.
     """
+    import threading
+
     results: dict[str, EngineStatus] = {}
     # Threads wait for this before probing: Thread.start() waits until the new thread runs, and with the
     # earlier ones busy in TLS each start waited out the interpreter's 5 ms switch interval (50 machines:

@@ -7,7 +7,6 @@ know, so a store we write stays readable by it, and we read the machines it made
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 from pulumi_docker_machine.components.names import DEFAULT_ENGINE_PORT, USER_NAME, is_address, is_port
@@ -238,7 +237,14 @@ _TEXTS: tuple[tuple[str, ...], ...] = (
     (PULUMI_SECTION, "Stack"),
     (PULUMI_SECTION, "DeclaredIn"),
 )
-DRIVER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_DRIVER_NAME_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
+
+
+def is_driver_name(value: str) -> bool:
+    """A letter or digit, then up to 63 of those, dots, dashes and underscores (no regular expression: compiling
+    one costs the read commands' start-up)."""
+    return 0 < len(value) <= 64 and value[0].isascii() and value[0].isalnum() and _DRIVER_NAME_CHARACTERS >= set(value)
+
 
 _KIND_NAMES = {
     int: "a number",
@@ -290,7 +296,7 @@ def _text_problem(data: dict[str, Any]) -> Optional[str]:
         value = _lookup(data, path)
         if value and checks.text_problem(value):
             return f"config.json's {'.'.join(path)} {checks.shown(value)} {checks.text_problem(value)}"
-    if data.get("DriverName") and not DRIVER_NAME.fullmatch(data["DriverName"]):
+    if data.get("DriverName") and not is_driver_name(data["DriverName"]):
         return f"config.json's DriverName {checks.shown(data['DriverName'])} is not a driver name"
     for label in _lookup(data, ("HostOptions", "EngineOptions", "Labels")) or []:
         if checks.text_problem(label):
