@@ -13,6 +13,10 @@ from .engine_status import EngineStatus
 from pulumi_docker_machine.store import HostConfig
 from pulumi_docker_machine.store.driverfields import missing_address
 
+TYPE_CHECKING = False  # typing stays unimported at run time (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
+
 
 class EngineError(Exception):
     """The engine did not answer as it should; the message says why, in docker-machine's words."""
@@ -22,7 +26,7 @@ _contexts: dict[bytes, ssl.SSLContext] = {}
 _contexts_lock = _thread.allocate_lock()  # threading's module only where threads run (probe_all)
 
 
-def ascii_bytes(name: str) -> bytes | str:
+def ascii_bytes(name: str) -> Any:  # typeshed knows only str for these; CPython takes bytes
     """An ASCII host name or address as bytes: socket and ssl then skip the idna codec, whose import (with
     stringprep and unicodedata) costs a probing command's start-up more than a millisecond."""
     return name.encode("ascii") if name.isascii() else name
