@@ -188,6 +188,16 @@ def test_a_classic_master_made_by_docker_machine_0162_answers_as_0162_did(world,
     assert odd.stderr.startswith("Error running connection boilerplate: There was an error parsing the url: ")
 
 
+def test_a_swarm_master_is_checked_as_the_machine_it_is(world):
+    """A machine's mistakes in create's own words, with --swarm-master as without."""
+    plain, master = (
+        dm(world, "create", "-d", "generic", "boss"),
+        dm(world, "create", "-d", "generic", "--swarm-master", "boss"),
+    )
+    assert master.returncode == plain.returncode == 1 and master.stderr == plain.stderr
+    assert master.stderr.startswith("Error setting machine configuration from flags provided: generic driver requires")
+
+
 # ----- for real: a test host, the engine ---------------------------------------------------------------------------
 
 

@@ -248,6 +248,7 @@ def create_swarm_master(
     workspace = swarm_workspace(store, workspace, say)
     if workspace.store.exists(name):
         raise MachineError(f'Docker machine "{name}" already exists')
+    check_configuration(name, spec)  # the user's mistakes in a machine's words first, as create says them
     per_node = driver_info(spec.driver).per_node  # the generic driver's address: a node's own, not the swarm's
     swarm = SwarmSpec(
         driver=spec.driver,
