@@ -17,11 +17,12 @@ from pulumi_docker_machine.components.engine import EngineOptions
 from pulumi_docker_machine.components.provision import provisioning
 from tests.conftest import LEGACY_FIXTURE
 from tests.dockertools import busybox_image, static_busybox
-from tests.test_engine_cli import machine, served_certificate, shell
+from tests.test_engine_cli import machine, served_certificate, shell, state_resources
 
 pytestmark = [pytest.mark.remote_host, pytest.mark.engine]
 
 NAME = "old"
+NEW = "web"  # adopted under a name of its own: the 0.16 record is replaced
 
 
 def write_legacy_machine(root, host) -> dict:
@@ -87,35 +88,34 @@ def test_adopt_then_provision_run_and_rm(world, remote_host, pulumi_engine, open
     dockerd = host.pid_of("dockerd")
     assert dockerd and served_certificate(host, openssl) == pki["server"].cert_pem.strip()
 
-    adopted = machine(world, "adopt", NAME)
+    adopted = machine(world, "adopt", NAME, "--name", NEW)
     assert adopted.returncode == 0, adopted.stdout + adopted.stderr
-    assert f'"{NAME}" is managed through Pulumi now; its VM was not touched.' in adopted.stdout
+    assert f'"{NEW}" is managed through Pulumi now; its VM was not touched.' in adopted.stdout
     # Untouched: the same dockerd, serving the 0.16 certificate; the store's CA and client certificate reach it.
     assert host.pid_of("dockerd") == dockerd
     assert served_certificate(host, openssl) == pki["server"].cert_pem.strip()
     assert (world.root / "certs" / "ca.pem").read_text() == pki["ca"].cert_pem
-    version = shell(world, f'eval "$(docker-machine env {NAME})" && docker version --format {{{{.Server.Os}}}}')
+    version = shell(world, f'eval "$(docker-machine env {NEW})" && docker version --format {{{{.Server.Os}}}}')
     assert version.returncode == 0 and version.stdout == "linux\n", version.stderr
     ls = machine(world, "ls", "--format", "{{.Name}} {{.DriverName}} {{.State}} {{.URL}}")
-    assert ls.stdout.strip() == f"{NAME} generic Running tcp://{host.address}:2376", ls.stdout + ls.stderr
-    again = machine(world, "adopt", NAME)
-    assert again.returncode == 1 and "already managed through Pulumi" in again.stderr
-    stop = machine(world, "stop", NAME)  # docker-machine's generic driver refuses it too
-    assert stop.returncode == 1 and "generic" in stop.stderr, stop.stdout + stop.stderr
+    assert ls.stdout.strip() == f"{NEW} generic Running tcp://{host.address}:2376", ls.stdout + ls.stderr
+    # The machine's key is in state only as a secret (the store's file backend: its checkpoint in plaintext).
+    key_body = host.ssh_key.read_text().splitlines()[1]
+    assert all(key_body not in json.dumps(resource) for resource in state_resources(world))
 
-    provisioned = machine(world, "provision", NAME)
+    provisioned = machine(world, "provision", NEW)
     assert provisioned.returncode == 0, provisioned.stdout + provisioned.stderr
-    assert served_certificate(host, openssl) == (world.root / "machines" / NAME / "server.pem").read_text().strip()
+    assert served_certificate(host, openssl) == (world.root / "machines" / NEW / "server.pem").read_text().strip()
     image = tmp_path / "busybox.tar"
     image.write_bytes(busybox_image(static_busybox()))
-    imported = shell(world, f"docker $(docker-machine config {NAME}) import - busybox:latest < {image}")
+    imported = shell(world, f"docker $(docker-machine config {NEW}) import - busybox:latest < {image}")
     assert imported.returncode == 0, imported.stderr
-    run = shell(world, f'eval "$(docker-machine env {NAME})" && docker run --rm busybox echo hello world')
+    run = shell(world, f'eval "$(docker-machine env {NEW})" && docker run --rm busybox echo hello world')
     assert run.returncode == 0 and run.stdout == "hello world\n", run.stderr
-    labels = shell(world, f"docker $(docker-machine config {NAME}) info --format '{{{{json .Labels}}}}'")
+    labels = shell(world, f"docker $(docker-machine config {NEW}) info --format '{{{{json .Labels}}}}'")
     assert "from=0.16" in labels.stdout, "the 0.16 engine options are kept"
 
-    removed = machine(world, "rm", "-y", NAME)
+    removed = machine(world, "rm", "-y", NEW)
     assert removed.returncode == 0, removed.stdout + removed.stderr
-    assert not (world.root / "machines" / NAME).exists()
+    assert not (world.root / "machines" / NEW).exists() and not (world.root / "machines" / NAME).exists()
     assert machine(world, "ls", "-q").stdout == ""
