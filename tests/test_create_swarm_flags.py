@@ -215,8 +215,14 @@ def test_create_swarm_master_makes_a_one_manager_swarm_that_env_swarm_points_at(
     assert "Docker is up and running!" in lines and lines[-1].endswith("run: docker-machine env boss")
     assert machine(world, "ls", "--format", "{{.Name}} {{.Swarm}}").stdout == "boss boss (manager)\n"
     assert machine(world, "swarm", "ls", "-q").stdout == "boss\n"
-    inspected = machine(world, "inspect", "-f", "{{.HostOptions.SwarmOptions.Master}}", "boss")
-    assert inspected.stdout == "true\n", inspected.stderr
+    inspected = machine(
+        world,
+        "inspect",
+        "-f",
+        "{{.HostOptions.SwarmOptions.Master}} {{.HostOptions.SwarmOptions.IsSwarm}} {{.Driver.SwarmMaster}}",
+        "boss",
+    )
+    assert inspected.stdout == "true true true\n", inspected.stderr
 
     state = shell(
         world,

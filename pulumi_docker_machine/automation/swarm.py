@@ -212,11 +212,13 @@ def _write_nodes(store: Store, name: str, spec: SwarmSpec, outputs: Any, backend
 
 
 def mark_swarm_options(host: Any, role: str) -> None:
-    """docker-machine's HostOptions.SwarmOptions of a node, as inspect shows them: every node is in the swarm
-    (IsSwarm, Agent), a manager is its master (what env --swarm and config --swarm accept)."""
+    """docker-machine's HostOptions.SwarmOptions (and its drivers' Driver.SwarmMaster) of a node, as inspect shows
+    them: every node is in the swarm (IsSwarm, Agent), a manager is its master."""
     options = host.data.setdefault("HostOptions", {}).setdefault("SwarmOptions", {})
     if isinstance(options, dict):
         options.update({"IsSwarm": True, "Agent": True, "Master": role == "manager"})
+    if isinstance(host.data.get("Driver"), dict):
+        host.data["Driver"]["SwarmMaster"] = role == "manager"
 
 
 def create_swarm(
