@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import click
 import pytest
 from pulumi.automation import events
 from rich.console import Console
@@ -134,6 +135,17 @@ def test_live_rows_are_one_line_each_with_spinner_and_seconds():
         view.finish("a", progress.DONE)
     row = next(line for line in plain(out.getvalue()) if "Provisioning" in line)
     assert re.fullmatch(r"[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] +\d+s Provisioning: installing Docker …", row) and len(row) == 40, row
+
+
+def test_what_the_command_prints_meanwhile_goes_above_the_live_area():
+    view, out = terminal_view()
+    stdout = sys.stdout
+    view.start("a", "dev", "Creating SSH key...")
+    assert sys.stdout is not stdout, "standard output goes through the live view"
+    click.echo("a line of the command's")  # click writes around a stream without an encoding: this one has one
+    view.finish("a", progress.DONE)
+    assert sys.stdout is stdout, "given back when no step is under way"
+    assert plain(out.getvalue())[0] == "a line of the command's"
 
 
 def test_live_steps_name_their_machine_when_several_are_under_way():

@@ -12,13 +12,15 @@ import atexit
 import os
 import shutil
 import tempfile
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Optional, TextIO
 
 from rich.console import Console, Group
+from rich.file_proxy import FileProxy
 from rich.live import Live
 from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TransferSpeedColumn
 from rich.spinner import Spinner
@@ -29,6 +31,26 @@ from pulumi_docker_machine.components.drivers.downloads import VARIABLE, downloa
 from .progress import DONE, FAILED, STOPPED
 
 SPIN_INTERVAL = 0.08  # seconds a spinner frame shows (rich's "dots")
+
+
+class _Proxy(FileProxy):
+    """rich's stand-in for sys.stdout/sys.stderr while the live area shows (what is written goes above it), with
+    the file's encoding: click.echo, which the commands use, goes around a stream without one (to its buffer)."""
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.rich_proxied_file, "encoding", None) or "utf-8"
+
+    @property
+    def errors(self) -> str:  # type: ignore[override]
+        return getattr(self.rich_proxied_file, "errors", None) or "strict"
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # no such method, or closed
+        return False
 
 
 @dataclass
@@ -47,6 +69,7 @@ class LiveView:
         self.steps: dict[str, _Step] = {}
         self.stacks: set[str] = set()
         self.live: Optional[Live] = None
+        self.saved: Optional[tuple[TextIO, TextIO]] = None  # sys.stdout and sys.stderr while the live area shows
         self.downloads_dir = downloads_dir
         self.bars = Progress(
             TextColumn("  Downloading {task.description}", markup=False),
@@ -68,9 +91,10 @@ class LiveView:
                     console=self.console,
                     refresh_per_second=8,
                     transient=True,
-                    redirect_stdout=True,
-                    redirect_stderr=True,
+                    redirect_stdout=False,  # _redirect's instead
+                    redirect_stderr=False,
                 )
+                self._redirect()
                 self.live.start()
 
     def finish(self, key: str, mark: str, note: str = "") -> None:
@@ -86,8 +110,25 @@ class LiveView:
             if self.live is not None and not self.steps:
                 self.live.stop()
                 self.live = None
+                self._restore()
             elif self.live is not None:
                 self.live.refresh()  # the live area without this step at once, not at the next tick
+
+    def _redirect(self) -> None:
+        """What the command prints meanwhile goes above the live area; standard error too when it is the terminal
+        (redirected elsewhere, it stays where the user sent it)."""
+        if self.console.is_terminal and not isinstance(sys.stdout, FileProxy):
+            self.saved = (sys.stdout, sys.stderr)
+            sys.stdout = _Proxy(self.console, sys.stdout)
+            if _is_terminal(sys.stderr):
+                sys.stderr = _Proxy(self.console, sys.stderr)
+
+    def _restore(self) -> None:
+        if self.saved is not None:
+            for stream in (sys.stdout, sys.stderr):
+                stream.flush()
+            sys.stdout, sys.stderr = self.saved
+            self.saved = None
 
     def stop(self) -> None:
         """Every step still shown ends as stopped (the process is leaving)."""
