@@ -182,3 +182,39 @@ def test_the_clis_own_ssh_steps_take_paramiko_when_asked(world, host, bed, monke
         done = run_ssh(machine_config, ["echo", "hi;", "echo", "oops", ">&2;", "exit", "3"])
         assert (done.returncode, done.stdout, done.stderr) == (3, "hi\n", "oops\n"), value
         assert bed.read_text() == f"bed {host_key(host)}\n"
+
+
+def test_native_login_shell_on_a_terminal(world, host, bed):
+    """No command and a terminal: a login shell on a remote terminal, keys passed raw, its exit code back."""
+    import pty
+
+    main, sub = pty.openpty()
+    env = {**os.environ, **world.env, "HOME": str(world.root.parent), "TERM": "dumb"}
+    session = subprocess.Popen(
+        [str(SCRIPTS / "docker-machine"), "--native-ssh", "ssh", "bed"],
+        stdin=sub,
+        stdout=sub,
+        stderr=sub,
+        env=env,
+        start_new_session=True,
+    )
+    os.close(sub)
+    seen = b""
+
+    def read_until(marker: bytes, deadline: float) -> None:
+        nonlocal seen
+        while marker not in seen and time.monotonic() < deadline:
+            try:
+                seen += os.read(main, 4096)
+            except OSError:  # the terminal closed: the session ended
+                return
+
+    try:
+        read_until(b"# ", time.monotonic() + 20)  # root's prompt: the shell reads the terminal now
+        os.write(main, b"tty; echo $((40+2)); exit 4\r")
+        read_until(b"logout", time.monotonic() + 20)
+        assert session.wait(timeout=20) == 4, seen
+    finally:
+        session.kill()
+        os.close(main)
+    assert b"/dev/pts/" in seen and b"\r\n42\r\n" in seen, seen
