@@ -6,6 +6,11 @@ your disk, once), and the only key used afterwards and the only one in state. Yo
 stack's config, state or outputs, so a teammate who imports the machine gets the machine's key, not
 yours. ``ssh_private_key`` is different: a key given by value is the machine's key (already authorized
 on the host) and is kept in state like a generated one.
+
+Without ``ssh_key`` (docker-machine's "default SSH key will be used") your key is found as ssh finds it: a
+running ssh-agent (``SSH_AUTH_SOCK``, used through pulumi-command's ``agentSocketPath``: the agent signs, no
+private key leaves it), else the first of ssh's default key files. Either way only the machine's own key is
+in state.
 """
 
 from __future__ import annotations
@@ -23,6 +28,23 @@ from ..base import Driver, DriverArgumentError, MachineHost, child_opts, secret_
 
 
 MAX_KEY_BYTES = 64 * 1024  # an RSA 16384 key is about 13 KiB
+DEFAULT_KEY = ""  # no --generic-ssh-key: the ssh-agent, else ssh's default key files
+DEFAULT_KEY_FILES = ("~/.ssh/id_rsa", "~/.ssh/id_ecdsa", "~/.ssh/id_ed25519")  # ssh's own order
+
+
+def agent_socket() -> Optional[str]:
+    """The running ssh-agent's socket (SSH_AUTH_SOCK naming a socket), else None (a closed session's stale path)."""
+    import stat
+
+    path = os.environ.get("SSH_AUTH_SOCK") or ""
+    try:
+        return path if path and stat.S_ISSOCK(os.stat(path).st_mode) else None
+    except OSError:
+        return None
+
+
+def default_key_file() -> Optional[str]:
+    return next((path for path in DEFAULT_KEY_FILES if os.path.isfile(os.path.expanduser(path))), None)
 
 
 @dataclass(frozen=True)
@@ -36,7 +58,7 @@ class GenericDriver(Driver):
     ssh_port: int = 22
     # The path of your private key (docker-machine's --generic-ssh-key), used once to authorize the machine's
     # own key. None: no key of yours here (a machine imported from a teammate: its key is authorized already).
-    ssh_key: Optional[str] = "~/.ssh/id_rsa"
+    ssh_key: Optional[str] = DEFAULT_KEY
     ssh_private_key: Optional[pulumi.Input[str]] = secret_field()  # the machine's key itself, already authorized
 
     @property
@@ -58,12 +80,25 @@ class GenericDriver(Driver):
             raise DriverArgumentError(f"generic ssh_port {self.ssh_port!r} is not a TCP port")
         if self.ssh_key is not None and not isinstance(self.ssh_key, str):
             raise DriverArgumentError("generic ssh_key must be the path of your private key")
-        if self.ssh_private_key is None and self.ssh_key is not None:
+        if self.ssh_private_key is None and self.ssh_key == DEFAULT_KEY:
+            self._check_default_key()
+        elif self.ssh_private_key is None and self.ssh_key is not None:
             if not self.key_path.is_file():
                 raise DriverArgumentError(
                     f"generic ssh key {self.key_path} does not exist: give --generic-ssh-key the path of your private key"
                 )
             self._check_private_key(self.key_path)
+
+    def _check_default_key(self) -> None:
+        if agent_socket() is not None:
+            return
+        found = default_key_file()
+        if found is None:
+            raise DriverArgumentError(
+                "generic driver: no --generic-ssh-key given, and neither an ssh-agent (SSH_AUTH_SOCK) nor a default "
+                f"key ({', '.join(DEFAULT_KEY_FILES)}) here: give --generic-ssh-key the path of your private key"
+            )
+        self._check_private_key(Path(os.path.expanduser(found)))
 
     def _check_private_key(self, path: Path) -> None:
         found = path.stat()
@@ -92,9 +127,17 @@ class GenericDriver(Driver):
         return []
 
     def authorize_key(self, machine_name: str, host: MachineHost, key: Any, parent: pulumi.Resource) -> list:
-        """The machine's generated key onto the host, with your key from ``ssh_key``."""
+        """The machine's generated key onto the host, with your key from ``ssh_key`` (or the default one)."""
         if self.ssh_private_key is not None:
             return []
+        user_key = self.ssh_key
+        if user_key == DEFAULT_KEY:
+            socket = agent_socket()
+            if socket is not None:
+                from .agent import authorize_with_agent
+
+                return authorize_with_agent(machine_name, host, key, socket, parent)
+            user_key = default_key_file()
         from ...material import AuthorizedKey
 
         return [
@@ -104,7 +147,7 @@ class GenericDriver(Driver):
                 host.ssh_port,
                 host.ssh_user,
                 key,
-                self.ssh_key,
+                user_key,
                 opts=child_opts(parent),
             )
         ]
