@@ -12,9 +12,12 @@ import pytest
 from pulumi_docker_machine.components.cert import create_ca, issue_client_certificate
 from pulumi_docker_machine.components.ssh import generate_ssh_key
 from pulumi_docker_machine.automation.adopt import _shared_certs, adopt_machine
+from pulumi_docker_machine.automation.adoption import kept_config
 from pulumi_docker_machine.automation.adoptsource import adoption_of
 from pulumi_docker_machine.automation.errors import MachineError
 from pulumi_docker_machine.automation.machines import check_configuration
+from pulumi_docker_machine.automation.settings import MachineSpec
+from pulumi_docker_machine.automation.storesync import write_machine
 from pulumi_docker_machine.store import BrokenMachine, MachineNotFound, Store
 from tests.test_cli_legacy_drivers import DRIVERS, dm, legacy_machine
 
@@ -162,3 +165,43 @@ def test_names(tmp_path):
     with pytest.raises(MachineError, match="is already managed through Pulumi: nothing to adopt"):
         adopt_machine(name, store=Store(root))
     assert not (root / "state").exists()
+
+
+def test_every_later_update_sets_the_adoption_again_from_the_record(tmp_path):
+    """What a teammate's store has of an adopted machine (its record, written from the stack's outputs) is enough
+    for its updates to keep the imported VM and the machine's key: the stack's config is the adopting store's."""
+    store = Store(tmp_path / "store")
+    ca = create_ca("legacy")
+    client = issue_client_certificate(ca, "legacy.client")
+    key = generate_ssh_key("ed25519").private_key
+    droplet = [{"type": "digitalocean:index/droplet:Droplet", "id": "123456789"}]
+    outputs = {
+        "ip": "127.0.0.14",
+        "ssh_user": "root",
+        "ssh_port": 22,
+        "ssh_private_key": key,
+        "ca_pem": ca.cert_pem,
+        "client_cert_pem": client.cert_pem,
+        "client_key_pem": client.key_pem,
+        "docker_host": "tcp://127.0.0.14:2376",
+        "driver": "digitalocean",
+        "adopted": droplet,
+    }
+    spec = MachineSpec("digitalocean", {"region": "nyc3"})
+    host = write_machine(store, "web", spec, outputs, "file://x", imported=True)
+    assert kept_config(store, store.load("web")) == {
+        "docker-machine:adopted": (json.dumps(droplet), False),
+        "docker-machine:adoptedSshKey": (key, True),
+    }
+    assert kept_config(store, None) == {}
+    made_here = write_machine(store, "made", spec, {**outputs, "adopted": None}, "file://x")
+    assert kept_config(store, made_here) == {}
+
+    host.data["Pulumi"]["Outputs"]["adopted"] = [{"type": "digitalocean:index/droplet:Droplet", "id": "-x; rm"}]
+    with pytest.raises(MachineError, match="'web' was adopted from docker-machine, but the machine's 'adopted' is not"):
+        kept_config(store, host)
+    key_file = Path(store.load("web").ssh_key_path)
+    key_file.unlink()
+    key_file.symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(MachineError, match="is not a file"):
+        kept_config(store, store.load("web"))

@@ -99,6 +99,8 @@ def test_adopt_then_provision_run_and_rm(world, remote_host, pulumi_engine, open
     assert version.returncode == 0 and version.stdout == "linux\n", version.stderr
     ls = machine(world, "ls", "--format", "{{.Name}} {{.DriverName}} {{.State}} {{.URL}}")
     assert ls.stdout.strip() == f"{NEW} generic Running tcp://{host.address}:2376", ls.stdout + ls.stderr
+    record = json.loads((world.root / "machines" / NEW / "config.json").read_text())
+    assert record["Pulumi"]["Outputs"]["adopted"] == [], "kept in the record: later updates set it again"
     # The machine's key is in state only as a secret (the store's file backend: its checkpoint in plaintext).
     key_body = host.ssh_key.read_text().splitlines()[1]
     assert all(key_body not in json.dumps(resource) for resource in state_resources(world))

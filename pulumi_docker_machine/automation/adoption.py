@@ -8,19 +8,31 @@ command side): what its stack's config says, and how its program differs from a 
   did not create, so a difference between the two must never update or replace it.
 - The adopting update registers the provisioning step without its ``create`` command, so nothing runs on the
   VM; the next update that runs the step (``provision``, ``regenerate-certs``, ``start``) configures it.
+
+The stack exports the imports (output ``adopted``), so the store's record keeps them: every later update sets
+this config again from the record (``kept_config``), in the store that adopted the machine or in a teammate's
+that imported it (a stack's config lives in each store's workspace; its state and outputs are shared).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from .settings import NAMESPACE
 
-ADOPTED_KEY = "adopted"
+if TYPE_CHECKING:
+    from ..store import HostConfig, Store
+
+ADOPTED_KEY = "adopted"  # the config key, and the stack output
 SSH_KEY_KEY = "adoptedSshKey"
 PROVISIONING_TYPE = "command:remote:Command"
+MAX_KEY_BYTES = 64 * 1024
+_TYPE = re.compile(r"[a-z][a-z0-9-]*:[A-Za-z0-9/._-]*:[A-Za-z][A-Za-z0-9]*")
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9/._:-]{0,500}")
 
 
 @dataclass(frozen=True)
@@ -39,17 +51,57 @@ def adoption_config(imports: Sequence[Imported], ssh_private_key: Optional[str])
     return values
 
 
-def imports_of(raw: Optional[str]) -> Optional[list[Imported]]:
-    """The imports the config names; None for a machine that was not adopted. Anything but the list adopt
-    writes is refused (a stack's config is read back here)."""
-    if not raw:
+def imports_of(raw: Any) -> Optional[list[Imported]]:
+    """The imports a stack's config (JSON text) or a machine's record (a list) names; None for a machine that was
+    not adopted. Anything but the list adopt writes is refused: these come back from a stack, untrusted."""
+    if raw is None or raw == "":
         return None
-    found = json.loads(raw)
+    found = json.loads(raw) if isinstance(raw, str) else raw
     if not isinstance(found, list) or not all(
-        isinstance(i, dict) and isinstance(i.get("type"), str) and isinstance(i.get("id"), str) for i in found
+        isinstance(i, dict)
+        and isinstance(i.get("type"), str)
+        and _TYPE.fullmatch(i["type"])
+        and isinstance(i.get("id"), str)
+        and _ID.fullmatch(i["id"])
+        for i in found
     ):
-        raise ValueError(f"{NAMESPACE}:{ADOPTED_KEY} is not a list of {{type, id}}: run 'docker-machine adopt' again")
+        raise ValueError(f"the machine's {ADOPTED_KEY!r} is not a list of {{type, id}}: adopt it again")
     return [Imported(i["type"], i["id"]) for i in found]
+
+
+def read_private_key(path: Path) -> str:
+    """A machine's own key file: a regular file (no link), an unencrypted private key; ValueError names why not."""
+    from pulumi_docker_machine.components.ssh import public_key_from_private
+
+    if path.is_symlink() or not path.is_file():
+        raise ValueError(f"{path} is not a file")
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_KEY_BYTES + 1)
+    try:
+        if len(data) > MAX_KEY_BYTES:
+            raise ValueError("too large")
+        text = data.decode()
+        public_key_from_private(text)
+    except (ValueError, TypeError, UnicodeDecodeError):
+        raise ValueError(f"{path} is not an unencrypted SSH private key") from None
+    return text
+
+
+def kept_config(store: Store, host: Optional[HostConfig]) -> dict[str, tuple[str, bool]]:
+    """An adopted machine's config again, from its record in ``store`` (its stack's outputs and its key file);
+    empty for any other machine. For every update: a teammate's store has no config of the adopting store's."""
+    from .errors import MachineError
+
+    outputs = host.pulumi.get("Outputs") if host is not None else None
+    if host is None or not isinstance(outputs, dict) or outputs.get(ADOPTED_KEY) is None:
+        return {}  # [] is a machine adopted as generic: nothing imported
+    try:
+        imports = imports_of(outputs[ADOPTED_KEY]) or []
+        folder = store.machine_dir(host.name)
+        key = read_private_key(folder / Path(host.ssh_key_path).name) if host.ssh_key_path else None
+    except ValueError as err:
+        raise MachineError(f"Error: machine {host.name!r} was adopted from docker-machine, but {err}") from None
+    return adoption_config(imports, key)
 
 
 def transformation(imports: Sequence[Imported], adopting: bool):
@@ -101,6 +153,7 @@ def _program(adopting: bool) -> None:
     machine = build(pulumi.get_stack(), spec, component, imports, config.get_secret(SSH_KEY_KEY), adopting)
     for output in OUTPUTS:
         pulumi.export(output, getattr(machine, output))
+    pulumi.export(ADOPTED_KEY, [{"type": i.type, "id": i.id} for i in imports])
 
 
 def machine_program() -> None:

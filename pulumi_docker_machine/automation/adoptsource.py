@@ -13,11 +13,9 @@ from typing import Any, Callable, Optional
 from pulumi_docker_machine.components.names import DEFAULT_ENGINE_PORT, USER_NAME, is_address, is_port
 
 from ..store import HostConfig, Store
-from .adoption import Imported
+from .adoption import Imported, read_private_key
 from .errors import MachineError
 from .settings import MachineSpec
-
-MAX_KEY_BYTES = 64 * 1024
 
 _DROPLET_ID = re.compile(r"[1-9][0-9]{0,19}")
 _INSTANCE_ID = re.compile(r"i-[0-9a-f]{8,17}")
@@ -86,26 +84,21 @@ def _ssh(host: HostConfig) -> dict[str, Any]:
 def private_key_of(store: Store, host: HostConfig) -> str:
     """The machine's own key: the file SSHKeyPath names, taken only from the machine's folder (a store that was
     moved is read where it is now); a plain, unencrypted private key."""
-    from pulumi_docker_machine.components.ssh import public_key_from_private
-
     stored = host.driver.get("SSHKeyPath")
     if not isinstance(stored, str) or not stored:
         raise _problem(host, "config.json names no SSH key (Driver.SSHKeyPath): its SSH key is what reaches the VM")
     base = Path(stored).name
     folder = store.machine_dir(host.name)
-    path = folder / base
-    if base in ("", ".", "..") or path.is_symlink() or not path.is_file():
+    if base in ("", ".", ".."):
         raise _problem(host, f"its SSH key {base!r} is not a file in {folder}: put the machine's key there")
-    with open(path, "rb") as handle:
-        data = handle.read(MAX_KEY_BYTES + 1)
     try:
-        if len(data) > MAX_KEY_BYTES:
-            raise ValueError("too large")
-        text = data.decode()
-        public_key_from_private(text)
-    except (ValueError, TypeError, UnicodeDecodeError):
-        raise _problem(host, f"{path} is not an unencrypted SSH private key") from None
-    return text
+        return read_private_key(folder / base)
+    except ValueError as err:
+        if "is not a file" in str(err):
+            raise _problem(
+                host, f"its SSH key {base!r} is not a file in {folder}: put the machine's key there"
+            ) from None
+        raise _problem(host, str(err)) from None
 
 
 def _engine(host: HostConfig, port: int) -> dict[str, Any]:

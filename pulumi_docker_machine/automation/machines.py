@@ -22,6 +22,7 @@ from pulumi_docker_machine.components.names import name_problem
 from ..knownhosts import HostKeyPin
 from ..store import BrokenMachine, HostConfig, MachineNotFound, Store
 from ..store.swarms import swarm_membership
+from .adoption import kept_config
 from .certs import ensure_shared_certs, signed_by_another_ca
 from .errors import MachineError, PreCreateCheckFailed, declared_elsewhere, in_swarm, not_ours
 from .runner import MACHINES, Say, destroy_stack, locked, quiet, up_stack, workspace_for
@@ -134,7 +135,8 @@ def _update(
             workspace,
             MACHINES,
             name,
-            to_config(spec, ensure_shared_certs(store), pinned_key),
+            # A machine adopted from docker-machine 0.16: its imports and key again, from its record (adoption.py).
+            {**to_config(spec, ensure_shared_certs(store), pinned_key), **kept_config(store, previous)},
             say,
             doing,
             lambda message: mark_error(store, name, spec, workspace.backend, reason(message), previous),
