@@ -84,8 +84,10 @@ class LazyGroup(click.Group):
             end_if_closed(err)
             raise
         except Exception as err:
-            if machine_error(err):
-                raise ClickCommandError(CommandError(str(err))) from None
+            if machine_error(err):  # one a command did not catch itself: its line and docker-machine's exit code
+                wrapped = CommandError(str(err))
+                wrapped.exit_code = err.exit_code  # type: ignore[attr-defined]  # MachineError's, from its table
+                raise ClickCommandError(wrapped) from None
             raise
 
     def list_commands(self, ctx: click.Context) -> list[str]:
