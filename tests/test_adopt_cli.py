@@ -68,6 +68,7 @@ def test_rm_f_removes_the_local_record_of_every_driver(tmp_path):
     names = [legacy_machine(root, driver)[0] for driver in DRIVERS]
     kept = dm(root, "rm", "-y", names[0])
     assert kept.returncode == 1 and "rm -f to forget it here" in kept.stderr, kept.stderr
+    assert f"run 'docker-machine adopt {names[0]}' to manage it here" in kept.stderr
     assert (root / "machines" / names[0]).is_dir()
     removed = dm(root, "rm", "-f", *names)
     assert removed.returncode == 0, removed.stdout + removed.stderr

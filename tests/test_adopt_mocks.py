@@ -178,3 +178,26 @@ def test_generic_machine_imports_nothing_and_uses_its_key(legacy_store):
     assert not [r for r in mocks.resources if r.typ.endswith((":SSHKey", ":AuthorizedKey"))], "nothing touches the host"
     (step,) = mocks.of_type("command:remote:Command")
     assert step.inputs.get("create") is None and step.inputs["connection"]["host"] == "127.0.0.12"
+
+
+def test_an_adopted_droplet_stops_and_starts_through_its_power_state(legacy_store):
+    """stop and start after adoption: the wanted power state reaches the droplet docker-machine made (its ID), and
+    the droplet itself is kept as it is."""
+    name, _ = legacy_machine(legacy_store, "digitalocean")
+    (legacy_store / "machines" / name / "id_rsa").write_text(generate_ssh_key("ed25519").private_key)
+    store = Store(legacy_store)
+    host = store.load(name)
+    adoption = adoption_of(store, host)
+    certs = _shared_certs(store, host)
+    for power in ("stopped", "running"):
+        adoption.spec.power = power
+        mocks = ImportMocks()
+        monitor, outputs = run_adopted(mocks, name, adoption, certs, adopting=False)
+        assert "*" in monitor.ignored["digitalocean:index/droplet:Droplet"]
+        (state,) = [r for r in mocks.resources if r.typ.endswith(":DropletPower")]
+        assert (
+            state.inputs["state"] == power
+            and state.inputs["droplet_id"] == mocks.one("digitalocean:index/droplet:Droplet").id
+        )
+        assert len(mocks.of_type("command:remote:Command")) == (power == "running")
+        assert outputs["power"][0] == power

@@ -66,7 +66,7 @@ def busy(noun: str, name: str) -> MachineBusy:
 def not_ours(name: str) -> MachineError:
     return MachineError(
         f"machine {name!r} was made by the original docker-machine, not through Pulumi: "
-        "manage it with that docker-machine, or rm -f to forget it here"
+        f"run 'docker-machine adopt {name}' to manage it here (its VM untouched), or rm -f to forget it here"
     )
 
 
