@@ -9,7 +9,15 @@ one (ls probes every machine at once). Medians of 21 runs. Engines are stand-ins
 (bench/fakeengine.py, one Python process per machine, sharing this machine's cores with the client)
 that answer over mutual TLS. The stores are as create makes them: one CA and client certificate.
 
-Run: .venv/bin/python bench/cli_read.py
+The real-engine rows (issue 22): one real dockerd over mutual TLS on a test host (bench/testbed.py: a network
+namespace; root), with the certificates of a store written by create's own path, and the ten read commands
+against it. With ``DOCKER_MACHINE_GO`` naming docker-machine v0.16.2's Go binary, each row also runs that
+binary on the same store in the same run; the budget: every read command within 2.5x it. The binary builds
+offline from its source (it vendors its dependencies), in GOPATH mode:
+``GOPATH=$PWD/gopath GO111MODULE=off go build -o docker-machine-0.16.2 github.com/docker/machine/cmd/docker-machine``
+with the v0.16.2 tag checked out at gopath/src/github.com/docker/machine.
+
+Run: .venv/bin/python bench/cli_read.py   (as root for the real-engine rows)
 """
 
 from __future__ import annotations
@@ -117,6 +125,121 @@ def round_trips(env: dict, engines: list) -> list[str]:
     ]
 
 
+REAL_COMMANDS = (
+    ["env", "m0"],
+    ["config", "m0"],
+    ["status", "m0"],
+    ["ls"],
+    ["ip", "m0"],
+    ["url", "m0"],
+    ["inspect", "m0"],
+    ["ls", "-q"],
+    ["--help"],
+    ["version"],
+)
+REAL_ENGINE_PORT = 2376
+DOCKERD = (
+    'setsid "$(command -v dockerd)" --tlsverify --tlscacert=/etc/docker/ca.pem --tlscert=/etc/docker/server.pem '
+    f"--tlskey=/etc/docker/server-key.pem -H tcp://0.0.0.0:{REAL_ENGINE_PORT} -H unix:///run/docker.sock "
+    "--iptables=false --bridge=none >/var/log/bench-dockerd.log 2>&1 </dev/null &"
+)
+
+
+def real_engine_store(folder: Path) -> tuple[dict, object] | str:
+    """(env, test host): a store with one generic machine ``m0`` whose engine is a real dockerd over mutual TLS on
+    a test host, its server certificate signed by the store's CA (STORE/certs, where docker-machine 0.16.2 reads
+    it too). A string saying why not when this machine can't make a test host."""
+    from bench import testbed
+    from pulumi_docker_machine.automation.certs import ensure_shared_certs
+    from pulumi_docker_machine.automation.settings import MachineSpec
+    from pulumi_docker_machine.automation.storesync import write_machine
+    from pulumi_docker_machine.components.cert import KeyAndCertificate, issue_server_certificate
+    from pulumi_docker_machine.store import HostConfig, Store
+
+    missing = testbed.missing_prerequisites()
+    if missing:
+        return "no test host here: " + ", ".join(missing)
+    host = testbed.RemoteHost()
+    try:
+        store = Store(folder / "store-real")
+        certs = ensure_shared_certs(store)
+        ca = KeyAndCertificate(certs["ca_pem"], certs["ca_key_pem"])
+        server = issue_server_certificate(ca, "bench.real", [host.address], [])
+        for name, pem in (("ca.pem", ca.cert_pem), ("server.pem", server.cert_pem), ("server-key.pem", server.key_pem)):
+            wrote = host.ssh(f"mkdir -p /etc/docker && umask 077 && cat >/etc/docker/{name}", stdin=pem)
+            if wrote.returncode != 0:
+                raise RuntimeError(f"writing {name} on the test host failed: {wrote.stderr.decode()}")
+        host.output(DOCKERD)
+        outputs = {
+            "ca_pem": ca.cert_pem,
+            "client_cert_pem": certs["client_cert_pem"],
+            "client_key_pem": certs["client_key_pem"],
+            "server_cert_pem": server.cert_pem,
+            "ip": host.address,
+            "ssh_host": host.address,
+            "ssh_user": "root",
+            "ssh_port": 22,
+            "docker_host": f"tcp://{host.address}:{REAL_ENGINE_PORT}",
+        }
+        machine: HostConfig = write_machine(
+            store, "m0", MachineSpec(driver="generic"), outputs, backend="", docker_context=False
+        )
+        wait_for_engine(machine, host)
+    except BaseException:
+        host.close()
+        raise
+    env = {**os.environ, "MACHINE_STORAGE_PATH": str(store.root), "DOCKER_CONFIG": str(folder / "docker")}
+    return env, host
+
+
+def wait_for_engine(machine, host, limit: float = 120.0) -> None:
+    from pulumi_docker_machine.cli.probe import probe
+
+    deadline = time.monotonic() + limit
+    while True:
+        status = probe(machine, 5.0)
+        if status.state == "Running":
+            return
+        if time.monotonic() > deadline:
+            log = host.ssh("tail -5 /var/log/bench-dockerd.log").stdout.decode()
+            raise RuntimeError(f"the test host's dockerd did not answer within {limit:g}s: {status.error}\n{log}")
+        time.sleep(0.5)
+
+
+def go_binary() -> str | None:
+    path = os.environ.get("DOCKER_MACHINE_GO", "")
+    if path and not os.access(path, os.X_OK):
+        raise SystemExit(f"DOCKER_MACHINE_GO={path} is not an executable file: give docker-machine v0.16.2's binary")
+    return path or None
+
+
+def real_engine_rows(script: str, floor: float, folder: Path) -> None:
+    """The read commands against one real dockerd, beside the floor and (DOCKER_MACHINE_GO) the Go binary."""
+    made = real_engine_store(folder)
+    if isinstance(made, str):
+        print(f"real dockerd rows: not run ({made})")
+        return
+    env, host = made
+    go = go_binary()
+    try:
+        print()
+        print(f"{'one real dockerd over mutual TLS (test host)':<44} {'median ms':>10} {'x floor':>8}", end="")
+        print(f" {'Go 0.16.2 ms':>13} {'x Go':>6}" if go else "")
+        worst = 0.0
+        for args in REAL_COMMANDS:
+            ms = timed([script, *args], env)
+            line = f"{'docker-machine ' + ' '.join(args):<44} {ms:>10.1f} {ms / floor:>8.2f}"
+            if go:
+                go_ms = timed([go, *args], env)
+                worst = max(worst, ms / go_ms)
+                line += f" {go_ms:>13.1f} {ms / go_ms:>6.2f}"
+            print(line)
+        if go:
+            print(f"worst read command against the real dockerd: {worst:.2f}x the Go binary (budget 2.5x)")
+    finally:
+        host.close()
+
+
 def main() -> None:
     script = str(Path(sys.executable).parent / "docker-machine")
     with tempfile.TemporaryDirectory() as tmp:
@@ -176,9 +299,15 @@ def main() -> None:
             f"ls 50 vs 1 machine: {fifty / one:.2f}x (budget 2x); the bare TLS floor, 50 vs 1 engine: "
             f"{tls50 / tls1:.2f}x"
         )
+        go = go_binary()
+        if go:
+            go_quiet = timed([go, "ls", "-q"], env50)
+            print(f"{'Go 0.16.2 ls -q, 50 machines':<44} {go_quiet:>10.1f} {go_quiet / floor:>8.2f}")
+            print(f"{'docker-machine ls -q, 50 machines':<44} {timed([script, 'ls', '-q'], env50):>10.1f}")
         for engine in engines1 + engines50:
             engine.stdin.close()
             engine.wait(timeout=30)
+        real_engine_rows(script, floor, Path(tmp))
 
 
 if __name__ == "__main__":

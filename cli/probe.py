@@ -10,12 +10,9 @@ import time
 from pathlib import Path
 
 from .engine_status import EngineStatus
+from .reach import ascii_bytes, connects
 from pulumi_docker_machine.store import HostConfig
 from pulumi_docker_machine.store.driverfields import missing_address
-
-TYPE_CHECKING = False  # typing stays unimported at run time (start-up time)
-if TYPE_CHECKING:
-    from typing import Any
 
 
 class EngineError(Exception):
@@ -24,12 +21,6 @@ class EngineError(Exception):
 
 _contexts: dict[bytes, ssl.SSLContext] = {}
 _contexts_lock = _thread.allocate_lock()  # threading's module only where threads run (probe_all)
-
-
-def ascii_bytes(name: str) -> Any:  # typeshed knows only str for these; CPython takes bytes
-    """An ASCII host name or address as bytes: socket and ssl then skip the idna codec, whose import (with
-    stringprep and unicodedata) costs a probing command's start-up more than a millisecond."""
-    return name.encode("ascii") if name.isascii() else name
 
 
 def tls_context(machine_dir: Path) -> ssl.SSLContext:
@@ -124,11 +115,7 @@ def dechunk(body: bytes) -> bytes:
 
 
 def ssh_port_open(host: HostConfig, timeout: float) -> bool:
-    try:
-        with socket.create_connection((ascii_bytes(host.ssh_host), host.ssh_port), timeout=timeout):
-            return True
-    except OSError:
-        return False
+    return bool(host.ssh_host) and connects(host.ssh_host, host.ssh_port, timeout) is True
 
 
 ENGINE_REFUSED = "Unable to query docker version: Cannot connect to the docker engine endpoint"

@@ -197,3 +197,29 @@ def test_ls_and_inspect_template_fields_as_0_16_2(tmp_path):
     assert wrong.returncode == 1 and "can't evaluate field Nope" in wrong.stderr
     unknown = dm(root, "ls", "--format", "{{.Nope}}")
     assert unknown.returncode == 1 and "can't evaluate field Nope" in unknown.stderr, "ls's items are structs"
+
+
+def test_status_is_the_machines_state_without_tls(tmp_path, refusing):
+    """0.16.2's status is the driver's GetState (generic: its SSH port answers), not a TLS round trip: an engine
+    port that accepts and never speaks TLS is Running at once; an engine refusing with SSH answering is Running
+    (ls, which asks Docker, says Error); nothing answering is Stopped."""
+    root = tmp_path / "store"
+    folder = write_machine(root, "box", driver_name="generic")
+    config = json.loads((folder / "config.json").read_text())
+    with socket.socket() as silent, socket.socket() as ssh:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        ssh.bind(("127.0.0.1", 0))
+        driver = {"IPAddress": "127.0.0.1", "SSHUser": "root", "SSHPort": ssh.getsockname()[1]}
+        config["Driver"].update(driver, EnginePort=silent.getsockname()[1])
+        (folder / "config.json").write_text(json.dumps(config))
+        start = time.monotonic()
+        assert dm(root, "status", "box").stdout == "Running\n"
+        assert time.monotonic() - start < 5, "status waited for TLS"
+
+        config["Driver"]["EnginePort"] = refusing
+        (folder / "config.json").write_text(json.dumps(config))
+        assert dm(root, "status", "box").stdout == "Stopped\n", "nothing answers"
+        ssh.listen(8)
+        assert dm(root, "status", "box").stdout == "Running\n", "its SSH port answers"
+        assert dm(root, "ls", "--format", "{{.State}}").stdout == "Error\n"
