@@ -172,8 +172,20 @@ def version_command(app: Application, names: Sequence[str]) -> None:
         app.abort(f"Error: Unable to query docker version: {err}")
 
 
+# What Go's strconv.ParseBool takes: docker-machine read MACHINE_DEBUG with it, and refused anything else.
+GO_BOOLS = {"1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"}
+
+
 def main(argv: Optional[Sequence[str]] = None) -> None:
     """docker-machine exits 1 on every error, usage errors included; click would use 2."""
+    debug = os.environ.get("MACHINE_DEBUG", "")
+    if debug and debug not in GO_BOOLS:
+        click.echo(
+            f"Error parsing boolean value from MACHINE_DEBUG: {debug!r} is not a boolean: set it to 1, true, 0 or "
+            "false, or unset it",
+            err=True,
+        )
+        sys.exit(1)
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="docker-machine", standalone_mode=False)
     except (CommandError, ClickCommandError) as err:

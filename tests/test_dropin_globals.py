@@ -79,6 +79,13 @@ def test_debug_is_a_global_flag_and_prints_the_ssh_line(world, dev, ssh_echo):
         assert shown.returncode == 0 and shown.stdout == plain.stdout
         assert shown.stderr.startswith("[debug] ssh: ssh -F /dev/null ") and shown.stderr.endswith(" dev true\n")
         assert machine(world, *flags, "ls", "-q", env=env).stdout == "dev\n"
+    bad = machine(world, "ls", env={"MACHINE_DEBUG": "yes"})  # docker-machine took what Go's ParseBool takes
+    assert (bad.returncode, bad.stdout, bad.stderr) == (
+        1,
+        "",
+        "Error parsing boolean value from MACHINE_DEBUG: 'yes' is not a boolean: set it to 1, true, 0 or false, or "
+        "unset it\n",
+    )
 
 
 def test_the_other_global_flags_and_their_variables_are_accepted(world, dev):
