@@ -28,10 +28,16 @@ NONE = ("create", "-d", "none", "--url", "tcp://192.0.2.1:2376")
     "flags, message",
     [
         (
+            ["--swarm"],
+            "Error: --swarm without --swarm-master joins the swarm its --swarm-discovery names: give the URL its "
+            "master was created with, or swarm://NAME of a swarm 'docker-machine swarm ls' lists; or "
+            f"{SWARM_CREATE}",
+        ),
+        (
             ["--swarm", "--swarm-discovery", "token://abc"],
-            "Error: --swarm without --swarm-master joins a classic Swarm cluster through its discovery service, which "
-            "swarm mode has not: add nodes to a swarm of ours with 'docker-machine swarm scale SWARM --workers N', "
-            f"or {SWARM_CREATE}",
+            "Error: --swarm-discovery token://abc names no swarm of this store (classic Swarm's discovery service is "
+            "gone): create its manager first with --swarm-master and this --swarm-discovery, or give swarm://NAME "
+            "of a swarm 'docker-machine swarm ls' lists (made with 'docker-machine swarm create')",
         ),
         (
             ["--swarm-master", "--swarm-image", "swarm:1.2.9"],
@@ -118,6 +124,63 @@ def test_what_maps_is_taken_before_the_engine_is_asked(world):
     assert "Pulumi CLI" in plain.stderr, "without --swarm/--swarm-master the flags do nothing, as in 0.16.2"
 
 
+def test_joining_a_swarm_takes_its_driver_settings_and_refuses_others(world):
+    """A swarm of the store (its record as create --swarm-master writes it): an agent of another driver, driver
+    setting or engine configuration is refused in one line; a second master of its discovery URL too."""
+    from pulumi_docker_machine.store.swarms import SwarmRecord, save_swarm
+
+    spec = {
+        "driver": "none",
+        "managers": 1,
+        "workers": 0,
+        "driver_options": {},
+        "engine": {"install_url": "none"},
+        "manager_options": [{"name": "boss", "driver_options": {"url": "tcp://192.0.2.1:2376"}}],
+        "worker_options": [],
+        "discovery": "token://t1",
+    }
+    save_swarm(world.store(), SwarmRecord({"Name": "boss", "Driver": "none", "Managers": ["boss"], "Spec": spec}))
+    vbox = {**spec, "driver": "virtualbox", "driver_options": {"memory": 2048}, "discovery": "token://t2"}
+    vbox["manager_options"] = [{"name": "vb", "driver_options": {}}]
+    save_swarm(world.store(), SwarmRecord({"Name": "vb", "Driver": "virtualbox", "Managers": ["vb"], "Spec": vbox}))
+    agent = ("create", "--swarm", "--engine-install-url", "none")
+    for args, message in (
+        (
+            ["-d", "virtualbox", "--virtualbox-memory", "1024", "--swarm-discovery", "token://t2"],
+            "Error: --virtualbox-memory '1024' is not swarm 'vb''s ('2048'): its nodes share its driver settings; "
+            "leave the flag out",
+        ),
+        (
+            ["-d", "virtualbox", "--swarm-discovery", "token://t1"],
+            "Error: swarm 'boss''s nodes are made with the none driver: give -d none",
+        ),
+        (
+            [
+                "-d",
+                "none",
+                "--url",
+                "tcp://192.0.2.2:2376",
+                "--swarm-discovery",
+                "swarm://boss",
+                "--engine-label",
+                "a=b",
+            ],
+            "Error: the --engine-* flags are not swarm 'boss''s: its nodes share one engine configuration; leave them out",
+        ),
+    ):
+        done = dm(world, *agent, *args, "agent")
+        assert (done.returncode, done.stdout, done.stderr) == (1, "", message + "\n")
+    master = dm(world, *NONE, "--swarm-master", "--swarm-discovery", "token://t1", "boss2")
+    assert master.stderr == (
+        "Error: --swarm-discovery token://t1 is swarm 'boss''s already: add managers to it with "
+        "'docker-machine swarm scale boss --managers N', or give another\n"
+    )
+    assert not (world.root / "machines").exists()
+    # What is the swarm's goes through to the engine (absent here: said before anything is made).
+    through = dm(world, *agent, "-d", "none", "--url", "tcp://192.0.2.2:2376", "--swarm-discovery", "token://t1", "a")
+    assert through.stderr.startswith("Error: the Pulumi CLI is not installed"), through.stderr
+
+
 def mark_node(world, name: str, swarm: str, role: str) -> None:
     store = world.store()
     host = store.load(name)
@@ -198,23 +261,41 @@ def test_a_swarm_master_is_checked_as_the_machine_it_is(world):
     assert master.stderr.startswith("Error setting machine configuration from flags provided: generic driver requires")
 
 
-# ----- for real: a test host, the engine ---------------------------------------------------------------------------
+# ----- for real: two test hosts, the engine -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hosts():
+    """Two test hosts on one test network (tests/swarmbed.py); hosts[0]'s key reaches both, as one admin's would."""
+    from tests.swarmbed import cluster_hosts
+
+    with cluster_hosts(2) as made:
+        made[1].authorize(Path(f"{made[0].ssh_key}.pub").read_text())
+        yield made
 
 
 @pytest.mark.remote_host
 @pytest.mark.engine
-def test_create_swarm_master_makes_a_one_manager_swarm_that_env_swarm_points_at(world, remote_host, pulumi_engine):
-    from tests.test_engine_cli import create_generic, machine, shell
+def test_0162s_master_and_agent_make_a_swarm_mode_swarm_that_env_swarm_points_at(world, hosts, pulumi_engine):
+    """docker-machine 0.16.2's tutorial: a master, an agent of its discovery URL, then env --swarm on the master."""
+    from tests.test_engine_cli import machine, shell
 
-    created = create_generic(
-        world, remote_host, "boss", "--swarm-master", "--swarm", "--swarm-discovery", "token://0123456789abcdef"
-    )
+    def create(host, name: str, *swarm: str):
+        common = ("-d", "generic", "--generic-ssh-key", str(hosts[0].ssh_key), "--engine-install-url", "none")
+        return machine(world, "create", *common, "--generic-ip-address", host.address, *swarm, name)
+
+    created = create(hosts[0], "boss", "--swarm-master", "--swarm", "--swarm-discovery", "token://0123456789abcdef")
     assert created.returncode == 0, created.stdout + created.stderr
     lines = created.stdout.splitlines()
     assert lines[:2] == ["Running pre-create checks...", "Creating machine..."], created.stdout
     assert "Docker is up and running!" in lines and lines[-1].endswith("run: docker-machine env boss")
-    assert machine(world, "ls", "--format", "{{.Name}} {{.Swarm}}").stdout == "boss boss (manager)\n"
-    assert machine(world, "swarm", "ls", "-q").stdout == "boss\n"
+    joined = create(hosts[1], "agent", "--swarm", "--swarm-discovery", "token://0123456789abcdef")
+    assert joined.returncode == 0, joined.stdout + joined.stderr
+    assert "agent joined the swarm-mode swarm boss as a worker" in joined.stdout
+
+    listed = machine(world, "ls", "--format", "{{.Name}} {{.Swarm}} {{.URL}}").stdout.splitlines()
+    assert listed == [f"agent boss tcp://{hosts[1].address}:2376", f"boss boss (manager) tcp://{hosts[0].address}:2376"]
+    assert machine(world, "swarm", "ls").stdout.splitlines()[1].split()[:4] == ["boss", "generic", "1", "1"]
     inspected = machine(
         world,
         "inspect",
@@ -224,16 +305,19 @@ def test_create_swarm_master_makes_a_one_manager_swarm_that_env_swarm_points_at(
     )
     assert inspected.stdout == "true true true\n", inspected.stderr
 
-    state = shell(
+    nodes = shell(
         world,
         'eval "$(docker-machine env --swarm boss)" && echo "$DOCKER_MACHINE_NAME" && '
-        "docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}} {{.Swarm.Nodes}}'",
+        "docker node ls --format '{{.Hostname}} {{.Status}} {{.ManagerStatus}}'",
     )
-    assert state.returncode == 0, state.stderr
-    assert state.stdout.splitlines() == ["boss", "active true 1"]
+    assert nodes.returncode == 0, nodes.stderr
+    assert nodes.stdout.splitlines()[0] == "boss"
+    assert sorted(nodes.stdout.splitlines()[1:]) == ["dmtest-node1 Ready Leader", "dmtest-node2 Ready "]
     config = machine(world, "config", "--swarm", "boss")
-    assert config.stdout.splitlines()[-1] == f"-H=tcp://{remote_host.address}:2376"
+    assert config.stdout.splitlines()[-1] == f"-H=tcp://{hosts[0].address}:2376"
+    worker = machine(world, "env", "--swarm", "agent")
+    assert worker.returncode == 1 and "'docker-machine swarm env boss'" in worker.stderr
 
-    refused = machine(world, "rm", "-y", "boss")  # the swarm's stack owns the machine: rm names the way
+    refused = machine(world, "rm", "-y", "boss")  # the swarm's stack owns its machines: rm names the way
     assert refused.returncode == 1 and "'docker-machine swarm rm boss'" in refused.stderr, refused.stderr
-    # Not removed here (swarm rm's 10 s are tests/test_swarm_cli.py's): the module's test host goes with the module.
+    # Not removed here (swarm rm's seconds are tests/test_swarm_cli.py's): the module's hosts go with the module.

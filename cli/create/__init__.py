@@ -10,7 +10,7 @@ from pulumi_docker_machine.components.drivers.info import ENGINE_PORT
 from ..application import Application, CommandError
 from ..changing import backend_option, for_each, workspace
 from ..driverflags import DRIVERS, driver_in, driver_options, to_driver_options, unknown_driver
-from .swarmflags import swarm_master, swarm_options
+from .swarmflags import MASTER, swarm_options, swarm_role
 
 
 class CreateCommand(click.Command):
@@ -92,11 +92,12 @@ def command(
     from pulumi_docker_machine.automation import MachineSpec, create_machine
     from pulumi_docker_machine.automation.machines import check_configuration
 
-    master = swarm_master(flags)
-    if master and (tls_san or no_docker_context):
+    role, discovery = swarm_role(flags)
+    if role and (tls_san or no_docker_context):
         app.abort(
-            f"Error: {'--tls-san' if tls_san else '--no-docker-context'} can't be given with --swarm-master: "
-            "a swarm's machines take the swarm's certificates and contexts; leave it out"
+            f"Error: {'--tls-san' if tls_san else '--no-docker-context'} can't be given with "
+            f"{'--swarm-master' if role == MASTER else '--swarm'}: a swarm's machines take the swarm's certificates "
+            "and contexts; leave it out"
         )
     options = to_driver_options(driver, flags, store_root=str(app.store.root))
     engine = {
@@ -112,10 +113,11 @@ def command(
         engine["port"] = options.pop(ENGINE_PORT)
     spec = MachineSpec(driver=driver, driver_options=options, engine=engine, tls_sans=list(tls_san))
     space = workspace(app, backend_url)
-    if master:
-        from pulumi_docker_machine.automation.swarm import create_swarm_master
+    if role:
+        from pulumi_docker_machine.automation.swarm import create_swarm_master, join_swarm
 
-        for_each(app, [name], lambda machine, say: create_swarm_master(machine, spec, workspace=space, say=say))
+        make = create_swarm_master if role == MASTER else join_swarm
+        for_each(app, [name], lambda machine, say: make(machine, spec, discovery, workspace=space, say=say))
         return
 
     def create(machine: str, say) -> None:

@@ -1,12 +1,13 @@
 """docker-machine 0.16.2's ten ``create --swarm*`` flags, mapped onto swarm mode (classic Swarm is gone).
 
 ``--swarm-master`` (with or without ``--swarm``): the machine is made as the one manager of a new swarm-mode swarm
-of the same name (automation/swarm.py create_swarm_master). What has a swarm-mode meaning is taken: 0.16.2's
-defaults of ``--swarm-image``, ``--swarm-strategy`` (spread: swarm mode's own scheduling) and ``--swarm-host`` (the
-manager's API is its engine's own port), and ``--swarm-discovery`` (no discovery service: managers hand out join
-tokens). The rest of what 0.16.2 acted on is refused in one line before anything is made. ``--swarm`` alone (an
-agent joining a cluster through discovery) is refused: a swarm of ours grows with ``swarm scale``. Without
-``--swarm``/``--swarm-master`` the flags do nothing, as in 0.16.2 (which checked only the discovery URL's form).
+of the same name (automation/swarm.py create_swarm_master), which keeps its ``--swarm-discovery`` URL. ``--swarm``
+alone (0.16.2's agent): the machine joins, as a worker, the swarm that URL names (the one a master was created with,
+or ``swarm://NAME``), made by that swarm's stack with its driver settings (join_swarm). What has a swarm-mode meaning
+is taken: 0.16.2's defaults of ``--swarm-image``, ``--swarm-strategy`` (spread: swarm mode's own scheduling) and
+``--swarm-host`` (the manager's API is its engine's own port). The rest of what 0.16.2 acted on is refused in one
+line before anything is made. Without ``--swarm``/``--swarm-master`` the flags do nothing, as in 0.16.2 (which
+checked only the discovery URL's form).
 """
 
 from __future__ import annotations
@@ -86,20 +87,23 @@ def _unsupported(flag: str, why: str) -> CommandError:
     return CommandError(f"Error: {flag} {why}: leave it out, or {SWARM_CREATE}")
 
 
-def swarm_master(values: dict) -> bool:
-    """Whether the machine is made as a swarm's manager; raises CommandError (exit 1) for what can't be done.
-    Pops the flags from ``values``."""
+MASTER, AGENT = "master", "agent"
+
+
+def swarm_role(values: dict) -> tuple[str, str]:
+    """(MASTER, AGENT or "", the discovery URL); raises CommandError (exit 1) for what can't be done. Pops the
+    flags from ``values``."""
     flags = {key: values.pop(key) for key in SWARM_KEYS}
     discovery = flags["swarm_discovery"]
     if discovery and not re.match(r"[^:]*://.*", discovery):  # 0.16.2's validateSwarmDiscovery, checked always
         raise CommandError(f"Error parsing swarm discovery: Swarm Discovery URL was in the wrong format: {discovery}")
     if not (flags["swarm_agent"] or flags["swarm_master"]):
-        return False
-    if not flags["swarm_master"]:
+        return "", ""
+    if not flags["swarm_master"] and not discovery:
         raise CommandError(
-            "Error: --swarm without --swarm-master joins a classic Swarm cluster through its discovery service, "
-            "which swarm mode has not: add nodes to a swarm of ours with 'docker-machine swarm scale SWARM "
-            f"--workers N', or {SWARM_CREATE}"
+            "Error: --swarm without --swarm-master joins the swarm its --swarm-discovery names: give the URL its "
+            "master was created with, or swarm://NAME of a swarm 'docker-machine swarm ls' lists; or "
+            f"{SWARM_CREATE}"
         )
     for flag, key, default, why in (
         ("--swarm-image", "swarm_image", DEFAULT_IMAGE, "runs classic Swarm's container; swarm mode is in the engine"),
@@ -119,4 +123,4 @@ def swarm_master(values: dict) -> bool:
         if value and value != default:
             shown = " ".join(value) if isinstance(value, tuple) else value
             raise _unsupported(flag if value is True else f"{flag} {str(shown)[:80]!r}", why)
-    return True
+    return (MASTER if flags["swarm_master"] else AGENT), discovery

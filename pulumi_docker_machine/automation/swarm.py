@@ -28,12 +28,13 @@ from ..store.swarms import (
     save_swarm,
     swarm_manager,
     swarm_membership,
+    swarm_names,
 )
 from .certs import ensure_shared_certs
 from .errors import MachineError
 from .machines import check_configuration, driver_info, pre_create_checks
 from .runner import SWARMS, Say, destroy_stack, locked, quiet, up_stack, workspace_for
-from .settings import NAMESPACE, MachineSpec, to_config
+from .settings import NAMESPACE, MachineSpec, engine_of, to_config
 from .storesync import outputs_plain, write_machine
 from .workspace import SWARM_PROJECT, MachineWorkspace
 
@@ -60,6 +61,8 @@ class SwarmSpec:
     engine: dict[str, Any] = field(default_factory=dict)
     manager_options: list[dict[str, Any]] = field(default_factory=list)
     worker_options: list[dict[str, Any]] = field(default_factory=list)
+    # create --swarm-master --swarm-discovery URL: a later create --swarm --swarm-discovery URL joins this swarm.
+    discovery: str = ""
 
     def nodes(self, role: str) -> list[dict[str, Any]]:
         """Each node's own settings: ``{"driver_options": {...}, "labels": {...}, "name": machine}`` (name: when
@@ -240,6 +243,7 @@ def create_swarm(
 def create_swarm_master(
     name: str,
     spec: MachineSpec,
+    discovery: str = "",
     *,
     store: Optional[Store] = None,
     workspace: Optional[MachineWorkspace] = None,
@@ -251,8 +255,15 @@ def create_swarm_master(
     if workspace.store.exists(name):
         raise MachineError(f'Docker machine "{name}" already exists')
     check_configuration(name, spec)  # the user's mistakes in a machine's words first, as create says them
+    taken = swarm_of_discovery(workspace.store, discovery) if discovery else None
+    if taken:
+        raise MachineError(
+            f"Error: --swarm-discovery {discovery} is swarm {taken!r}'s already: add managers to it with "
+            f"'docker-machine swarm scale {taken} --managers N', or give another"
+        )
     per_node = driver_info(spec.driver).per_node  # the generic driver's address: a node's own, not the swarm's
     swarm = SwarmSpec(
+        discovery=discovery,
         driver=spec.driver,
         driver_options={k: v for k, v in spec.driver_options.items() if k not in per_node},
         engine=dict(spec.engine),
@@ -268,6 +279,93 @@ def create_swarm_master(
         f"docker-machine env {name}",
     ]
     return _create(name, swarm, workspace, say, "Creating machine...", done)
+
+
+def swarm_of_discovery(store: Store, discovery: str) -> Optional[str]:
+    """The swarm of this store a --swarm-discovery URL names: ``swarm://NAME``, or the URL its master was created
+    with (as 0.16.2's agents found their master through the discovery service)."""
+    for swarm in swarm_names(store):
+        try:
+            record = load_swarm(store, swarm)
+        except ValueError:  # a broken record: swarm ls shows it
+            continue
+        if discovery in (f"swarm://{swarm}", record.spec.get("discovery")):
+            return swarm
+    return None
+
+
+def _join_problem(swarm: str, current: SwarmSpec, spec: MachineSpec) -> Optional[str]:
+    """Why machine ``spec`` can't be a node of ``swarm``: its nodes share one driver and its settings (but the
+    per-node ones, such as the generic driver's address), and one engine configuration."""
+    if spec.driver != current.driver:
+        return f"swarm {swarm!r}'s nodes are made with the {current.driver} driver: give -d {current.driver}"
+    info = driver_info(spec.driver)
+    for key, value in spec.public_options().items():
+        theirs = current.driver_options.get(key)
+        if key not in info.per_node and theirs is not None and theirs != value:
+            return (
+                f"{info.flag_of(key)} {str(value)[:80]!r} is not swarm {swarm!r}'s ({str(theirs)[:80]!r}): its nodes "
+                "share its driver settings; leave the flag out"
+            )
+    try:
+        same_engine = engine_of(spec.engine) == engine_of(current.engine)
+    except (TypeError, ValueError):
+        same_engine = False
+    if not same_engine:
+        return (
+            f"the --engine-* flags are not swarm {swarm!r}'s: its nodes share one engine configuration; leave them out"
+        )
+    return None
+
+
+def join_swarm(
+    name: str,
+    spec: MachineSpec,
+    discovery: str,
+    *,
+    store: Optional[Store] = None,
+    workspace: Optional[MachineWorkspace] = None,
+    say: Say = quiet,
+) -> SwarmRecord:
+    """``docker-machine create NAME --swarm --swarm-discovery URL``: machine NAME made as a new worker of the swarm
+    the URL names (swarm_of_discovery), by that swarm's stack."""
+    workspace = swarm_workspace(store, workspace, say)
+    store = workspace.store
+    if store.exists(name):
+        raise MachineError(f'Docker machine "{name}" already exists')
+    check_configuration(name, spec)
+    swarm = swarm_of_discovery(store, discovery)
+    if swarm is None:
+        raise MachineError(
+            f"Error: --swarm-discovery {discovery} names no swarm of this store (classic Swarm's discovery service "
+            "is gone): create its manager first with --swarm-master and this --swarm-discovery, or give "
+            "swarm://NAME of a swarm 'docker-machine swarm ls' lists (made with 'docker-machine swarm create')"
+        )
+    record = load_swarm(store, swarm)
+    current = spec_of_swarm(record)
+    problem = _join_problem(swarm, current, spec)
+    if problem:
+        raise MachineError(f"Error: {problem}")
+    per_node = driver_info(spec.driver).per_node
+    own = {k: v for k, v in spec.driver_options.items() if k in per_node}
+    new = dataclasses.replace(
+        current,
+        workers=current.workers + 1,
+        worker_options=[*current.nodes("worker"), {"name": name, "driver_options": own}],
+    )
+    check_swarm(swarm, new, store, existing=record)
+    workspace.command()
+    say("Running pre-create checks...")
+    pre_create_checks(spec)
+    say("Creating machine...")
+    record = _update(workspace, swarm, new, say, "creating machine")
+    say("Docker is up and running!")
+    say(f"{name} joined the swarm-mode swarm {swarm} as a worker")
+    say(
+        "To see how to connect your Docker Client to the Docker Engine running on this virtual machine, run: "
+        f"docker-machine env {name}"
+    )
+    return record
 
 
 def _create(
@@ -295,9 +393,12 @@ def _create(
 
 def spec_of_swarm(record: SwarmRecord) -> SwarmSpec:
     try:
-        return SwarmSpec(**record.spec)
+        spec = SwarmSpec(**record.spec)
     except TypeError:
-        raise MachineError(f"Error: swarm {record.name!r}: its record's Spec is not a swarm spec") from None
+        spec = None
+    if spec is None or not isinstance(spec.discovery, str):
+        raise MachineError(f"Error: swarm {record.name!r}: its record's Spec is not a swarm spec")
+    return spec
 
 
 def scale_swarm(
