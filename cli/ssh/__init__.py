@@ -46,7 +46,7 @@ def command(app: Application, name, words) -> None:
     code = subprocess.call(args)
     if code == SSH_FAILED and pin.mismatch(host.ssh_host, host.ssh_port, host.ssh_user):
         app.abort(pin.mismatch_message())
-    sys.exit(code)
+    sys.exit(code if code >= 0 else 128 - code)  # ssh killed by a signal: the shell's 128+N, as for ssh itself
 
 
 def native(app: Application, host, pin: HostKeyPin, words: list[str]) -> int:
