@@ -133,6 +133,7 @@ class GoogleDriver(Driver):
     scopes: Sequence[str] = DEFAULT_SCOPES
     ssh_user: str = "docker-user"  # --google-username
     source_ranges: Sequence[str] = ("0.0.0.0/0",)
+    use_existing: bool = False  # refused: see validate
 
     def __post_init__(self) -> None:
         for name in ("tags", "scopes", "open_ports", "source_ranges"):
@@ -143,6 +144,12 @@ class GoogleDriver(Driver):
         return self.zone.rsplit("-", 1)[0]
 
     def validate(self, machine_name: str) -> None:
+        if self.use_existing:
+            raise DriverArgumentError(
+                "--google-use-existing is not supported: docker-machine changed an instance made elsewhere (its "
+                "SSH key and firewall tag), which Pulumi does not own; use -d generic --generic-ip-address ADDRESS "
+                "for that instance, or docker-machine adopt for one docker-machine made"
+            )
         gcp_sdk()
         project = configured_project(self.project)
         if project is None:

@@ -75,4 +75,13 @@ FLAGS = (
         "Configure GCE instance to not have an external IP address",
     ),
     ("--google-open-port", "open_ports", MULTI, "", "", "Make the specified port number accessible from the Internet"),
+    (
+        "--google-use-existing",
+        "use_existing",
+        BOOL,
+        False,
+        "GOOGLE_USE_EXISTING",
+        "Not supported: an instance made elsewhere is not this machine's to change (docker-machine set its SSH key "
+        "and a tag on it); use -d generic --generic-ip-address with the instance's address",
+    ),
 )
