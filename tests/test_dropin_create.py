@@ -72,7 +72,7 @@ def test_create_help_says_how_to_list_a_drivers_flags(world):
 
 
 @pytest.mark.parametrize("swarm", [(), ("--swarm-master", "--swarm")])
-def test_a_missing_pulumi_cli_is_said_before_creating_and_nothing_is_made(world, tmp_path, swarm):
+def test_a_missing_pulumi_cli_is_said_before_creating_machine_and_nothing_is_made(world, tmp_path, swarm):
     empty = tmp_path / "bin"  # no pulumi on PATH, none in the store, and no download allowed
     empty.mkdir()
     done = dm(
@@ -87,7 +87,8 @@ def test_a_missing_pulumi_cli_is_said_before_creating_and_nothing_is_made(world,
         PATH=str(empty),
         DOCKER_MACHINE_PULUMI_INSTALL="never",
     )
-    assert done.returncode == 1 and done.stdout == "", done.stdout
+    # After the driver's checks (their exit 3 first, as docker-machine's), before "Creating machine...".
+    assert done.returncode == 1 and done.stdout == "Running pre-create checks...\n", done.stdout
     assert done.stderr.startswith("Error: the Pulumi CLI is not installed, and DOCKER_MACHINE_PULUMI_INSTALL=never")
     assert len(done.stderr.splitlines()) == 1
     assert not (world.root / "machines").exists() and not (world.root / "swarms").exists()
@@ -102,3 +103,16 @@ def test_a_users_mistake_is_said_before_a_missing_pulumi_cli(world, tmp_path):
     assert done.returncode == 1 and "Pulumi CLI" not in done.stderr and "url 'ftp://x' is not" in done.stderr, (
         done.stderr
     )
+
+
+@pytest.mark.parametrize("swarm", [(), ("--swarm-master",)])
+def test_the_drivers_pre_create_check_comes_before_a_missing_pulumi_cli(world, tmp_path, swarm):
+    empty = tmp_path / "bin"  # neither VBoxManage (the default driver's) nor pulumi
+    empty.mkdir()
+    done = dm(world, "create", *swarm, "dev", PATH=str(empty), DOCKER_MACHINE_PULUMI_INSTALL="never")
+    assert (done.returncode, done.stdout) == (3, "Running pre-create checks...\n"), done.stderr
+    assert (
+        done.stderr
+        == 'Error with pre-create check: "VirtualBox is not installed; install it or pick another --driver"\n'
+    )
+    assert not (world.root / "machines").exists()

@@ -26,6 +26,7 @@ class CreateCommand(click.Command):
         return super().parse_args(ctx, args)
 
 
+CREATING = "Creating machine..."
 HELP = """Create a machine.
 
 \b
@@ -90,7 +91,6 @@ def command(
     **flags,
 ) -> None:
     from pulumi_docker_machine.automation import MachineSpec, create_machine
-    from pulumi_docker_machine.automation.machines import check_configuration
 
     role, discovery = swarm_role(flags)
     if role and (tls_san or no_docker_context):
@@ -121,8 +121,13 @@ def command(
         return
 
     def create(machine: str, say) -> None:
-        check_configuration(machine, spec)  # the user's mistakes first, then a missing Pulumi CLI, then "Creating"
-        space.command()
-        create_machine(machine, spec, workspace=space, say=say, docker_context=not no_docker_context)
+        def said(line: str) -> None:
+            # A missing Pulumi CLI is said after the driver's pre-create checks (their exit 3 comes first, as in
+            # docker-machine), before "Creating machine...": create_machine finds the CLI only when it runs it.
+            if line == CREATING:
+                space.command()
+            say(line)
+
+        create_machine(machine, spec, workspace=space, say=said, docker_context=not no_docker_context)
 
     for_each(app, [name], create)

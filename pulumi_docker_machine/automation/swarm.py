@@ -354,9 +354,9 @@ def join_swarm(
         worker_options=[*current.nodes("worker"), {"name": name, "driver_options": own}],
     )
     check_swarm(swarm, new, store, existing=record)
-    workspace.command()
     say("Running pre-create checks...")
     pre_create_checks(spec)
+    workspace.command()  # a missing Pulumi CLI: said after the driver's checks, before anything is being created
     say("Creating machine...")
     record = _update(workspace, swarm, new, say, "creating machine")
     say("Docker is up and running!")
@@ -380,10 +380,10 @@ def _create(
     if existing is not None and existing.state != "Error":
         raise MachineError(f'Docker swarm "{name}" already exists')
     check_swarm(name, spec, store, existing)
-    workspace.command()  # a missing Pulumi CLI is said before anything says it is creating
     say("Running pre-create checks...")
     checked = pre_create_checks(MachineSpec(driver=spec.driver, driver_options=spec.driver_options))
     spec = dataclasses.replace(spec, driver_options=checked.driver_options)
+    workspace.command()  # a missing Pulumi CLI: said after the driver's checks, before anything is being created
     say(creating)
     record = _update(workspace, name, spec, say, "creating swarm")
     for line in done:
