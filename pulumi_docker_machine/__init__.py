@@ -41,6 +41,7 @@ _AUTOMATION = (
     "PreCreateCheckFailed",
     "PulumiUnavailable",
     "SwarmSpec",
+    "adopt_machine",
     "create_machine",
     "create_swarm",
     "import_machines",

@@ -1,8 +1,10 @@
 """Creating, removing and changing machines and swarms through the Pulumi Automation API (imports pulumi when
 used). By job: errors.py (what is raised, and the exit-code table), runner.py (one stack update or removal, for
 machines and swarms alike), machines.py (the machine verbs), swarm.py (the swarm verbs), importing.py (machines
-made elsewhere into the store), settings.py (a machine's settings and their translation)."""
+made elsewhere into the store), adopt.py (machines docker-machine 0.16 made, taken under Pulumi), settings.py (a
+machine's settings and their translation)."""
 
+from .adopt import adopt_machine
 from .errors import MachineBusy, MachineError, PreCreateCheckFailed
 from .importing import import_machines, import_stack
 from .machines import (
@@ -26,6 +28,7 @@ __all__ = [
     "PreCreateCheckFailed",
     "PulumiUnavailable",
     "SwarmSpec",
+    "adopt_machine",
     "create_machine",
     "create_swarm",
     "import_machines",
