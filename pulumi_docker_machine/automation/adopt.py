@@ -78,6 +78,9 @@ def adopt_machine(
     check_configuration(target, adoption.spec)
     certs = _shared_certs(store, host)
     with locked(MACHINES, store, name), locked(MACHINES, store, target) if target != name else nullcontext():
+        _source(store, name)  # again, under the lock: another adopt may have finished first
+        if target != name and target in store.names():
+            raise MachineError(f'Docker machine "{target}" already exists')
         say(f'Adopting "{name}"' + (f' as "{target}"' if target != name else "") + "...")
         adopted = _update(workspace, target, adoption, certs, say)
         if target != name:
