@@ -109,3 +109,13 @@ def test_accepted_no_ops_and_the_refused_import(monkeypatch, tmp_path):
     assert network_args(props) == ["--natdnshostresolver1", "on"]
     line = refused(monkeypatch, tmp_path, *VB, "--virtualbox-import-boot2docker-vm", "boot2docker-vm", "m")
     assert "--virtualbox-import-boot2docker-vm is not supported" in line and "boot2docker-cli" in line
+
+
+def test_a_shared_folder_from_state_is_checked_before_vboxmanage(monkeypatch, tmp_path):
+    props = vm_inputs(monkeypatch, tmp_path)
+    for share_dir, share_name in (("relative/dir", "x"), ("/srv", "--hostpath"), ("/srv", "")):
+        problems = vbox_provider.validate(
+            {**props, "share_dir": share_dir, "share_name": share_name}, require_key=False
+        )
+        assert [prop for prop, _ in problems] == ["share_dir"], (share_dir, share_name)
+    assert vbox_provider.validate({**props, "share_dir": "/srv", "share_name": "srv"}, require_key=False) == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import ipaddress
+import re
 import secrets
 import tarfile
 import time
@@ -138,6 +139,11 @@ def validate(props: dict[str, Any], require_key: bool = True) -> list[tuple[str,
             problems.append((key, f"{key} must be on or off, not {props.get(key)!r}"))
     if bool(props.get("share_dir")) != bool(props.get("share_name")):
         problems.append(("share_dir", "a shared folder needs both its host folder and its name"))
+    elif props.get("share_dir") and not (
+        str(props["share_dir"]).startswith("/")
+        and re.fullmatch(r"[A-Za-z0-9._][A-Za-z0-9._/-]*", str(props["share_name"]))
+    ):
+        problems.append(("share_dir", "a shared folder is an absolute path and a name of letters, digits, . _ / -"))
     if props.get("state", "running") not in ("running", "stopped"):
         problems.append(("state", f"state must be running or stopped, not {props.get('state')!r}"))
     if require_key and not props.get("public_key"):
