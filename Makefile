@@ -35,9 +35,15 @@ compose:
 # (tests/hosts.py); TEST_WORKERS=0 runs them in this one process. Three on two cores: the tests mostly wait
 # on sshd, dockerd, the engine and a booting VM (two workers kept the CPUs under half busy); four were
 # faster still but once starved a test host's sshd past a 60 s timeout.
+#
+# Bytecode: pip installs with --no-compile (above) and this workplace sets PYTHONDONTWRITEBYTECODE=1, so no
+# process would ever find a module's bytecode: each of the run's thousands of Python processes (the CLI, the
+# language host's program, dynamic providers, the command plugin stand-in) compiled pulumi, grpc and protobuf
+# anew, ~40% of an engine test file's CPU. The tests write each module's bytecode at its first import, as an
+# ordinary install does.
 TEST_WORKERS ?= 3
 test: system-deps install lint engine compose
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
+	env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 
 # Run by make test before the engine is built (a finding fails it in seconds); the config is in pyproject.toml.
 # mypy checks the package, cli/ and components/ through its symlinks.

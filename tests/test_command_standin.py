@@ -192,7 +192,8 @@ def test_an_empty_or_bad_private_key_fails_at_once(sshd, plugin, key):
     started = plugin()
     began = time.monotonic()
     err = failure(lambda: started.create({"connection": sshd.connection(privateKey=key), "create": "true"}))
-    assert time.monotonic() - began < 1.5, "v1.2.1 parses the key before dialling: no retries"
+    # retrying the dial would take the machine's ~111 s (30 attempts); 15 s leaves room for a loaded machine
+    assert time.monotonic() - began < 15, "v1.2.1 parses the key before dialling: no retries"
     assert err.details().startswith("ssh: ") and "attempts" not in err.details()
     if not key.startswith("-----"):
         assert err.details() == "ssh: no key found"
@@ -203,7 +204,7 @@ def test_a_stale_agent_socket_fails_at_once(sshd, plugin, tmp_path):
     began = time.monotonic()
     err = failure(lambda: plugin(SSH_AUTH_SOCK=str(stale)).create({"connection": sshd.connection(), "create": "true"}))
     assert err.details() == f"dial unix {stale}: connect: no such file or directory"
-    assert time.monotonic() - began < 5
+    assert time.monotonic() - began < 15, "no retries (they would take ~111 s), only the plugin's start"
 
 
 def test_the_agent_authenticates_when_no_private_key_is_given(sshd, plugin, tmp_path):
