@@ -186,11 +186,19 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             err=True,
         )
         sys.exit(1)
+    if "_DOCKER_MACHINE_COMPLETE" in os.environ:  # the shell asks for candidates: the store's names too
+        from .completion.candidates import install
+
+        install()
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="docker-machine", standalone_mode=False)
     except (CommandError, ClickCommandError) as err:
         err.show()
         sys.exit(err.exit_code)
+    except click.UsageError as err:  # one line, and where the right usage is (click prints four)
+        where = err.ctx.command_path if err.ctx else "docker-machine"
+        click.echo(f"Error: {err.format_message().rstrip('.')}: see '{where} --help'", err=True)
+        sys.exit(1)
     except click.ClickException as err:
         err.show()
         sys.exit(1)

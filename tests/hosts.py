@@ -54,6 +54,9 @@ FILE_SECONDS = {
     "tests/test_engine_untrusted.py": 12,
     "tests/test_driver_azure.py": 10,
     "tests/test_guard_daemons.py": 10,
+    "tests/test_adopt_real.py": 35,
+    "tests/test_adopt_cli.py": 20,
+    "tests/test_adopt_mocks.py": 15,
 }
 DEFAULT_SECONDS = 5
 CACHE_KEY = "pulumi-docker-machine/file-seconds"

@@ -489,12 +489,15 @@ def test_ssh_builds_docker_machines_arguments(world, engine, tmp_path, monkeypat
         "IdentitiesOnly=yes",
         "-i",
         "/keys/id",
+        # The store's address is an option's value; the destination is the machine's name (#22).
+        "-o",
+        "HostName=127.0.0.1",
         "-p",
         "22",
         "-l",
         "root",
+        "dev",
         "--",
-        "127.0.0.1",
         "ls",
         "/",
     ]

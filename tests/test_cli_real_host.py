@@ -163,12 +163,13 @@ def test_ls_running_then_engine_stopped_then_unreachable(world, host, bed):
             subprocess.run(netns + [rule[0], "-D", *rule[2:]], check=True)
 
 
-def test_a_remote_command_starting_with_a_dash_stays_remote(world, host, bed, tmp_path):
+def test_options_typed_after_the_name_are_ssh_options_as_in_docker_machine(world, host, bed, tmp_path):
+    """docker-machine passed the words after the name to ssh after the destination, where OpenSSH reads options
+    (#22): the user's own -o ProxyCommand runs here, as it did there. Values from the store never become options
+    (tests/test_store_fuzz.py, tests/test_dropin_globals.py)."""
     marker = tmp_path / "proxy-ran"
-    result = shell(world, f"docker-machine ssh bed -oProxyCommand='touch {marker}' true")
-    assert not marker.exists(), "the command became an ssh option and ran here"
-    # It reached the host's shell (bash: "invalid option", exit 2; sh: "not found", exit 127).
-    assert result.returncode in (2, 127), result.stderr
+    shell(world, f"docker-machine ssh bed -oProxyCommand='touch {marker}' true")
+    assert marker.exists()
 
 
 def test_scp_delta_takes_an_rsh_looking_path_as_a_path(world, host, bed, tmp_path):

@@ -238,8 +238,10 @@ def ssh_arguments_are_safe(label: str, store) -> None:
     if not host.ssh_host:
         return
     args = ssh_command(host, ["true"])
-    tail = args[args.index("--") + 1 :]
-    assert tail == [host.ssh_host, "true"] and not host.ssh_host.startswith("-"), label
+    at = args.index("--")
+    assert args[at - 1 :] == ["m", "--", "true"], label  # the destination is the machine's name
+    assert args[at - 7 : at - 5] == ["-o", f"HostName={host.ssh_host.replace('%', '%%')}"], label
+    assert not host.ssh_host.startswith("-"), label
     for word in [*args, *identity_options(host)]:
         assert isinstance(word, str) and "\n" not in word and "ProxyCommand" not in word, (label, word)
 

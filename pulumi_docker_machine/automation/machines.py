@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import secrets as random
-import subprocess
 from typing import Optional
 
 from pulumi_docker_machine.components.drivers import DriverArgumentError, DriverInfo, describe
@@ -279,17 +278,15 @@ SSH_FAILED = 255  # ssh's own exit code: it could not connect, or the connection
 def _reboot_over_ssh(host: HostConfig) -> None:
     """docker-machine's generic restart: ``sudo shutdown -r now`` over SSH. The connection drops as the
     host goes down (ssh then exits 255), so the host is first reached once to tell that apart."""
-    from ..sshargs import ssh_command
+    from ..sshargs import run_ssh
 
-    reach = subprocess.run(ssh_command(host, ["true"]), capture_output=True, text=True, timeout=60)
+    reach = run_ssh(host, ["true"], timeout=60)
     if reach.returncode != 0:
         raise MachineError(
             f"Error restarting {host.name!r}: it can't be reached over SSH "
             f"({(reach.stderr.strip().splitlines() or ['ssh exit ' + str(reach.returncode)])[-1]})"
         )
-    done = subprocess.run(
-        ssh_command(host, ["sudo", "shutdown", "-r", "now"]), capture_output=True, text=True, timeout=60
-    )
+    done = run_ssh(host, ["sudo", "shutdown", "-r", "now"], timeout=60)
     if done.returncode not in (0, SSH_FAILED):
         reason = (done.stderr.strip() or done.stdout.strip() or f"exit {done.returncode}").splitlines()[-1]
         raise MachineError(f"Error restarting {host.name!r}: 'sudo shutdown -r now' failed: {reason}")
