@@ -13,7 +13,14 @@ from ..drivers import Driver
 from ..drivers.base import ClusterMember
 from ..engine import EngineOptions
 from ..machine import DockerMachine, DockerMachineArgs, MachineArgumentError
-from .plan import availability_problem, count_problem, labels_problem, node_name, swarm_name_problem
+from .plan import (
+    availability_problem,
+    count_problem,
+    labels_problem,
+    machine_names_problem,
+    node_name,
+    swarm_name_problem,
+)
 from .provider import SwarmClusterProvider, SwarmNodeProvider, SwarmQuorumProvider
 from .sources import other_sources
 
@@ -28,6 +35,7 @@ class SwarmNodeArgs:
     driver: Driver
     labels: Mapping[str, str] = field(default_factory=dict)
     availability: str = "active"  # active, pause or drain
+    machine_name: str = ""  # the node's machine; default SWARM-ROLE-N (create --swarm-master names its own)
 
 
 @dataclass
@@ -60,8 +68,20 @@ def validate(name: str, args: DockerSwarmArgs) -> None:
             problem = f"swarm nodes must be SwarmNodeArgs, not {type(node).__name__}"
         else:
             problem = labels_problem(node.labels) or availability_problem(node.availability)
+    if not problem:
+        problem = machine_names_problem(machine_names(name, args).values())
     if problem:
         raise MachineArgumentError(f"swarm {name[:80]!r}: {problem}")
+
+
+def machine_names(name: str, args: DockerSwarmArgs) -> dict[tuple[str, int], str]:
+    """Each node's machine name by (role, index from 1)."""
+    roles = [("manager", args.managers), ("worker", args.workers)]
+    return {
+        (role, i + 1): node.machine_name or node_name(name, role, i + 1)
+        for role, nodes in roles
+        for i, node in enumerate(nodes)
+    }
 
 
 class SwarmCluster(Resource, module=MODULE, name="SwarmCluster"):
@@ -136,23 +156,24 @@ class DockerSwarm(pulumi.ComponentResource):
 
         roles = [("manager", i + 1, node) for i, node in enumerate(args.managers)]
         roles += [("worker", i + 1, node) for i, node in enumerate(args.workers)]
+        names = machine_names(name, args)
         self.machines: dict[str, DockerMachine] = {}
         for role, index, node in roles:
-            machine_name = node_name(name, role, index)
+            machine_name = names[(role, index)]
             self.machines[machine_name] = DockerMachine(
                 machine_name,
                 DockerMachineArgs(driver=node.driver, engine=args.engine, certificates=certs),
                 opts=after_quorum,
             )
         advertise = {key: (m.private_ip if args.prefer_private_address else m.ip) for key, m in self.machines.items()}
-        firewalls = self._firewalls(name, roles, advertise)
+        firewalls = self._firewalls(name, roles, names, advertise)
 
         tls: dict[str, pulumi.Input[str]] = {
             "ca_pem": certs.ca_pem,
             "client_cert_pem": certs.client_cert_pem,
             "client_key_pem": pulumi.Output.secret(certs.client_key_pem),
         }
-        first_name = node_name(name, "manager", 1)
+        first_name = names[("manager", 1)]
         first = self.machines[first_name]
         cluster = SwarmCluster(
             f"{name}-swarm",
@@ -161,7 +182,7 @@ class DockerSwarm(pulumi.ComponentResource):
         )
         swarm_nodes = []
         for role, index, node in roles:
-            machine_name = node_name(name, role, index)
+            machine_name = names[(role, index)]
             joins = machine_name != first_name
             swarm_nodes.append(
                 SwarmNode(
@@ -190,14 +211,14 @@ class DockerSwarm(pulumi.ComponentResource):
             lambda url: {"DOCKER_HOST": url, "DOCKER_TLS_VERIFY": "1", "DOCKER_MACHINE_NAME": first_name}
         )
         self.manager_docker_hosts = pulumi.Output.all(
-            *[self.machines[node_name(name, "manager", i + 1)].docker_host for i in range(len(args.managers))]
+            *[self.machines[names[("manager", i + 1)]].docker_host for i in range(len(args.managers))]
         )
         self.nodes = pulumi.Output.all(
             *[
                 _node_output(
                     swarm_node,
-                    node_name(name, role, index),
-                    self.machines[node_name(name, role, index)],
+                    names[(role, index)],
+                    self.machines[names[(role, index)]],
                     role,
                     node.driver.name,
                 )
@@ -212,11 +233,11 @@ class DockerSwarm(pulumi.ComponentResource):
         self.client_key_pem = pulumi.Output.secret(certs.client_key_pem)
         self.register_outputs({key: getattr(self, key) for key in OUTPUTS})
 
-    def _firewalls(self, name: str, roles, advertise) -> list[pulumi.Resource]:
+    def _firewalls(self, name: str, roles, names, advertise) -> list[pulumi.Resource]:
         """Per driver, the swarm ports opened between the cluster's own members only."""
         by_driver: dict[str, list[ClusterMember]] = {}
         for role, index, node in roles:
-            machine_name = node_name(name, role, index)
+            machine_name = names[(role, index)]
             member = ClusterMember(machine_name, node.driver, self.machines[machine_name].host, advertise[machine_name])
             by_driver.setdefault(node.driver.name, []).append(member)
         made: list[pulumi.Resource] = []

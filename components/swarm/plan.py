@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping, Optional
+from typing import Any, Iterable, Mapping, Optional
 
 from ..names import MAX_NAME_LENGTH, name_problem
 
@@ -30,6 +30,19 @@ def swarm_name_problem(name: str) -> Optional[str]:
             f"swarm name {name[:80]!r} is too long: its machines are named like {longest[:40]}..., "
             f"so use at most {MAX_NAME_LENGTH - len(longest) + len(name)} characters"
         )
+    return None
+
+
+def machine_names_problem(names: Iterable[str]) -> Optional[str]:
+    """The nodes' machine names: each a machine name, none twice."""
+    seen: set[str] = set()
+    for machine in names:
+        problem = name_problem(machine) if isinstance(machine, str) else "a node's machine name must be a string"
+        if problem:
+            return problem
+        if machine in seen:
+            return f"two nodes are named {machine!r}: give each node its own machine name"
+        seen.add(machine)
     return None
 
 

@@ -35,6 +35,7 @@ def swarm_program() -> None:
             driver_of(own),
             labels=dict(settings.get("labels") or {}),
             availability=settings.get("availability") or "active",
+            machine_name=settings.get("name") or "",
         )
 
     swarm = DockerSwarm(
