@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from pulumi_docker_machine.components.drivers import DEFAULT_DRIVER, REGISTRY, describe
-from pulumi_docker_machine.components.drivers.info import BOOL, CSV, INT, MULTI, PAIRS
+from pulumi_docker_machine.components.drivers.info import BOOL, CSV, INT, MULTI, NOT_SUPPORTED, PAIRS
 
 DRIVERS = sorted(REGISTRY)
 PER_NODE_PREFIX = "driver_each_"  # a swarm's per-node flags: given once per node
@@ -142,10 +142,12 @@ def to_driver_options(driver: str, values: dict[str, Any], store_root: str = "")
     """The flags the user gave (or their environment variables set), as the driver's arguments; with the store's
     path where the driver keeps files there."""
     options: dict[str, Any] = {}
-    for flag, dest, kind, _default, _env, _help in _rows(driver):
+    for flag, dest, kind, _default, _env, help_text in _rows(driver):
         value = values.get(f"driver_{dest}")
         if value in (None, ()):
             continue
+        if help_text.startswith(NOT_SUPPORTED) and value is not False:
+            raise click.UsageError(f"{flag} is not supported: {help_text.removeprefix(NOT_SUPPORTED)}")
         if value == "":  # given, but empty: the driver's default would silently stand in for it
             raise click.BadParameter("is empty: give a value, or leave the flag out for the default", param_hint=flag)
         if kind == CSV:

@@ -89,20 +89,35 @@ def create(monkeypatch, tmp_path, *args: str, env: Optional[dict] = None) -> Cre
 
 
 def refused(monkeypatch, tmp_path, *args: str, env: Optional[dict] = None) -> str:
-    """create's one-line refusal of ``args`` (exit 1, nothing made)."""
+    """``docker-machine create ARGS`` through the installed script's entry point: its one-line refusal (exit 1,
+    nothing made)."""
+    import contextlib
+    import io
+    import sys
+
     import pulumi_docker_machine.automation as automation
     from pulumi_docker_machine.automation.machines import check_configuration
-    from pulumi_docker_machine.cli.app import cli
+    from pulumi_docker_machine.cli.fast import main
 
     made: list = []
     monkeypatch.setattr(
         automation, "create_machine", lambda name, spec, **_: (check_configuration(name, spec), made.append(name))
     )
     monkeypatch.setenv("MACHINE_STORAGE_PATH", str(tmp_path / "store"))
-    result = CliRunner().invoke(cli, ["create", *args], env=env, catch_exceptions=False)
-    assert result.exit_code != 0 and not made, result.output
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1, result.output
+    for key, value in (env or {}).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(sys, "argv", ["docker-machine", "create", *args])
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main()
+            code = 0
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 1
+    for key in env or {}:
+        monkeypatch.delenv(key)
+    lines = [line for line in (out.getvalue() + err.getvalue()).splitlines() if line.strip()]
+    assert code == 1 and not made and len(lines) == 1, (code, out.getvalue() + err.getvalue())
     return lines[0]
 
 

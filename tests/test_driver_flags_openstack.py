@@ -100,11 +100,17 @@ def test_ip_version_6(monkeypatch, tmp_path):
 
 def test_active_timeout(monkeypatch, tmp_path):
     created = create(monkeypatch, tmp_path, *OS, "m", env={"OS_ACTIVE_TIMEOUT": "200"})
-    assert created.spec.driver_options["active_timeout"] == 200
+    assert created.spec.driver_options["active_timeout"] == 200, "from docker-machine's environment variable"
     assert build(created).monitor.custom_timeouts == {"m": "200s"}, "the server's create waits that long"
-    assert build(create(monkeypatch, tmp_path, *OS, "n")).monitor.custom_timeouts == {}
+    longer = create(monkeypatch, tmp_path, *OS, "--openstack-active-timeout", "900", "n")
+    assert build(longer).monitor.custom_timeouts == {"n": "900s"}
+    assert build(create(monkeypatch, tmp_path, *OS, "o")).monitor.custom_timeouts == {"o": "200s"}, "its default"
 
 
 def test_nova_network_is_refused(monkeypatch, tmp_path):
     line = refused(monkeypatch, tmp_path, *OS, "--openstack-nova-network", "m")
     assert "--openstack-nova-network is not supported: nova-network was removed from OpenStack" in line
+    from pulumi_docker_machine.components.drivers.openstack.driver import OpenStackDriver
+
+    with pytest.raises(ValueError, match="--openstack-nova-network is not supported"):
+        OpenStackDriver(net_name="private", nova_network=True).validate("m")

@@ -109,6 +109,10 @@ def test_accepted_no_ops_and_the_refused_import(monkeypatch, tmp_path):
     assert network_args(props) == ["--natdnshostresolver1", "on"]
     line = refused(monkeypatch, tmp_path, *VB, "--virtualbox-import-boot2docker-vm", "boot2docker-vm", "m")
     assert "--virtualbox-import-boot2docker-vm is not supported" in line and "boot2docker-cli" in line
+    from pulumi_docker_machine.components.drivers.virtualbox.driver import VirtualBoxDriver
+
+    with pytest.raises(ValueError, match="--virtualbox-import-boot2docker-vm is not supported"):
+        VirtualBoxDriver(import_boot2docker_vm="boot2docker-vm").validate("m")
 
 
 def test_a_shared_folder_from_state_is_checked_before_vboxmanage(monkeypatch, tmp_path):

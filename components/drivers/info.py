@@ -26,6 +26,9 @@ KINDS = (INT, STR, BOOL, MULTI, CSV, PAIRS)
 # A row with this option sets the machine's engine port (EngineOptions.port), not an option of the driver's
 # dataclass (--generic-engine-port).
 ENGINE_PORT = "engine_port"
+# A row whose help starts so is a docker-machine flag refused when given (the rest of the help says why): the CLI
+# refuses it with its flags, the driver's own checks again for a stack or the Python API.
+NOT_SUPPORTED = "Not supported: "
 
 POWER_VERBS = ("start", "stop", "kill", "restart")
 POWER_STATE = "power state"  # through the machine's wanted power state, which its Pulumi resources realize

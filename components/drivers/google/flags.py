@@ -82,6 +82,7 @@ FLAGS = (
         False,
         "GOOGLE_USE_EXISTING",
         "Not supported: an instance made elsewhere is not this machine's to change (docker-machine set its SSH key "
-        "and a tag on it); use -d generic --generic-ip-address with the instance's address",
+        "and a firewall tag on it); use -d generic --generic-ip-address ADDRESS for it, or docker-machine adopt for "
+        "one docker-machine made",
     ),
 )

@@ -118,7 +118,7 @@ class OpenStackDriver(Driver):
     nova_network: bool = False  # refused: removed from OpenStack
     endpoint_type: Optional[str] = None
     domain_id: Optional[str] = None
-    active_timeout: Optional[int] = None  # seconds for the server to become ACTIVE
+    active_timeout: int = 200  # seconds for the server to become ACTIVE (docker-machine's default)
 
     @property
     def uses_generated_key(self) -> bool:  # type: ignore[override]
@@ -184,9 +184,7 @@ class OpenStackDriver(Driver):
             )
         if self.domain_id is not None and not (_NAME.match(self.domain_id) and self.domain_id.strip()):
             raise DriverArgumentError(f"openstack --openstack-domain-id {self.domain_id!r} is not an ID")
-        if self.active_timeout is not None and (
-            isinstance(self.active_timeout, bool) or not 1 <= int(self.active_timeout) <= 86400
-        ):
+        if isinstance(self.active_timeout, bool) or not 1 <= int(self.active_timeout) <= 86400:
             raise DriverArgumentError(
                 f"openstack --openstack-active-timeout {self.active_timeout!r} is not a number of seconds"
             )
@@ -369,9 +367,7 @@ class OpenStackDriver(Driver):
                 parent,
                 provider,
                 ignore_changes=["securityGroups"],
-                custom_timeouts=(
-                    pulumi.CustomTimeouts(create=f"{int(self.active_timeout)}s") if self.active_timeout else None
-                ),
+                custom_timeouts=pulumi.CustomTimeouts(create=f"{int(self.active_timeout)}s"),
             ),
         )
         waits: list[pulumi.Resource] = list(rules)

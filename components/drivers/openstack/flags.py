@@ -137,8 +137,8 @@ FLAGS = (
         "--openstack-active-timeout",
         "active_timeout",
         INT,
-        "",
+        200,
         "OS_ACTIVE_TIMEOUT",
-        "OpenStack active timeout in seconds (docker-machine's default 200; not given: the provider's 30 minutes)",
+        "OpenStack active timeout: seconds the server has to become ACTIVE",
     ),
 )
