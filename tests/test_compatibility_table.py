@@ -29,6 +29,7 @@ STATUSES = ("same", "different", "not supported")
 NOOP = "Accepted as a no-op"
 GLOBAL = "docker-machine"
 TAKEN = "legacy"  # the one machine of the store: a create that got past its checks stops at "already exists"
+NEW = "compat-new"  # an example's NEW: a flag the driver's own checks refuse (after the store's "already exists")
 
 
 @dataclass(frozen=True)
@@ -384,10 +385,11 @@ def store_env(store_root, tmp_path, monkeypatch) -> dict:
 
 def refusal_argv(row: Row) -> list[str]:
     """A command line using the row's flag (or command, or driver) that would otherwise reach TAKEN: the row's own
-    "Example: `docker-machine ... NAME`" where it has one (a flag refused only beside another), else one built here."""
+    "Example: `docker-machine ... NAME`" where it has one (a flag refused only beside others, or checked after the
+    name: NEW), else one built here."""
     example = re.search(r"Example: `docker-machine ([^`]+)`", row.notes)
     if example:
-        argv = [TAKEN if word == "NAME" else word for word in shlex.split(example.group(1))]
+        argv = [{"NAME": TAKEN, "NEW": NEW}.get(word, word) for word in shlex.split(example.group(1))]
         assert row.names[0] in argv, f"{row}: its example does not use it"
         if argv[0] == "create" and "-d" not in argv:
             argv[1:1] = ["-d", "none", "--url", "tcp://192.0.2.1:2376"]
