@@ -287,10 +287,10 @@ def test_help_command(store_env):
     row = next(row for row in ROWS if row.command == "help, h")
     if row.status == "not supported":
         return  # the refusal test runs it
-    for argv in (["help"], ["h"], ["help", "ls"]):
-        result = installed(*argv, env=store_env)
-        assert result.returncode == 0, f"{' '.join(argv)}: {result.stderr}"
-        assert ("create" if len(argv) == 1 else "--quiet") in result.stdout, result.stdout
+    argvs = [["help"], ["h"], ["help", "ls"]]
+    for argv, (code, out, err) in zip(argvs, installed_all(argvs, store_env), strict=True):
+        assert code == 0, f"{' '.join(argv)}: {err}"
+        assert ("create" if len(argv) == 1 else "--quiet") in out, out
 
 
 def test_driver_flags_are_in_create_driver_help(store_env):
@@ -447,13 +447,12 @@ def test_not_supported_rows_are_refused_in_one_line(store_env, store_root, capsy
 
 
 def test_refusals_through_the_installed_script(store_env, store_root):
-    """A sample through the script itself (the rest runs in-process above): an unsupported driver, and the first
-    refused flag of each other command."""
+    """Two through the script itself (all of them ran in-process above): an unsupported driver, and the first
+    refused flag of anything else."""
     before = sorted(p.name for p in (store_root / "machines").iterdir())
     refused = [row for row in ROWS if row.status == "not supported" and not row.notes.startswith(NOOP)]
     sample = [row for row in refused if not row.flag][:1]
-    for command in dict.fromkeys(row.command for row in refused if row.driver not in UNSUPPORTED_DRIVERS):
-        sample.append(next(row for row in refused if row.command == command and row.flag))
+    sample += [row for row in refused if row.flag and row.driver not in UNSUPPORTED_DRIVERS][:1]
     problems = []
     for row, result in zip(sample, installed_all([refusal_argv(row) for row in sample], store_env), strict=True):
         problem = refusal_problem(row, *result, before, store_root)
@@ -464,11 +463,13 @@ def test_refusals_through_the_installed_script(store_env, store_root):
 
 def test_no_op_global_flags_change_nothing(store_env):
     """A global no-op flag, given with a value, leaves ``ls`` as it was."""
-    plain = installed("ls", "-q", env=store_env)
-    for row in ROWS:
-        if row.command == GLOBAL and row.notes.startswith(NOOP):
-            result = installed(row.names[0], "x", "ls", "-q", env=store_env)
-            assert (result.returncode, result.stdout) == (0, plain.stdout), f"{row}: {result.stderr}"
+    rows = [row for row in ROWS if row.command == GLOBAL and row.notes.startswith(NOOP)]
+    (code, plain, _), *results = installed_all(
+        [["ls", "-q"]] + [[row.names[0], "x", "ls", "-q"] for row in rows], store_env
+    )
+    assert code == 0 and plain
+    for row, (code, out, err) in zip(rows, results, strict=True):
+        assert (code, out) == (0, plain), f"{row}: {err}"
 
 
 # ----- the inventory's maker ----------------------------------------------------------------------------------
