@@ -347,11 +347,11 @@ def test_our_additions_exist(tree):
     assert named and not missing, f"commands named but not in the CLI: {missing}"
     drivers = re.findall(r"`([a-z0-9]+)` driver", section)
     assert drivers and not [name for name in drivers if name not in DRIVERS]
-    flags = set(re.findall(r"`(--[a-z0-9-]+)`", section)) - {"--help"}
-    known = set(tree(Row("create", "", "", ""))[0])
-    for driver in DRIVERS:
-        known |= set(tree(Row(f"create -d {driver}", "", "", ""))[0])
-    assert flags and flags <= known, f"not options of create: {sorted(flags - known)}"
+    flags = set(re.findall(r"`(--?[a-z0-9-]+)`", section)) - {"--help"}
+    known = set()
+    for command in [*cli.list_commands(root), *(f"create -d {driver}" for driver in DRIVERS)]:
+        known |= set((tree(Row(command, "", "", "")) or ({}, set()))[0])
+    assert flags and flags <= known, f"not options of our commands: {sorted(flags - known)}"
 
 
 # ----- what the installed command refuses ---------------------------------------------------------------------
