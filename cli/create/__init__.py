@@ -9,6 +9,7 @@ from pulumi_docker_machine.components.drivers.info import ENGINE_PORT
 
 from ..application import Application, CommandError
 from ..changing import backend_option, for_each, workspace
+from ..quiet import quiet_option
 from ..driverflags import DRIVERS, driver_in, driver_options, to_driver_options, unknown_driver
 from .swarmflags import MASTER, swarm_options, swarm_role
 
@@ -73,6 +74,7 @@ The driver's flags listed are those of -d (default: virtualbox):
 @click.option("--no-docker-context", is_flag=True, help="Do not write a Docker context for the machine")
 @swarm_options
 @backend_option
+@quiet_option
 @click.pass_obj
 def command(
     app: Application,

@@ -16,6 +16,7 @@ from pulumi_docker_machine.components.drivers.info import ENGINE_PORT
 
 from ..application import Application, CommandError
 from ..changing import backend_option, workspace
+from ..quiet import quiet_option
 from ..driverflags import (
     DRIVERS,
     driver_in,
@@ -89,6 +90,7 @@ def command() -> None:
 )
 @click.option("--engine-label", multiple=True, help="Specify labels for the created engines")
 @backend_option
+@quiet_option
 @click.pass_obj
 def create(
     app: Application, name, managers, workers, driver, engine_install_url, engine_label, backend_url, **flags
@@ -124,6 +126,7 @@ def create(
 @click.option("--managers", type=int, help="New number of manager nodes (removing keeps a majority)")
 @click.option("--workers", type=int, help="New number of worker nodes")
 @backend_option
+@quiet_option
 @click.pass_obj
 def scale(app: Application, name, managers, workers, backend_url, **flags) -> None:
     """Add nodes (they join) or remove the last ones (drained, demoted, removed from the swarm, then destroyed)."""
@@ -152,6 +155,7 @@ def scale(app: Application, name, managers, workers, backend_url, **flags) -> No
 )
 @click.option("-y", is_flag=True, help="Assumes automatic yes to proceed with remove")
 @backend_option
+@quiet_option
 @click.pass_obj
 def remove(app: Application, names, force, y, backend_url) -> None:
     """Remove swarms: their nodes leave, their machines are destroyed."""

@@ -16,8 +16,13 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from pulumi_docker_machine.components.names import name_problem
-from pulumi_docker_machine.components.swarm.plan import count_problem, node_name, quorum_problem, swarm_name_problem
+from pulumi_docker_machine.components.swarm.plan import (
+    count_problem,
+    machine_names_problem,
+    node_name,
+    quorum_problem,
+    swarm_name_problem,
+)
 
 from ..store import Store
 from ..store.swarms import (
@@ -95,23 +100,10 @@ def swarm_workspace(
     return workspace_for(SWARMS, workspace, store, say)
 
 
-def _machine_names_problem(names: list[Any]) -> Optional[str]:
-    """The nodes' machine names (a record's Spec is untrusted): each a machine name, none twice."""
-    for index, machine in enumerate(names):
-        problem = name_problem(machine) if isinstance(machine, str) else "a node's machine name is not a string"
-        if problem:
-            return problem
-        if machine in names[:index]:
-            return f"two nodes are named {machine!r}: give each node its own machine name"
-    return None
-
-
 def check_swarm(name: str, spec: SwarmSpec, store: Store, existing: Optional[SwarmRecord] = None) -> None:
     """Name, counts, each node's driver flags, and no machine of another owner in the way. Exit 1."""
     problem = swarm_name_problem(name) or count_problem(spec.managers, spec.workers)
-    problem = problem or _machine_names_problem(
-        spec.machine_names(name, "manager") + spec.machine_names(name, "worker")
-    )
+    problem = problem or machine_names_problem(spec.machine_names(name, "manager") + spec.machine_names(name, "worker"))
     if problem:
         raise MachineError(f"Error creating swarm: {problem}")
     info = driver_info(spec.driver)
