@@ -412,11 +412,15 @@ def run_entry_point(argv: list[str], capsys, monkeypatch) -> tuple[int, str, str
     from pulumi_docker_machine.cli.fast import main
 
     monkeypatch.setattr(sys, "argv", ["docker-machine", *argv])
+    environment = dict(os.environ)  # a global flag may set a variable for the automation side (--native-ssh)
     try:
         main()
         code = 0
     except SystemExit as exit_:
         code = exit_.code if isinstance(exit_.code, int) else 0 if exit_.code is None else 1
+    finally:
+        os.environ.clear()
+        os.environ.update(environment)
     out, err = capsys.readouterr()
     return code, out, err
 
