@@ -10,7 +10,7 @@ import json
 import os
 import re
 import shlex
-import subprocess  # nosec B404 - the installed docker-machine, fixed arguments
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
