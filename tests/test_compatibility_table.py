@@ -255,17 +255,13 @@ def test_no_op_rows_are_accepted(tree):
 
 
 def installed(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(  # nosec B603 - the installed script, fixed arguments
-        [str(SCRIPT), *args], capture_output=True, text=True, timeout=60, env=env
-    )
+    return subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, timeout=60, env=env)
 
 
 def installed_all(argvs: list[list[str]], env: dict) -> list[tuple[int, str, str]]:
     """Several runs of the installed script at once: (exit code, stdout, stderr) of each."""
     runs = [
-        subprocess.Popen(  # nosec B603 - the installed script, fixed arguments
-            [str(SCRIPT), *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-        )
+        subprocess.Popen([str(SCRIPT), *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         for argv in argvs
     ]
     results = []
