@@ -41,6 +41,7 @@ KINDS = {
     PIP: ("publicIpAddressName", "Microsoft.Network/publicIPAddresses"),
     NIC: ("networkInterfaceName", "Microsoft.Network/networkInterfaces"),
     VM: ("vmName", "Microsoft.Compute/virtualMachines"),
+    AZ + "compute:AvailabilitySet": ("availabilitySetName", "Microsoft.Compute/availabilitySets"),
 }
 
 

@@ -215,6 +215,7 @@ def full_options(name: str, tmp_path: Path) -> dict:
             "tenant_id": "11111111-1111-1111-1111-111111111111",
             "client_id": "22222222-2222-2222-2222-222222222222",
             "client_secret": "s",
+            "availability_set": "web",
         },
         "openstack": {
             "auth_url": "https://keystone.example:5000/v3",

@@ -40,6 +40,7 @@ INFO = DriverInfo(
         "azure-native:network:Subnet": ("Configuring subnet...", None),
         "azure-native:network:PublicIPAddress": ("Creating public IP address...", None),
         "azure-native:network:NetworkInterface": ("Creating network interface...", None),
+        "azure-native:compute:AvailabilitySet": ("Creating availability set...", None),
         "azure-native:compute:VirtualMachine": (
             "Creating virtual machine...",
             "Waiting for machine to be running, this may take a few minutes...",
