@@ -89,6 +89,30 @@ def test_not_a_terminal_keeps_the_plain_lines(mode):
     ]
 
 
+def test_the_generic_agent_commands_have_their_own_lines_not_provisionings(mode):
+    """Several remote Commands share one type: the agent's key authorization is said by its name."""
+    said: list[str] = []
+    mode(False)
+    steps = progress.Progress(said.append)
+
+    def named(kind: str, op: str, name: str) -> events.EngineEvent:
+        data = events.StepEventMetadata(
+            op=events.OpType(op), urn=f"urn:pulumi:dev::docker-machine::{COMMAND}::{name}", type=COMMAND, provider=""
+        )
+        if kind == "pre":
+            return events.EngineEvent(0, 0, resource_pre_event=events.ResourcePreEvent(data))
+        if kind == "failed":
+            return events.EngineEvent(0, 0, res_op_failed_event=events.ResOpFailedEvent(data, 1, 0))
+        return events.EngineEvent(0, 0, res_outputs_event=events.ResOutputsEvent(data))
+
+    steps(named("pre", "create", "dev-authorize-key"))
+    steps(named("outputs", "create", "dev-authorize-key"))
+    steps(named("pre", "delete", "dev-deauthorize-key"))
+    assert said == ["Authorizing the machine's SSH key on the host (with your ssh-agent)..."]
+    steps(named("failed", "create", "dev-authorize-key"))
+    assert "while authorizing the machine's ssh key on the host" in steps.failure("x")
+
+
 def test_quiet_says_no_step_but_still_knows_what_failed(mode):
     said: list[str] = []
     mode(True)

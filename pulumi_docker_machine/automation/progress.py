@@ -27,6 +27,11 @@ STEPS: dict[str, tuple[Optional[str], Optional[str]]] = {
         "Checking connection to Docker...",
     ),
 }
+# Steps known by the resource's name rather than its type: several remote Commands share command:remote:Command.
+NAMED_STEPS = {
+    "-authorize-key": ("Authorizing the machine's SSH key on the host (with your ssh-agent)...", None),
+    "-deauthorize-key": (None, None),
+}
 DELETING = "Removing {what}..."
 PULUMI_UPDATE_FAILED = "update failed"  # the Pulumi engine's last diagnostic on any failed update: it says nothing more
 # pulumi-command's error quotes the whole command (our provisioning script) on one line: keep the status.
@@ -100,6 +105,7 @@ class Progress:
         self.say = say
         self.steps = {**all_steps(), **STEPS}
         self.failed_step: Optional[str] = None
+        self.failed_urn = ""
         self.errors: list[str] = []
         self.mode = _mode
         self.view: Optional[LiveView] = None
@@ -128,6 +134,14 @@ class Progress:
         if done and not failed and self.mode != QUIET:
             self.say(done)
 
+    def _lines(self, resource_type: str, urn: str = "") -> tuple:
+        """(start line, done line) of a step: by the resource's name where NAMED_STEPS knows it, else its type."""
+        name = urn.rsplit("::", 1)[-1]
+        for suffix, lines in NAMED_STEPS.items():
+            if urn and name.endswith(suffix):
+                return lines
+        return self.steps.get(resource_type, (None, None))
+
     def __call__(self, event) -> None:
         if event.resource_pre_event is not None:
             meta = event.resource_pre_event.metadata
@@ -135,19 +149,21 @@ class Progress:
             if op in ("same", "read", "refresh", "discard"):
                 return
             if op in ("delete", "delete-replaced"):
-                if self.steps.get(meta.type, (None, None))[0]:
+                if self._lines(meta.type, meta.urn)[0]:
                     self._begin(meta.urn, DELETING.format(what=_kind(meta.type)))
                 return
-            start = self.steps.get(meta.type, (None, None))[0]
+            start = self._lines(meta.type, meta.urn)[0]
             if start:
                 self._begin(meta.urn, start)
         elif event.res_outputs_event is not None:
             meta = event.res_outputs_event.metadata
             op = getattr(meta.op, "value", meta.op)
-            done = self.steps.get(meta.type, (None, None))[1]
+            done = self._lines(meta.type, meta.urn)[1]
             self._end(meta.urn, done if op not in ("same", "read", "delete") else None)
         elif event.res_op_failed_event is not None:
-            self.failed_step = event.res_op_failed_event.metadata.type
+            failed = event.res_op_failed_event.metadata
+            self.failed_urn = failed.urn
+            self.failed_step = failed.type
             self._end(event.res_op_failed_event.metadata.urn, None, failed=True)
         elif event.diagnostic_event is not None and event.diagnostic_event.severity == "error":
             self.errors.append(event.diagnostic_event.message.strip())
@@ -160,6 +176,6 @@ class Progress:
         """The failing step and the end of what it said (the remote output, for provisioning)."""
         message = "\n".join(_raised(error) for error in self.errors if error != PULUMI_UPDATE_FAILED) or fallback
         lines = [_short(line) for line in message.splitlines() if line.strip()][-tail:]
-        step = self.steps.get(self.failed_step or "", (None, None))[0]
+        step = self._lines(self.failed_step or "", self.failed_urn)[0]
         where = f" while {step.splitlines()[0].rstrip('.').lower()}" if step else ""
         return f"Error {doing}: the update failed{where}:\n" + "\n".join(lines)
