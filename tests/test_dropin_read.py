@@ -80,18 +80,19 @@ def test_ls_table_is_natural_and_case_insensitive_while_ls_q_keeps_byte_order(tm
     broken = root / "machines" / "node5"  # a machine 0.16.2 can't load is sorted in with the others
     broken.mkdir(mode=0o700)
     (broken / "config.json").write_text("{")
-    byte_order = ["Alpha", "Node2", "beta", "node1", "node10", "node5", "node9", "web-01", "web-1", "web1", "web1a"]
+    byte_order = ["Alpha", "Node2", "beta", "node1", "node10", "node9", "web-01", "web-1", "web1", "web1a"]
     natural = ["Alpha", "beta", "node1", "Node2", "node5", "node9", "node10", "web1", "web1a", "web-1", "web-01"]
 
-    assert dm(root, "ls", "-q").stdout.split() == byte_order
+    assert dm(root, "ls", "-q").stdout.split() == byte_order, "the machines that load, as 0.16.2's -q"
     table = dm(root, "ls", "--format", "table {{.Name}}\t{{.DriverName}}").stdout.splitlines()
     assert [line.split()[0] for line in table] == ["NAME", *natural]
+    assert table[natural.index("node5") + 1].split() == ["node5", "not", "found"], "0.16.2's driver of a broken host"
     plain = dm(root, "ls", "--format", "{{.Name}}").stdout.split()
     assert plain == natural, "a format without table is sorted too, as 0.16.2 sorts the items"
     default = dm(root, "ls", "-t", "2").stdout.splitlines()
     assert [line.split()[0] for line in default[1:]] == natural
 
-    assert dm(root, "ls", "-q", "--filter", "name=^node").stdout.split() == ["node1", "node10", "node5", "node9"]
+    assert dm(root, "ls", "-q", "--filter", "name=^node").stdout.split() == ["node1", "node10", "node9"]
     filtered = dm(root, "ls", "--filter", "name=^node", "--format", "{{.Name}}").stdout.split()
     assert filtered == ["node1", "node5", "node9", "node10"]
     assert dm(root, "ls", "--filter", "driver=VirtualBox", "--format", "{{.Name}}").stdout.split() == [

@@ -124,8 +124,8 @@ def run(app: Application, *, quiet, filters, timeout, template) -> None:
     for name, entry in app.store.entries():
         if isinstance(entry, HostConfig):
             hosts.append(entry)
-        else:  # listed with its reason; it is not probed
-            hosts.append(HostConfig({"Name": name}))
+        else:  # listed with its reason, as 0.16.2 lists a host it can't load; it is not probed
+            hosts.append(HostConfig({"Name": name, "DriverName": "not found"}))
             broken[name] = EngineStatus("Error", error=entry.reason)
     template = (template or DEFAULT_FORMAT).replace("\\t", "\t")
     needs_probe = "state" in wanted or (not quiet and uses(template, PROBED))
@@ -139,9 +139,10 @@ def run(app: Application, *, quiet, filters, timeout, template) -> None:
         statuses.update(gone_from_backend(app.store, hosts, statuses, timeout))
     docker_host = os.environ.get("DOCKER_HOST", "")
     selected = [h for h in hosts if matches(h, statuses.get(h.name), wanted)]
-    if quiet:
+    if quiet:  # the machines that load, as 0.16.2's: a script gets names it can use
         for host in selected:
-            app.echo(host.name)
+            if host.name not in broken:
+                app.echo(host.name)
         return
     selected.sort(key=lambda host: natural_key(host.name))
     table = template.startswith("table ")
