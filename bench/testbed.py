@@ -111,6 +111,30 @@ def _ensure_guard_route() -> None:
         GUARD_MARK.touch()
 
 
+def reap_orphans() -> list[str]:
+    """Remove the test hosts of test processes that are gone (a run killed with SIGKILL never tears down): their
+    processes, their namespace (and with it both ends of its veth pair), and bridges no live process of the
+    same pid tag holds. Called under the machine-wide lock before subnets are scanned; returns what it removed."""
+    removed = []
+    netns = Path("/run/netns")
+    for path in sorted(netns.glob("dmtest-*")) if netns.is_dir() else []:
+        owner = path.name.split("-")[1]
+        if not owner.isdigit() or _alive(int(owner)):
+            continue
+        for pid in _run("ip", "netns", "pids", path.name, check=False).stdout.split():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGKILL)
+        _run("ip", "netns", "del", path.name, check=False)
+        removed.append(path.name)
+    live_tags = {str(int(p.name) % 10000) for p in Path("/proc").iterdir() if p.name.isdigit()}
+    for link in Path("/sys/class/net").glob("dmb*n*"):
+        tag = link.name[3:].split("n", 1)[0]
+        if tag not in live_tags and not any((link / "brif").iterdir()):
+            _run("ip", "link", "del", link.name, check=False)
+            removed.append(link.name)
+    return removed
+
+
 def claim_subnet(claim: Callable[[int], None], fixed: int | None = None) -> int:
     """A free 10.213.N.0 subnet: ``claim(n)`` must put 10.213.N.1 on an interface of this machine.
 
@@ -121,6 +145,7 @@ def claim_subnet(claim: Callable[[int], None], fixed: int | None = None) -> int:
     if fixed is not None:
         return _claim_fixed(claim, fixed)
     with machine_lock():
+        reap_orphans()
         _ensure_guard_route()
         used = _used_subnets()
         for n in range(1, FIXED_SUBNETS.start):

@@ -138,3 +138,30 @@ def test_shared_swarm_hosts_stay_while_clean_and_are_rebuilt_when_a_file_left_so
         assert all(shared.left_over(host) == "" for host in second)
     finally:
         shared.close()
+
+
+def test_hosts_of_a_killed_run_are_removed_by_the_next_host_made(holders):
+    """A run killed with SIGKILL tears nothing down: its namespaces, their processes and subnets would stay for
+    good. The next process that makes a host removes those of owners that are gone, and only those."""
+    killed = Holder("killed")
+    holders.append(killed)
+    address, _ = killed.ready()
+    namespace = next(p.name for p in Path("/run/netns").glob(f"dmtest-{killed.process.pid}-*"))
+    inside = subprocess.run(["ip", "netns", "pids", namespace], capture_output=True, text=True).stdout.split()
+    assert inside, "the host runs sshd in its namespace"
+    live = Holder("live")
+    holders.append(live)
+    live.ready()
+    killed.process.kill()
+    killed.process.wait()
+    assert Path("/run/netns", namespace).exists(), "nothing tore it down"
+    later = Holder("later")
+    holders.append(later)
+    later.ready()
+    assert not Path("/run/netns", namespace).exists()
+    assert not any(_alive(int(pid)) for pid in inside)
+    addresses = subprocess.run(["ip", "-o", "-4", "addr", "show"], capture_output=True, text=True).stdout
+    assert f" {address.rsplit('.', 1)[0]}.1/" not in addresses, "the killed host's subnet is free again"
+    assert list(Path("/run/netns").glob(f"dmtest-{live.process.pid}-*")), "a live owner's host stays"
+    live.release()
+    later.release()
