@@ -50,7 +50,7 @@ def swarm_target(app: Application, host: HostConfig, prefix: str) -> HostConfig:
     the command's own, as 0.16.2 wraps the error) and exit 1."""
     membership = swarm_membership(host)
     if membership and membership[1] == "manager":
-        checked_connection(app, host)
+        checked_connection(app, host, prefix)
         return host
     classic = None if membership else _classic_master(host)
     if classic is None:
@@ -61,5 +61,5 @@ def swarm_target(app: Application, host: HostConfig, prefix: str) -> HostConfig:
 
     if probe(classic, 10.0).state != "Running" and probe(host, 10.0).state == "Running":
         app.abort(f"{prefix}{SWARM_NOT_STARTED}")
-    checked_connection(app, classic)
+    checked_connection(app, classic, prefix)
     return classic

@@ -166,7 +166,10 @@ def test_env_on_a_stopped_machine(world, engine):
     host.data["Pulumi"]["State"] = "Stopped"
     world.store().save(host)
     result = run("env", "dev")
-    assert (result.exit_code, result.output) == (1, "Host is not running\n")
+    assert (result.exit_code, result.output) == (1, "Error checking TLS connection: Host is not running\n")
+    result = run("config", "dev")
+    assert (result.exit_code, result.output) == (1, "Error running connection boilerplate: Host is not running\n")
+    assert (run("url", "dev").exit_code, run("url", "dev").output) == (1, "Host is not running\n")
 
 
 def test_env_reports_a_certificate_that_does_not_fit(world, engine):

@@ -321,7 +321,7 @@ def test_stop_start_kill_through_the_wanted_power_state(world, fake):
     assert fake.stacks["dev"].config["docker-machine:power"]["value"] == "stopped"
     assert world.store().load("dev").stopped_by_us
     assert run("ls").output.splitlines()[1].split()[:4] == ["dev", "-", "digitalocean", "Stopped"]
-    assert run("env", "dev").output == "Host is not running\n"
+    assert run("env", "dev").output == "Error checking TLS connection: Host is not running\n"
     again = run("stop", "dev")
     assert (again.exit_code, again.output.splitlines()[-1]) == (1, 'Machine "dev" is already stopped.')
     started = run("start", "dev")

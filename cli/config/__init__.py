@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..application import Application
-from ..connection import checked_connection
+from ..connection import CONFIG_CHECK, checked_connection
 
 
 def run(app: Application, *, names, swarm) -> None:
@@ -12,10 +12,10 @@ def run(app: Application, *, names, swarm) -> None:
     if swarm:
         from ..swarmhost import swarm_target
 
-        host = swarm_target(app, host, "Error running connection boilerplate: ")  # its connection checked
+        host = swarm_target(app, host, CONFIG_CHECK)  # its connection checked
         url = host.url
     else:
-        url = checked_connection(app, host)
+        url = checked_connection(app, host, CONFIG_CHECK)
     folder = host.machine_dir
     app.echo(
         f'--tlsverify\n--tlscacert="{folder / "ca.pem"}"\n--tlscert="{folder / "cert.pem"}"\n'
