@@ -106,6 +106,9 @@ def machine_command(
     @backend_option
     @click.pass_obj
     def command(app: Application, names, backend_url) -> None:
+        names = app.names_or_default(names)
+        for machine in names:  # docker-machine loads every machine before it acts on any (runAction)
+            app.host(machine)
         space = workspace(app, backend_url)
 
         def run(machine: str, say: Callable[[str], None]) -> None:

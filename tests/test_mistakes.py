@@ -127,3 +127,14 @@ def test_a_mistake_is_one_line_naming_the_fix(world, mistake):
 
 def test_twenty():
     assert len(MISTAKES) == 20
+
+
+@pytest.mark.parametrize("command", ["upgrade", "provision", "start", "stop", "kill", "restart"])
+def test_an_unknown_machine_is_said_before_any_step(world, command):
+    """docker-machine loads every machine before acting on any (runAction): no "Upgrading docker..." first."""
+    _root, env, _ = world
+    done = subprocess.run(
+        [SCRIPT, command, "nosuch"], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
+    assert (done.returncode, done.stdout) == (1, ""), done.stdout + done.stderr
+    assert done.stderr.startswith('Docker machine "nosuch" does not exist.'), done.stderr
