@@ -46,10 +46,11 @@ test: system-deps install lint engine compose
 	env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 
 # Run by make test before the engine is built (a finding fails it in seconds); the config is in pyproject.toml.
-# mypy checks the package, cli/ and components/ through its symlinks.
+# mypy checks the package, cli/ and components/ through its symlinks; its cache is kept beside the engine's (a
+# clean checkout's cold check took ~6 CPU-s, a warm one 0.2 s: unchanged modules are known by their hash).
 lint: install
 	$(VENV)/bin/ruff check
-	$(VENV)/bin/mypy -p pulumi_docker_machine
+	MYPY_CACHE_DIR=$${XDG_CACHE_HOME:-$$HOME/.cache}/pulumi-docker-machine/mypy $(VENV)/bin/mypy -p pulumi_docker_machine
 	$(VENV)/bin/ruff format --check --output-format concise
 
 clean:
