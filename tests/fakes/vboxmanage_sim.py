@@ -11,6 +11,14 @@ ones in VBoxManage's sources (VBoxManage*.cpp, 7.0.14). The old option spellings
 (--natpf1, --hostonlyadapter2, --nictype1) are accepted by 6.1 and, as aliases, by 7.0.
 State lives in the JSON file $VBOXSIM_STATE.
 
+docker-machine 0.16.2's VirtualBox flags: modifyvm's NAT DNS options (--natdnsproxy<N>, --natdnshostresolver<N>,
+on|off in any case, a bad value being RTGetOpt's "Unknown option: <value>") and --nicpromisc<N>
+(deny|allow-vms|allow-network|allow-all), `sharedfolder add`, `setextradata`/`getextradata`, and startvm's
+--type, which `showvminfo --machinereadable` reports as SessionName while the VM runs. VBoxManage 7.0 prints
+neither the NAT DNS settings nor the promiscuous mode in machine-readable showvminfo (VBoxManageInfo.cpp: "@todo
+dnsproxy etc needs to be dumped, too"), so the simulator does not either: tests read them from its state
+("nat_dns", "promisc").
+
 The simulated guest: its host-only address is the one the attached cloud-init seed configures
 (network-config, the interface matched by the host-only NIC's MAC), and only when that NIC is a
 host-only adapter on an existing interface whose network holds the address; `guestproperty get
@@ -27,17 +35,19 @@ installs the SSH keys from the seed ISO into $VBOXSIM_AUTHORIZED_KEYS (what clou
 
 from __future__ import annotations
 
+import errno
 import fcntl
+import html
 import ipaddress
 import json
 import os
 import re
 import signal
+import stat
 import subprocess
 import sys
 import time
 import uuid
-from xml.sax.saxutils import quoteattr
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -87,7 +97,7 @@ def state():
 def parse(
     args: list[str],
     spec: dict[str, object],
-    positional: int,
+    positional: int | None,
     unknown: str = "Unknown option: {}",
     bad_option_code: int = 2,
 ) -> tuple[list[str], dict[str, str]]:
@@ -119,7 +129,7 @@ def parse(
         else:
             values.append(arg)
         i += 1
-    if len(values) != positional:
+    if positional is not None and len(values) != positional:
         raise syntax(f"Invalid parameter '{values[positional]}'" if len(values) > positional else "Missing parameter")
     return values, options
 
@@ -237,9 +247,38 @@ NIC_TYPES = ("Am79C970A", "Am79C973", "Am79C960", "82540EM", "82543GC", "82545EM
 BOOT = ("none", "floppy", "dvd", "disk", "net")
 
 
+NICS = range(1, 9)  # the network adapters of a PIIX3 VM
+# 7.0's spellings and the 6.1 ones it keeps as aliases (VBoxManageModifyVM.cpp's OPT2 rows)
+NAT_DNS = {"--natdnsproxy": "proxy", "--nat-dns-proxy": "proxy"}
+NAT_DNS.update({"--natdnshostresolver": "host_resolver", "--nat-dns-host-resolver": "host_resolver"})
+PROMISC = {"deny": "deny", "allow-vms": "allow-vms", "allow-network": "allow-vms", "allow-all": "allow-all"}
+
+
+def on_off(value: str) -> str:
+    """RTGETOPT_REQ_BOOL_ONOFF: on or off in any case; anything else is RTGetOpt's unknown option, named by the
+    value (modifyvm goes on, saves nothing and exits 1)."""
+    if value.lower() not in ON_OFF:
+        raise Fail(f"Unknown option: {value}")
+    return value.lower()
+
+
+def modifyvm_network(vm: dict, options: dict[str, str]) -> None:
+    for name, value in options.items():
+        head, number = name.rstrip("0123456789"), name[len(name.rstrip("0123456789")) :]
+        if head in NAT_DNS:  # the NIC's NAT engine, whatever the NIC is attached to
+            vm.setdefault("nat_dns", {}).setdefault(number, {"proxy": "off", "host_resolver": "off"})
+            vm["nat_dns"][number][NAT_DNS[head]] = on_off(value)
+        elif head in ("--nicpromisc", "--nic-promisc"):
+            if value.lower() not in PROMISC:
+                raise Fail(f"Unknown promiscuous mode policy '{value}'")
+            vm.setdefault("promisc", {})[number] = PROMISC[value.lower()]
+
+
 # 8.10 VBoxManage modifyvm (6.1: 8.8); options in their 6.1 spelling, which 7.0 accepts as aliases
 def cmd_modifyvm(args):
-    spec: dict[str, object] = {"--memory": str, "--cpus": str, "--ioapic": ON_OFF, "--rtcuseutc": ON_OFF}
+    spec: dict[str, object] = {"--memory": str, "--cpus": str, "--ioapic": str, "--rtcuseutc": str}
+    for n in NICS:
+        spec.update(dict.fromkeys((f"{o}{n}" for o in (*NAT_DNS, "--nicpromisc", "--nic-promisc")), str))
     spec.update({f"--boot{n}": BOOT for n in range(1, 5)})
     for n in (1, 2):
         spec.update(
@@ -249,7 +288,7 @@ def cmd_modifyvm(args):
                 f"--macaddress{n}": str,
             }
         )
-    spec.update({"--natpf1": str, "--natdnshostresolver1": ON_OFF, "--hostonlyadapter2": str})
+    spec.update({"--natpf1": str, "--hostonlyadapter2": str})
     (ref,), options = parse(args, spec, 1, bad_option_code=1)
     with state() as data:
         vm = find_vm(data, ref)
@@ -259,7 +298,10 @@ def cmd_modifyvm(args):
                 if not options[key].isdigit():
                     raise syntax(f"Invalid {key} argument '{options[key]}'")
                 vm[key[2:]] = int(options[key])
-        vm["ioapic"] = options.get("--ioapic", vm.get("ioapic", "off"))
+        for key in ("--ioapic", "--rtcuseutc"):
+            if key in options:
+                vm[key[2:]] = on_off(options[key])
+        modifyvm_network(vm, options)
         for n in (1, 2):
             mac = options.get(f"--macaddress{n}")
             if mac is not None and not re.fullmatch(r"[0-9A-Fa-f]{12}|auto", mac):
@@ -344,15 +386,20 @@ def cmd_storageattach(args):
         write_media_registry(vm)
 
 
+def xml_attr(value: str) -> str:
+    """An XML attribute value in double quotes (html, not xml.sax.saxutils: that one imports urllib, slowly)."""
+    return '"' + html.escape(value, quote=True) + '"'
+
+
 def write_media_registry(vm: dict) -> None:
     """The settings file names its media in ``location`` attributes, as VirtualBox's MediaRegistry does."""
     entries = "".join(
         f'      <{"DVDImage" if a["type"] == "dvddrive" else "HardDisk"} uuid="{{{uuid.uuid5(uuid.NAMESPACE_URL, a["medium"])}}}" '
-        f"location={quoteattr(a['medium'])}/>\n"
+        f"location={xml_attr(a['medium'])}/>\n"
         for a in vm["attachments"].values()
     )
     Path(vm["settings"]).write_text(
-        f'<?xml version="1.0"?>\n<VirtualBox>\n  <Machine name={quoteattr(vm["name"])}>\n'
+        f'<?xml version="1.0"?>\n<VirtualBox>\n  <Machine name={xml_attr(vm["name"])}>\n'
         f"    <MediaRegistry>\n{entries}    </MediaRegistry>\n  </Machine>\n</VirtualBox>\n"
     )
 
@@ -449,7 +496,7 @@ def stop_forwarders(vm: dict) -> None:
 
 # 8.19 VBoxManage startvm (6.1: 8.12): `startvm <vm> --type headless`
 def cmd_startvm(args):
-    (ref,), _ = parse(args, {"--type": ("gui", "headless", "sdl", "separate")}, 1, "unknown option: {}")
+    (ref,), options = parse(args, {"--type": ("gui", "headless", "sdl", "separate")}, 1, "unknown option: {}")
     with state() as data:
         vm = find_vm(data, ref)
         if vm["state"] == "running":
@@ -462,7 +509,8 @@ def cmd_startvm(args):
                 f"(simulator) the guest is the test host at {GUEST}, but the seed configures "
                 f"{hostonly_address(data, vm)} on the host-only adapter"
             )
-        vm.update(state="running", acpi_at=None)
+        # IMachine::SessionName: the frontend asked for (VBoxManage passes --type as given), Qt's GUI by default
+        vm.update(state="running", acpi_at=None, session_name=options.get("--type", "GUI/Qt"))
         forward(vm)
         install_seed_keys(vm)
     print(f'Waiting for VM "{ref}" to power on...\nVM "{ref}" has been successfully started.')
@@ -497,7 +545,102 @@ def cmd_showvminfo(args):
         f'memory={vm["memory"]}\ncpus={vm["cpus"]}\nVMState="{vm["state"]}"\n'
         + "".join(f'nic{n}="{kind}"\n' for n, kind in sorted(vm["nics"].items()))
         + "".join(f'Forwarding({i})="{",".join(rule)}"\n' for i, rule in enumerate(vm["natpf"]))
+        + (f"SessionName={quoted(vm['session_name'])}\n" if vm["state"] in ("running", "paused") else "")
+        + "".join(
+            f"SharedFolderNameMachineMapping{i}={quoted(f['name'])}\nSharedFolderPathMachineMapping{i}={quoted(f['hostpath'])}\n"
+            for i, f in enumerate(vm.get("shared_folders", []), 1)
+        )
     )
+
+
+def quoted(value: str) -> str:
+    """outputMachineReadableString: in double quotes, with backslash and double quote escaped."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# 8.39 VBoxManage sharedfolder (6.1: 8.29): `sharedfolder add <vm> --name <name> --hostpath <path> [--readonly]
+# [--automount]` (--transient and --auto-mount-point are not used here, so not modelled); the checks are
+# VBoxManageMisc.cpp's handleSharedFolderAdd, then Machine::CreateSharedFolder's and SharedFolder::i_protectedInit's
+def cmd_sharedfolder(args):
+    if not args:
+        raise syntax("Not enough parameters")
+    if args[0] != "add":
+        raise syntax(f"(simulator) sharedfolder {args[0]} is not modelled: the simulator's text, not VBoxManage's")
+    spec = {"--name": str, "--hostpath": str, "--readonly": None, "--automount": None}
+    values, options = parse(args[1:], spec, None)
+    if len(values) > 1:
+        raise syntax(f"Machine name is given more than once: first '{values[0]}', then '{values[1]}'")
+    if not values:
+        raise syntax("No machine was specified")
+    name = options.get("--name")
+    if name is None:
+        raise syntax("No shared folder name (--name) was given")
+    for chars, what in ((" ", "space"), ("\t", "tabs"), ("\n\r", "newline")):
+        if any(c in name for c in chars):
+            raise syntax(f"Invalid shared folder name '{name}': contains {what}")
+    if "--hostpath" not in options:
+        raise syntax("No host path (--hostpath) was given")
+    host_path = os.path.abspath(options["--hostpath"])  # RTPathAbs, in VBoxManage
+    with state() as data:
+        vm = find_vm(data, values[0])
+        require_off(vm)  # a permanent folder needs the machine's write lock
+        folders = vm.setdefault("shared_folders", [])
+        if any(f["name"] == name for f in folders):
+            raise Fail(
+                f"Shared folder named '{name}' already exists\n"
+                "VBoxManage: error: Details: code VBOX_E_OBJECT_IN_USE (0x80bb000c), component SessionMachine, "
+                "interface IMachine, callee nsISupports"
+            )
+        invalid = "\nVBoxManage: error: Details: code NS_ERROR_INVALID_ARG (0x80070057), component SharedFolderWrap, "
+        invalid += "interface ISharedFolder, callee nsISupports"
+        try:
+            mode = os.stat(host_path).st_mode  # RTPathQueryInfoEx(..., RTPATH_F_FOLLOW_LINK)
+        except OSError as err:
+            code = "VERR_PATH_NOT_FOUND" if err.errno == errno.ENOTDIR else "VERR_FILE_NOT_FOUND"
+            if err.errno not in (errno.ENOENT, errno.ENOTDIR):
+                code = "VERR_ACCESS_DENIED"
+            raise Fail(f"RTPathQueryInfo failed on shared folder path '{host_path}': {code}{invalid}") from None
+        if not stat.S_ISDIR(mode):
+            raise Fail(f"Shared folder path '{host_path}' is not a directory{invalid}")
+        folders.append(
+            {
+                "name": name,
+                "hostpath": host_path,
+                "writable": "--readonly" not in options,
+                "automount": "--automount" in options,
+            }
+        )
+
+
+# 8.40 VBoxManage setextradata (6.1: 8.30): `setextradata global|<vm> <key> [<value>]` (no value: the key is removed)
+def cmd_setextradata(args):
+    if len(args) < 2:
+        raise syntax("Not enough parameters")
+    with state() as data:
+        store = (
+            data.setdefault("extradata", {})
+            if args[0] == "global"
+            else find_vm(data, args[0]).setdefault("extradata", {})
+        )
+        if len(args) > 3:
+            raise syntax("Too many parameters")
+        if len(args) == 3 and args[2]:
+            store[args[1]] = args[2]
+        else:
+            store.pop(args[1], None)
+
+
+# 8.40 VBoxManage getextradata (6.1: 8.30): `getextradata global|<vm> [<key>|enumerate]`
+def cmd_getextradata(args):
+    if not 1 <= len(args) <= 2:
+        raise syntax("Incorrect number of parameters")
+    with state() as data:
+        store = data.get("extradata", {}) if args[0] == "global" else find_vm(data, args[0]).get("extradata", {})
+    if len(args) == 1 or args[1] == "enumerate":
+        for key, value in store.items():
+            print(f"Key: {key}, Value: {value}")
+    else:
+        print(f"Value: {store[args[1]]}" if store.get(args[1]) else "No value set!")
 
 
 # 8.43 VBoxManage guestproperty (6.1: 8.31): `guestproperty get <vm> <property>`
@@ -581,6 +724,9 @@ COMMANDS = {
     "controlvm": cmd_controlvm,
     "showvminfo": cmd_showvminfo,
     "guestproperty": cmd_guestproperty,
+    "sharedfolder": cmd_sharedfolder,
+    "setextradata": cmd_setextradata,
+    "getextradata": cmd_getextradata,
     "unregistervm": cmd_unregistervm,
 }
 
