@@ -85,13 +85,18 @@ def test_without_the_flags_nothing_extra_is_set(provider, vboxmanage, tmp_path):
     assert "SharedFolderNameMachineMapping1" not in vm_info(vboxmanage, created.id)
 
 
-def test_a_share_folder_gone_from_the_host_fails_the_create_and_leaves_no_vm(provider, vboxmanage, tmp_path):
-    """A folder checked by `create` but removed before the VM is made (or one from an older stack's state):
-    VBoxManage refuses it, and create leaves nothing registered."""
-    missing = tmp_path / "gone"
+def test_a_share_folder_gone_from_the_host_is_not_shared(provider, vboxmanage, tmp_path):
+    """A folder checked by `create` but removed before the VM is made (or one from an older stack's state) is left
+    out, as docker-machine 0.16.2 shares a folder only if it exists: VBoxManage would refuse it."""
+    created = provider.create(props(tmp_path, share_dir=str(tmp_path / "gone"), share_name="gone"))
+    assert "shared_folders" not in vboxmanage.state()["vms"][created.id]
+
+
+def test_a_share_folder_that_is_a_file_fails_the_create_and_leaves_no_vm(provider, vboxmanage, tmp_path):
+    (tmp_path / "file").write_text("x")
     with pytest.raises(VBoxManageError) as refused:
-        provider.create(props(tmp_path, share_dir=str(missing), share_name="gone"))
-    assert f"RTPathQueryInfo failed on shared folder path '{missing}': VERR_FILE_NOT_FOUND" in str(refused.value)
+        provider.create(props(tmp_path, share_dir=str(tmp_path / "file"), share_name="file"))
+    assert f"Shared folder path '{tmp_path / 'file'}' is not a directory" in str(refused.value)
     assert vboxmanage.state()["vms"] == {}
 
 

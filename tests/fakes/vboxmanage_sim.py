@@ -545,7 +545,11 @@ def cmd_showvminfo(args):
         f'memory={vm["memory"]}\ncpus={vm["cpus"]}\nVMState="{vm["state"]}"\n'
         + "".join(f'nic{n}="{kind}"\n' for n, kind in sorted(vm["nics"].items()))
         + "".join(f'Forwarding({i})="{",".join(rule)}"\n' for i, rule in enumerate(vm["natpf"]))
-        + (f"SessionName={quoted(vm['session_name'])}\n" if vm["state"] in ("running", "paused") else "")
+        + (
+            f"SessionName={quoted(vm['session_name'])}\n"
+            if vm["state"] in ("running", "paused") and "session_name" in vm
+            else ""
+        )
         + "".join(
             f"SharedFolderNameMachineMapping{i}={quoted(f['name'])}\nSharedFolderPathMachineMapping{i}={quoted(f['hostpath'])}\n"
             for i, f in enumerate(vm.get("shared_folders", []), 1)

@@ -209,8 +209,13 @@ def network_args(props: dict[str, Any]) -> list[str]:
 
 
 def share_commands(vm_uuid: str, props: dict[str, Any]) -> list[list[str]]:
-    """docker-machine's shared folder: added with automount, symlinks allowed in it."""
+    """docker-machine's shared folder: added with automount, symlinks allowed in it; none when the folder is not on
+    this computer (docker-machine 0.16.2 shares it only if os.Stat finds it; VBoxManage would refuse the path)."""
     if not props.get("share_dir"):
+        return []
+    try:
+        Path(props["share_dir"]).stat()
+    except FileNotFoundError:
         return []
     name = props["share_name"]
     return [
