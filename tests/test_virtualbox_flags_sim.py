@@ -212,7 +212,7 @@ def test_a_running_vm_refuses_modifyvm_and_sharedfolder_add(vboxmanage, sim_vm, 
         ("storagectl", sim_vm, "--name", "SATA", "--add", "sata", "--portcount", "1"),
         ("storageattach", sim_vm, "--storagectl", "SATA", "--port", "0", "--device", "0", "--type", "hdd")
         + ("--medium", str(disk)),
-        ("startvm", sim_vm, "--type", "headless"),
+        ("startvm", sim_vm, "--type", "Headless"),  # any case, as handleStartVM compares
     ):
         assert vboxmanage.run(*command).returncode == 0
     locked = "VBoxManage: error: The machine 'sim1' is already locked for a session (or being unlocked)"

@@ -496,7 +496,12 @@ def stop_forwarders(vm: dict) -> None:
 
 # 8.19 VBoxManage startvm (6.1: 8.12): `startvm <vm> --type headless`
 def cmd_startvm(args):
-    (ref,), options = parse(args, {"--type": ("gui", "headless", "sdl", "separate")}, 1, "unknown option: {}")
+    (ref,), options = parse(args, {"--type": str}, 1, "unknown option: {}")
+    frontend = options.get("--type", "GUI/Qt")
+    if frontend.lower() not in ("gui", "headless", "sdl", "separate", "gui/qt"):
+        raise syntax(f"(simulator) Invalid --type argument '{frontend}': VBoxManage passes it on, the launch fails")
+    if frontend.lower() in ("gui", "headless", "sdl"):
+        frontend = frontend.lower()  # handleStartVM's spelling of these three; others go as given
     with state() as data:
         vm = find_vm(data, ref)
         if vm["state"] == "running":
@@ -510,7 +515,7 @@ def cmd_startvm(args):
                 f"{hostonly_address(data, vm)} on the host-only adapter"
             )
         # IMachine::SessionName: the frontend asked for (VBoxManage passes --type as given), Qt's GUI by default
-        vm.update(state="running", acpi_at=None, session_name=options.get("--type", "GUI/Qt"))
+        vm.update(state="running", acpi_at=None, session_name=frontend)
         forward(vm)
         install_seed_keys(vm)
     print(f'Waiting for VM "{ref}" to power on...\nVM "{ref}" has been successfully started.')
