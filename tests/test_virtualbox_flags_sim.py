@@ -61,8 +61,8 @@ def test_every_network_and_share_flag_reaches_the_vm(provider, vboxmanage, tmp_p
     driver = VirtualBoxDriver(
         host_dns_resolver=True, no_dns_proxy=True, hostonly_nicpromisc="allow-all", share_folder=f"{share}:hosthome"
     )
-    flags = {key: driver.props("vm1")[key] for key in ("nat_dns_host_resolver", "nat_dns_proxy", "share_dir")}
-    flags.update(hostonly_nicpromisc="allow-all", share_name=driver.share()[1])
+    keys = ("nat_dns_host_resolver", "nat_dns_proxy", "hostonly_nicpromisc", "share_dir", "share_name")
+    flags = {key: driver.props("vm1")[key] for key in keys}
     created = provider.create(props(tmp_path, **flags))
     vm = vboxmanage.state()["vms"][created.id]
     assert vm["nat_dns"] == {"1": {"proxy": "off", "host_resolver": "on"}}, "the NAT NIC's engine"
