@@ -132,7 +132,9 @@ def probe(host: HostConfig, timeout: float) -> EngineStatus:
     try:
         version = engine_version(host, timeout)
     except (socket.timeout, TimeoutError):
-        return EngineStatus("Timeout", error=f"the engine did not answer within {timeout:g}s")
+        return EngineStatus(
+            "Timeout", error=f"the engine did not answer within {timeout:g}s", response_time_ms=timeout * 1000
+        )
     except ConnectionRefusedError:
         if host.engine_only:  # nothing else to ask: the engine is not there (docker-machine's words, v0.16.2)
             return EngineStatus("Error", error=ENGINE_REFUSED)
@@ -206,5 +208,7 @@ def probe_all(hosts: list[HostConfig], timeout: float) -> dict[str, EngineStatus
     deadline = time.monotonic() + timeout
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))
-    late = EngineStatus("Timeout", error=f"the engine did not answer within {timeout:g}s")
+    late = EngineStatus(
+        "Timeout", error=f"the engine did not answer within {timeout:g}s", response_time_ms=timeout * 1000
+    )
     return {host.name: results.get(host.name, late) for host in hosts}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -114,6 +115,7 @@ def test_a_none_machine_whose_engine_refuses_is_running_with_its_url_and_the_err
     assert row.split()[:6] == ["remote", "-", "none", "Running", url, "Unknown"] and row.endswith(f"   {REFUSED}")
     fields = dm(root, "ls", "--format", "{{.State}}|{{.URL}}|{{.DockerVersion}}|{{.Error}}").stdout
     assert fields == f"Running|{url}|Unknown|{REFUSED}\n"
+    assert re.fullmatch(r"([1-9][0-9]*ms|0s)\n", dm(root, "ls", "--format", "{{.ResponseTime}}").stdout)
     assert dm(root, "ls", "-q", "--filter", "state=Running").stdout == "remote\n", "its driver says Running"
     assert dm(root, "active", DOCKER_HOST=url).stdout == "remote\n", "active as 0.16.2's (Running, URL matches)"
     assert dm(root, "status", "remote").stdout == "Running\n"
@@ -139,6 +141,8 @@ def test_status_of_a_none_machine_asks_nothing(tmp_path):
         status = dm(root, "status", "remote")
         assert (status.returncode, status.stdout) == (0, "Running\n")
         assert time.monotonic() - start < 5, "status probed the engine"
+        ls = dm(root, "ls", "-t", "1", "--format", "{{.State}}|{{.URL}}|{{.ResponseTime}}")
+        assert ls.stdout == "Timeout||1s\n", "0.16.2's ls gives up on it after -t; RESPONSE as Go prints a Duration"
 
 
 def test_a_none_machine_with_its_engine_ip_env_no_proxy_and_json(tmp_path):

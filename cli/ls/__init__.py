@@ -83,6 +83,16 @@ def error_summary(error: str) -> str:
     return next((line for line in lines if line.startswith("Error: ")), lines[-1] if lines else "")
 
 
+def go_duration(ms: int) -> str:
+    """A whole number of milliseconds as Go's time.Duration prints it (0.16.2's RESPONSE): 0s, 12ms, 1.5s, 1m0.25s."""
+    if ms < 1000:
+        return f"{ms}ms" if ms else "0s"
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds = str(rest // 1000) + (f".{rest % 1000:03d}".rstrip("0") if rest % 1000 else "") + "s"
+    return (f"{hours}h{minutes}m" if hours else f"{minutes}m" if minutes else "") + seconds
+
+
 def row(host: HostConfig, status: EngineStatus | None, docker_host: str) -> dict:
     running = status is not None and status.state == "Running"
     # docker-machine's isActive: the URL matches and the machine runs (unknown unprobed: not stopped by us).
@@ -101,7 +111,7 @@ def row(host: HostConfig, status: EngineStatus | None, docker_host: str) -> dict
         "EngineOptions": host_options.get("EngineOptions"),
         "DockerVersion": status.docker_version if status else "",
         "Error": error_summary(status.error) if status else "",
-        "ResponseTime": f"{status.response_time_ms:.3f}ms" if status is not None and running else "",
+        "ResponseTime": go_duration(round(status.response_time_ms)) if status is not None else "0s",
     }
 
 
