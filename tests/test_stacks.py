@@ -174,7 +174,7 @@ def test_config_errors_are_all_reported_with_paths(monkeypatch):
     _, problems = program.parse({"web": {"driver": "digitalocean", "size": "2 CPUs", "colour": "blue"}})
     assert problems == [
         "machines.web.colour: unknown digitalocean option 'colour': use one of access_token, api_url, backups, "
-        "image, ipv6, monitoring, private_networking, region, size, source_ranges, ssh_port, ssh_user, "
+        "image, ipv6, monitoring, private_networking, region, size, source_ranges, ssh_key_fingerprint, ssh_key_path, ssh_port, ssh_user, "
         "tags, user_data, user_data_file, vpc_uuid"
     ]
 
