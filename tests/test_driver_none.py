@@ -4,6 +4,8 @@ verbs and ssh are refused with docker-machine's words. Through the real engine: 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from pulumi_docker_machine.components import DockerMachine, DockerMachineArgs
@@ -93,6 +95,8 @@ def test_create_flags_ls_refusals_rm(world, fake):  # noqa: F811 - the fixture
         assert ls.output == f"dev none Running {url}\n"
         host = world.store().load("dev")
         assert host.ssh_host == "" and not (host.machine_dir / "id_ed25519").exists()
+        written = json.loads((host.machine_dir / "config.json").read_text())["Driver"]
+        assert (written["URL"], written["IPAddress"]) == (url, f"127.0.0.1:{engine.port}"), "as 0.16.2 writes it"
         assert not (host.machine_dir / "server.pem").exists(), "the host serves its own certificate"
         for verb, done in (("start", "started"), ("stop", "stopped"), ("kill", "killed"), ("restart", "restarted")):
             refused = run(verb, "dev")

@@ -69,6 +69,11 @@ class StoredFields:
     def ssh_host(self, address: str) -> str:
         return address
 
+    def written(self, outputs: Mapping[str, Any]) -> dict[str, Any]:
+        """The ``Driver`` fields this driver's docker-machine 0.16.2 writes beyond the common ones, from a machine's
+        (checked) outputs, so that 0.16.2 reads a machine made here as its own."""
+        return {}
+
 
 class AskedForAddress(StoredFields):
     """A driver whose docker-machine asks its cloud or hypervisor for the address (``IPAddress`` is only a cache)."""

@@ -83,6 +83,7 @@ def write_machine(
         ssh_key_path=folder / key_file if private_key else None,
         engine=spec.engine,
         tls_sans=spec.tls_sans,
+        driver_fields=describe(spec.driver).stored.written(out) if spec.driver in REGISTRY else None,
         pulumi={
             "Backend": backend,
             "Project": "docker-machine",

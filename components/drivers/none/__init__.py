@@ -27,6 +27,13 @@ class NoneFields(StoredFields):
     def ssh_host(self, address: str) -> str:
         return ""  # no SSH
 
+    def written(self, outputs: Mapping[str, Any]) -> dict[str, Any]:
+        """0.16.2's none driver: ``URL`` as given, ``IPAddress`` its ``host:port`` (``url.Parse(d.URL).Host``)."""
+        url = outputs.get("docker_host")
+        if not isinstance(url, str) or not url.startswith("tcp://"):
+            return {}
+        return {"URL": url, "IPAddress": url.removeprefix("tcp://").split("/", 1)[0]}
+
 
 INFO = DriverInfo(
     name="none",
