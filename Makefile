@@ -32,16 +32,16 @@ compose:
 
 # pytest exits non-zero when a test fails and when no test ran at all (exit 5). The test files are spread
 # over TEST_WORKERS processes (pytest-xdist), each file whole on one worker, the longest first
-# (tests/hosts.py); TEST_WORKERS=0 runs them in this one process. Three on two cores: the tests mostly wait
-# on sshd, dockerd, the engine and a booting VM (two workers kept the CPUs under half busy); four were
-# faster still but once starved a test host's sshd past a 60 s timeout.
+# (tests/hosts.py); TEST_WORKERS=0 runs them in this one process. Four on two cores: the tests also wait on
+# sshd, dockerd, the engine's retries and a booting VM (a clean clone's run: three workers 651 s of pytest at
+# 1.2 cores busy, four 589 s; the sshd starvation once seen with four was a pyenv lock, since removed).
 #
 # Bytecode: pip installs with --no-compile (above) and this workplace sets PYTHONDONTWRITEBYTECODE=1, so no
 # process would ever find a module's bytecode: each of the run's thousands of Python processes (the CLI, the
 # language host's program, dynamic providers, the command plugin stand-in) compiled pulumi, grpc and protobuf
 # anew, ~40% of an engine test file's CPU. The tests write each module's bytecode at its first import, as an
 # ordinary install does.
-TEST_WORKERS ?= 3
+TEST_WORKERS ?= 4
 test: system-deps install lint engine compose
 	env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 
