@@ -22,41 +22,54 @@ from typing import Iterator
 
 import pytest
 
-# Seconds each file took here in a whole `make test` (2 cores, warm caches): they order the files when
-# no run on this machine has recorded its own (pytest's cache, key CACHE_KEY, written after each run).
-# Only the order matters.
+# Seconds each file took here in a clean clone's whole `make test` (2 cores, four workers, warm caches; slower
+# than alone): they order the files when no run on this machine has recorded its own (pytest's cache, key
+# CACHE_KEY, written after each run). Only the order matters. test_qemu_real needs ~2 min more when its image
+# is built first (a cold cache); most of test_team_s3 is idle (the engine retrying against a stopped S3 server).
 FILE_SECONDS = {
-    "tests/test_qemu_real.py": 200,  # 150 s warm; with its image built first (a cold cache) ~2 min more
-    "tests/test_engine_cli.py": 145,
-    "tests/test_team_s3.py": 130,  # 100 s of it idle: the engine retrying its writes to the stopped S3 server
-    "tests/test_engine_killed.py": 83,
-    "tests/test_swarm_cli.py": 71,
-    "tests/test_compose_real.py": 55,
+    "tests/test_qemu_real.py": 376,
+    "tests/test_engine_cli.py": 232,
+    "tests/test_engine_killed.py": 121,
+    "tests/test_stacks_pulumi_up.py": 112,
+    "tests/test_swarm_cli.py": 98,
+    "tests/test_team_s3.py": 91,
+    "tests/test_compose_real.py": 86,
+    "tests/test_swarm_engine.py": 63,
+    "tests/test_remote_provisioning.py": 58,
+    "tests/test_generic_key.py": 57,
+    "tests/test_ssh_host_keys.py": 53,
+    "tests/test_engine_programs.py": 50,
+    "tests/test_bench_parallel.py": 45,
+    "tests/test_examples_engine.py": 44,
+    "tests/test_state_migration_engine.py": 44,
+    "tests/test_engine_env_secret.py": 39,
+    "tests/test_create_swarm_flags.py": 37,
+    "tests/test_user_project.py": 36,
+    "tests/test_command_standin.py": 34,
+    "tests/test_cli_write.py": 31,
+    "tests/test_adopt_real.py": 27,
+    "tests/test_virtualbox_provider.py": 27,
     "tests/test_cli_real_host.py": 25,
-    "tests/test_engine_programs.py": 45,
-    "tests/test_stacks_pulumi_up.py": 57,  # measured alone (flock), 2 machines + a swarm of 3
-    "tests/test_swarm_engine.py": 53,
-    "tests/test_remote_provisioning.py": 43,
-    "tests/test_generic_key.py": 38,
-    "tests/test_ssh_host_keys.py": 35,
-    "tests/test_command_standin.py": 26,
-    "tests/test_bench_parallel.py": 27,
-    "tests/test_engine_env_secret.py": 25,
-    "tests/test_virtualbox_provider.py": 25,
-    "tests/test_examples_engine.py": 24,
-    "tests/test_cli_write.py": 18,
-    "tests/test_host_key_pinning.py": 18,
-    "tests/test_xdist_schedule.py": 14,
-    "tests/test_machine_real_host.py": 13,
-    "tests/test_user_project.py": 13,
-    "tests/test_engine_store_race.py": 12,
-    "tests/test_testbed.py": 12,
-    "tests/test_engine_untrusted.py": 12,
+    "tests/test_cli_fast.py": 24,
+    "tests/test_host_key_pinning.py": 21,
+    "tests/test_engine_untrusted.py": 19,
+    "tests/test_engine_store_race.py": 17,
+    "tests/test_xdist_schedule.py": 16,
+    "tests/test_testbed.py": 16,
+    "tests/test_adopt_mocks.py": 16,
+    "tests/test_cli_legacy_drivers.py": 16,
+    "tests/test_cli_read.py": 15,
+    "tests/test_progress_live.py": 14,
+    "tests/test_store_fuzz.py": 14,
+    "tests/test_machine_real_host.py": 14,
+    "tests/test_plugin_json.py": 12,
+    "tests/test_native_ssh.py": 12,
+    "tests/test_virtualbox_real_host.py": 12,
+    "tests/test_mistakes.py": 12,
+    "tests/test_engine_fake_cli.py": 11,
     "tests/test_driver_azure.py": 10,
+    "tests/test_driver_google.py": 10,
     "tests/test_guard_daemons.py": 10,
-    "tests/test_adopt_real.py": 35,
-    "tests/test_adopt_cli.py": 20,
-    "tests/test_adopt_mocks.py": 15,
 }
 DEFAULT_SECONDS = 5
 CACHE_KEY = "pulumi-docker-machine/file-seconds"
