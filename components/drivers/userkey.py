@@ -28,6 +28,12 @@ def read_private_key(path: str, flag: str) -> tuple[str, str]:
 
 @functools.lru_cache(maxsize=16)
 def _read(path: str, version: tuple[int, int, int, int]) -> tuple[str, str]:
+    return key_pair_text(path)
+
+
+def key_pair_text(path: str) -> tuple[str, str]:
+    """(text, public ``authorized_keys`` line) of the unencrypted private key file at ``path``; ValueError if it is
+    none (too large, not text, encrypted or not a key)."""
     from ..ssh import public_key_from_private
 
     with open(path, "rb") as handle:

@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 ADOPTED_KEY = "adopted"  # the config key, and the stack output
 SSH_KEY_KEY = "adoptedSshKey"
 PROVISIONING_TYPE = "command:remote:Command"
-MAX_KEY_BYTES = 64 * 1024
 _TYPE = re.compile(r"[a-z][a-z0-9-]*:[A-Za-z0-9/._-]*:[A-Za-z][A-Za-z0-9]*")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9/._:-]{0,500}")
 
@@ -71,18 +70,13 @@ def imports_of(raw: Any) -> Optional[list[Imported]]:
 
 def read_private_key(path: Path) -> str:
     """A machine's own key file: a regular file (no link), an unencrypted private key; ValueError names why not."""
-    from pulumi_docker_machine.components.ssh import public_key_from_private
+    from pulumi_docker_machine.components.drivers.userkey import key_pair_text
 
     if path.is_symlink() or not path.is_file():
         raise ValueError(f"{path} is not a file")
-    with open(path, "rb") as handle:
-        data = handle.read(MAX_KEY_BYTES + 1)
     try:
-        if len(data) > MAX_KEY_BYTES:
-            raise ValueError("too large")
-        text = data.decode()
-        public_key_from_private(text)
-    except (ValueError, TypeError, UnicodeDecodeError):
+        text, _ = key_pair_text(str(path))
+    except ValueError:
         raise ValueError(f"{path} is not an unencrypted SSH private key") from None
     return text
 

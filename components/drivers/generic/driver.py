@@ -27,7 +27,6 @@ from ...names import USER_NAME, is_address
 from ..base import Driver, DriverArgumentError, MachineHost, child_opts, secret_field
 
 
-MAX_KEY_BYTES = 64 * 1024  # an RSA 16384 key is about 13 KiB
 DEFAULT_KEY = ""  # no --generic-ssh-key: the ssh-agent, else ssh's default key files
 DEFAULT_KEY_FILES = ("~/.ssh/id_rsa", "~/.ssh/id_ecdsa", "~/.ssh/id_ed25519")  # ssh's own order
 
@@ -158,15 +157,11 @@ class GenericDriver(Driver):
 # is read once. A key that fails is not remembered.
 @functools.lru_cache(maxsize=16)
 def _check_key_file(path: str, version: tuple[int, int, int, int]) -> None:
-    from ...ssh import public_key_from_private
+    from ..userkey import key_pair_text
 
-    with open(path, "rb") as handle:
-        data = handle.read(MAX_KEY_BYTES + 1)
     try:
-        if len(data) > MAX_KEY_BYTES:
-            raise ValueError("too large")
-        public_key_from_private(data.decode())
-    except (ValueError, TypeError, UnicodeDecodeError):
+        key_pair_text(path)
+    except ValueError:
         raise DriverArgumentError(
             f"generic ssh key {path} is not an unencrypted private key (the .pub file, or one with a "
             "passphrase?): give --generic-ssh-key the private key file"
