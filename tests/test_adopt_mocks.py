@@ -137,6 +137,8 @@ def test_cloud_machine_is_imported_by_id_not_created(driver_name, legacy_store, 
         assert "*" in monitor.ignored[typ], "an adopted VM is never updated or replaced by the program"
     others = {t: i for t, i in monitor.imports.items() if i and t not in IMPORTED[driver_name]}
     assert others == {}, "only what docker-machine made is imported"
+    if driver_name == "digitalocean":  # a firewall on the droplet would block what it already serves
+        assert [r.inputs.get("dropletIds") for r in mocks.of_type("digitalocean:index/firewall:Firewall")] == [[]]
     # Its own key reaches it: none generated; the provisioning step runs nothing in the adopting update.
     assert not [r for r in mocks.resources if r.typ.endswith(":SSHKey")]
     (step,) = mocks.of_type("command:remote:Command")

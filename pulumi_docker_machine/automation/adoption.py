@@ -30,6 +30,10 @@ if TYPE_CHECKING:
 ADOPTED_KEY = "adopted"  # the config key, and the stack output
 SSH_KEY_KEY = "adoptedSshKey"
 PROVISIONING_TYPE = "command:remote:Command"
+# Resources a driver makes beside a new VM that would change an adopted VM's network: kept inert. A DigitalOcean
+# firewall attached to a droplet blocks every inbound port it does not list (the services the droplet already
+# serves), so an adopted droplet's is made with no droplet.
+DETACHED = {"digitalocean:index/firewall:Firewall": "droplet_ids"}
 _TYPE = re.compile(r"[a-z][a-z0-9-]*:[A-Za-z0-9/._-]*:[A-Za-z][A-Za-z0-9]*")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9/._:-]{0,500}")
 
@@ -108,6 +112,8 @@ def transformation(imports: Sequence[Imported], adopting: bool):
         if args.type_ in ids:
             kept = pulumi.ResourceOptions(ignore_changes=["*"], import_=ids[args.type_] if adopting else None)
             return pulumi.ResourceTransformationResult(args.props, pulumi.ResourceOptions.merge(args.opts, kept))
+        if args.type_ in DETACHED:
+            return pulumi.ResourceTransformationResult({**args.props, DETACHED[args.type_]: []}, args.opts)
         if adopting and args.type_ == PROVISIONING_TYPE:
             return pulumi.ResourceTransformationResult({**args.props, "create": None}, args.opts)
         return None
