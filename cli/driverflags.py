@@ -44,6 +44,15 @@ def _rows(driver: str) -> tuple:
 GO_BOOLS = {"1": True, "t": True, "true": True, "0": False, "f": False, "false": False}  # Go's strconv.ParseBool
 
 
+class CommaSliceOption(click.Option):
+    """codegangsta's StringSliceFlag: from its environment variable, values separated by commas and trimmed
+    (click would split at whitespace)."""
+
+    def value_from_envvar(self, ctx: click.Context) -> Any:
+        raw = self.resolve_envvar_value(ctx)
+        return None if raw is None else [part.strip() for part in raw.split(",")]
+
+
 class GoBoolFlag(click.Option):
     """A driver's bool flag: ``--flag``, or Go's ``--flag=true``/``--flag=false`` as docker-machine's flag parser
     took them (GitLab Runner passes its MachineOptions so: ``--amazonec2-use-private-address=true``)."""
@@ -75,7 +84,7 @@ def driver_options(driver: str) -> list[click.Option]:
         if kind == BOOL:
             options.append(GoBoolFlag([flag, f"driver_{dest}"], is_flag=True, default=None, **common))
         elif kind == MULTI:
-            options.append(click.Option([flag, f"driver_{dest}"], multiple=True, **common))
+            options.append(CommaSliceOption([flag, f"driver_{dest}"], multiple=True, **common))
         else:
             options.append(
                 click.Option([flag, f"driver_{dest}"], type=int if kind == INT else str, default=None, **common)

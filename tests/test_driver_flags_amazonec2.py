@@ -98,6 +98,13 @@ def test_security_group_from_its_environment_variable(monkeypatch, tmp_path):
     assert created.spec.driver_options["security_groups"] == ["shared"]
 
 
+def test_slice_flags_from_the_environment_are_comma_separated_as_in_codegangsta(monkeypatch, tmp_path):
+    env = {"AWS_SECURITY_GROUP": "shared, xxxxx", "ENGINE_REGISTRY_MIRROR": "https://m1.example,https://m2.example"}
+    created = create(monkeypatch, tmp_path, *EC2, "m", env=env)
+    assert created.spec.driver_options["security_groups"] == ["shared", "xxxxx"]
+    assert created.spec.engine["registry_mirrors"] == ["https://m1.example", "https://m2.example"]
+
+
 def test_readonly_without_a_group_is_refused(monkeypatch, tmp_path):
     line = refused(monkeypatch, tmp_path, *EC2, "--amazonec2-security-group-readonly", "m")
     assert "--amazonec2-security-group-readonly needs --amazonec2-security-group" in line

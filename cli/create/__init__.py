@@ -10,7 +10,7 @@ from pulumi_docker_machine.components.drivers.info import ENGINE_PORT
 from ..application import Application, CommandError
 from ..changing import backend_option, for_each, workspace
 from ..quiet import quiet_option
-from ..driverflags import DRIVERS, driver_in, driver_options, to_driver_options, unknown_driver
+from ..driverflags import DRIVERS, CommaSliceOption, driver_in, driver_options, to_driver_options, unknown_driver
 from .swarmflags import MASTER, swarm_options, swarm_role
 
 
@@ -61,7 +61,14 @@ The driver's flags listed are those of -d (default: virtualbox):
 @click.option(
     "--engine-insecure-registry", multiple=True, help="Specify insecure registries to allow with the created engine"
 )
-@click.option("--engine-registry-mirror", multiple=True, help="Specify registry mirrors to use")
+@click.option(
+    "--engine-registry-mirror",
+    cls=CommaSliceOption,
+    multiple=True,
+    envvar="ENGINE_REGISTRY_MIRROR",
+    show_envvar=True,
+    help="Specify registry mirrors to use",
+)
 @click.option("--engine-label", multiple=True, help="Specify labels for the created engine")
 @click.option(
     "--engine-storage-driver",
