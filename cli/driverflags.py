@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Callable
 
 import click
 
@@ -42,6 +42,28 @@ def _rows(driver: str) -> tuple:
 
 
 GO_BOOLS = {"1": True, "t": True, "true": True, "0": False, "f": False, "false": False}  # Go's strconv.ParseBool
+
+
+def driver_option(help_text: str) -> Callable:
+    """``-d/--driver`` of create and swarm create (docker-machine's MACHINE_DRIVER, VirtualBox by default)."""
+    return click.option(
+        "-d",
+        "--driver",
+        envvar="MACHINE_DRIVER",
+        default=DEFAULT_DRIVER,
+        show_default=True,
+        type=click.Choice(DRIVERS),
+        help=help_text,
+    )
+
+
+engine_install_url_option = click.option(
+    "--engine-install-url",
+    envvar="MACHINE_DOCKER_INSTALL_URL",
+    default="https://get.docker.com",
+    show_default=True,
+    help="Custom URL to use for engine installation ('distro': the OS package; 'none')",
+)
 
 
 class CommaSliceOption(click.Option):

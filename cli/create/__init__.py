@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import click
 
-from pulumi_docker_machine.components.drivers import DEFAULT_DRIVER
 from pulumi_docker_machine.components.drivers.info import ENGINE_PORT
 
 from ..application import Application, CommandError
 from ..changing import backend_option, for_each, workspace
 from ..quiet import quiet_option
-from ..driverflags import DRIVERS, CommaSliceOption, driver_in, driver_options, to_driver_options, unknown_driver
+from ..driverflags import (
+    CommaSliceOption,
+    driver_in,
+    driver_option,
+    driver_options,
+    engine_install_url_option,
+    to_driver_options,
+    unknown_driver,
+)
 from .swarmflags import MASTER, swarm_options, swarm_role
 
 
@@ -37,22 +44,8 @@ The driver's flags listed are those of -d (default: virtualbox):
 
 @click.command("create", cls=CreateCommand, short_help="Create a machine", help=HELP)
 @click.argument("name")
-@click.option(
-    "-d",
-    "--driver",
-    envvar="MACHINE_DRIVER",
-    default=DEFAULT_DRIVER,
-    show_default=True,
-    type=click.Choice(DRIVERS),
-    help="Driver to create machine with.",
-)
-@click.option(
-    "--engine-install-url",
-    envvar="MACHINE_DOCKER_INSTALL_URL",
-    default="https://get.docker.com",
-    show_default=True,
-    help="Custom URL to use for engine installation ('distro': the OS package; 'none')",
-)
+@driver_option("Driver to create machine with.")
+@engine_install_url_option
 @click.option(
     "--engine-opt",
     multiple=True,

@@ -11,7 +11,6 @@ from typing import Callable
 
 import click
 
-from pulumi_docker_machine.components.drivers import DEFAULT_DRIVER
 from pulumi_docker_machine.components.drivers.info import ENGINE_PORT
 
 from ..application import Application, CommandError
@@ -20,6 +19,8 @@ from ..quiet import quiet_option
 from ..driverflags import (
     DRIVERS,
     driver_in,
+    driver_option,
+    engine_install_url_option,
     driver_options,
     per_node_options,
     per_node_values,
@@ -72,22 +73,8 @@ def command() -> None:
 @click.argument("name")
 @click.option("--managers", default=1, show_default=True, type=int, help="Number of manager nodes")
 @click.option("--workers", default=0, show_default=True, type=int, help="Number of worker nodes")
-@click.option(
-    "-d",
-    "--driver",
-    envvar="MACHINE_DRIVER",
-    default=DEFAULT_DRIVER,
-    show_default=True,
-    type=click.Choice(DRIVERS),
-    help="Driver to create the nodes with.",
-)
-@click.option(
-    "--engine-install-url",
-    envvar="MACHINE_DOCKER_INSTALL_URL",
-    default="https://get.docker.com",
-    show_default=True,
-    help="Custom URL to use for engine installation ('distro': the OS package; 'none')",
-)
+@driver_option("Driver to create the nodes with.")
+@engine_install_url_option
 @click.option("--engine-label", multiple=True, help="Specify labels for the created engines")
 @backend_option
 @quiet_option
