@@ -55,9 +55,9 @@ def shell(world, command: str, timeout: float = 120) -> subprocess.CompletedProc
     return subprocess.run(["bash", "-c", command], capture_output=True, text=True, env=env, timeout=timeout)
 
 
-def create_generic(world, host, name: str, *extra: str) -> subprocess.CompletedProcess:
-    return machine(
-        world,
+def generic_create_args(host, *extra: str) -> list[str]:
+    """create's words for a generic machine on a test host whose Docker is installed; ``extra`` (flags, the name) last."""
+    return [
         "create",
         "-d",
         "generic",
@@ -68,8 +68,11 @@ def create_generic(world, host, name: str, *extra: str) -> subprocess.CompletedP
         "--engine-install-url",
         "none",
         *extra,
-        name,
-    )
+    ]
+
+
+def create_generic(world, host, name: str, *extra: str) -> subprocess.CompletedProcess:
+    return machine(world, *generic_create_args(host, *extra, name))
 
 
 def engine_world(tmp_path_factory, built_engine, name: str) -> tuple[StoreWorld, dict]:
@@ -329,18 +332,7 @@ def test_second_store_imports_reaches_and_removes(world, host, pulumi_engine, tm
 
 def test_ctrl_c_during_provisioning_then_create_again(world, host, pulumi_engine):
     env = {**os.environ, **world.env, "DOCKER_CONFIG": str(world.docker_config)}
-    args = [
-        "create",
-        "-d",
-        "generic",
-        "--generic-ip-address",
-        host.address,
-        "--generic-ssh-key",
-        str(host.ssh_key),
-        "--engine-install-url",
-        "none",
-        "interrupted",
-    ]
+    args = generic_create_args(host, "interrupted")
     process = subprocess.Popen(
         [str(SCRIPTS / "docker-machine"), *args],
         stdout=subprocess.PIPE,

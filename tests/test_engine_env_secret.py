@@ -103,20 +103,10 @@ class ArgvWatch:
 @pytest.mark.remote_host
 @pytest.mark.engine
 def test_engine_env_is_in_no_argv_no_plaintext_state_and_in_dockerds_environment(world, remote_host, pulumi_engine):
-    from tests.test_engine_cli import SCRIPTS, machine
+    from tests.test_engine_cli import SCRIPTS, generic_create_args, machine
 
     host = remote_host
-    args = [
-        "create",
-        "-d",
-        "generic",
-        "--generic-ip-address",
-        host.address,
-        "--generic-ssh-key",
-        str(host.ssh_key),
-        "--engine-install-url",
-        "none",
-    ]
+    args = generic_create_args(host)
     for item in ENV:
         args += ["--engine-env", item]
     env = {**os.environ, **world.env, "DOCKER_CONFIG": str(world.docker_config)}

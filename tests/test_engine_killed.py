@@ -19,7 +19,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_engine_cli import SCRIPTS, create_generic, engine_world, environment, machine, shell
+from tests.test_engine_cli import (
+    SCRIPTS,
+    create_generic,
+    engine_world,
+    environment,
+    generic_create_args,
+    machine,
+    shell,
+)
 
 pytestmark = [pytest.mark.remote_host, pytest.mark.engine]
 
@@ -27,21 +35,6 @@ pytestmark = [pytest.mark.remote_host, pytest.mark.engine]
 @pytest.fixture(scope="module")
 def host(remote_host):
     return remote_host
-
-
-def create_args(host, name: str) -> list[str]:
-    return [
-        "create",
-        "-d",
-        "generic",
-        "--generic-ip-address",
-        host.address,
-        "--generic-ssh-key",
-        str(host.ssh_key),
-        "--engine-install-url",
-        "none",
-        name,
-    ]
 
 
 def engine_processes(world) -> list[int]:
@@ -74,7 +67,7 @@ def wait_until(check, timeout: float, what: str) -> None:
 def start_create_and_stop_it_while_provisioning(world, host, name: str, stop) -> str:
     env = {**os.environ, **world.env, "DOCKER_CONFIG": str(world.docker_config)}
     process = subprocess.Popen(
-        [str(SCRIPTS / "docker-machine"), *create_args(host, name)],
+        [str(SCRIPTS / "docker-machine"), *generic_create_args(host, name)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -101,7 +94,7 @@ def usable_afterwards(world, host, name: str) -> None:
     assert not lock_files(world), "the stack's lock was released"
     ls = machine(world, "ls", "--format", "{{.Name}} {{.State}}")
     assert ls.returncode == 0, ls.stdout + ls.stderr
-    again = machine(world, *create_args(host, name))
+    again = machine(world, *generic_create_args(host, name))
     assert again.returncode == 0, again.stdout + again.stderr
     assert "Docker is up and running!" in again.stdout
     ls = machine(world, "ls", "--format", "{{.Name}} {{.State}}")
