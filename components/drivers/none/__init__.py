@@ -4,7 +4,7 @@ the store's CA (its Pulumi side: driver.py)."""
 
 from __future__ import annotations
 
-from ..info import GENERATED_KEY_FILE, DriverInfo, StoredFields, host_of, text, url_host, url_port
+from ..info import GENERATED_KEY_FILE, DriverInfo, StoredFields, host_of, text, url_host, url_port, urlsplit
 from .flags import FLAGS
 
 TYPE_CHECKING = False  # typing stays unimported at run time (start-up time)
@@ -30,9 +30,11 @@ class NoneFields(StoredFields):
     def written(self, outputs: Mapping[str, Any]) -> dict[str, Any]:
         """0.16.2's none driver: ``URL`` as given, ``IPAddress`` its ``host:port`` (``url.Parse(d.URL).Host``)."""
         url = outputs.get("docker_host")
-        if not isinstance(url, str) or not url.startswith("tcp://"):
-            return {}
-        return {"URL": url, "IPAddress": url.removeprefix("tcp://").split("/", 1)[0]}
+        try:
+            host_port = urlsplit(url).netloc if isinstance(url, str) and url.startswith("tcp://") else ""
+        except ValueError:
+            host_port = ""
+        return {"URL": url, "IPAddress": host_port} if host_port else {}
 
 
 INFO = DriverInfo(
