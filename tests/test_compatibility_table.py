@@ -388,7 +388,7 @@ def refusal_argv(row: Row) -> list[str]:
         argv = [{"NAME": TAKEN, "NEW": NEW}.get(word, word) for word in shlex.split(example.group(1))]
         assert row.names[0] in argv, f"{row}: its example does not use it"
         if argv[0] == "create" and "-d" not in argv:
-            argv[1:1] = ["-d", "none", "--url", "tcp://192.0.2.1:2376"]
+            argv[1:1] = ["-d", "none", "--url", "tcp://127.0.0.21:2376"]
         return argv
     if not row.flag:
         return ["create", "-d", row.driver, TAKEN] if row.driver else [row.command.split(",")[0]]
@@ -399,7 +399,7 @@ def refusal_argv(row: Row) -> list[str]:
     if row.driver:
         return ["create", "-d", row.driver, *given, TAKEN]
     if row.command == "create":
-        return ["create", "-d", "none", "--url", "tcp://192.0.2.1:2376", *given, TAKEN]
+        return ["create", "-d", "none", "--url", "tcp://127.0.0.21:2376", *given, TAKEN]
     return [row.command, *given, TAKEN]
 
 

@@ -21,7 +21,7 @@ def dm(world, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, env=env, timeout=60)
 
 
-NONE = ("create", "-d", "none", "--url", "tcp://192.0.2.1:2376")
+NONE = ("create", "-d", "none", "--url", "tcp://127.0.0.21:2376")
 
 
 @pytest.mark.parametrize(
@@ -135,7 +135,7 @@ def test_joining_a_swarm_takes_its_driver_settings_and_refuses_others(world):
         "workers": 0,
         "driver_options": {},
         "engine": {"install_url": "none"},
-        "manager_options": [{"name": "boss", "driver_options": {"url": "tcp://192.0.2.1:2376"}}],
+        "manager_options": [{"name": "boss", "driver_options": {"url": "tcp://127.0.0.21:2376"}}],
         "worker_options": [],
         "discovery": "token://t1",
     }
@@ -159,7 +159,7 @@ def test_joining_a_swarm_takes_its_driver_settings_and_refuses_others(world):
                 "-d",
                 "none",
                 "--url",
-                "tcp://192.0.2.2:2376",
+                "tcp://127.0.0.22:2376",
                 "--swarm-discovery",
                 "swarm://boss",
                 "--engine-label",
@@ -177,7 +177,7 @@ def test_joining_a_swarm_takes_its_driver_settings_and_refuses_others(world):
     )
     assert not (world.root / "machines").exists()
     # What is the swarm's goes through to the engine (absent here: said before anything is made).
-    through = dm(world, *agent, "-d", "none", "--url", "tcp://192.0.2.2:2376", "--swarm-discovery", "token://t1", "a")
+    through = dm(world, *agent, "-d", "none", "--url", "tcp://127.0.0.22:2376", "--swarm-discovery", "token://t1", "a")
     assert through.stderr.startswith("Error: the Pulumi CLI is not installed"), through.stderr
 
 

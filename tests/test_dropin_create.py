@@ -81,7 +81,7 @@ def test_a_missing_pulumi_cli_is_said_before_creating_machine_and_nothing_is_mad
         "-d",
         "none",
         "--url",
-        "tcp://192.0.2.1:2376",
+        "tcp://127.0.0.21:2376",
         *swarm,
         "dev",
         PATH=str(empty),

@@ -34,7 +34,7 @@ def machine(world, *args: str, env: dict | None = None, stdout=subprocess.PIPE) 
 
 @pytest.fixture
 def dev(world):
-    add_machine(world.root, "dev", ip="203.0.113.7", engine_port=2376, ssh_user="docker", ssh_port=2222)
+    add_machine(world.root, "dev", ip="127.0.0.7", engine_port=2376, ssh_user="docker", ssh_port=2222)
     return world.root / "machines" / "dev"
 
 
@@ -109,7 +109,7 @@ def test_ssh_options_after_the_name_reach_ssh_and_the_stores_values_are_option_v
     at = words.index("dev")
     assert words[at - 6 :] == [
         "-o",
-        "HostName=203.0.113.7",
+        "HostName=127.0.0.7",
         "-p",
         "2222",
         "-l",
@@ -210,7 +210,7 @@ def flags_of(paths: dict[str, str]) -> list[str]:
 def test_given_tls_files_that_do_not_belong_together_are_refused_before_anything_is_made(world, tmp_path):
     good = tls_files(tmp_path / "good")
     other = tls_files(tmp_path / "other")
-    create = ["create", "-d", "none", "--url", "tcp://203.0.113.9:2376", "dev"]
+    create = ["create", "-d", "none", "--url", "tcp://127.0.0.9:2376", "dev"]
     cases = [
         (
             {**good, "--tls-ca-cert": str(tmp_path / "nothing.pem")},
@@ -266,7 +266,7 @@ def test_a_machine_is_made_with_the_given_files_and_store_certs_is_left_alone(wo
     for variable in ("MACHINE_TLS_CA_CERT", "MACHINE_TLS_CA_KEY", "MACHINE_TLS_CLIENT_CERT", "MACHINE_TLS_CLIENT_KEY"):
         monkeypatch.setenv(variable, "")  # the flags put their values here, in this process: undone after the test
     given = tls_files(tmp_path / "given")
-    made = run(*flags_of(given), "create", "-d", "none", "--url", "tcp://203.0.113.9:2376", "dev")
+    made = run(*flags_of(given), "create", "-d", "none", "--url", "tcp://127.0.0.9:2376", "dev")
     assert made.exit_code == 0, made.output
     config = fake.stacks["dev"].config
     texts = {flag: Path(path).read_text() for flag, path in given.items()}
