@@ -14,6 +14,8 @@ import signal
 
 def closed(fd: int) -> bool:
     """The pipe or socket behind ``fd`` has no reader any more (poll reports an error on its write end)."""
+    if not hasattr(select, "poll"):  # Windows: no poll, and no SIGPIPE to die of
+        return False
     poller = select.poll()
     try:
         poller.register(fd, select.POLLOUT)

@@ -1,10 +1,12 @@
 """A file lock (flock) that several processes respect: the image cache's, and under pulumi_docker_machine/store/lock.py the
-store's (both in STORE/.locks)."""
+store's (both in STORE/.locks). On Windows, msvcrt's byte-range lock, exclusive only: a shared lock is taken
+as an exclusive one there (readers wait for each other; nothing is read half-written)."""
 
 from __future__ import annotations
 
-import fcntl
 import os
+import sys
+import time
 from pathlib import Path
 
 from .files import ensure_private_dir
@@ -24,8 +26,7 @@ class FileLock:
         ensure_private_dir(self.path.parent)
         self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            mode = fcntl.LOCK_SH if self.shared else fcntl.LOCK_EX
-            fcntl.flock(self.fd, mode if self.wait else mode | fcntl.LOCK_NB)
+            (_lock_windows if sys.platform == "win32" else _lock_posix)(self.fd, self.shared, self.wait)
         except BaseException:
             os.close(self.fd)
             self.fd = None
@@ -36,3 +37,25 @@ class FileLock:
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
+
+
+def _lock_posix(fd: int, shared: bool, wait: bool) -> None:
+    import fcntl
+
+    mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+    fcntl.flock(fd, mode if wait else mode | fcntl.LOCK_NB)
+
+
+def _lock_windows(fd: int, shared: bool, wait: bool) -> None:
+    """The first byte, exclusively (released when the file is closed). msvcrt's blocking mode gives up after
+    ten seconds, so waiting is a loop of non-blocking tries."""
+    import msvcrt
+
+    while True:
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+            return
+        except OSError:
+            if not wait:
+                raise BlockingIOError(f"{fd} is locked by another process") from None
+            time.sleep(0.05)

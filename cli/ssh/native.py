@@ -179,7 +179,7 @@ def _session(transport, request: Request) -> int:
     else:
         channel.invoke_shell()
     restore = _raw(stdin_fd) if terminal and interactive else None
-    if terminal and interactive:
+    if terminal and interactive and hasattr(signal, "SIGWINCH"):  # not on Windows
         signal.signal(signal.SIGWINCH, lambda *_: channel.resize_pty(*os.get_terminal_size(stdin_fd)))
     try:
         _pump(channel, stdin_fd)
@@ -191,6 +191,8 @@ def _session(transport, request: Request) -> int:
 
 
 def _raw(fd: int):
+    if sys.platform == "win32":  # the console is left as it is: no termios there
+        return None
     import termios
     import tty
 

@@ -16,7 +16,8 @@ import threading
 _interrupted = threading.Event()
 _running: set = set()  # the guards' Popen objects
 _lock = threading.Lock()
-SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# Windows has no SIGHUP (a closed console ends the process group instead).
+SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 def _cancel_all() -> None:
@@ -40,7 +41,7 @@ def _terminal_gone() -> None:
 
 
 def _on_signal(signum, frame) -> None:
-    if signum == signal.SIGHUP:
+    if signum == getattr(signal, "SIGHUP", None):
         _terminal_gone()
     if not _interrupted.is_set():
         _interrupted.set()

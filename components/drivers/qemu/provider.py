@@ -64,6 +64,7 @@ REPLACE_ON = (
 )
 UPDATE_IN_PLACE = ("memory", "cpus", "state", "force_stop", "accel")
 STOP_TIMEOUT = 120.0
+KILL = getattr(signal, "SIGKILL", signal.SIGTERM)  # Windows: os.kill with SIGTERM is TerminateProcess
 FORWARDS = ("ssh_port", "docker_port")
 LAUNCH_TRIES = 3
 STATES = {
@@ -227,12 +228,12 @@ def stop(machine_dir: Path, graceful: bool = True) -> None:
         try:
             qmp(machine_dir / QMP_SOCKET, "quit")
         except QMPError:
-            os.kill(pid, signal.SIGKILL)
+            os.kill(pid, KILL)
         deadline = time.monotonic() + 20
         while _pid(machine_dir) is not None and time.monotonic() < deadline:
             time.sleep(0.2)
         if _pid(machine_dir) is not None:
-            os.kill(pid, signal.SIGKILL)
+            os.kill(pid, KILL)
 
 
 class QemuVMProvider(ResourceProvider):
