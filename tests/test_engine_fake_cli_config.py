@@ -23,6 +23,7 @@ CASES = [
     ["config", "get", "nokey", "--json", "--stack", "s"],
     ["config", "--json", "--stack", "nosuch"],
     ["stack", "select", "--stack", "nosuch"],
+    ["destroy", "--yes", "--skip-preview", "--remove", "--stack", "nosuch"],
     ["config", "refresh", "--force", "--stack", "s"],
     ["config", "set", "a", "--plaintext", "--stack", "s", "--non-interactive", "--", "--1"],
     ["config", "set-all", "--stack", "s", "--plaintext", "b=x=y", "--secret", "docker-machine:c=z"],

@@ -90,6 +90,24 @@ def _interrupted(kind: StackKind, name: str) -> MachineError:
     )
 
 
+def _configured(workspace: MachineWorkspace, name: str, values: dict, new: bool) -> Any:
+    """The stack, its config set. One the store knows is opened without a pulumi command and its config set at
+    once; when the backend has no such stack (removed behind the store's back), that first command says so and the
+    stack is made, as create_or_select_stack would have."""
+    from pulumi.automation import errors
+
+    if not new:
+        try:
+            stack = workspace.stack(name, create=False)
+            set_stack_config(workspace, stack, values)
+            return stack
+        except errors.StackNotFoundError:
+            pass
+    stack, fresh = workspace.new_stack(name)
+    set_stack_config(workspace, stack, values, fresh=fresh)
+    return stack
+
+
 def up_stack(
     workspace: MachineWorkspace,
     kind: StackKind,
@@ -109,8 +127,7 @@ def up_stack(
     progress = Progress(say)
     stack = None
     try:
-        stack, fresh = workspace.new_stack(name) if new else (workspace.stack(name), False)
-        set_stack_config(workspace, stack, values, fresh=fresh)
+        stack = _configured(workspace, name, values, new)
         if interrupted():  # Ctrl-C came before the engine started: start nothing
             raise _interrupted(kind, name)
         return update.up(stack, on_event=progress, color="never", replace=replace, **workspace.pulumi_log_options())
@@ -131,14 +148,14 @@ def up_stack(
 
 
 def destroy_stack(workspace: MachineWorkspace, kind: StackKind, name: str, force: bool, say: Say) -> None:
-    """Destroy what the stack made and remove the stack (none: nothing to do). ``force``: a failure is a warning
-    and the stack is kept, for a later retry; the caller forgets the machine or swarm either way."""
+    """Destroy what the stack made and remove the stack, in one ``pulumi destroy --remove`` (none: nothing to do).
+    ``force``: a failure is a warning and the stack is kept, for a later retry; the caller forgets the machine or
+    swarm either way."""
     from pulumi.automation import errors
 
     try:
-        stack = workspace.stack(name, create=False)
+        stack = workspace.stack(name, create=False)  # opened unchecked: destroy's "no stack named" is the same
         update.destroy(stack, on_event=Progress(say), color="never", **workspace.pulumi_log_options())
-        stack.workspace.remove_stack(name)
     except PulumiUnavailable as err:
         if not force:
             raise

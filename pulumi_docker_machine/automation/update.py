@@ -4,12 +4,12 @@ nothing here needs.
 The SDK's ``Stack.up`` then runs ``self.outputs()`` (``pulumi stack output --json`` masked, then again with
 ``--show-secrets``, only to tell which outputs are secret) and ``self.info()`` (``pulumi stack history --json
 --page-size 1 --show-secrets``) to fill ``UpResult.summary``, which nothing here reads; ``Stack.destroy`` ends
-with the same ``info()``. Here: one ``stack output --json --show-secrets``, every output marked secret
-(nothing here reads the mark; treating all as secret is the safe side), and no history. Each pulumi process
-that decrypts derives the passphrase key again (1,000,000 rounds of PBKDF2-SHA256, about 0.25 s of CPU
-here); with many creates at once the CPU is what they wait for (bench/parallel_create.py). Pinned to the
-SDK of pyproject.toml (3.260.0): it uses LocalWorkspace's ``_run_pulumi_cmd_sync``, which runs a pulumi
-command with the workspace's settings.
+with the same ``info()``, and its ``remove=True`` with a ``pulumi stack rm`` of its own. Here: one ``stack output
+--json --show-secrets``, every output marked secret (nothing here reads the mark; treating all as secret is the
+safe side), no history, and ``destroy --remove``. Each pulumi process that decrypts derives the passphrase key
+again (1,000,000 rounds of PBKDF2-SHA256, about 0.25 s of CPU here); with many creates at once the CPU is what
+they wait for (bench/parallel_create.py). Pinned to the SDK of pyproject.toml (3.260.0): it uses LocalWorkspace's
+and Stack's ``_run_pulumi_cmd_sync``, which run a pulumi command with the workspace's settings.
 """
 
 from __future__ import annotations
@@ -42,9 +42,17 @@ def up(stack: Any, **kwargs: Any) -> Any:
 
 
 def destroy(stack: Any, **kwargs: Any) -> Any:
-    """``stack.destroy(**kwargs)``, its ``summary`` SUMMARY_NOT_ASKED."""
+    """``stack.destroy(**kwargs)`` whose ``pulumi destroy`` also removes the stack once nothing is left in it
+    (``--remove``: the SDK's own ``remove=True`` runs a ``pulumi stack rm`` after it instead), its ``summary``
+    SUMMARY_NOT_ASKED. A destroy that fails removes nothing."""
+    run = stack._run_pulumi_cmd_sync
+
+    def run_removing(args: list, *rest: Any) -> Any:
+        return run([*args, "--remove"] if args[:1] == ["destroy"] else args, *rest)
+
     stack.info = lambda show_secrets=True: SUMMARY_NOT_ASKED  # this object only, for this call
+    stack._run_pulumi_cmd_sync = run_removing
     try:
         return stack.destroy(**kwargs)
     finally:
-        del stack.info
+        del stack.info, stack._run_pulumi_cmd_sync

@@ -146,10 +146,10 @@ class MachineWorkspace:
         )
 
     def new_stack(self, name: str):
-        """``(stack, True)`` when this call made the stack (its config is empty), else ``(self.stack(name),
-        False)``. For a machine this store does not know yet: one ``pulumi stack init`` instead of a failing
-        ``stack select`` first (create_or_select_stack's order); a stack that exists (another store's, or
-        kept by ``rm -f``) is selected as before."""
+        """``(stack, True)`` when this call made the stack (its config is empty), else ``(self.stack(name,
+        create=False), False)``. For a machine this store does not know yet: one ``pulumi stack init`` instead of
+        a failing ``stack select`` first (create_or_select_stack's order); a stack that exists (another store's,
+        or kept by ``rm -f``) is opened as one the store knows."""
         from pulumi.automation import create_stack, errors
 
         self.migrate_state_once()
@@ -158,17 +158,25 @@ class MachineWorkspace:
                 stack_name=name, project_name=self.project, program=self._program(), opts=self._options()
             ), True
         except errors.StackAlreadyExistsError:
-            return self.stack(name), False
+            return self.stack(name, create=False), False
 
     def stack(self, name: str, create: bool = True):
-        from pulumi.automation import create_or_select_stack, select_stack
+        """The stack ``name``. ``create=False``: opened without running ``pulumi stack select`` (the Automation
+        API runs it only to check that the stack exists and make it current, and every command run on a stack
+        names it with ``--stack``): a stack that does not exist fails its first command with the same
+        StackNotFoundError. ``create=True``: made when missing (create_or_select_stack)."""
+        from pulumi.automation import create_or_select_stack
 
         self.migrate_state_once()
         options = self._options()
         for line in remove_stale_locks(self.backend, self.project, name):
             self.say(line)
-        open_stack = create_or_select_stack if create else select_stack
-        stack = open_stack(stack_name=name, project_name=self.project, program=self._program(), opts=options)
+        if create:
+            stack = create_or_select_stack(
+                stack_name=name, project_name=self.project, program=self._program(), opts=options
+            )
+        else:
+            stack = opened_stack(name, self.project, self._program(), options)
         if self.force_unlock:
             stack.cancel()
             self.say(f"Unlocked the stack of {name!r} (--force-unlock)")
@@ -207,3 +215,18 @@ class MachineWorkspace:
         from .migrate import migrate_store_once
 
         migrate_store_once(self)
+
+
+def opened_stack(name: str, project: str, program: Callable[[], None], options):
+    """``select_stack(...)`` without its ``pulumi stack select``: the SDK's own LocalWorkspace, and a Stack made as
+    its ``__init__`` makes one, minus the mode's command. Pinned to the SDK of pyproject.toml (3.260.0)."""
+    from pulumi.automation import Stack
+    from pulumi.automation._local_workspace import _inline_source_stack_helper
+    from pulumi.automation._stack import StackInitMode
+
+    def unchecked(stack_name: str, workspace) -> Stack:
+        stack = Stack.__new__(Stack)
+        stack.name, stack.workspace, stack._mode = stack_name, workspace, StackInitMode.SELECT
+        return stack
+
+    return _inline_source_stack_helper(name, program, project, unchecked, options)

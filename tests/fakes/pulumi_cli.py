@@ -431,9 +431,10 @@ class FakePulumiCommand(PulumiCommand):
             )
         if command[0] == "config":
             return self._config(parsed, cwd)
+        self._stack(parsed)  # up and destroy on a stack that does not exist: the real CLI's error
         if command == ("up",):
             return self._up(args, stack)
-        return self._destroy(args, stack)
+        return self._destroy(args, stack, remove=bool(flags.get("--remove")))
 
     def _config(self, parsed: Parsed, cwd) -> CommandResult:
         command, flags, positional = parsed.command, parsed.flags, parsed.args
@@ -600,7 +601,7 @@ class FakePulumiCommand(PulumiCommand):
     def _state_of(resource: dict) -> dict:
         return {key: resource[key] for key in ("type", "name", "inputs", "id", "state")}
 
-    def _destroy(self, words: list[str], stack: str) -> CommandResult:
+    def _destroy(self, words: list[str], stack: str, remove: bool) -> CommandResult:
         if self.fail_destroy_with:
             self._fail(f"error: {self.fail_destroy_with}", stdout=self.fail_destroy_with)
         current = self.stacks[stack]
@@ -613,4 +614,10 @@ class FakePulumiCommand(PulumiCommand):
             ]
         self._stream(words, events)
         count, current.resources, current.outputs, current.deployed = len(current.resources), [], {}, False
+        if remove:  # --remove: the stack and its config go too, as `stack rm` would remove them
+            del self.stacks[stack]
+            return self._ok(
+                f"Resources:\n    - {count} deleted\n\n"
+                "The resources in the stack have been deleted, and the history and configuration removed."
+            )
         return self._ok(f"Resources:\n    - {count} deleted")
