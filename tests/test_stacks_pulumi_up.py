@@ -147,10 +147,11 @@ def stack_config(project: Project) -> list[str]:
     return args
 
 
-def docker_with_outputs(project: Project, name: str, *args: str, stdin: bytes | None = None, swarm: bool = False):
-    """The real docker client with only the stack's outputs: the machine's (or the swarm's) docker_env and the
-    client certificates."""
-    outputs = project.outputs()
+def docker_with_outputs(
+    project: Project, outputs: dict, name: str, *args: str, stdin: bytes | None = None, swarm: bool = False
+):
+    """The real docker client with only the stack's ``outputs`` (read once per update: each read is a pulumi
+    process that decrypts them): the machine's (or the swarm's) docker_env and the client certificates."""
     docker_env = (outputs["swarms"] if swarm else outputs["machines"])[name]["docker_env"]
     host = next(h for h in project.hosts.values() if docker_env["DOCKER_HOST"] == f"tcp://{h.address}:2376")
     certs = project.tmp / "certs" / name
@@ -185,15 +186,15 @@ def test_up_gives_each_machine_a_docker_env_the_docker_client_uses(project):
             "DOCKER_TLS_VERIFY": "1",
             "DOCKER_MACHINE_NAME": name,
         }
-        imported = docker_with_outputs(project, name, "import", "-", "dmtest/busybox:latest", stdin=image)
+        imported = docker_with_outputs(project, outputs, name, "import", "-", "dmtest/busybox:latest", stdin=image)
         assert imported.returncode == 0, imported.stderr
-        run = docker_with_outputs(project, name, "run", "--rm", "dmtest/busybox", "echo", "hello", name)
+        run = docker_with_outputs(project, outputs, name, "run", "--rm", "dmtest/busybox", "echo", "hello", name)
         assert run.returncode == 0, run.stderr
         assert run.stdout.decode() == f"hello {name}\n"
-        info = docker_with_outputs(project, name, "info", "--format", "{{.Name}}")
+        info = docker_with_outputs(project, outputs, name, "info", "--format", "{{.Name}}")
         assert info.stdout.decode().strip() == host.output("hostname").strip(), "each machine is its own host"
     nodes = docker_with_outputs(
-        project, SWARM, "node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}", swarm=True
+        project, outputs, SWARM, "node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}", swarm=True
     )
     assert nodes.returncode == 0, nodes.stderr
     expected = [
@@ -233,7 +234,7 @@ def test_a_label_change_reruns_only_that_machines_provisioning_and_keeps_its_hos
     assert after == before, "nothing replaced: the host's resources (its key, the authorized key) and the step"
     daemon = json.loads(project.hosts["one"].output("cat /etc/docker/daemon.json"))
     assert sorted(daemon["labels"]) == ["machine=one", "provider=generic", "tier=blue"]  # provider=: docker-machine's
-    labels = docker_with_outputs(project, "one", "info", "--format", "{{json .Labels}}")
+    labels = docker_with_outputs(project, project.outputs(), "one", "info", "--format", "{{json .Labels}}")
     assert sorted(json.loads(labels.stdout)) == sorted(daemon["labels"]), "dockerd restarted with the label"
     untouched = json.loads(project.hosts["two"].output("cat /etc/docker/daemon.json"))["labels"]
     assert sorted(untouched) == ["machine=two", "provider=generic"]
