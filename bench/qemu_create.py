@@ -29,7 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.create_engine import PULUMI_BIN, empty_update, pulumi_env, timed_lines  # noqa: E402
 
-APPEND = "root=/dev/vda rw console=ttyS0"
+# apparmor=0: the image has no AppArmor (tests/images/build-qemu-image.sh), so dockerd needs no profiles.
+APPEND = "root=/dev/vda rw console=ttyS0 apparmor=0"
 
 
 def image_folder() -> Path:
