@@ -43,7 +43,16 @@ def backend(tmp_path, monkeypatch, pulumi_engine):
     monkeypatch.setenv("PULUMI_BACKEND_URL", (tmp_path / "backend").as_uri())
 
 
-def up_exporting(tmp_path: Path, name: str, machines: dict, keys: dict | None = None) -> Path:
+@pytest.fixture(scope="module")
+def pulumi_cli(built_engine) -> auto.PulumiCommand:
+    """The module's stacks share one PulumiCommand: making one runs ``pulumi version``."""
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in built_engine.env().items():
+            patch.setenv(key, value)
+        return auto.PulumiCommand(root=str(built_engine.bin.parent))
+
+
+def up_exporting(cli: auto.PulumiCommand, tmp_path: Path, name: str, machines: dict, keys: dict | None = None) -> Path:
     """Stack ``name`` (a project folder of its own) exporting ``machines`` with their private ``keys`` (default:
     one real key for all) beside a CA and client certificate; returns its folder."""
     ca = create_ca(name)
@@ -59,8 +68,11 @@ def up_exporting(tmp_path: Path, name: str, machines: dict, keys: dict | None = 
 
     project = tmp_path / name
     project.mkdir()
-    auto.create_or_select_stack(
-        name, project_name=name, program=program, opts=auto.LocalWorkspaceOptions(work_dir=str(project))
+    auto.create_stack(
+        name,
+        project_name=name,
+        program=program,
+        opts=auto.LocalWorkspaceOptions(work_dir=str(project), pulumi_command=cli),
     ).up()
     return project
 
@@ -73,8 +85,9 @@ def assert_nothing_imported(world) -> None:
     assert not (world.root / "machines").exists() or list((world.root / "machines").iterdir()) == []
 
 
-def test_import_of_a_hostile_stack_writes_nothing(world, backend, tmp_path):
+def test_import_of_a_hostile_stack_writes_nothing(world, backend, pulumi_cli, tmp_path):
     project = up_exporting(
+        pulumi_cli,
         tmp_path,
         "hostile",
         {
@@ -92,8 +105,9 @@ def test_import_of_a_hostile_stack_writes_nothing(world, backend, tmp_path):
     assert not (world.root.parent / "escape").exists() and not (world.root / "escape").exists()
 
 
-def test_import_of_a_shaped_but_malformed_stack_writes_nothing(world, backend, tmp_path):
+def test_import_of_a_shaped_but_malformed_stack_writes_nothing(world, backend, pulumi_cli, tmp_path):
     project = up_exporting(
+        pulumi_cli,
         tmp_path,
         "shaped",
         {"aaa-fine": BASE, "mmm-badkey": BASE, "zzz-labels": {**BASE, "engine": {"labels": 5}}},
@@ -116,10 +130,10 @@ def host_key(tmp_path: Path) -> str:
     return " ".join(Path(f"{path}.pub").read_text().split()[:2])
 
 
-def test_import_stack_pins_each_machines_host_key(world, backend, tmp_path):
+def test_import_stack_pins_each_machines_host_key(world, backend, pulumi_cli, tmp_path):
     key = host_key(tmp_path)
     project = up_exporting(
-        tmp_path, "pins", {"web": {**BASE, "ssh_host_keys": [key]}, "old": {**BASE, "ssh_host_keys": []}}
+        pulumi_cli, tmp_path, "pins", {"web": {**BASE, "ssh_host_keys": [key]}, "old": {**BASE, "ssh_host_keys": []}}
     )
     result = import_stack(world, "pins", project)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -127,9 +141,10 @@ def test_import_stack_pins_each_machines_host_key(world, backend, tmp_path):
     assert not (world.root / "machines" / "old" / "known_hosts").exists(), "no key reported: pinned on first ssh"
 
 
-def test_host_keys_that_are_no_keys_import_nothing(world, backend, tmp_path):
+def test_host_keys_that_are_no_keys_import_nothing(world, backend, pulumi_cli, tmp_path):
     key = host_key(tmp_path)
     project = up_exporting(
+        pulumi_cli,
         tmp_path,
         "badpins",
         {
