@@ -83,7 +83,8 @@ def test_create_runs_one_stack_per_machine(world, fake):
     assert not any(TOKEN in word or "PRIVATE KEY" in word for command in commands for word in command)
     through_stdin = dict(fake.stdin_values)
     assert through_stdin["docker-machine:driverSecret.access_token"] == TOKEN
-    assert "PRIVATE KEY" in through_stdin["docker-machine:caKey"] and "docker-machine:clientKey" in through_stdin
+    keys = json.loads(through_stdin["docker-machine:certKeys"])
+    assert "PRIVATE KEY" in keys["caKey"] and "PRIVATE KEY" in keys["clientKey"]
     assert pairs["docker-machine:caCert"][0] == "--plaintext"
     assert json.loads(pairs["docker-machine:driverOptions"][1]) == {"region": "fra1"}
     assert json.loads(pairs["docker-machine:engine"][1])["labels"] == ["role=web"]

@@ -35,9 +35,8 @@ def test_create_provision_and_rm_run_only_these_pulumi_commands(world, fake):  #
     assert ran(fake) == [
         ("stack", "init", NAME),  # the store does not know it: made, not selected first
         ("config", "set-all"),
-        ("config", "set", "docker-machine:caKey"),  # secrets on standard input, one process each
-        ("config", "set", "docker-machine:clientKey"),
-        ("config", "set", "docker-machine:driverSecret.access_token"),
+        ("config", "set", "docker-machine:certKeys"),  # secrets on standard input, one process each; both
+        ("config", "set", "docker-machine:driverSecret.access_token"),  # private keys are one secret
         ("up",),
         ("stack", "output"),
     ]

@@ -5,6 +5,7 @@ keeps in config.json (hostconfig's shape table) against the spec itself."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import typing
 
 import pulumi
@@ -61,7 +62,8 @@ def test_the_stores_spec_shape_is_the_spec():
 def test_config_round_trip_keeps_credentials_secret():
     values = to_config(SPEC, CERTS, "ssh-ed25519 AAAA")
     secret = sorted(key.split(":", 1)[1] for key, (_, is_secret) in values.items() if is_secret)
-    assert secret == ["caKey", "clientKey", "driverSecret.access_token", "engineEnv"]
+    assert secret == ["certKeys", "driverSecret.access_token", "engineEnv"]
+    assert json.loads(values[f"{NAMESPACE}:certKeys"][0]) == {"caKey": "CA KEY", "clientKey": "CLIENT KEY"}
     assert "dop_v1_secret" not in values[f"{NAMESPACE}:driverOptions"][0]
     plain = {key: value for key, (value, _) in values.items()}
     # import: everything back but the credentials, which stay in the stack's secret config
@@ -75,11 +77,16 @@ def test_config_round_trip_keeps_credentials_secret():
         from_config({key: value for key, value in plain.items() if key != f"{NAMESPACE}:driver"})
 
 
-def test_the_program_builds_the_arguments_create_checked():
+@pytest.mark.parametrize("old_stack", [False, True], ids=["keys in one secret", "a stack with the two keys"])
+def test_the_program_builds_the_arguments_create_checked(old_stack):
     """What create checks (machine_args of the spec) is what the inline program builds from the stack's config:
-    the same driver, engine and settings; the credentials reach the program as secrets."""
+    the same driver, engine and settings; the credentials and private keys reach the program as secrets. A stack
+    made before the two private keys shared one secret (certKeys) has them as caKey and clientKey."""
     checked = machine_args(SPEC)
     values = to_config(SPEC, CERTS, "ssh-ed25519 AAAA")
+    if old_stack:
+        del values[f"{NAMESPACE}:certKeys"]
+        values[f"{NAMESPACE}:caKey"], values[f"{NAMESPACE}:clientKey"] = ("CA KEY", True), ("CLIENT KEY", True)
     pulumi.runtime.set_all_config(
         {key: value for key, (value, _) in values.items()}, [key for key, (_, is_secret) in values.items() if is_secret]
     )
@@ -89,7 +96,12 @@ def test_the_program_builds_the_arguments_create_checked():
         def program() -> dict:
             spec, component = program_config(pulumi.Config(NAMESPACE))
             built["args"] = machine_args(spec, **component)
-            return {"token": built["args"].driver.access_token, "ca": built["args"].certificates.ca_pem}
+            certificates = built["args"].certificates
+            return {
+                "token": built["args"].driver.access_token,
+                "ca": certificates.ca_pem,
+                "keys": pulumi.Output.all(certificates.ca_key_pem, certificates.client_key_pem),
+            }
 
         outputs = run_program(MachineMocks(), program)
     finally:
@@ -102,6 +114,7 @@ def test_the_program_builds_the_arguments_create_checked():
         assert getattr(args, name) == getattr(checked, name), name
     assert args.ssh_host_key == "ssh-ed25519 AAAA" and checked.ssh_host_key is None
     assert isinstance(args.certificates, ExistingCertificates) and outputs["ca"] == ("CA", False)
+    assert outputs["keys"] == (["CA KEY", "CLIENT KEY"], True)
 
 
 def test_a_declarative_entry_is_a_spec():

@@ -113,6 +113,11 @@ def machine_args(spec: MachineSpec, **component: Any) -> DockerMachineArgs:
     )
 
 
+CERT_KEYS = (
+    "certKeys"  # the CA's and the client certificate's private keys, one secret: {"caKey": PEM, "clientKey": PEM}
+)
+
+
 def to_config(spec: MachineSpec, certs: Mapping[str, str], ssh_host_key: str = "") -> dict[str, tuple[str, bool]]:
     """``{key: (value, secret)}`` for ``config set-all``. ``ssh_host_key``: the machine's pinned host key
     (``TYPE BASE64``, public), which provisioning then requires; empty: none checked (not pinned yet)."""
@@ -130,9 +135,9 @@ def to_config(spec: MachineSpec, certs: Mapping[str, str], ssh_host_key: str = "
         "provisionNonce": (spec.provision_nonce, False),
         "sshHostKey": (ssh_host_key, False),
         "caCert": (certs["ca_pem"], False),
-        "caKey": (certs["ca_key_pem"], True),
         "clientCert": (certs["client_cert_pem"], False),
-        "clientKey": (certs["client_key_pem"], True),
+        # Both private keys in one secret: one `config set --secret` process instead of two (stackconfig.py).
+        CERT_KEYS: (json.dumps({"caKey": certs["ca_key_pem"], "clientKey": certs["client_key_pem"]}), True),
     }
     secrets = spec.secret_options()
     if secrets:  # a later update (start, stop...) knows no credentials: it keeps the stack's own
@@ -182,11 +187,18 @@ def program_config(config: Any) -> tuple[MachineSpec, dict[str, Any]]:
     from pulumi_docker_machine.components.certificates import ExistingCertificates
 
     spec = read_config(config.get, config.require_secret)
+    keys = config.get_secret(CERT_KEYS)
+    if keys is None:  # a stack made before the keys shared one secret: its two keys
+        ca_key, client_key = config.require_secret("caKey"), config.require_secret("clientKey")
+    else:
+        ca_key, client_key = (
+            keys.apply(lambda text, key=key: str(json.loads(text)[key])) for key in ("caKey", "clientKey")
+        )
     certificates = ExistingCertificates(
         ca_pem=config.require("caCert"),
-        ca_key_pem=config.require_secret("caKey"),
+        ca_key_pem=ca_key,
         client_cert_pem=config.require("clientCert"),
-        client_key_pem=config.require_secret("clientKey"),
+        client_key_pem=client_key,
     )
     return spec, {"certificates": certificates, "ssh_host_key": config.get("sshHostKey") or None}
 
