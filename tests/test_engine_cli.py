@@ -440,7 +440,7 @@ def test_no_secret_in_any_process_arguments_and_debug_shows_the_commands_run(
         assert removed.returncode == 0 and "[debug]" not in removed.stderr + removed.stdout, "no -D, no debug"
     invocations = recorded.read_text().splitlines()
     assert any(
-        line.startswith("--non-interactive config set --secret --raw --stack quiet docker-machine:caKey")
+        line.startswith("--non-interactive config set --secret --raw --stack quiet docker-machine:certKeys")
         for line in invocations
     ), "the CA key went through config set's standard input"
     assert len([line for line in invocations if line.startswith("--non-interactive up ")]) == 2
@@ -453,7 +453,7 @@ def test_no_secret_in_any_process_arguments_and_debug_shows_the_commands_run(
     lines = created.stderr.splitlines()
     assert any(line.startswith("[debug] pulumi up --yes ") and "--logtostderr" in line for line in lines)
     assert any(
-        line.startswith("[debug] pulumi config set --secret --raw --stack quiet docker-machine:caKey ")
+        line.startswith("[debug] pulumi config set --secret --raw --stack quiet docker-machine:certKeys ")
         and line.endswith("(the value on standard input)")
         for line in lines
     )

@@ -74,5 +74,5 @@ def test_parallel_first_commands_share_one_ca_and_one_passphrase(world, pulumi_e
         assert shown.returncode == 0, f"{name}: {shown.stderr}"
         config = json.loads(shown.stdout)
         assert config["docker-machine:caCert"]["value"] == ca.cert_pem
-        assert config["docker-machine:caKey"]["value"] == ca.key_pem
+        assert json.loads(config["docker-machine:certKeys"]["value"])["caKey"] == ca.key_pem
     assert not (world.root / ".certs.new").exists() and not (world.root / ".certs.old").exists()
