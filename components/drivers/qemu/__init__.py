@@ -12,14 +12,28 @@ if TYPE_CHECKING:
 
 
 def check(options: dict[str, Any]) -> dict[str, Any]:
-    """QEMU's programs installed; ``auto`` resolved to the accelerator this computer has, so ``inspect`` shows
-    which one the machine runs with."""
-    from .launch import INSTALL_HINT, missing_programs, resolve_accel
+    """QEMU's programs for the guest's architecture installed, the accelerator one that can run it here, aarch64's
+    UEFI firmware found; ``auto``, the architecture and the firmware settled, so ``inspect`` shows what the machine
+    runs with."""
+    from .launch import FIRMWARE_HINT, INSTALL_HINTS, accel_problem, default_arch, find_firmware, missing_programs
+    from .launch import resolve_accel
 
-    missing = missing_programs()
+    arch = options.get("arch") or default_arch()
+    missing = missing_programs(arch)
     if missing:
-        raise PreCreateCheckError(f"{' and '.join(missing)} not found: {INSTALL_HINT}")
-    return {**options, "accel": resolve_accel(options.get("accel") or "auto")}
+        raise PreCreateCheckError(
+            f"{' and '.join(missing)} not found: {INSTALL_HINTS.get(arch, INSTALL_HINTS['x86_64'])}"
+        )
+    accel = resolve_accel(options.get("accel") or "auto", arch)
+    problem = accel_problem(accel, arch)
+    if problem:
+        raise PreCreateCheckError(problem)
+    settled = {**options, "arch": arch, "accel": accel}
+    if arch == "aarch64":
+        settled["firmware"] = options.get("firmware") or find_firmware(arch)
+        if not settled["firmware"]:
+            raise PreCreateCheckError(FIRMWARE_HINT)
+    return settled
 
 
 INFO = DriverInfo(

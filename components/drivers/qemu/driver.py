@@ -13,8 +13,13 @@ from ...names import default_store_root
 from ..base import Driver, DriverArgumentError, MachineHost
 from .provider import QemuVMProvider, validate
 
-# Ubuntu 24.04 LTS's cloud image (qcow2), as the VirtualBox driver's default; SHA256SUMS beside it.
+# Ubuntu 24.04 LTS's cloud image (qcow2) for the guest's architecture, as the VirtualBox driver's default;
+# SHA256SUMS beside it.
 DEFAULT_IMAGE_URL = "https://cloud-images.ubuntu.com/releases/noble/release/ubuntu-24.04-server-cloudimg-amd64.img"
+DEFAULT_IMAGES = {
+    "x86_64": DEFAULT_IMAGE_URL,
+    "aarch64": "https://cloud-images.ubuntu.com/releases/noble/release/ubuntu-24.04-server-cloudimg-arm64.img",
+}
 
 
 class QemuVM(Resource, module="docker-machine", name="QemuVM"):
@@ -35,24 +40,30 @@ class QemuDriver(Driver):
     memory: int = 2048  # MiB
     cpu_count: int = 1
     disk_size: int = 20000  # MiB: the overlay's size (the guest grows its file system into it)
-    image: str = DEFAULT_IMAGE_URL  # a URL (fetched once into the store's cache) or a local qcow2 path
+    image: Optional[str] = None  # a URL (fetched once into the store's cache) or a local qcow2 path; default
+    # DEFAULT_IMAGES[arch]
     image_sha256: Optional[str] = None  # default for a URL: the SHA256SUMS published beside it
     kernel: Optional[str] = None  # direct kernel boot, for images without a boot loader
     initrd: Optional[str] = None
     append: Optional[str] = None
-    accel: str = "auto"  # auto: KVM where /dev/kvm is usable, else TCG
+    accel: str = "auto"  # auto: KVM (Linux) or HVF (macOS) for a guest of this computer's architecture, else TCG
+    arch: Optional[str] = None  # x86_64 or aarch64; default: aarch64 on an arm64 computer, else x86_64
+    firmware: Optional[str] = None  # aarch64's UEFI code; default: the distribution's (launch.find_firmware)
     ssh_user: str = "docker"
     state: str = "running"
     storage_path: Optional[str] = None  # the machine store; default MACHINE_STORAGE_PATH or ~/.docker/machine
     boot_timeout: int = 900  # seconds until SSH answers (TCG boots slowly)
 
     def props(self, machine_name: str, engine_port: int = 2376) -> dict:
+        from .launch import default_arch
+
         store = Path(self.storage_path or default_store_root())
+        arch = self.arch or default_arch()
         return {
             "name": machine_name,
             "machine_dir": str(store / "machines" / machine_name),
             "cache_dir": str(store / "cache"),
-            "image": self.image,
+            "image": self.image or DEFAULT_IMAGES.get(arch, DEFAULT_IMAGE_URL),
             "image_sha256": self.image_sha256,
             "memory": self.memory,
             "cpus": self.cpu_count,
@@ -61,6 +72,8 @@ class QemuDriver(Driver):
             "initrd": self.initrd,
             "append": self.append,
             "accel": self.accel,
+            "arch": arch,
+            "firmware": self.firmware,
             "ssh_user": self.ssh_user,
             "hostname": machine_name,
             "state": self.state,

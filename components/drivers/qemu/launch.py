@@ -3,38 +3,128 @@
 from __future__ import annotations
 
 import os
+import platform
 import secrets
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
 QEMU = "qemu-system-x86_64"
 QEMU_IMG = "qemu-img"
-INSTALL_HINT = (
-    "install QEMU: Debian/Ubuntu 'apt-get install qemu-system-x86 qemu-utils', Fedora "
-    "'dnf install qemu-kvm qemu-img', macOS 'brew install qemu'"
+ARCHS = ("x86_64", "aarch64")
+INSTALL_HINTS = {
+    "x86_64": "install QEMU: Debian/Ubuntu 'apt-get install qemu-system-x86 qemu-utils', Fedora "
+    "'dnf install qemu-kvm qemu-img', macOS 'brew install qemu'",
+    "aarch64": "install QEMU: Debian/Ubuntu 'apt-get install qemu-system-arm qemu-efi-aarch64 qemu-utils', Fedora "
+    "'dnf install qemu-system-aarch64 edk2-aarch64 qemu-img', macOS 'brew install qemu'",
+}
+INSTALL_HINT = INSTALL_HINTS["x86_64"]
+FIRMWARE_HINT = (
+    "no UEFI firmware for aarch64 found: Debian/Ubuntu 'apt-get install qemu-efi-aarch64', Fedora "
+    "'dnf install edk2-aarch64', macOS 'brew install qemu', or give --qemu-firmware PATH"
 )
-ACCELS = ("auto", "kvm", "tcg")
+ACCELS = ("auto", "kvm", "hvf", "tcg")
 PIDFILE, QMP_SOCKET, SERIAL_LOG, DISK, SEED_ISO = "qemu.pid", "qmp.sock", "serial.log", "disk.qcow2", "seed.iso"
+KVM_DEVICE = "/dev/kvm"
+EFI_VARS = "efi-vars.fd"  # the machine's own UEFI variable store (aarch64), beside its disk
+SYSTEM_FIRMWARE = (
+    "/usr/share/AAVMF/AAVMF_CODE.fd",  # Debian/Ubuntu qemu-efi-aarch64, Fedora edk2-aarch64
+    "/usr/share/edk2/aarch64/QEMU_CODE.fd",  # Arch edk2-aarch64
+    "/usr/share/edk2/aarch64/QEMU_EFI-pflash.raw",  # Fedora edk2-aarch64
+    "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd",  # Debian/Ubuntu, unpadded: loaded with -bios
+)
+PFLASH_SIZE = 64 * 1024 * 1024  # each flash bank of the virt machine; a smaller firmware file is loaded with -bios
 
 
 class QemuError(RuntimeError):
     pass
 
 
-def missing_programs() -> list[str]:
-    return [program for program in (QEMU, QEMU_IMG) if shutil.which(program) is None]
+def host_arch() -> str:
+    machine = platform.machine().lower()
+    return {"arm64": "aarch64", "amd64": "x86_64"}.get(machine, machine)
 
 
-def kvm_usable() -> bool:
-    return os.access("/dev/kvm", os.R_OK | os.W_OK)
+def host_os() -> str:
+    """``sys.platform``, read at each call (a variable, so mypy checks every platform's branch)."""
+    return str(sys.platform)
 
 
-def resolve_accel(accel: str) -> str:
-    """``auto``: KVM where /dev/kvm can be opened, else TCG (software emulation)."""
+def default_arch() -> str:
+    """The guest's architecture when none is given: this computer's where QEMU can run it natively."""
+    return "aarch64" if host_arch() == "aarch64" else "x86_64"
+
+
+def qemu_program(arch: str | None) -> str:
+    return f"qemu-system-{arch or 'x86_64'}"
+
+
+def missing_programs(arch: str = "x86_64") -> list[str]:
+    return [program for program in (qemu_program(arch), QEMU_IMG) if shutil.which(program) is None]
+
+
+def kvm_usable(arch: str = "x86_64") -> bool:
+    return host_os().startswith("linux") and host_arch() == arch and os.access(KVM_DEVICE, os.R_OK | os.W_OK)
+
+
+def hvf_usable(arch: str) -> bool:
+    return host_os() == "darwin" and host_arch() == arch
+
+
+def resolve_accel(accel: str, arch: str = "x86_64") -> str:
+    """``auto``: KVM where /dev/kvm can be opened, HVF on macOS, when this computer's architecture is the guest's;
+    else TCG (software emulation)."""
     if accel == "auto":
-        return "kvm" if kvm_usable() else "tcg"
+        return "kvm" if kvm_usable(arch) else "hvf" if hvf_usable(arch) else "tcg"
     return accel
+
+
+def accel_problem(accel: str, arch: str) -> str | None:
+    """Why ``accel`` cannot run an ``arch`` guest on this computer, in one line; None when it can."""
+    if accel == "hvf" and not hvf_usable(arch):
+        if host_os() != "darwin":
+            return "accel hvf is macOS's Hypervisor.framework: use --qemu-accel kvm or tcg here"
+        return f"accel hvf runs only {host_arch()} guests on this Mac, not {arch}: use --qemu-accel tcg"
+    if accel == "kvm" and not kvm_usable(arch):
+        if not host_os().startswith("linux"):
+            return f"accel kvm is Linux's: use --qemu-accel {'hvf' if hvf_usable(arch) else 'tcg'} here"
+        if host_arch() != arch:
+            return f"accel kvm runs only {host_arch()} guests on this computer, not {arch}: use --qemu-accel tcg"
+        return (
+            "accel kvm needs /dev/kvm, which cannot be opened here: load the kvm module, join the kvm group, "
+            "or use --qemu-accel tcg"
+        )
+    return None
+
+
+def firmware_candidates(arch: str) -> list[Path]:
+    """Where distributions put the UEFI code for ``arch`` (x86_64 guests boot with QEMU's own SeaBIOS: none)."""
+    if arch != "aarch64":
+        return []
+    found: list[Path] = [Path.home() / ".local/share/qemu/edk2-aarch64-code.fd"]
+    program = shutil.which(qemu_program(arch))
+    if program:  # Homebrew and other prefixes: PREFIX/bin/qemu-system-aarch64 beside PREFIX/share/qemu
+        found.append(Path(program).parent.parent / "share/qemu/edk2-aarch64-code.fd")
+    return found + [Path(path) for path in SYSTEM_FIRMWARE]
+
+
+def find_firmware(arch: str) -> str | None:
+    for path in firmware_candidates(arch):
+        if path.is_file() and os.access(path, os.R_OK):
+            return str(path)
+    return None
+
+
+def prepare_efi_vars(machine_dir: Path, firmware: str) -> None:
+    """The machine's writable UEFI variable store for a flash-sized firmware: an empty (sparse) bank the
+    firmware formats at first boot, kept across boots."""
+    if os.path.getsize(firmware) != PFLASH_SIZE:
+        return
+    path = machine_dir / EFI_VARS
+    if not path.exists():
+        with open(path, "xb") as handle:
+            handle.truncate(PFLASH_SIZE)
 
 
 def random_mac() -> str:
@@ -53,26 +143,47 @@ def command_cwd(props: dict[str, Any]) -> Path:
 
 
 def command_line(props: dict[str, Any]) -> list[str]:
-    """``qemu-system-x86_64`` daemonized (run in ``command_cwd``): pidfile, QMP socket and serial log in the
-    machine's folder; user-mode
-    networking forwarding SSH and the Docker port from 127.0.0.1 only. The disk is the machine's overlay on
-    the backing chain checked at create (``backing_chain``), every layer given explicitly (backing.py);
-    every path inside an option string has its commas doubled (a store path may hold commas)."""
+    """``qemu-system-ARCH`` daemonized (run in ``command_cwd``): pidfile, QMP socket and serial log in the
+    machine's folder; user-mode networking forwarding SSH and the Docker port from 127.0.0.1 only. The disk
+    is the machine's overlay on the backing chain checked at create (``backing_chain``), every layer given
+    explicitly (backing.py); every path inside an option string has its commas doubled (a store path may
+    hold commas). x86_64: the q35 machine, SeaBIOS, the seed on its IDE CD drive. aarch64: the virt machine
+    (no IDE, no VGA), UEFI firmware (``firmware``: flash-sized code read-only plus the machine's own
+    variable store, or a smaller image with -bios), the seed on a virtio-scsi CD drive as Lima attaches it."""
     from .backing import blockdev
 
     folder = Path(props["machine_dir"])
+    arch = props.get("arch") or "x86_64"
+    accel = props["accel"]
     forwards = (
         f"hostfwd=tcp:127.0.0.1:{int(props['ssh_port'])}-:22,"
         f"hostfwd=tcp:127.0.0.1:{int(props['docker_port'])}-:{int(props['engine_port'])}"
     )
+    seed = option_value(folder / SEED_ISO)
+    if arch == "aarch64":
+        # GICv3 or newer beyond 8 vCPUs under KVM and TCG; HVF: the virt default, as Lima and Podman run it.
+        machine = "virt" if accel == "hvf" else "virt,gic-version=max"
+        board: list[str] = []
+        seed_drive = [
+            "-drive",
+            f"id=seed0,if=none,file={seed},format=raw,media=cdrom,readonly=on",
+            "-device",
+            "virtio-scsi-pci,id=scsi0",
+            "-device",
+            "scsi-cd,bus=scsi0.0,drive=seed0",
+        ]
+    else:
+        machine = "q35"
+        board = ["-vga", "none"]
+        seed_drive = ["-drive", f"file={seed},format=raw,media=cdrom,readonly=on"]
     args = [
-        QEMU,
+        qemu_program(arch),
         "-name",
         option_value(props["name"]),
         "-machine",
-        "q35",
+        machine,
         "-accel",
-        props["accel"],
+        accel,
         "-m",
         str(int(props["memory"])),
         "-smp",
@@ -92,15 +203,14 @@ def command_line(props: dict[str, Any]) -> list[str]:
         "chardev:serial0",
         "-display",
         "none",
-        "-vga",
-        "none",
+        *board,
+        *firmware_args(props, folder),
         "-blockdev",
         blockdev(folder / DISK, props["backing_chain"]),
         # bootindex 1: direct kernel boot takes 0; the firmware boots the disk first otherwise.
         "-device",
         "virtio-blk-pci,drive=disk0,bootindex=1",
-        "-drive",
-        f"file={option_value(folder / SEED_ISO)},format=raw,media=cdrom,readonly=on",
+        *seed_drive,
         "-netdev",
         f"user,id=net0,{forwards}",
         "-device",
@@ -111,8 +221,10 @@ def command_line(props: dict[str, Any]) -> list[str]:
         "-device",
         "virtio-rng-pci,rng=rng0",
     ]
-    if props["accel"] == "kvm":
+    if accel in ("kvm", "hvf"):
         args += ["-cpu", "host"]
+    elif arch == "aarch64":
+        args += ["-cpu", "max"]  # virt's default CPU is a 32-bit Cortex-A15
     if props.get("kernel"):
         args += ["-kernel", props["kernel"]]
         if props.get("initrd"):
@@ -120,6 +232,22 @@ def command_line(props: dict[str, Any]) -> list[str]:
         if props.get("append"):
             args += ["-append", props["append"]]
     return args
+
+
+def firmware_args(props: dict[str, Any], folder: Path) -> list[str]:
+    """aarch64's UEFI: a flash-sized image as read-only code plus the machine's variable store
+    (``prepare_efi_vars``), a smaller one with -bios; x86_64: none (QEMU's own SeaBIOS)."""
+    firmware = props.get("firmware")
+    if (props.get("arch") or "x86_64") != "aarch64" or not firmware:
+        return []
+    if os.path.getsize(firmware) != PFLASH_SIZE:
+        return ["-bios", str(firmware)]
+    return [
+        "-drive",
+        f"if=pflash,format=raw,readonly=on,file={option_value(firmware)}",
+        "-drive",
+        f"if=pflash,format=raw,file={option_value(folder / EFI_VARS)}",
+    ]
 
 
 def serial_tail(machine_dir: str | Path, lines: int = 40) -> str:

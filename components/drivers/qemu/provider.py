@@ -32,7 +32,10 @@ from ..localvm import free_local_port, local_port_free, wait_for_ssh_banner
 from .backing import checked_chain, valid_chain
 from .launch import (
     ACCELS,
+    ARCHS,
     DISK,
+    EFI_VARS,
+    FIRMWARE_HINT,
     PIDFILE,
     QEMU_IMG,
     QMP_SOCKET,
@@ -41,6 +44,9 @@ from .launch import (
     QemuError,
     command_cwd,
     command_line,
+    find_firmware,
+    prepare_efi_vars,
+    qemu_program,
     random_mac,
     resolve_accel,
     serial_tail,
@@ -61,8 +67,11 @@ REPLACE_ON = (
     "initrd",
     "append",
     "engine_port",
+    "arch",
 )
-UPDATE_IN_PLACE = ("memory", "cpus", "state", "force_stop", "accel")
+UPDATE_IN_PLACE = ("memory", "cpus", "state", "force_stop", "accel", "firmware")
+# What a machine made before the key existed ran with.
+EARLIER = {"arch": "x86_64"}
 STOP_TIMEOUT = 120.0
 KILL = getattr(signal, "SIGKILL", signal.SIGTERM)  # Windows: os.kill with SIGTERM is TerminateProcess
 FORWARDS = ("ssh_port", "docker_port")
@@ -86,6 +95,10 @@ def validate(props: dict[str, Any], require_key: bool = True) -> list[tuple[str,
         problems.append(("cpus", f"cpus {props['cpus']} is more than this machine's {os.cpu_count()} CPUs"))
     if props.get("accel") not in ACCELS:
         problems.append(("accel", f"accel must be one of {', '.join(ACCELS)}, not {props.get('accel')!r}"))
+    if props.get("arch", "x86_64") not in ARCHS:
+        problems.append(("arch", f"arch must be one of {', '.join(ARCHS)}, not {props.get('arch')!r}"))
+    if props.get("firmware") and not os.access(props["firmware"], os.R_OK):
+        problems.append(("firmware", f"firmware {props['firmware']} cannot be read: give the path of a UEFI image"))
     if require_key and not props.get("public_key"):
         problems.append(("public_key", "the machine's SSH public key is missing"))
     for key in ("kernel", "initrd"):
@@ -97,6 +110,14 @@ def validate(props: dict[str, Any], require_key: bool = True) -> list[tuple[str,
     if "://" not in image and not os.access(image, os.R_OK):
         problems.append(("image", f"image {image!r} cannot be read: give the path or URL of a qcow2 cloud image"))
     return problems
+
+
+def settled(props: dict[str, Any]) -> dict[str, Any]:
+    """The accelerator and firmware the VM runs with: ``auto`` resolved for its architecture, an unset firmware
+    found where the distribution puts it (aarch64; None when there is none: ``launch`` says what to install)."""
+    arch = props.get("arch") or "x86_64"
+    firmware = props.get("firmware") or (find_firmware(arch) if arch == "aarch64" else None)
+    return {"accel": resolve_accel(props["accel"], arch), "firmware": firmware}
 
 
 def base_image(props: dict[str, Any]) -> Path:
@@ -185,6 +206,10 @@ def launch(outs: dict[str, Any]) -> dict[str, Any]:
     listens on now is replaced by a free one (and one taken between the check and QEMU's bind, too)."""
     machine_dir = Path(outs["machine_dir"])
     outs = {**outs, "backing_chain": disk_chain(outs)}
+    if outs.get("arch") == "aarch64":
+        if not outs.get("firmware") or not os.access(outs["firmware"], os.R_OK):
+            raise QemuError(FIRMWARE_HINT)
+        prepare_efi_vars(machine_dir, outs["firmware"])
     for key in FORWARDS:
         if not local_port_free(int(outs[key])):
             outs[key] = free_local_port()
@@ -195,7 +220,7 @@ def launch(outs: dict[str, Any]) -> dict[str, Any]:
             return outs
         message = (done.stderr or done.stdout).strip()
         if "forwarding rule" not in message or attempt == LAUNCH_TRIES - 1:
-            raise QemuError(f"qemu-system-x86_64 failed: {message[-500:]}")
+            raise QemuError(f"{qemu_program(outs.get('arch'))} failed: {message[-500:]}")
         outs.update({key: free_local_port() for key in FORWARDS})
     raise AssertionError("unreachable")
 
@@ -245,7 +270,7 @@ class QemuVMProvider(ResourceProvider):
         machine_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         outs = {
             **props,
-            "accel": resolve_accel(props["accel"]),
+            **settled(props),
             "ssh_port": free_local_port(),
             "docker_port": free_local_port(),
             "mac": random_mac(),
@@ -298,12 +323,12 @@ class QemuVMProvider(ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         def changed(key: str) -> bool:
-            return olds.get(key) != news.get(key)
+            return olds.get(key, EARLIER.get(key)) != news.get(key, EARLIER.get(key))
 
         replaces = [key for key in REPLACE_ON if changed(key)]
-        changes = replaces + [key for key in UPDATE_IN_PLACE if changed(key) and key != "accel"]
-        if changed("accel") and resolve_accel(news["accel"]) != olds.get("accel"):  # check() made it one of ACCELS
-            changes.append("accel")
+        now = settled(news)  # auto and an unset firmware: what this computer resolves them to
+        changes = replaces + [key for key in UPDATE_IN_PLACE if changed(key) and key not in now]
+        changes += [key for key in now if changed(key) and now[key] != olds.get(key)]  # check() made them valid
         return DiffResult(changes=bool(changes), replaces=replaces, delete_before_replace=True)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -311,8 +336,8 @@ class QemuVMProvider(ResourceProvider):
         keep: dict[str, Any] = {
             key: olds[key] for key in ("ssh_port", "docker_port", "mac", "backing_chain") if key in olds
         }
-        outs = {**news, **keep, "accel": resolve_accel(news["accel"])}
-        relaunch = any(olds.get(k) != outs.get(k) for k in ("memory", "cpus", "accel"))
+        outs = {**news, **keep, **settled(news)}
+        relaunch = any(olds.get(k) != outs.get(k) for k in ("memory", "cpus", "accel", "firmware"))
         if news.get("state") == "stopped" or relaunch:
             stop(machine_dir, graceful=not news.get("force_stop"))
         if news.get("state", "running") == "running":
@@ -326,5 +351,5 @@ class QemuVMProvider(ResourceProvider):
     def _remove(machine_dir: Path) -> None:
         """Stop QEMU, remove the overlay and the seed; the cached base image stays."""
         stop(machine_dir, graceful=False)
-        for name in (DISK, SEED_ISO, QMP_SOCKET, PIDFILE, SERIAL_LOG):
+        for name in (DISK, SEED_ISO, QMP_SOCKET, PIDFILE, SERIAL_LOG, EFI_VARS):
             (machine_dir / name).unlink(missing_ok=True)
