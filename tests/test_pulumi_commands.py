@@ -1,6 +1,9 @@
 """The pulumi commands a create, a provision and an rm run, pinned: each is a process (a Go start, ~0.25 s of CPU;
 with PBKDF2 of the passphrase when it decrypts, more), so one added later must be a decision, not an accident.
-Through the CLI with the fake Pulumi CLI (tests/fakes/pulumi_cli.py), which records every command."""
+Through the CLI with the fake Pulumi CLI (tests/fakes/pulumi_cli.py), which records every command. The fake runs the
+inline program in a process of its own, so an update's outputs come from update.py's fallback, a `stack output`; the
+real engine runs it in this process, which hands them over: tests/test_captured_outputs.py pins the commands of a
+create (4) and a provision (3) through it."""
 
 from __future__ import annotations
 
@@ -38,7 +41,7 @@ def test_create_provision_and_rm_run_only_these_pulumi_commands(world, fake):  #
         ("config", "set", "docker-machine:certKeys"),  # secrets on standard input, one process each; both
         ("config", "set", "docker-machine:driverSecret.access_token"),  # private keys are one secret
         ("up",),
-        ("stack", "output"),
+        ("stack", "output"),  # the fake's only: the program ran out of this process (see above)
     ]
     provisioned = run("provision", NAME)
     assert provisioned.exit_code == 0, provisioned.output
@@ -46,7 +49,7 @@ def test_create_provision_and_rm_run_only_these_pulumi_commands(world, fake):  #
         ("config", "set-all"),  # a stack the store knows: no `stack select` to open it
         ("config",),  # its secrets read to set only those that changed (none here)
         ("up",),
-        ("stack", "output"),
+        ("stack", "output"),  # the fake's only
     ]
     removed = run("rm", "-y", NAME)
     assert removed.exit_code == 0, removed.output
