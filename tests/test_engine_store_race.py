@@ -30,7 +30,7 @@ from pulumi_docker_machine.automation.workspace import MachineWorkspace
 from pulumi_docker_machine.store import Store
 name = sys.argv[1]
 workspace = MachineWorkspace(Store(), program=machine_program)
-stack = workspace.stack(name)
+stack, _ = workspace.new_stack(name)
 set_stack_config(workspace, stack, to_config(MachineSpec(driver="generic"), ensure_shared_certs(workspace.store)))
 """
 

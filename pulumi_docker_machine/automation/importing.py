@@ -39,7 +39,7 @@ def import_machines(
 
     prepared, problems = {}, []
     for name in wanted:
-        stack = workspace.stack(name, create=False)
+        stack = workspace.stack(name)
         config = {key: value.value for key, value in stack.get_all_config().items()}
         outputs = stack.outputs()
         # A stack made from another store has its config in that store's workspace.

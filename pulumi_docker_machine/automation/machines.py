@@ -311,7 +311,7 @@ def provision_machine(
 
         host.data["Pulumi"]["Spec"]["reinstall_engine"] = False
         workspace.store.save(host)
-        workspace.stack(name, create=False).set_config(f"{NAMESPACE}:reinstallEngine", ConfigValue(value="false"))
+        workspace.stack(name).set_config(f"{NAMESPACE}:reinstallEngine", ConfigValue(value="false"))
     return host
 
 

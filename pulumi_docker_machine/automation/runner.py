@@ -98,7 +98,7 @@ def _configured(workspace: MachineWorkspace, name: str, values: dict, new: bool)
 
     if not new:
         try:
-            stack = workspace.stack(name, create=False)
+            stack = workspace.stack(name)
             set_stack_config(workspace, stack, values)
             return stack
         except errors.StackNotFoundError:
@@ -154,7 +154,7 @@ def destroy_stack(workspace: MachineWorkspace, kind: StackKind, name: str, force
     from pulumi.automation import errors
 
     try:
-        stack = workspace.stack(name, create=False)  # opened unchecked: destroy's "no stack named" is the same
+        stack = workspace.stack(name)  # opened unchecked: destroy's "no stack named" is the same
         update.destroy(stack, on_event=Progress(say), color="never", **workspace.pulumi_log_options())
     except PulumiUnavailable as err:
         if not force:

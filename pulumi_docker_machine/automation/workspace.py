@@ -146,8 +146,8 @@ class MachineWorkspace:
         )
 
     def new_stack(self, name: str):
-        """``(stack, True)`` when this call made the stack (its config is empty), else ``(self.stack(name,
-        create=False), False)``. For a machine this store does not know yet: one ``pulumi stack init`` instead of
+        """``(stack, True)`` when this call made the stack (its config is empty), else ``(self.stack(name),
+        False)``. For a machine this store does not know yet: one ``pulumi stack init`` instead of
         a failing ``stack select`` first (create_or_select_stack's order); a stack that exists (another store's,
         or kept by ``rm -f``) is opened as one the store knows."""
         from pulumi.automation import create_stack, errors
@@ -158,25 +158,18 @@ class MachineWorkspace:
                 stack_name=name, project_name=self.project, program=self._program(), opts=self._options()
             ), True
         except errors.StackAlreadyExistsError:
-            return self.stack(name, create=False), False
+            return self.stack(name), False
 
-    def stack(self, name: str, create: bool = True):
-        """The stack ``name``. ``create=False``: opened without running ``pulumi stack select`` (the Automation
-        API runs it only to check that the stack exists and make it current, and every command run on a stack
-        names it with ``--stack``): a stack that does not exist fails its first command with the same
-        StackNotFoundError. ``create=True``: made when missing (create_or_select_stack)."""
-        from pulumi.automation import create_or_select_stack
-
+    def stack(self, name: str):
+        """The stack ``name``, opened without running ``pulumi stack select`` (the Automation API runs it only to
+        check that the stack exists and make it current, and every command run on a stack names it with
+        ``--stack``): a stack that does not exist fails its first command with the same StackNotFoundError. A
+        stack to make is ``new_stack``'s."""
         self.migrate_state_once()
         options = self._options()
         for line in remove_stale_locks(self.backend, self.project, name):
             self.say(line)
-        if create:
-            stack = create_or_select_stack(
-                stack_name=name, project_name=self.project, program=self._program(), opts=options
-            )
-        else:
-            stack = opened_stack(name, self.project, self._program(), options)
+        stack = opened_stack(name, self.project, self._program(), options)
         if self.force_unlock:
             stack.cancel()
             self.say(f"Unlocked the stack of {name!r} (--force-unlock)")
