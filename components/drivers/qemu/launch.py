@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-QEMU = "qemu-system-x86_64"
 QEMU_IMG = "qemu-img"
 ARCHS = ("x86_64", "aarch64")
 INSTALL_HINTS = {
@@ -19,7 +18,6 @@ INSTALL_HINTS = {
     "aarch64": "install QEMU: Debian/Ubuntu 'apt-get install qemu-system-arm qemu-efi-aarch64 qemu-utils', Fedora "
     "'dnf install qemu-system-aarch64 edk2-aarch64 qemu-img', macOS 'brew install qemu'",
 }
-INSTALL_HINT = INSTALL_HINTS["x86_64"]
 FIRMWARE_HINT = (
     "no UEFI firmware for aarch64 found: Debian/Ubuntu 'apt-get install qemu-efi-aarch64', Fedora "
     "'dnf install edk2-aarch64', macOS 'brew install qemu', or give --qemu-firmware PATH"
