@@ -14,6 +14,8 @@ from typing import Optional
 
 import pycdlib
 
+from .growroot import grow_root_config
+
 VOLUME_LABEL = "cidata"
 _ISO9660_NAMES = {"user-data": "USER_DATA.;1", "meta-data": "META_DATA.;1", "network-config": "NETWORK_CONFIG.;1"}
 
@@ -45,6 +47,7 @@ def documents(config: SeedConfig) -> dict[str, str]:
             }
         ],
         "ssh_pwauth": False,
+        **grow_root_config(),
     }
     meta_data = {"instance-id": config.instance_id, "local-hostname": config.hostname}
     ethernets: dict = {"nat": {"match": {"macaddress": config.nat_mac}, "dhcp4": True}}

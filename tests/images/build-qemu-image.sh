@@ -47,12 +47,15 @@ ssh_genkeytypes: [ ed25519, ecdsa ]
 # The hostname in /etc/hosts, as Debian's cloud images have it: sudo otherwise looks it up in DNS each time.
 manage_etc_hosts: true
 # The modules the driver's NoCloud seed (components/drivers/seed.py) needs, no others: hostname, users,
-# ssh (host keys, authorized keys) and set-passwords (ssh_pwauth); resizefs grows the root to --qemu-disk-size.
+# ssh (host keys, authorized keys) and set-passwords (ssh_pwauth); resizefs grows the root to --qemu-disk-size;
+# write_files, runcmd and scripts_user write and enable the seed's grow step (components/drivers/growroot.py).
+# mounts writes the shared folders' fstab lines (components/drivers/qemu/shares.py; 9p's kernel modules load from
+# the root file system at the mount).
 # Debian's full lists cost the first boot ~10 s under TCG (grub-dpkg, locale (failing without locales),
 # apt-configure, keys-to-console, ...).
-cloud_init_modules: [ set_hostname, update_hostname, update_etc_hosts, resizefs, users-groups, ssh ]
-cloud_config_modules: [ set-passwords ]
-cloud_final_modules: [ final-message ]
+cloud_init_modules: [ set_hostname, update_hostname, update_etc_hosts, resizefs, write_files, mounts, users-groups, ssh ]
+cloud_config_modules: [ set-passwords, runcmd ]
+cloud_final_modules: [ scripts_user, final-message ]
 EOF
 # cloud-init at the first boot only: a later boot (the test's start) has nothing to apply, and its four
 # Python stages cost that boot ~20 s under TCG. cloud-init takes this file to mean "disabled".

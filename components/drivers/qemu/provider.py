@@ -59,7 +59,6 @@ REPLACE_ON = (
     "cache_dir",
     "image",
     "image_sha256",
-    "disk_size",
     "ssh_user",
     "public_key",
     "hostname",
@@ -69,7 +68,9 @@ REPLACE_ON = (
     "engine_port",
     "arch",
 )
-UPDATE_IN_PLACE = ("memory", "cpus", "state", "force_stop", "accel", "firmware")
+# disk_size only grows (docker-machine set): the overlay is resized while QEMU is stopped, the guest grows its file
+# system at its next boot (the seed's grow step); a smaller size is refused by check().
+UPDATE_IN_PLACE = ("memory", "cpus", "disk_size", "state", "force_stop", "accel", "firmware")
 # What a machine made before the key existed ran with.
 EARLIER = {"arch": "x86_64"}
 STOP_TIMEOUT = 120.0
@@ -261,9 +262,40 @@ def stop(machine_dir: Path, graceful: bool = True) -> None:
             os.kill(pid, KILL)
 
 
+def shrink_problem(olds: dict[str, Any], news: dict[str, Any]) -> str | None:
+    """A disk only grows: a smaller disk_size than the machine's would cut its file system."""
+    old, new = olds.get("disk_size"), news.get("disk_size")
+    if isinstance(old, (int, float)) and isinstance(new, (int, float)) and new < old:
+        return (
+            f"disk_size can only grow: {int(new)} MiB is less than the machine's {int(old)} MiB "
+            "(a smaller disk needs a new machine)"
+        )
+    return None
+
+
+def grow_disk(machine_dir: Path, old_mib: int, new_mib: int) -> None:
+    """The overlay resized to ``new_mib`` while QEMU is stopped (qemu-img refuses an image in use, and a shrink
+    without --shrink, which is never given). Run again after an interruption, it resizes to the same size."""
+    if new_mib < old_mib:
+        raise QemuError(f"disk_size can only grow: {new_mib} MiB is less than the machine's {old_mib} MiB")
+    if _pid(machine_dir) is not None:
+        raise QemuError("the disk can only be resized while QEMU is stopped")
+    done = subprocess.run(
+        [QEMU_IMG, "resize", "-q", "-f", "qcow2", str(machine_dir / DISK), f"{new_mib}M"],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise QemuError(f"qemu-img resize failed: {(done.stderr or done.stdout).strip()[-500:]}")
+
+
 class QemuVMProvider(ResourceProvider):
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return CheckResult(news, [CheckFailure(key, reason) for key, reason in validate(news)])
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        problems = validate(news)
+        shrink = shrink_problem(olds, news)
+        if shrink:
+            problems.append(("disk_size", shrink))
+        return CheckResult(news, [CheckFailure(key, reason) for key, reason in problems])
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         machine_dir = Path(props["machine_dir"])
@@ -337,9 +369,12 @@ class QemuVMProvider(ResourceProvider):
             key: olds[key] for key in ("ssh_port", "docker_port", "mac", "backing_chain") if key in olds
         }
         outs = {**news, **keep, **settled(news)}
-        relaunch = any(olds.get(k) != outs.get(k) for k in ("memory", "cpus", "accel", "firmware"))
+        grow = int(news["disk_size"]) != int(olds["disk_size"])
+        relaunch = grow or any(olds.get(k) != outs.get(k) for k in ("memory", "cpus", "accel", "firmware"))
         if news.get("state") == "stopped" or relaunch:
             stop(machine_dir, graceful=not news.get("force_stop"))
+        if grow:
+            grow_disk(machine_dir, int(olds["disk_size"]), int(news["disk_size"]))
         if news.get("state", "running") == "running":
             outs = start(outs)
         return UpdateResult(outs={**outs, "vm_state": vm_state(machine_dir)})
