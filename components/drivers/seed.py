@@ -29,6 +29,8 @@ class SeedConfig:
     nat_mac: str  # the NAT NIC (DHCP): "08:00:27:.." on VirtualBox, "52:54:00:.." on QEMU
     hostonly_mac: Optional[str] = None  # VirtualBox's host-only NIC, with
     hostonly_address: Optional[str] = None  # "192.168.56.100/24": static, on the host-only network
+    # Shared folders: cloud-init ``mounts`` entries (fstab fields), written at the first boot, mounted at every boot.
+    mounts: tuple[tuple[str, ...], ...] = ()
 
 
 def documents(config: SeedConfig) -> dict[str, str]:
@@ -49,6 +51,8 @@ def documents(config: SeedConfig) -> dict[str, str]:
         "ssh_pwauth": False,
         **grow_root_config(),
     }
+    if config.mounts:
+        user_data["mounts"] = [list(entry) for entry in config.mounts]
     meta_data = {"instance-id": config.instance_id, "local-hostname": config.hostname}
     ethernets: dict = {"nat": {"match": {"macaddress": config.nat_mac}, "dhcp4": True}}
     if config.hostonly_mac:

@@ -3,7 +3,7 @@ Pulumi side: driver.py; the provider's state contract: provider.py)."""
 
 from __future__ import annotations
 
-from ..info import GENERATED_KEY_FILE, POWER_STATE, DriverInfo, PreCreateCheckError, StoredFields
+from ..info import GENERATED_KEY_FILE, GROW, POWER_STATE, RESTART, DriverInfo, PreCreateCheckError, StoredFields
 from .flags import FLAGS
 
 TYPE_CHECKING = False  # typing stays unimported at run time (start-up time)
@@ -33,7 +33,28 @@ def check(options: dict[str, Any]) -> dict[str, Any]:
         settled["firmware"] = options.get("firmware") or find_firmware(arch)
         if not settled["firmware"]:
             raise PreCreateCheckError(FIRMWARE_HINT)
-    return settled
+    return {**settled, **settled_shares(options)}
+
+
+def settled_shares(options: dict[str, Any]) -> dict[str, Any]:
+    """The folders to share, each one a folder here; the home folder written out when none is named (the machine
+    keeps sharing it under another HOME), none when there is no home folder (as docker-machine's VirtualBox)."""
+    from pathlib import Path
+
+    from .shares import ShareError, missing, resolve
+
+    if options.get("no_share"):
+        return {}
+    if not options.get("shares") and not Path.home().is_dir():
+        return {"shares": []}
+    shares = options.get("shares") or [str(Path.home())]
+    try:
+        problem = missing(resolve(shares, False, options.get("ssh_user")))
+    except ShareError as err:
+        problem = str(err)
+    if problem:
+        raise PreCreateCheckError(problem)
+    return {"shares": shares}
 
 
 INFO = DriverInfo(
@@ -53,4 +74,6 @@ INFO = DriverInfo(
     key_file=GENERATED_KEY_FILE,
     per_node=(),
     stored=StoredFields(),  # not one of docker-machine 0.16's drivers: its machines are all ours
+    # set: a running VM stops, changes and starts (provider.py's update); the overlay only grows
+    changes={"cpu_count": RESTART, "memory": RESTART, "disk_size": GROW},
 )

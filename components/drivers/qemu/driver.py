@@ -12,6 +12,8 @@ from pulumi.dynamic import Resource
 from ...names import default_store_root
 from ..base import Driver, DriverArgumentError, MachineHost
 from .provider import QemuVMProvider, validate
+from .shares import ShareError
+from .shares import resolve as resolve_shares
 
 # Ubuntu 24.04 LTS's cloud image (qcow2) for the guest's architecture, as the VirtualBox driver's default;
 # SHA256SUMS beside it.
@@ -53,6 +55,8 @@ class QemuDriver(Driver):
     state: str = "running"
     storage_path: Optional[str] = None  # the machine store; default MACHINE_STORAGE_PATH or ~/.docker/machine
     boot_timeout: int = 900  # seconds until SSH answers (TCG boots slowly)
+    shares: Optional[list[str]] = None  # "HOST[:GUEST][:ro]" each; None: the user's home folder (shares.py)
+    no_share: bool = False
 
     def props(self, machine_name: str, engine_port: int = 2376) -> dict:
         from .launch import default_arch
@@ -79,10 +83,15 @@ class QemuDriver(Driver):
             "state": self.state,
             "boot_timeout": self.boot_timeout,
             "engine_port": engine_port,
+            "shares": resolve_shares(self.shares, self.no_share, self.ssh_user),
         }
 
     def validate(self, machine_name: str) -> None:
-        problems = validate(self.props(machine_name), require_key=False)
+        try:
+            props = self.props(machine_name)
+        except ShareError as err:
+            raise DriverArgumentError(f"qemu {err}") from None
+        problems = validate(props, require_key=False)
         if problems:
             raise DriverArgumentError(f"qemu {problems[0][1]}")
 

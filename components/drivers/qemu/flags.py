@@ -1,7 +1,7 @@
 """docker-machine's qemu driver flags, as rows (components/drivers/info.py): data only, so ``create --help``
 imports no Pulumi (the VM provider)."""
 
-from ..info import INT, STR
+from ..info import BOOL, INT, MULTI, STR
 
 FLAGS = (
     ("--qemu-memory", "memory", INT, 2048, "QEMU_MEMORY_SIZE", "Size of memory for host in MB"),
@@ -45,5 +45,15 @@ FLAGS = (
         "UEFI firmware for aarch64 (default: the distribution's, e.g. /usr/share/AAVMF/AAVMF_CODE.fd)",
     ),
     ("--qemu-ssh-user", "ssh_user", STR, "docker", "QEMU_SSH_USER", "SSH user cloud-init creates"),
+    (
+        "--qemu-share",
+        "shares",
+        MULTI,
+        "your home folder",
+        "",
+        "Share a folder of this computer with the VM, at the same path or GUEST: HOST[:GUEST][:ro] (repeatable; "
+        "virtio-9p, mounted at every boot)",
+    ),
+    ("--qemu-no-share", "no_share", BOOL, False, "QEMU_NO_SHARE", "Share no folder (not even your home folder)"),
     ("--qemu-boot-timeout", "boot_timeout", INT, 900, "QEMU_BOOT_TIMEOUT", "Seconds to wait for SSH after boot"),
 )

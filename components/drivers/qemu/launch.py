@@ -147,8 +147,10 @@ def command_line(props: dict[str, Any]) -> list[str]:
     explicitly (backing.py); every path inside an option string has its commas doubled (a store path may
     hold commas). x86_64: the q35 machine, SeaBIOS, the seed on its IDE CD drive. aarch64: the virt machine
     (no IDE, no VGA), UEFI firmware (``firmware``: flash-sized code read-only plus the machine's own
-    variable store, or a smaller image with -bios), the seed on a virtio-scsi CD drive as Lima attaches it."""
+    variable store, or a smaller image with -bios), the seed on a virtio-scsi CD drive as Lima attaches it.
+    Shared folders: one ``-virtfs`` each (shares.py)."""
     from .backing import blockdev
+    from .shares import virtfs_args
 
     folder = Path(props["machine_dir"])
     arch = props.get("arch") or "x86_64"
@@ -218,6 +220,7 @@ def command_line(props: dict[str, Any]) -> list[str]:
         "rng-random,filename=/dev/urandom,id=rng0",
         "-device",
         "virtio-rng-pci,rng=rng0",
+        *virtfs_args(props.get("shares") or []),
     ]
     if accel in ("kvm", "hvf"):
         args += ["-cpu", "host"]
