@@ -25,6 +25,7 @@ COMMANDS = {
     "restart": ("restart", "Restart a machine"),
     "rm": ("rm", "Remove a machine"),
     "scp": ("scp", "Copy files between machines"),
+    "set": ("set", "Change a machine's CPUs, memory or disk in place"),
     "ssh": ("ssh", "Log into or run a command on a machine with SSH."),
     "stack": ("stack", "Deploy or remove a Compose stack on a swarm"),
     "start": ("start", "Start a machine"),

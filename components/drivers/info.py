@@ -37,6 +37,12 @@ PAST = {"start": "started", "stop": "stopped", "kill": "killed", "restart": "res
 
 GENERATED_KEY_FILE = "id_ed25519"  # the machine's own SSH key in its store folder
 
+# How ``docker-machine set`` changes a driver option (DriverInfo.changes): each kind keeps the machine's disk.
+RESTART = "restart"  # a running local VM is stopped, changed and started again (certificates, disk kept)
+GROW = "grow"  # as RESTART, and only to a larger value (a disk); a smaller one is refused
+IN_PLACE = "in place"  # the cloud changes the VM in place (it may stop and start it)
+REPLACE = "replace"  # only by a new VM (a new disk: data lost): done with --replace only
+
 
 class DriverArgumentError(ValueError):
     """A driver argument that can't work; the message names it and the fix."""
@@ -97,6 +103,7 @@ class DriverInfo:
         "key_file",
         "per_node",
         "stored",
+        "changes",
     )
 
     def __init__(
@@ -113,6 +120,7 @@ class DriverInfo:
         key_file: str,
         per_node: tuple[str, ...],
         stored: StoredFields,
+        changes: Optional[Mapping[str, str | Callable[[Any, Any], str]]] = None,
     ) -> None:
         self.name = name
         # "module:Class" inside the folder: the Driver dataclass (Pulumi, the cloud SDK), imported on use.
@@ -138,6 +146,9 @@ class DriverInfo:
         # Options a swarm takes once per node (the generic driver's address of each host).
         self.per_node = per_node
         self.stored = stored
+        # What ``docker-machine set`` may change: option -> a kind above, or a function of (old, new) value giving
+        # one. Options left out are not changed by set; none (generic, none): set refuses.
+        self.changes = dict(changes or {})
 
     def refusal(self, verb: str) -> str:
         return self.power_refusal.format(verb=verb, done=PAST.get(verb, verb))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets as random
-from typing import Optional
+from typing import Optional, Sequence
 
 from pulumi_docker_machine.components.drivers import DriverArgumentError, DriverInfo, describe
 from pulumi_docker_machine.components.drivers.info import POWER_STATE, SSH_REBOOT, PreCreateCheckError
@@ -25,7 +25,7 @@ from .adoption import kept_config
 from .certs import ensure_shared_certs, signed_by_another_ca
 from .errors import MachineError, PreCreateCheckFailed, declared_elsewhere, in_swarm, not_ours
 from .runner import MACHINES, Say, destroy_stack, locked, quiet, up_stack, workspace_for
-from .settings import NAMESPACE, MachineSpec, machine_args, to_config
+from .settings import NAMESPACE, MachineSpec, machine_args, secret_option_names, to_config
 from .storesync import mark_error, write_machine
 from .workspace import MachineWorkspace
 
@@ -46,6 +46,18 @@ def check_configuration(name: str, spec: MachineSpec) -> None:
         validate(name, machine_args(spec))
     except (ValueError, TypeError) as err:
         raise MachineError(f"Error setting machine configuration from flags provided: {err}") from None
+
+
+# The credentials a later update does not know (its stack keeps them): stand-ins, for the driver's checks only.
+KEPT_SECRET = "kept-in-the-stack"
+
+
+def check_settings(name: str, spec: MachineSpec) -> None:
+    """create's checks, with create's messages, of an existing machine's changed spec (set, provision's engine
+    flags); its credentials, kept in its stack, stood in for."""
+    secret = secret_option_names(spec.driver) or frozenset()
+    stand_ins = {key: KEPT_SECRET for key in secret if spec.driver_options.get(key) is None}
+    check_configuration(name, dataclasses.replace(spec, driver_options={**spec.driver_options, **stand_ins}))
 
 
 def pre_create_checks(spec: MachineSpec) -> MachineSpec:
@@ -296,15 +308,22 @@ def provision_machine(
     name: str,
     *,
     reinstall: bool = False,
+    engine_env: Sequence[str] = (),
+    engine_opts: Sequence[str] = (),
     store: Optional[Store] = None,
     workspace: Optional[MachineWorkspace] = None,
     say: Say = quiet,
 ) -> HostConfig:
-    """Re-run provisioning (``reinstall``: upgrade the engine with its installer first)."""
+    """Re-run provisioning (``reinstall``: upgrade the engine with its installer first). ``engine_env`` and
+    ``engine_opts``, when given, replace the engine's environment and options (a proxy changed in place)."""
     workspace = _workspace(workspace, store, say)
     spec = dataclasses.replace(
         spec_of(workspace.store.load(name)), provision_nonce=random.token_hex(8), reinstall_engine=reinstall
     )
+    if engine_env or engine_opts:
+        engine = {**spec.engine, **({"env": list(engine_env)} if engine_env else {})}
+        spec = dataclasses.replace(spec, engine={**engine, **({"opts": list(engine_opts)} if engine_opts else {})})
+        check_settings(name, spec)
     host = _run_update(workspace, name, spec, say, "provisioning machine")
     if reinstall:  # the next update must not reinstall again
         from pulumi.automation import ConfigValue

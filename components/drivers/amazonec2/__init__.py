@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ..info import GENERATED_KEY_FILE, POWER_STATE, AskedForAddress, DriverInfo, text
+from ..info import GENERATED_KEY_FILE, IN_PLACE, POWER_STATE, REPLACE, AskedForAddress, DriverInfo, text
 from .flags import FLAGS
 
 TYPE_CHECKING = False  # typing stays unimported at run time (start-up time)
@@ -19,6 +19,14 @@ class AmazonEC2Fields(AskedForAddress):
         if driver.get("UsePrivateIP") or driver.get("PrivateIPOnly"):
             return text(driver, "PrivateIPAddress") or text(driver, "IPAddress")
         return super().address(driver)
+
+
+def instance_type_change(old: str, new: str) -> str:
+    """EC2 stops the instance, modifies its type and starts it; a type of the other architecture (Graviton or not)
+    needs the other Ubuntu AMI, so a new instance."""
+    from .driver import is_arm_instance_type
+
+    return REPLACE if is_arm_instance_type(str(old)) != is_arm_instance_type(str(new)) else IN_PLACE
 
 
 INFO = DriverInfo(
@@ -42,4 +50,5 @@ INFO = DriverInfo(
     key_file=GENERATED_KEY_FILE,
     per_node=(),
     stored=AmazonEC2Fields(),
+    changes={"instance_type": instance_type_change},  # set
 )

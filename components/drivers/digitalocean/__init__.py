@@ -1,7 +1,7 @@
 """The DigitalOcean driver: an SSH key, a Droplet, a Cloud Firewall and the droplet's power state (its Pulumi side:
 driver.py; the power provider's state contract: provider.py)."""
 
-from ..info import GENERATED_KEY_FILE, POWER_STATE, DriverInfo, StoredFields
+from ..info import GENERATED_KEY_FILE, IN_PLACE, POWER_STATE, DriverInfo, StoredFields
 from .flags import FLAGS
 
 WAITING = "Waiting for machine to be running, this may take a few minutes..."
@@ -24,4 +24,7 @@ INFO = DriverInfo(
     key_file=GENERATED_KEY_FILE,
     per_node=(),
     stored=StoredFields(),
+    # set: a new size is a resize of the droplet (powered off and on again by the provider; its disk grows
+    # with a larger size and then can't shrink back)
+    changes={"size": IN_PLACE},
 )
