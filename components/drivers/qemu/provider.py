@@ -30,6 +30,9 @@ from ..imagecache import fetch_image, images_in_use, sha256_of
 from ..imageuse import qcow2_backing
 from ..localvm import free_local_port, local_port_free, wait_for_ssh_banner
 from .backing import checked_chain, valid_chain
+from .hostagent import LOG as AGENT_LOG
+from .hostagent import agent_pid, start_agent, stop_agent
+from .hostagent.portsync import parse_forward
 from .launch import (
     ACCELS,
     ARCHS,
@@ -52,6 +55,8 @@ from .launch import (
     serial_tail,
 )
 from .qmp import QMPError, qmp
+from .shares import checked_inputs, missing, mount_entries
+from .shares import problems as share_problems
 
 REPLACE_ON = (
     "name",
@@ -102,6 +107,8 @@ def validate(props: dict[str, Any], require_key: bool = True) -> list[tuple[str,
         problems.append(("firmware", f"firmware {props['firmware']} cannot be read: give the path of a UEFI image"))
     if require_key and not props.get("public_key"):
         problems.append(("public_key", "the machine's SSH public key is missing"))
+    if "shares" in props:
+        problems += [("shares", problem) for problem in share_problems(props["shares"], props.get("ssh_user"))]
     for key in ("kernel", "initrd"):
         if props.get(key) and not os.access(props[key], os.R_OK):
             problems.append((key, f"{key} {props[key]} cannot be read: give the path of a file"))
@@ -206,6 +213,8 @@ def launch(outs: dict[str, Any]) -> dict[str, Any]:
     """Run QEMU for the machine; returns ``outs`` with the ports it forwards: a recorded port something else
     listens on now is replaced by a free one (and one taken between the check and QEMU's bind, too)."""
     machine_dir = Path(outs["machine_dir"])
+    if missing(outs.get("shares") or []):
+        raise QemuError(f"machine {outs.get('name')}: {missing(outs['shares'])}")
     outs = {**outs, "backing_chain": disk_chain(outs)}
     if outs.get("arch") == "aarch64":
         if not outs.get("firmware") or not os.access(outs["firmware"], os.R_OK):
@@ -227,18 +236,34 @@ def launch(outs: dict[str, Any]) -> dict[str, Any]:
 
 
 def start(outs: dict[str, Any]) -> dict[str, Any]:
-    """Boot the machine (nothing when it runs already) and wait for SSH; returns ``outs`` with the forwarded
-    ports it now uses."""
+    """Boot the machine (nothing when it runs already) with its host agent and wait for SSH; returns ``outs``
+    with the forwarded ports it now uses. An agent that is gone while the VM runs is started again."""
     machine_dir = Path(outs["machine_dir"])
     if _pid(machine_dir) is not None:
+        ensure_agent(outs)
         return outs
     outs = launch(outs)
+    ensure_agent(outs)  # now: it waits for the engine and the client certificate by itself
     wait_for_ssh(int(outs["ssh_port"]), float(outs["boot_timeout"]), machine_dir)
     return outs
 
 
+def ensure_agent(outs: dict[str, Any]) -> None:
+    """The host agent (hostagent/) for the running VM: its ports from ``outs`` (state: checked again here)."""
+    machine_dir = Path(outs["machine_dir"])
+    if agent_pid(machine_dir) is not None:
+        return
+    try:
+        forwards = [parse_forward(value) for value in outs.get("forwards") or []]
+        start_agent(machine_dir, int(outs["docker_port"]), [int(outs["docker_port"]), int(outs["ssh_port"])], forwards)
+    except (ValueError, TypeError) as err:  # the agent's command line takes checked ports only
+        raise QemuError(f"machine {outs.get('name')}: {err}") from None
+
+
 def stop(machine_dir: Path, graceful: bool = True) -> None:
-    """ACPI power-down through QMP and a bounded wait; ``quit`` when not graceful or when the wait runs out."""
+    """The host agent first; then ACPI power-down through QMP and a bounded wait; ``quit`` when not graceful or
+    when the wait runs out."""
+    stop_agent(machine_dir)
     pid = _pid(machine_dir)
     if pid is None:
         return
@@ -291,7 +316,8 @@ def grow_disk(machine_dir: Path, old_mib: int, new_mib: int) -> None:
 
 class QemuVMProvider(ResourceProvider):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        problems = validate(news)
+        news, share_change = checked_inputs(olds, news)
+        problems = validate(news) + ([("shares", share_change)] if share_change else [])
         shrink = shrink_problem(olds, news)
         if shrink:
             problems.append(("disk_size", shrink))
@@ -338,6 +364,7 @@ class QemuVMProvider(ResourceProvider):
                     public_key=props["public_key"],
                     instance_id=str(uuid.uuid4()),
                     nat_mac=outs["mac"],
+                    mounts=tuple(tuple(entry) for entry in mount_entries(props.get("shares") or [])),
                 ),
             )
             if props.get("state", "running") == "running":
@@ -384,7 +411,7 @@ class QemuVMProvider(ResourceProvider):
 
     @staticmethod
     def _remove(machine_dir: Path) -> None:
-        """Stop QEMU, remove the overlay and the seed; the cached base image stays."""
+        """Stop QEMU and the host agent, remove the overlay and the seed; the cached base image stays."""
         stop(machine_dir, graceful=False)
-        for name in (DISK, SEED_ISO, QMP_SOCKET, PIDFILE, SERIAL_LOG, EFI_VARS):
+        for name in (DISK, SEED_ISO, QMP_SOCKET, PIDFILE, SERIAL_LOG, EFI_VARS, AGENT_LOG):
             (machine_dir / name).unlink(missing_ok=True)
