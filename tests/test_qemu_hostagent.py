@@ -30,6 +30,8 @@ from pulumi_docker_machine.components.drivers.qemu.qmp import qmp
 from tests.conftest import require
 from tests.fakes.qmp_hostfwd import FakeQMP, forwards
 
+SCRIPT = str(Path(sys.executable).parent / "docker-machine")
+
 
 @pytest.fixture
 def fake(tmp_path):
@@ -303,3 +305,21 @@ def test_the_agent_imports_neither_pulumi_nor_the_cli():
     assert "pulumi_docker_machine.components.drivers.qemu.hostagent.portsync" in loaded
     heavy = [m for m in loaded if m.split(".")[0] in ("pulumi", "click", "cryptography", "rich", "dill", "grpc")]
     assert heavy == [] and not [m for m in loaded if m.startswith("pulumi_docker_machine.cli")], heavy
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--qemu-forward", "8080"], "qemu --qemu-forward '8080' must be HOST:GUEST, two ports from 1 to 65535"),
+        (["--qemu-forward", "8080:80", "--qemu-forward", "8080:81"], "qemu --qemu-forward gives host port 8080 twice"),
+    ],
+)
+def test_the_installed_command_refuses_a_bad_forward_in_one_line_and_makes_nothing(tmp_path, flags, message):
+    store = tmp_path / "store"
+    (tmp_path / "x.qcow2").write_bytes(b"")
+    args = [SCRIPT, "create", "-d", "qemu", "--qemu-accel", "tcg", "--qemu-image", str(tmp_path / "x.qcow2")]
+    env = {**os.environ, "MACHINE_STORAGE_PATH": str(store)}
+    done = subprocess.run([*args, "--qemu-no-share", *flags, "dev"], capture_output=True, text=True, env=env)
+    assert done.returncode == 1 and message in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) <= 2, done.stderr
+    assert not (store / "machines" / "dev").exists()

@@ -12,6 +12,7 @@ from pulumi.dynamic import Resource
 from ...names import default_store_root
 from ..base import Driver, DriverArgumentError, MachineHost
 from .provider import QemuVMProvider, validate
+from .hostagent.portsync import forward_problem
 from .shares import ShareError
 from .shares import resolve as resolve_shares
 
@@ -57,6 +58,7 @@ class QemuDriver(Driver):
     boot_timeout: int = 900  # seconds until SSH answers (TCG boots slowly)
     shares: Optional[list[str]] = None  # "HOST[:GUEST][:ro]" each; None: the user's home folder (shares.py)
     no_share: bool = False
+    forwards: Optional[list[str]] = None  # "HOST:GUEST" each: static forwards the host agent adds (hostagent/)
 
     def props(self, machine_name: str, engine_port: int = 2376) -> dict:
         from .launch import default_arch
@@ -84,6 +86,7 @@ class QemuDriver(Driver):
             "boot_timeout": self.boot_timeout,
             "engine_port": engine_port,
             "shares": resolve_shares(self.shares, self.no_share, self.ssh_user),
+            "forwards": list(self.forwards or []),
         }
 
     def validate(self, machine_name: str) -> None:
@@ -92,6 +95,9 @@ class QemuDriver(Driver):
         except ShareError as err:
             raise DriverArgumentError(f"qemu {err}") from None
         problems = validate(props, require_key=False)
+        forward = forward_problem(props["forwards"])
+        if forward:
+            raise DriverArgumentError(f"qemu {forward}")
         if problems:
             raise DriverArgumentError(f"qemu {problems[0][1]}")
 

@@ -55,5 +55,14 @@ FLAGS = (
         "virtio-9p, mounted at every boot)",
     ),
     ("--qemu-no-share", "no_share", BOOL, False, "QEMU_NO_SHARE", "Share no folder (not even your home folder)"),
+    (
+        "--qemu-forward",
+        "forwards",
+        MULTI,
+        "",
+        "",
+        "Forward 127.0.0.1:HOST of this computer to the VM's port GUEST: HOST:GUEST (repeatable; the TCP ports "
+        "containers publish are forwarded by themselves)",
+    ),
     ("--qemu-boot-timeout", "boot_timeout", INT, 900, "QEMU_BOOT_TIMEOUT", "Seconds to wait for SSH after boot"),
 )
