@@ -323,3 +323,63 @@ def test_the_installed_command_refuses_a_bad_forward_in_one_line_and_makes_nothi
     assert done.returncode == 1 and message in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert len(done.stderr.strip().splitlines()) <= 2, done.stderr
     assert not (store / "machines" / "dev").exists()
+
+
+def test_the_agent_follows_the_engines_events_reports_taken_ports_and_reconnects_after_a_restart(tmp_path):
+    from tests.conftest import add_machine
+    from tests.fakes.docker_events import FakeDocker
+
+    store = tmp_path / "store"
+    folder = add_machine(store, "dev", ip="127.0.0.1", engine_port=0)
+    web, later, busy, static = (free_local_port() for _ in range(4))
+    server = FakeQMP(folder / "qmp.sock")
+    vm = fake_vm(folder)
+    engine = FakeDocker(folder, [container("web", tcp(web))])
+    squatter = hold(busy)
+    try:
+        started = time.monotonic()
+        hostagent.start_agent(folder, engine.port, [engine.port], [(static, 80)])
+        assert wait_for(lambda: forwards(server) == {web: web, static: 80}, 5), forwards(server)
+        assert wait_for(lambda: engine.streams, 5) and time.monotonic() - started < 5
+
+        # A container starts: forwarded at its event, well before the agent's periodic sync.
+        engine.containers = [container("web", tcp(web)), container("later", tcp(later)), container("busy", tcp(busy))]
+        engine.event("start")
+        assert wait_for(lambda: forwards(server) == {web: web, static: 80, later: later}, 3), forwards(server)
+        assert not refused(later)
+        assert wait_for(lambda: "Skipped" in (folder / hostagent.STATUS).read_text(), 3)
+        env = {**os.environ, "MACHINE_STORAGE_PATH": str(store)}
+        shown = subprocess.run(
+            [SCRIPT, "inspect", "--format", "{{json .HostAgent}}", "dev"], capture_output=True, text=True, env=env
+        )
+        status = json.loads(shown.stdout)
+        assert status["Engine"] == "connected" and status["Skipped"] == [
+            {
+                "HostIP": "127.0.0.1",
+                "HostPort": busy,
+                "GuestPort": busy,
+                "For": "container busy",
+                "Reason": f"127.0.0.1:{busy} is already in use on this computer",
+            }
+        ]
+        assert {(f["HostPort"], f["GuestPort"], f["For"]) for f in status["Forwarded"]} == {
+            (web, web, "container web"),
+            (later, later, "container later"),
+            (static, 80, f"--qemu-forward {static}:80"),
+        }
+
+        # dockerd restarts: its containers died, one comes back; the agent reconnects and syncs.
+        engine.close()
+        time.sleep(0.5)
+        engine = FakeDocker(folder, [container("later", tcp(later))], port=engine.port)
+        assert wait_for(lambda: forwards(server) == {static: 80, later: later}, 5), forwards(server)
+        assert refused(web)
+        log = (folder / hostagent.LOG).read_text()
+        assert f"not forwarding 127.0.0.1:{busy} to the VM's port {busy} (container busy): " in log, log
+        assert "engine: the event stream ended" in log and log.count("engine: connected") == 2, log
+    finally:
+        hostagent.stop_agent(folder)
+        squatter.close()
+        engine.close()
+        vm.kill()
+        server.close()
