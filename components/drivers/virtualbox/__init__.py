@@ -20,7 +20,20 @@ def check(options: dict[str, Any]) -> dict[str, Any]:
         check_hostonly_range(options.get("hostonly_cidr") or DEFAULT_HOSTONLY_CIDR, VBoxManage().version())
     except VBoxManageError as err:
         raise PreCreateCheckError(str(err)) from None
-    return options
+    return {**options, **default_share(options)}
+
+
+def default_share(options: dict[str, Any]) -> dict[str, Any]:
+    """docker-machine 0.16.2's share when neither --virtualbox-share-folder nor --virtualbox-no-share is given
+    (getShareDriveAndName: /home as hosthome, /Users as Users on macOS), written out so the machine keeps it; none
+    when the folder is not here (as docker-machine) or on Windows (its C:\\Users is not a path the guest takes)."""
+    import os
+    import sys
+
+    if options.get("no_share") or options.get("share_folder") or sys.platform == "win32":
+        return {}
+    folder, name = ("/Users", "Users") if sys.platform == "darwin" else ("/home", "hosthome")
+    return {"share_folder": f"{folder}:{name}"} if os.path.isdir(folder) else {}
 
 
 class VirtualBoxFields(AskedForAddress):

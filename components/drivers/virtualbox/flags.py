@@ -54,7 +54,8 @@ FLAGS = (
         "",
         "VIRTUALBOX_SHARE_FOLDER",
         "Mount the specified directory instead of the default home location. Format: dir:name (a VirtualBox "
-        "shared folder, automounted by a guest with Guest Additions: boot2docker's ISO, not the Ubuntu image)",
+        "shared folder; the guest mounts it at dir, or /name where dir would hide its own files, with vboxsf: Guest "
+        "Additions or the kernel's module)",
     ),
     (
         "--virtualbox-no-share",
@@ -62,8 +63,8 @@ FLAGS = (
         BOOL,
         False,
         "VIRTUALBOX_NO_SHARE",
-        "Disable the mount of your home directory (here no folder is shared unless --virtualbox-share-folder "
-        "names one)",
+        "Disable the mount of your home directory (by default /home as hosthome, /Users as Users on macOS, "
+        "as docker-machine)",
     ),
     (
         "--virtualbox-host-dns-resolver",

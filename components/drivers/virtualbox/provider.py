@@ -224,6 +224,28 @@ def share_commands(vm_uuid: str, props: dict[str, Any]) -> list[list[str]]:
     ]
 
 
+def share_mounts(props: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
+    """The seed's fstab line for the shared folder (cloud-init ``mounts``; vboxsf needs the guest's Guest Additions
+    or the kernel's vboxsf module, which Ubuntu's cloud image may lack: nofail, unverified without VirtualBox). At
+    the host's path, so ``docker run -v "$PWD":...`` finds it; at /NAME (where VBoxService's automount puts it with
+    docker-machine's MountDir) when that path would hide the VM's own files or the SSH user's home (/home, the
+    default on Linux); none for a name cloud-init takes for a device (sda, swap, ephemeral0...)."""
+    from ..qemu.shares import guest_problem
+
+    folder, name = props.get("share_dir"), props.get("share_name")
+    if (
+        not folder
+        or not name
+        or not Path(folder).exists()
+        or re.fullmatch(r"(x?[shv]d[a-z][0-9]*|sr[0-9]+|ami|root|swap|ephemeral.*|ebs.*)", name)
+    ):
+        return ()
+    guest = folder if guest_problem(folder, props.get("ssh_user")) is None else f"/{name}"
+    if guest_problem(guest, props.get("ssh_user")):
+        return ()
+    return ((name, guest, "vboxsf", "defaults,nofail,x-systemd.before=docker.service", "0", "0"),)
+
+
 def random_mac() -> str:
     """A VirtualBox MAC (OUI 08:00:27) with random low bytes."""
     return "08:00:27:" + ":".join(f"{b:02x}" for b in secrets.token_bytes(3))
@@ -323,6 +345,7 @@ class VirtualBoxVMProvider(ResourceProvider):
                         nat_mac=nat_mac,
                         hostonly_mac=hostonly_mac,
                         hostonly_address=f"{address}/{prefix}",
+                        mounts=share_mounts(props),
                     ),
                 )
             vbox.run("modifymedium", "disk", str(disk), "--resize", str(props["disk_size"]), timeout=600)
