@@ -19,6 +19,8 @@ import pytest
 from pulumi_docker_machine.cli.commands import COMMANDS
 from pulumi_docker_machine.components.drivers import REGISTRY, describe, driver_class
 from pulumi_docker_machine.automation.resize import KINDS
+from pulumi_docker_machine.components.ssh import generate_ssh_key
+from pulumi_docker_machine.knownhosts import HostKeyPin
 from tests.conftest import add_machine
 from tests.test_cli_write import TOKEN, create_do, fake, run  # noqa: F401 - fake: the fixture
 from tests.test_mistakes import listing
@@ -147,3 +149,29 @@ def test_provision_takes_new_engine_env_as_a_secret_and_new_opts(world, fake):  
     assert not any("secret@proxy" in word for command in fake.commands() for word in command)
     engine = world.store().load("dev").pulumi["Spec"]["engine"]
     assert engine["env"] == [proxy] and engine["opts"] == ["log-level=debug"] and engine["labels"] == ["role=web"]
+
+
+EC2 = ("-d", "amazonec2", "--amazonec2-access-key", "AKIAEXAMPLE", "--amazonec2-secret-key", "sekrit")
+
+
+def test_an_ec2_instance_type_changes_in_place_and_another_arch_only_with_replace(world, fake):  # noqa: F811
+    created = run("create", *EC2, "--amazonec2-region", "eu-west-1", "dev")
+    assert created.exit_code == 0, created.output
+    instance = ("aws:ec2/instance:Instance", "dev")
+    fake.steps.clear()
+    done = run("set", "dev", "--amazonec2-instance-type", "t3.small")
+    assert done.exit_code == 0, done.output
+    assert ("update", *instance) in fake.steps
+    [state] = [r for r in fake.stacks["dev"].resources if (r["type"], r["name"]) == instance]
+    assert state["inputs"]["instanceType"] == "t3.small"
+    refused = run("set", "dev", "--amazonec2-instance-type", "t4g.small")
+    assert refused.exit_code == 1 and "give --replace" in refused.output
+    pin = HostKeyPin.of(world.store(), "dev")  # the old instance's host key, pinned
+    assert pin.pin([" ".join(generate_ssh_key().public_key.split()[:2])]) and pin.preferred_key()
+    replaced = run("set", "dev", "--amazonec2-instance-type", "t4g.small", "--replace")
+    assert replaced.exit_code == 0, replaced.output
+    assert "Replacing the VM" in replaced.output
+    assert not pin.preferred_key(), "the new instance's key is not refused by the old one's pin"
+    [state] = [r for r in fake.stacks["dev"].resources if (r["type"], r["name"]) == instance]
+    assert state["inputs"]["instanceType"] == "t4g.small"
+    assert fake.stacks["dev"].config["docker-machine:driverSecret.secret_key"]["value"] == "sekrit"

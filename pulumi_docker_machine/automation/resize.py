@@ -43,9 +43,7 @@ def planned(
     """The options that change -> how; a change the driver does not make, a shrink, or a new VM without
     ``replace``: one line, nothing done. ``flags``: the flag each option was given as, for the messages."""
     if not info.changes:
-        raise MachineError(
-            f"Error: {info.name} machines have nothing set can change (their host is not made by this driver)"
-        )
+        raise MachineError(f"Error: set changes nothing of a {info.name} machine: its driver changes nothing in place")
     kinds = {}
     current = driver_of(spec) if options else None  # the machine's options, defaults included
     for option, value in options.items():
