@@ -85,13 +85,18 @@ def test_guest_paths_beside_the_system_are_accepted(guest):
 
 
 def test_the_home_folder_is_shared_by_default_and_no_share_shares_nothing(tmp_path, monkeypatch):
-    monkeypatch.setenv("HOME", "/home/someone")
+    home = tmp_path / "someone"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
     default = props(tmp_path)["shares"]
-    assert default == [{"host": "/home/someone", "guest": "/home/someone", "readonly": False, "tag": "dmshare0"}]
+    assert default == [{"host": str(home), "guest": str(home), "readonly": False, "tag": "dmshare0"}]
     assert props(tmp_path, no_share=True)["shares"] == []
     assert props(tmp_path, shares=[])["shares"] == []
     with pytest.raises(shares.ShareError, match="give --qemu-share or --qemu-no-share, not both"):
         props(tmp_path, shares=["/srv"], no_share=True)
+    monkeypatch.setenv("HOME", str(tmp_path / "gone"))
+    assert props(tmp_path)["shares"] == [], "no home folder, nothing shared (as the pre-create check)"
+    monkeypatch.setattr(shares.Path, "is_dir", lambda self: True)
     monkeypatch.setenv("HOME", "/home/docker")
     with pytest.raises(shares.ShareError, match=r"sharing your home folder: .*overlaps /home/docker.*--qemu-no-share"):
         props(tmp_path)

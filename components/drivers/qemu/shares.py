@@ -84,6 +84,8 @@ def resolve(specs: Optional[list[str]], no_share: bool, ssh_user: Optional[str])
         return []
     if specs is None:
         home = str(Path.home())
+        if not Path(home).is_dir():
+            return []  # as the pre-create check: no home folder, nothing shared
         problem = guest_problem(home, ssh_user)
         if problem:
             raise ShareError(f"sharing your home folder: {problem}, or --qemu-no-share")
