@@ -45,7 +45,11 @@ def monitor_of(path: Path):
 
 
 def container(name: str, *ports: dict) -> dict:
-    return {"Id": "0123456789abcdef" * 4, "Names": [f"/{name}"], "Ports": list(ports)}
+    return {"Id": ident(name), "Names": [f"/{name}"], "Ports": list(ports)}
+
+
+def ident(name: str) -> str:
+    return name.encode().hex().ljust(64, "0")[:64]
 
 
 def tcp(public, private=80, ip="0.0.0.0", kind="tcp") -> dict:
@@ -192,6 +196,7 @@ def test_what_the_engine_sends_becomes_a_rule_only_as_checked_ports():
         {"Id": "f" * 64, "Ports": [tcp(8085)]},
     ]
     assert published(junk) == {8084: "container odd?[31mname", 8085: "container ffffffffffff"}
+    assert published(junk, gone={"f" * 64}) == {8084: "container odd?[31mname"}
     assert published({"Ports": []}) == {} and published(None) == {}
     assert wanted([container("a", tcp(8080))], [(8080, 80)]) == {8080: (80, "--qemu-forward 8080:80")}
     for bad in ("8080", True, 0, None):
@@ -368,7 +373,17 @@ def test_the_agent_follows_the_engines_events_reports_taken_ports_and_reconnects
             (static, 80, f"--qemu-forward {static}:80"),
         }
 
-        # dockerd restarts: its containers died, one comes back; the agent reconnects and syncs.
+        # A container dies: its port closes at the event, while the engine still lists it as running for a moment
+        # (as Docker 20.10 does at ``docker rm -f``, whose events are kill, die, destroy).
+        engine.event("die", ident("web"))
+        assert wait_for(lambda: web not in forwards(server), 3) and refused(web)
+        engine.event("start", ident("web"))  # started again (a restart policy): forwarded again
+        assert wait_for(lambda: web in forwards(server), 3)
+
+        # dockerd restarts: its containers die (events), one comes back under the same id while the agent is
+        # disconnected (no start event reaches it); the agent reconnects and syncs.
+        engine.event("die", ident("later"))
+        assert wait_for(lambda: later not in forwards(server), 3)
         engine.close()
         time.sleep(0.5)
         engine = FakeDocker(folder, [container("later", tcp(later))], port=engine.port)

@@ -64,9 +64,9 @@ class FakeDocker:
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
-    def event(self, action: str) -> None:
+    def event(self, action: str, container: str = "0" * 64) -> None:
         for stream in self.streams:
-            stream.put({"Type": "container", "Action": action, "Actor": {"ID": "0" * 64}})
+            stream.put({"Type": "container", "Action": action, "Actor": {"ID": container}})
 
     def close(self) -> None:
         """As dockerd stopping: every event stream ends, the port closes."""

@@ -22,6 +22,7 @@ from .engine import Engine, EngineUnreachable, tls_context
 from .portsync import LOOPBACK, Outcome, parse_forward, port, sync, wanted
 
 POLL = 10.0  # seconds without an event before a full sync anyway
+TIMEOUT = 5.0  # seconds for connecting to the engine and for each request
 RETRY = 1.0  # seconds between attempts to reach the engine
 
 
@@ -35,6 +36,7 @@ class Agent:
         self.pidfile, self.machine_dir = pidfile, pidfile.parent
         self.docker_port, self.keep, self.static = docker_port, keep, static
         self.engine_state = "starting"
+        self.gone: set[str] = set()  # containers whose die or stop came while the engine still lists them
         self.last: Outcome = Outcome()
 
     def monitor(self, line: str) -> str:
@@ -53,7 +55,10 @@ class Agent:
             self.write_status()
 
     def sync(self, engine: Engine) -> None:
-        outcome = sync(self.monitor, wanted(engine.containers(), self.static), self.keep)
+        containers = engine.containers()
+        outcome = sync(self.monitor, wanted(containers, self.static, self.gone), self.keep)
+        listed = {c.get("Id") for c in containers if isinstance(c, dict)} if isinstance(containers, list) else set()
+        self.gone &= listed  # once the engine no longer lists it, its die event has done its job
         for host in outcome.removed:
             log(f"stopped forwarding {LOOPBACK}:{host}")
         for host in outcome.added:
@@ -90,11 +95,16 @@ class Agent:
     def run(self) -> None:
         while self.vm_running():
             try:
-                engine = Engine(self.docker_port, tls_context(self.machine_dir), timeout=POLL)
+                engine = Engine(self.docker_port, tls_context(self.machine_dir), TIMEOUT, POLL)
                 events = engine.events()  # opened before the sync: nothing between the two is missed
+                self.gone.clear()  # a start while disconnected came with no event: the list says it now
                 self.sync(engine)
                 self.engine("connected")
-                for _ in events:
+                for action, container in events:
+                    if action == "start":
+                        self.gone.discard(container)
+                    else:
+                        self.gone.add(container)
                     self.sync(engine)
                 self.engine("the event stream ended (the engine restarts?)")
             except TimeoutError:

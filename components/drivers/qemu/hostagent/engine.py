@@ -38,8 +38,10 @@ def tls_context(machine_dir: Path) -> ssl.SSLContext:
 
 
 class Engine:
-    def __init__(self, port: int, context: ssl.SSLContext, timeout: float) -> None:
-        self.port, self.context, self.timeout = port, context, timeout
+    def __init__(self, port: int, context: ssl.SSLContext, timeout: float, stream_timeout: float) -> None:
+        """``timeout`` for connecting and each request (short: an engine that restarts is retried soon);
+        ``stream_timeout`` for the wait between two events."""
+        self.port, self.context, self.timeout, self.stream_timeout = port, context, timeout, stream_timeout
 
     def _open(self, path: str, query: dict[str, str] | None = None) -> tuple[http.client.HTTPSConnection, Any]:
         url = f"/{API_VERSION}{path}" + (f"?{urllib.parse.urlencode(query)}" if query else "")
@@ -65,17 +67,30 @@ class Engine:
         finally:
             connection.close()
 
-    def events(self) -> Iterator[None]:
-        """One item per container start, die or stop (what happened is not needed: every one leads to a full
-        sync); ends when the stream does. socket.timeout (an OSError) when nothing comes for ``timeout``."""
+    def events(self) -> Iterator[tuple[str, str]]:
+        """(action, container id) per container start, die or stop, from the stream opened now; ends when the
+        stream does. socket.timeout (an OSError) when nothing comes for ``timeout``."""
         connection, response = self._open("/events", {"filters": EVENT_FILTERS})
+        if connection.sock is not None:
+            connection.sock.settimeout(self.stream_timeout)
+        return self._lines(connection, response)
+
+    @staticmethod
+    def _lines(connection: http.client.HTTPSConnection, response: Any) -> Iterator[tuple[str, str]]:
         try:
             while True:
                 line = response.readline()
                 if not line:
                     return
-                if line.strip():
-                    yield None
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue
+                action = event.get("Action") if isinstance(event, dict) else None
+                actor = event.get("Actor") if isinstance(event, dict) else None
+                ident = actor.get("ID") if isinstance(actor, dict) else None
+                if isinstance(action, str) and isinstance(ident, str):
+                    yield action, ident
         except http.client.HTTPException as err:
             raise EngineUnreachable(f"the engine's event stream broke: {err}") from None
         finally:

@@ -10,7 +10,7 @@ errors: an empty answer is success, anything else is read here. Every rule strin
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,12 +61,15 @@ def label(container: Mapping[str, Any]) -> str:
     return "container " + "".join(c if c.isprintable() else "?" for c in text[:64])
 
 
-def published(containers: Any) -> dict[int, str]:
+def published(containers: Any, gone: Collection[str] = ()) -> dict[int, str]:
     """Host port -> label, for every TCP port the running ``containers`` (``GET /containers/json``) publish on a
-    guest address other than its loopback. Malformed entries are left out."""
+    guest address other than its loopback; not those of the ``gone`` ids (their die event came: the engine
+    lists a container as running for a moment after it). Malformed entries are left out."""
     found: dict[int, str] = {}
     for container in containers if isinstance(containers, list) else []:
         if not isinstance(container, dict) or not isinstance(container.get("Ports"), list):
+            continue
+        if container.get("Id") in gone:
             continue
         for entry in container["Ports"]:
             if not isinstance(entry, dict) or entry.get("Type") != "tcp" or entry.get("IP") in GUEST_LOOPBACKS:
@@ -77,10 +80,12 @@ def published(containers: Any) -> dict[int, str]:
     return found
 
 
-def wanted(containers: Any, static: Iterable[tuple[int, int]]) -> dict[int, tuple[int, str]]:
+def wanted(
+    containers: Any, static: Iterable[tuple[int, int]], gone: Collection[str] = ()
+) -> dict[int, tuple[int, str]]:
     """Host port -> (guest port, what wants it): the static forwards first, then the published ports."""
     want = {host: (guest, f"--qemu-forward {host}:{guest}") for host, guest in static}
-    for host, who in published(containers).items():
+    for host, who in published(containers, gone).items():
         want.setdefault(host, (host, who))
     return want
 
