@@ -16,7 +16,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -24,6 +23,8 @@ import pytest
 
 from tests.conftest import StoreWorld, require
 from tests.dockertools import busybox_image, static_busybox
+from tests.execwatch import ExecWatch
+from tests.execwatch import unavailable as execwatch_unavailable
 from tests.test_remote_provisioning import INSTALLER
 
 pytestmark = [pytest.mark.remote_host, pytest.mark.engine]
@@ -379,42 +380,12 @@ def test_provisioning_failure_names_the_step_and_the_daemons_error(world, host, 
     assert machine(world, "rm", "-y", "resumed").returncode == 0
 
 
-class ArgvSampler:
-    """Every process's command line, read from /proc every few milliseconds while it runs."""
-
-    def __init__(self) -> None:
-        self.seen: set[str] = set()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        raw: set[bytes] = set()
-        while not self._stop.is_set():
-            for entry in os.listdir("/proc"):  # plain listdir and open: half the CPU of Path.glob per sweep
-                if entry.isdigit():
-                    try:
-                        with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
-                            raw.add(cmdline.read())
-                    except OSError:
-                        pass
-            time.sleep(0.005)
-        self.seen = {line.replace(b"\0", b" ").decode(errors="replace") for line in raw}
-
-    def __enter__(self) -> "ArgvSampler":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
 def test_no_secret_in_any_process_arguments_and_debug_shows_the_commands_run(
     world, host, pulumi_engine, tmp_path, monkeypatch
 ):
     # Every pulumi invocation goes through a wrapper that records its arguments (none is missed);
-    # everything else (plugins, ssh) is sampled from /proc. The create runs with -D (the engine's log on
-    # stderr): what it shows must hold no secret either.
+    # everything else (plugins, ssh) is read at its exec (tests/execwatch.py). The create runs with -D
+    # (the engine's log on stderr): what it shows must hold no secret either.
     recorded = tmp_path / "pulumi-argv.log"
     wrappers = tmp_path / "argv-bin"
     wrappers.mkdir()
@@ -429,7 +400,8 @@ def test_no_secret_in_any_process_arguments_and_debug_shows_the_commands_run(
         bodies = ["".join(key.strip().splitlines()[1:-1])[:48] for key in keys]
         return bodies + [(world.root / "pulumi" / "passphrase").read_text().strip()]
 
-    with ArgvSampler() as sampler:
+    require(execwatch_unavailable(), "watching every process's command line")
+    with ExecWatch() as watch:
         created = machine(world, "-D", *generic_create_args(host, "quiet"))
         assert created.returncode == 0, created.stdout + created.stderr
         first = secrets()
@@ -444,8 +416,8 @@ def test_no_secret_in_any_process_arguments_and_debug_shows_the_commands_run(
         for line in invocations
     ), "the CA key went through config set's standard input"
     assert len([line for line in invocations if line.startswith("--non-interactive up ")]) == 2
-    everything = invocations + sorted(sampler.seen)
-    assert any("command_provider.py" in line for line in sampler.seen), "the sampler saw the engine's plugins"
+    everything = invocations + sorted(watch.seen)
+    assert any("command_provider.py" in line for line in watch.seen), "the watch saw the engine's plugins"
     for secret in first + second:
         assert not [line for line in everything if secret in line], "a secret in a process's arguments"
     assert not [line for line in everything if PEM_KEY.search(line)], "a PEM private key in a process's arguments"

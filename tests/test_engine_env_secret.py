@@ -2,7 +2,7 @@
 secret in the stack's config and state, and still in dockerd's environment.
 
 The first tests need no engine; the last creates a machine through the real engine against a test host,
-watching ``ps`` the whole time (run it under the shared lock: flock /tmp/pdm-realhost.lock).
+watching every process's command line the whole time (run it under the shared lock: flock /tmp/pdm-realhost.lock).
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import secrets
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,9 @@ import pytest
 from pulumi_docker_machine.automation.settings import MachineSpec, from_config, to_config
 from pulumi_docker_machine.components import DigitalOceanDriver, DockerMachine, DockerMachineArgs, EngineOptions
 from pulumi_docker_machine.components.machine import OUTPUTS
-from tests.conftest import MachineMocks, run_program
+from tests.conftest import MachineMocks, require, run_program
+from tests.execwatch import ExecWatch
+from tests.execwatch import unavailable as execwatch_unavailable
 
 PROXY_PASSWORD = "Pr0xy-" + secrets.token_hex(8)
 ENV = [f"HTTPS_PROXY=http://dm:{PROXY_PASSWORD}@127.0.0.1:9", f"DMTEST_TOKEN={PROXY_PASSWORD}-2"]
@@ -59,45 +60,22 @@ def test_the_component_keeps_the_environment_secret_and_off_the_command(monkeypa
 # ----- through the real engine, watching every process's command line --------------------------------------------
 
 
-class ArgvWatch:
-    """``ps -ww -eo args`` over and over (the test host shares this machine's process table: its sshd and the
-    provisioning shell show up here too), plus every /proc/PID/cmdline between two runs of ps."""
+class ArgvWatch(ExecWatch):
+    """Every process's command line while a command runs (the test host shares this machine's process table: its
+    sshd and the provisioning shell are seen too); ``leaks``: those that hold ``needle``."""
 
     def __init__(self, needle: str) -> None:
+        require(execwatch_unavailable(), "watching every process's command line")
+        super().__init__()
         self.needle = needle
-        self.leaks: list[str] = []
-        self.saw_provisioning = False
-        self.rounds = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _lines(self) -> list[str]:
-        lines = subprocess.run(
-            ["ps", "-ww", "-eo", "args"], capture_output=True, text=True, errors="replace"
-        ).stdout.splitlines()
-        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-            try:
-                lines.append(cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace"))
-            except OSError:
-                pass  # gone meanwhile
-        return lines
+    @property
+    def leaks(self) -> list[str]:
+        return [line[:300] for line in sorted(self.seen) if self.needle in line]
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            for line in self._lines():
-                if self.needle in line:
-                    self.leaks.append(line[:300])
-                if "docker-machine provisioning, generated" in line:
-                    self.saw_provisioning = True
-            self.rounds += 1
-
-    def __enter__(self) -> "ArgvWatch":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join(timeout=30)
+    @property
+    def saw_provisioning(self) -> bool:
+        return any("docker-machine provisioning, generated" in line for line in self.seen)
 
 
 @pytest.mark.remote_host
@@ -119,7 +97,7 @@ def test_engine_env_is_in_no_argv_no_plaintext_state_and_in_dockerds_environment
     assert created.returncode == 0, created.stdout + created.stderr
     own = [line for line in watch.leaks if "docker-machine create" in line]
     assert watch.leaks == own, f"an --engine-env value in a command line: {watch.leaks[len(own) :][:3]}"
-    assert watch.saw_provisioning and watch.rounds > 5, "ps was watched while the provisioning command ran"
+    assert watch.saw_provisioning, "the watch saw the provisioning command's shell"
 
     pid = host.pid_of("dockerd")
     environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
