@@ -175,3 +175,15 @@ def test_an_ec2_instance_type_changes_in_place_and_another_arch_only_with_replac
     [state] = [r for r in fake.stacks["dev"].resources if (r["type"], r["name"]) == instance]
     assert state["inputs"]["instanceType"] == "t4g.small"
     assert fake.stacks["dev"].config["docker-machine:driverSecret.secret_key"]["value"] == "sekrit"
+
+
+def test_a_gce_machine_type_changes_in_place(world, fake):  # noqa: F811
+    created = run("create", "-d", "google", "--google-project", "my-project-123", "dev")
+    assert created.exit_code == 0, created.output
+    fake.steps.clear()
+    done = run("set", "dev", "--google-machine-type", "e2-standard-2")
+    assert done.exit_code == 0, done.output
+    instance = ("gcp:compute/instance:Instance", "dev")
+    assert ("update", *instance) in fake.steps
+    [state] = [r for r in fake.stacks["dev"].resources if (r["type"], r["name"]) == instance]
+    assert state["inputs"]["machineType"] == "e2-standard-2" and state["inputs"]["allowStoppingForUpdate"] is True

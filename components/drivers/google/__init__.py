@@ -1,7 +1,7 @@
 """The Google Compute Engine driver: an instance with its boot disk, a firewall rule for its network tag, and
 optionally a static external address (its Pulumi side: driver.py; pulumi-gcp is an optional extra)."""
 
-from ..info import GENERATED_KEY_FILE, POWER_STATE, AskedForAddress, DriverInfo
+from ..info import GENERATED_KEY_FILE, IN_PLACE, POWER_STATE, AskedForAddress, DriverInfo
 from .flags import FLAGS
 
 INFO = DriverInfo(
@@ -25,4 +25,6 @@ INFO = DriverInfo(
     per_node=(),
     # docker-machine asks GCE for the address (a create leaves IPAddress empty).
     stored=AskedForAddress(),
+    # set: a new machine type stops the instance, changes it and starts it (allow_stopping_for_update, driver.py)
+    changes={"machine_type": IN_PLACE},
 )
