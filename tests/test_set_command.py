@@ -124,7 +124,7 @@ def test_what_set_changes_is_each_drivers_own_answer(name):
         assert not info.changes
 
 
-def test_a_droplet_is_resized_in_place_with_its_token_kept(world, fake):  # noqa: F811
+def test_a_droplet_is_resized_in_place_then_provisioned_with_new_engine_env_and_opts(world, fake):  # noqa: F811
     assert create_do("dev").exit_code == 0
     fake.steps.clear()
     done = run("set", "dev", "--digitalocean-size", "s-2vcpu-2gb")
@@ -138,9 +138,7 @@ def test_a_droplet_is_resized_in_place_with_its_token_kept(world, fake):  # noqa
     assert fake.stacks["dev"].config["docker-machine:driverSecret.access_token"]["value"] == TOKEN
     assert not any(TOKEN in word for command in fake.commands() for word in command)
 
-
-def test_provision_takes_new_engine_env_as_a_secret_and_new_opts(world, fake):  # noqa: F811
-    assert create_do("dev").exit_code == 0
+    # provision --engine-env/--engine-opt, on the same machine (one create less)
     fake.calls.clear()
     proxy = "HTTPS_PROXY=http://user:secret@proxy:3128"
     done = run("provision", "dev", "--engine-env", proxy, "--engine-opt", "log-level=debug")
