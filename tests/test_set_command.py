@@ -140,11 +140,16 @@ def test_a_droplet_is_resized_in_place_then_provisioned_with_new_engine_env_and_
 
     # provision --engine-env/--engine-opt, on the same machine (one create less)
     fake.calls.clear()
+    fake.steps.clear()
     proxy = "HTTPS_PROXY=http://user:secret@proxy:3128"
     done = run("provision", "dev", "--engine-env", proxy, "--engine-opt", "log-level=debug")
     assert done.exit_code == 0, done.output
     assert dict(fake.stdin_values)["docker-machine:engineEnv"] == json.dumps([proxy]), "secret: on standard input"
     assert not any("secret@proxy" in word for command in fake.commands() for word in command)
+    provision = ("command:remote:Command", "dev-provision")
+    assert ("update", *provision) in fake.steps
+    [state] = [r for r in fake.stacks["dev"].resources if (r["type"], r["name"]) == provision]
+    assert "user:secret@proxy:3128" in json.dumps(state["inputs"]), "the engine's new environment is provisioned"
     engine = world.store().load("dev").pulumi["Spec"]["engine"]
     assert engine["env"] == [proxy] and engine["opts"] == ["log-level=debug"] and engine["labels"] == ["role=web"]
 
