@@ -53,6 +53,7 @@ _AUTOMATION = (
     "remove_swarm",
     "restart_machine",
     "scale_swarm",
+    "set_machine",
     "set_power",
     "swarm_env",
 )

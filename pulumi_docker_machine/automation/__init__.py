@@ -1,8 +1,8 @@
-"""Creating, removing and changing machines and swarms through the Pulumi Automation API (imports pulumi when
-used). By job: errors.py (what is raised, and the exit-code table), runner.py (one stack update or removal, for
-machines and swarms alike), machines.py (the machine verbs), swarm.py (the swarm verbs), importing.py (machines
-made elsewhere into the store), adopt.py (machines docker-machine 0.16 made, taken under Pulumi), settings.py (a
-machine's settings and their translation)."""
+"""Creating, removing and changing machines and swarms through the Pulumi Automation API (imports pulumi when used).
+By job: errors.py (what is raised, and the exit-code table), runner.py (one stack update or removal, for machines
+and swarms alike), machines.py (the machine verbs), resize.py (set: a machine changed in place), swarm.py (the
+swarm verbs), importing.py (machines made elsewhere into the store), adopt.py (machines docker-machine 0.16 made,
+taken under Pulumi), settings.py (a machine's settings and their translation)."""
 
 from .adopt import adopt_machine
 from .errors import MachineBusy, MachineError, PreCreateCheckFailed
@@ -16,6 +16,7 @@ from .machines import (
     restart_machine,
     set_power,
 )
+from .resize import set_machine
 from .settings import MachineSpec
 from .swarm import SwarmSpec, create_swarm, remove_swarm, scale_swarm, swarm_env
 from .workspace import MachineWorkspace, PulumiUnavailable
@@ -40,6 +41,7 @@ __all__ = [
     "remove_swarm",
     "restart_machine",
     "scale_swarm",
+    "set_machine",
     "set_power",
     "swarm_env",
 ]
