@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import qemu_walk_shares
 from tests import qemu_walk_set
 from tests.conftest import require
 from tests.dockertools import busybox_image, static_busybox
@@ -94,6 +95,7 @@ def test_create_env_run_stop_start_rm_on_a_real_vm(world, pulumi_engine, qemu_im
         "4000",
         "--engine-install-url",
         "none",
+        *qemu_walk_shares.create_flags(tmp_path),
         "dev",
         timeout=1800,
     )
@@ -117,12 +119,14 @@ def test_create_env_run_stop_start_rm_on_a_real_vm(world, pulumi_engine, qemu_im
         copied = machine(world, "scp", str(tmp_path / "note.txt"), "dev:/tmp/note.txt")
         assert copied.returncode == 0, copied.stderr
         assert machine(world, "ssh", "dev", "cat", "/tmp/note.txt").stdout == "through the forwarded port\n"
+        qemu_walk_shares.after_first_run(world, tmp_path)
         root_size = qemu_walk_set.before_stop(world)
 
         stopped = machine(world, "stop", "dev", timeout=600)
         assert stopped.returncode == 0, stopped.stdout + stopped.stderr
         assert machine(world, "status", "dev").stdout.strip() == "Stopped"
         assert qemu_processes(folder) == [], "QEMU ended after the ACPI power-down"
+        qemu_walk_shares.while_stopped(tmp_path)
         qemu_walk_set.while_stopped(world, folder)
 
         # Both forwarded ports taken by something else while the VM is off: start moves to free ones and the
@@ -144,6 +148,7 @@ def test_create_env_run_stop_start_rm_on_a_real_vm(world, pulumi_engine, qemu_im
         assert machine(world, "ssh", "dev", "hostname").stdout.strip() == "dev"
         again = shell(world, "docker $(docker-machine config dev) run --rm dmtest/busybox echo again", timeout=600)
         assert again.stdout == "again\n", "the same certificates and disk after a restart: " + again.stderr
+        qemu_walk_shares.after_start(world, tmp_path)
         qemu_walk_set.after_start(world, root_size)
     finally:
         if created.returncode != 0 or not (folder / "config.json").exists():
