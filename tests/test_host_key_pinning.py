@@ -29,9 +29,11 @@ def real_key(tmp_path: Path, kind: str) -> str:
     return " ".join(Path(f"{path}.pub").read_text().split()[:2])
 
 
-@pytest.fixture
-def keys(tmp_path, ssh_keygen) -> dict[str, str]:
-    return {kind: real_key(tmp_path, kind) for kind in ("ed25519", "ecdsa", "rsa")}
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory, ssh_keygen) -> dict[str, str]:
+    """Made once for the file: only read, and an RSA key costs ssh-keygen about 0.5 s of CPU."""
+    folder = tmp_path_factory.mktemp("host-keys")
+    return {kind: real_key(folder, kind) for kind in ("ed25519", "ecdsa", "rsa")}
 
 
 def block(*lines: str) -> str:
