@@ -108,8 +108,10 @@ def _run_update(
     doing: str,
     replace: Optional[list[str]] = None,
     docker_context: bool = True,
+    new_vm: bool = False,
 ) -> HostConfig:
-    """One update of the machine's stack; one process at a time changes a machine (its store lock)."""
+    """One update of the machine's stack; one process at a time changes a machine (its store lock). ``new_vm``: the
+    update replaces the VM, whose new host key the old one's pin would refuse: the pin is dropped (under the lock)."""
     if signed_by_another_ca(workspace.store, name):
         raise MachineError(
             f"Error: machine {name!r} was imported from a store with another CA, and changing it here "
@@ -117,6 +119,8 @@ def _run_update(
             "certs/ folder into this one first"
         )
     with locked(MACHINES, workspace.store, name):
+        if new_vm:
+            HostKeyPin.of(workspace.store, name).path.unlink(missing_ok=True)
         return _update(workspace, name, spec, say, doing, replace, docker_context)
 
 

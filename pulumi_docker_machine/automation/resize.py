@@ -13,7 +13,6 @@ from typing import Any, Mapping, Optional
 
 from pulumi_docker_machine.components.drivers.info import GROW, IN_PLACE, REPLACE, RESTART, DriverInfo
 
-from ..knownhosts import HostKeyPin
 from ..store import HostConfig, Store
 from .errors import MachineError
 from .machines import _run_update, _workspace, check_settings, driver_info, spec_of
@@ -54,7 +53,7 @@ def planned(
         if value == old:
             continue
         kind = change_kind(info, option, old, value)
-        if kind == GROW and isinstance(old, int) and value < old:
+        if kind == GROW and isinstance(old, int) and isinstance(value, int) and value < old:
             raise MachineError(
                 f"Error: invalid value for {flag}: {value} is less than the machine's {old}; "
                 "a disk only grows (a smaller one needs a new machine)"
@@ -92,8 +91,7 @@ def set_machine(
     running = spec.power == "running"
     if running and {RESTART, GROW} & set(kinds.values()):
         say(f'Stopping "{name}", changing it, and starting it again...')
-    if REPLACE in kinds.values():
+    new_vm = REPLACE in kinds.values()
+    if new_vm:
         say(f'Replacing the VM of "{name}" (a new disk and address)...')
-        # The new VM's host key is a new one: the pin of the old would refuse it.
-        HostKeyPin.of(workspace.store, name).path.unlink(missing_ok=True)
-    return _run_update(workspace, name, changed, say, "changing machine")
+    return _run_update(workspace, name, changed, say, "changing machine", new_vm=new_vm)
