@@ -2,9 +2,10 @@
 files (find + cat) and one 200 MB file (dd), the guest's page cache dropped before each read; this computer's
 page cache is warm for both (the files were just written here, and the own disk's qcow2 overlay was just filled).
 
-Shares measured: virtio-9p as the driver makes it (-virtfs, security_model=none, msize 512000, cache=mmap), the
-same with Lima's msize of 128 KiB, and virtiofs (QEMU's /usr/lib/qemu/virtiofsd, root only here, with the shared
-memfd memory backend vhost-user needs; cache=auto), when virtiofsd is there and this runs as root.
+Shares measured: virtio-9p as the driver makes it (-virtfs, security_model=none, cache=mmap, msize 128 KiB as
+Lima's), the same with larger messages (256 KiB, and 512000: the kernel's virtio maximum), and virtiofs (QEMU's
+/usr/lib/qemu/virtiofsd, root only here, with the shared memfd memory backend vhost-user needs; cache=auto), when
+virtiofsd is there and this runs as root.
 
 It boots the qemu test image (tests/images/build-qemu-image.sh, built and cached by test_qemu_real) with its own
 key and seed, QEMU's command line from the driver (components/drivers/qemu/launch.py) plus the virtiofs device.
@@ -36,11 +37,16 @@ VIRTIOFSD = "/usr/lib/qemu/virtiofsd"
 MEMORY = 1024
 SMALL_FILES, SMALL_SIZE, BIG_MB = 1000, 4096, 200
 APPEND = "root=/dev/vda rw console=ttyS0 apparmor=0"
-# (label, guest folder, mount command) in the VM; 9p tags are the driver's -virtfs devices (dmshare0, dmshare1).
+# (label, guest folder, mount command) in the VM; 9p tags are the driver's -virtfs devices (dmshare0, 1, 2).
 P9 = "trans=virtio,version=9p2000.L,cache=mmap,msize="
 MOUNTS = [
-    ("virtio-9p, msize 512000 (the driver's)", "/mnt/p9", f"mount -t 9p -o {P9}{shares.MSIZE},ro dmshare0 /mnt/p9"),
-    ("virtio-9p, msize 128 KiB (Lima's)", "/mnt/p9lima", f"mount -t 9p -o {P9}131072,ro dmshare1 /mnt/p9lima"),
+    (
+        f"virtio-9p, msize {shares.MSIZE} (the driver's)",
+        "/mnt/p9",
+        f"mount -t 9p -o {P9}{shares.MSIZE},ro dmshare0 /mnt/p9",
+    ),
+    ("virtio-9p, msize 262144", "/mnt/p9b", f"mount -t 9p -o {P9}262144,ro dmshare1 /mnt/p9b"),
+    ("virtio-9p, msize 512000 (virtio's maximum)", "/mnt/p9c", f"mount -t 9p -o {P9}512000,ro dmshare2 /mnt/p9c"),
     ("virtiofs (virtiofsd, cache=auto)", "/mnt/vfs", "mount -t virtiofs -o ro dmvirtiofs /mnt/vfs"),
 ]
 OWN = ("the VM's own disk (virtio-blk, qcow2)", "/var/tmp/own")
@@ -98,7 +104,7 @@ class VM:
             "kernel": str(image_dir / "vmlinuz"),
             "initrd": str(image_dir / "initrd.img"),
             "append": APPEND,
-            "shares": shares.resolve([f"{data}:/share0:ro", f"{data}:/share1:ro"], False, "docker"),
+            "shares": shares.resolve([f"{data}:/share{n}:ro" for n in range(3)], False, "docker"),
         }
         self.accel = props["accel"]
         args = launch.command_line(props)

@@ -160,7 +160,7 @@ def test_each_share_is_one_virtfs_with_commas_doubled_and_read_only_where_asked(
 
 def test_the_seed_mounts_each_share_by_its_tag_at_every_boot(tmp_path):
     entries = shares.mount_entries(shares.resolve(["/srv/a", "/srv/b:/b:ro"], False, "docker"))
-    options = "trans=virtio,version=9p2000.L,msize=512000,cache=mmap,nofail,x-systemd.before=docker.service"
+    options = "trans=virtio,version=9p2000.L,msize=131072,cache=mmap,nofail,x-systemd.before=docker.service"
     assert entries == [
         ["dmshare0", "/srv/a", "9p", options, "0", "0"],
         ["dmshare1", "/b", "9p", options + ",ro", "0", "0"],
