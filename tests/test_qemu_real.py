@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests import qemu_walk_shares
+from tests import qemu_walk_ports
 from tests import qemu_walk_set
 from tests.conftest import require
 from tests.dockertools import busybox_image, static_busybox
@@ -72,6 +73,7 @@ def test_create_env_run_stop_start_rm_on_a_real_vm(world, pulumi_engine, qemu_im
     root = tmp_path / "machine,store,x=y"
     world = dataclasses.replace(world, root=root, env={**world.env, "MACHINE_STORAGE_PATH": str(root)})
     folder = world.root / "machines" / "dev"
+    static = qemu_walk_ports.static_port()
     created = machine(
         world,
         "create",
@@ -96,6 +98,7 @@ def test_create_env_run_stop_start_rm_on_a_real_vm(world, pulumi_engine, qemu_im
         "--engine-install-url",
         "none",
         *qemu_walk_shares.create_flags(tmp_path),
+        *qemu_walk_ports.create_flags(static),
         "dev",
         timeout=1800,
     )
@@ -119,15 +122,17 @@ def test_create_env_run_stop_start_rm_on_a_real_vm(world, pulumi_engine, qemu_im
         copied = machine(world, "scp", str(tmp_path / "note.txt"), "dev:/tmp/note.txt")
         assert copied.returncode == 0, copied.stderr
         assert machine(world, "ssh", "dev", "cat", "/tmp/note.txt").stdout == "through the forwarded port\n"
-        qemu_walk_shares.after_first_run(world, tmp_path)
         root_size = qemu_walk_set.before_stop(world)
+        kept = qemu_walk_ports.after_create(world, folder, static)
+        qemu_walk_shares.after_first_run(world, tmp_path)
 
         stopped = machine(world, "stop", "dev", timeout=600)
         assert stopped.returncode == 0, stopped.stdout + stopped.stderr
         assert machine(world, "status", "dev").stdout.strip() == "Stopped"
         assert qemu_processes(folder) == [], "QEMU ended after the ACPI power-down"
-        qemu_walk_shares.while_stopped(tmp_path)
         qemu_walk_set.while_stopped(world, folder)
+        qemu_walk_ports.while_stopped(folder, kept)
+        qemu_walk_shares.while_stopped(tmp_path)
 
         # Both forwarded ports taken by something else while the VM is off: start moves to free ones and the
         # store (SSH port, engine URL) follows.
@@ -148,13 +153,15 @@ def test_create_env_run_stop_start_rm_on_a_real_vm(world, pulumi_engine, qemu_im
         assert machine(world, "ssh", "dev", "hostname").stdout.strip() == "dev"
         again = shell(world, "docker $(docker-machine config dev) run --rm dmtest/busybox echo again", timeout=600)
         assert again.stdout == "again\n", "the same certificates and disk after a restart: " + again.stderr
-        qemu_walk_shares.after_start(world, tmp_path)
         qemu_walk_set.after_start(world, root_size)
+        agent = qemu_walk_ports.after_start(world, folder, kept, static)
+        qemu_walk_shares.after_start(world, tmp_path)
     finally:
         if created.returncode != 0 or not (folder / "config.json").exists():
             log = folder / "serial.log"
             print(log.read_text(errors="replace")[-5000:] if log.exists() else "(no serial log)")
         removed = machine(world, "rm", "-y", "dev", timeout=600)
     assert removed.returncode == 0, removed.stdout + removed.stderr
+    qemu_walk_ports.after_rm(agent)
     assert qemu_processes(folder) == [] and not (folder / "disk.qcow2").exists()
     assert (qemu_image / "disk.qcow2").exists(), "the base image stays"
