@@ -24,6 +24,7 @@ from .portsync import LOOPBACK, Outcome, parse_forward, port, sync, wanted
 POLL = 10.0  # seconds without an event before a full sync anyway
 TIMEOUT = 5.0  # seconds for connecting to the engine and for each request
 RETRY = 1.0  # seconds between attempts to reach the engine
+WAITING_LOG = 60.0
 
 
 def log(text: str) -> None:
@@ -36,6 +37,7 @@ class Agent:
         self.pidfile, self.machine_dir = pidfile, pidfile.parent
         self.docker_port, self.keep, self.static = docker_port, keep, static
         self.engine_state = "starting"
+        self.waiting_logged = -WAITING_LOG
         self.gone: set[str] = set()  # containers whose die or stop came while the engine still lists them
         self.last: Outcome = Outcome()
 
@@ -49,10 +51,16 @@ class Agent:
         return running_pid(self.machine_dir / QEMU_PIDFILE) is not None
 
     def engine(self, state: str) -> None:
-        if state != self.engine_state:
+        """The engine's state in the status file; in the log when it changes, but a new reason to wait at most
+        once a minute (a restarting engine fails in several ways in turn)."""
+        if state == self.engine_state:
+            return
+        still_waiting = state.startswith("waiting") and self.engine_state.startswith("waiting")
+        if not still_waiting or time.monotonic() - self.waiting_logged > WAITING_LOG:
             log(f"engine: {state}")
-            self.engine_state = state
-            self.write_status()
+            self.waiting_logged = time.monotonic() if state.startswith("waiting") else self.waiting_logged
+        self.engine_state = state
+        self.write_status()
 
     def sync(self, engine: Engine) -> None:
         containers = engine.containers()
