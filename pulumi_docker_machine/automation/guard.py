@@ -74,14 +74,15 @@ def children() -> list[int]:
     return found
 
 
-def reap() -> None:
+def reap() -> bool:
+    """Wait for the children that have ended; False once there is no child left at all."""
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            return False
         if pid == 0:
-            return
+            return True
 
 
 def end_leftovers() -> None:
@@ -89,7 +90,8 @@ def end_leftovers() -> None:
     deadline = time.monotonic() + GRACE
     signalled: set = set()
     while True:
-        reap()
+        if not reap():
+            return  # nothing left behind: no /proc sweep (~1.5 ms of CPU beside 85 processes)
         left = children()
         if not left:
             return
