@@ -21,7 +21,7 @@ from . import STATUS, running_pid
 from .engine import Engine, EngineUnreachable, tls_context
 from .portsync import LOOPBACK, Outcome, parse_forward, port, sync, wanted
 
-POLL = 10.0  # seconds without an event before a full sync anyway
+POLL = 30.0  # seconds without an event before a full sync anyway (a missed event, a port freed since)
 TIMEOUT = 5.0  # seconds for connecting to the engine and for each request
 RETRY = 1.0  # seconds between attempts to reach the engine
 WAITING_LOG = 60.0
