@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,9 @@ from pulumi_docker_machine.components.drivers.info import PreCreateCheckError
 from pulumi_docker_machine.components.drivers.qemu import launch, shares
 from pulumi_docker_machine.components.drivers.qemu.driver import QemuDriver
 from pulumi_docker_machine.components.drivers.qemu.provider import QemuVMProvider, validate
+from pulumi_docker_machine.components.drivers.qemu.qmp import qmp
 from pulumi_docker_machine.components.drivers.seed import SeedConfig, documents, read_seed_iso, write_seed_iso
+from tests.conftest import require
 
 SCRIPT = str(Path(sys.executable).parent / "docker-machine")
 
@@ -237,3 +240,30 @@ def test_the_installed_command_refuses_a_bad_share_in_one_line_and_makes_nothing
     assert message.replace("{tmp}", str(tmp_path)) in done.stderr and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) <= 2, done.stderr
     assert not (store / "machines" / "dev").exists()
+
+
+def test_qemu_takes_the_virtfs_options_of_a_folder_with_commas(tmp_path):
+    """QEMU itself parses the -virtfs options (started stopped with -S: -daemonize returns 0 only once every option
+    parsed and the devices were made), and its 9p devices carry our tags."""
+    missing = [] if shutil.which("qemu-system-x86_64") else ["qemu-system-x86_64 (Debian package qemu-system-x86)"]
+    require(missing, "QEMU's own parse of the -virtfs options")
+    odd = tmp_path / "a,b=c,readonly=off"
+    odd.mkdir()
+    p = props(tmp_path, shares=[str(odd), f"{tmp_path}:/mnt/ro:ro"])
+    folder = Path(p["machine_dir"])
+    folder.mkdir(parents=True)
+    made = subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(folder / "disk.qcow2"), "64M"])
+    assert made.returncode == 0
+    (folder / "seed.iso").write_bytes(b"\0" * 2048)
+    p["backing_chain"] = []
+    args = launch.command_line(p) + ["-S"]
+    try:
+        done = subprocess.run(args, capture_output=True, text=True, timeout=20, cwd=launch.command_cwd(p))
+        assert done.returncode == 0, done.stderr
+        tree = qmp(folder / "qmp.sock", "human-monitor-command", {"command-line": "info qtree"})
+        assert 'mount_tag = "dmshare0"' in tree and 'mount_tag = "dmshare1"' in tree, tree
+        qmp(folder / "qmp.sock", "quit")
+    finally:
+        pid = folder / "qemu.pid"
+        if pid.exists():
+            subprocess.run(["kill", "-9", pid.read_text().strip()], capture_output=True)
