@@ -42,7 +42,9 @@ def sparse(path: Path, size: int) -> Path:
 def props(tmp_path: Path, **extra) -> dict:
     folder = tmp_path / "store" / "machines" / "dev"
     base = {
-        **QemuDriver(image=str(tmp_path / "base.qcow2"), storage_path=str(tmp_path / "store")).props("dev"),
+        **QemuDriver(image=str(tmp_path / "base.qcow2"), storage_path=str(tmp_path / "store"), no_share=True).props(
+            "dev"
+        ),
         "public_key": "ssh-ed25519 AAAA test",
         "ssh_port": 40022,
         "docker_port": 42376,
@@ -164,7 +166,7 @@ def test_aarch64_on_an_apple_silicon_mac_is_the_default_and_runs_under_hvf(tmp_p
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
 
     settled = qemu.check({"accel": "auto"})
-    assert settled == {"accel": "hvf", "arch": "aarch64", "firmware": str(code)}
+    assert settled == {"accel": "hvf", "arch": "aarch64", "firmware": str(code), "shares": []}  # no home folder
     driver = QemuDriver(**settled, image=str(tmp_path / "base.qcow2"), storage_path=str(tmp_path / "store"))
     p = {**props(tmp_path), **driver.props("dev")}
     assert QemuDriver(storage_path=str(tmp_path)).props("dev")["image"].endswith("-server-cloudimg-arm64.img")

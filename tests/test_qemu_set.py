@@ -158,3 +158,17 @@ def grow_script(tmp_path: Path, fstype: str, partition: bool, growpart: bool) ->
 )
 def test_the_grow_script_grows_the_partition_then_the_file_system(tmp_path, fstype, partition, growpart, ran):
     assert grow_script(tmp_path, fstype, partition, growpart) == ran
+
+
+def test_new_static_forwards_restart_the_host_agent_not_the_vm(tmp_path, power, monkeypatch):
+    monkeypatch.setattr(qemu_provider, "stop_agent", lambda machine_dir: power.append("stop agent"))
+    old = {**overlay(tmp_path, 20), "state": "running"}
+    change = QemuVMProvider().diff("dev", old, {**old, "forwards": ["8080:80"]})
+    assert change.changes and not change.replaces
+    assert (
+        not QemuVMProvider()
+        .diff("dev", {k: v for k, v in old.items() if k != "forwards"}, {**old, "forwards": []})
+        .changes
+    )
+    QemuVMProvider().update("dev", old, {**old, "forwards": ["8080:80"]})
+    assert power == ["stop agent", "start 20 2048"]

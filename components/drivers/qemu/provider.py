@@ -31,7 +31,7 @@ from ..imageuse import qcow2_backing
 from ..localvm import free_local_port, local_port_free, wait_for_ssh_banner
 from .backing import checked_chain, valid_chain
 from .hostagent import LOG as AGENT_LOG
-from .hostagent import agent_pid, start_agent, stop_agent
+from .hostagent import agent_pid, running_pid, start_agent, stop_agent
 from .hostagent.portsync import parse_forward
 from .launch import (
     ACCELS,
@@ -75,9 +75,10 @@ REPLACE_ON = (
 )
 # disk_size only grows (docker-machine set): the overlay is resized while QEMU is stopped, the guest grows its file
 # system at its next boot (the seed's grow step); a smaller size is refused by check().
-UPDATE_IN_PLACE = ("memory", "cpus", "disk_size", "state", "force_stop", "accel", "firmware")
+# forwards: the host agent is started again with the new list (--qemu-forward).
+UPDATE_IN_PLACE = ("memory", "cpus", "disk_size", "state", "force_stop", "accel", "firmware", "forwards")
 # What a machine made before the key existed ran with.
-EARLIER = {"arch": "x86_64"}
+EARLIER: dict[str, Any] = {"arch": "x86_64", "forwards": []}
 STOP_TIMEOUT = 120.0
 KILL = getattr(signal, "SIGKILL", signal.SIGTERM)  # Windows: os.kill with SIGTERM is TerminateProcess
 FORWARDS = ("ssh_port", "docker_port")
@@ -141,18 +142,7 @@ def base_image(props: dict[str, Any]) -> Path:
 
 
 def _pid(machine_dir: Path) -> int | None:
-    try:
-        pid = int((machine_dir / PIDFILE).read_text().strip())
-    except (OSError, ValueError):
-        return None
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            cmdline = handle.read()
-            if b"\0" + str(machine_dir / PIDFILE).encode() + b"\0" not in cmdline:
-                return None  # a pid reused by another process
-    except OSError:
-        return None
-    return pid
+    return running_pid(machine_dir / PIDFILE)  # None for a pid reused by another process
 
 
 def vm_state(machine_dir: Path) -> str:
@@ -402,6 +392,8 @@ class QemuVMProvider(ResourceProvider):
             stop(machine_dir, graceful=not news.get("force_stop"))
         if grow:
             grow_disk(machine_dir, int(olds["disk_size"]), int(news["disk_size"]))
+        if (olds.get("forwards") or []) != (news.get("forwards") or []):
+            stop_agent(machine_dir)  # start() starts it again with the new forwards
         if news.get("state", "running") == "running":
             outs = start(outs)
         return UpdateResult(outs={**outs, "vm_state": vm_state(machine_dir)})

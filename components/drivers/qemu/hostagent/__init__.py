@@ -31,13 +31,16 @@ def running_pid(pidfile: Path) -> int | None:
         pid = int(pidfile.read_text().strip())
     except (OSError, ValueError):
         return None
+    return pid if runs_with(pid, pidfile) else None
+
+
+def runs_with(pid: int, pidfile: Path) -> bool:
+    """Whether process ``pid`` runs with ``pidfile`` among its arguments (a zombie's are empty: it does not)."""
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            if b"\0" + str(pidfile).encode() + b"\0" not in handle.read():
-                return None
+            return b"\0" + str(pidfile).encode() + b"\0" in handle.read()
     except OSError:
-        return None
-    return pid
+        return False
 
 
 def agent_pid(machine_dir: Path) -> int | None:
@@ -92,9 +95,10 @@ def stop_agent(machine_dir: Path) -> None:
         try:
             os.kill(pid, signal.SIGTERM)
             deadline = time.monotonic() + STOP_WAIT
-            while agent_pid(machine_dir) is not None and time.monotonic() < deadline:
+            # Until the process is gone, not its pidfile: it removes that file before it has exited.
+            while runs_with(pid, machine_dir / PIDFILE) and time.monotonic() < deadline:
                 time.sleep(0.05)
-            if agent_pid(machine_dir) is not None:
+            if runs_with(pid, machine_dir / PIDFILE):
                 os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
         except ProcessLookupError:
             pass
