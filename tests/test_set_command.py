@@ -44,6 +44,7 @@ def store(tmp_path_factory):
         "g": ("generic", {"ip_address": "127.0.0.1"}),
         "do": ("digitalocean", {"region": "fra1"}),
         "ec2": ("amazonec2", {"region": "eu-west-1", "instance_type": "t3.micro"}),
+        "vb": ("virtualbox", {"memory": 1024, "disk_size": 20000, "storage_path": str(root)}),
     }
     for name, (driver, options) in specs.items():
         spec = {"driver": driver, "driver_options": options, "engine": {"env": ["HTTP_PROXY=http://old:3128"]}}
@@ -79,6 +80,10 @@ REFUSALS = {
     "new VM without --replace": (
         ["set", "ec2", "--amazonec2-instance-type", "t4g.small"],
         ["--amazonec2-instance-type t4g.small needs a new VM", "give --replace"],
+    ),
+    "virtualbox disk": (
+        ["set", "vb", "--disk-size", "30000"],
+        ["--disk-size can't be changed on a virtualbox machine"],
     ),
     "unknown machine": (["set", "nosuch", "--memory", "2048"], ['"nosuch" does not exist']),
     "bad engine env": (["provision", "q", "--engine-env", "NOEQUALS"], ["--engine-env 'NOEQUALS' must look like"]),
@@ -122,6 +127,8 @@ def test_what_set_changes_is_each_drivers_own_answer(name):
     assert all(callable(how) or how in KINDS for how in info.changes.values())
     if name in ("generic", "none"):
         assert not info.changes
+    if name == "virtualbox":  # its provider stops the VM, runs modifyvm, starts it (tests/test_virtualbox_provider.py)
+        assert dict(info.changes) == {"cpu_count": "restart", "memory": "restart"}
 
 
 def test_a_droplet_is_resized_in_place_then_provisioned_with_new_engine_env_and_opts(world, fake):  # noqa: F811

@@ -3,7 +3,7 @@ contract: provider.py)."""
 
 from __future__ import annotations
 
-from ..info import GENERATED_KEY_FILE, POWER_STATE, AskedForAddress, DriverInfo, PreCreateCheckError
+from ..info import GENERATED_KEY_FILE, POWER_STATE, RESTART, AskedForAddress, DriverInfo, PreCreateCheckError
 from .flags import FLAGS
 
 TYPE_CHECKING = False  # typing stays unimported at run time (start-up time)
@@ -58,4 +58,6 @@ INFO = DriverInfo(
     key_file=GENERATED_KEY_FILE,
     per_node=(),
     stored=VirtualBoxFields(),
+    # set: the provider stops the VM, runs modifyvm and starts it again (its disk is not resized)
+    changes={"cpu_count": RESTART, "memory": RESTART},
 )
