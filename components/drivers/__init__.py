@@ -26,6 +26,7 @@ REGISTRY: tuple[str, ...] = (
     "digitalocean",
     "generic",
     "google",
+    "hyperv",
     "none",
     "openstack",
     "qemu",
