@@ -38,7 +38,14 @@ FLAGS = (
         "HYPERV_STATIC_MACADDRESS",
         "Hyper-V network adapter's static MAC address.",
     ),
-    ("--hyperv-vlan-id", "vlan_id", INT, 0, "HYPERV_VLAN_ID", "Hyper-V network adapter's VLAN ID if any"),
+    (
+        "--hyperv-vlan-id",
+        "vlan_id",
+        INT,
+        "0",
+        "HYPERV_VLAN_ID",
+        "Hyper-V network adapter's VLAN ID if any",
+    ),  # "0": the CLI shows no default that equals False
     (
         "--hyperv-disable-dynamic-memory",
         "disable_dynamic_memory",
