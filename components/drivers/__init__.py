@@ -31,6 +31,8 @@ REGISTRY: tuple[str, ...] = (
     "openstack",
     "qemu",
     "virtualbox",
+    "vmware",
+    "vmwarevsphere",
 )
 DEFAULT_DRIVER = "virtualbox"  # docker-machine's --driver when none is given
 
