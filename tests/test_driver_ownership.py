@@ -179,9 +179,11 @@ def test_the_registry_and_every_info_import_no_pulumi_no_sdk_no_click():
 def test_steps_of_two_drivers_never_share_a_resource_type():
     seen: dict[str, str] = {}
     for name in REGISTRY:
-        for typ in describe(name).steps:
-            assert typ not in seen and typ not in COMMON_STEPS, f"{typ}: {seen.get(typ)} and {name}"
-            seen[typ] = name
+        for typ, lines in describe(name).steps.items():
+            # A preset of another driver (rackspace: openstack's resources) shares its types with the same lines.
+            shared = typ in seen and describe(seen[typ]).steps[typ] == lines
+            assert (typ not in seen or shared) and typ not in COMMON_STEPS, f"{typ}: {seen.get(typ)} and {name}"
+            seen.setdefault(typ, name)
 
 
 # ----- the progress lines name every resource a driver registers ------------------------------------------------
@@ -228,13 +230,26 @@ def full_options(name: str, tmp_path: Path) -> dict:
         "virtualbox": {"storage_path": str(tmp_path)},
         "qemu": {"storage_path": str(tmp_path)},
         "none": {"url": "tcp://127.0.0.1:2376"},
+        "exoscale": {"api_key": "EXOk", "api_secret": "s"},
+        "rackspace": {"username": "u", "api_key": "k", "identity_url": "http://127.0.0.1:9/v2.0"},
+        "vcd": {
+            "url": "https://vcd.example/api",
+            "org": "o",
+            "username": "u",
+            "password": "p",
+            "vdc": "v",
+            "public_ip": "203.0.113.5",
+        },
     }[name]
 
 
 @pytest.mark.parametrize("name", REGISTRY)
-def test_the_progress_lines_name_every_resource_the_driver_registers(name, tmp_path):
+def test_the_progress_lines_name_every_resource_the_driver_registers(name, tmp_path, monkeypatch):
     from pulumi_docker_machine.components import DockerMachine, DockerMachineArgs
     from pulumi_docker_machine.components.swarm.component import SWARM_PORTS
+
+    if name == "rackspace":  # its identity service's token (tests/test_driver_flags_rackspace.py asks a stand-in)
+        monkeypatch.setattr(f"{driver_class(name).__module__}.token_for", lambda *_: ("token", "tenant"))
 
     mocks = AzureMocks() if name == "azure" else VMMocks()  # Azure-shaped IDs: its firewall reads them
     mocks.run_dynamic = ("CertificateAuthority", "ClientCertificate", "ServerCertificate", "SSHKey")
