@@ -27,13 +27,24 @@ from packaging.utils import canonicalize_name
 
 from tests.wheelvenv import session_wheel
 
-CLOUD_SDKS = ("pulumi_aws", "pulumi_digitalocean", "pulumi_gcp", "pulumi_azure_native", "pulumi_openstack")
+CLOUD_SDKS = (
+    "pulumi_aws",
+    "pulumi_digitalocean",
+    "pulumi_gcp",
+    "pulumi_azure_native",
+    "pulumi_openstack",
+    "pulumiverse_exoscale",
+    "pulumi_vcd",
+)
 EXTRAS = {
     "amazonec2": "aws",
     "digitalocean": "digitalocean",
     "google": "google",
     "azure": "azure",
     "openstack": "openstack",
+    "rackspace": "openstack",
+    "exoscale": "exoscale",
+    "vcd": "vcd",
 }
 
 
