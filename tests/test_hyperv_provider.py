@@ -201,3 +201,18 @@ def test_without_powershell(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(PowerShellError, match=r"^Powershell was not found in the path$"):
         HyperVVMProvider().create(props(tmp_path))
+
+
+def test_answers_and_errors_are_read_as_powershell_writes_them(tmp_path):
+    from pulumi_docker_machine.components.drivers.hyperv import powershell as ps
+
+    fake = tmp_path / "powershell.exe"
+    fake.write_text('#!/bin/sh\ncat >/dev/null\nprintf \'\\357\\273\\277{"id": "x"}\\r\\n\'\n')
+    fake.chmod(0o755)
+    assert ps.run("", {}, path=str(fake)) == {"id": "x"}, "a UTF-8 preamble and CRLF are not part of the answer"
+    record = (
+        'Get-VM : Hyper-V was unable to find a virtual machine with name "ubuntu".\nAt line:1 char:1\n'
+        "+ Get-VM -Name ubuntu\n+ ~~~~~~~~~~~~~~~~~~~\n    + CategoryInfo          : InvalidArgument: (ubuntu:String) "
+        "[Get-VM], VirtualizationException\n"
+    )
+    assert ps.error_line(record) == 'Get-VM : Hyper-V was unable to find a virtual machine with name "ubuntu".'

@@ -188,6 +188,10 @@ SPECS = {
 }
 
 
+class Unsupported(Exception):
+    """A line the driver never writes (an interpolated value, an expression): the simulator refuses it (exit 64)."""
+
+
 class Fail(Exception):
     def __init__(self, message: str, category: str = "InvalidArgument", error_id: str = "InvalidParameter") -> None:
         super().__init__(message)
@@ -228,7 +232,7 @@ def value_of(token: str, variables: dict, values: dict):
             return None
         return variables[match[1]]
     if token.startswith("$") or token[:1] in "\"'(@[":
-        raise Fail(f"the simulator takes no expression as an argument: {token}", "ParserError", "Unsupported")
+        raise Unsupported(f"the simulator does not run this line: no expression as an argument: {token}")
     return token  # a bare word: a string, as PowerShell's argument mode reads it
 
 
@@ -673,7 +677,7 @@ def answer(spec: str, variables: dict):
         key, _, expression = item.partition(" = ")
         match = re.fullmatch(r"(\[string\])?(@\()?\$(\w+)(?:\.(\w+))?(\))?", expression)
         if not match or bool(match[2]) != bool(match[5]):
-            raise Fail(f"the simulator does not evaluate {expression!r}", "ParserError", "Unsupported")
+            raise Unsupported(f"the simulator does not run this line: it does not evaluate {expression!r}")
         value = variables.get(match[3])
         if match[4]:
             items = value if isinstance(value, list) else [value]
@@ -718,7 +722,11 @@ def main(argv: list[str]) -> int:
                 continue
             found = ANSWER.fullmatch(line)
             if found:
-                print(json.dumps(answer(found[1], variables)))
+                try:
+                    print(json.dumps(answer(found[1], variables)))
+                except Unsupported as err:
+                    print(str(err), file=sys.stderr)
+                    return 64
                 continue
             found = INVOCATION.fullmatch(line)
             if not found:
@@ -734,6 +742,9 @@ def main(argv: list[str]) -> int:
                 else:
                     bound = {}
                 result = run_cmdlet(data, cmdlet, bound)
+            except Unsupported as err:
+                print(str(err), file=sys.stderr)
+                return 64
             except Fail as err:
                 sys.stderr.write(
                     error_record(cmdlet if data.get("module", True) else f"Hyper-V\\{cmdlet}", err, line, number)

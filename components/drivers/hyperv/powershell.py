@@ -58,14 +58,17 @@ def run(script: str, values: dict[str, Any], timeout: float = DEFAULT_TIMEOUT, p
     exe = path or locate()
     command = [exe, "-NoProfile", "-NonInteractive", "-EncodedCommand", encoded(script)]
     try:
-        done = subprocess.run(command, input=json.dumps(values), capture_output=True, text=True, timeout=timeout)
+        # ASCII in (json.dumps escapes the rest, whatever the console's input code page), UTF-8 out (the prelude's).
+        done = subprocess.run(
+            command, input=json.dumps(values), capture_output=True, encoding="utf-8", errors="replace", timeout=timeout
+        )
     except subprocess.TimeoutExpired:
         raise PowerShellError(f"PowerShell did not finish within {timeout:.0f}s") from None
     except OSError as err:
         raise PowerShellError(f"{NOT_FOUND} ({err.strerror}: {exe})") from None
     if done.returncode != 0:
         raise PowerShellError(error_line(done.stderr or done.stdout))
-    out = done.stdout.strip()
+    out = done.stdout.replace("\ufeff", "").strip()  # UTF-8's preamble, which Windows PowerShell may write first
     if not out:
         return None
     try:
