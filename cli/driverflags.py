@@ -5,14 +5,14 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import click
 
-from pulumi_docker_machine.components.drivers import DEFAULT_DRIVER, REGISTRY, describe
+from pulumi_docker_machine.components.drivers import DEFAULT_DRIVER, REGISTRY, DriverArgumentError, describe, is_driver
 from pulumi_docker_machine.components.drivers.info import BOOL, CSV, INT, MULTI, NOT_SUPPORTED, PAIRS
 
-DRIVERS = sorted(REGISTRY)
+DRIVERS = sorted(REGISTRY)  # the built-ins; with the installed plugins: drivers.names()
 PER_NODE_PREFIX = "driver_each_"  # a swarm's per-node flags: given once per node
 
 
@@ -29,16 +29,51 @@ def driver_in(args: list[str]) -> str:
 
 
 def unknown_driver(driver: str) -> str | None:
-    """docker-machine's words for a driver it has not (an exit 1), and the ones there are."""
+    """docker-machine's words for a driver it has not (an exit 1), and the ones there are; a plugin's one line when
+    it fails to load."""
     if driver in REGISTRY:
+        return None
+    if is_driver(driver):
+        try:
+            describe(driver)
+        except DriverArgumentError as err:
+            return f"Error: {err}"
         return None
     import json  # Go's %q, as 0.16.2 quotes the name
 
-    return f"Driver {json.dumps(driver[:80])} not found: choose one of {', '.join(DRIVERS)}"
+    from pulumi_docker_machine.components.drivers import names
+
+    return f"Driver {json.dumps(driver[:80])} not found: choose one of {', '.join(names())}"
 
 
 def _rows(driver: str) -> tuple:
-    return describe(driver).flags if driver in REGISTRY else ()  # an unknown -d: click.Choice says so
+    try:
+        return describe(driver).flags
+    except DriverArgumentError:  # unknown, or a plugin that fails: unknown_driver says so, click.Choice too
+        return ()
+
+
+class DriverChoice(click.Choice):
+    """-d's choices: the built-ins and the installed plugins, looked up when asked for (help, a value, completion),
+    not when the command is defined."""
+
+    def __init__(self) -> None:
+        super().__init__(DRIVERS)
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        from pulumi_docker_machine.components.drivers import names
+
+        return names()
+
+    @choices.setter
+    def choices(self, _value: object) -> None:
+        pass
+
+    def convert(self, value: Any, param: Optional[click.Parameter], ctx: Optional[click.Context]) -> Any:
+        if value in REGISTRY:  # a built-in's create reads no entry point
+            return value
+        return super().convert(value, param, ctx)
 
 
 GO_BOOLS = {"1": True, "t": True, "true": True, "0": False, "f": False, "false": False}  # Go's strconv.ParseBool
@@ -52,7 +87,7 @@ def driver_option(help_text: str) -> Callable:
         envvar="MACHINE_DRIVER",
         default=DEFAULT_DRIVER,
         show_default=True,
-        type=click.Choice(DRIVERS),
+        type=DriverChoice(),
         help=help_text,
     )
 
@@ -140,13 +175,13 @@ def per_node_values(values: dict[str, Any], driver: str = "") -> tuple[list[dict
         for key in list(values)
         if key.startswith(PER_NODE_PREFIX)
     }
-    per_node = describe(driver).per_node if driver in REGISTRY else tuple(dest for dest in given if given[dest])
+    per_node = describe(driver).per_node if is_driver(driver) else tuple(dest for dest in given if given[dest])
     count = max((len(given.get(dest, ())) for dest in per_node), default=0)
     nodes = [
         {"driver_options": {dest: given[dest][i] for dest in per_node if i < len(given.get(dest, ()))}}
         for i in range(count)
     ]
-    return nodes, [describe(driver).flag_of(dest) for dest in per_node] if driver in REGISTRY else []
+    return nodes, [describe(driver).flag_of(dest) for dest in per_node] if is_driver(driver) else []
 
 
 def read_user_data(path: str, limit: int) -> str:
@@ -196,6 +231,6 @@ def to_driver_options(driver: str, values: dict[str, Any], store_root: str = "")
         elif kind == MULTI:
             value = list(value)
         options[dest] = value
-    if store_root and driver in REGISTRY and describe(driver).needs_store_path:
+    if store_root and is_driver(driver) and describe(driver).needs_store_path:
         options["storage_path"] = store_root
     return options

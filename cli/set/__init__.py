@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 import click
 
-from pulumi_docker_machine.components.drivers import REGISTRY, describe
+from pulumi_docker_machine.components.drivers import REGISTRY, describe, is_driver
 
 from ..application import Application
 from ..changing import backend_option, for_each, workspace
@@ -67,7 +67,7 @@ def dest(flag: str) -> str:
 def command(app: Application, name: Optional[str], replace: bool, backend_url: Optional[str], **values: Any) -> None:
     [name] = app.names_or_default([name] if name else [])
     host = app.host(name)
-    info = describe(host.driver_name) if host.driver_name in REGISTRY else None
+    info = describe(host.driver_name) if is_driver(host.driver_name) else None
     options, flags = {}, {}
     for flag, (option, _help) in COMMON.items():
         value = values.get(flag[2:].replace("-", "_"))

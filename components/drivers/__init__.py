@@ -5,7 +5,8 @@ Automation API ask (``INFO``, an info.DriverInfo: create flags, pre-create check
 verbs, ...) without importing Pulumi or its cloud SDK, and the module ``INFO.driver`` names is its Pulumi
 side (a ``Driver`` dataclass: its resources, its swarm firewall, its secret options). Adding a driver: its
 folder, and its line below. Nothing outside a driver's folder branches on its name
-(tests/test_driver_ownership.py).
+(tests/test_driver_ownership.py). Drivers of other packages (entry points, docs/drivers.md) are plugins.py's:
+``REGISTRY`` names the built-ins only; ``is_driver`` and ``names`` answer for both.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from .info import DriverArgumentError, DriverInfo
 
 TYPE_CHECKING = False  # typing stays unimported at run time (start-up time)
 if TYPE_CHECKING:
-    from typing import Any, Mapping, Optional
+    from typing import Any, Mapping, Optional, TypeGuard
 
     from .base import Driver
 
@@ -40,15 +41,41 @@ REGISTRY: tuple[str, ...] = (
 DEFAULT_DRIVER = "virtualbox"  # docker-machine's --driver when none is given
 
 
+def is_driver(name: object) -> TypeGuard[str]:
+    """A built-in's name, or an installed plugin's (plugins.py: its entry point's name; nothing imported)."""
+    if name in REGISTRY:
+        return True
+    from . import plugins
+
+    return plugins.known(name, REGISTRY)
+
+
+def names() -> tuple[str, ...]:
+    """Every driver's name, the installed plugins' too, for listings (reads the entry points, imports none)."""
+    from . import plugins
+
+    return tuple(sorted((*REGISTRY, *plugins.names(REGISTRY))))
+
+
 def describe(name: str) -> DriverInfo:
-    """The driver's INFO (its folder's ``__init__.py``): no Pulumi, no cloud SDK."""
-    if name not in REGISTRY:
-        raise DriverArgumentError(f"unknown driver {name!r}: use one of {', '.join(REGISTRY)}")
-    return import_module(f"{__name__}.{name}").INFO
+    """The driver's INFO (its folder's ``__init__.py``, or a plugin's entry point): no Pulumi, no cloud SDK."""
+    if name in REGISTRY:
+        return import_module(f"{__name__}.{name}").INFO
+    from . import plugins
+
+    info = plugins.describe(name, REGISTRY)
+    if info is None:
+        raise DriverArgumentError(f"unknown driver {str(name)[:80]!r}: use one of {', '.join(names())}")
+    return info
 
 
 def driver_class(name: str) -> type[Driver]:
     """The driver's Pulumi side: its Driver dataclass (imports Pulumi, and its cloud SDK where that is not lazy)."""
+    if name not in REGISTRY:
+        from . import plugins
+
+        describe(name)
+        return plugins.driver_class(name, REGISTRY)
     module, cls = describe(name).driver.split(":")
     return getattr(import_module(f"{__name__}.{name}.{module}"), cls)
 
@@ -64,8 +91,13 @@ def secret_options(name: str) -> frozenset[str]:
 
 
 def all_steps() -> dict[str, tuple[Optional[str], Optional[str]]]:
-    """Every driver's progress lines by resource type (types are the providers' own, so no two drivers share one)."""
+    """Every driver's progress lines by resource type (types are the providers' own, so no two drivers share one):
+    the built-ins' and those of the plugins used in this process (a built-in's line is never a plugin's)."""
+    from . import plugins
+
     steps: dict[str, tuple[Optional[str], Optional[str]]] = {}
+    for info in plugins.loaded():
+        steps.update(info.steps)
     for name in REGISTRY:
         steps.update(describe(name).steps)
     return steps
@@ -89,5 +121,7 @@ __all__ = [
     "describe",
     "driver_class",
     "driver_from_dict",
+    "is_driver",
+    "names",
     "secret_options",
 ]

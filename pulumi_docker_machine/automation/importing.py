@@ -26,7 +26,7 @@ def import_machines(
 ) -> list[str]:
     """Rebuild the local store from the backend's stacks (a team's shared machines)."""
     workspace = workspace_for(MACHINES, workspace, store, say)
-    from pulumi_docker_machine.components.drivers import REGISTRY
+    from pulumi_docker_machine.components.drivers import is_driver
 
     wanted = names or workspace.stack_names()
     bad = [name for name in wanted if not valid_machine_name(name)]
@@ -48,7 +48,7 @@ def import_machines(
         except (ValueError, TypeError, KeyError, AttributeError):  # the backend's config is untrusted too
             problems.append(f"{name}: its stack's config is not a machine's")
             continue
-        if not isinstance(spec.driver, str) or spec.driver not in REGISTRY:
+        if not isinstance(spec.driver, str) or not is_driver(spec.driver):
             problems.append(f"{name}: unknown driver {str(spec.driver)[:40]!r}")
             continue
         prepared[name] = (spec, outputs)
@@ -76,7 +76,7 @@ def import_stack(
     """A declarative stack's machines (stacks/, ``pulumi up``) into the local store, so env/ssh/ls work."""
     from pulumi.automation import LocalWorkspaceOptions, errors, select_stack
 
-    from pulumi_docker_machine.components.drivers import REGISTRY
+    from pulumi_docker_machine.components.drivers import is_driver
 
     from .untrusted import machine_problems, rehearse
 
@@ -102,7 +102,7 @@ def import_stack(
     problems, specs = [], {}
     for name, outputs in imports.items():
         found = machine_problems(name, outputs)
-        if outputs.get("driver") not in REGISTRY:
+        if not is_driver(outputs.get("driver")):
             found.append(f"{name}: unknown driver {str(outputs.get('driver'))[:40]!r}")
         if not found:
             specs[name] = from_outputs(outputs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional
 
-from pulumi_docker_machine.components.drivers import REGISTRY, describe
+from pulumi_docker_machine.components.drivers import REGISTRY, describe, is_driver
 from pulumi_docker_machine.components.drivers.info import GENERATED_KEY_FILE
 from pulumi_docker_machine.components.engine import DEFAULT_ENGINE_PORT
 from pulumi_docker_machine.components.ssh import public_key_from_private
@@ -17,7 +17,7 @@ from .untrusted import check_machine
 
 def ssh_key_file(driver: str) -> str:
     """The machine's key's file name in its folder, as the driver's docker-machine keeps it (generic: id_rsa)."""
-    return describe(driver).key_file if driver in REGISTRY else GENERATED_KEY_FILE
+    return describe(driver).key_file if is_driver(driver) else GENERATED_KEY_FILE
 
 
 def _drop_other_keys(folder, keep: str) -> None:
@@ -83,7 +83,7 @@ def write_machine(
         ssh_key_path=folder / key_file if private_key else None,
         engine=spec.engine,
         tls_sans=spec.tls_sans,
-        driver_fields=describe(spec.driver).stored.written(out) if spec.driver in REGISTRY else None,
+        driver_fields=describe(spec.driver).stored.written(out) if is_driver(spec.driver) else None,
         pulumi={
             "Backend": backend,
             "Project": "docker-machine",

@@ -34,7 +34,7 @@ from typing import Any
 import pulumi
 
 from pulumi_docker_machine.components import DockerCertificates, DockerMachine, DockerMachineArgs
-from pulumi_docker_machine.components.drivers import REGISTRY
+from pulumi_docker_machine.components.drivers import is_driver, names
 from pulumi_docker_machine.components.drivers.base import check_driver
 from pulumi_docker_machine.components.engine import EngineOptionError
 from pulumi_docker_machine.components.machine import validate
@@ -74,8 +74,8 @@ def parse(machines: Any) -> tuple[list[tuple[str, DockerMachineArgs]], list[str]
             problems.append(f"{path}: give the machine's settings as a map, e.g. {{driver: digitalocean}}")
             continue
         driver_name = settings.get("driver")
-        if driver_name not in REGISTRY:
-            problems.append(f"{path}.driver: {driver_name!r} is not a driver: use one of {', '.join(sorted(REGISTRY))}")
+        if not is_driver(driver_name):
+            problems.append(f"{path}.driver: {driver_name!r} is not a driver: use one of {', '.join(names())}")
             continue
         spec, component = from_entry(settings)
         try:
@@ -100,8 +100,8 @@ def _node(path: str, name: str, settings: Any, problems: list[str]):
         problems.append(f"{path}: give the node's settings as a map, e.g. {{driver: digitalocean}}")
         return None
     driver_name = settings.get("driver")
-    if driver_name not in REGISTRY:
-        problems.append(f"{path}.driver: {driver_name!r} is not a driver: use one of {', '.join(sorted(REGISTRY))}")
+    if not is_driver(driver_name):
+        problems.append(f"{path}.driver: {driver_name!r} is not a driver: use one of {', '.join(names())}")
         return None
     options = {k: v for k, v in settings.items() if k not in NODE_KEYS}
     problem = labels_problem(settings.get("labels") or {}) or availability_problem(
