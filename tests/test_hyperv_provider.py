@@ -216,3 +216,13 @@ def test_answers_and_errors_are_read_as_powershell_writes_them(tmp_path):
         "[Get-VM], VirtualizationException\n"
     )
     assert ps.error_line(record) == 'Get-VM : Hyper-V was unable to find a virtual machine with name "ubuntu".'
+
+
+def test_provider_is_pickled_by_reference():
+    import base64
+
+    from pulumi.dynamic.dynamic import serialize_provider
+
+    blob = base64.b64decode(serialize_provider(HyperVVMProvider()))
+    assert b"pulumi_docker_machine.components.drivers.hyperv.provider" in blob and b"HyperVVMProvider" in blob
+    assert len(blob) < 200
