@@ -15,13 +15,14 @@ $(UV):
 	$(PYTHON) -m venv $(UV_HOME)
 	$(UV_HOME)/bin/pip install -q uv==$(UV_VERSION)
 
-$(VENV)/.installed: pyproject.toml $(UV)
+$(VENV)/.installed: pyproject.toml examples/hetzner-driver/pyproject.toml $(UV)
 	# --seed: pip in the venv, which the Python language host runs (pip list) to find the installed plugins.
 	$(UV) venv -q --seed --allow-existing --python $(PYTHON) $(VENV)
 	# compat: a plain path in a .pth file, no import hook run at every start (the finder costs ~25 ms).
 	# uv compiles no bytecode: Python writes a module's the first time it is imported (the cloud SDKs hold
 	# ~20000 files, nearly all never imported).
-	$(UV) pip install -q --python $(VENV)/bin/python -e '.[test]' -C editable_mode=compat
+	# examples/hetzner-driver: a driver plugin package (docs/drivers.md), which the tests use as a user would.
+	$(UV) pip install -q --python $(VENV)/bin/python -e '.[test]' -e ./examples/hetzner-driver -C editable_mode=compat
 	touch $@
 
 install: $(VENV)/.installed
