@@ -226,3 +226,30 @@ def test_provider_is_pickled_by_reference():
     blob = base64.b64decode(serialize_provider(HyperVVMProvider()))
     assert b"pulumi_docker_machine.components.drivers.hyperv.provider" in blob and b"HyperVVMProvider" in blob
     assert len(blob) < 200
+
+
+def test_the_machines_disk_names_its_cached_parent(powershell, tmp_path):
+    """The differencing disk's parent locator (MS-VHDX), as `cache prune` must read it to keep the base image."""
+    from pulumi_docker_machine.components.drivers.hyperv.vhdx import parent_path
+
+    HyperVVMProvider().create(props(tmp_path))
+    (vm,) = powershell.vms()
+    parent = powershell.state()["vhds"][vm["disks"][0]]["parent"]
+    assert parent_path(vm["disks"][0]) == parent and "/cache/sha256-" in parent
+    assert parent_path(parent) is None, "the base image names no parent"
+    assert parent_path(str(tmp_path / "missing.vhdx")) is None
+
+
+def test_a_broken_vhdx_names_no_parent_and_raises_nothing(powershell, tmp_path):
+    from pulumi_docker_machine.components.drivers.hyperv.vhdx import parent_path
+
+    HyperVVMProvider().create(props(tmp_path))
+    data = (tmp_path / "store" / "machines" / "vm1" / "disk.vhdx").read_bytes()
+    broken = tmp_path / "broken.vhdx"
+    for cut in (8, 0x30000 + 20, (1 << 20) + 40, (1 << 20) + (64 << 10) + 30):
+        broken.write_bytes(data[:cut])
+        assert parent_path(str(broken)) is None, cut
+    flipped = bytearray(data)
+    flipped[(1 << 20) + 32 + 16 : (1 << 20) + 32 + 20] = b"\xff\xff\xff\x7f"  # the locator's offset, far out
+    broken.write_bytes(bytes(flipped))
+    assert parent_path(str(broken)) is None

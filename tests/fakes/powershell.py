@@ -30,6 +30,7 @@ import fcntl
 import json
 import os
 import re
+import struct
 import sys
 import uuid
 from contextlib import contextmanager
@@ -422,6 +423,48 @@ def no_file(cmdlet: str, path: str) -> Fail:
     )
 
 
+# MS-VHDX 2.0's identifiers (sections 2.2.3, 2.6.1, 2.6.2.6), written here independently of the driver's reader.
+VHDX_SIGNATURE = b"vhdxfile"
+VHDX_REGION_TABLES = (0x30000, 0x40000)
+VHDX_METADATA_REGION = uuid.UUID("8B7CA206-4790-4B9A-B8FE-575F050F886E")
+VHDX_PARENT_LOCATOR = uuid.UUID("A8D35F2D-B30B-454D-ABF7-D3D84834AB0C")
+VHDX_LOCATOR_TYPE = uuid.UUID("B04AEFB7-D19E-4A81-B789-25B8E9445913")
+
+
+def write_child(path: str, parent: str) -> None:
+    """A differencing VHDX's structures up to its parent locator (MS-VHDX: what New-VHD -Differencing writes there,
+    without the log, BAT and sector bitmaps), so that what reads a disk's parent reads the simulator's too."""
+    entries = {
+        "parent_linkage": "{" + str(uuid.uuid4()) + "}",
+        "relative_path": ".\\" + parent.replace("/", "\\").rsplit("\\", 1)[-1],
+        "absolute_win32_path": parent,
+    }
+    keys = b""
+    table = b""
+    base = 20 + 12 * len(entries)
+    for key, value in entries.items():
+        k, v = key.encode("utf-16-le"), value.encode("utf-16-le")
+        table += struct.pack("<IIHH", base + len(keys), base + len(keys) + len(k), len(k), len(v))
+        keys += k + v
+    locator = VHDX_LOCATOR_TYPE.bytes_le + struct.pack("<HH", 0, len(entries)) + table + keys
+    metadata = b"metadata" + struct.pack("<HH", 0, 1) + b"\0" * 20
+    metadata += VHDX_PARENT_LOCATOR.bytes_le + struct.pack("<IIII", 64 << 10, len(locator), 0, 0)
+    metadata = metadata.ljust(64 << 10, b"\0") + locator
+    region = (
+        b"regi"
+        + struct.pack("<III", 0, 1, 0)
+        + VHDX_METADATA_REGION.bytes_le
+        + struct.pack("<QII", 1 << 20, 1 << 20, 1)
+    )
+    with open(path, "wb") as out:
+        out.write(VHDX_SIGNATURE)
+        for table_at in VHDX_REGION_TABLES:
+            out.seek(table_at)
+            out.write(region)
+        out.seek(1 << 20)
+        out.write(metadata)
+
+
 def run_cmdlet(data: dict, cmdlet: str, bound: dict):
     if not data.get("module", True):
         raise Fail(
@@ -531,7 +574,10 @@ def run_cmdlet(data: dict, cmdlet: str, bound: dict):
             size = data["vhds"].get(parent, {}).get("size", IMAGE_SIZE)
         else:
             size = bound["SizeBytes"]
-        path.write_bytes(b"vhdxfile" if fmt == "VHDX" else b"conectix")
+        if fmt == "VHDX" and parent is not None:
+            write_child(str(path), parent)
+        else:
+            path.write_bytes(b"vhdxfile" if fmt == "VHDX" else b"conectix")
         data["vhds"][str(path)] = {"parent": parent, "size": size}
         return {"kind": "vhd", "Path": str(path), "Size": size}
     if cmdlet == "Resize-VHD":
