@@ -238,3 +238,22 @@ def test_the_credentials_reach_the_provider_as_secrets(monkeypatch, tmp_path):
     mocks = build(create(monkeypatch, tmp_path, *EXO, "m"), OpenStackMocks())
     assert set(mocks.secret_inputs["pulumi:providers:exoscale::m-exoscale"]) == {"key", "secret"}
     assert "userData" in mocks.secret_inputs[f"{INSTANCE}::m"]
+
+
+@pytest.mark.remote_host
+def test_an_exoscale_machine_on_a_real_host(remote_host, tmp_path):
+    """The mocked cloud hands the SSH key to a real test host (as Exoscale's cloud-init does) and the machine is
+    provisioned there over SSH, as the image's user."""
+    from pulumi_docker_machine.components import DockerMachineArgs
+    from pulumi_docker_machine.components.drivers.exoscale.driver import ExoscaleDriver
+    from tests.conftest import build_machine
+    from tests.dockertools import hello_world
+
+    host = remote_host
+    host.add_user("ubuntu")
+    mocks = ExoscaleMocks(vm_address=host.address, ssh_host=host, on_public_key=host.authorize)
+    out = build_machine(mocks, "exo", DockerMachineArgs(driver=ExoscaleDriver(api_key="k", api_secret="s")))
+    assert out["ip"] == host.address and out["docker_host"] == f"tcp://{host.address}:2376"
+    connection = mocks.one("command:remote:Command").inputs["connection"]
+    assert (connection["host"], connection["user"]) == (host.address, "ubuntu")
+    hello_world(host, out, tmp_path / "certs")
