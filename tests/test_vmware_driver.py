@@ -18,6 +18,7 @@ from pulumi_docker_machine.components.drivers.seed import read_seed_iso
 from pulumi_docker_machine.components.drivers.vmware import vmx
 from pulumi_docker_machine.components.drivers.vmware.provider import VMwareVMProvider, validate
 from pulumi_docker_machine.components.drivers.vmware.vmrun import Vmrun, VmrunError
+from pulumi_docker_machine.components import DockerMachineArgs
 from tests.conftest import FAKES, MachineMocks, run_program
 from tests.test_driver_flags_helpers import create, refused
 
@@ -284,3 +285,26 @@ def test_help_lists_the_flags_and_env_vars(tmp_path):
     for flag in ("--vmware-template", "--vmware-cpu-count", "--vmware-memory-size", "VMWARE_TEMPLATE"):
         assert flag in shown.stdout
     assert validate({}, require_key=False), "an empty spec is refused"
+
+
+@pytest.mark.remote_host
+def test_vmware_machine_on_a_real_host(remote_host, vmrun, template, tmp_path, monkeypatch):
+    """Mock hypervisor, real host: the simulator's guest is the test host (its address is what getGuestIPAddress
+    reports, the seed's key lands in its authorized_keys as cloud-init would put it); the component provisions
+    Docker there as the seed's user, and the docker client reaches it with the machine's outputs alone."""
+    from pulumi_docker_machine.components.drivers.vmware.driver import VMwareDriver
+    from tests.conftest import build_machine
+    from tests.dockertools import hello_world
+
+    host = remote_host
+    host.add_user("docker")
+    monkeypatch.setenv("VMRUNSIM_GUEST_ADDRESS", host.address)
+    monkeypatch.setenv("VMRUNSIM_AUTHORIZED_KEYS", str(host.authorized_keys))
+    mocks = MachineMocks(vm_address=host.address, ssh_host=host)
+    mocks.run_dynamic = (*mocks.run_dynamic, "VMwareVM")
+    driver = VMwareDriver(template=str(template), storage_path=str(tmp_path / "store"))
+    out = build_machine(mocks, "dev", DockerMachineArgs(driver=driver))
+    assert out["ip"] == host.address and out["docker_host"] == f"tcp://{host.address}:2376"
+    assert mocks.one("command:remote:Command").inputs["connection"]["user"] == "docker"
+    hello_world(host, out, tmp_path / "certs")
+    assert vmrun.state()["running"] == [str(tmp_path / "store" / "machines" / "dev" / "vm" / "dev.vmx")]
