@@ -213,3 +213,51 @@ def test_create_help_lists_the_libvirt_flags():
     ):
         assert flag in done.stdout
     assert "LIBVIRT_DEFAULT_URI" in done.stdout
+
+
+def test_numbers_back_from_the_engine_as_floats_are_whole_numbers(tmp_path):
+    image = tmp_path / "base.qcow2"
+    image.write_bytes(b"")
+    props = {**LibvirtDriver(image=str(image), domain_type="qemu").props("dev"), "public_key": "k"}
+    floats = {**props, "memory": 1024.0, "cpus": 1.0, "disk_size": 4000.0, "boot_timeout": 900.0}
+    assert validate(floats) == []
+    assert [key for key, _ in validate({**floats, "memory": 1024.5})] == ["memory"]
+    assert ET.fromstring(domain_xml(spec(memory=1024.0, cpus=1.0))).findtext("vcpu") == "1"
+
+
+class RecordingVirsh(Virsh):
+    """virsh's answers for a remote host whose pool lacks the base image: calls recorded, none run."""
+
+    def __init__(self, uri: str) -> None:
+        super().__init__(uri)
+        self.calls: list[tuple[str, ...]] = []
+
+    def run(self, *args: str, check: bool = True, timeout: float = 0, stdin=None) -> str:
+        self.calls.append(args)
+        return "/var/lib/libvirt/images/base\n" if args[0] == "vol-path" else ""
+
+    def ok(self, *args: str) -> bool:
+        self.calls.append(args)
+        return False
+
+    def with_xml(self, command: str, xml: str, *args: str) -> str:
+        self.calls.append((command, xml, *args))
+        return ""
+
+
+def test_a_remote_host_gets_the_base_image_uploaded_once_into_the_pool(tmp_path):
+    from pulumi_docker_machine.components.drivers.libvirt.provider import backing_on_host
+
+    image = tmp_path / "base.qcow2"
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(image), "64M"], check=True)
+    props = {**LibvirtDriver(uri="qemu+ssh://root@kvm1/system", image=str(image)).props("dev"), "pool": "images"}
+    props["cache_dir"] = str(tmp_path / "cache")
+    virsh = RecordingVirsh(props["uri"])
+    assert backing_on_host(virsh, props) == "/var/lib/libvirt/images/base"
+    name = virsh.calls[0][-1]
+    assert virsh.calls[0] == ("vol-info", "--pool", "images", "--vol", name) and name.startswith("pdm-base-")
+    created = ET.fromstring(virsh.calls[1][1])
+    assert created.findtext("name") == name and created.find("./target/format").get("type") == "raw"
+    assert virsh.calls[2] == ("vol-upload", "--pool", "images", "--vol", name, "--file", str(image))
+    local = RecordingVirsh("qemu:///system")
+    assert backing_on_host(local, {**props, "uri": "qemu:///system"}) == str(image) and local.calls == []

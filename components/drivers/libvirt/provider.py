@@ -70,7 +70,8 @@ def validate(props: dict[str, Any], require_key: bool = True) -> list[tuple[str,
     problems = []
     for key, low in (("memory", 256), ("cpus", 1), ("disk_size", 2000), ("boot_timeout", 1)):
         value = props.get(key)
-        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+        # numbers come back from the engine as floats
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or int(value) != value or value < low:
             problems.append((key, f"{key} must be a whole number of at least {low}, not {value!r}"))
     for key, kind in (("name", "machine name"), ("pool", "storage pool"), ("network", "network")):
         try:
@@ -258,8 +259,10 @@ class LibvirtVMProvider(ResourceProvider):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         problems = validate(news)
         old, new = olds.get("disk_size"), news.get("disk_size")
-        if isinstance(old, int) and isinstance(new, int) and new < old:
-            problems.append(("disk_size", f"disk_size can only grow: {new} MiB is less than the machine's {old} MiB"))
+        if isinstance(old, (int, float)) and isinstance(new, (int, float)) and new < old:
+            problems.append(
+                ("disk_size", f"disk_size can only grow: {int(new)} MiB is less than the machine's {int(old)} MiB")
+            )
         return CheckResult(news, [CheckFailure(key, reason) for key, reason in problems])
 
     def create(self, props: dict[str, Any]) -> CreateResult:
