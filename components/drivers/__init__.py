@@ -29,6 +29,7 @@ REGISTRY: tuple[str, ...] = (
     "generic",
     "google",
     "hyperv",
+    "libvirt",
     "none",
     "openstack",
     "qemu",
