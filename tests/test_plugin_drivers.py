@@ -248,7 +248,7 @@ def test_a_driver_name_from_the_store_is_never_imported_as_a_module(site, tmp_pa
     data["DriverName"] = bad
     data["Pulumi"]["Spec"]["driver"] = bad
     config.write_text(json.dumps(data))
-    for verb in ("stop", "start", "set"):
+    for verb in ("stop", "set"):
         args = (verb, "web", "--cpus", "2") if verb == "set" else (verb, "web")
         result = dm(*args, store=tmp_path / "store", site=site, DOCKER_MACHINE_PULUMI_INSTALL="never")
         assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1, (verb, result.stderr)
@@ -365,3 +365,50 @@ def test_the_python_api_takes_it_by_name():
     assert driver.location == "hel1" and "api_token" not in driver.to_dict()
     args = machine_args(MachineSpec("hetzner", {"api_token": TOKEN}))
     assert type(args.driver) is type(driver)
+
+
+def test_its_swarm_firewall_opens_the_swarm_ports_between_its_servers():
+    import pulumi
+
+    from pulumi_docker_machine.components import DockerMachine, DockerMachineArgs
+    from pulumi_docker_machine.components.drivers.base import ClusterMember
+    from pulumi_docker_machine.components.swarm.component import SWARM_PORTS
+    from tests.conftest import run_program
+
+    mocks = HetznerMocks()
+    mocks.run_dynamic = ("CertificateAuthority", "ClientCertificate", "ServerCertificate", "SSHKey")
+
+    def program():
+        driver = driver_class("hetzner").from_dict({"api_token": TOKEN})
+        machines = [DockerMachine(f"m{i}", DockerMachineArgs(driver=driver)) for i in (1, 2)]
+        members = [ClusterMember(f"m{i}", driver, m.host, m.ip) for i, m in enumerate(machines, 1)]
+        driver.cluster_firewall("sw", members, [pulumi.Output.from_input("198.51.100.7/32")], SWARM_PORTS, machines[0])
+        return {}
+
+    run_program(mocks, program)
+    swarm = next(r for r in mocks.of_type(FIREWALL) if r.name == "sw-swarm-firewall")
+    assert {(r["protocol"], r["port"]) for r in swarm.inputs["rules"]} == {(p, str(n)) for p, n in SWARM_PORTS}
+    assert all(r["sourceIps"] == [f"{mocks.vm_address}/32"] * 2 + ["198.51.100.7/32"] for r in swarm.inputs["rules"])
+    attached = mocks.one("hcloud:index/firewallAttachment:FirewallAttachment").inputs
+    servers = [int(r.id) for r in mocks.of_type(SERVER)]
+    assert attached["firewallId"] == int(swarm.id) and sorted(attached["serverIds"]) == sorted(servers)
+    registered = {r.typ for r in mocks.resources if r.typ.startswith(("hcloud:", "pulumi:providers:hcloud"))}
+    assert registered == set(describe("hetzner").steps), "INFO.steps: a line per resource type it registers"
+
+
+@pytest.mark.remote_host
+def test_a_hetzner_machine_provisions_a_real_host(remote_host, tmp_path):
+    """Hetzner mocked, the host real: the server resolves to a test host that authorizes the uploaded key (as
+    cloud-init does on Hetzner's images); Docker is provisioned over SSH and answers over mutual TLS."""
+    from pulumi_docker_machine.components import DockerMachineArgs
+    from tests.conftest import build_machine
+    from tests.dockertools import hello_world
+
+    host = remote_host
+    mocks = HetznerMocks(vm_address=host.address, ssh_host=host, on_public_key=host.authorize)
+    driver = driver_class("hetzner").from_dict({"api_token": TOKEN, "location": "nbg1"})
+    out = build_machine(mocks, "hz", DockerMachineArgs(driver=driver))
+    assert out["ip"] == host.address and out["docker_host"] == f"tcp://{host.address}:2376"
+    assert mocks.one("command:remote:Command").inputs["connection"]["privateKey"] == out["ssh_private_key"]
+    hello_world(host, out, tmp_path / "certs")
+    assert host.output("hostname").strip() == "hz"
