@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from pulumi_docker_machine.components.drivers import names
+
 SCRIPT = Path(sys.executable).parent / "docker-machine"
-DRIVERS = "amazonec2, azure, digitalocean, generic, google, none, openstack, qemu, virtualbox"
+DRIVERS = ", ".join(names())  # the built-ins and any installed plugin, in order
 
 
 def dm(world, *args: str, **env: str) -> subprocess.CompletedProcess:
