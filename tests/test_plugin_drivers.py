@@ -111,6 +111,11 @@ def test_create_help_lists_its_flags_and_variables(tmp_path):
     assert "|hetzner|" in " ".join(listed.stdout.split()).replace(" ", ""), listed.stdout
 
 
+def test_completion_offers_it_after_d(tmp_path):
+    env = {"COMP_WORDS": "docker-machine create -d he", "COMP_CWORD": "3", "_DOCKER_MACHINE_COMPLETE": "bash_complete"}
+    assert dm(store=tmp_path / "store", **env).stdout.splitlines() == ["plain,hetzner"]
+
+
 def test_an_unknown_driver_lists_the_plugins_too(tmp_path):
     result = dm("create", "-d", "nosuch", "m", store=tmp_path / "store")
     assert result.returncode == 1 and result.stdout == ""
