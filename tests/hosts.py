@@ -65,6 +65,8 @@ FILE_SECONDS = {
     "tests/test_set_command.py": 20,
     "tests/test_qemu_aarch64_boot.py": 15,
     "tests/test_qemu_hostagent.py": 10,
+    "tests/test_vmware_driver.py": 8,
+    "tests/test_vsphere_driver.py": 6,
 }
 DEFAULT_SECONDS = 5
 CACHE_KEY = "pulumi-docker-machine/file-seconds"

@@ -207,6 +207,7 @@ class VMMocks(MachineMocks):
 
 def full_options(name: str, tmp_path: Path) -> dict:
     """Options that make each driver register every kind of resource it has (explicit credentials: a provider)."""
+    (tmp_path / "t.vmx").write_text('.encoding = "UTF-8"\n')
     return {
         "generic": {"ip_address": "127.0.0.2", "ssh_key": None},
         "digitalocean": {"access_token": "dop_v1_x"},
@@ -229,6 +230,19 @@ def full_options(name: str, tmp_path: Path) -> dict:
         },
         "virtualbox": {"storage_path": str(tmp_path)},
         "qemu": {"storage_path": str(tmp_path)},
+        "vmware": {"storage_path": str(tmp_path), "template": str(tmp_path / "t.vmx")},
+        "vmwarevsphere": {
+            "vcenter": "vcenter.example",
+            "username": "u",
+            "password": "p",
+            "template": "t",
+            "hostsystem": "esx1",
+        },
+        "hyperv": {
+            "storage_path": str(tmp_path),
+            "image_url": "file:///base.vhdx",
+            "virtual_switch": "External Switch",
+        },
         "none": {"url": "tcp://127.0.0.1:2376"},
         "exoscale": {"api_key": "EXOk", "api_secret": "s"},
         "rackspace": {"username": "u", "api_key": "k", "identity_url": "http://127.0.0.1:9/v2.0"},

@@ -35,6 +35,7 @@ CLOUD_SDKS = (
     "pulumi_openstack",
     "pulumiverse_exoscale",
     "pulumi_vcd",
+    "pulumi_vsphere",
 )
 EXTRAS = {
     "amazonec2": "aws",
@@ -45,6 +46,7 @@ EXTRAS = {
     "rackspace": "openstack",
     "exoscale": "exoscale",
     "vcd": "vcd",
+    "vmwarevsphere": "vsphere",
 }
 
 

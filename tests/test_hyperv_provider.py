@@ -230,7 +230,7 @@ def test_provider_is_pickled_by_reference():
 
 def test_the_machines_disk_names_its_cached_parent(powershell, tmp_path):
     """The differencing disk's parent locator (MS-VHDX), as `cache prune` must read it to keep the base image."""
-    from pulumi_docker_machine.components.drivers.hyperv.vhdx import parent_path
+    from pulumi_docker_machine.components.drivers.vhdx import parent_path
 
     HyperVVMProvider().create(props(tmp_path))
     (vm,) = powershell.vms()
@@ -241,7 +241,7 @@ def test_the_machines_disk_names_its_cached_parent(powershell, tmp_path):
 
 
 def test_a_broken_vhdx_names_no_parent_and_raises_nothing(powershell, tmp_path):
-    from pulumi_docker_machine.components.drivers.hyperv.vhdx import parent_path
+    from pulumi_docker_machine.components.drivers.vhdx import parent_path
 
     HyperVVMProvider().create(props(tmp_path))
     data = (tmp_path / "store" / "machines" / "vm1" / "disk.vhdx").read_bytes()
@@ -253,3 +253,17 @@ def test_a_broken_vhdx_names_no_parent_and_raises_nothing(powershell, tmp_path):
     flipped[(1 << 20) + 32 + 16 : (1 << 20) + 32 + 20] = b"\xff\xff\xff\x7f"  # the locator's offset, far out
     broken.write_bytes(bytes(flipped))
     assert parent_path(str(broken)) is None
+
+
+def test_cache_prune_keeps_a_hyperv_machines_base_image(powershell, tmp_path):
+    from pulumi_docker_machine.components.drivers.imageuse import cache_entries, prune
+
+    HyperVVMProvider().create(props(tmp_path))
+    store = tmp_path / "store"
+    unused = store / "cache" / "sha256-00-unused.vhdx"
+    unused.write_bytes(b"not used")
+    used = [entry for entry in cache_entries(store) if entry.used_by]
+    assert [entry.used_by for entry in used] == [["vm1"]] and used[0].path.name.startswith("sha256-")
+    removed, kept = prune(store)
+    assert [entry.path for entry in removed] == [unused]
+    assert [entry.path for entry in kept] == [used[0].path] and used[0].path.exists()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import posixpath
 import re
 import tempfile
@@ -146,11 +147,12 @@ def _publish(tmp: Path, target: Path) -> Path:
     """The checked download renamed into place, atomically (a reader sees the whole file or none)."""
     os.chmod(tmp, 0o644)
     os.replace(tmp, target)
-    dir_fd = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    if sys.platform != "win32":  # Windows opens no folder as a file (the rename is durable there by itself)
+        dir_fd = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
     return target
 
 

@@ -66,6 +66,14 @@ def vbox_media(path: Path) -> list[Path]:
     return found
 
 
+def vhdx_parent(path: Path) -> Path | None:
+    """The parent a differencing VHDX names (a Hyper-V machine's disk), or None."""
+    from .vhdx import parent_path
+
+    parent = parent_path(str(path))
+    return Path(parent) if parent else None
+
+
 def _machine_files(machines: Path):
     """(machine name, file) for every regular file up to two levels inside each machine folder; no links followed."""
     try:
@@ -116,7 +124,13 @@ def cache_entries(store_root: Path) -> list[CacheEntry]:
         return next((entry for path, entry in entries.items() if _same(path, target)), None)
 
     for machine, path in _machine_files(Path(store_root) / "machines"):
-        targets: list[Path | None] = [*vbox_media(path)] if path.suffix == ".vbox" else [qcow2_backing(path)]
+        targets: list[Path | None] = (
+            [*vbox_media(path)]
+            if path.suffix == ".vbox"
+            else [vhdx_parent(path)]
+            if path.suffix == ".vhdx"
+            else [qcow2_backing(path)]
+        )
         seen: set[Path] = set()
         while targets:
             target = targets.pop()

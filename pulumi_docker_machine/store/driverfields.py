@@ -32,9 +32,7 @@ class _VCloudAirFields(StoredFields):
 # docker-machine 0.16's built-in drivers that have no folder here (their machines are read, never made).
 _OTHERS: dict[str, StoredFields] = {
     "vmwarevcloudair": _VCloudAirFields(),
-    "hyperv": AskedForAddress(),
     "vmwarefusion": AskedForAddress(),
-    "vmwarevsphere": AskedForAddress(),
 }
 _PLAIN = StoredFields()
 

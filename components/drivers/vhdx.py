@@ -1,5 +1,5 @@
 """The parent a differencing VHDX names (MS-VHDX 2.0: region table, metadata region, parent locator), so the image
-cache can tell that a machine's disk uses a cached base image (imageuse.py reads qcow2 backing files the same way)."""
+cache can tell that a machine's disk uses a cached base image (imageuse.py reads qcow2 backing files beside it)."""
 
 from __future__ import annotations
 
