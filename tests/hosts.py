@@ -67,6 +67,7 @@ FILE_SECONDS = {
     "tests/test_qemu_hostagent.py": 10,
     "tests/test_vmware_driver.py": 8,
     "tests/test_vsphere_driver.py": 6,
+    "tests/test_plugin_drivers.py": 12,
 }
 DEFAULT_SECONDS = 5
 CACHE_KEY = "pulumi-docker-machine/file-seconds"

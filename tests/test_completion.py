@@ -17,7 +17,26 @@ from tests.conftest import require
 
 BIN = Path(sys.executable).parent
 SCRIPT = BIN / "docker-machine"
-DRIVERS = ["amazonec2", "azure", "digitalocean", "generic", "google", "none", "openstack", "qemu", "virtualbox"]
+# The built-ins and the example plugin make install puts in the test venv (examples/hetzner-driver).
+DRIVERS = [
+    "amazonec2",
+    "azure",
+    "digitalocean",
+    "exoscale",
+    "generic",
+    "google",
+    "hetzner",
+    "hyperv",
+    "libvirt",
+    "none",
+    "openstack",
+    "qemu",
+    "rackspace",
+    "vcd",
+    "virtualbox",
+    "vmware",
+    "vmwarevsphere",
+]
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pulumi
 import pytest
 import yaml
 
-from pulumi_docker_machine.components.drivers import REGISTRY
+from pulumi_docker_machine.components.drivers import names
 from pulumi_docker_machine.components.ssh import generate_ssh_key
 from tests.conftest import DEFAULT_VM_ADDRESS, MachineMocks, run_program
 
@@ -167,7 +167,7 @@ def test_config_errors_are_all_reported_with_paths(monkeypatch):
         "set the digitalocean:token config or DIGITALOCEAN_ACCESS_TOKEN",
         "machines.db.instance_type: amazonec2 instance type 'huge' is not an instance type such as t3.micro",
         "machines.bad_name: invalid machine name: allowed hostname chars are 0-9a-zA-Z . -",
-        f"machines.odd.driver: 'kubevirt' is not a driver: use one of {', '.join(sorted(REGISTRY))}",
+        f"machines.odd.driver: 'kubevirt' is not a driver: use one of {', '.join(names())}",
         "machines.eng.engine: engine port 0 is not a TCP port: give a number from 1 to 65535",
     ]
     monkeypatch.setenv("DIGITALOCEAN_ACCESS_TOKEN", "t")
