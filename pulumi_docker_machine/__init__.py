@@ -30,6 +30,13 @@ _COMPONENTS = (
     "QemuDriver",
     "SwarmNodeArgs",
     "VirtualBoxDriver",
+    "ExoscaleDriver",
+    "HyperVDriver",
+    "LibvirtDriver",
+    "RackspaceDriver",
+    "VcdDriver",
+    "VMwareDriver",
+    "VSphereDriver",
     "driver_from_dict",
 )
 # The Automation API: machines and swarms in a docker-machine store (pulumi_docker_machine.automation's names).
