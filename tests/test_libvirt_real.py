@@ -128,6 +128,9 @@ def _drop_libvirt_chains() -> None:
 @contextlib.contextmanager
 def libvirt_host() -> Iterator[LibvirtHost]:
     before = firewall()
+    runtime, logs = Path("/run/libvirt"), Path("/var/log/libvirt/qemu")
+    fresh_runtime = not runtime.exists()
+    old_logs = set(logs.iterdir()) if logs.is_dir() else set()
     folder = Path(tempfile.mkdtemp(prefix="pdm-libvirt-", dir="/var/tmp"))
     folder.chmod(0o755)
     started: list[Path] = []
@@ -182,6 +185,10 @@ def libvirt_host() -> Iterator[LibvirtHost]:
             _stop(pidfile)
         if started:
             _drop_libvirt_chains()
+            if fresh_runtime:
+                shutil.rmtree(runtime, ignore_errors=True)  # the daemons' runtime state, made by their start
+        for log in (set(logs.iterdir()) if logs.is_dir() else set()) - old_logs:
+            log.unlink(missing_ok=True)  # the domain's QEMU log (printed by the test when the create failed)
         shutil.rmtree(folder, ignore_errors=True)
     related = (*LIBVIRT_CHAINS, f"pdmbr{tag}")
     after = [rule for rule in firewall() if any(mark in rule for mark in related)]
@@ -285,6 +292,9 @@ def test_create_env_run_stop_start_rm_on_libvirt(world, pulumi_engine, qemu_imag
         run = shell(world, "docker $(docker-machine config dev) run --rm dmtest/busybox echo again", timeout=600)
         assert run.stdout == "again\n", "the same certificates and disk after a restart: " + run.stderr
     finally:
+        if created.returncode != 0:
+            log = Path("/var/log/libvirt/qemu/dev.log")
+            print(log.read_text(errors="replace")[-3000:] if log.exists() else "(no QEMU log)")
         guest += qemu_cpu("dev")
         removed = machine(world, "rm", "-y", "dev", timeout=600)
         wall, after = time.monotonic() - started, resource.getrusage(resource.RUSAGE_CHILDREN)
