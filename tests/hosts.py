@@ -29,6 +29,7 @@ import pytest
 # Last measured: 2026-12-06, the clean-clone run of 7 min 1 s (#19).
 FILE_SECONDS = {
     "tests/test_qemu_real.py": 280,  # with the shares, ports and set checks (#23); ~200 before
+    "tests/test_libvirt_real.py": 275,
     "tests/test_team_s3.py": 145,
     "tests/test_engine_cli.py": 116,
     "tests/test_stacks_pulumi_up.py": 86,

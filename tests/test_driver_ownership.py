@@ -230,6 +230,7 @@ def full_options(name: str, tmp_path: Path) -> dict:
         },
         "virtualbox": {"storage_path": str(tmp_path)},
         "qemu": {"storage_path": str(tmp_path)},
+        "libvirt": {"storage_path": str(tmp_path)},
         "vmware": {"storage_path": str(tmp_path), "template": str(tmp_path / "t.vmx")},
         "vmwarevsphere": {
             "vcenter": "vcenter.example",
