@@ -24,6 +24,9 @@ PINNED = {
     "pulumi_docker_machine.components.material.providers.AuthorizedKeyProvider",
     "pulumi_docker_machine.components.drivers.virtualbox.provider.VirtualBoxVMProvider",
     "pulumi_docker_machine.components.drivers.qemu.provider.QemuVMProvider",
+    "pulumi_docker_machine.components.drivers.libvirt.provider.LibvirtVMProvider",
+    "pulumi_docker_machine.components.drivers.hyperv.provider.HyperVVMProvider",
+    "pulumi_docker_machine.components.drivers.vmware.provider.VMwareVMProvider",
     "pulumi_docker_machine.components.drivers.digitalocean.provider.DropletPowerProvider",
     "pulumi_docker_machine.components.swarm.provider.SwarmClusterProvider",
     "pulumi_docker_machine.components.swarm.provider.SwarmNodeProvider",
@@ -31,8 +34,12 @@ PINNED = {
     "pulumi_docker_machine.components.compose.provider.ComposeDeploymentProvider",
 }
 # Where the same classes were up to commit c7a701e (tests/fixtures/prerename holds state written there).
+# (The libvirt, hyperv and vmware providers came after it.)
+NEWER = {"LibvirtVMProvider", "HyperVVMProvider", "VMwareVMProvider"}
 BEFORE_THE_NAMESPACE = {
-    path.removeprefix("pulumi_docker_machine.").replace(".digitalocean.provider.", ".digitalocean.") for path in PINNED
+    path.removeprefix("pulumi_docker_machine.").replace(".digitalocean.provider.", ".digitalocean.")
+    for path in PINNED
+    if path.rsplit(".", 1)[1] not in NEWER
 }
 
 

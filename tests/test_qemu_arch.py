@@ -266,7 +266,10 @@ def test_qemu_accepts_the_command_line_it_is_given(tmp_path, arch):
         while (folder / "qemu.pid").exists() and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
-        pid = (folder / "qemu.pid").read_text().strip() if (folder / "qemu.pid").exists() else ""
+        try:  # QEMU removes its pidfile as it quits
+            pid = (folder / "qemu.pid").read_text().strip()
+        except FileNotFoundError:
+            pid = ""
         if pid:
             subprocess.run(["kill", "-9", pid], capture_output=True)
     assert not (folder / "qemu.pid").exists(), "QEMU quit (it removes its pidfile)"
