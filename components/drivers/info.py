@@ -104,6 +104,7 @@ class DriverInfo:
         "per_node",
         "stored",
         "changes",
+        "destroy_runs_program",
     )
 
     def __init__(
@@ -121,6 +122,7 @@ class DriverInfo:
         per_node: tuple[str, ...],
         stored: StoredFields,
         changes: Optional[Mapping[str, str | Callable[[Any, Any], str]]] = None,
+        destroy_runs_program: bool = False,
     ) -> None:
         self.name = name
         # "module:Class" inside the folder: the Driver dataclass (Pulumi, the cloud SDK), imported on use.
@@ -146,6 +148,9 @@ class DriverInfo:
         # Options a swarm takes once per node (the generic driver's address of each host).
         self.per_node = per_node
         self.stored = stored
+        # rm runs the program again (``pulumi destroy --run-program``): the driver's provider is configured with
+        # something that expires (a token made at each run), so the settings kept in state cannot destroy later.
+        self.destroy_runs_program = destroy_runs_program
         # What ``docker-machine set`` may change: option -> a kind above, or a function of (old, new) value giving
         # one. Options left out are not changed by set; none (generic, none): set refuses.
         self.changes = dict(changes or {})

@@ -239,8 +239,17 @@ def _remove(workspace: MachineWorkspace, host: HostConfig, force: bool, say: Say
             raise declared_elsewhere(host) if host.pulumi else not_ours(name)
         _forget(store, name, say)
         return
-    destroy_stack(workspace, MACHINES, name, force, say)
+    destroy_stack(workspace, MACHINES, name, force, say, run_program=_destroy_runs_program(host))
     _forget(store, name, say)
+
+
+def _destroy_runs_program(host: HostConfig) -> bool:
+    from pulumi_docker_machine.components.drivers import is_driver
+
+    try:
+        return is_driver(host.driver_name) and describe(host.driver_name).destroy_runs_program
+    except DriverArgumentError:  # a plugin that no longer loads: its stack's own settings, as for any other
+        return False
 
 
 POWER = {"start": ("running", False), "stop": ("stopped", False), "kill": ("stopped", True)}

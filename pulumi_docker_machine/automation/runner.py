@@ -147,15 +147,18 @@ def up_stack(
         raise _interrupted(kind, name) from None
 
 
-def destroy_stack(workspace: MachineWorkspace, kind: StackKind, name: str, force: bool, say: Say) -> None:
+def destroy_stack(
+    workspace: MachineWorkspace, kind: StackKind, name: str, force: bool, say: Say, run_program: bool = False
+) -> None:
     """Destroy what the stack made and remove the stack, in one ``pulumi destroy --remove`` (none: nothing to do).
     ``force``: a failure is a warning and the stack is kept, for a later retry; the caller forgets the machine or
-    swarm either way."""
+    swarm either way. ``run_program``: the program runs again (``--run-program``), its providers configured afresh."""
     from pulumi.automation import errors
 
     try:
         stack = workspace.stack(name)  # opened unchecked: destroy's "no stack named" is the same
-        update.destroy(stack, on_event=Progress(say), color="never", **workspace.pulumi_log_options())
+        rerun = {"run_program": True} if run_program else {}
+        update.destroy(stack, on_event=Progress(say), color="never", **rerun, **workspace.pulumi_log_options())
     except PulumiUnavailable as err:
         if not force:
             raise

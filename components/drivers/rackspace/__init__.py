@@ -20,4 +20,6 @@ INFO = DriverInfo(
     key_file=GENERATED_KEY_FILE,
     per_node=(),
     stored=StoredFields(),
+    # Its provider's token lasts a day: rm logs in again through the program instead of using state's token.
+    destroy_runs_program=True,
 )
