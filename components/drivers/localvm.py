@@ -1,11 +1,12 @@
-"""What the local VM drivers (VirtualBox, QEMU) share: a free loopback port for a forward (and whether a
-recorded one is still free), and waiting for a new VM's sshd to answer on it."""
+"""What the local VM drivers (VirtualBox, QEMU, libvirt, Hyper-V, VMware) share: a free loopback port for a forward
+(and whether a recorded one is still free), waiting for a new VM's sshd to answer on it, their providers' whole
+numbers back from the engine, and a disk that only grows."""
 
 from __future__ import annotations
 
 import socket
 import time
-from typing import Callable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 
 def free_local_port() -> int:
@@ -45,3 +46,25 @@ def wait_for_ssh_banner(
         if time.monotonic() > deadline:
             return False
         time.sleep(interval)
+
+
+def whole_numbers(props: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    """``props`` with ``keys``' whole floats as ints: numbers cross the Pulumi wire as doubles (1024 arrives as
+    1024.0)."""
+    out = dict(props)
+    for key in keys:
+        value = out.get(key)
+        if isinstance(value, float) and value.is_integer():
+            out[key] = int(value)
+    return out
+
+
+def shrink_problem(olds: dict[str, Any], news: dict[str, Any]) -> Optional[str]:
+    """A disk only grows: a smaller disk_size than the machine's would cut its file system."""
+    old, new = olds.get("disk_size"), news.get("disk_size")
+    if isinstance(old, (int, float)) and isinstance(new, (int, float)) and new < old:
+        return (
+            f"disk_size can only grow: {int(new)} MiB is less than the machine's {int(old)} MiB "
+            "(a smaller disk needs a new machine)"
+        )
+    return None

@@ -19,7 +19,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from pulumi.dynamic import UpdateResult
 
 from ..imagecache import fetch_image, images_in_use
-from ..localvm import wait_for_ssh_banner
+from ..localvm import wait_for_ssh_banner, whole_numbers
 from ..seed import SeedConfig, write_seed_iso
 from . import scripts
 from .powershell import PowerShellError, run
@@ -50,13 +50,8 @@ _MAC = re.compile(r"[0-9a-f]{12}")
 
 
 def normalized(props: dict[str, Any]) -> dict[str, Any]:
-    """Numbers cross the Pulumi wire as doubles: whole ones back to int."""
-    out = dict(props)
-    for key in INTEGERS:
-        value = out.get(key)
-        if isinstance(value, float) and value.is_integer():
-            out[key] = int(value)
-    return out
+    """Numbers cross the Pulumi wire as doubles: the whole ones of INTEGERS back to int."""
+    return whole_numbers(props, INTEGERS)
 
 
 def mac_digits(text: str) -> Optional[str]:

@@ -22,7 +22,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from pulumi.dynamic import UpdateResult
 
 from ..imagecache import fetch_image, images_in_use, sha256_of
-from ..localvm import wait_for_ssh_banner
+from ..localvm import shrink_problem, wait_for_ssh_banner
 from ..qemu.backing import checked_chain
 from ..qemu.launch import QemuError, random_mac
 from ..seed import SeedConfig, write_seed_iso
@@ -258,11 +258,9 @@ def checked(props: dict[str, Any]) -> dict[str, Any]:
 class LibvirtVMProvider(ResourceProvider):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         problems = validate(news)
-        old, new = olds.get("disk_size"), news.get("disk_size")
-        if isinstance(old, (int, float)) and isinstance(new, (int, float)) and new < old:
-            problems.append(
-                ("disk_size", f"disk_size can only grow: {int(new)} MiB is less than the machine's {int(old)} MiB")
-            )
+        shrink = shrink_problem(olds, news)
+        if shrink:
+            problems.append(("disk_size", shrink))
         return CheckResult(news, [CheckFailure(key, reason) for key, reason in problems])
 
     def create(self, props: dict[str, Any]) -> CreateResult:

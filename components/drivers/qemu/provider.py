@@ -28,7 +28,7 @@ from pulumi.dynamic import (
 from ..seed import SeedConfig, write_seed_iso
 from ..imagecache import fetch_image, images_in_use, sha256_of
 from ..imageuse import qcow2_backing
-from ..localvm import free_local_port, local_port_free, wait_for_ssh_banner
+from ..localvm import free_local_port, local_port_free, shrink_problem, wait_for_ssh_banner
 from .backing import checked_chain, valid_chain
 from .hostagent import LOG as AGENT_LOG
 from .hostagent import agent_pid, running_pid, start_agent, stop_agent
@@ -275,17 +275,6 @@ def stop(machine_dir: Path, graceful: bool = True) -> None:
             time.sleep(0.2)
         if _pid(machine_dir) is not None:
             os.kill(pid, KILL)
-
-
-def shrink_problem(olds: dict[str, Any], news: dict[str, Any]) -> str | None:
-    """A disk only grows: a smaller disk_size than the machine's would cut its file system."""
-    old, new = olds.get("disk_size"), news.get("disk_size")
-    if isinstance(old, (int, float)) and isinstance(new, (int, float)) and new < old:
-        return (
-            f"disk_size can only grow: {int(new)} MiB is less than the machine's {int(old)} MiB "
-            "(a smaller disk needs a new machine)"
-        )
-    return None
 
 
 def grow_disk(machine_dir: Path, old_mib: int, new_mib: int) -> None:

@@ -31,7 +31,7 @@ from pulumi.dynamic import (
 from ..imagecache import images_in_use
 from .image import DEFAULT_IMAGE_URL, fetch_image
 from ..seed import SeedConfig, write_seed_iso
-from ..localvm import free_local_port, wait_for_ssh_banner
+from ..localvm import free_local_port, wait_for_ssh_banner, whole_numbers
 from .vboxmanage import (
     HOSTONLY_RANGE_CHECK_VERSION,
     VBoxManage,
@@ -91,13 +91,8 @@ INTEGERS = ("memory", "cpus", "disk_size", "ssh_port", "ssh_timeout")
 
 
 def normalized(props: dict[str, Any]) -> dict[str, Any]:
-    """Numbers cross the Pulumi wire as doubles (1024 arrives as 1024.0): whole ones back to int."""
-    out = dict(props)
-    for key in INTEGERS:
-        value = out.get(key)
-        if isinstance(value, float) and value.is_integer():
-            out[key] = int(value)
-    return out
+    """Numbers cross the Pulumi wire as doubles: the whole ones of INTEGERS back to int."""
+    return whole_numbers(props, INTEGERS)
 
 
 def validate(props: dict[str, Any], require_key: bool = True) -> list[tuple[str, str]]:

@@ -27,6 +27,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from ..localvm import whole_numbers
 from ..seed import SeedConfig, write_seed_iso
 from . import vmx
 from .vmrun import PRODUCTS, Vmrun, VmrunError
@@ -42,13 +43,8 @@ _UNSAFE_PATH = re.compile(r'["\x00-\x1f\x7f]')  # a path goes into the .vmx and 
 
 
 def normalized(props: dict[str, Any]) -> dict[str, Any]:
-    """Numbers cross the Pulumi wire as doubles (1024 arrives as 1024.0): whole ones back to int."""
-    out = dict(props)
-    for key in INTEGERS:
-        value = out.get(key)
-        if isinstance(value, float) and value.is_integer():
-            out[key] = int(value)
-    return out
+    """Numbers cross the Pulumi wire as doubles: the whole ones of INTEGERS back to int."""
+    return whole_numbers(props, INTEGERS)
 
 
 def path_problem(value: Any, what: str) -> str | None:
