@@ -22,7 +22,7 @@ from pulumi_docker_machine.components import DockerMachineArgs
 from tests.conftest import FAKES, MachineMocks, run_program
 from tests.test_driver_flags_helpers import create, refused
 
-GUEST = "192.168.179.131"
+GUEST = "127.0.0.131"  # a loopback address: nothing in these tests hands out or reaches another
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBvm8Eq0pTn6XuI5tJ2TqSL2mV2Ev2JcVwOtN9Xj2k1r machine"
 TEMPLATE_VMX = """.encoding = "UTF-8"
 config.version = "8"

@@ -8,7 +8,7 @@ with the commands the vmware driver uses and their parameter counts: ``list``, `
 A .vmx it reads must be ``key = "value"`` lines only (what VMware itself reads); a VM's CD image must exist
 when it starts. Its state (the running VMs, every call's argv) is JSON in ``$VMRUNSIM_STATE``. Starting a VM
 whose CD is a NoCloud seed adds the seed's SSH keys to ``$VMRUNSIM_AUTHORIZED_KEYS`` when set (cloud-init's
-part); the guest's address is ``$VMRUNSIM_GUEST_ADDRESS`` (default 192.168.179.128). ``$VMRUNSIM_NO_TOOLS``:
+part); the guest's address is ``$VMRUNSIM_GUEST_ADDRESS`` (default 127.0.0.1: no fake hands out an address outside loopback). ``$VMRUNSIM_NO_TOOLS``:
 the guest has no VMware Tools (``stop soft`` fails as vmrun does)."""
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def run(argv: list[str], state: dict) -> str:
                 with open(keys_file, "a") as keys:  # cloud-init adds the seed's keys to the user's file
                     keys.write("".join(k.strip() + "\n" for k in guest_keys(iso)))
         running.append(args[0])
-        state["ips"][args[0]] = os.environ.get("VMRUNSIM_GUEST_ADDRESS", "192.168.179.128")
+        state["ips"][args[0]] = os.environ.get("VMRUNSIM_GUEST_ADDRESS", "127.0.0.1")
         return ""
     if command == "stop":
         expect(args, 1, 2, command)
