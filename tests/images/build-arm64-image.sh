@@ -22,11 +22,16 @@ die() { echo "build-arm64-image: $*" >&2; exit 1; }
 
 [ -f "$OUT/SHA256SUMS" ] && exit 0
 [ "$(id -u)" = 0 ] || die "needs root (debootstrap)"
-for tool in debootstrap dpkg-deb readelf busybox ssh-keygen qemu-img gzip; do
+for tool in debootstrap dpkg-deb readelf busybox ssh-keygen qemu-img gzip flock; do
     command -v "$tool" >/dev/null ||
-        die "$tool is missing: apt-get install debootstrap dpkg binutils busybox-static openssh-client qemu-utils gzip"
+        die "$tool is missing: apt-get install debootstrap dpkg binutils busybox-static openssh-client qemu-utils gzip util-linux"
 done
 mkdir -p "$OUT" "$OUT/../debs"
+# One build at a time per cache folder: two debootstraps over the one package cache delete each other's
+# downloads (seen with build-qemu-image.sh's two callers). The second waits here, then finds the first's image.
+exec 9>"$OUT/../build.lock"
+flock 9
+[ -f "$OUT/SHA256SUMS" ] && exit 0
 WORK=$(mktemp -d "$OUT/build.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 TREE=$WORK/tree

@@ -19,10 +19,16 @@ die() { echo "build-qemu-image: $*" >&2; exit 1; }
 
 [ -f "$OUT/SHA256SUMS" ] && exit 0
 [ "$(id -u)" = 0 ] || die "needs root (debootstrap)"
-for tool in debootstrap mkfs.ext4 qemu-img; do
-    command -v "$tool" >/dev/null || die "$tool is missing: apt-get install debootstrap e2fsprogs qemu-utils"
+for tool in debootstrap mkfs.ext4 qemu-img flock; do
+    command -v "$tool" >/dev/null || die "$tool is missing: apt-get install debootstrap e2fsprogs qemu-utils util-linux"
 done
 mkdir -p "$OUT"
+# One build at a time per cache folder: two callers at once (the qemu and libvirt walkthroughs on two pytest
+# workers) ran two debootstraps over the one package cache, which deleted each other's downloads. The second
+# waits here and then finds the first one's image.
+exec 9>"$OUT/../build.lock"
+flock 9
+[ -f "$OUT/SHA256SUMS" ] && exit 0
 WORK=$(mktemp -d "$OUT/build.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 ROOTFS=$WORK/rootfs
