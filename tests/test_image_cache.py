@@ -18,7 +18,7 @@ from typing import ClassVar
 
 import pytest
 
-from pulumi_docker_machine.components.drivers.imagecache import fetch_image
+from pulumi_docker_machine.components.drivers.imagecache import ImageError, fetch_image, machine_image
 from pulumi_docker_machine.components.drivers.imageuse import cache_entries, prune
 from tests.conftest import require
 
@@ -236,3 +236,15 @@ def test_the_cache_command_lists_users_and_prunes_only_unused_images(server, tmp
     assert pruned.returncode == 0 and pruned.stdout.splitlines()[-1].startswith("Removed 1 image(s)")
     assert not unused.exists() and used.exists()
     assert run("ls", "-q").stdout == used.name + "\n"
+
+
+def test_a_local_machine_image_is_used_where_it_is_and_checked_when_a_sha256_is_given(tmp_path):
+    image = tmp_path / "mine.qcow2"
+    image.write_bytes(b"a local image")
+    cache = tmp_path / "cache"
+    digest = hashlib.sha256(b"a local image").hexdigest()
+    assert machine_image(str(image), cache) == image
+    assert machine_image(str(image), cache, digest.upper()) == image
+    with pytest.raises(ImageError, match=f"image {image}: its SHA256 is not {'0' * 64}"):
+        machine_image(str(image), cache, "0" * 64)
+    assert not cache.exists(), "a local image is not copied into the cache"

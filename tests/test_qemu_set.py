@@ -172,3 +172,19 @@ def test_new_static_forwards_restart_the_host_agent_not_the_vm(tmp_path, power, 
     )
     QemuVMProvider().update("dev", old, {**old, "forwards": ["8080:80"]})
     assert power == ["stop agent", "start 20 2048"]
+
+
+def test_the_local_vm_providers_refuse_the_same_non_whole_numbers():
+    from pulumi_docker_machine.components.drivers.libvirt.provider import validate as libvirt_validate
+    from pulumi_docker_machine.components.drivers.localvm import below_minimum
+
+    minimums = (("memory", 256), ("cpus", 1))
+    assert below_minimum({"memory": 1024.0, "cpus": 2}, minimums) == []
+    refused = below_minimum({"memory": 255, "cpus": True}, minimums)
+    assert refused == [
+        ("memory", "memory must be a whole number of at least 256, not 255"),
+        ("cpus", "cpus must be a whole number of at least 1, not True"),
+    ]
+    assert [key for key, _ in below_minimum({"memory": 512.5, "cpus": "2"}, minimums)] == ["memory", "cpus"]
+    assert ("cpus", "cpus must be a whole number of at least 1, not True") in libvirt_validate({"cpus": True})
+    assert ("cpus", "cpus must be a whole number of at least 1, not True") in qemu_provider.validate({"cpus": True})

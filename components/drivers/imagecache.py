@@ -211,3 +211,14 @@ def fetch_image(url: str, cache_dir: Path, sha256: Optional[str] = None, verify:
         raise ImageError(f"image SHA-256 {expected!r} is not 64 hexadecimal digits: give the image's SHA-256")
     with images_in_use(cache_dir):
         return _verified(url, cache_dir, expected) if expected else _unverified(url, cache_dir)
+
+
+def machine_image(image: str, cache_dir: Path, sha256: Optional[str] = None) -> Path:
+    """A VM's base image: a URL fetched once into the cache and checked against its SHA-256 (given, or
+    published beside it); a local path used where it is, checked against ``sha256`` when given."""
+    if "://" in image:
+        return fetch_image(image, cache_dir, sha256)
+    path = Path(image).resolve()
+    if sha256 and sha256_of(path) != str(sha256).lower():
+        raise ImageError(f"image {path}: its SHA256 is not {sha256}")
+    return path

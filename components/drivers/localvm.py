@@ -1,6 +1,6 @@
 """What the local VM drivers (VirtualBox, QEMU, libvirt, Hyper-V, VMware) share: a free loopback port for a forward
 (and whether a recorded one is still free), waiting for a new VM's sshd to answer on it, their providers' whole
-numbers back from the engine, and a disk that only grows."""
+numbers back from the engine and their lower bounds, and a disk that only grows."""
 
 from __future__ import annotations
 
@@ -57,6 +57,17 @@ def whole_numbers(props: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
         if isinstance(value, float) and value.is_integer():
             out[key] = int(value)
     return out
+
+
+def below_minimum(props: dict[str, Any], minimums: Iterable[tuple[str, int]]) -> list[tuple[str, str]]:
+    """(key, reason) for each key of ``minimums`` whose value is not a whole number of at least its bound (the
+    engine hands numbers back as floats: 1024.0 is whole)."""
+    problems = []
+    for key, low in minimums:
+        value = props.get(key)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or int(value) != value or value < low:
+            problems.append((key, f"{key} must be a whole number of at least {low}, not {value!r}"))
+    return problems
 
 
 def shrink_problem(olds: dict[str, Any], news: dict[str, Any]) -> Optional[str]:

@@ -21,8 +21,8 @@ from typing import Any, Optional
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider
 from pulumi.dynamic import UpdateResult
 
-from ..imagecache import fetch_image, images_in_use, sha256_of
-from ..localvm import shrink_problem, wait_for_ssh_banner
+from ..imagecache import images_in_use, machine_image, sha256_of
+from ..localvm import below_minimum, shrink_problem, wait_for_ssh_banner
 from ..qemu.backing import checked_chain
 from ..qemu.launch import QemuError, random_mac
 from ..seed import SeedConfig, write_seed_iso
@@ -67,12 +67,7 @@ def default_domain_type(uri: str) -> str:
 
 
 def validate(props: dict[str, Any], require_key: bool = True) -> list[tuple[str, str]]:
-    problems = []
-    for key, low in (("memory", 256), ("cpus", 1), ("disk_size", 2000), ("boot_timeout", 1)):
-        value = props.get(key)
-        # numbers come back from the engine as floats
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or int(value) != value or value < low:
-            problems.append((key, f"{key} must be a whole number of at least {low}, not {value!r}"))
+    problems = below_minimum(props, (("memory", 256), ("cpus", 1), ("disk_size", 2000), ("boot_timeout", 1)))
     for key, kind in (("name", "machine name"), ("pool", "storage pool"), ("network", "network")):
         try:
             check_name(kind, props.get(key))
@@ -110,18 +105,6 @@ def volumes(name: str) -> tuple[str, str]:
     return f"pdm-{name}.qcow2", f"pdm-{name}-seed.iso"
 
 
-def base_image(props: dict[str, Any]) -> Path:
-    """A local image where it is (checked against image_sha256 when given); a URL fetched once into the store's
-    cache and checked against its SHA256 (given, or published beside it)."""
-    image = str(props["image"])
-    if "://" in image:
-        return fetch_image(image, Path(props["cache_dir"]), props.get("image_sha256"))
-    path = Path(image).resolve()
-    if props.get("image_sha256") and sha256_of(path) != str(props["image_sha256"]).lower():
-        raise LibvirtError(f"image {path}: its SHA256 is not {props['image_sha256']}")
-    return path
-
-
 def backing_on_host(virsh: Virsh, props: dict[str, Any]) -> str:
     """The path on the libvirt host of the overlay's backing file: the checked base image itself when libvirt runs
     here; for a remote host, the base uploaded once into the pool as ``pdm-base-<sha256>.qcow2`` (kept there, as
@@ -129,7 +112,8 @@ def backing_on_host(virsh: Virsh, props: dict[str, Any]) -> str:
     cache_dir = Path(props["cache_dir"])
     with images_in_use(cache_dir):  # no prune between the fetch and the overlay
         try:
-            chain = checked_chain(base_image(props), cache_dir)
+            base = machine_image(str(props["image"]), cache_dir, props.get("image_sha256"))
+            chain = checked_chain(base, cache_dir)
         except QemuError as err:
             raise LibvirtError(str(err)) from None
         top = Path(chain[0]["path"])

@@ -26,9 +26,9 @@ from pulumi.dynamic import (
 )
 
 from ..seed import SeedConfig, write_seed_iso
-from ..imagecache import fetch_image, images_in_use, sha256_of
+from ..imagecache import images_in_use, machine_image
 from ..imageuse import qcow2_backing
-from ..localvm import free_local_port, local_port_free, shrink_problem, wait_for_ssh_banner
+from ..localvm import below_minimum, free_local_port, local_port_free, shrink_problem, wait_for_ssh_banner
 from .backing import checked_chain, valid_chain
 from .hostagent import LOG as AGENT_LOG
 from .hostagent import agent_pid, running_pid, start_agent, stop_agent
@@ -93,11 +93,7 @@ STATES = {
 
 
 def validate(props: dict[str, Any], require_key: bool = True) -> list[tuple[str, str]]:
-    problems = []
-    for key, low in (("memory", 256), ("cpus", 1), ("disk_size", 2000)):
-        value = props.get(key)
-        if not isinstance(value, (int, float)) or int(value) != value or value < low:
-            problems.append((key, f"{key} must be a whole number of at least {low}, not {value!r}"))
+    problems = below_minimum(props, (("memory", 256), ("cpus", 1), ("disk_size", 2000)))
     if isinstance(props.get("cpus"), (int, float)) and props["cpus"] > (os.cpu_count() or 1):
         problems.append(("cpus", f"cpus {props['cpus']} is more than this machine's {os.cpu_count()} CPUs"))
     if props.get("accel") not in ACCELS:
@@ -127,18 +123,6 @@ def settled(props: dict[str, Any]) -> dict[str, Any]:
     arch = props.get("arch") or "x86_64"
     firmware = props.get("firmware") or (find_firmware(arch) if arch == "aarch64" else None)
     return {"accel": resolve_accel(props["accel"], arch), "firmware": firmware}
-
-
-def base_image(props: dict[str, Any]) -> Path:
-    """A local image is used where it is (checked against image_sha256 when given); a URL is fetched once
-    into the store's cache and checked against its SHA256 (given, or published beside it)."""
-    image = str(props["image"])
-    if "://" in image:
-        return fetch_image(image, Path(props["cache_dir"]), props.get("image_sha256"))
-    path = Path(image).resolve()
-    if props.get("image_sha256") and sha256_of(path) != str(props["image_sha256"]).lower():
-        raise QemuError(f"image {path}: its SHA256 is not {props['image_sha256']}")
-    return path
 
 
 def _pid(machine_dir: Path) -> int | None:
@@ -313,8 +297,10 @@ class QemuVMProvider(ResourceProvider):
             "mac": random_mac(),
         }
         try:
-            with images_in_use(Path(props["cache_dir"])):  # no prune between the fetch and the overlay
-                chain = checked_chain(base_image(props), Path(props["cache_dir"]))
+            cache_dir = Path(props["cache_dir"])
+            with images_in_use(cache_dir):  # no prune between the fetch and the overlay
+                base = machine_image(str(props["image"]), cache_dir, props.get("image_sha256"))
+                chain = checked_chain(base, cache_dir)
                 top = chain[0]
                 subprocess.run(
                     [
