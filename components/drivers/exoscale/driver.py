@@ -232,35 +232,23 @@ class ExoscaleDriver(Driver):
         exo = exoscale_sdk()
         made: list[pulumi.Resource] = []
         groups = [(m.name, m.host.vm.security_group_ids.apply(lambda ids: ids[0])) for m in members]
+        sources: list[tuple[str, dict[str, Any]]] = [(f"from-{n}", {"user_security_group_id": g}) for n, g in groups]
+        sources += [(f"other-{i}", {"cidr": address}) for i, address in enumerate(others)]
         for member, (name, group) in zip(members, groups, strict=True):
             opts = child_opts(parent, member.host.provider)
             for protocol, port in ports:
-                for source_name, source in groups:
+                for suffix, source in sources:
                     made.append(
                         exo.SecurityGroupRule(
-                            f"{cluster}-swarm-{name}-{protocol}-{port}-from-{source_name}",
+                            f"{cluster}-swarm-{name}-{protocol}-{port}-{suffix}",
                             security_group_id=group,
                             type="INGRESS",
                             protocol=protocol.upper(),
                             start_port=port,
                             end_port=port,
-                            user_security_group_id=source,
                             description=f"docker swarm {cluster}",
                             opts=opts,
-                        )
-                    )
-                for i, address in enumerate(others):
-                    made.append(
-                        exo.SecurityGroupRule(
-                            f"{cluster}-swarm-{name}-{protocol}-{port}-other-{i}",
-                            security_group_id=group,
-                            type="INGRESS",
-                            protocol=protocol.upper(),
-                            start_port=port,
-                            end_port=port,
-                            cidr=address,
-                            description=f"docker swarm {cluster}",
-                            opts=opts,
+                            **source,
                         )
                     )
         return made
