@@ -1,6 +1,6 @@
 """What the local VM drivers (VirtualBox, QEMU, libvirt, Hyper-V, VMware) share: a free loopback port for a forward
 (and whether a recorded one is still free), waiting for a new VM's sshd to answer on it, their providers' whole
-numbers back from the engine and their lower bounds, and a disk that only grows."""
+numbers back from the engine and their bounds, and a disk that only grows."""
 
 from __future__ import annotations
 
@@ -67,6 +67,17 @@ def below_minimum(props: dict[str, Any], minimums: Iterable[tuple[str, int]]) ->
         value = props.get(key)
         if not isinstance(value, (int, float)) or isinstance(value, bool) or int(value) != value or value < low:
             problems.append((key, f"{key} must be a whole number of at least {low}, not {value!r}"))
+    return problems
+
+
+def out_of_range(props: dict[str, Any], bounds: Iterable[tuple[str, int, int]]) -> list[tuple[str, str]]:
+    """(key, reason) for each key of ``bounds`` whose value is not an int from its low to its high bound (after
+    ``whole_numbers``: the engine's whole floats are ints by then)."""
+    problems = []
+    for key, low, high in bounds:
+        value = props.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            problems.append((key, f"{key} must be a whole number from {low} to {high}, not {value!r}"))
     return problems
 
 

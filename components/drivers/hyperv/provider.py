@@ -19,7 +19,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from pulumi.dynamic import UpdateResult
 
 from ..imagecache import fetch_image, images_in_use
-from ..localvm import wait_for_ssh_banner, whole_numbers
+from ..localvm import out_of_range, wait_for_ssh_banner, whole_numbers
 from ..seed import SeedConfig, write_seed_iso
 from . import scripts
 from .powershell import PowerShellError, run
@@ -63,11 +63,7 @@ def mac_digits(text: str) -> Optional[str]:
 def validate(props: dict[str, Any], require_key: bool = True) -> list[tuple[str, str]]:
     """(property, reason) for each input that can't work."""
     props = normalized(props)
-    problems = []
-    for key, low, high in (("memory", 32, 1 << 24), ("cpus", 1, 240), ("disk_size", 1024, 64 << 20)):
-        value = props.get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            problems.append((key, f"{key} must be a whole number from {low} to {high}, not {value!r}"))
+    problems = out_of_range(props, (("memory", 32, 1 << 24), ("cpus", 1, 240), ("disk_size", 1024, 64 << 20)))
     vlan = props.get("vlan_id", 0)
     if isinstance(vlan, bool) or not isinstance(vlan, int) or not 0 <= vlan <= 4094:
         problems.append(("vlan_id", f"vlan_id must be a VLAN ID from 1 to 4094, or 0 for none, not {vlan!r}"))

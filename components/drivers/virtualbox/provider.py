@@ -31,7 +31,7 @@ from pulumi.dynamic import (
 from ..imagecache import images_in_use
 from .image import DEFAULT_IMAGE_URL, fetch_image
 from ..seed import SeedConfig, write_seed_iso
-from ..localvm import free_local_port, wait_for_ssh_banner, whole_numbers
+from ..localvm import free_local_port, out_of_range, wait_for_ssh_banner, whole_numbers
 from .vboxmanage import (
     HOSTONLY_RANGE_CHECK_VERSION,
     VBoxManage,
@@ -98,11 +98,7 @@ def normalized(props: dict[str, Any]) -> dict[str, Any]:
 def validate(props: dict[str, Any], require_key: bool = True) -> list[tuple[str, str]]:
     """(property, reason) for each input that can't work."""
     props = normalized(props)
-    problems = []
-    for key, low, high in (("memory", 256, 1 << 20), ("cpus", 1, 64), ("disk_size", 4096, 1 << 24)):
-        value = props.get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            problems.append((key, f"{key} must be a whole number from {low} to {high}, not {value!r}"))
+    problems = out_of_range(props, (("memory", 256, 1 << 20), ("cpus", 1, 64), ("disk_size", 4096, 1 << 24)))
     try:
         interface = ipaddress.ip_interface(props.get("hostonly_cidr", ""))
         if interface.version != 4 or interface.ip == interface.network.network_address:

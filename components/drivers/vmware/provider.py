@@ -27,7 +27,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from ..localvm import whole_numbers
+from ..localvm import out_of_range, whole_numbers
 from ..seed import SeedConfig, write_seed_iso
 from . import vmx
 from .vmrun import PRODUCTS, Vmrun, VmrunError
@@ -61,10 +61,7 @@ def validate(props: dict[str, Any], require_key: bool = True) -> list[tuple[str,
     problems = []
     if not _NAME.match(str(props.get("name", ""))):
         problems.append(("name", f"name {props.get('name')!r} is not a machine name"))
-    for key, low, high in (("memory", 256, 1 << 20), ("cpus", 1, 64), ("ip_timeout", 10, 3600)):
-        value = props.get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            problems.append((key, f"{key} must be a whole number from {low} to {high}, not {value!r}"))
+    problems += out_of_range(props, (("memory", 256, 1 << 20), ("cpus", 1, 64), ("ip_timeout", 10, 3600)))
     for key, what in (("machine_dir", "the machine folder"), ("template", "the template")):
         problem = path_problem(props.get(key), what)
         if problem:
