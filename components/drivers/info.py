@@ -116,7 +116,7 @@ class DriverInfo:
         check: Optional[Callable[[dict[str, Any]], dict[str, Any]]],
         steps: Mapping[str, Step],
         power: Mapping[str, str],
-        power_refusal: str,
+        power_refusal: Optional[str] = None,
         needs_store_path: bool,
         key_file: str,
         per_node: tuple[str, ...],
@@ -137,9 +137,10 @@ class DriverInfo:
         # (line when it starts, line when it is done); None says nothing. Every type the driver registers is here.
         self.steps = steps
         # The verbs of POWER_VERBS the driver supports -> how (POWER_STATE, SSH_REBOOT); the others are refused
-        # with ``power_refusal`` ({verb}: start...; {done}: started...).
+        # with ``power_refusal`` ({verb}: start...; {done}: started...; by default "NAME driver does not support
+        # {verb}").
         self.power = power
-        self.power_refusal = power_refusal
+        self.power_refusal = power_refusal or f"{name} driver does not support {{verb}}"
         # The driver keeps files in the machine store (local VMs: their disks): create passes its path as the
         # ``storage_path`` option.
         self.needs_store_path = needs_store_path

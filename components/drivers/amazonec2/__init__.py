@@ -45,7 +45,6 @@ INFO = DriverInfo(
         "aws:ec2/networkInterfaceSecurityGroupAttachment:NetworkInterfaceSecurityGroupAttachment": (None, None),
     },
     power=dict.fromkeys(("start", "stop", "kill", "restart"), POWER_STATE),
-    power_refusal="amazonec2 driver does not support {verb}",
     needs_store_path=False,
     key_file=GENERATED_KEY_FILE,
     per_node=(),

@@ -48,7 +48,6 @@ INFO = DriverInfo(
     },
     # The Azure Resource Manager API has no power resource: start and stop would need a provider of our own.
     power={},
-    power_refusal="azure driver does not support {verb}",
     needs_store_path=False,
     key_file=GENERATED_KEY_FILE,
     per_node=(),

@@ -19,7 +19,6 @@ INFO = DriverInfo(
         "pulumi-python:dynamic/docker-machine:DropletPower": ("Setting the machine's power state...", None),
     },
     power=dict.fromkeys(("start", "stop", "kill", "restart"), POWER_STATE),
-    power_refusal="digitalocean driver does not support {verb}",
     needs_store_path=False,
     key_file=GENERATED_KEY_FILE,
     per_node=(),

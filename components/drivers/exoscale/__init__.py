@@ -17,7 +17,6 @@ INFO = DriverInfo(
         "exoscale:index/computeInstance:ComputeInstance": ("Creating machine...", None),
     },
     power=dict.fromkeys(("start", "stop", "kill", "restart"), POWER_STATE),
-    power_refusal="exoscale driver does not support {verb}",
     needs_store_path=False,
     key_file=GENERATED_KEY_FILE,
     per_node=(),

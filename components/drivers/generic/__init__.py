@@ -21,7 +21,6 @@ INFO = DriverInfo(
     },
     # docker-machine's generic driver: restart is 'sudo shutdown -r now' over SSH; the host's power is not ours.
     power={"restart": SSH_REBOOT},
-    power_refusal="generic driver does not support {verb}",
     needs_store_path=False,
     key_file="id_rsa",  # docker-machine's generic driver keeps the machine's key as id_rsa, whatever its type
     per_node=("ip_address",),

@@ -19,7 +19,6 @@ INFO = DriverInfo(
         ),
     },
     power=dict.fromkeys(("start", "stop", "kill", "restart"), POWER_STATE),
-    power_refusal="google driver does not support {verb}",
     needs_store_path=False,
     key_file=GENERATED_KEY_FILE,
     per_node=(),

@@ -56,7 +56,6 @@ INFO = DriverInfo(
         ),
     },
     power=dict.fromkeys(("start", "stop", "kill", "restart"), POWER_STATE),
-    power_refusal="libvirt driver does not support {verb}",
     needs_store_path=True,  # a URL's base image is cached in the store
     key_file=GENERATED_KEY_FILE,
     per_node=(),

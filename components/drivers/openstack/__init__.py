@@ -23,7 +23,6 @@ INFO = DriverInfo(
         "openstack:networking/portSecGroupAssociate:PortSecGroupAssociate": (None, None),  # a swarm's group
     },
     power=dict.fromkeys(("start", "stop", "kill", "restart"), POWER_STATE),
-    power_refusal="openstack driver does not support {verb}",
     needs_store_path=False,
     key_file=GENERATED_KEY_FILE,
     per_node=(),

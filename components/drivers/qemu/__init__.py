@@ -69,7 +69,6 @@ INFO = DriverInfo(
         ),
     },
     power=dict.fromkeys(("start", "stop", "kill", "restart"), POWER_STATE),
-    power_refusal="qemu driver does not support {verb}",
     needs_store_path=True,  # the VM's overlay disk, seed and QMP socket live in the machine's folder
     key_file=GENERATED_KEY_FILE,
     per_node=(),

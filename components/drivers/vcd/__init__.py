@@ -44,7 +44,6 @@ INFO = DriverInfo(
         "vcd:index/nsxtNatRule:NsxtNatRule": ("Creating NAT rules on the edge gateway...", None),
     },
     power=dict.fromkeys(("start", "stop", "kill", "restart"), POWER_STATE),
-    power_refusal="vcd driver does not support {verb}",
     needs_store_path=False,
     key_file=GENERATED_KEY_FILE,
     per_node=(),

@@ -53,7 +53,6 @@ INFO = DriverInfo(
         ),
     },
     power=dict.fromkeys(("start", "stop", "kill", "restart"), POWER_STATE),
-    power_refusal="virtualbox driver does not support {verb}",
     needs_store_path=True,  # the VM's disk and seed live in the machine's folder, the base image in the cache
     key_file=GENERATED_KEY_FILE,
     per_node=(),

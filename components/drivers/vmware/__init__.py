@@ -34,7 +34,6 @@ INFO = DriverInfo(
         ),
     },
     power=dict.fromkeys(("start", "stop", "kill", "restart"), POWER_STATE),
-    power_refusal="vmware driver does not support {verb}",
     needs_store_path=True,  # the clone and its seed live in the machine's folder
     key_file=GENERATED_KEY_FILE,
     per_node=(),
