@@ -23,7 +23,6 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require
-from tests.dockertools import busybox_image, static_busybox
 from tests.test_engine_cli import machine, shell
 from bench.testbed import claim_subnet, release_subnet
 from tests import test_qemu_real
@@ -270,14 +269,7 @@ def test_create_env_run_stop_start_rm_on_libvirt(world, pulumi_engine, qemu_imag
         assert address in libvirt.subnet, f"{address} is on the test's isolated network {libvirt.subnet}"
         assert machine(world, "url", "dev").stdout.strip() == f"tcp://{address}:2376"
 
-        (tmp_path / "busybox.tar").write_bytes(busybox_image(static_busybox()))
-        hello = shell(
-            world,
-            f'eval "$(docker-machine env dev)" && docker import - dmtest/busybox < {tmp_path}/busybox.tar'
-            " >/dev/null && docker run --rm dmtest/busybox echo hello world",
-            timeout=600,
-        )
-        assert hello.returncode == 0 and hello.stdout == "hello world\n", hello.stdout + hello.stderr
+        test_qemu_real.env_import_busybox_and_say_hello(world, tmp_path)
         assert machine(world, "ssh", "dev", "hostname").stdout.strip() == "dev", "cloud-init applied the seed"
 
         guest += qemu_cpu("dev")  # the first boot's QEMU

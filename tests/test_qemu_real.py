@@ -68,6 +68,19 @@ def listening(port: int) -> socket.socket:
     return sock
 
 
+def env_import_busybox_and_say_hello(world, tmp_path: Path) -> None:
+    """Docker Machine's walkthrough on machine dev: eval "$(docker-machine env dev)", then a container says hello
+    (busybox imported from Debian's busybox-static as dmtest/busybox: no registry here)."""
+    (tmp_path / "busybox.tar").write_bytes(busybox_image(static_busybox()))
+    hello = shell(
+        world,
+        f'eval "$(docker-machine env dev)" && docker import - dmtest/busybox < {tmp_path}/busybox.tar'
+        " >/dev/null && docker run --rm dmtest/busybox echo hello world",
+        timeout=600,
+    )
+    assert hello.returncode == 0 and hello.stdout == "hello world\n", hello.stdout + hello.stderr
+
+
 def test_create_env_run_stop_start_rm_on_a_real_vm(world, pulumi_engine, qemu_image, tmp_path):
     # A store path with commas: QEMU's option strings (-chardev, -drive) must not split it.
     root = tmp_path / "machine,store,x=y"
@@ -108,14 +121,7 @@ def test_create_env_run_stop_start_rm_on_a_real_vm(world, pulumi_engine, qemu_im
         assert inspect.stdout.strip() == "tcg", inspect.stdout + inspect.stderr
         assert machine(world, "ls", "--format", "{{.Name}} {{.State}}").stdout.split() == ["dev", "Running"]
 
-        (tmp_path / "busybox.tar").write_bytes(busybox_image(static_busybox()))
-        hello = shell(
-            world,
-            f'eval "$(docker-machine env dev)" && docker import - dmtest/busybox < {tmp_path}/busybox.tar'
-            " >/dev/null && docker run --rm dmtest/busybox echo hello world",
-            timeout=600,
-        )
-        assert hello.returncode == 0 and hello.stdout == "hello world\n", hello.stdout + hello.stderr
+        env_import_busybox_and_say_hello(world, tmp_path)
         ssh = machine(world, "ssh", "dev", "hostname")
         assert ssh.stdout.strip() == "dev", "cloud-init applied the seed's hostname" + ssh.stderr
         (tmp_path / "note.txt").write_text("through the forwarded port\n")
