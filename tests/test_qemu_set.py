@@ -186,5 +186,9 @@ def test_the_local_vm_providers_refuse_the_same_non_whole_numbers():
         ("cpus", "cpus must be a whole number of at least 1, not True"),
     ]
     assert [key for key, _ in below_minimum({"memory": 512.5, "cpus": "2"}, minimums)] == ["memory", "cpus"]
+    assert [key for key, _ in below_minimum({"memory": float("inf"), "cpus": float("nan")}, minimums)] == [
+        "memory",
+        "cpus",
+    ]
     assert ("cpus", "cpus must be a whole number of at least 1, not True") in libvirt_validate({"cpus": True})
     assert ("cpus", "cpus must be a whole number of at least 1, not True") in qemu_provider.validate({"cpus": True})

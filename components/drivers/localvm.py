@@ -4,6 +4,7 @@ numbers back from the engine and their bounds, and a disk that only grows."""
 
 from __future__ import annotations
 
+import math
 import socket
 import time
 from typing import Any, Callable, Iterable, Optional
@@ -65,7 +66,13 @@ def below_minimum(props: dict[str, Any], minimums: Iterable[tuple[str, int]]) ->
     problems = []
     for key, low in minimums:
         value = props.get(key)
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or int(value) != value or value < low:
+        if (
+            not isinstance(value, (int, float))
+            or isinstance(value, bool)
+            or not math.isfinite(value)  # int() of inf or nan raises
+            or int(value) != value
+            or value < low
+        ):
             problems.append((key, f"{key} must be a whole number of at least {low}, not {value!r}"))
     return problems
 
